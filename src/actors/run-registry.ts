@@ -1,0 +1,135 @@
+import type { Usage } from '../agent/runner.js';
+import type { Bus, BusEvents, RunErrorInfo, Surface } from '../bus.js';
+
+// Every accepted run has a record, kept up to date from the bus. Live (queued/running) records are never
+// evicted; finished ones are kept for a bounded time and count, oldest first.
+
+export type RunState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+export type RunEventName = keyof BusEvents & `run.${string}`;
+export type RunListener = <K extends RunEventName>(name: K, event: BusEvents[K]) => void;
+
+export interface RunRecord {
+  runId: string;
+  sessionKey: string;
+  surface: Surface;
+  state: RunState;
+  queuedAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  /** Text so far while running; the final reply once completed. */
+  reply: string;
+  usage?: Usage;
+  error?: RunErrorInfo;
+  /** The user's message (for history and dedupe checks). */
+  text: string;
+  listeners?: Set<RunListener>;
+}
+
+export const TERMINAL: ReadonlySet<RunState> = new Set(['completed', 'failed', 'cancelled']);
+
+export interface RunRegistryOptions {
+  retentionMs: number;
+  retentionMax: number;
+  now?: () => number;
+}
+
+export class RunRegistry {
+  private readonly live = new Map<string, RunRecord>();
+  /** Finished records in finish order, so the head is always the oldest. */
+  private readonly finished = new Map<string, RunRecord>();
+  private readonly now: () => number;
+
+  constructor(bus: Bus, private readonly opts: RunRegistryOptions) {
+    this.now = opts.now ?? Date.now;
+    bus.on('run.queued', (e) => {
+      this.finished.delete(e.runId); // a failed or cancelled id may be re-sent: the new run replaces it
+      this.live.set(e.runId, {
+        runId: e.runId, sessionKey: e.sessionKey, surface: e.surface, state: 'queued',
+        queuedAt: e.at, reply: '', text: e.text,
+      });
+    });
+    bus.on('run.started', (e) => this.update('run.started', e, (r) => { r.state = 'running'; r.startedAt = e.at; }));
+    bus.on('run.delta', (e) => this.update('run.delta', e, (r) => { r.reply = e.text; }));
+    bus.on('run.message', (e) => this.update('run.message', e, (r) => { r.reply = e.text; }));
+    bus.on('run.usage', (e) => this.update('run.usage', e, (r) => { r.usage = e.usage; }));
+    bus.on('run.completed', (e) => this.finish('run.completed', e, 'completed', (r) => {
+      r.reply = e.reply;
+      r.usage = e.usage;
+    }));
+    bus.on('run.failed', (e) => this.finish('run.failed', e, 'failed', (r) => { r.error = e.error; r.reply = e.reply; }));
+    bus.on('run.cancelled', (e) => this.finish('run.cancelled', e, 'cancelled', (r) => { r.reply = e.reply; }));
+  }
+
+  /** The record for an id, or undefined if unknown or evicted. */
+  get(runId: string): RunRecord | undefined {
+    const live = this.live.get(runId);
+    if (live) return live;
+    const done = this.finished.get(runId);
+    if (done && this.now() - done.finishedAt! > this.opts.retentionMs) {
+      this.evictExpired();
+      return undefined;
+    }
+    return done;
+  }
+
+  /** Listen to one run's events; returns the unsubscribe function. */
+  watch(runId: string, listener: RunListener): () => void {
+    const record = this.live.get(runId);
+    if (!record) return () => {};
+    (record.listeners ??= new Set()).add(listener);
+    return () => record.listeners?.delete(listener);
+  }
+
+  /** Resolves with the record once the run has finished (at once if it already has). */
+  settled(runId: string): Promise<RunRecord> {
+    const record = this.get(runId);
+    if (!record) return Promise.reject(new Error(`unknown run ${runId}`));
+    if (TERMINAL.has(record.state)) return Promise.resolve(record);
+    return new Promise((resolve) => {
+      this.watch(runId, () => {
+        if (TERMINAL.has(record.state)) resolve(record);
+      });
+    });
+  }
+
+  get liveCount(): number {
+    return this.live.size;
+  }
+
+  get finishedCount(): number {
+    return this.finished.size;
+  }
+
+  private update<K extends RunEventName>(name: K, e: BusEvents[K], apply: (r: RunRecord) => void): void {
+    const record = this.live.get(e.runId);
+    if (!record) return;
+    apply(record);
+    this.notify(record, name, e);
+  }
+
+  private finish<K extends RunEventName>(name: K, e: BusEvents[K] & { at: number }, state: RunState,
+    apply: (r: RunRecord) => void): void {
+    const record = this.live.get(e.runId);
+    if (!record) return;
+    this.live.delete(e.runId);
+    record.state = state;
+    record.finishedAt = e.at;
+    apply(record);
+    this.notify(record, name, e);
+    record.listeners = undefined;
+    this.finished.set(record.runId, record);
+    this.evictExpired();
+  }
+
+  private notify<K extends RunEventName>(record: RunRecord, name: K, e: BusEvents[K]): void {
+    if (record.listeners) for (const l of record.listeners) l(name, e);
+  }
+
+  private evictExpired(): void {
+    const cutoff = this.now() - this.opts.retentionMs;
+    for (const [id, r] of this.finished) {
+      if (this.finished.size <= this.opts.retentionMax && r.finishedAt! >= cutoff) break;
+      this.finished.delete(id);
+    }
+  }
+}

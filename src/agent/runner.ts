@@ -1,0 +1,48 @@
+// The seam between the gateway and whatever produces replies (the mock, a model provider, an agent loop).
+// A runner streams events for one run and stops promptly when its AbortSignal fires.
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+/** A normalized content part handed to the runner (see src/http/content-parts.ts). */
+export type InputPart =
+  | { type: 'text'; text: string }
+  | { type: 'image'; url?: string; data?: Uint8Array; format?: string; detail: string }
+  | { type: 'audio'; data: Uint8Array; format: string; url?: string }
+  | { type: 'file'; filename?: string; data?: Uint8Array; fileId?: string; mime?: string; url?: string };
+
+export interface RunInput {
+  runId: string;
+  sessionKey: string;
+  /** Trimmed user text (may be empty when parts carry the message). */
+  text: string;
+  parts: InputPart[];
+  userId?: string;
+  model?: string;
+  /** Injected as a system message for this run only. */
+  systemPrompt?: string;
+  /** Injected as a user-role "late context" message next to the latest turn. */
+  lateContext?: string;
+}
+
+export type RunEvent =
+  /** A streamed chunk of assistant text. */
+  | { type: 'delta'; text: string }
+  /** A complete (non-chunk) response: replaces the text so far; later chunks are ignored. */
+  | { type: 'message'; text: string }
+  | { type: 'usage'; usage: Usage };
+
+export interface Runner {
+  run(input: RunInput, signal: AbortSignal): AsyncIterable<RunEvent>;
+}
+
+/** A run failure with a wire error type (`stream_error`, `unauthorized`, …); blank type means `internal_error`. */
+export class RunError extends Error {
+  constructor(message: string, readonly type = 'internal_error') {
+    super(message);
+    this.name = 'RunError';
+  }
+}
