@@ -2,7 +2,7 @@ import { createActor, type Actor, type AnyActorLogic } from 'xstate';
 import type { Bus, Surface } from '../bus.js';
 import type { RunInput } from '../agent/runner.js';
 import { sessionMachine, type SessionMachine } from '../machines/session.js';
-import type { RunRecord, RunRegistry } from './run-registry.js';
+import type { RunListener, RunRecord, RunRegistry } from './run-registry.js';
 
 // Session actors are independent root actors held in a Map (never children of one parent: XState's child
 // bookkeeping is quadratic). Every surface submits runs here, so one-run-per-session holds across all of them.
@@ -17,6 +17,8 @@ export interface SubmitRequest {
   runId: string;
   surface: Surface;
   input: RunInput;
+  /** Attached before the run is queued, so it sees every event (a run may start within submit()). */
+  listener?: RunListener;
 }
 
 export class SessionRegistry {
@@ -51,6 +53,7 @@ export class SessionRegistry {
     this.deps.bus.emit('run.queued', {
       runId, sessionKey: input.sessionKey, surface: req.surface, at: now(), text: input.text,
     });
+    if (req.listener) this.deps.runs.watch(runId, req.listener);
     this.sessionActor(input.sessionKey).send({ type: 'ENQUEUE', run: { runId, input } });
     return { kind: 'accepted', record: this.deps.runs.get(runId)! };
   }

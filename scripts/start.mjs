@@ -1,0 +1,28 @@
+// `npm start`: build if dist/ is missing or older than the sources, then run the CLI with the given args.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const entry = join(root, 'dist/src/cli.js');
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+const stale = !existsSync(entry)
+  || Math.max(newestSource(join(root, 'src')), newestSource(join(root, 'protocol'))) > statSync(entry).mtimeMs;
+if (stale) {
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+  if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+}
+const args = process.argv.slice(2);
+const child = spawn(process.execPath, [entry, ...args], { stdio: 'inherit' });
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig)); // the gateway drains, then exits
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));

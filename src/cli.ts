@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { ConfigError, parseGatewayArgs } from './config.js';
+
+// `clawgate <command>`. Exit codes: 0 ok, 2 bad usage or configuration, 78 (EX_CONFIG) cannot bind the port.
+
+const USAGE = `usage: clawgate gateway [options]
+
+Runs the gateway in the foreground (HTTP data plane on one port; JSON logs on stdout).
+
+  --bind ADDR            listen address (default 127.0.0.1; non-loopback needs --token)
+  --port N               port (default 18789)
+  --token SECRET         shared secret, at least 32 characters (env OPENCLAW_GATEWAY_TOKEN)
+  --state-dir DIR        state directory (default ~/.clawgate)
+  --model mock|openai    model (default mock)
+  --mock-delay-ms N      mock streams one word per N ms (default 0: whole reply at once)
+  --allow-users a,b      only these user ids may run messages
+  --require-mention      thread messages need one of the --mention patterns
+  --mention "@bot,/agent"  mention patterns (case-sensitive substrings)
+  --max-body-bytes N     request body limit (default 12582912)
+  --model-catalog a,b    known model aliases; others are refused
+  --run-retention-ms N   keep finished runs this long (default 600000)
+  --run-retention-max N  keep at most this many finished runs (default 10000)
+  --session-idle-ms N    stop an idle session actor after this long (default 60000)
+  --sse-keepalive-ms N   SSE keepalive comment period (default 15000)
+  --body-timeout-ms N    deadline for reading a request body (default 30000)
+  --allow-private-part-urls  let content_parts URLs reach private addresses
+  --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (default info)
+  --config FILE          JSON or YAML file with the same keys; flags win
+`;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`clawgate: ${message}\n`);
+  process.exit(code);
+}
+
+async function gateway(args: string[]): Promise<void> {
+  let config;
+  try {
+    config = parseGatewayArgs(args);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message, 2);
+    throw err;
+  }
+  // loaded after the config is known good, so a bad flag answers fast
+  const [{ createLogger }, { startGateway }, { ListenError }] = await Promise.all([
+    import('./log.js'), import('./gateway.js'), import('./transport/server.js'),
+  ]);
+  const log = createLogger(config.logLevel);
+  let gw;
+  try {
+    gw = await startGateway(config, log);
+  } catch (err) {
+    if (err instanceof ListenError) fail(err.message, 78);
+    log.fatal({ err }, 'gateway failed to start');
+    fail((err as Error).message, 1);
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'gateway stopping');
+    gw.close().then(() => {
+      log.flush();
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'gateway':
+      return gateway(rest);
+    case '--version':
+    case 'version': {
+      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+      process.stdout.write(`${pkg.version}\n`);
+      return;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return;
+    default:
+      fail(`unknown command "${command}" (try: clawgate gateway)`, 2);
+  }
+}
+
+main(process.argv.slice(2)).catch((err) => fail((err as Error).stack ?? String(err), 1));

@@ -1,0 +1,225 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+
+// Gateway configuration: flags, then a --config file (JSON or YAML, same keys), then defaults. Flags win.
+// Every problem is a ConfigError with a one-line message; the CLI prints it and exits 2.
+
+export interface GatewayConfig {
+  bind: string;
+  port: number;
+  token?: string;
+  stateDir: string;
+  model: 'mock' | 'openai';
+  mockDelayMs: number;
+  /** undefined = everyone allowed; [] = nobody. */
+  allowUsers?: string[];
+  requireMention: boolean;
+  mentionPatterns: string[];
+  maxBodyBytes: number;
+  /** Known model aliases; when set, an unknown `model` is refused. */
+  modelCatalog?: string[];
+  runRetentionMs: number;
+  runRetentionMax: number;
+  sessionIdleMs: number;
+  sseKeepaliveMs: number;
+  bodyTimeoutMs: number;
+  allowPrivatePartUrls: boolean;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+const MIN_TOKEN_LENGTH = 32;
+const WEAK_TOKENS = new Set(['undefined', 'null', 'changeme', 'change-me', 'token', 'secret', 'password']);
+
+/** Flag name → kind. The config file uses the same names (camelCase spellings are accepted too). */
+const OPTIONS = {
+  bind: 'string',
+  port: 'int',
+  token: 'string',
+  'state-dir': 'string',
+  model: 'string',
+  'mock-delay-ms': 'int',
+  'allow-users': 'list',
+  'require-mention': 'boolean',
+  mention: 'list',
+  'max-body-bytes': 'int',
+  'model-catalog': 'list',
+  'run-retention-ms': 'int',
+  'run-retention-max': 'int',
+  'session-idle-ms': 'int',
+  'sse-keepalive-ms': 'int',
+  'body-timeout-ms': 'int',
+  'allow-private-part-urls': 'boolean',
+  'log-level': 'string',
+} as const;
+type OptionName = keyof typeof OPTIONS;
+type RawValue = string | boolean | number | string[] | undefined;
+
+export const DEFAULTS = {
+  bind: '127.0.0.1',
+  port: 18789,
+  model: 'mock',
+  mockDelayMs: 0,
+  maxBodyBytes: 12_582_912,
+  runRetentionMs: 600_000,
+  runRetentionMax: 10_000,
+  sessionIdleMs: 60_000,
+  sseKeepaliveMs: 15_000,
+  bodyTimeoutMs: 30_000,
+  logLevel: 'info',
+} as const;
+
+export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        ...Object.fromEntries(
+          Object.entries(OPTIONS).map(([name, kind]) => [name, { type: kind === 'boolean' ? 'boolean' : 'string' }]),
+        ),
+        config: { type: 'string' },
+      } as Record<string, { type: 'string' | 'boolean' }>,
+    });
+  } catch (err) {
+    throw new ConfigError((err as Error).message.split('\n')[0]);
+  }
+  const flags = parsed.values as Record<string, string | boolean | undefined>;
+  const fromFile = typeof flags.config === 'string' ? readConfigFile(flags.config) : {};
+  const raw: Partial<Record<OptionName, RawValue>> = { ...fromFile };
+  for (const name of Object.keys(OPTIONS) as OptionName[]) {
+    if (flags[name] !== undefined) raw[name] = coerce(name, flags[name], 'flag');
+  }
+  if (raw.token === undefined && env.OPENCLAW_GATEWAY_TOKEN !== undefined) raw.token = env.OPENCLAW_GATEWAY_TOKEN;
+  return resolveConfig(raw);
+}
+
+function readConfigFile(path: string): Partial<Record<OptionName, RawValue>> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text); // YAML is a superset of JSON, so one parser reads both
+  } catch (err) {
+    throw new ConfigError(`invalid config file ${path}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`invalid config file ${path}: expected a mapping of options`);
+  const out: Partial<Record<OptionName, RawValue>> = {};
+  for (const [key, value] of Object.entries(doc)) {
+    const name = kebab(key);
+    if (!(name in OPTIONS)) throw new ConfigError(`unknown option "${key}" in config file ${path}`);
+    out[name as OptionName] = coerce(name as OptionName, value, `config file key "${key}"`);
+  }
+  return out;
+}
+
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function coerce(name: OptionName, value: unknown, where: string): RawValue {
+  if (value === null || value === undefined) return undefined;
+  const kind = OPTIONS[name];
+  const bad = (what: string) => new ConfigError(`--${name} (${where}) must be ${what}`);
+  switch (kind) {
+    case 'string':
+      if (typeof value !== 'string' && typeof value !== 'number') throw bad('a string');
+      return String(value);
+    case 'boolean':
+      if (typeof value === 'boolean') return value;
+      if (value === 'true' || value === 'false') return value === 'true';
+      throw bad('true or false');
+    case 'int': {
+      const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(String(value)) ? Number(value) : NaN;
+      if (!Number.isSafeInteger(n) || n < 0) throw bad('a non-negative integer');
+      return n;
+    }
+    case 'list':
+      if (Array.isArray(value)) return value.map((v) => String(v));
+      if (typeof value === 'string') return value.split(',');
+      throw bad('a comma-separated list');
+  }
+}
+
+function cleanList(list: RawValue): string[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  return list.map((s) => s.trim()).filter((s) => s !== '');
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
+}
+
+export function resolveConfig(raw: Partial<Record<OptionName, RawValue>>): GatewayConfig {
+  const str = (n: OptionName) => raw[n] as string | undefined;
+  const int = (n: OptionName) => raw[n] as number | undefined;
+
+  const model = str('model') ?? DEFAULTS.model;
+  if (model === 'openai') throw new ConfigError('--model openai is not available yet: only the built-in mock model is implemented');
+  if (model !== 'mock') throw new ConfigError(`--model must be "mock" or "openai", got "${model}"`);
+
+  const port = int('port') ?? DEFAULTS.port;
+  if (port > 65535) throw new ConfigError('--port must be between 0 and 65535');
+
+  // An all-blank --allow-users list (",,") means "no allowlist", as with the tRPC binary's -allow-users.
+  const allowRaw = raw['allow-users'];
+  let allowUsers = cleanList(allowRaw);
+  if (allowUsers && allowUsers.length === 0 && Array.isArray(allowRaw) && allowRaw.length > 0) allowUsers = undefined;
+
+  const mentionPatterns = cleanList(raw.mention) ?? [];
+  const requireMention = (raw['require-mention'] as boolean | undefined) ?? false;
+  if (requireMention && mentionPatterns.length === 0) throw new ConfigError('gateway: require mention enabled without patterns');
+
+  const bind = str('bind') ?? DEFAULTS.bind;
+  const token = str('token');
+  if (token !== undefined) {
+    if (token.trim() === '' || WEAK_TOKENS.has(token.trim().toLowerCase())) {
+      throw new ConfigError('--token is empty or a placeholder: use a random secret of at least 32 characters');
+    }
+    if (token.length < MIN_TOKEN_LENGTH) throw new ConfigError(`--token must be at least ${MIN_TOKEN_LENGTH} characters`);
+  }
+  if (!isLoopbackHost(bind) && token === undefined) {
+    throw new ConfigError(`refusing to bind ${bind} without a token: set --token (at least ${MIN_TOKEN_LENGTH} characters) or bind 127.0.0.1`);
+  }
+
+  const maxBodyBytes = int('max-body-bytes') ?? DEFAULTS.maxBodyBytes;
+  if (maxBodyBytes < 1) throw new ConfigError('--max-body-bytes must be at least 1');
+
+  const stateDir = str('state-dir') ?? join(homedir(), '.clawgate');
+  const logLevel = str('log-level') ?? DEFAULTS.logLevel;
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError(`--log-level must be one of fatal, error, warn, info, debug, trace, silent`);
+  }
+  const catalog = cleanList(raw['model-catalog']);
+
+  return {
+    bind, port, token,
+    stateDir: resolve(stateDir),
+    model,
+    mockDelayMs: int('mock-delay-ms') ?? DEFAULTS.mockDelayMs,
+    allowUsers,
+    requireMention,
+    mentionPatterns,
+    maxBodyBytes,
+    modelCatalog: catalog && catalog.length > 0 ? catalog : undefined,
+    runRetentionMs: int('run-retention-ms') ?? DEFAULTS.runRetentionMs,
+    runRetentionMax: int('run-retention-max') ?? DEFAULTS.runRetentionMax,
+    sessionIdleMs: int('session-idle-ms') ?? DEFAULTS.sessionIdleMs,
+    sseKeepaliveMs: Math.max(10, int('sse-keepalive-ms') ?? DEFAULTS.sseKeepaliveMs),
+    bodyTimeoutMs: Math.max(10, int('body-timeout-ms') ?? DEFAULTS.bodyTimeoutMs),
+    allowPrivatePartUrls: (raw['allow-private-part-urls'] as boolean | undefined) ?? false,
+    logLevel,
+  };
+}

@@ -1,0 +1,163 @@
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import type { Logger } from '../log.js';
+import { ApiError, errorResponse } from '../http/api-error.js';
+import type { ApiResponse, EventStreamSink, JsonResponse, Route } from '../http/types.js';
+
+// Serves a table of exact-path routes on uWS: routing (404/405), the body size limit (413, also for
+// chunked bodies), a deadline for slow bodies, and writing JSON or SSE answers. A client that goes away
+// only stops the writes; whatever it started keeps running.
+
+export interface HttpAdapterOptions {
+  maxBodyBytes: number;
+  bodyTimeoutMs: number;
+  log: Logger;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  200: 'OK', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
+  405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large', 429: 'Too Many Requests',
+  500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+const EMPTY = new Uint8Array(0);
+
+interface Exchange {
+  res: HttpResponse;
+  aborted: boolean;
+  done: boolean;
+  onAbort?: () => void;
+}
+
+export function createHttpHandler(routes: Map<string, Route>, opts: HttpAdapterOptions) {
+  const tooLarge = () => new ApiError(413, 'invalid_request', `request body exceeds max_body_bytes (${opts.maxBodyBytes} bytes)`);
+
+  return (res: HttpResponse, req: HttpRequest): void => {
+    const x: Exchange = { res, aborted: false, done: false };
+    res.onAborted(() => {
+      x.aborted = true;
+      x.onAbort?.();
+    });
+    const path = req.getUrl();
+    const route = routes.get(path);
+    if (!route) return sendJson(x, errorResponse(new ApiError(404, 'not_found', `no route for ${path}`)));
+    if (req.getCaseSensitiveMethod().toUpperCase() !== route.method) {
+      return sendJson(x, errorResponse(new ApiError(405, 'method_not_allowed', 'method not allowed', { Allow: route.method })));
+    }
+    const headers = new Map<string, string>([
+      ['authorization', req.getHeader('authorization')],
+      ['content-length', req.getHeader('content-length')],
+    ]);
+    const header = (name: string) => headers.get(name) ?? '';
+    const query = new URLSearchParams(req.getQuery() ?? '');
+    const refused = route.authorize?.(header);
+    if (refused) return sendJson(x, errorResponse(refused));
+
+    const dispatch = (body: Uint8Array) => {
+      let out: ApiResponse | Promise<ApiResponse>;
+      try {
+        out = route.handle({ method: route.method, path, query, header, body });
+      } catch (err) {
+        return sendJson(x, toErrorResponse(err, opts.log));
+      }
+      if (out instanceof Promise) out.then((r) => respond(x, r), (err) => sendJson(x, toErrorResponse(err, opts.log)));
+      else respond(x, out);
+    };
+    if (!route.readsBody) return dispatch(EMPTY);
+
+    const declared = header('content-length');
+    if (declared !== '' && Number(declared) > opts.maxBodyBytes) return sendJson(x, errorResponse(tooLarge()), true);
+    readBody(x, opts.maxBodyBytes, opts.bodyTimeoutMs, (err, body) => {
+      if (err) return sendJson(x, errorResponse(err), true);
+      dispatch(body!);
+    }, tooLarge);
+  };
+}
+
+function readBody(x: Exchange, max: number, timeoutMs: number, cb: (err: ApiError | null, body?: Uint8Array) => void,
+  tooLarge: () => ApiError): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let finished = false;
+  const timer = setTimeout(() => {
+    if (finished) return;
+    finished = true;
+    cb(new ApiError(400, 'invalid_request', `read request body: no complete body within ${timeoutMs} ms`));
+  }, timeoutMs);
+  x.onAbort = () => {
+    finished = true;
+    clearTimeout(timer);
+  };
+  x.res.onData((chunk, isLast) => {
+    if (finished) return;
+    size += chunk.byteLength;
+    if (size > max) {
+      finished = true;
+      clearTimeout(timer);
+      return cb(tooLarge());
+    }
+    if (chunk.byteLength > 0) chunks.push(Buffer.from(new Uint8Array(chunk))); // copy: uWS neuters the chunk
+    if (!isLast) return;
+    finished = true;
+    clearTimeout(timer);
+    x.onAbort = undefined;
+    cb(null, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+  });
+}
+
+function toErrorResponse(err: unknown, log: Logger): JsonResponse {
+  if (err instanceof ApiError) return errorResponse(err);
+  log.error({ err }, 'http handler failed');
+  return errorResponse(new ApiError(500, 'internal_error', 'internal error'));
+}
+
+function respond(x: Exchange, out: ApiResponse): void {
+  if ('stream' in out) return openEventStream(x, out.stream);
+  sendJson(x, out);
+}
+
+function sendJson(x: Exchange, r: JsonResponse, closeConnection = false): void {
+  if (x.aborted || x.done) return;
+  x.done = true;
+  x.res.cork(() => {
+    x.res.writeStatus(`${r.status} ${STATUS_TEXT[r.status] ?? ''}`);
+    if (r.headers) for (const k in r.headers) x.res.writeHeader(k, r.headers[k]);
+    x.res.end(r.body, closeConnection);
+  });
+}
+
+function openEventStream(x: Exchange, start: (sink: EventStreamSink) => void): void {
+  if (x.aborted || x.done) return;
+  const closers: (() => void)[] = [];
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    for (const cb of closers) cb();
+  };
+  x.onAbort = close;
+  x.res.cork(() => {
+    x.res.writeStatus('200 OK')
+      .writeHeader('Content-Type', 'text/event-stream')
+      .writeHeader('Cache-Control', 'no-cache')
+      .writeHeader('Connection', 'keep-alive');
+    x.res.write(''); // flush the headers now: a queued stream is open before its run starts
+  });
+  const sink: EventStreamSink = {
+    get closed() {
+      return closed || x.aborted;
+    },
+    write(text) {
+      if (closed || x.aborted) return;
+      x.res.cork(() => x.res.write(text));
+    },
+    end() {
+      if (closed || x.aborted) return;
+      x.done = true;
+      x.res.cork(() => x.res.end());
+      close();
+    },
+    onClose(cb) {
+      closers.push(cb);
+    },
+  };
+  start(sink);
+}

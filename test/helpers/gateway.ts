@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { resolveConfig, type GatewayConfig } from '../../src/config.js';
+import { startGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
+
+// A real gateway on an ephemeral loopback port, in this process, for tests that assert from outside.
+
+export interface TestGateway {
+  gw: Gateway;
+  url: string;
+  port: number;
+  config: GatewayConfig;
+  close(): Promise<void>;
+}
+
+export async function startTestGateway(overrides: Partial<GatewayConfig> = {}, options: GatewayOptions = {}): Promise<TestGateway> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'clawgate-test-'));
+  const config: GatewayConfig = { ...resolveConfig({}), port: 0, stateDir, logLevel: 'silent', ...overrides };
+  const gw = await startGateway(config, pino({ level: 'silent' }), options);
+  return {
+    gw, config, port: gw.port, url: `http://127.0.0.1:${gw.port}`,
+    async close() {
+      await gw.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** POST JSON (or a raw string body) and parse the JSON answer. */
+export async function postJson(url: string, body: unknown, init: RequestInit = {}): Promise<{ status: number; headers: Headers; json: any }> {
+  const res = await fetch(url, {
+    method: 'POST', ...init,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : undefined };
+}
+
+export async function getJson(url: string): Promise<{ status: number; headers: Headers; json: any }> {
+  const res = await fetch(url);
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : undefined };
+}
+
+export interface SseEvent {
+  event: string;
+  data: any;
+}
+
+/** Read a whole SSE response: the events in order and the comment lines seen. */
+export async function readSse(res: Response): Promise<{ events: SseEvent[]; comments: string[] }> {
+  const text = await res.text();
+  const events: SseEvent[] = [];
+  const comments: string[] = [];
+  for (const block of text.split('\n\n')) {
+    if (block.trim() === '') continue;
+    let event = '';
+    let data = '';
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) comments.push(line);
+      else if (line.startsWith('event: ')) event = line.slice(7);
+      else if (line.startsWith('data: ')) data = line.slice(6);
+    }
+    if (event) events.push({ event, data: JSON.parse(data) });
+  }
+  return { events, comments };
+}
