@@ -1,5 +1,6 @@
 import mittModule, { type Emitter, type EventType } from 'mitt';
 import type { Usage } from './agent/runner.js';
+import type { TranscriptMessage } from './store/transcripts.js';
 
 // The in-process event bus. Runs publish here; records, HTTP streams and (later) WS connections subscribe.
 
@@ -25,6 +26,8 @@ export type BusEvents = {
   'run.completed': RunRef & { at: number; reply: string; usage?: Usage };
   'run.failed': RunRef & { at: number; error: RunErrorInfo; reply: string };
   'run.cancelled': RunRef & { at: number; reply: string; started: boolean };
+  /** A message was appended to a session's transcript. */
+  'session.message': { sessionKey: string; message: TranscriptMessage };
 };
 
 export type Bus = Emitter<BusEvents>;

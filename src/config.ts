@@ -28,6 +28,12 @@ export interface GatewayConfig {
   bodyTimeoutMs: number;
   allowPrivatePartUrls: boolean;
   logLevel: string;
+  /** WS connections admitted at once; over it upgrades get 503. */
+  maxConnections?: number;
+  handshakeTimeoutMs: number;
+  tickIntervalMs: number;
+  /** Browser origins allowed to open the WS besides the gateway's own. */
+  allowedOrigins: string[];
 }
 
 export class ConfigError extends Error {}
@@ -55,6 +61,10 @@ const OPTIONS = {
   'body-timeout-ms': 'int',
   'allow-private-part-urls': 'boolean',
   'log-level': 'string',
+  'max-connections': 'int',
+  'handshake-timeout-ms': 'int',
+  'tick-interval-ms': 'int',
+  'allowed-origins': 'list',
 } as const;
 type OptionName = keyof typeof OPTIONS;
 type RawValue = string | boolean | number | string[] | undefined;
@@ -71,6 +81,8 @@ export const DEFAULTS = {
   sseKeepaliveMs: 15_000,
   bodyTimeoutMs: 30_000,
   logLevel: 'info',
+  handshakeTimeoutMs: 15_000,
+  tickIntervalMs: 30_000,
 } as const;
 
 export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -182,10 +194,13 @@ export function resolveConfig(raw: Partial<Record<OptionName, RawValue>>): Gatew
   const requireMention = (raw['require-mention'] as boolean | undefined) ?? false;
   if (requireMention && mentionPatterns.length === 0) throw new ConfigError('gateway: require mention enabled without patterns');
 
-  const bind = str('bind') ?? DEFAULTS.bind;
-  const token = str('token');
+  // `[::1]` is how people write an IPv6 host, but the listener wants the bare address
+  const bind = (str('bind') ?? DEFAULTS.bind).trim().replace(/^\[(.*)\]$/, '$1');
+  // Trimmed: an HTTP header value cannot carry surrounding whitespace, so an untrimmed token (a stray
+  // newline from an env file) could never be presented and would lock every client out.
+  const token = str('token')?.trim();
   if (token !== undefined) {
-    if (token.trim() === '' || WEAK_TOKENS.has(token.trim().toLowerCase())) {
+    if (token === '' || WEAK_TOKENS.has(token.toLowerCase())) {
       throw new ConfigError('--token is empty or a placeholder: use a random secret of at least 32 characters');
     }
     if (token.length < MIN_TOKEN_LENGTH) throw new ConfigError(`--token must be at least ${MIN_TOKEN_LENGTH} characters`);
@@ -203,6 +218,14 @@ export function resolveConfig(raw: Partial<Record<OptionName, RawValue>>): Gatew
     throw new ConfigError(`--log-level must be one of fatal, error, warn, info, debug, trace, silent`);
   }
   const catalog = cleanList(raw['model-catalog']);
+  const handshakeTimeoutMs = int('handshake-timeout-ms') ?? DEFAULTS.handshakeTimeoutMs;
+  if (handshakeTimeoutMs < 10_000) throw new ConfigError('--handshake-timeout-ms must be at least 10000');
+  const maxConnections = int('max-connections');
+  if (maxConnections !== undefined && maxConnections < 1) throw new ConfigError('--max-connections must be at least 1');
+  const allowedOrigins = (cleanList(raw['allowed-origins']) ?? []).map((o) => {
+    if (o === '*' || !/^https?:\/\/[^/]+$/.test(o)) throw new ConfigError(`--allowed-origins entries must be exact origins like https://app.example.com (got "${o}")`);
+    return o.toLowerCase();
+  });
 
   return {
     bind, port, token,
@@ -221,5 +244,9 @@ export function resolveConfig(raw: Partial<Record<OptionName, RawValue>>): Gatew
     bodyTimeoutMs: Math.max(10, int('body-timeout-ms') ?? DEFAULTS.bodyTimeoutMs),
     allowPrivatePartUrls: (raw['allow-private-part-urls'] as boolean | undefined) ?? false,
     logLevel,
+    maxConnections,
+    handshakeTimeoutMs,
+    tickIntervalMs: Math.max(10, int('tick-interval-ms') ?? DEFAULTS.tickIntervalMs),
+    allowedOrigins,
   };
 }

@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import type { GatewayConfig } from './config.js';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { isLoopbackHost, type GatewayConfig } from './config.js';
 import type { Logger } from './log.js';
 import { createBus, type Bus } from './bus.js';
 import { createMockRunner } from './agent/mock.js';
@@ -7,18 +7,24 @@ import type { Runner } from './agent/runner.js';
 import { RunRegistry } from './actors/run-registry.js';
 import { SessionRegistry } from './actors/session-registry.js';
 import { createRunExecutor } from './actors/run-executor.js';
+import { recordTranscripts } from './actors/transcript-recorder.js';
+import { MemoryTranscriptStore, type TranscriptStore } from './store/transcripts.js';
 import { DEFAULT_PART_POLICY } from './http/content-parts.js';
 import { createRoutes } from './http/routes.js';
+import { createWsPlane, type WsPlane } from './ws/plane.js';
 import { startServer, type ListeningServer } from './transport/server.js';
+import { attachWebSocket, defaultMaxConnections } from './transport/ws.js';
 
-// The composition root: config → bus, registries, runner → surfaces → transport.
+// The composition root: config → bus, registries, runner, store → HTTP and WS planes → transport.
 
 export interface Gateway {
   port: number;
   bus: Bus;
   runs: RunRegistry;
   sessions: SessionRegistry;
-  /** Stop admitting, cancel what is queued or running, close every socket. */
+  transcripts: TranscriptStore;
+  ws: WsPlane;
+  /** Stop admitting, tell WS clients, cancel what is queued or running, close every socket. */
   close(): Promise<void>;
 }
 
@@ -27,17 +33,27 @@ export interface GatewayOptions {
   runner?: Runner;
 }
 
+const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+
 export async function startGateway(config: GatewayConfig, log: Logger, options: GatewayOptions = {}): Promise<Gateway> {
-  const startedAt = Date.now();
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  const startedAt = Date.now();
   const bus = createBus();
   const runs = new RunRegistry(bus, { retentionMs: config.runRetentionMs, retentionMax: config.runRetentionMax });
   const runner = options.runner ?? createMockRunner({ delayMs: config.mockDelayMs });
-  const sessions = new SessionRegistry({
-    bus, runs, executeRun: createRunExecutor({ runner, bus }), idleMs: config.sessionIdleMs,
-  });
+  const sessions = new SessionRegistry({ bus, runs, executeRun: createRunExecutor({ runner, bus }), idleMs: config.sessionIdleMs });
+  const transcripts = new MemoryTranscriptStore();
+  recordTranscripts(bus, runs, transcripts);
   let draining = false;
 
+  const ws = createWsPlane({
+    log, bus, sessions, runs, transcripts,
+    token: config.token, version: VERSION, stateDir: config.stateDir, bindIp: config.bind,
+    model: { provider: config.model, model: config.model },
+    handshakeTimeoutMs: config.handshakeTimeoutMs, tickIntervalMs: config.tickIntervalMs,
+    healthIntervalMs: 60_000, pingIntervalMs: 25_000,
+    isDraining: () => draining,
+  });
   const routes = createRoutes({
     sessions, runs,
     token: config.token,
@@ -52,20 +68,31 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
       partPolicy: { ...DEFAULT_PART_POLICY, allowPrivateHosts: config.allowPrivatePartUrls },
     },
   });
+  let ownOrigins = new Set<string>();
+  const maxConnections = config.maxConnections ?? defaultMaxConnections();
   const server: ListeningServer = await startServer({
     bind: config.bind, port: config.port, routes,
     maxBodyBytes: config.maxBodyBytes, bodyTimeoutMs: config.bodyTimeoutMs, log,
+    configure: (app) => attachWebSocket(app, {
+      hub: ws.hub, log, maxConnections, maxPayload: 26_214_400, maxPreauthPerIp: 32,
+      checkOrigin: (origin) => ownOrigins.has(origin.toLowerCase()) || config.allowedOrigins.includes(origin.toLowerCase()),
+      classify: (remote, fwd) => ({ local: isLoopbackHost(remote) && !fwd.anyForwarded, clientAddress: remote }),
+    }),
   });
-  log.info({ bind: config.bind, port: server.port, model: config.model, authMode: config.token ? 'token' : 'none' }, 'gateway ready');
+  // the gateway's own origin (it serves WebChat) is allowed by default; the Host header never grants trust
+  ownOrigins = new Set([config.bind, '127.0.0.1', 'localhost', '[::1]'].map((h) => `http://${h}:${server.port}`));
+  log.info({ bind: config.bind, port: server.port, model: config.model, authMode: config.token ? 'token' : 'none', maxConnections }, 'gateway ready');
 
   return {
-    port: server.port, bus, runs, sessions,
+    port: server.port, bus, runs, sessions, transcripts, ws,
     async close() {
       if (draining) return;
       draining = true;
+      ws.shutdown();
       sessions.stopAll();
-      // let the cancelled runs' answers reach their clients before the sockets close
-      await new Promise((r) => setImmediate(r));
+      ws.stop();
+      // let the cancelled runs' answers and the close frames reach their clients before the sockets go
+      await new Promise((r) => setTimeout(r, 20));
       server.close();
     },
   };

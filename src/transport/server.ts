@@ -13,6 +13,8 @@ export interface ServerOptions {
   maxBodyBytes: number;
   bodyTimeoutMs: number;
   log: Logger;
+  /** Adds other handlers (the WS plane) to the app before it listens. */
+  configure?: (app: TemplatedApp) => void;
 }
 
 export interface ListeningServer {
@@ -26,6 +28,7 @@ export class ListenError extends Error {}
 
 export function startServer(opts: ServerOptions): Promise<ListeningServer> {
   const app = uws.App();
+  opts.configure?.(app);
   app.any('/*', createHttpHandler(opts.routes, opts));
   return new Promise((resolve, reject) => {
     app.listen(opts.bind, opts.port, (socket: us_listen_socket | false) => {

@@ -1,0 +1,119 @@
+import type { TSchema } from 'typebox';
+import { AgentEvent, AgentParams, AgentWaitParams, InputProvenance } from './agent.js';
+import { ChannelsStatusParams, ChannelsStatusResult } from './channels.js';
+import {
+  ChatAbortedEvent, ChatAbortParams, ChatAttachment, ChatDeltaEvent, ChatErrorEvent, ChatEvent, ChatFinalEvent,
+  ChatHistoryParams, ChatSendParams, ChatStatusEvent,
+} from './chat.js';
+import { ConnectParams } from './connect.js';
+import {
+  DevicePairApproveParams, DevicePairListParams, DevicePairRejectParams, DevicePairRemoveParams,
+  DevicePairRequestedEvent, DevicePairResolvedEvent, DeviceTokenRevokeParams, DeviceTokenRotateParams,
+  DeviceTokenRotateResult,
+} from './devices.js';
+import { ConnectChallengeEvent, HeartbeatEvent, LastHeartbeatParams, ShutdownEvent, TickEvent } from './events.js';
+import { ErrorShape, EventFrame, GatewayFrame, RequestFrame, ResponseFrame } from './frames.js';
+import { EventLoopHealth, HealthParams, HealthSnapshot, StatusParams } from './health.js';
+import { HelloOk, Snapshot, StateVersion } from './hello.js';
+import {
+  NodeDescribeParams, NodeEventParams, NodeEventResult, NodeHostStatsEvent, NodeInvokeParams,
+  NodeInvokeProgressParams, NodeInvokeRequestEvent, NodeInvokeResultParams, NodeListParams, NodePairApproveParams,
+  NodePairListParams, NodePairRejectParams, NodePairRemoveParams, NodePairRequestedEvent, NodePairResolvedEvent,
+} from './nodes.js';
+import { PresenceEntry, PresenceEvent, SystemPresenceParams, SystemPresenceResult } from './presence.js';
+import { SendParams } from './send.js';
+import {
+  SessionMessageEvent, SessionRow, SessionsChangedEvent, SessionsListParams, SessionsMessagesSubscribeParams,
+  SessionsMessagesUnsubscribeParams, SessionsSubscribeParams,
+} from './sessions.js';
+
+// Clawgate's wire protocol: the single source of truth. Every schema here is closed; params schemas accept
+// every field the published OpenClaw schema allows; outbound schemas (results, events, hello-ok) stay within
+// the published 2026.9.1 schema plus exactly the 2026.9.6 additions of spec §2.
+
+export * from './agent.js';
+export * from './channels.js';
+export * from './chat.js';
+export * from './connect.js';
+export * from './devices.js';
+export * from './events.js';
+export * from './frames.js';
+export * from './health.js';
+export * from './hello.js';
+export * from './nodes.js';
+export * from './presence.js';
+export * from './send.js';
+export * from './sessions.js';
+export * from './version.js';
+
+/** Method → params schema, for `connect` and every method of spec §7.3 (`sessions.unsubscribe` is not published). */
+export const METHOD_PARAMS: Readonly<Record<string, TSchema>> = Object.freeze({
+  connect: ConnectParams,
+  health: HealthParams,
+  status: StatusParams,
+  'system-presence': SystemPresenceParams,
+  'last-heartbeat': LastHeartbeatParams,
+  send: SendParams,
+  agent: AgentParams,
+  'agent.wait': AgentWaitParams,
+  'chat.send': ChatSendParams,
+  'chat.history': ChatHistoryParams,
+  'chat.abort': ChatAbortParams,
+  'sessions.list': SessionsListParams,
+  'sessions.subscribe': SessionsSubscribeParams,
+  'sessions.messages.subscribe': SessionsMessagesSubscribeParams,
+  'sessions.messages.unsubscribe': SessionsMessagesUnsubscribeParams,
+  'channels.status': ChannelsStatusParams,
+  'device.pair.list': DevicePairListParams,
+  'device.pair.approve': DevicePairApproveParams,
+  'device.pair.reject': DevicePairRejectParams,
+  'device.pair.remove': DevicePairRemoveParams,
+  'device.token.rotate': DeviceTokenRotateParams,
+  'device.token.revoke': DeviceTokenRevokeParams,
+  'node.pair.list': NodePairListParams,
+  'node.pair.approve': NodePairApproveParams,
+  'node.pair.reject': NodePairRejectParams,
+  'node.pair.remove': NodePairRemoveParams,
+  'node.list': NodeListParams,
+  'node.describe': NodeDescribeParams,
+  'node.invoke': NodeInvokeParams,
+  'node.invoke.result': NodeInvokeResultParams,
+  'node.invoke.progress': NodeInvokeProgressParams,
+  'node.event': NodeEventParams,
+});
+
+/** Methods of spec §7.3 (without `connect`), for `hello-ok.features.methods`. */
+export const CORE_METHODS: readonly string[] = Object.freeze(Object.keys(METHOD_PARAMS).filter((m) => m !== 'connect'));
+
+/** Method → result schema, where the published schema defines one. */
+export const METHOD_RESULTS: Readonly<Record<string, TSchema>> = Object.freeze({
+  connect: HelloOk,
+  health: HealthSnapshot,
+  'system-presence': SystemPresenceResult,
+  'channels.status': ChannelsStatusResult,
+  'device.token.rotate': DeviceTokenRotateResult,
+  'node.event': NodeEventResult,
+});
+
+/** Every named definition, as written to `protocol/schema.json`. */
+export const DEFINITIONS: Readonly<Record<string, TSchema>> = Object.freeze({
+  // frames
+  GatewayFrame, RequestFrame, ResponseFrame, EventFrame, ErrorShape,
+  // handshake
+  ConnectParams, HelloOk, Snapshot, StateVersion, PresenceEntry, HealthSnapshot, EventLoopHealth,
+  // method params
+  HealthParams, StatusParams, SystemPresenceParams, LastHeartbeatParams, SendParams, AgentParams,
+  AgentWaitParams, InputProvenance, ChatSendParams, ChatAttachment, ChatHistoryParams, ChatAbortParams,
+  SessionsListParams, SessionsMessagesSubscribeParams, SessionsMessagesUnsubscribeParams, ChannelsStatusParams,
+  DevicePairListParams, DevicePairApproveParams, DevicePairRejectParams, DevicePairRemoveParams,
+  DeviceTokenRotateParams, DeviceTokenRevokeParams, NodePairListParams, NodePairApproveParams,
+  NodePairRejectParams, NodePairRemoveParams, NodeListParams, NodeDescribeParams, NodeInvokeParams,
+  NodeInvokeResultParams, NodeInvokeProgressParams, NodeEventParams,
+  // results
+  SystemPresenceResult, ChannelsStatusResult, DeviceTokenRotateResult, NodeEventResult, SessionRow,
+  // event payloads
+  ConnectChallengeEvent, TickEvent, ShutdownEvent, HeartbeatEvent, PresenceEvent, AgentEvent, ChatEvent,
+  ChatStatusEvent, ChatDeltaEvent, ChatFinalEvent, ChatAbortedEvent, ChatErrorEvent, SessionsChangedEvent,
+  SessionMessageEvent, DevicePairRequestedEvent, DevicePairResolvedEvent, NodePairRequestedEvent,
+  NodePairResolvedEvent, NodeInvokeRequestEvent, NodeHostStatsEvent,
+});

@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import { createActor, type Actor, type AnyActorLogic } from 'xstate';
+import type { Logger } from '../log.js';
+import { connectionMachine, type Admitted, type ConnectionMachine, type PeerInfo, type Request } from '../machines/connection.js';
+import { scopeSatisfied } from '../machines/authorize.js';
+import { directEvent, resFrame, withSeq, type EncodedEvent } from '../ws/frames.js';
+
+// Every WS connection is a connection actor, held here as an independent root (not a child of a parent).
+// The hub feeds socket frames to the actor, carries out what it emits (send, close, requests), and
+// delivers broadcasts: encoded once, then per socket only `seq`, the scope filter and the buffer check.
+
+export interface WsSocket {
+  send(text: string): void;
+  bufferedAmount(): number;
+  /** Close handshake with a code and reason. */
+  end(code: number, reason: string): void;
+  /** Drop the TCP connection at once. */
+  terminate(): void;
+  ping(): void;
+}
+
+export interface Connection {
+  id: string;
+  socket: WsSocket;
+  peer: PeerInfo;
+  actor: Actor<ConnectionMachine>;
+  open: boolean;
+  authenticated: boolean;
+  /** Per-connection frame sequence: every broadcast addressed to this socket takes the next value. */
+  seq: number;
+  role: string;
+  scopes: string[];
+  caps: ReadonlySet<string>;
+  client: Record<string, unknown>;
+  /** Precomputed: operator with operator.read (agent, chat, presence, sessions.* events). */
+  reader: boolean;
+  sessionsSubscribed: boolean;
+  messageKeys: Set<string>;
+  awaitingPong: boolean;
+}
+
+export interface HubOptions {
+  log: Logger;
+  admit: AnyActorLogic;
+  dispatch: (conn: Connection, request: Request) => void;
+  onAuthenticated?: (conn: Connection, admitted: Admitted) => void;
+  onClosed?: (conn: Connection) => void;
+  handshakeTimeoutMs: number;
+  maxBufferedBytes: number;
+  /** The methods with a handler. */
+  methods: ReadonlySet<string>;
+}
+
+const PREAUTH_MAX_BYTES = 65_536;
+const MAX_PENDING_FRAMES = 15;
+
+export class ConnectionHub {
+  private readonly all = new Set<Connection>();
+  private readonly authed = new Set<Connection>();
+  private readonly preauthByIp = new Map<string, number>();
+  private readonly machine: ConnectionMachine;
+
+  constructor(private readonly opts: HubOptions) {
+    this.machine = connectionMachine.provide({ actors: { admit: opts.admit as never } });
+  }
+
+  get size(): number {
+    return this.all.size;
+  }
+
+  get authenticatedCount(): number {
+    return this.authed.size;
+  }
+
+  connections(): Iterable<Connection> {
+    return this.authed;
+  }
+
+  /** Unauthenticated sockets currently open from one address (upgrade budget). */
+  preauthCount(ip: string): number {
+    return this.preauthByIp.get(ip) ?? 0;
+  }
+
+  open(socket: WsSocket, peer: PeerInfo): Connection {
+    const nonce = randomUUID();
+    const conn: Connection = {
+      id: randomUUID(), socket, peer, open: true, authenticated: false, seq: 0,
+      role: '', scopes: [], caps: new Set(), client: {}, reader: false,
+      sessionsSubscribed: false, messageKeys: new Set(), awaitingPong: false,
+      actor: undefined as unknown as Actor<ConnectionMachine>,
+    };
+    this.all.add(conn);
+    this.preauthByIp.set(peer.remoteAddress, this.preauthCount(peer.remoteAddress) + 1);
+    // the challenge goes out before anything else, without seq
+    socket.send(directEvent('connect.challenge', { nonce, ts: Date.now(), capabilities: [] }));
+    const actor = createActor(this.machine, {
+      input: {
+        connId: conn.id, nonce, peer, methods: this.opts.methods,
+        handshakeTimeoutMs: this.opts.handshakeTimeoutMs,
+        preauthMaxBytes: PREAUTH_MAX_BYTES, maxPendingFrames: MAX_PENDING_FRAMES,
+      },
+    });
+    conn.actor = actor;
+    actor.on('send', ({ frame }) => this.deliverDirect(conn, JSON.stringify(frame)));
+    actor.on('close', ({ code, reason }) => this.end(conn, code, reason));
+    actor.on('authenticated', ({ admitted }) => this.authenticate(conn, admitted));
+    actor.on('request', ({ request }) => this.opts.dispatch(conn, request));
+    actor.on('ignored', ({ reason }) => this.opts.log.debug({ conn: conn.id, reason }, 'frame ignored'));
+    actor.start();
+    return conn;
+  }
+
+  frame(conn: Connection, text: string, bytes: number): void {
+    if (conn.open) conn.actor.send({ type: 'FRAME', text, bytes });
+  }
+
+  pong(conn: Connection): void {
+    conn.awaitingPong = false;
+  }
+
+  /** The socket is gone (closed by either side). */
+  socketClosed(conn: Connection): void {
+    if (!this.all.delete(conn)) return;
+    conn.open = false;
+    if (conn.authenticated) this.authed.delete(conn);
+    else this.releasePreauth(conn);
+    conn.actor.send({ type: 'SOCKET_CLOSED' });
+    conn.actor.stop();
+    this.opts.onClosed?.(conn);
+  }
+
+  /** Ask the connection to close (server side): its actor emits the close. */
+  close(conn: Connection, code: number, reason: string): void {
+    if (conn.open) conn.actor.send({ type: 'CLOSE', code, reason });
+  }
+
+  respond(conn: Connection, id: string, ok: boolean, payload?: unknown, error?: unknown): void {
+    this.deliverDirect(conn, resFrame(id, ok, payload, error));
+  }
+
+  /** A direct event without seq (node.invoke.request). */
+  direct(conn: Connection, event: string, payload: unknown): void {
+    this.deliverDirect(conn, directEvent(event, payload));
+  }
+
+  /** Deliver one encoded event to every authenticated connection the filter accepts. */
+  broadcast(event: EncodedEvent, accepts: (conn: Connection) => boolean): void {
+    for (const conn of this.authed) {
+      if (accepts(conn)) this.deliverEvent(conn, event);
+    }
+  }
+
+  /** Deliver one encoded event to one connection (it takes that connection's next seq). */
+  deliverEvent(conn: Connection, event: EncodedEvent): void {
+    const seq = ++conn.seq;
+    if (conn.socket.bufferedAmount() > this.opts.maxBufferedBytes) {
+      if (!event.lossy) this.slowConsumer(conn);
+      return; // a dropped lossy event still consumed its seq: the client sees the gap
+    }
+    conn.socket.send(withSeq(event, seq));
+  }
+
+  /** Ping every socket; terminate those that did not answer the previous ping. */
+  keepalive(): void {
+    for (const conn of this.all) {
+      if (conn.awaitingPong) {
+        conn.socket.terminate();
+        continue;
+      }
+      conn.awaitingPong = true;
+      conn.socket.ping();
+    }
+  }
+
+  closeAll(code: number, reason: string): void {
+    for (const conn of [...this.all]) this.close(conn, code, reason);
+  }
+
+  private authenticate(conn: Connection, admitted: Admitted): void {
+    if (!conn.open) return;
+    this.releasePreauth(conn);
+    conn.authenticated = true;
+    conn.role = admitted.role;
+    conn.scopes = admitted.scopes;
+    conn.client = admitted.client;
+    conn.caps = new Set((admitted.client.caps as string[] | undefined) ?? []);
+    conn.reader = admitted.role === 'operator' && scopeSatisfied(admitted.scopes, 'operator.read');
+    this.authed.add(conn);
+    this.opts.onAuthenticated?.(conn, admitted);
+  }
+
+  private deliverDirect(conn: Connection, text: string): void {
+    if (!conn.open) return;
+    if (conn.socket.bufferedAmount() > this.opts.maxBufferedBytes) return this.slowConsumer(conn);
+    conn.socket.send(text);
+  }
+
+  private slowConsumer(conn: Connection): void {
+    this.opts.log.warn({ conn: conn.id, buffered: conn.socket.bufferedAmount() }, 'closing slow consumer');
+    this.close(conn, 1008, 'slow consumer');
+  }
+
+  private end(conn: Connection, code: number, reason: string): void {
+    if (!conn.open) return;
+    conn.socket.end(code, reason);
+  }
+
+  private releasePreauth(conn: Connection): void {
+    const ip = conn.peer.remoteAddress;
+    const n = this.preauthCount(ip) - 1;
+    if (n <= 0) this.preauthByIp.delete(ip);
+    else this.preauthByIp.set(ip, n);
+  }
+}

@@ -1,0 +1,23 @@
+import type { Bus } from '../bus.js';
+import type { TranscriptStore } from '../store/transcripts.js';
+import type { RunRegistry } from './run-registry.js';
+
+// Writes every run of every surface into its session's transcript: the user message when the run takes
+// it, the reply when it completes. Each append is announced on the bus as `session.message`.
+
+export function recordTranscripts(bus: Bus, runs: RunRegistry, store: TranscriptStore): void {
+  bus.on('run.queued', (e) => store.touch(e.sessionKey, { lastRunId: e.runId, status: 'queued' }));
+  bus.on('run.started', (e) => {
+    store.touch(e.sessionKey, { lastRunId: e.runId, status: 'running' });
+    const text = runs.get(e.runId)?.text ?? '';
+    const message = store.append(e.sessionKey, { role: 'user', text, timestamp: e.at, runId: e.runId, idempotencyKey: `${e.runId}:user` });
+    bus.emit('session.message', { sessionKey: e.sessionKey, message });
+  });
+  bus.on('run.completed', (e) => {
+    store.touch(e.sessionKey, { status: 'done' });
+    const message = store.append(e.sessionKey, { role: 'assistant', text: e.reply, timestamp: e.at, runId: e.runId, idempotencyKey: e.runId });
+    bus.emit('session.message', { sessionKey: e.sessionKey, message });
+  });
+  bus.on('run.failed', (e) => store.touch(e.sessionKey, { status: 'failed' }));
+  bus.on('run.cancelled', (e) => store.touch(e.sessionKey, { status: 'killed' }));
+}

@@ -1,0 +1,262 @@
+import { enqueueActions, fromPromise, setup } from 'xstate';
+import { validateConnectParams, validateFrame, validateParams } from '../../protocol/validators.js';
+import { authorizeMethod, truncateCloseReason, type ErrorShape } from './authorize.js';
+
+// One WebSocket connection (openclaw-protocol.md §3): challenge sent → connect validated → admitted →
+// authenticated → closed. Pure: frames come in as FRAME events; what to send or close goes out as emitted
+// events; admission (secrets, devices, pairing) is the `admit` actor provided by src/actors.
+
+export interface ConnectionInput {
+  connId: string;
+  /** The nonce of the `connect.challenge` already sent on open. */
+  nonce: string;
+  handshakeTimeoutMs: number;
+  /** Largest frame accepted before hello (64 KiB). */
+  preauthMaxBytes: number;
+  /** Frames that may wait while `connect` is being admitted (15). */
+  maxPendingFrames: number;
+  /** Where the socket comes from; admission decides locality and origin rules from it. */
+  peer: PeerInfo;
+  /** Methods that have a handler; anything else is an unknown method. */
+  methods: ReadonlySet<string>;
+}
+
+export interface PeerInfo {
+  remoteAddress: string;
+  /** Loopback peer and no forwarding headers (openclaw-protocol.md §9). */
+  local: boolean;
+  origin?: string;
+}
+
+/** What admission decided for an accepted connect. */
+export interface Admitted {
+  role: string;
+  scopes: string[];
+  /** The hello-ok payload to send. */
+  hello: Record<string, unknown>;
+  /** Anything the edge needs about the client (client info, caps, device). */
+  client: Record<string, unknown>;
+}
+
+export type AdmitResult =
+  | { ok: true; admitted: Admitted }
+  | { ok: false; error: ErrorShape; close: { code: number; reason: string } };
+
+export interface AdmitInput {
+  connId: string;
+  nonce: string;
+  peer: PeerInfo;
+  params: Record<string, unknown>;
+}
+
+export interface Request {
+  id: string;
+  method: string;
+  params: unknown;
+}
+
+export type ConnectionEvent =
+  | { type: 'FRAME'; text: string; bytes: number }
+  /** The server closes this connection (shutdown, revocation, slow consumer). */
+  | { type: 'CLOSE'; code: number; reason: string }
+  | { type: 'SOCKET_CLOSED' }
+  /** Internal: the first frame was a valid `connect`; admission starts. */
+  | { type: 'CONNECT_ACCEPTED' };
+
+export type ConnectionEmitted =
+  | { type: 'send'; frame: Record<string, unknown> }
+  | { type: 'close'; code: number; reason: string }
+  | { type: 'authenticated'; admitted: Admitted }
+  /** An authorized, schema-valid request for the method handlers. */
+  | { type: 'request'; request: Request }
+  | { type: 'ignored'; reason: string };
+
+interface Context extends ConnectionInput {
+  pending: { text: string; bytes: number }[];
+  connectId: string;
+  params: Record<string, unknown>;
+  admitted: Admitted | null;
+  /** Consecutive role-unauthorized answers (flood guard). */
+  unauthorizedStreak: number;
+}
+
+const MAX_UNAUTHORIZED_STREAK = 10;
+
+function parse(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+const res = (id: string, error: ErrorShape) => ({ type: 'res', id, ok: false, error });
+const invalid = (message: string): ErrorShape => ({ code: 'INVALID_REQUEST', message });
+
+export const connectionMachine = setup({
+  types: {
+    input: {} as ConnectionInput,
+    context: {} as Context,
+    events: {} as ConnectionEvent,
+    emitted: {} as ConnectionEmitted,
+  },
+  actors: {
+    admit: fromPromise<AdmitResult, AdmitInput>(async () => {
+      throw new Error('admit not provided');
+    }),
+  },
+  delays: {
+    handshakeTimeout: ({ context }) => context.handshakeTimeoutMs,
+  },
+  actions: {
+    /** Before hello the first frame decides everything: anything but a valid `connect` request closes. */
+    firstFrame: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'FRAME') return;
+      const closeWith = (code: number, reason: string) => enqueue.raise({ type: 'CLOSE', code, reason });
+      if (event.bytes > context.preauthMaxBytes) return closeWith(1009, 'preauth payload too large');
+      const parsed = parse(event.text);
+      if (!parsed.ok) return closeWith(1000, '');
+      const frame = parsed.value as Record<string, unknown> | null;
+      if (typeof frame !== 'object' || frame === null || Array.isArray(frame) || frame.type !== 'req') {
+        return closeWith(1008, 'invalid request frame');
+      }
+      const id = typeof frame.id === 'string' && frame.id !== '' ? frame.id : 'invalid';
+      const fail = (message: string) => {
+        enqueue.emit({ type: 'send', frame: res(id, invalid(message)) });
+        closeWith(1008, message);
+      };
+      const frameCheck = validateFrame(frame);
+      if (!frameCheck.ok) return fail(`invalid request frame: ${frameCheck.message}`);
+      if (frame.method !== 'connect') return fail('invalid handshake: first request must be connect');
+      const paramsCheck = validateConnectParams(frame.params);
+      if (!paramsCheck.ok) return fail(`invalid connect params: ${paramsCheck.message}`);
+      enqueue.assign({ connectId: id, params: frame.params as Record<string, unknown> });
+      enqueue.raise({ type: 'CONNECT_ACCEPTED' });
+    }),
+    holdFrame: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'FRAME') return;
+      if (event.bytes > context.preauthMaxBytes) {
+        enqueue.raise({ type: 'CLOSE', code: 1009, reason: 'preauth payload too large' });
+        return;
+      }
+      if (context.pending.length >= context.maxPendingFrames) {
+        enqueue.raise({ type: 'CLOSE', code: 1008, reason: 'too many pending handshake frames' });
+        return;
+      }
+      enqueue.assign({ pending: [...context.pending, { text: event.text, bytes: event.bytes }] });
+    }),
+    welcome: enqueueActions(({ context, event, enqueue }) => {
+      const output = (event as unknown as { output: AdmitResult }).output;
+      if (!output.ok) return;
+      enqueue.assign({ admitted: output.admitted });
+      enqueue.emit({ type: 'send', frame: { type: 'res', id: context.connectId, ok: true, payload: output.admitted.hello } });
+      enqueue.emit({ type: 'authenticated', admitted: output.admitted });
+      // frames pipelined behind `connect` are handled now, in arrival order
+      for (const f of context.pending) enqueue.raise({ type: 'FRAME', text: f.text, bytes: f.bytes });
+      enqueue.assign({ pending: [] });
+    }),
+    refuse: enqueueActions(({ context, event, enqueue }) => {
+      const output = (event as unknown as { output: AdmitResult }).output;
+      if (output.ok) return;
+      enqueue.emit({ type: 'send', frame: res(context.connectId, output.error) });
+      enqueue.raise({ type: 'CLOSE', code: output.close.code, reason: output.close.reason });
+    }),
+    admissionFailed: enqueueActions(({ context, enqueue }) => {
+      enqueue.emit({ type: 'send', frame: res(context.connectId, { code: 'UNAVAILABLE', message: 'connect failed', retryable: true, retryAfterMs: 1000 }) });
+      enqueue.raise({ type: 'CLOSE', code: 1011, reason: 'connect failed' });
+    }),
+    /** After hello: validate, gate by role and scope, then hand the request to the method handlers. */
+    request: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'FRAME') return;
+      const parsed = parse(event.text);
+      if (!parsed.ok) {
+        enqueue.emit({ type: 'ignored', reason: 'non-JSON frame after hello' });
+        return;
+      }
+      const frame = parsed.value as Record<string, unknown>;
+      const check = validateFrame(frame);
+      if (!check.ok) {
+        const id = frame && typeof frame === 'object' && typeof frame.id === 'string' ? frame.id : 'invalid';
+        enqueue.emit({ type: 'send', frame: res(id, invalid(`invalid request frame: ${check.message}`)) });
+        return;
+      }
+      if (frame.type !== 'req') {
+        enqueue.emit({ type: 'ignored', reason: `unexpected ${String(frame.type)} frame from client` });
+        return;
+      }
+      const { id, method, params } = frame as { id: string; method: string; params?: unknown };
+      const { role, scopes } = context.admitted!;
+      if (method === 'connect') {
+        const isAdmin = role === 'operator' && scopes.includes('operator.admin');
+        const denied = isAdmin ? undefined : authorizeMethod(role, scopes, 'connect');
+        enqueue.emit({ type: 'send', frame: res(id, denied?.error ?? invalid('connect is only valid as the first request')) });
+        return;
+      }
+      const denied = authorizeMethod(role, scopes, method);
+      if (denied) {
+        enqueue.emit({ type: 'send', frame: res(id, denied.error) });
+        const streak = denied.roleDenied ? context.unauthorizedStreak + 1 : 0;
+        enqueue.assign({ unauthorizedStreak: streak });
+        if (streak > MAX_UNAUTHORIZED_STREAK) enqueue.raise({ type: 'CLOSE', code: 1008, reason: 'repeated unauthorized calls' });
+        return;
+      }
+      if (context.unauthorizedStreak !== 0) enqueue.assign({ unauthorizedStreak: 0 });
+      if (!context.methods.has(method)) {
+        enqueue.emit({ type: 'send', frame: res(id, invalid(`unknown method: ${method}`)) });
+        return;
+      }
+      const valid = validateParams(method, params ?? {});
+      if (!valid.ok) {
+        enqueue.emit({ type: 'send', frame: res(id, invalid(`invalid ${method} params: ${valid.message}`)) });
+        return;
+      }
+      enqueue.emit({ type: 'request', request: { id, method, params: params ?? {} } });
+    }),
+    close: enqueueActions(({ event, enqueue }) => {
+      if (event.type !== 'CLOSE') return;
+      enqueue.emit({ type: 'close', code: event.code, reason: truncateCloseReason(event.reason) });
+    }),
+  },
+}).createMachine({
+  id: 'connection',
+  context: ({ input }) => ({
+    ...input, pending: [], connectId: 'invalid', params: {}, admitted: null, unauthorizedStreak: 0,
+  }),
+  initial: 'handshake',
+  on: {
+    CLOSE: { target: '.closed', actions: 'close' },
+    SOCKET_CLOSED: '.closed',
+  },
+  states: {
+    handshake: {
+      after: { handshakeTimeout: { target: 'closed', actions: enqueueActions(({ enqueue }) => enqueue.emit({ type: 'close', code: 1000, reason: '' })) } },
+      initial: 'awaitingConnect',
+      states: {
+        awaitingConnect: {
+          on: {
+            FRAME: { actions: 'firstFrame' },
+            CONNECT_ACCEPTED: 'admitting',
+          },
+        },
+        admitting: {
+          invoke: {
+            src: 'admit',
+            input: ({ context }) => ({ connId: context.connId, nonce: context.nonce, peer: context.peer, params: context.params }),
+            onDone: [
+              { guard: ({ event }) => event.output.ok, target: '#connection.authenticated', actions: 'welcome' },
+              { actions: 'refuse' },
+            ],
+            onError: { actions: 'admissionFailed' },
+          },
+          on: { FRAME: { actions: 'holdFrame' } },
+        },
+      },
+    },
+    authenticated: {
+      on: { FRAME: { actions: 'request' } },
+    },
+    closed: { type: 'final' },
+  },
+});
+
+export type ConnectionMachine = typeof connectionMachine;

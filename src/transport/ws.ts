@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from 'uWebSockets.js';
+import type { Logger } from '../log.js';
+import type { Connection, ConnectionHub, WsSocket } from '../actors/connection-hub.js';
+import type { PeerInfo } from '../machines/connection.js';
+import { uws } from './uws.js';
+
+// The WS control plane on the shared port. Upgrades are refused here, before any actor exists, when the
+// gateway is at its connection limit, when one address holds too many unauthenticated sockets, or when
+// the Origin is not allowed. Everything after the upgrade belongs to the connection actor.
+
+export interface WsTransportOptions {
+  hub: ConnectionHub;
+  log: Logger;
+  maxConnections: number;
+  /** Largest frame after hello (policy.maxPayload). */
+  maxPayload: number;
+  maxPreauthPerIp: number;
+  /** Refuse an upgrade (403) whose Origin is not allowed; undefined = allowed. */
+  checkOrigin: (origin: string, host: string) => boolean;
+  /** Locality of a peer, from its address and the forwarding headers it sent. */
+  classify: (remoteAddress: string, forwarded: ForwardingHeaders) => { local: boolean; clientAddress: string };
+}
+
+export interface ForwardingHeaders {
+  forwarded: string;
+  xForwardedFor: string;
+  xRealIp: string;
+  anyForwarded: boolean;
+}
+
+interface UserData {
+  peer: PeerInfo;
+  conn?: Connection;
+  closed: boolean;
+}
+
+function refuse(res: HttpResponse, status: string, type: string, message: string): void {
+  res.cork(() => {
+    res.writeStatus(status).writeHeader('Content-Type', 'application/json')
+      .end(JSON.stringify({ error: { type, message } }), true);
+  });
+}
+
+export function attachWebSocket(app: TemplatedApp, opts: WsTransportOptions): void {
+  const { hub, log } = opts;
+  app.ws<UserData>('/*', {
+    compression: uws.DISABLED,
+    maxPayloadLength: opts.maxPayload,
+    idleTimeout: 0, // keepalive is ours: ping every 25 s, terminate without pong (ConnectionHub.keepalive)
+    maxBackpressure: 1024 * 1024 * 1024, // never dropped by uWS; the hub applies maxBufferedBytes itself
+    sendPingsAutomatically: false,
+
+    upgrade: (res: HttpResponse, req: HttpRequest, context: us_socket_context_t) => {
+      const url = req.getUrl();
+      const key = req.getHeader('sec-websocket-key');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      const origin = req.getHeader('origin');
+      const host = req.getHeader('host');
+      const fwd: ForwardingHeaders = {
+        forwarded: req.getHeader('forwarded'),
+        xForwardedFor: req.getHeader('x-forwarded-for'),
+        xRealIp: req.getHeader('x-real-ip'),
+        anyForwarded: false,
+      };
+      req.forEach((name) => {
+        if (name === 'forwarded' || name === 'x-real-ip' || name.startsWith('x-forwarded-')) fwd.anyForwarded = true;
+      });
+      const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
+      if (url === '/__openclaw__/worker') return refuse(res, '404 Not Found', 'not_found', 'the worker protocol is not served here');
+      if (hub.size >= opts.maxConnections) {
+        log.warn({ connections: hub.size }, 'upgrade refused: connection limit');
+        return refuse(res, '503 Service Unavailable', 'unavailable', 'connection limit reached');
+      }
+      const { local, clientAddress } = opts.classify(remote, fwd);
+      if (hub.preauthCount(clientAddress) >= opts.maxPreauthPerIp) {
+        return refuse(res, '503 Service Unavailable', 'unavailable', 'Too many unauthenticated sockets');
+      }
+      if (origin !== '' && !opts.checkOrigin(origin, host)) {
+        log.warn({ origin, remote }, 'upgrade refused: origin not allowed');
+        return refuse(res, '403 Forbidden', 'forbidden', 'origin not allowed');
+      }
+      const peer: PeerInfo = { remoteAddress: clientAddress, local, ...(origin ? { origin } : {}) };
+      // no subprotocol, and no permessage-deflate (extensions are read only to be declined)
+      void extensions;
+      res.upgrade<UserData>({ peer, closed: false }, key, '', '', context);
+    },
+
+    open: (ws: WebSocket<UserData>) => {
+      const data = ws.getUserData();
+      const socket: WsSocket = {
+        send: (text) => {
+          if (!data.closed) ws.send(text, false);
+        },
+        bufferedAmount: () => (data.closed ? 0 : ws.getBufferedAmount()),
+        end: (code, reason) => {
+          if (!data.closed) ws.end(code, reason);
+        },
+        terminate: () => {
+          if (!data.closed) ws.close();
+        },
+        ping: () => {
+          if (!data.closed) ws.ping();
+        },
+      };
+      data.conn = hub.open(socket, data.peer);
+    },
+
+    message: (ws: WebSocket<UserData>, message: ArrayBuffer) => {
+      const conn = ws.getUserData().conn;
+      if (conn) hub.frame(conn, Buffer.from(message).toString('utf8'), message.byteLength);
+    },
+
+    pong: (ws: WebSocket<UserData>) => {
+      const conn = ws.getUserData().conn;
+      if (conn) hub.pong(conn);
+    },
+
+    close: (ws: WebSocket<UserData>) => {
+      const data = ws.getUserData();
+      data.closed = true;
+      const conn = data.conn;
+      // outside uWS's callback: the actor may be mid-step when its own close triggered this
+      if (conn) queueMicrotask(() => hub.socketClosed(conn));
+    },
+  });
+}
+
+/** The default connection limit: the open-files soft limit less headroom for files and outbound sockets. */
+export function defaultMaxConnections(readLimits: () => string = () => readFileSync('/proc/self/limits', 'utf8')): number {
+  try {
+    const line = readLimits().split('\n').find((l) => l.startsWith('Max open files'));
+    const soft = Number(line?.trim().split(/\s+/)[3]);
+    if (Number.isFinite(soft) && soft > 0) return Math.max(16, soft - Math.max(256, Math.floor(soft * 0.03)));
+  } catch {
+    // not Linux: fall through
+  }
+  return 4096;
+}

@@ -1,0 +1,37 @@
+// Wire frames of the WS plane. An event going to many sockets is serialized once: everything but the
+// per-connection `seq` is a shared prefix, and each socket gets `prefix + seq + "}"`.
+
+export interface StateVersion {
+  presence: number;
+  health: number;
+}
+
+export interface EncodedEvent {
+  event: string;
+  /** `{"type":"event","event":…,"payload":…[,"stateVersion":…],"seq":` */
+  prefix: string;
+  /** Lossy events may be skipped for a slow socket (its seq still advances). */
+  lossy: boolean;
+}
+
+export function encodeEvent(event: string, payload: unknown, opts: { lossy?: boolean; stateVersion?: StateVersion } = {}): EncodedEvent {
+  const sv = opts.stateVersion ? `,"stateVersion":${JSON.stringify(opts.stateVersion)}` : '';
+  const body = payload === undefined ? '' : `,"payload":${JSON.stringify(payload)}`;
+  return { event, prefix: `{"type":"event","event":${JSON.stringify(event)}${body}${sv},"seq":`, lossy: opts.lossy ?? false };
+}
+
+export function withSeq(e: EncodedEvent, seq: number): string {
+  return `${e.prefix}${seq}}`;
+}
+
+/** A direct event without `seq` (connect.challenge, node.invoke.request). */
+export function directEvent(event: string, payload: unknown): string {
+  return JSON.stringify({ type: 'event', event, payload });
+}
+
+export function resFrame(id: string, ok: boolean, payload?: unknown, error?: unknown): string {
+  const frame: Record<string, unknown> = { type: 'res', id, ok };
+  if (payload !== undefined) frame.payload = payload;
+  if (error !== undefined) frame.error = error;
+  return JSON.stringify(frame);
+}

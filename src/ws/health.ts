@@ -1,0 +1,66 @@
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+
+// The health snapshot (openclaw-protocol.md §7.3 `health`), refreshed on a timer; each refresh bumps the
+// health version. Event-loop figures come from perf_hooks, so a stalled loop shows up here.
+
+export interface HealthSources {
+  sessionCount: () => number;
+  recentSessions: () => string[];
+  stateDir: string;
+}
+
+export class Health {
+  version = 1;
+  private snapshot: Record<string, unknown>;
+  private readonly delay = monitorEventLoopDelay({ resolution: 20 });
+  private elu = performance.eventLoopUtilization();
+
+  constructor(private readonly sources: HealthSources) {
+    this.delay.enable();
+    this.snapshot = this.build(0);
+  }
+
+  current(): Record<string, unknown> {
+    return this.snapshot;
+  }
+
+  refresh(): Record<string, unknown> {
+    const started = performance.now();
+    this.version++;
+    this.snapshot = this.build(performance.now() - started);
+    return this.snapshot;
+  }
+
+  stop(): void {
+    this.delay.disable();
+  }
+
+  /** Event-loop figures, also used by /readyz and `status`. */
+  eventLoop(intervalMs: number): Record<string, unknown> {
+    const now = performance.eventLoopUtilization();
+    const used = performance.eventLoopUtilization(now, this.elu);
+    this.elu = now;
+    const p99 = this.delay.percentile(99) / 1e6;
+    const max = this.delay.max / 1e6;
+    this.delay.reset();
+    const degraded = p99 > 1000;
+    return {
+      degraded, reasons: degraded ? ['event_loop_delay'] : [], intervalMs,
+      delayP99Ms: round(p99), delayMaxMs: round(max), utilization: round(used.utilization), cpuCoreRatio: round(used.utilization),
+    };
+  }
+
+  private build(durationMs: number): Record<string, unknown> {
+    const sessions = { path: this.sources.stateDir, count: this.sources.sessionCount(), recent: this.sources.recentSessions().map((key) => ({ key })) };
+    return {
+      ok: true, ts: Date.now(), durationMs: Math.round(durationMs),
+      channels: {}, channelOrder: [], channelLabels: {},
+      heartbeatSeconds: 0, defaultAgentId: 'main',
+      agents: [{ agentId: 'main', isDefault: true, sessions }],
+      sessions,
+      eventLoop: this.eventLoop(60_000),
+    };
+  }
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;

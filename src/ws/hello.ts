@@ -1,0 +1,39 @@
+import type { Presence } from './presence.js';
+import type { Health } from './health.js';
+
+// The hello-ok payload (openclaw-protocol.md §5): server info, features, snapshot, auth and policy.
+
+export const POLICY = { maxPayload: 26_214_400, maxBufferedBytes: 52_428_800 } as const;
+
+export interface HelloSources {
+  version: string;
+  startedAt: number;
+  stateDir: string;
+  authMode: 'none' | 'token';
+  tickIntervalMs: number;
+  methods: string[];
+  events: string[];
+  presence: Presence;
+  health: Health;
+}
+
+export function buildHello(src: HelloSources, connId: string, auth: { method: string; role: string; scopes: string[] }): Record<string, unknown> {
+  const admin = auth.scopes.includes('operator.admin');
+  return {
+    type: 'hello-ok',
+    protocol: 4,
+    server: { version: src.version, connId },
+    features: { methods: src.methods, events: src.events },
+    snapshot: {
+      presence: src.presence.list(),
+      health: src.health.current(),
+      stateVersion: { presence: src.presence.version, health: src.health.version },
+      uptimeMs: Date.now() - src.startedAt,
+      sessionDefaults: { defaultAgentId: 'main', mainKey: 'main', mainSessionKey: 'agent:main:main' },
+      authMode: src.authMode,
+      ...(admin ? { stateDir: src.stateDir } : {}),
+    },
+    auth,
+    policy: { ...POLICY, tickIntervalMs: src.tickIntervalMs },
+  };
+}

@@ -1,0 +1,8 @@
+import { invalidRequest, type Handler } from './types.js';
+
+// `send` delivers a message through a messaging channel. No channel is configured in this build, so
+// every target channel is refused clearly (webchat is never a send target).
+
+export const send: Handler = (params: { channel?: string }) => {
+  throw invalidRequest(`unsupported channel: ${params.channel ?? '(none configured)'}`);
+};

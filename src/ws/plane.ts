@@ -1,0 +1,135 @@
+import { fromPromise } from 'xstate';
+import type { Logger } from '../log.js';
+import type { Bus } from '../bus.js';
+import type { RunRegistry } from '../actors/run-registry.js';
+import type { SessionRegistry } from '../actors/session-registry.js';
+import { ConnectionHub, type Connection } from '../actors/connection-hub.js';
+import type { AdmitInput, AdmitResult, Request } from '../machines/connection.js';
+import type { ErrorShape } from '../machines/authorize.js';
+import type { TranscriptStore } from '../store/transcripts.js';
+import { createAdmission } from './admission.js';
+import { Dedupe } from './dedupe.js';
+import { encodeEvent } from './frames.js';
+import { Health } from './health.js';
+import { buildHello, POLICY } from './hello.js';
+import { EVENTS, METHODS } from './methods/index.js';
+import { MethodError, RESPONDED, type Call, type WsServices } from './methods/types.js';
+import { Presence } from './presence.js';
+import { bridgeRunEvents } from './run-events.js';
+
+// The WS control plane minus the socket library: connection actors (hub), admission, method dispatch,
+// the run → agent/chat bridge, presence, health, tick, keepalive and shutdown.
+
+export interface WsPlaneOptions {
+  log: Logger;
+  bus: Bus;
+  sessions: SessionRegistry;
+  runs: RunRegistry;
+  transcripts: TranscriptStore;
+  token?: string;
+  version: string;
+  stateDir: string;
+  bindIp: string;
+  model: { provider: string; model: string };
+  handshakeTimeoutMs: number;
+  tickIntervalMs: number;
+  healthIntervalMs: number;
+  pingIntervalMs: number;
+  isDraining: () => boolean;
+}
+
+export interface WsPlane {
+  hub: ConnectionHub;
+  presence: Presence;
+  health: Health;
+  /** Broadcast `shutdown`, then close every socket with 1012 `service restart`. */
+  shutdown(reason?: string): void;
+  stop(): void;
+}
+
+export function createWsPlane(o: WsPlaneOptions): WsPlane {
+  const startedAt = Date.now();
+  let hub!: ConnectionHub;
+  const readers = (c: Connection) => c.reader;
+  const everyone = () => true;
+  const presence = new Presence({ version: o.version, ip: o.bindIp }, () => {
+    hub?.broadcast(encodeEvent('presence', { presence: presence.list() }, { lossy: true, stateVersion: stateVersion() }), readers);
+  });
+  const health = new Health({
+    stateDir: o.stateDir,
+    sessionCount: () => o.transcripts.sessions().length,
+    recentSessions: () => o.transcripts.sessions().slice(0, 5).map((r) => r.key),
+  });
+  const stateVersion = () => ({ presence: presence.version, health: health.version });
+  const methods = Object.keys(METHODS);
+  const admission = createAdmission({
+    token: o.token,
+    isDraining: o.isDraining,
+    hello: (input: AdmitInput, auth) => buildHello({
+      version: o.version, startedAt, stateDir: o.stateDir, authMode: o.token ? 'token' : 'none',
+      tickIntervalMs: o.tickIntervalMs, methods, events: EVENTS, presence, health,
+    }, input.connId, auth),
+  });
+
+  let services!: WsServices;
+  const dispatch = (conn: Connection, req: Request) => {
+    const call: Call = { conn, id: req.id, respond: (ok, payload, error) => hub.respond(conn, req.id, ok, payload, error) };
+    const fail = (err: unknown) => call.respond(false, undefined, toErrorShape(err, o.log));
+    try {
+      const out = METHODS[req.method](req.params, call, services);
+      if (out === RESPONDED) return;
+      if (out instanceof Promise) out.then((v) => v !== RESPONDED && call.respond(true, v), fail);
+      else call.respond(true, out);
+    } catch (err) {
+      fail(err);
+    }
+  };
+
+  hub = new ConnectionHub({
+    log: o.log,
+    admit: fromPromise<AdmitResult, AdmitInput>(({ input }) => admission(input)),
+    dispatch,
+    handshakeTimeoutMs: o.handshakeTimeoutMs,
+    maxBufferedBytes: POLICY.maxBufferedBytes,
+    methods: new Set(methods),
+    onAuthenticated: (conn, admitted) => {
+      hub.deliverEvent(conn, encodeEvent('health', health.current(), { stateVersion: stateVersion() }));
+      presence.add(conn.id, admitted.client, { ip: conn.peer.remoteAddress, role: admitted.role, scopes: admitted.scopes });
+    },
+    onClosed: (conn) => presence.remove(conn.id),
+  });
+  services = {
+    bus: o.bus, sessions: o.sessions, runs: o.runs, transcripts: o.transcripts, presence, health,
+    dedupe: new Dedupe(), hub,
+    info: { version: o.version, startedAt, stateDir: o.stateDir, provider: o.model.provider, model: o.model.model },
+  };
+  bridgeRunEvents(o.bus, hub, o.transcripts, o.model);
+
+  const timers = [
+    setInterval(() => hub.broadcast(encodeEvent('tick', { ts: Date.now() }), everyone), o.tickIntervalMs),
+    setInterval(() => {
+      const snapshot = health.refresh();
+      hub.broadcast(encodeEvent('health', snapshot, { stateVersion: stateVersion() }), everyone);
+    }, o.healthIntervalMs),
+    setInterval(() => hub.keepalive(), o.pingIntervalMs),
+    setInterval(() => services.dedupe.sweep(), 60_000),
+  ];
+
+  return {
+    hub, presence, health,
+    shutdown(reason = 'gateway stopping') {
+      hub.broadcast(encodeEvent('shutdown', { reason }), everyone);
+      hub.closeAll(1012, 'service restart');
+    },
+    stop() {
+      for (const t of timers) clearInterval(t);
+      health.stop();
+    },
+  };
+}
+
+function toErrorShape(err: unknown, log: Logger): ErrorShape {
+  if (err instanceof MethodError) return err.shape;
+  log.error({ err }, 'ws method failed');
+  return { code: 'UNAVAILABLE', message: 'internal error', retryable: true };
+}
