@@ -35,6 +35,10 @@ function fail(message: string, code: number): never {
 }
 
 async function gateway(args: string[]): Promise<void> {
+  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
+    process.stdout.write(USAGE);
+    return;
+  }
   let config;
   try {
     config = parseGatewayArgs(args);
@@ -47,7 +51,22 @@ async function gateway(args: string[]): Promise<void> {
     import('./log.js'), import('./gateway.js'), import('./transport/server.js'),
   ]);
   const log = createLogger(config.logLevel);
-  let gw;
+  // Signal handlers go in before startup: `gateway ready` is logged while the gateway starts, and a
+  // supervisor that stops us right after seeing it must get a graceful stop (exit 0), not a kill.
+  let gw: Awaited<ReturnType<typeof startGateway>> | undefined;
+  let stopping = false;
+  const close = (g: NonNullable<typeof gw>) => g.close().then(() => {
+    log.flush();
+    process.exit(0);
+  });
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'gateway stopping');
+    if (gw) void close(gw); // else: closed as soon as startup finishes
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   try {
     gw = await startGateway(config, log);
   } catch (err) {
@@ -55,18 +74,7 @@ async function gateway(args: string[]): Promise<void> {
     log.fatal({ err }, 'gateway failed to start');
     fail((err as Error).message, 1);
   }
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'gateway stopping');
-    gw.close().then(() => {
-      log.flush();
-      process.exit(0);
-    });
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  if (stopping) await close(gw);
 }
 
 async function main(argv: string[]): Promise<void> {

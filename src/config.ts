@@ -34,6 +34,8 @@ export interface GatewayConfig {
   tickIntervalMs: number;
   /** Browser origins allowed to open the WS besides the gateway's own. */
   allowedOrigins: string[];
+  /** Per-socket outbound budget (policy.maxBufferedBytes). */
+  maxBufferedBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -65,6 +67,7 @@ const OPTIONS = {
   'handshake-timeout-ms': 'int',
   'tick-interval-ms': 'int',
   'allowed-origins': 'list',
+  'max-buffered-bytes': 'int',
 } as const;
 type OptionName = keyof typeof OPTIONS;
 type RawValue = string | boolean | number | string[] | undefined;
@@ -248,5 +251,6 @@ export function resolveConfig(raw: Partial<Record<OptionName, RawValue>>): Gatew
     handshakeTimeoutMs,
     tickIntervalMs: Math.max(10, int('tick-interval-ms') ?? DEFAULTS.tickIntervalMs),
     allowedOrigins,
+    maxBufferedBytes: Math.max(1024, int('max-buffered-bytes') ?? 52_428_800),
   };
 }

@@ -50,7 +50,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     log, bus, sessions, runs, transcripts,
     token: config.token, version: VERSION, stateDir: config.stateDir, bindIp: config.bind,
     model: { provider: config.model, model: config.model },
-    handshakeTimeoutMs: config.handshakeTimeoutMs, tickIntervalMs: config.tickIntervalMs,
+    handshakeTimeoutMs: config.handshakeTimeoutMs, tickIntervalMs: config.tickIntervalMs, maxBufferedBytes: config.maxBufferedBytes,
     healthIntervalMs: 60_000, pingIntervalMs: 25_000,
     isDraining: () => draining,
   });

@@ -228,22 +228,17 @@ async function fetchChain(rawUrl: string, policy: ContentPartPolicy, signal: Abo
   let url = parseUrl(rawUrl);
   for (let hops = 0; ; hops++) {
     await checkUrl(url, policy); // every hop, so a redirect cannot reach a private host
-    let res: Response;
-    try {
-      res = await doFetch(url, { redirect: 'manual', signal, headers: { 'User-Agent': USER_AGENT } });
-    } catch (err) {
-      if (signal.aborted) throw err;
-      throw new Error(`fetch: ${causeOf(err)}`);
-    }
+    const res = await doFetch(url, { redirect: 'manual', signal, headers: { 'User-Agent': USER_AGENT } })
+      .catch((err: unknown) => { throw signal.aborted ? err : new Error(`fetch: ${causeOf(err)}`); });
     const location = res.headers.get('location');
     if (REDIRECTS.has(res.status) && location) {
-      await res.body?.cancel().catch(() => {});
+      await discard(res);
       if (hops >= policy.maxRedirects) throw new Error('too many redirects');
       url = parseUrl(location, url);
       continue;
     }
     if (res.status < 200 || res.status > 299) {
-      await res.body?.cancel().catch(() => {});
+      await discard(res);
       throw new Error(`unexpected status: ${res.status}`);
     }
     const data = await readCapped(res, policy.maxPartBytes);
@@ -253,10 +248,13 @@ async function fetchChain(rawUrl: string, policy: ContentPartPolicy, signal: Abo
   }
 }
 
+/** Releases the connection of a response whose body we will not read. */
+const discard = (res: Response) => res.body?.cancel().catch(() => {});
+
 /** Reads at most max bytes; stops (and drops the connection) as soon as the cap is passed. */
 async function readCapped(res: Response, max: number): Promise<Uint8Array> {
   if (Number(res.headers.get('content-length') ?? 0) > max) {
-    await res.body?.cancel().catch(() => {});
+    await discard(res);
     throw new Error(TOO_LARGE);
   }
   if (!res.body) return new Uint8Array();
@@ -283,11 +281,8 @@ function causeOf(err: unknown): string {
 }
 
 function parseUrl(raw: string, base?: URL): URL {
-  try {
-    return new URL(raw, base);
-  } catch {
-    throw new Error('invalid url');
-  }
+  if (!URL.canParse(raw, base)) throw new Error('invalid url');
+  return new URL(raw, base);
 }
 
 function dispositionName(header: string | null): string {
@@ -328,12 +323,9 @@ async function checkUrl(url: URL, policy: ContentPartPolicy): Promise<void> {
     if (isPrivateIp(host)) throw blocked;
     return;
   }
-  let addrs: string[];
-  try {
-    addrs = await (policy.lookup ?? defaultLookup)(host);
-  } catch (err) {
+  const addrs = await (policy.lookup ?? defaultLookup)(host).catch((err: unknown) => {
     throw new Error(`resolve host: ${causeOf(err)}`);
-  }
+  });
   if (addrs.length === 0) throw new Error('resolve host: no addresses');
   if (addrs.some(isPrivateIp)) throw blocked;
 }

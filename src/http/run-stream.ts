@@ -14,7 +14,6 @@ export class RunEventStream {
   private buffered: string[] = [];
   private ended = false;
   private deltaSent = false;
-  private lastWriteAt = Date.now();
   private keepalive?: NodeJS.Timeout;
   private ids: { session_id: string; request_id: string } = { session_id: '', request_id: '' };
 
@@ -76,17 +75,19 @@ export class RunEventStream {
 
   attach(sink: EventStreamSink): void {
     this.sink = sink;
+    const nothingYet = this.buffered.length === 0;
     for (const text of this.buffered) sink.write(text);
     this.buffered = [];
     if (this.ended) {
       sink.end();
       return;
     }
-    this.lastWriteAt = Date.now();
-    const period = Math.max(5, Math.floor(this.keepaliveMs / 4));
-    this.keepalive = setInterval(() => {
-      if (Date.now() - this.lastWriteAt >= this.keepaliveMs) this.write(': keepalive\n\n');
-    }, period);
+    // uWS completes the header block only with the first non-empty chunk: a stream with nothing to say yet
+    // (its run is queued) sends a keepalive at once, so the client has its 200 before the lane is reached (§6).
+    if (nothingYet) sink.write(': keepalive\n\n');
+    // a keepalive exactly keepaliveMs after the last write (every write re-arms the timer, and so does the
+    // keepalive itself), so an idle stream hears from us at least every keepaliveMs (D6)
+    this.keepalive = setTimeout(() => this.write(': keepalive\n\n'), this.keepaliveMs);
     sink.onClose(() => this.stopKeepalive());
   }
 
@@ -99,7 +100,7 @@ export class RunEventStream {
 
   private write(text: string): void {
     if (this.ended) return;
-    this.lastWriteAt = Date.now();
+    this.keepalive?.refresh();
     if (this.sink) this.sink.write(text);
     else this.buffered.push(text);
   }
@@ -112,7 +113,7 @@ export class RunEventStream {
   }
 
   private stopKeepalive(): void {
-    if (this.keepalive) clearInterval(this.keepalive);
+    if (this.keepalive) clearTimeout(this.keepalive);
     this.keepalive = undefined;
   }
 }

@@ -139,7 +139,7 @@ function openEventStream(x: Exchange, start: (sink: EventStreamSink) => void): v
       .writeHeader('Content-Type', 'text/event-stream')
       .writeHeader('Cache-Control', 'no-cache')
       .writeHeader('Connection', 'keep-alive');
-    x.res.write(''); // flush the headers now: a queued stream is open before its run starts
+    // uWS terminates the header block only with the first non-empty write: the stream writes at once
   });
   const sink: EventStreamSink = {
     get closed() {

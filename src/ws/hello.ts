@@ -3,7 +3,7 @@ import type { Health } from './health.js';
 
 // The hello-ok payload (openclaw-protocol.md §5): server info, features, snapshot, auth and policy.
 
-export const POLICY = { maxPayload: 26_214_400, maxBufferedBytes: 52_428_800 } as const;
+export const MAX_PAYLOAD = 26_214_400;
 
 export interface HelloSources {
   version: string;
@@ -11,6 +11,7 @@ export interface HelloSources {
   stateDir: string;
   authMode: 'none' | 'token';
   tickIntervalMs: number;
+  maxBufferedBytes: number;
   methods: string[];
   events: string[];
   presence: Presence;
@@ -34,6 +35,6 @@ export function buildHello(src: HelloSources, connId: string, auth: { method: st
       ...(admin ? { stateDir: src.stateDir } : {}),
     },
     auth,
-    policy: { ...POLICY, tickIntervalMs: src.tickIntervalMs },
+    policy: { maxPayload: MAX_PAYLOAD, maxBufferedBytes: src.maxBufferedBytes, tickIntervalMs: src.tickIntervalMs },
   };
 }

@@ -11,7 +11,7 @@ import { createAdmission } from './admission.js';
 import { Dedupe } from './dedupe.js';
 import { encodeEvent } from './frames.js';
 import { Health } from './health.js';
-import { buildHello, POLICY } from './hello.js';
+import { buildHello } from './hello.js';
 import { EVENTS, METHODS } from './methods/index.js';
 import { MethodError, RESPONDED, type Call, type WsServices } from './methods/types.js';
 import { Presence } from './presence.js';
@@ -33,6 +33,7 @@ export interface WsPlaneOptions {
   model: { provider: string; model: string };
   handshakeTimeoutMs: number;
   tickIntervalMs: number;
+  maxBufferedBytes: number;
   healthIntervalMs: number;
   pingIntervalMs: number;
   isDraining: () => boolean;
@@ -67,7 +68,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
     isDraining: o.isDraining,
     hello: (input: AdmitInput, auth) => buildHello({
       version: o.version, startedAt, stateDir: o.stateDir, authMode: o.token ? 'token' : 'none',
-      tickIntervalMs: o.tickIntervalMs, methods, events: EVENTS, presence, health,
+      tickIntervalMs: o.tickIntervalMs, maxBufferedBytes: o.maxBufferedBytes, methods, events: EVENTS, presence, health,
     }, input.connId, auth),
   });
 
@@ -90,7 +91,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
     admit: fromPromise<AdmitResult, AdmitInput>(({ input }) => admission(input)),
     dispatch,
     handshakeTimeoutMs: o.handshakeTimeoutMs,
-    maxBufferedBytes: POLICY.maxBufferedBytes,
+    maxBufferedBytes: o.maxBufferedBytes,
     methods: new Set(methods),
     onAuthenticated: (conn, admitted) => {
       hub.deliverEvent(conn, encodeEvent('health', health.current(), { stateVersion: stateVersion() }));
