@@ -1,10 +1,15 @@
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Logger } from '../log.js';
 import type { Route } from '../http/types.js';
 import { createHttpHandler } from './http-adapter.js';
 import { uws } from './uws.js';
 
-// One uWS app on one port: the HTTP routes now, the WS control plane on the same port later.
+// One uWS app on one port: the HTTP routes and the WS control plane.
+//
+// At the open-files limit uSockets' accept loop spins: accept() fails with EMFILE, the listen socket stays
+// readable. So the server watches for that (one probe open per second) and stops listening while the
+// process has no file descriptors left, then listens again once there is headroom.
 
 export interface ServerOptions {
   bind: string;
@@ -26,27 +31,77 @@ export interface ListeningServer {
 
 export class ListenError extends Error {}
 
-export function startServer(opts: ServerOptions): Promise<ListeningServer> {
+const PROBE_MS = 1000;
+const PAUSED_PROBE_MS = 100;
+
+/** Free descriptors wanted before listening again: 5% of the open-files limit, 16 to 256. */
+function resumeHeadroom(): number {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const soft = Number(line?.trim().split(/\s+/)[3]);
+    if (Number.isFinite(soft)) return Math.min(256, Math.max(16, Math.floor(soft * 0.05)));
+  } catch {
+    // not Linux
+  }
+  return 64;
+}
+
+function listen(app: TemplatedApp, bind: string, port: number): Promise<us_listen_socket | false> {
+  return new Promise((resolve) => app.listen(bind, port, (socket) => resolve(socket)));
+}
+
+/** Can this process open `n` more files right now? */
+function haveFreeFiles(n: number): boolean {
+  const fds: number[] = [];
+  try {
+    for (let i = 0; i < n; i++) fds.push(openSync('/dev/null', 'r'));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+}
+
+export async function startServer(opts: ServerOptions): Promise<ListeningServer> {
   const app = uws.App();
   opts.configure?.(app);
   app.any('/*', createHttpHandler(opts.routes, opts));
-  return new Promise((resolve, reject) => {
-    app.listen(opts.bind, opts.port, (socket: us_listen_socket | false) => {
-      if (!socket) {
-        reject(new ListenError(`cannot listen on ${opts.bind}:${opts.port} (address in use or not available)`));
-        return;
-      }
-      let open = true;
-      resolve({
-        app,
-        port: uws.us_socket_local_port(socket),
-        close() {
-          if (!open) return;
-          open = false;
-          uws.us_listen_socket_close(socket);
-          (app as TemplatedApp & { close(): void }).close(); // present at runtime, missing from the typings
-        },
-      });
-    });
-  });
+  let socket = await listen(app, opts.bind, opts.port);
+  if (!socket) throw new ListenError(`cannot listen on ${opts.bind}:${opts.port} (address in use or not available)`);
+  const port = uws.us_socket_local_port(socket);
+  let open = true;
+  let paused = false;
+  const headroom = resumeHeadroom();
+
+  const probe = async () => {
+    if (!open) return;
+    if (!paused && !haveFreeFiles(1)) {
+      paused = true;
+      uws.us_listen_socket_close(socket as us_listen_socket);
+      opts.log.error({ port }, 'open-files limit reached: not accepting connections until descriptors are free');
+    } else if (paused && haveFreeFiles(headroom)) {
+      const again = await listen(app, opts.bind, port);
+      if (again && open) {
+        socket = again;
+        paused = false;
+        opts.log.warn({ port }, 'descriptors free again: accepting connections');
+      } else if (again) uws.us_listen_socket_close(again);
+    }
+    timer = setTimeout(probe, paused ? PAUSED_PROBE_MS : PROBE_MS);
+    timer.unref();
+  };
+  let timer = setTimeout(probe, PROBE_MS);
+  timer.unref();
+
+  return {
+    app, port,
+    close() {
+      if (!open) return;
+      open = false;
+      clearTimeout(timer);
+      if (!paused) uws.us_listen_socket_close(socket as us_listen_socket);
+      (app as TemplatedApp & { close(): void }).close(); // present at runtime, missing from the typings
+    },
+  };
 }
