@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Closed, LiteralUnion, NonEmptyString, NonNegativeInteger, StringEnum, StringMap } from './primitives.js';
+import { Closed, LiteralUnion, NonEmptyString, NonNegativeInteger, TypedStringEnum, StringMap } from './primitives.js';
 
 // `agent`, `agent.wait` and the `agent` event (spec §12; published `AgentParams`, `AgentWaitParams`,
 // `AgentEvent`). The params accept every published field; Clawgate acts on a few and ignores the rest.
@@ -8,7 +8,7 @@ export const INPUT_PROVENANCE_KINDS = ['external_user', 'inter_session', 'intern
 
 /** Where a turn's input came from (published `InputProvenance`); shared with `chat.send`. */
 export const InputProvenance = Closed({
-  kind: StringEnum(INPUT_PROVENANCE_KINDS),
+  kind: TypedStringEnum(INPUT_PROVENANCE_KINDS),
   originSessionId: Type.Optional(Type.String()),
   sourceSessionKey: Type.Optional(Type.String()),
   sourceChannel: Type.Optional(Type.String()),
@@ -16,7 +16,7 @@ export const InputProvenance = Closed({
 });
 
 export const AgentInternalEventAttachment = Closed({
-  type: Type.Optional(StringEnum(['image', 'audio', 'video', 'file'])),
+  type: Type.Optional(TypedStringEnum(['image', 'audio', 'video', 'file'])),
   path: Type.Optional(Type.String()),
   url: Type.Optional(Type.String()),
   mediaUrl: Type.Optional(Type.String()),
@@ -32,12 +32,12 @@ export const AgentInternalEventAttachment = Closed({
 /** A background task's completion announced into a run (`internalEvents[]`). */
 export const AgentInternalEvent = Closed({
   type: Type.Literal('task_completion'),
-  source: StringEnum(['subagent', 'cron', 'image_generation', 'video_generation', 'music_generation']),
+  source: TypedStringEnum(['subagent', 'cron', 'image_generation', 'video_generation', 'music_generation']),
   childSessionKey: Type.String(),
   childSessionId: Type.Optional(Type.String()),
   announceType: Type.String(),
   taskLabel: Type.String(),
-  status: StringEnum(['ok', 'timeout', 'error', 'unknown']),
+  status: TypedStringEnum(['ok', 'timeout', 'error', 'unknown']),
   statusLabel: Type.String(),
   result: Type.String(),
   modelRouteChange: Type.Optional(Type.String()),

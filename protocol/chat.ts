@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { InputProvenance } from './agent.js';
-import { Closed, LiteralUnion, NonEmptyString, NonNegativeInteger, Nullable, Open, StringEnum, StringMap } from './primitives.js';
+import { Closed, LiteralUnion, NonEmptyString, NonNegativeInteger, Nullable, Open, TypedStringEnum, StringMap } from './primitives.js';
 
 // `chat.send`, `chat.history`, `chat.abort` and the `chat` event (spec §13; published `ChatSendParams`,
 // `ChatHistoryParams`, `ChatAbortParams`, `ChatEvent` and its variants).
@@ -43,7 +43,7 @@ export const ChatSendParams = Closed({
   fastMode: Type.Optional(Type.Union([Type.Boolean(), Type.Literal('auto')])),
   fastAutoOnSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
   /** Accepted; every mode behaves as `followup` in Clawgate's core (spec §13.1). */
-  queueMode: Type.Optional(StringEnum(CHAT_QUEUE_MODES)),
+  queueMode: Type.Optional(TypedStringEnum(CHAT_QUEUE_MODES)),
   deliver: Type.Optional(Type.Boolean()),
   originatingChannel: Type.Optional(Type.String()),
   originatingTo: Type.Optional(Type.String()),

@@ -38,6 +38,14 @@ export function StringEnum<const T extends string[]>(values: readonly [...T]) {
   return Type.Enum(values);
 }
 
+/**
+ * `{type:"string", enum:[…]}`; a non-string reads `must be string; … must be equal to one of the allowed
+ * values`. Use it where the published schema has `type` beside `enum`.
+ */
+export function TypedStringEnum<const T extends string[]>(values: readonly [...T]) {
+  return Type.Enum(values, { type: 'string' });
+}
+
 /** `{type:"object", patternProperties:{"^.*$": value}}`: a string-keyed map. */
 export function StringMap<T extends TSchema>(value: T) {
   return Type.Record(Type.String(), value);
