@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { ConfigError, parseGatewayArgs } from './config.js';
 
 // `clawgate <command>`. Exit codes: 0 ok, 2 bad usage or configuration, 78 (EX_CONFIG) cannot bind the port.
@@ -84,8 +83,8 @@ async function main(argv: string[]): Promise<void> {
       return gateway(rest);
     case '--version':
     case 'version': {
-      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-      process.stdout.write(`${pkg.version}\n`);
+      const { VERSION } = await import('./version.js');
+      process.stdout.write(`${VERSION}\n`);
       return;
     }
     case undefined:

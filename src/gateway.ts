@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { isLoopbackHost, type GatewayConfig } from './config.js';
 import type { Logger } from './log.js';
 import { createBus, type Bus } from './bus.js';
@@ -14,6 +14,7 @@ import { createRoutes } from './http/routes.js';
 import { createWsPlane, type WsPlane } from './ws/plane.js';
 import { startServer, type ListeningServer } from './transport/server.js';
 import { attachWebSocket, defaultMaxConnections } from './transport/ws.js';
+import { VERSION } from './version.js';
 
 // The composition root: config → bus, registries, runner, store → HTTP and WS planes → transport.
 
@@ -33,7 +34,6 @@ export interface GatewayOptions {
   runner?: Runner;
 }
 
-const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
 export async function startGateway(config: GatewayConfig, log: Logger, options: GatewayOptions = {}): Promise<Gateway> {
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });

@@ -24,6 +24,8 @@ interface Exchange {
   res: HttpResponse;
   aborted: boolean;
   done: boolean;
+  /** A HEAD request: its answer carries the headers of the body but never the body. */
+  head: boolean;
   onAbort?: () => void;
 }
 
@@ -31,7 +33,8 @@ export function createHttpHandler(routes: Map<string, Route>, opts: HttpAdapterO
   const tooLarge = () => new ApiError(413, 'invalid_request', `request body exceeds max_body_bytes (${opts.maxBodyBytes} bytes)`);
 
   return (res: HttpResponse, req: HttpRequest): void => {
-    const x: Exchange = { res, aborted: false, done: false };
+    const method = req.getCaseSensitiveMethod().toUpperCase();
+    const x: Exchange = { res, aborted: false, done: false, head: method === 'HEAD' };
     res.onAborted(() => {
       x.aborted = true;
       x.onAbort?.();
@@ -39,7 +42,7 @@ export function createHttpHandler(routes: Map<string, Route>, opts: HttpAdapterO
     const path = req.getUrl();
     const route = routes.get(path);
     if (!route) return sendJson(x, errorResponse(new ApiError(404, 'not_found', `no route for ${path}`)));
-    if (req.getCaseSensitiveMethod().toUpperCase() !== route.method) {
+    if (method !== route.method) {
       return sendJson(x, errorResponse(new ApiError(405, 'method_not_allowed', 'method not allowed', { Allow: route.method })));
     }
     const headers = new Map<string, string>([
@@ -120,7 +123,10 @@ function sendJson(x: Exchange, r: JsonResponse, closeConnection = false): void {
   x.res.cork(() => {
     x.res.writeStatus(`${r.status} ${STATUS_TEXT[r.status] ?? ''}`);
     if (r.headers) for (const k in r.headers) x.res.writeHeader(k, r.headers[k]);
-    x.res.end(r.body, closeConnection);
+    // (this uWS build drops the connection when endWithoutBody gets any argument)
+    if (x.head && !closeConnection) x.res.endWithoutBody();
+    else if (x.head) x.res.end(undefined, true);
+    else x.res.end(r.body, closeConnection);
   });
 }
 
