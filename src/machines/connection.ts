@@ -176,7 +176,8 @@ export const connectionMachine = setup({
       const frame = parsed.value as Record<string, unknown>;
       const check = validateFrame(frame);
       if (!check.ok) {
-        const id = frame && typeof frame === 'object' && typeof frame.id === 'string' ? frame.id : 'invalid';
+        // a res id must be a non-empty string (ResponseFrame), as for the first frame
+        const id = frame && typeof frame === 'object' && typeof frame.id === 'string' && frame.id !== '' ? frame.id : 'invalid';
         enqueue.emit({ type: 'send', frame: res(id, invalid(`invalid request frame: ${check.message}`)) });
         return;
       }
