@@ -46,8 +46,11 @@ function resumeHeadroom(): number {
   return 64;
 }
 
+/** Listens with LIBUS_LISTEN_EXCLUSIVE_PORT: uSockets otherwise sets SO_REUSEPORT, and a second gateway on
+ *  the same port would silently share it, splitting sessions and run records between two processes. */
 function listen(app: TemplatedApp, bind: string, port: number): Promise<us_listen_socket | false> {
-  return new Promise((resolve) => app.listen(bind, port, (socket) => resolve(socket)));
+  type Listen4 = (host: string, port: number, options: number, cb: (s: us_listen_socket | false) => void) => void;
+  return new Promise((resolve) => (app.listen as unknown as Listen4).call(app, bind, port, 1, (socket) => resolve(socket)));
 }
 
 /** Can this process open `n` more files right now? */
