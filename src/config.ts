@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
+import { parseTrustedProxies } from './ws/locality.js';
 
 // Gateway configuration: flags, then a --config file (JSON or YAML, same keys), then defaults. Flags win.
 // Every problem is a ConfigError with a one-line message; the CLI prints it and exits 2.
@@ -36,6 +37,13 @@ export interface GatewayConfig {
   allowedOrigins: string[];
   /** Per-socket outbound budget (policy.maxBufferedBytes). */
   maxBufferedBytes: number;
+  /** Silently pair devices on a direct-local socket (off: every device waits for approval). */
+  autoApproveLocal: boolean;
+  /** Peers whose forwarding headers are believed (IPs/CIDRs). */
+  trustedProxies: string[];
+  /** Node commands allowed beyond the platform defaults / always refused. */
+  nodeAllow: string[];
+  nodeDeny: string[];
 }
 
 export class ConfigError extends Error {}
@@ -68,6 +76,10 @@ const OPTIONS = {
   'tick-interval-ms': 'int',
   'allowed-origins': 'list',
   'max-buffered-bytes': 'int',
+  'no-auto-approve-local': 'boolean',
+  'trusted-proxies': 'list',
+  'node-allow': 'list',
+  'node-deny': 'list',
 } as const;
 type OptionName = keyof typeof OPTIONS;
 type RawValue = string | boolean | number | string[] | undefined;
@@ -223,6 +235,12 @@ export function resolveConfig(raw: Partial<Record<OptionName, RawValue>>): Gatew
   const catalog = cleanList(raw['model-catalog']);
   const handshakeTimeoutMs = int('handshake-timeout-ms') ?? DEFAULTS.handshakeTimeoutMs;
   if (handshakeTimeoutMs < 10_000) throw new ConfigError('--handshake-timeout-ms must be at least 10000');
+  const trustedProxies = cleanList(raw['trusted-proxies']) ?? [];
+  try {
+    parseTrustedProxies(trustedProxies);
+  } catch (err) {
+    throw new ConfigError(`--trusted-proxies: ${(err as Error).message}`);
+  }
   const maxConnections = int('max-connections');
   if (maxConnections !== undefined && maxConnections < 1) throw new ConfigError('--max-connections must be at least 1');
   const allowedOrigins = (cleanList(raw['allowed-origins']) ?? []).map((o) => {
@@ -252,5 +270,9 @@ export function resolveConfig(raw: Partial<Record<OptionName, RawValue>>): Gatew
     tickIntervalMs: Math.max(10, int('tick-interval-ms') ?? DEFAULTS.tickIntervalMs),
     allowedOrigins,
     maxBufferedBytes: Math.max(1024, int('max-buffered-bytes') ?? 52_428_800),
+    autoApproveLocal: !((raw['no-auto-approve-local'] as boolean | undefined) ?? false),
+    trustedProxies,
+    nodeAllow: cleanList(raw['node-allow']) ?? [],
+    nodeDeny: cleanList(raw['node-deny']) ?? [],
   };
 }

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { isLoopbackHost, type GatewayConfig } from './config.js';
+import type { GatewayConfig } from './config.js';
 import type { Logger } from './log.js';
 import { createBus, type Bus } from './bus.js';
 import { createMockRunner } from './agent/mock.js';
@@ -15,11 +15,16 @@ import { createWsPlane, type WsPlane } from './ws/plane.js';
 import { startServer, type ListeningServer } from './transport/server.js';
 import { attachWebSocket, defaultMaxConnections } from './transport/ws.js';
 import { VERSION } from './version.js';
+import { openDb } from './store/db.js';
+import { DeviceStore } from './store/devices.js';
+import { AuthRateLimiter } from './ws/auth-rate-limit.js';
+import { classifyPeer, parseTrustedProxies } from './ws/locality.js';
 
 // The composition root: config → bus, registries, runner, store → HTTP and WS planes → transport.
 
 export interface Gateway {
   port: number;
+  devices: DeviceStore;
   bus: Bus;
   runs: RunRegistry;
   sessions: SessionRegistry;
@@ -42,8 +47,9 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   const runs = new RunRegistry(bus, { retentionMs: config.runRetentionMs, retentionMax: config.runRetentionMax });
   const runner = options.runner ?? createMockRunner({ delayMs: config.mockDelayMs });
   const sessions = new SessionRegistry({ bus, runs, executeRun: createRunExecutor({ runner, bus }), idleMs: config.sessionIdleMs });
+  const db = openDb(config.stateDir);
+  const devices = new DeviceStore(db, config.stateDir);
   const transcripts = new MemoryTranscriptStore();
-  recordTranscripts(bus, runs, transcripts);
   let draining = false;
 
   const ws = createWsPlane({
@@ -53,7 +59,11 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     handshakeTimeoutMs: config.handshakeTimeoutMs, tickIntervalMs: config.tickIntervalMs, maxBufferedBytes: config.maxBufferedBytes,
     healthIntervalMs: 60_000, pingIntervalMs: 25_000,
     isDraining: () => draining,
+    devices, autoApproveLocal: config.autoApproveLocal, rateLimit: new AuthRateLimiter(),
   });
+  // after the WS bridge: subscribers see sessions.changed(start) before the user's session.message
+  recordTranscripts(bus, runs, transcripts);
+  const trusted = parseTrustedProxies(config.trustedProxies);
   const routes = createRoutes({
     sessions, runs,
     token: config.token,
@@ -76,7 +86,11 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     configure: (app) => attachWebSocket(app, {
       hub: ws.hub, log, maxConnections, maxPayload: 26_214_400, maxPreauthPerIp: 32,
       checkOrigin: (origin) => ownOrigins.has(origin.toLowerCase()) || config.allowedOrigins.includes(origin.toLowerCase()),
-      classify: (remote, fwd) => ({ local: isLoopbackHost(remote) && !fwd.anyForwarded, clientAddress: remote }),
+      classify: (remote, fwd) => {
+        const c = classifyPeer(remote, fwd, trusted);
+        if (c.untrustedForwarding) log.warn({ remote }, 'forwarding headers from a peer that is not a trusted proxy: treated as remote');
+        return c;
+      },
     }),
   });
   // the gateway's own origin (it serves WebChat) is allowed by default; the Host header never grants trust
@@ -84,7 +98,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   log.info({ bind: config.bind, port: server.port, model: config.model, authMode: config.token ? 'token' : 'none', maxConnections }, 'gateway ready');
 
   return {
-    port: server.port, bus, runs, sessions, transcripts, ws,
+    port: server.port, bus, runs, sessions, transcripts, ws, devices,
     async close() {
       if (draining) return;
       draining = true;
@@ -94,6 +108,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
       // let the cancelled runs' answers and the close frames reach their clients before the sockets go
       await new Promise((r) => setTimeout(r, 20));
       server.close();
+      db.close();
     },
   };
 }

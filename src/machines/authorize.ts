@@ -37,7 +37,6 @@ export const METHOD_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'chat.abort': ['operator.write'],
   'sessions.list': ['operator.read'],
   'sessions.subscribe': ['operator.read'],
-  'sessions.unsubscribe': ['operator.read'],
   'sessions.messages.subscribe': ['operator.read'],
   'sessions.messages.unsubscribe': ['operator.read'],
   'channels.status': ['operator.read'],

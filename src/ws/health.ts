@@ -5,7 +5,8 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 export interface HealthSources {
   sessionCount: () => number;
-  recentSessions: () => string[];
+  /** The most recently updated sessions, newest first. */
+  recentSessions: () => { key: string; updatedAt: number }[];
   stateDir: string;
 }
 
@@ -51,16 +52,22 @@ export class Health {
   }
 
   private build(durationMs: number): Record<string, unknown> {
-    const sessions = { path: this.sources.stateDir, count: this.sources.sessionCount(), recent: this.sources.recentSessions().map((key) => ({ key })) };
+    const now = Date.now();
+    // recent entries are closed {key, updatedAt, age} in the published HealthSnapshot
+    const recent = this.sources.recentSessions().map((r) => ({ key: r.key, updatedAt: r.updatedAt, age: Math.max(0, now - r.updatedAt) }));
+    const sessions = { path: this.sources.stateDir, count: this.sources.sessionCount(), recent };
     return {
-      ok: true, ts: Date.now(), durationMs: Math.round(durationMs),
+      ok: true, ts: now, durationMs: Math.round(durationMs),
       channels: {}, channelOrder: [], channelLabels: {},
       heartbeatSeconds: 0, defaultAgentId: 'main',
-      agents: [{ agentId: 'main', isDefault: true, sessions }],
+      // `heartbeat` is required per agent in the published schema; Clawgate runs no heartbeats
+      agents: [{ agentId: 'main', isDefault: true, heartbeat: HEARTBEAT_OFF, sessions }],
       sessions,
       eventLoop: this.eventLoop(60_000),
     };
   }
 }
+
+const HEARTBEAT_OFF = { enabled: false, every: 'disabled', everyMs: null, prompt: '', target: 'none', ackMaxChars: 0 };
 
 const round = (n: number) => Math.round(n * 1000) / 1000;

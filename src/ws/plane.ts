@@ -7,7 +7,9 @@ import { ConnectionHub, type Connection } from '../actors/connection-hub.js';
 import type { AdmitInput, AdmitResult, Request } from '../machines/connection.js';
 import type { ErrorShape } from '../machines/authorize.js';
 import type { TranscriptStore } from '../store/transcripts.js';
-import { createAdmission } from './admission.js';
+import { createAdmission, type RateLimit } from './admission.js';
+import { scopeSatisfied } from '../machines/authorize.js';
+import type { DeviceStore, PairingRequest } from '../store/devices.js';
 import { Dedupe } from './dedupe.js';
 import { encodeEvent } from './frames.js';
 import { Health } from './health.js';
@@ -37,10 +39,15 @@ export interface WsPlaneOptions {
   healthIntervalMs: number;
   pingIntervalMs: number;
   isDraining: () => boolean;
+  devices: DeviceStore;
+  autoApproveLocal: boolean;
+  rateLimit?: RateLimit;
 }
 
 export interface WsPlane {
   hub: ConnectionHub;
+  /** Broadcast `device.pair.resolved` (used by the pairing RPCs). */
+  pairingResolved(r: { requestId: string; deviceId: string }, decision: 'approved' | 'rejected'): void;
   presence: Presence;
   health: Health;
   /** Broadcast `shutdown`, then close every socket with 1012 `service restart`. */
@@ -59,13 +66,27 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
   const health = new Health({
     stateDir: o.stateDir,
     sessionCount: () => o.transcripts.sessions().length,
-    recentSessions: () => o.transcripts.sessions().slice(0, 5).map((r) => r.key),
+    recentSessions: () => o.transcripts.sessions().slice(0, 5).map((r) => ({ key: r.key, updatedAt: r.updatedAt })),
   });
   const stateVersion = () => ({ presence: presence.version, health: health.version });
   const methods = Object.keys(METHODS);
+  const pairers = (c: Connection) => c.role === 'operator' && scopeSatisfied(c.scopes, 'operator.pairing');
+  const pairingRequested = (r: PairingRequest, silent: boolean) => hub.broadcast(encodeEvent('device.pair.requested', {
+    requestId: r.requestId, deviceId: r.deviceId, publicKey: r.publicKey,
+    ...definedOnly({ displayName: r.client.displayName, platform: r.client.platform, deviceFamily: r.client.deviceFamily,
+      clientId: r.client.clientId, clientMode: r.client.clientMode, browserOrigin: r.client.browserOrigin, remoteIp: r.remoteIp }),
+    role: r.role, roles: [r.role], scopes: r.scopes, silent, isRepair: r.isRepair, ts: r.ts,
+  }, { lossy: true }), pairers);
+  const pairingResolved = (r: { requestId: string; deviceId: string }, decision: 'approved' | 'rejected') =>
+    hub.broadcast(encodeEvent('device.pair.resolved', { requestId: r.requestId, deviceId: r.deviceId, decision, ts: Date.now() }), pairers);
   const admission = createAdmission({
     token: o.token,
     isDraining: o.isDraining,
+    devices: o.devices,
+    autoApproveLocal: o.autoApproveLocal,
+    rateLimit: o.rateLimit,
+    onPairingRequested: pairingRequested,
+    onPairingResolved: pairingResolved,
     hello: (input: AdmitInput, auth) => buildHello({
       version: o.version, startedAt, stateDir: o.stateDir, authMode: o.token ? 'token' : 'none',
       tickIntervalMs: o.tickIntervalMs, maxBufferedBytes: o.maxBufferedBytes, methods, events: EVENTS, presence, health,
@@ -117,7 +138,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
   ];
 
   return {
-    hub, presence, health,
+    hub, presence, health, pairingResolved,
     shutdown(reason = 'gateway stopping') {
       hub.broadcast(encodeEvent('shutdown', { reason }), everyone);
       hub.closeAll(1012, 'service restart');
@@ -127,6 +148,10 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
       health.stop();
     },
   };
+}
+
+function definedOnly(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
 function toErrorShape(err: unknown, log: Logger): ErrorShape {

@@ -1,6 +1,6 @@
 import type { Bus } from '../bus.js';
 import type { Connection, ConnectionHub } from '../actors/connection-hub.js';
-import type { TranscriptStore, TranscriptMessage } from '../store/transcripts.js';
+import type { SessionStatus, TranscriptStore, TranscriptMessage } from '../store/transcripts.js';
 import { encodeEvent } from './frames.js';
 import { sessionRow } from './session-row.js';
 
@@ -36,9 +36,12 @@ export function bridgeRunEvents(bus: Bus, hub: ConnectionHub, store: TranscriptS
     const payload = { runId, sessionKey, agentId: AGENT_ID, seq, state, ...fields };
     hub.broadcast(encodeEvent('chat', payload, { lossy }), readers(sessionKey));
   };
-  const changed = (sessionKey: string, runId: string, phase: string) => {
+  // the row's status comes from the event itself, not from whichever subscriber updated the store first
+  const changed = (sessionKey: string, runId: string, phase: string, status: SessionStatus) => {
     const row = store.session(sessionKey);
-    const payload = { sessionKey, agentId: AGENT_ID, phase, runId, ts: Date.now(), ...(row ? { session: sessionRow(row) } : {}) };
+    const ts = Date.now();
+    const session = sessionRow({ key: sessionKey, createdAt: ts, messageCount: 0, ...row, status, lastRunId: runId, updatedAt: ts });
+    const payload = { sessionKey, agentId: AGENT_ID, phase, runId, ts, session };
     hub.broadcast(encodeEvent('sessions.changed', payload, { lossy: true }), (c) => c.reader && c.sessionsSubscribed);
   };
   const assistantMessage = (text: string) => ({ role: 'assistant', content: [{ type: 'text', text }], timestamp: Date.now() });
@@ -48,7 +51,7 @@ export function bridgeRunEvents(bus: Bus, hub: ConnectionHub, store: TranscriptS
     v.startedAt = e.at;
     agent(e.runId, e.sessionKey, 'lifecycle', { phase: 'start', startedAt: e.at });
     agent(e.runId, e.sessionKey, 'lifecycle', { phase: 'model', provider: model.provider, model: model.model });
-    changed(e.sessionKey, e.runId, 'start');
+    changed(e.sessionKey, e.runId, 'start', 'running');
   });
   const delta = (runId: string, sessionKey: string, deltaText: string, text: string, replace: boolean) => {
     view(runId).text = text;
@@ -59,19 +62,22 @@ export function bridgeRunEvents(bus: Bus, hub: ConnectionHub, store: TranscriptS
   bus.on('run.message', (e) => delta(e.runId, e.sessionKey, e.text, e.text, true));
   bus.on('run.completed', (e) => {
     const v = view(e.runId);
+    if (e.usage) agent(e.runId, e.sessionKey, 'usage', { outputTokens: e.usage.completion_tokens });
     agent(e.runId, e.sessionKey, 'lifecycle', { phase: 'finishing', stopReason: 'stop', aborted: false, livenessState: 'working', endedAt: e.at });
+    // the model slot is released before `end` (observed order, §12.2)
+    agent(e.runId, e.sessionKey, 'lifecycle', { phase: 'model', provider: null, model: null });
     const seq = agent(e.runId, e.sessionKey, 'lifecycle', {
       phase: 'end', startedAt: v.startedAt, endedAt: e.at, aborted: false, stopReason: 'stop', livenessState: 'working',
       executionSettled: true, terminalReply: { disposition: 'visible', text: e.reply },
     });
     chat(e.runId, e.sessionKey, seq, 'final', { message: assistantMessage(e.reply), stopReason: 'stop' });
-    changed(e.sessionKey, e.runId, 'end');
+    changed(e.sessionKey, e.runId, 'end', 'done');
     live.delete(e.runId);
   });
   bus.on('run.failed', (e) => {
     const seq = agent(e.runId, e.sessionKey, 'lifecycle', { phase: 'error', error: e.error.message, aborted: false, executionSettled: true });
     chat(e.runId, e.sessionKey, seq, 'error', { errorMessage: e.error.message, errorKind: 'unknown' });
-    changed(e.sessionKey, e.runId, 'error');
+    changed(e.sessionKey, e.runId, 'error', 'failed');
     live.delete(e.runId);
   });
   bus.on('run.cancelled', (e) => {
@@ -81,7 +87,7 @@ export function bridgeRunEvents(bus: Bus, hub: ConnectionHub, store: TranscriptS
       seq = agent(e.runId, e.sessionKey, 'lifecycle', { phase: 'error', error: 'This operation was aborted', aborted: true, stopReason: 'aborted', executionSettled: true });
     }
     chat(e.runId, e.sessionKey, seq, 'aborted', { stopReason: 'rpc', ...(e.reply ? { message: assistantMessage(e.reply) } : {}) });
-    changed(e.sessionKey, e.runId, 'end');
+    changed(e.sessionKey, e.runId, 'end', 'killed');
     live.delete(e.runId);
   });
   bus.on('session.message', (e) => {

@@ -1,7 +1,7 @@
 import type { Handler } from './types.js';
 import { agent, agentWait } from './agent.js';
 import { chatAbort, chatHistory, chatSend } from './chat.js';
-import { messagesSubscribe, messagesUnsubscribe, sessionsList, sessionsSubscribe, sessionsUnsubscribe } from './sessions.js';
+import { messagesSubscribe, messagesUnsubscribe, sessionsList, sessionsSubscribe } from './sessions.js';
 import { send } from './send.js';
 import { channelsStatus, health, lastHeartbeat, status, systemPresence } from './system.js';
 
@@ -19,7 +19,6 @@ export const METHODS: Readonly<Record<string, Handler>> = {
   'chat.abort': chatAbort,
   'sessions.list': sessionsList,
   'sessions.subscribe': sessionsSubscribe,
-  'sessions.unsubscribe': sessionsUnsubscribe,
   'sessions.messages.subscribe': messagesSubscribe,
   'sessions.messages.unsubscribe': messagesUnsubscribe,
   'channels.status': channelsStatus,

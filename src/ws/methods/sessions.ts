@@ -22,11 +22,6 @@ export const sessionsSubscribe: Handler = (params: Record<string, unknown>, call
   return Object.keys(params ?? {}).length > 0 ? { subscribed: true, list: sessionsList(params, call, ctx) } : { subscribed: true };
 };
 
-export const sessionsUnsubscribe: Handler = (_params, call) => {
-  call.conn.sessionsSubscribed = false;
-  return { subscribed: false };
-};
-
 export const messagesSubscribe: Handler = (params: { key: string }, call) => {
   call.conn.messageKeys.add(params.key);
   return { subscribed: true, key: params.key };

@@ -1,0 +1,60 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+// The one SQLite database under --state-dir (WAL: readers never block the writer, a crash loses nothing
+// committed). Schema changes are numbered migrations applied once, in order.
+
+export type Db = Database.Database;
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE devices (
+     device_id TEXT PRIMARY KEY,
+     public_key TEXT NOT NULL,
+     display_name TEXT, platform TEXT, device_family TEXT, client_id TEXT, client_mode TEXT,
+     browser_origin TEXT, remote_ip TEXT,
+     roles TEXT NOT NULL, scopes TEXT NOT NULL,
+     approved_via TEXT NOT NULL,
+     created_at INTEGER NOT NULL, approved_at INTEGER NOT NULL,
+     last_seen_at INTEGER, last_seen_reason TEXT
+   );
+   CREATE TABLE device_tokens (
+     device_id TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
+     role TEXT NOT NULL,
+     token_hash TEXT NOT NULL,
+     generation INTEGER NOT NULL,
+     scopes TEXT NOT NULL,
+     created_at INTEGER NOT NULL, rotated_at INTEGER, last_used_at INTEGER, revoked_at INTEGER,
+     PRIMARY KEY (device_id, role)
+   );
+   CREATE TABLE pairing_requests (
+     request_id TEXT PRIMARY KEY,
+     device_id TEXT NOT NULL,
+     public_key TEXT NOT NULL,
+     role TEXT NOT NULL,
+     scopes TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     client TEXT NOT NULL,
+     remote_ip TEXT,
+     is_repair INTEGER NOT NULL,
+     ts INTEGER NOT NULL
+   );
+   CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);`,
+];
+
+export function openDb(stateDir: string): Db {
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const db = new Database(join(stateDir, 'clawgate.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 2000');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  for (let i = version; i < MIGRATIONS.length; i++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[i]);
+      db.pragma(`user_version = ${i + 1}`);
+    })();
+  }
+  return db;
+}
