@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createActor, fromPromise, toPromise } from 'xstate';
 import { connectionMachine, type AdmitInput, type AdmitResult } from '../src/machines/connection.js';
+import { formatValidationErrors, SERVER_FRAME_VALIDATORS } from '../protocol/validators.js';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
 import {
   bounded, connectParams, connectRaw, openRaw, operator, TOKEN, until, WAIT_MS, wsUrl,
@@ -15,6 +16,8 @@ import {
 let tg: TestGateway;
 let url: string;
 const open = new Set<RawClient>();
+/** Every socket of this file whose frames the final schema check validates. */
+const seen: RawClient[] = [];
 
 before(async () => {
   tg = await startTestGateway({ token: TOKEN });
@@ -34,6 +37,7 @@ const DEFAULT_HINT = '(provide gateway auth token)';
 const ORIGIN_NOT_ALLOWED = 'origin not allowed (open the Control UI from the gateway host or allow it in gateway.controlUi.allowedOrigins)';
 
 function track(c: RawClient): RawClient {
+  seen.push(c);
   open.add(c);
   void c.closed.then(() => open.delete(c));
   return c;
@@ -175,11 +179,17 @@ describe('§3.2 pre-hello rules', () => {
     await assertRefused({ c, res }, { code: 'INVALID_REQUEST', message: "invalid request frame: at root: unexpected property 'extra'" }, { code: 1008 });
   });
 
-  test('a req without id → res with id "invalid", close 1008', async () => {
-    const c = await raw();
-    c.send({ type: 'req', method: 'connect', params: connectParams(tokenAuth) });
-    const res = await c.res('invalid');
-    await assertRefused({ c, res }, { code: 'INVALID_REQUEST', message: "invalid request frame: must have required property 'id'" }, { code: 1008 });
+  test('a connect frame without an id, or with id "" → res with id "invalid", close 1008', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{}, "invalid request frame: must have required property 'id'"],
+      [{ id: '' }, 'invalid request frame: at /id: must not have fewer than 1 characters'],
+    ];
+    for (const [extra, message] of cases) {
+      const c = await raw();
+      c.send({ type: 'req', method: 'connect', params: connectParams(tokenAuth), ...extra });
+      const res = await c.res('invalid');
+      await assertRefused({ c, res }, { code: 'INVALID_REQUEST', message }, { code: 1008 });
+    }
   });
 
   test('non-JSON first frame → close 1000 with an empty reason, no res', async () => {
@@ -639,6 +649,16 @@ describe('§7 dispatch errors after hello', () => {
     await c.close();
   });
 
+  test('a malformed req with an empty id after hello → res id "invalid" (a res id must be non-empty)', async () => {
+    const c = track(await operator(tg.port, ['operator.admin']));
+    c.send({ type: 'req', id: '', method: 'health' });
+    const res = await c.next((f) => f.type === 'res' && !String(f.id).startsWith('connect'), WAIT_MS, 'the res');
+    assert.equal(res.id, 'invalid');
+    assert.deepEqual(res.error, { code: 'INVALID_REQUEST', message: 'invalid request frame: at /id: must not have fewer than 1 characters' });
+    await assertOpenAndServing(c);
+    await c.close();
+  });
+
   test('non-JSON after hello is ignored: no answer, the socket stays open and usable', async () => {
     const c = track(await operator(tg.port, ['operator.admin']));
     const before = c.frames.length;
@@ -701,4 +721,19 @@ describe('§3.2 handshake deadline (slow: ~10 s)', () => {
       await Promise.all([idle.close(), pending.close(), connected.close()]);
     }
   });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+test('every frame the gateway sent in this file is a valid, closed res or event frame (spec §2)', () => {
+  let checked = 0;
+  for (const c of seen) {
+    for (const f of c.frames) {
+      assert.notEqual(f.type, '<raw>', 'every frame is JSON');
+      const validator = SERVER_FRAME_VALIDATORS[f.type as 'res' | 'event'];
+      assert.ok(validator, `frame type ${f.type}`);
+      assert.ok(validator.Check(f), `${JSON.stringify(f).slice(0, 200)}: ${formatValidationErrors(validator.Errors(f) as never)}`);
+      checked++;
+    }
+  }
+  assert.ok(checked > 100, `${checked} frames checked`);
 });

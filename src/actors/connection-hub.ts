@@ -172,6 +172,18 @@ export class ConnectionHub {
     }
   }
 
+  /** Close every authenticated connection the predicate picks (credential invalidation). */
+  closeWhere(pick: (conn: Connection) => boolean, code: number, reason: string): number {
+    let n = 0;
+    for (const conn of [...this.authed]) {
+      if (pick(conn)) {
+        this.close(conn, code, reason);
+        n++;
+      }
+    }
+    return n;
+  }
+
   closeAll(code: number, reason: string): void {
     for (const conn of [...this.all]) this.close(conn, code, reason);
   }

@@ -122,7 +122,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
   });
   services = {
     bus: o.bus, sessions: o.sessions, runs: o.runs, transcripts: o.transcripts, presence, health,
-    dedupe: new Dedupe(), hub,
+    dedupe: new Dedupe(), hub, devices: o.devices, pairingResolved,
     info: { version: o.version, startedAt, stateDir: o.stateDir, provider: o.model.provider, model: o.model.model },
   };
   bridgeRunEvents(o.bus, hub, o.transcripts, o.model);

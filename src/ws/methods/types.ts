@@ -4,6 +4,7 @@ import type { SessionRegistry } from '../../actors/session-registry.js';
 import type { ErrorShape } from '../../machines/authorize.js';
 import type { Bus } from '../../bus.js';
 import type { TranscriptStore } from '../../store/transcripts.js';
+import type { DeviceStore } from '../../store/devices.js';
 import type { Dedupe } from '../dedupe.js';
 import type { Health } from '../health.js';
 import type { Presence } from '../presence.js';
@@ -21,6 +22,9 @@ export interface WsServices {
   health: Health;
   dedupe: Dedupe;
   hub: ConnectionHub;
+  devices: DeviceStore;
+  /** Broadcast `device.pair.resolved` to pairing operators. */
+  pairingResolved(r: { requestId: string; deviceId: string }, decision: 'approved' | 'rejected'): void;
   info: { version: string; startedAt: number; stateDir: string; provider: string; model: string };
 }
 
