@@ -29,6 +29,8 @@ export interface ForwardingHeaders {
   anyForwarded: boolean;
 }
 
+const PAYLOAD_HEADROOM = 8 * 1024 * 1024;
+
 interface UserData {
   peer: PeerInfo;
   conn?: Connection;
@@ -46,7 +48,9 @@ export function attachWebSocket(app: TemplatedApp, opts: WsTransportOptions): vo
   const { hub, log } = opts;
   app.ws<UserData>('/*', {
     compression: uws.DISABLED,
-    maxPayloadLength: opts.maxPayload,
+    // uWS drops the TCP connection (no close frame) above maxPayloadLength, so it gets headroom and the
+    // policy limit is enforced below with a proper 1009; only frames beyond the headroom are dropped bare
+    maxPayloadLength: opts.maxPayload + PAYLOAD_HEADROOM,
     idleTimeout: 0, // keepalive is ours: ping every 25 s, terminate without pong (ConnectionHub.keepalive)
     maxBackpressure: 1024 * 1024 * 1024, // never dropped by uWS; the hub applies maxBufferedBytes itself
     sendPingsAutomatically: false,
@@ -107,6 +111,10 @@ export function attachWebSocket(app: TemplatedApp, opts: WsTransportOptions): vo
     },
 
     message: (ws: WebSocket<UserData>, message: ArrayBuffer) => {
+      if (message.byteLength > opts.maxPayload) {
+        ws.end(1009, 'message too big');
+        return;
+      }
       const conn = ws.getUserData().conn;
       if (conn) hub.frame(conn, Buffer.from(message).toString('utf8'), message.byteLength);
     },
