@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { parseTrustedProxies } from './ws/locality.js';
 
 // Gateway configuration: flags, then a --config file (JSON or YAML, same keys), then defaults. Flags win.
@@ -136,7 +136,9 @@ function readConfigFile(path: string): Partial<Record<OptionName, RawValue>> {
   }
   let doc: unknown;
   try {
-    doc = parseYaml(text); // YAML is a superset of JSON, so one parser reads both
+    // YAML is a superset of JSON, so one parser reads both; loaded only when a config file is given
+    const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+    doc = parse(text);
   } catch (err) {
     throw new ConfigError(`invalid config file ${path}: ${(err as Error).message.split('\n')[0]}`);
   }

@@ -10,7 +10,8 @@ import { uws } from './uws.js';
 // the Origin is not allowed. Everything after the upgrade belongs to the connection actor.
 
 export interface WsTransportOptions {
-  hub: ConnectionHub;
+  /** The hub, once the WS plane has loaded (undefined while the gateway is starting). */
+  hub: () => ConnectionHub | undefined;
   log: Logger;
   maxConnections: number;
   /** Largest frame after hello (policy.maxPayload). */
@@ -45,7 +46,8 @@ function refuse(res: HttpResponse, status: string, type: string, message: string
 }
 
 export function attachWebSocket(app: TemplatedApp, opts: WsTransportOptions): void {
-  const { hub, log } = opts;
+  const { log } = opts;
+  const hub = () => opts.hub()!; // set before any upgrade is accepted
   app.ws<UserData>('/*', {
     compression: uws.DISABLED,
     // uWS drops the TCP connection (no close frame) above maxPayloadLength, so it gets headroom and the
@@ -72,12 +74,13 @@ export function attachWebSocket(app: TemplatedApp, opts: WsTransportOptions): vo
       });
       const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
       if (url === '/__openclaw__/worker') return refuse(res, '404 Not Found', 'not_found', 'the worker protocol is not served here');
-      if (hub.size >= opts.maxConnections) {
-        log.warn({ connections: hub.size }, 'upgrade refused: connection limit');
+      if (!opts.hub()) return refuse(res, '503 Service Unavailable', 'unavailable', 'gateway starting');
+      if (hub().size >= opts.maxConnections) {
+        log.warn({ connections: hub().size }, 'upgrade refused: connection limit');
         return refuse(res, '503 Service Unavailable', 'unavailable', 'connection limit reached');
       }
       const { local, clientAddress } = opts.classify(remote, fwd);
-      if (hub.preauthCount(clientAddress) >= opts.maxPreauthPerIp) {
+      if (hub().preauthCount(clientAddress) >= opts.maxPreauthPerIp) {
         return refuse(res, '503 Service Unavailable', 'unavailable', 'Too many unauthenticated sockets');
       }
       if (origin !== '' && !opts.checkOrigin(origin, host)) {
@@ -107,7 +110,7 @@ export function attachWebSocket(app: TemplatedApp, opts: WsTransportOptions): vo
           if (!data.closed) ws.ping();
         },
       };
-      data.conn = hub.open(socket, data.peer);
+      data.conn = hub().open(socket, data.peer);
     },
 
     message: (ws: WebSocket<UserData>, message: ArrayBuffer) => {
@@ -116,12 +119,12 @@ export function attachWebSocket(app: TemplatedApp, opts: WsTransportOptions): vo
         return;
       }
       const conn = ws.getUserData().conn;
-      if (conn) hub.frame(conn, Buffer.from(message).toString('utf8'), message.byteLength);
+      if (conn) hub().frame(conn, Buffer.from(message).toString('utf8'), message.byteLength);
     },
 
     pong: (ws: WebSocket<UserData>) => {
       const conn = ws.getUserData().conn;
-      if (conn) hub.pong(conn);
+      if (conn) hub().pong(conn);
     },
 
     close: (ws: WebSocket<UserData>) => {
@@ -129,7 +132,7 @@ export function attachWebSocket(app: TemplatedApp, opts: WsTransportOptions): vo
       data.closed = true;
       const conn = data.conn;
       // outside uWS's callback: the actor may be mid-step when its own close triggered this
-      if (conn) queueMicrotask(() => hub.socketClosed(conn));
+      if (conn) queueMicrotask(() => hub().socketClosed(conn));
     },
   });
 }
