@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { ConfigError, parseGatewayArgs } from './config.js';
 
-// `clawgate <command>`. Exit codes: 0 ok, 2 bad usage or configuration, 78 (EX_CONFIG) cannot bind the port.
+// `clawgate <command>`. Exit codes: 0 ok, 2 bad usage or configuration, 78 (EX_CONFIG) cannot bind the port;
+// the owner commands (devices, nodes) also: 1 the gateway answered an error, 69 (EX_UNAVAILABLE) gateway not reachable.
 
 const USAGE = `usage: clawgate gateway [options]
 
@@ -20,12 +21,16 @@ Runs the gateway in the foreground (HTTP data plane on one port; JSON logs on st
   --model-catalog a,b    known model aliases; others are refused
   --run-retention-ms N   keep finished runs this long (default 600000)
   --run-retention-max N  keep at most this many finished runs (default 10000)
-  --session-idle-ms N    stop an idle session actor after this long (default 60000)
+  --session-idle-ms N    stop an idle session actor after this long (default 10000)
   --sse-keepalive-ms N   SSE keepalive comment period (default 15000)
   --body-timeout-ms N    deadline for reading a request body (default 30000)
   --allow-private-part-urls  let content_parts URLs reach private addresses
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (default info)
   --config FILE          JSON or YAML file with the same keys; flags win
+
+Owner commands, against the running gateway (clawgate devices --help, clawgate nodes --help):
+  clawgate devices list | approve <requestId> | reject <requestId> | remove <deviceId>
+  clawgate nodes list | invoke <nodeId> <command> [json-params]
 `;
 
 function fail(message: string, code: number): never {
@@ -81,6 +86,13 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'gateway':
       return gateway(rest);
+    case 'devices':
+    case 'nodes': {
+      // loaded on demand: `clawgate gateway` never pays for the client
+      const run = command === 'devices' ? (await import('./cli/devices.js')).devices : (await import('./cli/nodes.js')).nodes;
+      process.exitCode = await run(rest); // no process.exit: stdout is flushed and the socket is already closed
+      return;
+    }
     case '--version':
     case 'version': {
       const { VERSION } = await import('./version.js');
@@ -94,7 +106,7 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(USAGE);
       return;
     default:
-      fail(`unknown command "${command}" (try: clawgate gateway)`, 2);
+      fail(`unknown command "${command}" (try: clawgate gateway, clawgate devices, clawgate nodes)`, 2);
   }
 }
 

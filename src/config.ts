@@ -92,7 +92,7 @@ export const DEFAULTS = {
   maxBodyBytes: 12_582_912,
   runRetentionMs: 600_000,
   runRetentionMax: 10_000,
-  sessionIdleMs: 60_000,
+  sessionIdleMs: 10_000,
   sseKeepaliveMs: 15_000,
   bodyTimeoutMs: 30_000,
   logLevel: 'info',

@@ -143,10 +143,14 @@ export class ConnectionHub {
     this.deliverDirect(conn, directEvent(event, payload));
   }
 
-  /** Deliver one encoded event to every authenticated connection the filter accepts. */
-  broadcast(event: EncodedEvent, accepts: (conn: Connection) => boolean): void {
+  /** Deliver one event to every authenticated connection the filter accepts. Given a builder, the event
+   *  is built and encoded only if some connection takes it (most runs have no WS listener at all). */
+  broadcast(event: EncodedEvent | (() => EncodedEvent), accepts: (conn: Connection) => boolean): void {
+    let encoded = typeof event === 'function' ? undefined : event;
     for (const conn of this.authed) {
-      if (accepts(conn)) this.deliverEvent(conn, event);
+      if (!accepts(conn)) continue;
+      encoded ??= (event as () => EncodedEvent)();
+      this.deliverEvent(conn, encoded);
     }
   }
 

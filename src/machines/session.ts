@@ -49,12 +49,16 @@ export const sessionMachine = setup({
       event.type === 'CANCEL' && context.queue.some((r) => r.runId === event.runId),
   },
   actions: {
+    // The queue is appended and shifted in place: copying it per message made a burst to one session
+    // quadratic. Nothing keeps old snapshots, so sharing the array between them is safe.
     enqueue: assign({
-      queue: ({ context, event }) => (event.type === 'ENQUEUE' ? [...context.queue, event.run] : context.queue),
+      queue: ({ context, event }) => {
+        if (event.type === 'ENQUEUE') context.queue.push(event.run);
+        return context.queue;
+      },
     }),
     takeNext: assign({
-      current: ({ context }) => context.queue[0] ?? null,
-      queue: ({ context }) => context.queue.slice(1),
+      current: ({ context }) => context.queue.shift() ?? null,
     }),
     clearCurrent: assign({ current: null }),
     dropQueued: assign({

@@ -43,6 +43,8 @@ interface Entry {
 
 export class MemoryTranscriptStore implements TranscriptStore {
   private readonly entries = new Map<string, Entry>();
+  private order: string[] = [];
+  private head = 0;
 
   constructor(private readonly maxSessions = 10_000, private readonly maxMessagesPerSession = 1_000) {}
 
@@ -80,15 +82,17 @@ export class MemoryTranscriptStore implements TranscriptStore {
 
   private entry(sessionKey: string): Entry {
     let e = this.entries.get(sessionKey);
-    if (e) {
-      this.entries.delete(sessionKey); // keep Map order = least recently used first
-      this.entries.set(sessionKey, e);
-      return e;
-    }
+    if (e) return e; // Map order = creation order: the oldest session goes first when over the cap
     const now = Date.now();
     e = { row: { key: sessionKey, createdAt: now, updatedAt: now, messageCount: 0 }, messages: [], nextSeq: 1 };
     this.entries.set(sessionKey, e);
-    if (this.entries.size > this.maxSessions) this.entries.delete(this.entries.keys().next().value!);
+    // evict by creation order from our own list: Map.keys().next() would step over every tombstone
+    this.order.push(sessionKey);
+    while (this.entries.size > this.maxSessions && this.head < this.order.length) this.entries.delete(this.order[this.head++]);
+    if (this.head > 1024 && this.head * 2 > this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
+    }
     return e;
   }
 }

@@ -28,21 +28,21 @@ export function bridgeRunEvents(bus: Bus, hub: ConnectionHub, store: TranscriptS
 
   const agent = (runId: string, sessionKey: string, stream: string, data: Record<string, unknown>) => {
     const v = view(runId);
-    const payload = { runId, seq: ++v.seq, stream, ts: Date.now(), data, sessionKey, agentId: AGENT_ID };
-    hub.broadcast(encodeEvent('agent', payload), readers(sessionKey));
-    return v.seq;
+    const seq = ++v.seq;
+    hub.broadcast(() => encodeEvent('agent', { runId, seq, stream, ts: Date.now(), data, sessionKey, agentId: AGENT_ID }), readers(sessionKey));
+    return seq;
   };
   const chat = (runId: string, sessionKey: string, seq: number, state: string, fields: Record<string, unknown>, lossy = false) => {
-    const payload = { runId, sessionKey, agentId: AGENT_ID, seq, state, ...fields };
-    hub.broadcast(encodeEvent('chat', payload, { lossy }), readers(sessionKey));
+    hub.broadcast(() => encodeEvent('chat', { runId, sessionKey, agentId: AGENT_ID, seq, state, ...fields }, { lossy }), readers(sessionKey));
   };
   // the row's status comes from the event itself, not from whichever subscriber updated the store first
   const changed = (sessionKey: string, runId: string, phase: string, status: SessionStatus) => {
-    const row = store.session(sessionKey);
-    const ts = Date.now();
-    const session = sessionRow({ key: sessionKey, createdAt: ts, messageCount: 0, ...row, status, lastRunId: runId, updatedAt: ts });
-    const payload = { sessionKey, agentId: AGENT_ID, phase, runId, ts, session };
-    hub.broadcast(encodeEvent('sessions.changed', payload, { lossy: true }), (c) => c.reader && c.sessionsSubscribed);
+    hub.broadcast(() => {
+      const row = store.session(sessionKey);
+      const ts = Date.now();
+      const session = sessionRow({ key: sessionKey, createdAt: ts, messageCount: 0, ...row, status, lastRunId: runId, updatedAt: ts });
+      return encodeEvent('sessions.changed', { sessionKey, agentId: AGENT_ID, phase, runId, ts, session }, { lossy: true });
+    }, (c) => c.reader && c.sessionsSubscribed);
   };
   const assistantMessage = (text: string) => ({ role: 'assistant', content: [{ type: 'text', text }], timestamp: Date.now() });
 
@@ -91,12 +91,13 @@ export function bridgeRunEvents(bus: Bus, hub: ConnectionHub, store: TranscriptS
     live.delete(e.runId);
   });
   bus.on('session.message', (e) => {
-    const row = store.session(e.sessionKey);
-    const payload = {
-      sessionKey: e.sessionKey, agentId: AGENT_ID, message: transcriptEntry(e.message),
-      messageId: e.message.id, messageSeq: e.message.seq, ...(row ? { session: sessionRow(row) } : {}),
-    };
-    hub.broadcast(encodeEvent('session.message', payload), (c) => c.reader && c.messageKeys.has(e.sessionKey));
+    hub.broadcast(() => {
+      const row = store.session(e.sessionKey);
+      return encodeEvent('session.message', {
+        sessionKey: e.sessionKey, agentId: AGENT_ID, message: transcriptEntry(e.message),
+        messageId: e.message.id, messageSeq: e.message.seq, ...(row ? { session: sessionRow(row) } : {}),
+      });
+    }, (c) => c.reader && c.messageKeys.has(e.sessionKey));
   });
 }
 
