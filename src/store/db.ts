@@ -40,6 +40,23 @@ const MIGRATIONS: string[] = [
      ts INTEGER NOT NULL
    );
    CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);`,
+  // node capability approval (nodeId = deviceId): approved surfaces and pending node pairing requests
+  `CREATE TABLE node_surfaces (
+     node_id TEXT PRIMARY KEY REFERENCES devices(device_id) ON DELETE CASCADE,
+     caps TEXT NOT NULL, commands TEXT NOT NULL, permissions TEXT NOT NULL,
+     client TEXT NOT NULL,
+     approved_at INTEGER NOT NULL,
+     last_connected_at INTEGER, last_seen_at INTEGER, last_seen_reason TEXT
+   );
+   CREATE TABLE node_pairing_requests (
+     request_id TEXT PRIMARY KEY,
+     node_id TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
+     caps TEXT NOT NULL, commands TEXT NOT NULL, permissions TEXT NOT NULL,
+     client TEXT NOT NULL,
+     silent INTEGER NOT NULL,
+     ts INTEGER NOT NULL
+   );
+   CREATE INDEX node_pairing_requests_node ON node_pairing_requests(node_id);`,
 ];
 
 export function openDb(stateDir: string): Db {

@@ -4,12 +4,14 @@ import type { Bus } from '../bus.js';
 import type { RunRegistry } from '../actors/run-registry.js';
 import type { SessionRegistry } from '../actors/session-registry.js';
 import { ConnectionHub, type Connection } from '../actors/connection-hub.js';
+import { NodeRegistry } from '../actors/node-registry.js';
 import type { AdmitInput, AdmitResult, Request } from '../machines/connection.js';
 import type { ErrorShape } from '../machines/authorize.js';
 import type { TranscriptStore } from '../store/transcripts.js';
 import { createAdmission, type RateLimit } from './admission.js';
 import { scopeSatisfied } from '../machines/authorize.js';
 import type { DeviceStore, PairingRequest } from '../store/devices.js';
+import type { NodeStore } from '../store/nodes.js';
 import { Dedupe } from './dedupe.js';
 import { encodeEvent } from './frames.js';
 import { Health } from './health.js';
@@ -42,6 +44,8 @@ export interface WsPlaneOptions {
   devices: DeviceStore;
   autoApproveLocal: boolean;
   rateLimit?: RateLimit;
+  /** Node approvals, and the --node-allow / --node-deny command lists. */
+  nodes: { store: NodeStore; allow: readonly string[]; deny: readonly string[] };
 }
 
 export interface WsPlane {
@@ -94,6 +98,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
   });
 
   let services!: WsServices;
+  let nodes!: NodeRegistry;
   const dispatch = (conn: Connection, req: Request) => {
     const call: Call = { conn, id: req.id, respond: (ok, payload, error) => hub.respond(conn, req.id, ok, payload, error) };
     const fail = (err: unknown) => call.respond(false, undefined, toErrorShape(err, o.log));
@@ -116,13 +121,19 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
     methods: new Set(methods),
     onAuthenticated: (conn, admitted) => {
       hub.deliverEvent(conn, encodeEvent('health', health.current(), { stateVersion: stateVersion() }));
-      presence.add(conn.id, admitted.client, { ip: conn.peer.remoteAddress, role: admitted.role, scopes: admitted.scopes });
+      const deviceId = typeof admitted.client.deviceId === 'string' ? admitted.client.deviceId : undefined;
+      presence.add(conn.id, admitted.client, { ip: conn.peer.remoteAddress, role: admitted.role, scopes: admitted.scopes, deviceId });
+      nodes.connected(conn, admitted);
     },
-    onClosed: (conn) => presence.remove(conn.id),
+    onClosed: (conn) => {
+      presence.remove(conn.id);
+      nodes.closed(conn);
+    },
   });
+  nodes = new NodeRegistry({ hub, store: o.nodes.store, devices: o.devices, policy: o.nodes, log: o.log });
   services = {
     bus: o.bus, sessions: o.sessions, runs: o.runs, transcripts: o.transcripts, presence, health,
-    dedupe: new Dedupe(), hub, devices: o.devices, pairingResolved,
+    dedupe: new Dedupe(), hub, devices: o.devices, pairingResolved, nodes,
     info: { version: o.version, startedAt, stateDir: o.stateDir, provider: o.model.provider, model: o.model.model },
   };
   bridgeRunEvents(o.bus, hub, o.transcripts, o.model);

@@ -5,6 +5,8 @@ import { messagesSubscribe, messagesUnsubscribe, sessionsList, sessionsSubscribe
 import { send } from './send.js';
 import { devicePairApprove, devicePairList, devicePairReject, devicePairRemove, deviceTokenRevoke, deviceTokenRotate } from './devices.js';
 import { channelsStatus, health, lastHeartbeat, status, systemPresence } from './system.js';
+import { nodeDescribe, nodeEvent, nodeInvoke, nodeInvokeProgress, nodeInvokeResult, nodeList } from './nodes.js';
+import { nodePairApprove, nodePairList, nodePairReject, nodePairRemove } from './node-pairing.js';
 
 /** Every WS method Clawgate implements (advertised in hello-ok `features.methods`). */
 export const METHODS: Readonly<Record<string, Handler>> = {
@@ -29,10 +31,20 @@ export const METHODS: Readonly<Record<string, Handler>> = {
   'device.pair.remove': devicePairRemove,
   'device.token.rotate': deviceTokenRotate,
   'device.token.revoke': deviceTokenRevoke,
+  'node.list': nodeList,
+  'node.describe': nodeDescribe,
+  'node.invoke': nodeInvoke,
+  'node.invoke.result': nodeInvokeResult,
+  'node.invoke.progress': nodeInvokeProgress,
+  'node.event': nodeEvent,
+  'node.pair.list': nodePairList,
+  'node.pair.approve': nodePairApprove,
+  'node.pair.reject': nodePairReject,
+  'node.pair.remove': nodePairRemove,
 };
 
 /** Events Clawgate can emit (hello-ok `features.events`). */
 export const EVENTS = [
   'connect.challenge', 'tick', 'health', 'shutdown', 'presence', 'agent', 'chat', 'sessions.changed', 'session.message',
-  'device.pair.requested', 'device.pair.resolved',
+  'device.pair.requested', 'device.pair.resolved', 'node.pair.requested', 'node.pair.resolved', 'node.invoke.request', 'node.hostStats',
 ];

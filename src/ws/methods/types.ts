@@ -1,4 +1,5 @@
 import type { Connection, ConnectionHub } from '../../actors/connection-hub.js';
+import type { NodeRegistry } from '../../actors/node-registry.js';
 import type { RunRegistry } from '../../actors/run-registry.js';
 import type { SessionRegistry } from '../../actors/session-registry.js';
 import type { ErrorShape } from '../../machines/authorize.js';
@@ -25,6 +26,8 @@ export interface WsServices {
   devices: DeviceStore;
   /** Broadcast `device.pair.resolved` to pairing operators. */
   pairingResolved(r: { requestId: string; deviceId: string }, decision: 'approved' | 'rejected'): void;
+  /** Connected nodes, node invocations and node approval. */
+  nodes: NodeRegistry;
   info: { version: string; startedAt: number; stateDir: string; provider: string; model: string };
 }
 
