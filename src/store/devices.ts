@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from './db.js';
@@ -168,14 +168,14 @@ export class DeviceStore {
       }
       return { token: this.derive(deviceId, role, row.generation), issuedAtMs: row.rotated_at ?? row.created_at };
     }
-    return this.issue(deviceId, role, scopes, (row?.generation ?? 0) + 1, row !== undefined);
+    return this.issue(deviceId, role, scopes, nextGeneration(row), row !== undefined);
   }
 
   /** A new token for (device, role); the old one stops working at once. */
   rotate(deviceId: string, role: string, scopes?: string[]): { token: string; scopes: string[]; rotatedAtMs: number } {
     const row = this.tokenRow(deviceId, role);
     const next = scopes ?? (row ? JSON.parse(row.scopes) : []);
-    const { token, issuedAtMs } = this.issue(deviceId, role, next, (row?.generation ?? 0) + 1, true);
+    const { token, issuedAtMs } = this.issue(deviceId, role, next, nextGeneration(row), true);
     return { token, scopes: next, rotatedAtMs: issuedAtMs };
   }
 
@@ -214,6 +214,14 @@ export class DeviceStore {
   private derive(deviceId: string, role: string, generation: number): string {
     return createHmac('sha256', this.key).update(`${deviceId}\n${role}\n${generation}`).digest('base64url');
   }
+}
+
+/**
+ * The generation of the next token of (device, role). A first token starts at an unpredictable generation:
+ * removing a device drops its token rows, and a re-paired device must never be handed its old token again.
+ */
+function nextGeneration(row: TokenRow | undefined): number {
+  return row ? row.generation + 1 : randomInt(1, 2 ** 47);
 }
 
 function toDevice(r: DeviceRow): PairedDevice {

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AdmitInput, AdmitResult, Admitted } from '../machines/connection.js';
 import { scopeSatisfied, type ErrorShape } from '../machines/authorize.js';
-import type { DeviceStore, PairingRequest } from '../store/devices.js';
+import type { DeviceStore, PairedDevice, PairingRequest } from '../store/devices.js';
 import { canonicalPublicKey, checkDeviceProof, deviceIdOf, type DeviceClaim } from './device-proof.js';
 
 // Admission of a `connect` (openclaw-protocol.md §3.3), in the spec's order; the first failing check
@@ -56,6 +56,8 @@ interface ConnectParams {
 const PROTOCOL = 4;
 const CONTROL_UI_CLIENTS = new Set(['openclaw-control-ui', 'openclaw-browser-copilot', 'openclaw-tui']);
 const WEB_CLIENTS = new Set(['openclaw-control-ui', 'webchat-ui', 'webchat']);
+/** First-party native app UIs (with `client.mode:"ui"`), the only clients whose metadata refresh is silent. */
+const NATIVE_APP_CLIENTS = new Set(['openclaw-macos', 'openclaw-linux', 'openclaw-ios', 'openclaw-android']);
 const PAIRING_TEXT: Record<PairingRequest['reason'], string> = {
   'not-paired': 'device is not approved yet',
   'role-upgrade': 'role upgrade pending approval',
@@ -154,11 +156,14 @@ export function createAdmission(deps: AdmissionDeps): (input: AdmitInput) => Pro
     const deviceId = deviceIdOf(proof.raw);
     // 8. device token: accepted in auth.deviceToken, or in auth.token when that is not the shared secret
     const candidate = deviceToken ?? (sharedOk ? undefined : supplied);
+    let viaToken: HelloAuth | undefined;
     if (candidate !== undefined && !sharedOk) {
       const grant = deps.devices.verifyToken(deviceId, role, candidate);
       const paired = deps.devices.get(deviceId);
       if (!grant || !paired || paired.publicKey !== publicKey) {
-        if (deviceToken === undefined) return authFailure(tokenError('mismatch', hint(p.client.id, peer.local), peer.local));
+        // §6.3: a device that sent no device token may retry with one, wherever it connects from (whether its
+        // endpoint is trusted enough to do so is the client's call)
+        if (deviceToken === undefined) return authFailure(tokenError('mismatch', hint(p.client.id, peer.local), true));
         return authFailure({
           code: 'INVALID_REQUEST', message: 'unauthorized: device token mismatch (rotate/reissue device token)',
           details: { code: 'AUTH_DEVICE_TOKEN_MISMATCH', authReason: 'device_token_mismatch', canRetryWithDeviceToken: false, recommendedNextStep: 'update_auth_credentials' },
@@ -171,23 +176,29 @@ export function createAdmission(deps: AdmissionDeps): (input: AdmitInput) => Pro
           details: { code: 'AUTH_SCOPE_MISMATCH', authReason: 'scope_mismatch', canRetryWithDeviceToken: false, recommendedNextStep: 'review_auth_configuration', approvedScopes: grant.scopes },
         });
       }
-      deps.rateLimit?.recordSuccess(rateKey);
-      deps.devices.seen(deviceId, 'connect');
-      return admitted(input, p, { method: 'device-token', role, scopes: requested, deviceToken: candidate, issuedAtMs: grant.rotatedAtMs ?? grant.createdAtMs }, deviceId);
+      viaToken = { method: 'device-token', role, scopes: requested, deviceToken: candidate, issuedAtMs: grant.rotatedAtMs ?? grant.createdAtMs };
     }
     deps.rateLimit?.recordSuccess(rateKey);
-    // 9. pairing: the same key, the role, the scopes and the pinned platform/deviceFamily must be approved
+    // 9. pairing: the same key, the role, the scopes and the pinned platform/deviceFamily must be approved.
+    // Over a device token the grant already bounds the role and scopes (AUTH_SCOPE_MISMATCH above, no
+    // request); the pinned metadata is checked all the same.
     const paired = deps.devices.get(deviceId);
+    const metadataChanged = (d: PairedDevice) =>
+      norm(d.platform) !== norm(p.client.platform) || norm(d.deviceFamily) !== norm(p.client.deviceFamily);
     const reason: PairingRequest['reason'] | undefined =
       !paired || paired.publicKey !== publicKey ? 'not-paired'
-        : !paired.roles.includes(role) ? 'role-upgrade'
-          : requested.some((s) => !scopeSatisfied(paired.scopes, s)) ? 'scope-upgrade'
-            : norm(paired.platform) !== norm(p.client.platform) || norm(paired.deviceFamily) !== norm(p.client.deviceFamily) ? 'metadata-upgrade'
-              : undefined;
+        : viaToken ? (metadataChanged(paired) ? 'metadata-upgrade' : undefined)
+          : !paired.roles.includes(role) ? 'role-upgrade'
+            : requested.some((s) => !scopeSatisfied(paired.scopes, s)) ? 'scope-upgrade'
+              : metadataChanged(paired) ? 'metadata-upgrade'
+                : undefined;
     if (reason) {
       const browserOk = !peer.origin || WEB_CLIENTS.has(p.client.id);
-      const silent = peer.local && browserOk && deps.autoApproveLocal
-        && (reason !== 'scope-upgrade' || ['none', 'token', 'password'].includes(method));
+      // §10.2: a metadata refresh is silent only for a first-party native app UI on direct_local (whatever
+      // autoApproveLocal says); the other reasons follow autoApproveLocal, a scope upgrade only with a secret
+      const silent = peer.local && browserOk && (reason === 'metadata-upgrade'
+        ? !peer.origin && p.client.mode === 'ui' && NATIVE_APP_CLIENTS.has(p.client.id)
+        : deps.autoApproveLocal && (reason !== 'scope-upgrade' || ['none', 'token', 'password'].includes(method)));
       const ask = {
         deviceId, publicKey, role, scopes: requested, reason,
         client: {
@@ -212,10 +223,14 @@ export function createAdmission(deps: AdmissionDeps): (input: AdmitInput) => Pro
             remediationHint: `approve this device on the gateway host: clawgate devices approve ${request.requestId}`,
             deviceId, requestedRole: role, requestedScopes: requested,
             ...(paired ? { approvedRoles: paired.roles, approvedScopes: paired.scopes } : {}),
-            recommendedNextStep: 'wait_then_retry', retryable: false, pauseReconnect: true,
+            retryable: false, pauseReconnect: true, // no recommendedNextStep: 'wait_then_retry' would make clients retry instead of pausing
           },
         }, 1008, `${message} (requestId: ${request.requestId})`);
       }
+    }
+    if (viaToken) {
+      deps.devices.seen(deviceId, 'connect');
+      return admitted(input, p, viaToken, deviceId);
     }
     // 10. device token, issued once per device and role, the same on every reconnect
     const approved = deps.devices.get(deviceId)!;

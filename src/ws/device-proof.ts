@@ -70,7 +70,8 @@ export function checkDeviceProof(d: DeviceClaim, c: ProofContext): { error: Erro
   if (Math.abs(c.now - d.signedAt) > SIGNATURE_SKEW_MS) {
     return { error: fail('device signature expired', 'DEVICE_AUTH_SIGNATURE_EXPIRED', 'device-signature-stale') };
   }
-  if (!d.nonce) return { error: fail('device nonce required', 'DEVICE_AUTH_NONCE_REQUIRED', 'device-nonce-missing') };
+  // a blank nonce is a missing one (OpenClaw: `"   "` → DEVICE_AUTH_NONCE_REQUIRED), not a mismatch
+  if (!d.nonce?.trim()) return { error: fail('device nonce required', 'DEVICE_AUTH_NONCE_REQUIRED', 'device-nonce-missing') };
   if (d.nonce !== c.nonce) return { error: fail('device nonce mismatch', 'DEVICE_AUTH_NONCE_MISMATCH', 'device-nonce-mismatch') };
   let key: KeyObject | undefined;
   try {
