@@ -42,7 +42,7 @@ export const ChatSendParams = Closed({
   thinking: Type.Optional(Type.String()),
   fastMode: Type.Optional(Type.Union([Type.Boolean(), Type.Literal('auto')])),
   fastAutoOnSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
-  /** Accepted; every mode behaves as `followup` in Clawgate's core (spec §13.1). */
+  /** followup (FIFO), collect (merged into one next turn), interrupt (cancel the running run); steer = followup. */
   queueMode: Type.Optional(TypedStringEnum(CHAT_QUEUE_MODES)),
   deliver: Type.Optional(Type.Boolean()),
   originatingChannel: Type.Optional(Type.String()),

@@ -9,6 +9,9 @@ export type Surface = 'http' | 'ws' | 'channel';
 export interface RunRef {
   runId: string;
   sessionKey: string;
+  /** Set on the events of a merged (collect-mode) turn: each of its messages gets every event, and this says
+   *  which messages share the one run (`leadRunId` is its first). */
+  turn?: { leadRunId: string; runIds: string[] };
 }
 
 export interface RunErrorInfo {
@@ -23,6 +26,8 @@ export type BusEvents = {
   /** A complete (non-chunk) response replaced the text so far. */
   'run.message': RunRef & { text: string };
   'run.usage': RunRef & { usage: Usage };
+  /** A tool call of the run began or settled (the agent loop's `tool` RunEvent). */
+  'run.tool': RunRef & { phase: 'start' | 'result'; name: string; callId: string; detail?: string; isError?: boolean };
   'run.completed': RunRef & { at: number; reply: string; usage?: Usage };
   'run.failed': RunRef & { at: number; error: RunErrorInfo; reply: string };
   'run.cancelled': RunRef & { at: number; reply: string; started: boolean };

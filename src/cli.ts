@@ -14,6 +14,13 @@ Runs the gateway in the foreground (HTTP data plane on one port; JSON logs on st
   --state-dir DIR        state directory (default ~/.clawgate)
   --model mock|openai    model (default mock)
   --mock-delay-ms N      mock streams one word per N ms (default 0: whole reply at once)
+  --openai-base-url URL  OpenAI-compatible endpoint (default https://api.openai.com/v1;
+                         Ollama http://127.0.0.1:11434/v1); key from env OPENAI_API_KEY
+  --openai-model NAME    model name sent to the endpoint (default gpt-4o-mini)
+  --openai-timeout-ms N  provider deadline for headers and between stream chunks (default 120000)
+  --tools a,b            built-in tools offered to the model: time.now, nodes.invoke (default none)
+  --enable-parallel-tools  run the tool calls of one model turn concurrently (default: in order)
+  --max-tool-steps N     tool rounds per run before the model must answer (default 8)
   --allow-users a,b      only these user ids may run messages
   --require-mention      thread messages need one of the --mention patterns
   --mention "@bot,/agent"  mention patterns (case-sensitive substrings)
@@ -25,6 +32,13 @@ Runs the gateway in the foreground (HTTP data plane on one port; JSON logs on st
   --sse-keepalive-ms N   SSE keepalive comment period (default 15000)
   --body-timeout-ms N    deadline for reading a request body (default 30000)
   --allow-private-part-urls  let content_parts URLs reach private addresses
+  --history-budget-chars N  transcript text sent to the model as history per run (default 24000; 0 = none)
+  --recovery rerun|fail  after a crash, run an interrupted run once more, or fail it "interrupted by restart"
+                         (default rerun; queued runs always run, a reply already in the transcript is never redone)
+  --queue-mode MODE      a message to a busy session: followup (FIFO, default), collect (merge into
+                         one next turn) or interrupt (cancel the running run); steer = followup
+  --max-queue N          messages that may wait per session; more are refused (default 100)
+  --run-timeout-ms N     fail a run still going after N ms (error type timeout); 0 = none (default 600000)
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (default info)
   --config FILE          JSON or YAML file with the same keys; flags win
 

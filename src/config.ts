@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
 import { parseTrustedProxies } from './ws/locality.js';
+import { toQueueMode, WIRE_QUEUE_MODES, type QueueMode } from './machines/queue-mode.js';
 
 // Gateway configuration: flags, then a --config file (JSON or YAML, same keys), then defaults. Flags win.
 // Every problem is a ConfigError with a one-line message; the CLI prints it and exits 2.
@@ -44,11 +45,33 @@ export interface GatewayConfig {
   /** Node commands allowed beyond the platform defaults / always refused. */
   nodeAllow: string[];
   nodeDeny: string[];
+  /** --model openai: the OpenAI-compatible endpoint, the default model name, the provider deadline. */
+  openaiBaseUrl: string;
+  openaiModel: string;
+  openaiTimeoutMs: number;
+  /** Built-in tools offered to the model (off unless listed), run concurrently or in order, rounds per run. */
+  tools: string[];
+  enableParallelTools: boolean;
+  maxToolSteps: number;
+  /** How a message to a busy session is queued when the request does not say (followup, collect, interrupt). */
+  queueMode: QueueMode;
+  /** Messages that may wait behind a session's running run; more are refused (429 / UNAVAILABLE). */
+  maxQueue: number;
+  /** Deadline of one run; 0 = none. A run past it fails with error type `timeout`. */
+  runTimeoutMs: number;
+  /** Transcript text given to the model as history per run (newest turns kept); 0 = none. */
+  historyBudgetChars: number;
+  /** What a restart does with a run that was running at the crash: run it again once, or fail it. */
+  recovery: 'rerun' | 'fail';
 }
 
 export class ConfigError extends Error {}
 
 const MIN_TOKEN_LENGTH = 32;
+const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+const OPENAI_MODEL = 'gpt-4o-mini';
+/** The built-in tools `--tools` may enable (src/agent/tools/). */
+export const BUILTIN_TOOLS: readonly string[] = ['time.now', 'nodes.invoke'];
 const WEAK_TOKENS = new Set(['undefined', 'null', 'changeme', 'change-me', 'token', 'secret', 'password']);
 
 /** Flag name → kind. The config file uses the same names (camelCase spellings are accepted too). */
@@ -80,6 +103,17 @@ const OPTIONS = {
   'trusted-proxies': 'list',
   'node-allow': 'list',
   'node-deny': 'list',
+  'openai-base-url': 'string',
+  'openai-model': 'string',
+  'openai-timeout-ms': 'int',
+  tools: 'list',
+  'enable-parallel-tools': 'boolean',
+  'max-tool-steps': 'int',
+  'queue-mode': 'string',
+  'max-queue': 'int',
+  'run-timeout-ms': 'int',
+  'history-budget-chars': 'int',
+  recovery: 'string',
 } as const;
 type OptionName = keyof typeof OPTIONS;
 type RawValue = string | boolean | number | string[] | undefined;
@@ -98,6 +132,11 @@ export const DEFAULTS = {
   logLevel: 'info',
   handshakeTimeoutMs: 15_000,
   tickIntervalMs: 30_000,
+  queueMode: 'followup',
+  maxQueue: 100,
+  runTimeoutMs: 600_000,
+  historyBudgetChars: 24_000,
+  recovery: 'rerun',
 } as const;
 
 export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -124,7 +163,12 @@ export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     if (flags[name] !== undefined) raw[name] = coerce(name, flags[name], 'flag');
   }
   if (raw.token === undefined && env.OPENCLAW_GATEWAY_TOKEN !== undefined) raw.token = env.OPENCLAW_GATEWAY_TOKEN;
-  return resolveConfig(raw);
+  const config = resolveConfig(raw);
+  // local servers (Ollama, vLLM, LM Studio) need no key; api.openai.com without one would fail every run
+  if (config.model === 'openai' && !env.OPENAI_API_KEY?.trim() && new URL(config.openaiBaseUrl).hostname.toLowerCase() === 'api.openai.com') {
+    throw new ConfigError('--model openai against api.openai.com needs OPENAI_API_KEY (or set --openai-base-url to a local server)');
+  }
+  return config;
 }
 
 function readConfigFile(path: string): Partial<Record<OptionName, RawValue>> {
@@ -196,8 +240,7 @@ export function resolveConfig(raw: Partial<Record<OptionName, RawValue>>): Gatew
   const int = (n: OptionName) => raw[n] as number | undefined;
 
   const model = str('model') ?? DEFAULTS.model;
-  if (model === 'openai') throw new ConfigError('--model openai is not available yet: only the built-in mock model is implemented');
-  if (model !== 'mock') throw new ConfigError(`--model must be "mock" or "openai", got "${model}"`);
+  if (model !== 'mock' && model !== 'openai') throw new ConfigError(`--model must be "mock" or "openai", got "${model}"`);
 
   const port = int('port') ?? DEFAULTS.port;
   if (port > 65535) throw new ConfigError('--port must be between 0 and 65535');
@@ -250,6 +293,27 @@ export function resolveConfig(raw: Partial<Record<OptionName, RawValue>>): Gatew
     return o.toLowerCase();
   });
 
+  const recovery = str('recovery') ?? DEFAULTS.recovery;
+  if (recovery !== 'rerun' && recovery !== 'fail') throw new ConfigError(`--recovery must be "rerun" or "fail", got "${recovery}"`);
+
+  const queueModeRaw = str('queue-mode') ?? DEFAULTS.queueMode;
+  const queueMode = toQueueMode(queueModeRaw.trim());
+  if (!queueMode) throw new ConfigError(`--queue-mode must be one of ${WIRE_QUEUE_MODES.join(', ')} (got "${queueModeRaw}")`);
+  const maxQueue = int('max-queue') ?? DEFAULTS.maxQueue;
+  if (maxQueue < 1) throw new ConfigError('--max-queue must be at least 1');
+
+  const openaiBaseUrl = (str('openai-base-url') ?? OPENAI_BASE_URL).trim().replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]+/.test(openaiBaseUrl) || !URL.canParse(openaiBaseUrl)) {
+    throw new ConfigError(`--openai-base-url must be an http(s) URL such as http://127.0.0.1:11434/v1 (got "${openaiBaseUrl}")`);
+  }
+  const openaiModel = str('openai-model')?.trim() || OPENAI_MODEL;
+  const tools = cleanList(raw.tools) ?? [];
+  for (const t of tools) {
+    if (!BUILTIN_TOOLS.includes(t)) throw new ConfigError(`--tools: unknown tool "${t}" (available: ${BUILTIN_TOOLS.join(', ')})`);
+  }
+  const maxToolSteps = int('max-tool-steps') ?? 8;
+  if (maxToolSteps < 1 || maxToolSteps > 100) throw new ConfigError('--max-tool-steps must be between 1 and 100');
+
   return {
     bind, port, token,
     stateDir: resolve(stateDir),
@@ -276,5 +340,15 @@ export function resolveConfig(raw: Partial<Record<OptionName, RawValue>>): Gatew
     trustedProxies,
     nodeAllow: cleanList(raw['node-allow']) ?? [],
     nodeDeny: cleanList(raw['node-deny']) ?? [],
+    openaiBaseUrl, openaiModel,
+    openaiTimeoutMs: Math.max(100, int('openai-timeout-ms') ?? 120_000),
+    tools: [...new Set(tools)],
+    enableParallelTools: (raw['enable-parallel-tools'] as boolean | undefined) ?? false,
+    maxToolSteps,
+    queueMode,
+    maxQueue,
+    runTimeoutMs: int('run-timeout-ms') ?? DEFAULTS.runTimeoutMs,
+    historyBudgetChars: int('history-budget-chars') ?? DEFAULTS.historyBudgetChars,
+    recovery,
   };
 }

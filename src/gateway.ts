@@ -2,13 +2,20 @@ import { mkdirSync } from 'node:fs';
 import type { GatewayConfig } from './config.js';
 import type { Logger } from './log.js';
 import { createBus, type Bus } from './bus.js';
-import { createMockRunner } from './agent/mock.js';
+import { createConfiguredRunner } from './agent/configured-runner.js';
+import type { Tool } from './agent/tools/registry.js';
 import type { Runner } from './agent/runner.js';
 import { RunRegistry } from './actors/run-registry.js';
 import { SessionRegistry } from './actors/session-registry.js';
 import { createRunExecutor } from './actors/run-executor.js';
 import { recordTranscripts } from './actors/transcript-recorder.js';
-import { MemoryTranscriptStore, type TranscriptStore } from './store/transcripts.js';
+import type { TranscriptStore } from './store/transcripts.js';
+import { openDb } from './store/db.js';
+import { SqliteTranscriptStore } from './store/transcripts-sqlite.js';
+import { RunJournal } from './store/journal.js';
+import { commitPerRunEvent } from './store/event-transactions.js';
+import { recoverRuns } from './actors/recover.js';
+import { withHistory } from './agent/with-history.js';
 import { DEFAULT_PART_POLICY } from './http/content-parts.js';
 import { createRoutes } from './http/routes.js';
 import { startServer, type ListeningServer } from './transport/server.js';
@@ -39,6 +46,8 @@ export interface Gateway {
 export interface GatewayOptions {
   /** Replaces the configured model (tests use this for failing or scripted runners). */
   runner?: Runner;
+  /** Tools offered to the model besides the enabled built-ins (with --model openai). */
+  tools?: Tool[];
 }
 
 
@@ -47,31 +56,51 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   const startedAt = Date.now();
   const bus = createBus();
   const runs = new RunRegistry(bus, { retentionMs: config.runRetentionMs, retentionMax: config.runRetentionMax });
-  const runner = options.runner ?? createMockRunner({ delayMs: config.mockDelayMs });
-  const sessions = new SessionRegistry({ bus, runs, executeRun: createRunExecutor({ runner, bus }), idleMs: config.sessionIdleMs });
-  const transcripts = new MemoryTranscriptStore();
-  let draining = false;
+  // the database opens before listen: transcripts and the journal are durable from the first message
+  const db = openDb(config.stateDir);
+  const transcripts = new SqliteTranscriptStore(db);
+  const journal = new RunJournal(db, { retentionMs: config.runRetentionMs });
+  const detachJournal = journal.attach(bus);
+  commitPerRunEvent(bus, db);
   let ws: WsPlane | undefined;
+  const baseRunner = options.runner ?? await createConfiguredRunner(config, {
+    extraTools: options.tools,
+    invokeNode: async (nodeId, command, params, timeoutMs) => {
+      if (!ws) throw new Error('nodes are not available yet: the gateway is starting');
+      const answer = await ws.nodes.invoke({ nodeId, command, params, timeoutMs });
+      if (!answer.ok) throw new Error(`${answer.error.code}: ${answer.error.message}`);
+      return answer.payload;
+    },
+  });
+  // the built-in mock never reads history: reading the transcript for it would only cost time per run
+  const runner = options.runner || config.model !== 'mock' ? withHistory(baseRunner, transcripts, config.historyBudgetChars) : baseRunner;
+  const sessions: SessionRegistry = new SessionRegistry({
+    bus, runs, idleMs: config.sessionIdleMs,
+    executeRun: createRunExecutor({ runner, bus, abortReason: (runId) => sessions.abortReason(runId) }),
+    queueMode: config.queueMode, maxQueue: config.maxQueue, runTimeoutMs: config.runTimeoutMs,
+  });
+  let draining = false;
 
   const loadWsPlane = async () => {
-    const [{ createWsPlane }, { openDb }, { DeviceStore }, { NodeStore }, { AuthRateLimiter }] = await Promise.all([
-      import('./ws/plane.js'), import('./store/db.js'), import('./store/devices.js'), import('./store/nodes.js'), import('./ws/auth-rate-limit.js'),
+    const [{ createWsPlane }, { DeviceStore }, { NodeStore }, { AuthRateLimiter }] = await Promise.all([
+      import('./ws/plane.js'), import('./store/devices.js'), import('./store/nodes.js'), import('./ws/auth-rate-limit.js'),
     ]);
-    const db = openDb(config.stateDir);
     const devices = new DeviceStore(db, config.stateDir);
     const plane = createWsPlane({
     log, bus, sessions, runs, transcripts,
     token: config.token, version: VERSION, stateDir: config.stateDir, bindIp: config.bind,
-    model: { provider: config.model, model: config.model },
+    model: config.model === 'openai' ? { provider: 'openai', model: config.openaiModel } : { provider: config.model, model: config.model },
     handshakeTimeoutMs: config.handshakeTimeoutMs, tickIntervalMs: config.tickIntervalMs, maxBufferedBytes: config.maxBufferedBytes,
     healthIntervalMs: 60_000, pingIntervalMs: 25_000,
     isDraining: () => draining,
     devices, autoApproveLocal: config.autoApproveLocal, rateLimit: new AuthRateLimiter(),
     nodes: { store: new NodeStore(db), allow: config.nodeAllow, deny: config.nodeDeny },
     });
-    return { plane, db, devices };
+    return { plane, devices };
   };
   recordTranscripts(bus, runs, transcripts);
+  // before listen: journaled runs are re-submitted ahead of any new message in their sessions
+  recoverRuns({ journal, transcripts, runs, sessions, policy: config.recovery, log });
   const trusted = parseTrustedProxies(config.trustedProxies);
   const routes = createRoutes({
     sessions, runs,
@@ -110,6 +139,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     loaded = await loadWsPlane();
   } catch (err) {
     server.close();
+    db.close();
     throw err;
   }
   ws = loaded.plane;
@@ -120,12 +150,13 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
       if (draining) return;
       draining = true;
       loaded.plane.shutdown();
+      detachJournal(); // runs cancelled by the shutdown stay journaled as pending: the next start recovers them
       sessions.stopAll();
       loaded.plane.stop();
       // let the cancelled runs' answers and the close frames reach their clients before the sockets go
       await new Promise((r) => setTimeout(r, 20));
       server.close();
-      loaded.db.close();
+      db.close();
     },
   };
 }

@@ -94,8 +94,12 @@ describe('clawgate gateway: refusals', () => {
     usageError(await runCli(['nope']), /unknown command/);
   });
 
-  test('--model openai → clear refusal, exit 2', async () => {
-    usageError(await runCli(base('--model', 'openai')), /openai.*not available/);
+  test('--model openai against api.openai.com without OPENAI_API_KEY → clear refusal, exit 2', async () => {
+    const env = childEnv();
+    delete env.OPENAI_API_KEY;
+    usageError(await runCli(base('--model', 'openai'), env), /OPENAI_API_KEY/);
+    usageError(await runCli(base('--model', 'openai', '--openai-base-url', 'ftp://x'), env), /--openai-base-url/);
+    usageError(await runCli(base('--model', 'openai', '--openai-base-url', 'http://127.0.0.1:1/v1', '--tools', 'rm.rf'), env), /unknown tool "rm.rf"/);
   });
 
   test('--model nope → exit 2', async () => {

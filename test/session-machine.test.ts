@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createActor, fromPromise, SimulatedClock } from 'xstate';
-import { sessionMachine, type QueuedRun } from '../src/machines/session.js';
+import { sessionMachine, toQueueMode, turnRunIds, type QueuedRun } from '../src/machines/session.js';
 
 // Unit tests of the pure session machine: a fake `executeRun` whose promises the test settles by hand, and a
 // SimulatedClock for the idle timeout, so nothing here depends on real time.
@@ -22,11 +22,13 @@ function run(runId: string): QueuedRun {
   return { runId, input: { runId, sessionKey: 's1', text: `text of ${runId}`, parts: [] } };
 }
 
-function harness(idleMs = IDLE_MS) {
+function harness(idleMs = IDLE_MS, runTimeoutMs = 0) {
   const calls: Call[] = [];
+  const inputs: QueuedRun[] = [];
   let active = 0;
   let maxActive = 0;
   const executeRun = fromPromise<void, QueuedRun>(({ input, signal }) => {
+    inputs.push(input);
     active++;
     maxActive = Math.max(maxActive, active);
     let finished = false;
@@ -48,11 +50,15 @@ function harness(idleMs = IDLE_MS) {
   });
   const clock = new SimulatedClock();
   const actor = createActor(sessionMachine.provide({ actors: { executeRun } }), {
-    input: { sessionKey: 's1', idleMs },
+    input: { sessionKey: 's1', idleMs, runTimeoutMs },
     clock,
   });
   const dequeued: string[] = [];
   actor.on('dequeued', (e) => dequeued.push(e.runId));
+  const timedOut: Array<{ runId: string; runIds: string[]; timeoutMs: number; abortedYet: boolean }> = [];
+  actor.on('timedOut', (e) => timedOut.push({
+    runId: e.runId, runIds: e.runIds, timeoutMs: e.timeoutMs, abortedYet: calls.find((c) => c.runId === e.runId)!.signal.aborted,
+  }));
   let completed = false;
   actor.subscribe({ complete: () => { completed = true; } });
   actor.start();
@@ -66,8 +72,10 @@ function harness(idleMs = IDLE_MS) {
     const { current, queue } = actor.getSnapshot().context;
     return { current: current?.runId ?? null, queue: queue.map((r) => r.runId) };
   };
+  /** The queue as turns, each the list of its run ids (merged ones after the first). */
+  const turns = () => actor.getSnapshot().context.queue.map(turnRunIds);
   return {
-    actor, clock, calls, dequeued, started, call, ctx,
+    actor, clock, calls, inputs, dequeued, timedOut, started, call, ctx, turns,
     get active() { return active; },
     get maxActive() { return maxActive; },
     get completed() { return completed; },
@@ -87,7 +95,7 @@ test('FIFO: three ENQUEUEs start in order, each only after the previous one fini
   h.actor.send({ type: 'ENQUEUE', run: run('a') });
   h.actor.send({ type: 'ENQUEUE', run: run('b') });
   h.actor.send({ type: 'ENQUEUE', run: run('c') });
-  assert.equal(h.actor.getSnapshot().value, 'running');
+  assert.ok(h.actor.getSnapshot().matches('running'));
   assert.deepEqual(h.started(), ['a']);
   assert.deepEqual(h.ctx(), { current: 'a', queue: ['b', 'c'] });
 
@@ -132,7 +140,7 @@ test('one at a time: never two executeRun active at once, even with ENQUEUEs arr
       await flush();
     }
   }
-  while (h.actor.getSnapshot().value === 'running') {
+  while (h.actor.getSnapshot().matches('running')) {
     assert.equal(h.active, 1);
     h.calls.at(-1)!.resolve();
     await flush();
@@ -211,7 +219,7 @@ test('cancel of an unknown id is ignored (while running and while idle)', async 
   h.actor.send({ type: 'ENQUEUE', run: run('a') });
   h.actor.send({ type: 'ENQUEUE', run: run('b') });
   h.actor.send({ type: 'CANCEL', runId: 'nope' });
-  assert.equal(h.actor.getSnapshot().value, 'running');
+  assert.ok(h.actor.getSnapshot().matches('running'));
   assert.deepEqual(h.ctx(), { current: 'a', queue: ['b'] });
   assert.equal(h.call('a').signal.aborted, false);
   assert.deepEqual(h.dequeued, []);
@@ -267,12 +275,12 @@ test('idle stop: an ENQUEUE before the timeout keeps the session alive; the time
   const h = harness();
   h.clock.increment(IDLE_MS - 1);
   h.actor.send({ type: 'ENQUEUE', run: run('a') });
-  assert.equal(h.actor.getSnapshot().value, 'running');
+  assert.ok(h.actor.getSnapshot().matches('running'));
 
   // No idle timeout while a run is going, however long it takes.
   h.clock.increment(IDLE_MS * 10);
   assert.equal(h.actor.getSnapshot().status, 'active');
-  assert.equal(h.actor.getSnapshot().value, 'running');
+  assert.ok(h.actor.getSnapshot().matches('running'));
   assert.equal(h.call('a').signal.aborted, false);
 
   h.call('a').resolve();
@@ -311,4 +319,176 @@ test('stopping the session actor aborts the running run', () => {
   h.actor.stop();
   assert.equal(h.call('a').signal.aborted, true);
   assert.deepEqual(h.started(), ['a']);
+});
+
+// ---- queue modes ----
+
+test('queue modes: toQueueMode maps the wire values (steer = followup) and refuses others', () => {
+  assert.equal(toQueueMode('followup'), 'followup');
+  assert.equal(toQueueMode('steer'), 'followup');
+  assert.equal(toQueueMode('collect'), 'collect');
+  assert.equal(toQueueMode('interrupt'), 'interrupt');
+  assert.equal(toQueueMode('queue'), undefined);
+  assert.equal(toQueueMode(''), undefined);
+});
+
+test('collect: messages arriving during a run are merged into ONE next turn, which runs once with all ids', async () => {
+  const h = harness();
+  h.actor.send({ type: 'ENQUEUE', run: run('a'), mode: 'collect' }); // nothing running: runs at once
+  h.actor.send({ type: 'ENQUEUE', run: run('b'), mode: 'collect' });
+  h.actor.send({ type: 'ENQUEUE', run: run('c'), mode: 'collect' });
+  h.actor.send({ type: 'ENQUEUE', run: run('d'), mode: 'collect' });
+  assert.deepEqual(h.started(), ['a']);
+  assert.deepEqual(h.turns(), [['b', 'c', 'd']]);
+
+  h.call('a').resolve();
+  await flush();
+  assert.deepEqual(h.started(), ['a', 'b'], 'one executeRun for the merged turn');
+  const merged = h.inputs[1];
+  assert.deepEqual(turnRunIds(merged), ['b', 'c', 'd']);
+  assert.deepEqual(merged.merged!.map((m) => m.input.text), ['text of c', 'text of d']);
+  assert.deepEqual(h.turns(), []);
+
+  // a message arriving during the merged turn opens the next one
+  h.actor.send({ type: 'ENQUEUE', run: run('e'), mode: 'collect' });
+  assert.deepEqual(h.turns(), [['e']]);
+  h.call('b').resolve();
+  await flush();
+  assert.deepEqual(h.started(), ['a', 'b', 'e']);
+  h.call('e').resolve();
+  await flush();
+  assert.equal(h.actor.getSnapshot().value, 'idle');
+  assert.equal(h.maxActive, 1);
+  h.actor.stop();
+});
+
+test('collect merges only into a collect turn at the back: a followup in between keeps the order', async () => {
+  const h = harness();
+  h.actor.send({ type: 'ENQUEUE', run: run('a') });
+  h.actor.send({ type: 'ENQUEUE', run: run('b'), mode: 'collect' });
+  h.actor.send({ type: 'ENQUEUE', run: run('c'), mode: 'followup' });
+  h.actor.send({ type: 'ENQUEUE', run: run('d'), mode: 'collect' });
+  h.actor.send({ type: 'ENQUEUE', run: run('e'), mode: 'collect' });
+  assert.deepEqual(h.turns(), [['b'], ['c'], ['d', 'e']]);
+  for (const id of ['a', 'b', 'c', 'd']) {
+    h.call(id).resolve();
+    await flush();
+  }
+  assert.deepEqual(h.started(), ['a', 'b', 'c', 'd']);
+  assert.deepEqual(turnRunIds(h.inputs[3]), ['d', 'e']);
+  h.actor.stop();
+});
+
+test('collect: cancelling a queued message of a merged turn drops only it; cancelling the running merged turn by any id cancels it', async () => {
+  const h = harness();
+  h.actor.send({ type: 'ENQUEUE', run: run('a') });
+  for (const id of ['b', 'c', 'd']) h.actor.send({ type: 'ENQUEUE', run: run(id), mode: 'collect' });
+  h.actor.send({ type: 'CANCEL', runId: 'c' });
+  assert.deepEqual(h.turns(), [['b', 'd']]);
+  h.actor.send({ type: 'CANCEL', runId: 'b' }); // the first goes: the next one leads the turn
+  assert.deepEqual(h.turns(), [['d']]);
+  assert.deepEqual(h.dequeued, ['c', 'b']);
+  h.actor.send({ type: 'ENQUEUE', run: run('e'), mode: 'collect' });
+  assert.deepEqual(h.turns(), [['d', 'e']], 'the promoted turn still collects');
+
+  h.call('a').resolve();
+  await flush();
+  assert.deepEqual(h.ctx().current, 'd');
+  h.actor.send({ type: 'CANCEL', runId: 'e' }); // a merged id of the running turn
+  assert.equal(h.call('d').signal.aborted, true);
+  assert.equal(h.actor.getSnapshot().value, 'idle');
+  assert.deepEqual(h.started(), ['a', 'd']);
+  h.actor.stop();
+});
+
+test('interrupt: the running run is stopped and the new message runs next, ahead of the queue', async () => {
+  const h = harness();
+  h.actor.send({ type: 'ENQUEUE', run: run('a') });
+  h.actor.send({ type: 'ENQUEUE', run: run('b') });
+  const a = h.call('a');
+  h.actor.send({ type: 'ENQUEUE', run: run('x'), mode: 'interrupt' });
+  assert.equal(a.signal.aborted, true);
+  assert.deepEqual(h.started(), ['a', 'x']);
+  assert.deepEqual(h.ctx(), { current: 'x', queue: ['b'] }, 'the queued message is kept, behind the interrupting one');
+  assert.deepEqual(h.dequeued, []);
+  assert.equal(h.maxActive, 1);
+
+  a.resolve(); // a late settlement of the stopped run does not end the new one
+  await flush();
+  assert.deepEqual(h.ctx(), { current: 'x', queue: ['b'] });
+  h.call('x').resolve();
+  await flush();
+  assert.deepEqual(h.started(), ['a', 'x', 'b']);
+  h.call('b').resolve();
+  await flush();
+  assert.equal(h.actor.getSnapshot().value, 'idle');
+  h.actor.stop();
+});
+
+test('interrupt with nothing running just runs the message', () => {
+  const h = harness();
+  h.actor.send({ type: 'ENQUEUE', run: run('x'), mode: 'interrupt' });
+  assert.deepEqual(h.started(), ['x']);
+  assert.equal(h.call('x').signal.aborted, false);
+  h.actor.stop();
+});
+
+// ---- run deadline ----
+
+test('run deadline: a run still going after runTimeoutMs is stopped (timedOut emitted first) and the queue moves on', async () => {
+  const h = harness(IDLE_MS, 5_000);
+  h.actor.send({ type: 'ENQUEUE', run: run('stuck') });
+  h.actor.send({ type: 'ENQUEUE', run: run('next') });
+  h.clock.increment(4_999);
+  assert.equal(h.call('stuck').signal.aborted, false);
+  assert.equal(h.timedOut.length, 0);
+
+  h.clock.increment(1);
+  assert.deepEqual(h.timedOut, [{ runId: 'stuck', runIds: ['stuck'], timeoutMs: 5_000, abortedYet: false }]);
+  assert.equal(h.call('stuck').signal.aborted, true);
+  assert.deepEqual(h.started(), ['stuck', 'next']);
+  assert.deepEqual(h.ctx(), { current: 'next', queue: [] });
+
+  // the next run gets a full deadline of its own
+  h.clock.increment(4_999);
+  assert.equal(h.call('next').signal.aborted, false);
+  h.call('next').resolve();
+  await flush();
+  assert.equal(h.actor.getSnapshot().value, 'idle');
+  h.clock.increment(10_000 - 1); // no deadline left over once idle (the idle timer is what runs now)
+  assert.deepEqual(h.timedOut.map((t) => t.runId), ['stuck']);
+  assert.equal(h.maxActive, 1);
+  h.actor.stop();
+});
+
+test('run deadline: a run that finishes in time is not touched; 0 means no deadline', async () => {
+  const h = harness(IDLE_MS, 5_000);
+  h.actor.send({ type: 'ENQUEUE', run: run('quick') });
+  h.clock.increment(4_000);
+  h.call('quick').resolve();
+  await flush();
+  h.actor.send({ type: 'ENQUEUE', run: run('second') });
+  h.clock.increment(4_000); // 8 000 since the first started, 4 000 for this one
+  assert.equal(h.call('second').signal.aborted, false);
+  assert.equal(h.timedOut.length, 0);
+  h.actor.stop();
+
+  const none = harness(IDLE_MS, 0);
+  none.actor.send({ type: 'ENQUEUE', run: run('long') });
+  none.clock.increment(10_000_000);
+  assert.equal(none.call('long').signal.aborted, false);
+  assert.equal(none.timedOut.length, 0);
+  none.actor.stop();
+});
+
+test('run deadline: a merged turn times out as a whole', () => {
+  const h = harness(IDLE_MS, 100);
+  h.actor.send({ type: 'ENQUEUE', run: run('a') });
+  h.actor.send({ type: 'ENQUEUE', run: run('b'), mode: 'collect' });
+  h.actor.send({ type: 'ENQUEUE', run: run('c'), mode: 'collect' });
+  h.clock.increment(100); // a times out, the merged b+c starts
+  h.clock.increment(100);
+  assert.deepEqual(h.timedOut.map((t) => t.runIds), [['a'], ['b', 'c']]);
+  assert.equal(h.actor.getSnapshot().value, 'idle');
+  h.actor.stop();
 });

@@ -6,6 +6,7 @@ import { SessionRegistry, type SubmitResult } from '../src/actors/session-regist
 import { createRunExecutor, EMPTY_REPLY_FALLBACK } from '../src/actors/run-executor.js';
 import { createMockRunner } from '../src/agent/mock.js';
 import { RunError, type RunEvent, type RunInput, type Runner } from '../src/agent/runner.js';
+import type { QueueMode } from '../src/machines/session.js';
 
 // SessionRegistry + RunRegistry + run executor + runner on a real bus, no server. Tests wait for events or
 // states, never for a fixed time, and assert order and state rather than durations.
@@ -27,6 +28,8 @@ interface Options {
   retentionMs?: number;
   retentionMax?: number;
   now?: () => number;
+  maxQueue?: number;
+  runTimeoutMs?: number;
 }
 
 // Every registry a test creates is stopped afterwards (even when the test fails), so no session timer is left.
@@ -51,13 +54,15 @@ function setup(opts: Options = {}) {
       return inner.run(input, signal);
     },
   };
-  const sessions = new SessionRegistry({
-    bus, runs, executeRun: createRunExecutor({ runner, bus, now }), idleMs: opts.idleMs ?? 60_000, now,
+  const sessions: SessionRegistry = new SessionRegistry({
+    bus, runs, idleMs: opts.idleMs ?? 60_000, now, maxQueue: opts.maxQueue, runTimeoutMs: opts.runTimeoutMs,
+    executeRun: createRunExecutor({ runner, bus, now, abortReason: (id) => sessions.abortReason(id) }),
   });
   created.push(sessions);
-  const submit = (runId: string, sessionKey: string, text = `message ${runId}`): SubmitResult =>
-    sessions.submit({ runId, surface: 'http', input: input(runId, sessionKey, text) });
-  return { bus, runs, sessions, calls, submit };
+  const submit = (runId: string, sessionKey: string, text = `message ${runId}`, mode?: QueueMode): SubmitResult =>
+    sessions.submit({ runId, surface: 'http', input: input(runId, sessionKey, text), mode });
+  const inputs: RunInput[] = [];
+  return { bus, runs, sessions, calls, submit, inputs };
 }
 
 function input(runId: string, sessionKey: string, text: string): RunInput {
@@ -95,8 +100,10 @@ function recordEvents(bus: Bus) {
 function manualRunner() {
   type Item = { event: RunEvent } | { end: true };
   const controls = new Map<string, { push(e: RunEvent): void; end(): void }>();
+  const seen: RunInput[] = [];
   const runner: Runner = {
     async *run(inp: RunInput, signal: AbortSignal) {
+      seen.push(inp);
       const items: Item[] = [];
       let wake: (() => void) | undefined;
       const add = (item: Item) => { items.push(item); wake?.(); };
@@ -122,7 +129,7 @@ function manualRunner() {
     assert.ok(c, `the runner was never called for ${runId}`);
     return c;
   };
-  return { runner, control };
+  return { runner, control, seen };
 }
 
 test('record lifecycle: queued -> running -> completed, with ordered timestamps', GUARD, async () => {
@@ -168,7 +175,7 @@ test('a run queued behind another is "queued" with no startedAt until its turn',
   assert.equal(h.runs.get('a')?.state, 'running');
   assert.equal(b.state, 'queued');
   assert.equal(b.startedAt, undefined);
-  assert.deepEqual(h.sessions.inspect('s1'), { running: 'a', queued: ['b'] });
+  assert.deepEqual(h.sessions.inspect('s1'), { running: 'a', runningIds: ['a'], queued: ['b'] });
 
   m.control('a').end();
   await until(() => h.runs.get('b')?.state === 'running');
@@ -209,7 +216,7 @@ test('conflict: an id that is queued or running, and a completed id from another
     assert.equal(r.kind, 'conflict', `${id} in ${key}`);
     assert.match((r as { message: string }).message, new RegExp(`"${id}"`));
   }
-  assert.deepEqual(h.sessions.inspect('s1'), { running: 'a', queued: ['b'] }, 'conflicts enqueue nothing');
+  assert.deepEqual(h.sessions.inspect('s1'), { running: 'a', runningIds: ['a'], queued: ['b'] }, 'conflicts enqueue nothing');
   assert.equal(h.sessions.inspect('s2'), undefined, 'a conflict does not even create the other session');
 
   m.control('a').end();
@@ -360,7 +367,7 @@ test('cancel queued: cancelled, never started, no startedAt', GUARD, async () =>
   assert.equal(b.reply, '');
   assert.notEqual(b.finishedAt, undefined, 'finishedAt is set');
   assert.deepEqual(ev.of('run.cancelled', 'b').map((e) => e.started), [false]);
-  assert.deepEqual(h.sessions.inspect('s1'), { running: 'a', queued: ['c'] });
+  assert.deepEqual(h.sessions.inspect('s1'), { running: 'a', runningIds: ['a'], queued: ['c'] });
   assert.equal(h.runs.get('a')?.state, 'running', 'the running run is untouched');
 
   m.control('a').end();
@@ -537,7 +544,7 @@ test('a session with a run in progress is not removed while idle time passes', G
   await h.runs.settled('short');
   // Wait for the quick session to idle out: by then s-busy has been running for longer than idleMs.
   await until(() => h.sessions.inspect('s-quick') === undefined);
-  assert.deepEqual(h.sessions.inspect('s-busy'), { running: 'long', queued: [] });
+  assert.deepEqual(h.sessions.inspect('s-busy'), { running: 'long', runningIds: ['long'], queued: [] });
   assert.equal(h.sessions.size, 1);
   m.control('long').end();
   await h.runs.settled('long');
@@ -621,4 +628,113 @@ test('concurrency: 50 runs over 5 sessions run in order, one at a time per sessi
   assert.equal(maxRunning, sessions.length, 'different sessions run at the same time');
   assert.equal(running, 0);
   assert.equal(h.calls.length, 50);
+});
+
+// ---- accept / start, queue modes, bounded queue, run deadline ----
+
+test('accept records the run (run.queued) without running it; start runs it; submit is both', GUARD, async () => {
+  const h = setup();
+  const ev = recordEvents(h.bus);
+  const r = h.sessions.accept({ runId: 'a', surface: 'ws', input: input('a', 's1', 'hi') });
+  assert.equal(r.kind, 'accepted');
+  assert.equal(h.runs.get('a')?.state, 'queued');
+  assert.deepEqual(ev.names('a'), ['run.queued']);
+  assert.equal(h.sessions.inspect('s1'), undefined, 'no session actor yet');
+  assert.equal(h.sessions.accept({ runId: 'a', surface: 'ws', input: input('a', 's1', 'hi') }).kind, 'conflict', 'an accepted id is in flight');
+
+  assert.equal(h.sessions.start('a'), true);
+  assert.equal(h.sessions.start('a'), false, 'started once');
+  assert.equal((await h.runs.settled('a')).reply, 'Echo: hi');
+  assert.deepEqual(h.calls, ['a']);
+  assert.equal(h.sessions.start('never-accepted'), false);
+});
+
+test('an accepted run cancelled before start never runs', GUARD, async () => {
+  const h = setup();
+  h.sessions.accept({ runId: 'a', surface: 'ws', input: input('a', 's1', 'hi') });
+  assert.equal(h.sessions.cancel('a'), true);
+  assert.equal(h.runs.get('a')?.state, 'cancelled');
+  assert.equal(h.sessions.start('a'), false);
+  assert.deepEqual(h.calls, []);
+});
+
+test('bounded queue: over maxQueue waiting messages is refused, nothing recorded, nothing evicted', GUARD, async () => {
+  const m = manualRunner();
+  const h = setup({ runner: m.runner, maxQueue: 2 });
+  const ev = recordEvents(h.bus);
+  accepted(h.submit('a', 's1')); // running: does not count
+  accepted(h.submit('b', 's1'));
+  accepted(h.submit('c', 's1', 'x', 'collect'));
+  const full = h.submit('d', 's1');
+  assert.deepEqual(full, { kind: 'full', queued: 2, max: 2, message: 'session s1 has 2 queued runs (max 2)' });
+  assert.equal(h.submit('e', 's1', 'x', 'collect').kind, 'full', 'merged messages count one by one');
+  assert.equal(h.runs.get('d'), undefined);
+  assert.deepEqual(ev.names('d'), []);
+  assert.deepEqual(h.sessions.inspect('s1'), { running: 'a', runningIds: ['a'], queued: ['b', 'c'] });
+  accepted(h.submit('other', 's2')); // per session
+
+  // interrupt is not refused: it replaces the running run
+  accepted(h.submit('i', 's1', 'x', 'interrupt'));
+  assert.equal(h.runs.get('a')?.state, 'cancelled');
+  assert.deepEqual(h.sessions.inspect('s1'), { running: 'i', runningIds: ['i'], queued: ['b', 'c'] });
+
+  m.control('i').end();
+  await until(() => h.runs.get('b')?.state === 'running');
+  accepted(h.submit('d', 's1')); // room again: the same id is accepted now
+  for (const id of ['b', 'c', 'd']) {
+    await until(() => h.runs.get(id)?.state === 'running');
+    m.control(id).end();
+    await h.runs.settled(id);
+  }
+  assert.deepEqual(h.calls, ['a', 'other', 'i', 'b', 'c', 'd']);
+});
+
+test('collect: the merged turn runs once; every collected request completes with the same reply', GUARD, async () => {
+  const m = manualRunner();
+  const h = setup({ runner: m.runner });
+  const ev = recordEvents(h.bus);
+  accepted(h.submit('a', 's1', 'first'));
+  accepted(h.submit('b', 's1', 'second', 'collect'));
+  accepted(h.submit('c', 's1', 'third', 'collect'));
+  assert.deepEqual(h.sessions.inspect('s1'), { running: 'a', runningIds: ['a'], queued: ['b', 'c'] });
+  m.control('a').end();
+  await until(() => h.runs.get('b')?.state === 'running' && h.runs.get('c')?.state === 'running');
+  assert.deepEqual(h.sessions.inspect('s1'), { running: 'b', runningIds: ['b', 'c'], queued: [] });
+  assert.equal(m.seen[1].text, 'second\n\nthird', 'one runner call with both texts');
+  assert.equal(m.seen[1].runId, 'b');
+  m.control('b').push({ type: 'delta', text: 'both ' });
+  m.control('b').push({ type: 'delta', text: 'answered' });
+  m.control('b').end();
+  const [b, c] = await Promise.all([h.runs.settled('b'), h.runs.settled('c')]);
+  assert.deepEqual([b.state, b.reply, c.state, c.reply], ['completed', 'both answered', 'completed', 'both answered']);
+  assert.deepEqual(h.calls, ['a', 'b']);
+  for (const id of ['b', 'c']) {
+    assert.deepEqual(ev.names(id), ['run.queued', 'run.started', 'run.delta', 'run.delta', 'run.completed'], id);
+    assert.deepEqual(ev.of('run.completed', id)[0].turn, { leadRunId: 'b', runIds: ['b', 'c'] });
+  }
+  assert.equal(ev.of('run.completed', 'a')[0].turn, undefined, 'a plain run carries no turn');
+});
+
+test('run deadline: a stuck run fails with error type timeout and the next message runs', GUARD, async () => {
+  // the deadline is real time here (the machine test drives it with a SimulatedClock); the runner never yields
+  const stuck: Runner = {
+    async *run(inp: RunInput, signal: AbortSignal) {
+      if (inp.runId === 'stuck') {
+        await new Promise<void>(() => {}); // deaf to everything
+      }
+      yield { type: 'delta', text: `ok ${inp.text}` };
+      void signal;
+    },
+  };
+  const h = setup({ runner: stuck, runTimeoutMs: 30 });
+  const ev = recordEvents(h.bus);
+  accepted(h.submit('stuck', 's1'));
+  accepted(h.submit('next', 's1', 'go'));
+  const rec = await h.runs.settled('stuck');
+  assert.equal(rec.state, 'failed');
+  assert.equal(rec.error?.type, 'timeout');
+  assert.match(rec.error!.message, /deadline of 30 ms/);
+  assert.deepEqual(ev.names('stuck'), ['run.queued', 'run.started', 'run.failed'], 'failed, never also cancelled');
+  assert.equal((await h.runs.settled('next')).reply, 'ok go');
+  assert.equal(h.sessions.abortReason('stuck'), undefined, 'the reason was consumed');
 });

@@ -1,6 +1,6 @@
 import { fromPromise } from 'xstate';
-import type { Bus } from '../bus.js';
-import { RunError, type Runner, type Usage } from '../agent/runner.js';
+import type { Bus, BusEvents, RunErrorInfo, RunRef } from '../bus.js';
+import { RunError, type RunInput, type Runner, type Usage } from '../agent/runner.js';
 import type { QueuedRun } from '../machines/session.js';
 
 export const EMPTY_REPLY_FALLBACK = "I didn't produce a visible reply. Please try again.";
@@ -8,54 +8,94 @@ export const EMPTY_REPLY_FALLBACK = "I didn't produce a visible reply. Please tr
 /**
  * The side effect behind a session's `executeRun`: drives the runner and publishes the run's events on the
  * bus. It never rejects. When the session stops it (cancel, shutdown) its signal aborts: it publishes
- * `run.cancelled` with the text so far at once, and ignores whatever the runner yields afterwards.
+ * `run.cancelled` with the text so far at once — or `run.failed` when `abortReason` names a reason (the run
+ * deadline) — and ignores whatever the runner yields afterwards.
+ *
+ * A merged (collect-mode) turn runs the runner once, on the messages' texts joined by a blank line (and all
+ * their parts), and publishes every event once per message id, so each request sees its own complete run
+ * with the shared reply; the events of a merged turn carry `turn` (its first id and all ids).
  */
-export function createRunExecutor(deps: { runner: Runner; bus: Bus; now?: () => number }) {
+export function createRunExecutor(deps: {
+  runner: Runner;
+  bus: Bus;
+  now?: () => number;
+  /** Asked when the run's signal aborts: a reason fails the run with it instead of cancelling it. */
+  abortReason?: (runId: string) => RunErrorInfo | undefined;
+}) {
   const { runner, bus } = deps;
   const now = deps.now ?? Date.now;
   return fromPromise<void, QueuedRun>(async ({ input: queued, signal }) => {
-    const ref = { runId: queued.runId, sessionKey: queued.input.sessionKey };
+    const members = [queued, ...(queued.merged ?? [])];
+    const turn = members.length > 1 ? { leadRunId: queued.runId, runIds: members.map((m) => m.runId) } : undefined;
+    const refs: RunRef[] = members.map((m) => ({ runId: m.runId, sessionKey: m.input.sessionKey, ...(turn ? { turn } : {}) }));
+    // one emit per message of the turn (a plain run has one)
+    const publish = <K extends keyof BusEvents & `run.${string}`>(name: K, fields: (ref: RunRef) => BusEvents[K]) => {
+      for (const ref of refs) bus.emit(name, fields(ref));
+    };
     let text = '';
     let complete = false; // a complete response arrived: later chunks are ignored
     let usage: Usage | undefined;
     let settled = false;
     const onAbort = () => {
+      const reason = deps.abortReason?.(queued.runId);
       if (settled) return;
       settled = true;
-      bus.emit('run.cancelled', { ...ref, at: now(), reply: text, started: true });
+      const at = now();
+      if (reason) publish('run.failed', (ref) => ({ ...ref, at, error: reason, reply: text }));
+      else publish('run.cancelled', (ref) => ({ ...ref, at, reply: text, started: true }));
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    bus.emit('run.started', { ...ref, at: now() });
+    const startedAt = now();
+    publish('run.started', (ref) => ({ ...ref, at: startedAt }));
     try {
-      for await (const event of runner.run(queued.input, signal)) {
+      for await (const event of runner.run(turn ? mergedInput(members) : queued.input, signal)) {
         if (settled) return;
         if (event.type === 'delta') {
           if (complete) continue;
           text += event.text;
-          bus.emit('run.delta', { ...ref, delta: event.text, text });
+          publish('run.delta', (ref) => ({ ...ref, delta: event.text, text }));
         } else if (event.type === 'message') {
           complete = true;
           text = event.text;
-          bus.emit('run.message', { ...ref, text });
-        } else {
+          publish('run.message', (ref) => ({ ...ref, text }));
+        } else if (event.type === 'usage') {
           usage = addUsage(usage, event.usage);
-          bus.emit('run.usage', { ...ref, usage });
+          const u = usage;
+          publish('run.usage', (ref) => ({ ...ref, usage: u }));
+        } else if (event.type === 'tool') {
+          // text that accompanies a tool call is a preamble, not the answer (http-gateway.md §3)
+          if (event.phase === 'start' && !complete) text = '';
+          const { type: _type, ...tool } = event;
+          publish('run.tool', (ref) => ({ ...ref, ...tool }));
         }
       }
       if (settled) return;
       settled = true;
       const reply = text.trim() === '' ? EMPTY_REPLY_FALLBACK : text;
-      bus.emit('run.completed', { ...ref, at: now(), reply, ...(usage && usage.total_tokens + usage.prompt_tokens + usage.completion_tokens > 0 ? { usage } : {}) });
+      const at = now();
+      const u = usage && usage.total_tokens + usage.prompt_tokens + usage.completion_tokens > 0 ? { usage } : {};
+      publish('run.completed', (ref) => ({ ...ref, at, reply, ...u }));
     } catch (err) {
       if (settled) return;
       settled = true;
       const type = err instanceof RunError && err.type ? err.type : 'internal_error';
       const message = err instanceof Error ? err.message : String(err);
-      bus.emit('run.failed', { ...ref, at: now(), error: { type, message }, reply: text });
+      const at = now();
+      publish('run.failed', (ref) => ({ ...ref, at, error: { type, message }, reply: text }));
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
   });
+}
+
+/** The runner's input for a merged turn: the first message's options, every message's text and parts. */
+function mergedInput(members: QueuedRun[]): RunInput {
+  const first = members[0].input;
+  return {
+    ...first,
+    text: members.map((m) => m.input.text).filter((t) => t !== '').join('\n\n'),
+    parts: members.flatMap((m) => m.input.parts),
+  };
 }
 
 function addUsage(a: Usage | undefined, b: Usage): Usage {

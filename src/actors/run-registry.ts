@@ -55,6 +55,7 @@ export class RunRegistry {
     bus.on('run.delta', (e) => this.update('run.delta', e, (r) => { r.reply = e.text; }));
     bus.on('run.message', (e) => this.update('run.message', e, (r) => { r.reply = e.text; }));
     bus.on('run.usage', (e) => this.update('run.usage', e, (r) => { r.usage = e.usage; }));
+    bus.on('run.tool', (e) => this.update('run.tool', e, () => {}));
     bus.on('run.completed', (e) => this.finish('run.completed', e, 'completed', (r) => {
       r.reply = e.reply;
       r.usage = e.usage;
@@ -93,6 +94,15 @@ export class RunRegistry {
         if (TERMINAL.has(record.state)) resolve(record);
       });
     });
+  }
+
+  /** Put back a finished run read from the journal after a restart (call oldest finish first, before
+   *  any new run finishes), so /status and request_id replay see it as before the restart. */
+  restore(record: RunRecord): void {
+    if (!TERMINAL.has(record.state) || record.finishedAt === undefined || this.live.has(record.runId)) return;
+    this.finished.set(record.runId, record);
+    this.order.push({ runId: record.runId, at: record.finishedAt });
+    this.evictExpired();
   }
 
   get liveCount(): number {

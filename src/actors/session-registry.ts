@@ -1,41 +1,76 @@
 import { createActor, type Actor, type AnyActorLogic } from 'xstate';
-import type { Bus, Surface } from '../bus.js';
+import type { Bus, RunErrorInfo, Surface } from '../bus.js';
 import type { RunInput } from '../agent/runner.js';
-import { sessionMachine, type SessionMachine } from '../machines/session.js';
+import { queuedMessages, sessionMachine, turnRunIds, type QueueMode, type SessionMachine } from '../machines/session.js';
 import type { RunListener, RunRecord, RunRegistry } from './run-registry.js';
 
 // Session actors are independent root actors held in a Map (never children of one parent: XState's child
 // bookkeeping is quadratic). Every surface submits runs here, so one-run-per-session holds across all of them.
+//
+// Submitting is two steps so a surface can acknowledge in between: accept() checks the id and the queue
+// bound and publishes `run.queued` (the run's record exists, and the inbound journal has it); start() hands the
+// run to its session. submit() is both at once.
 
 export type SubmitResult =
   | { kind: 'accepted'; record: RunRecord }
   /** A completed run with this id in the same session: answer from the record, run nothing. */
   | { kind: 'replay'; record: RunRecord }
-  | { kind: 'conflict'; message: string };
+  | { kind: 'conflict'; message: string }
+  /** The session already has `queued` messages waiting (the bound is `max`): refused, nothing recorded. */
+  | { kind: 'full'; message: string; queued: number; max: number };
 
 export interface SubmitRequest {
   runId: string;
   surface: Surface;
   input: RunInput;
-  /** Attached before the run is queued, so it sees every event (a run may start within submit()). */
+  /** How to queue behind a running run; the registry's default when absent. */
+  mode?: QueueMode;
+  /** Skip the queue bound (crash recovery re-submitting runs that were accepted before the restart). */
+  unbounded?: boolean;
+  /** Attached when the run is accepted, so it sees every event (a run may start within start()). */
   listener?: RunListener;
 }
+
+export interface SessionRegistryDeps {
+  bus: Bus;
+  runs: RunRegistry;
+  executeRun: AnyActorLogic;
+  idleMs: number;
+  /** Default queue mode (default followup). */
+  queueMode?: QueueMode;
+  /** Messages that may wait behind a session's running run (default 100). */
+  maxQueue?: number;
+  /** Run deadline; 0 or absent = none. */
+  runTimeoutMs?: number;
+  now?: () => number;
+}
+
+export const DEFAULT_MAX_QUEUE = 100;
 
 export class SessionRegistry {
   private readonly actors = new Map<string, Actor<SessionMachine>>();
   private readonly machine: SessionMachine;
+  /** Accepted, not yet started. */
+  private readonly pending = new Map<string, { input: RunInput; mode: QueueMode }>();
+  /** Runs stopped by their deadline, until their executor asks why it was aborted. */
+  private readonly timedOut = new Map<string, RunErrorInfo>();
 
-  constructor(private readonly deps: {
-    bus: Bus;
-    runs: RunRegistry;
-    executeRun: AnyActorLogic;
-    idleMs: number;
-    now?: () => number;
-  }) {
+  constructor(private readonly deps: SessionRegistryDeps) {
     this.machine = sessionMachine.provide({ actors: { executeRun: deps.executeRun as never } });
   }
 
+  /** Accept then start: for surfaces with nothing to acknowledge in between. */
   submit(req: SubmitRequest): SubmitResult {
+    const result = this.accept(req);
+    if (result.kind === 'accepted') this.start(req.runId);
+    return result;
+  }
+
+  /**
+   * Id checks (conflict, replay) and the queue bound, then `run.queued`: the run is recorded (state queued)
+   * but does not run until start(runId).
+   */
+  accept(req: SubmitRequest): SubmitResult {
     const { runId, input } = req;
     const existing = this.deps.runs.get(runId);
     if (existing) {
@@ -49,29 +84,70 @@ export class SessionRegistry {
       }
       // failed or cancelled: a new run replaces the record
     }
+    const mode = req.mode ?? this.deps.queueMode ?? 'followup';
+    // interrupt is never refused: it replaces the running run, so the number waiting does not grow
+    if (mode !== 'interrupt' && !req.unbounded) {
+      const max = this.deps.maxQueue ?? DEFAULT_MAX_QUEUE;
+      const queued = this.waiting(input.sessionKey);
+      if (queued >= max) {
+        return { kind: 'full', queued, max, message: `session ${input.sessionKey} has ${queued} queued runs (max ${max})` };
+      }
+    }
     const now = this.deps.now ?? Date.now;
     this.deps.bus.emit('run.queued', {
       runId, sessionKey: input.sessionKey, surface: req.surface, at: now(), text: input.text,
     });
     if (req.listener) this.deps.runs.watch(runId, req.listener);
-    this.sessionActor(input.sessionKey).send({ type: 'ENQUEUE', run: { runId, input } });
+    this.pending.set(runId, { input, mode });
     return { kind: 'accepted', record: this.deps.runs.get(runId)! };
   }
 
-  /** Cancel a queued or running run; false if it is unknown or already finished. */
+  /** Hand an accepted run to its session; false if it was not accepted (or already started). */
+  start(runId: string): boolean {
+    const p = this.pending.get(runId);
+    if (!p) return false;
+    this.pending.delete(runId);
+    const record = this.deps.runs.get(runId);
+    if (!record || record.state !== 'queued') return false; // cancelled in between
+    this.sessionActor(p.input.sessionKey).send({ type: 'ENQUEUE', run: { runId, input: p.input }, mode: p.mode });
+    return true;
+  }
+
+  /** Cancel a queued or running run; false if it is unknown or already finished. A running merged (collect)
+   *  turn is cancelled as a whole. */
   cancel(runId: string): boolean {
     const record = this.deps.runs.get(runId);
     if (!record || (record.state !== 'queued' && record.state !== 'running')) return false;
+    if (this.pending.delete(runId)) {
+      const now = this.deps.now ?? Date.now;
+      this.deps.bus.emit('run.cancelled', { runId, sessionKey: record.sessionKey, at: now(), reply: '', started: false });
+      return true;
+    }
     this.actors.get(record.sessionKey)?.send({ type: 'CANCEL', runId });
     return true;
   }
 
-  /** Queue length and running run of a live session (undefined if the session actor is not alive). */
-  inspect(sessionKey: string): { running: string | null; queued: string[] } | undefined {
+  /**
+   * Why the run was stopped, if by its deadline (asked once by its executor when its signal aborts); undefined
+   * for a cancel.
+   */
+  abortReason(runId: string): RunErrorInfo | undefined {
+    const reason = this.timedOut.get(runId);
+    this.timedOut.delete(runId);
+    return reason;
+  }
+
+  /** Queue and running run of a live session (undefined if the session actor is not alive). `running` is the
+   *  running turn's first id, `runningIds` all of its ids, `queued` every waiting message id in order. */
+  inspect(sessionKey: string): { running: string | null; runningIds: string[]; queued: string[] } | undefined {
     const actor = this.actors.get(sessionKey);
     if (!actor) return undefined;
     const { current, queue } = actor.getSnapshot().context;
-    return { running: current?.runId ?? null, queued: queue.map((r) => r.runId) };
+    return {
+      running: current?.runId ?? null,
+      runningIds: current ? turnRunIds(current) : [],
+      queued: queue.flatMap(turnRunIds),
+    };
   }
 
   get size(): number {
@@ -84,21 +160,35 @@ export class SessionRegistry {
     for (const [key, actor] of this.actors) {
       const { queue } = actor.getSnapshot().context;
       actor.stop();
-      for (const run of queue) {
-        this.deps.bus.emit('run.cancelled', { runId: run.runId, sessionKey: key, at: now(), reply: '', started: false });
+      for (const runId of queue.flatMap(turnRunIds)) {
+        this.deps.bus.emit('run.cancelled', { runId, sessionKey: key, at: now(), reply: '', started: false });
       }
     }
     this.actors.clear();
+    for (const runId of [...this.pending.keys()]) this.cancel(runId);
+  }
+
+  /** Messages waiting in a session: queued in its actor, plus accepted and not yet started. */
+  private waiting(sessionKey: string): number {
+    const actor = this.actors.get(sessionKey);
+    let n = actor ? queuedMessages(actor.getSnapshot().context.queue) : 0;
+    for (const p of this.pending.values()) if (p.input.sessionKey === sessionKey) n++;
+    return n;
   }
 
   private sessionActor(sessionKey: string): Actor<SessionMachine> {
     let actor = this.actors.get(sessionKey);
     if (actor) return actor;
-    const created = createActor(this.machine, { input: { sessionKey, idleMs: this.deps.idleMs } });
+    const created = createActor(this.machine, {
+      input: { sessionKey, idleMs: this.deps.idleMs, runTimeoutMs: this.deps.runTimeoutMs ?? 0 },
+    });
     actor = created;
     created.on('dequeued', ({ runId }) => {
       const now = this.deps.now ?? Date.now;
       this.deps.bus.emit('run.cancelled', { runId, sessionKey, at: now(), reply: '', started: false });
+    });
+    created.on('timedOut', ({ runId, timeoutMs }) => {
+      this.timedOut.set(runId, { type: 'timeout', message: `run exceeded the run deadline of ${timeoutMs} ms and was aborted` });
     });
     created.subscribe({
       complete: () => {

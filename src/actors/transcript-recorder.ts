@@ -9,12 +9,16 @@ export function recordTranscripts(bus: Bus, runs: RunRegistry, store: Transcript
   bus.on('run.queued', (e) => store.touch(e.sessionKey, { lastRunId: e.runId, status: 'queued' }));
   bus.on('run.started', (e) => {
     store.touch(e.sessionKey, { lastRunId: e.runId, status: 'running' });
+    // a recovered run starts again: its user message is already there, announce nothing new
+    if (store.byIdempotencyKey(e.sessionKey, `${e.runId}:user`)) return;
     const text = runs.get(e.runId)?.text ?? '';
     const message = store.append(e.sessionKey, { role: 'user', text, timestamp: e.at, runId: e.runId, idempotencyKey: `${e.runId}:user` });
     bus.emit('session.message', { sessionKey: e.sessionKey, message });
   });
   bus.on('run.completed', (e) => {
     store.touch(e.sessionKey, { status: 'done' });
+    if (e.turn && e.turn.leadRunId !== e.runId) return; // a merged turn's one reply is recorded once
+    if (store.byIdempotencyKey(e.sessionKey, e.runId)) return; // a run's reply is recorded once, ever
     const message = store.append(e.sessionKey, { role: 'assistant', text: e.reply, timestamp: e.at, runId: e.runId, idempotencyKey: e.runId });
     bus.emit('session.message', { sessionKey: e.sessionKey, message });
   });

@@ -26,6 +26,8 @@ export interface RunInput {
   systemPrompt?: string;
   /** Injected as a user-role "late context" message next to the latest turn. */
   lateContext?: string;
+  /** Earlier turns of this session, oldest first (filled from the transcript store). */
+  history?: { role: 'user' | 'assistant'; content: string }[];
 }
 
 export type RunEvent =
@@ -33,7 +35,9 @@ export type RunEvent =
   | { type: 'delta'; text: string }
   /** A complete (non-chunk) response: replaces the text so far; later chunks are ignored. */
   | { type: 'message'; text: string }
-  | { type: 'usage'; usage: Usage };
+  | { type: 'usage'; usage: Usage }
+  /** A tool call began (`start`) or settled (`result`); `detail` is a short human-readable note. */
+  | { type: 'tool'; phase: 'start' | 'result'; name: string; callId: string; detail?: string; isError?: boolean };
 
 export interface Runner {
   run(input: RunInput, signal: AbortSignal): AsyncIterable<RunEvent>;

@@ -44,7 +44,7 @@ export async function admitMessage(req: MessageRequest, policy: AdmitPolicy, lis
   if (model !== '' && policy.modelCatalog && !policy.modelCatalog.has(model)) {
     throw new ApiError(400, 'invalid_model', `model "${model}" is not available`);
   }
-  // 10–11. request id, idempotency, then the session's FIFO lane
+  // 10–11. request id, idempotency, then the session's lane (queue mode, bounded queue: 429 queue_full)
   const runId = req.request_id?.trim() || randomUUID();
   const input: RunInput = {
     runId, sessionKey, text, parts, userId,
@@ -52,7 +52,8 @@ export async function admitMessage(req: MessageRequest, policy: AdmitPolicy, lis
     ...(req.request_system_prompt?.trim() ? { systemPrompt: req.request_system_prompt.trim() } : {}),
     ...(req.request_late_context_prompt?.trim() ? { lateContext: req.request_late_context_prompt.trim() } : {}),
   };
-  const result = policy.sessions.submit({ runId, surface: 'http', input, listener });
+  const result = policy.sessions.submit({ runId, surface: 'http', input, listener, mode: req.queue_mode });
   if (result.kind === 'conflict') throw new ApiError(409, 'conflict', result.message);
+  if (result.kind === 'full') throw new ApiError(429, 'queue_full', result.message);
   return result;
 }

@@ -1,3 +1,4 @@
+import { toQueueMode, WIRE_QUEUE_MODES, type QueueMode } from '../machines/queue-mode.js';
 import { badRequest } from './api-error.js';
 
 // The wire type `MessageRequest` (http-gateway.md §2.1): snake_case, every field optional, unknown keys
@@ -19,6 +20,8 @@ export interface MessageRequest {
   model?: string;
   extensions?: Record<string, unknown>;
   stream_options?: { progress_after_text_delta?: boolean };
+  /** How to queue behind a running run of the session: followup, collect, interrupt (steer = followup). */
+  queue_mode?: QueueMode;
 }
 
 const STRING_FIELDS = [
@@ -62,6 +65,13 @@ export function parseMessageRequest(value: unknown): MessageRequest {
       throw wrongType('stream_options.progress_after_text_delta', p, 'boolean');
     }
     out.stream_options = { progress_after_text_delta: p === true };
+  }
+  const qm = value.queue_mode;
+  if (qm !== undefined && qm !== null) {
+    if (typeof qm !== 'string') throw wrongType('queue_mode', qm, 'string');
+    const mode = toQueueMode(qm.trim());
+    if (!mode) throw badRequest(`unknown queue_mode "${qm}" (want ${WIRE_QUEUE_MODES.join(', ')})`);
+    out.queue_mode = mode;
   }
   return out;
 }

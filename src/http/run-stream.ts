@@ -41,6 +41,17 @@ export class RunEventStream {
         if (!this.deltaSent) this.write(sseEvent('message.delta', { ...ids, delta: (e as BusEvents['run.message']).text }));
         this.deltaSent = true;
         break;
+      case 'run.tool': {
+        // not suppressed after text deltas (§8.1): a tool call makes the text before it a preamble, not the answer
+        const t = e as BusEvents['run.tool'];
+        const tool = { tool_name: t.name, tool_call_id: t.callId };
+        if (t.phase === 'start') {
+          this.write(sseEvent('run.progress', { ...ids, stage: 'running_tool', summary: 'Running local tool', ...tool, tool_status: 'running' }));
+        } else {
+          this.write(sseEvent('run.progress', { ...ids, stage: 'summarizing', summary: 'Preparing final answer', ...tool, tool_status: 'completed' }));
+        }
+        break;
+      }
       case 'run.completed': {
         const { reply, usage } = e as BusEvents['run.completed'];
         this.finishWithReply(reply, usage);

@@ -1,33 +1,71 @@
 import { assign, emit, fromPromise, setup } from 'xstate';
 import type { RunInput } from '../agent/runner.js';
 
-// One session = one lane: a strict FIFO queue of runs, at most one running at a time.
+// One session = one lane: a queue of turns, at most one running at a time.
 // Pure definition: the run itself is the `executeRun` actor, provided by src/actors/ (or by a test).
+//
+// Queue modes, chosen per message (the ENQUEUE's `mode`) while a run is going:
+//   followup  — strict FIFO: the message becomes its own turn at the back of the queue;
+//   collect   — the message is merged into the turn at the back of the queue if that turn was itself queued in
+//               collect mode (and has not started), else it opens such a turn: every message that arrives during
+//               one run ends up in ONE next turn. Each message keeps its own run id: the turn carries them all;
+//   interrupt — the running turn is cancelled (as with CANCEL) and the message runs next, ahead of the queue.
+// With nothing running every mode just runs the message.
+// Run deadline: a turn still running after `runTimeoutMs` (0 = none) is stopped; `timedOut` is emitted first,
+// so whoever provides `executeRun` can tell a deadline from a cancel.
+
+export { toQueueMode, WIRE_QUEUE_MODES, type QueueMode } from './queue-mode.js';
+import type { QueueMode } from './queue-mode.js';
 
 export interface QueuedRun {
   runId: string;
   input: RunInput;
+  /** Queued in collect mode: later collect-mode messages merge into this turn until it starts. */
+  collect?: boolean;
+  /** Messages merged into this turn after this one, in arrival order (each keeps its own id and record). */
+  merged?: QueuedRun[];
 }
 
 export interface SessionInput {
   sessionKey: string;
   /** Stop the actor after this long with nothing queued or running. */
   idleMs: number;
+  /** Stop a run still going after this long (0 or absent = no deadline). */
+  runTimeoutMs?: number;
 }
 
-export interface SessionContext extends SessionInput {
+export interface SessionContext {
+  sessionKey: string;
+  idleMs: number;
+  runTimeoutMs: number;
   queue: QueuedRun[];
   current: QueuedRun | null;
 }
 
 export type SessionEvent =
-  | { type: 'ENQUEUE'; run: QueuedRun }
-  /** Cancel the running run (its actor is stopped, which aborts its signal) or drop a queued one. */
+  | { type: 'ENQUEUE'; run: QueuedRun; mode?: QueueMode }
+  /** Cancel the running turn (its actor is stopped, which aborts its signal) or drop a queued message. */
   | { type: 'CANCEL'; runId: string };
 
 export type SessionEmitted =
-  /** A queued run was removed before it started. */
-  { type: 'dequeued'; runId: string };
+  /** A queued message was removed before it started. */
+  | { type: 'dequeued'; runId: string }
+  /** The running turn passed its deadline; emitted before its actor is stopped. */
+  | { type: 'timedOut'; runId: string; runIds: string[]; timeoutMs: number };
+
+/** The run ids of a turn: its first message's, then the merged ones'. */
+export function turnRunIds(turn: QueuedRun): string[] {
+  return turn.merged && turn.merged.length > 0 ? [turn.runId, ...turn.merged.map((m) => m.runId)] : [turn.runId];
+}
+
+/** Messages waiting in a queue (merged ones counted one by one). */
+export function queuedMessages(queue: readonly QueuedRun[]): number {
+  let n = 0;
+  for (const t of queue) n += 1 + (t.merged?.length ?? 0);
+  return n;
+}
+
+const inTurn = (turn: QueuedRun, runId: string) => turn.runId === runId || (turn.merged?.some((m) => m.runId === runId) ?? false);
 
 export const sessionMachine = setup({
   types: {
@@ -44,9 +82,12 @@ export const sessionMachine = setup({
   },
   guards: {
     hasQueued: ({ context }) => context.queue.length > 0,
-    isCurrent: ({ context, event }) => event.type === 'CANCEL' && context.current?.runId === event.runId,
+    hasDeadline: ({ context }) => context.runTimeoutMs > 0,
+    isInterrupt: ({ event }) => event.type === 'ENQUEUE' && event.mode === 'interrupt',
+    isCollect: ({ event }) => event.type === 'ENQUEUE' && event.mode === 'collect',
+    isCurrent: ({ context, event }) => event.type === 'CANCEL' && context.current !== null && inTurn(context.current, event.runId),
     isQueued: ({ context, event }) =>
-      event.type === 'CANCEL' && context.queue.some((r) => r.runId === event.runId),
+      event.type === 'CANCEL' && context.queue.some((t) => inTurn(t, event.runId)),
   },
   actions: {
     // The queue is appended and shifted in place: copying it per message made a burst to one session
@@ -57,22 +98,60 @@ export const sessionMachine = setup({
         return context.queue;
       },
     }),
+    enqueueFront: assign({
+      queue: ({ context, event }) => {
+        if (event.type === 'ENQUEUE') context.queue.unshift(event.run);
+        return context.queue;
+      },
+    }),
+    collect: assign({
+      queue: ({ context, event }) => {
+        if (event.type !== 'ENQUEUE') return context.queue;
+        const tail = context.queue.at(-1);
+        if (tail?.collect) (tail.merged ??= []).push(event.run);
+        else context.queue.push({ ...event.run, collect: true, merged: [] });
+        return context.queue;
+      },
+    }),
     takeNext: assign({
       current: ({ context }) => context.queue.shift() ?? null,
     }),
     clearCurrent: assign({ current: null }),
     dropQueued: assign({
-      queue: ({ context, event }) =>
-        event.type === 'CANCEL' ? context.queue.filter((r) => r.runId !== event.runId) : context.queue,
+      queue: ({ context, event }) => {
+        if (event.type !== 'CANCEL') return context.queue;
+        const i = context.queue.findIndex((t) => inTurn(t, event.runId));
+        if (i < 0) return context.queue;
+        const turn = context.queue[i];
+        if (turn.runId !== event.runId) {
+          turn.merged = turn.merged!.filter((m) => m.runId !== event.runId);
+        } else if (turn.merged && turn.merged.length > 0) {
+          // the turn's first message goes: the next merged one leads it
+          const [next, ...rest] = turn.merged;
+          context.queue[i] = { ...next, collect: turn.collect, merged: rest };
+        } else {
+          context.queue.splice(i, 1);
+        }
+        return context.queue;
+      },
     }),
     emitDequeued: emit(({ event }) => ({ type: 'dequeued' as const, runId: (event as { runId: string }).runId })),
+    emitTimedOut: emit(({ context }) => ({
+      type: 'timedOut' as const,
+      runId: context.current!.runId,
+      runIds: turnRunIds(context.current!),
+      timeoutMs: context.runTimeoutMs,
+    })),
   },
   delays: {
     idleTimeout: ({ context }) => context.idleMs,
+    runDeadline: ({ context }) => context.runTimeoutMs,
   },
 }).createMachine({
   id: 'session',
-  context: ({ input }) => ({ ...input, queue: [], current: null }),
+  context: ({ input }) => ({
+    sessionKey: input.sessionKey, idleMs: input.idleMs, runTimeoutMs: input.runTimeoutMs ?? 0, queue: [], current: null,
+  }),
   initial: 'idle',
   states: {
     idle: {
@@ -89,8 +168,28 @@ export const sessionMachine = setup({
         onDone: 'idle',
         onError: 'idle',
       },
+      initial: 'choose',
+      states: {
+        choose: {
+          always: [{ guard: 'hasDeadline', target: 'timed' }, { target: 'untimed' }],
+        },
+        untimed: {},
+        timed: {
+          after: { runDeadline: 'timedOut' },
+        },
+        // A child of `running`, so `timedOut` is emitted while the run's actor still runs; leaving `running`
+        // then stops it (its signal aborts) and the queue moves on.
+        timedOut: {
+          entry: 'emitTimedOut',
+          always: { target: '#session.idle' },
+        },
+      },
       on: {
-        ENQUEUE: { actions: 'enqueue' },
+        ENQUEUE: [
+          { guard: 'isInterrupt', actions: 'enqueueFront', target: 'running', reenter: true },
+          { guard: 'isCollect', actions: 'collect' },
+          { actions: 'enqueue' },
+        ],
         CANCEL: [
           { guard: 'isCurrent', target: 'idle' },
           { guard: 'isQueued', actions: ['dropQueued', 'emitDequeued'] },

@@ -57,6 +57,42 @@ const MIGRATIONS: string[] = [
      ts INTEGER NOT NULL
    );
    CREATE INDEX node_pairing_requests_node ON node_pairing_requests(node_id);`,
+  // transcripts (append-only; one message per idempotency key and session), the session index, and the
+  // inbound journal of accepted runs (seq = acceptance order, for recovery after a crash)
+  `CREATE TABLE sessions (
+     key TEXT PRIMARY KEY,
+     created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+     last_run_id TEXT, status TEXT,
+     message_count INTEGER NOT NULL DEFAULT 0,
+     next_seq INTEGER NOT NULL DEFAULT 1
+   );
+   CREATE INDEX sessions_updated ON sessions(updated_at DESC);
+   CREATE TABLE messages (
+     session_key TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     id TEXT NOT NULL,
+     role TEXT NOT NULL,
+     text TEXT NOT NULL,
+     ts INTEGER NOT NULL,
+     run_id TEXT NOT NULL,
+     idempotency_key TEXT NOT NULL,
+     PRIMARY KEY (session_key, seq)
+   ) WITHOUT ROWID;
+   CREATE UNIQUE INDEX messages_idempotency ON messages(session_key, idempotency_key);
+   CREATE TABLE journal (
+     run_id TEXT PRIMARY KEY,
+     seq INTEGER NOT NULL,
+     session_key TEXT NOT NULL,
+     surface TEXT NOT NULL,
+     text TEXT NOT NULL,
+     queued_at INTEGER NOT NULL,
+     state TEXT NOT NULL,
+     started_at INTEGER, finished_at INTEGER,
+     error_type TEXT, error_message TEXT,
+     recoveries INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX journal_seq ON journal(seq);
+   CREATE INDEX journal_finished ON journal(finished_at) WHERE finished_at IS NOT NULL;`,
 ];
 
 export function openDb(stateDir: string): Db {

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
-
-// Conversation history per session and the session index. In memory and bounded for now (the oldest
-// sessions and messages go first); the SQLite store of issue 4/4 replaces it behind the same interface.
+// Conversation history per session and the session index: the types and the store interface. The store
+// itself is SQLite (transcripts-sqlite.ts), so history survives restarts and crashes.
 
 export interface TranscriptMessage {
   id: string;
@@ -26,73 +24,15 @@ export interface SessionRow {
 }
 
 export interface TranscriptStore {
+  /** Appends once per (session, idempotencyKey): a second append with the same key returns the first message. */
   append(sessionKey: string, m: Omit<TranscriptMessage, 'id' | 'seq'>): TranscriptMessage;
-  /** Messages oldest first; `limit` takes the newest ones. */
+  /** Messages oldest first; `limit` takes the newest ones, `offset` skips that many of the newest. */
   messages(sessionKey: string, opts?: { limit?: number; offset?: number }): { messages: TranscriptMessage[]; total: number };
+  /** The message with this idempotency key (`<runId>` is a run's reply), if the transcript holds it. */
+  byIdempotencyKey(sessionKey: string, idempotencyKey: string): TranscriptMessage | undefined;
   touch(sessionKey: string, patch: Partial<Pick<SessionRow, 'lastRunId' | 'status'>>): SessionRow;
   session(sessionKey: string): SessionRow | undefined;
-  /** Most recently updated first. */
-  sessions(): SessionRow[];
-}
-
-interface Entry {
-  row: SessionRow;
-  messages: TranscriptMessage[];
-  nextSeq: number;
-}
-
-export class MemoryTranscriptStore implements TranscriptStore {
-  private readonly entries = new Map<string, Entry>();
-  private order: string[] = [];
-  private head = 0;
-
-  constructor(private readonly maxSessions = 10_000, private readonly maxMessagesPerSession = 1_000) {}
-
-  append(sessionKey: string, m: Omit<TranscriptMessage, 'id' | 'seq'>): TranscriptMessage {
-    const e = this.entry(sessionKey);
-    const message: TranscriptMessage = { ...m, id: randomUUID(), seq: e.nextSeq++ };
-    e.messages.push(message);
-    if (e.messages.length > this.maxMessagesPerSession) e.messages.shift();
-    e.row.messageCount++;
-    e.row.updatedAt = m.timestamp;
-    return message;
-  }
-
-  messages(sessionKey: string, opts: { limit?: number; offset?: number } = {}) {
-    const all = this.entries.get(sessionKey)?.messages ?? [];
-    const offset = opts.offset ?? 0;
-    const end = all.length - offset;
-    const start = opts.limit === undefined ? 0 : Math.max(0, end - opts.limit);
-    return { messages: all.slice(start, Math.max(start, end)), total: all.length };
-  }
-
-  touch(sessionKey: string, patch: Partial<Pick<SessionRow, 'lastRunId' | 'status'>>): SessionRow {
-    const e = this.entry(sessionKey);
-    Object.assign(e.row, patch, { updatedAt: Date.now() });
-    return e.row;
-  }
-
-  session(sessionKey: string): SessionRow | undefined {
-    return this.entries.get(sessionKey)?.row;
-  }
-
-  sessions(): SessionRow[] {
-    return [...this.entries.values()].map((e) => e.row).sort((a, b) => b.updatedAt - a.updatedAt);
-  }
-
-  private entry(sessionKey: string): Entry {
-    let e = this.entries.get(sessionKey);
-    if (e) return e; // Map order = creation order: the oldest session goes first when over the cap
-    const now = Date.now();
-    e = { row: { key: sessionKey, createdAt: now, updatedAt: now, messageCount: 0 }, messages: [], nextSeq: 1 };
-    this.entries.set(sessionKey, e);
-    // evict by creation order from our own list: Map.keys().next() would step over every tombstone
-    this.order.push(sessionKey);
-    while (this.entries.size > this.maxSessions && this.head < this.order.length) this.entries.delete(this.order[this.head++]);
-    if (this.head > 1024 && this.head * 2 > this.order.length) {
-      this.order = this.order.slice(this.head);
-      this.head = 0;
-    }
-    return e;
-  }
+  /** Most recently updated first, one page (default: the first 100). */
+  sessions(opts?: { limit?: number; offset?: number }): SessionRow[];
+  sessionCount(): number;
 }

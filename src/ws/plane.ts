@@ -54,6 +54,8 @@ export interface WsPlane {
   pairingResolved(r: { requestId: string; deviceId: string }, decision: 'approved' | 'rejected'): void;
   presence: Presence;
   health: Health;
+  /** Live nodes; the agent's nodes.invoke tool goes through it. */
+  nodes: NodeRegistry;
   /** Broadcast `shutdown`, then close every socket with 1012 `service restart`. */
   shutdown(reason?: string): void;
   stop(): void;
@@ -69,8 +71,8 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
   });
   const health = new Health({
     stateDir: o.stateDir,
-    sessionCount: () => o.transcripts.sessions().length,
-    recentSessions: () => o.transcripts.sessions().slice(0, 5).map((r) => ({ key: r.key, updatedAt: r.updatedAt })),
+    sessionCount: () => o.transcripts.sessionCount(),
+    recentSessions: () => o.transcripts.sessions({ limit: 5 }).map((r) => ({ key: r.key, updatedAt: r.updatedAt })),
   });
   const stateVersion = () => ({ presence: presence.version, health: health.version });
   const methods = Object.keys(METHODS);
@@ -149,7 +151,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
   ];
 
   return {
-    hub, presence, health, pairingResolved,
+    hub, presence, health, pairingResolved, nodes,
     shutdown(reason = 'gateway stopping') {
       hub.broadcast(encodeEvent('shutdown', { reason }), everyone);
       hub.closeAll(1012, 'service restart');

@@ -60,6 +60,14 @@ export function bridgeRunEvents(bus: Bus, hub: ConnectionHub, store: TranscriptS
   };
   bus.on('run.delta', (e) => delta(e.runId, e.sessionKey, e.delta, e.text, false));
   bus.on('run.message', (e) => delta(e.runId, e.sessionKey, e.text, e.text, true));
+  // tool progress only reaches sockets that asked for it (§15.2)
+  bus.on('run.tool', (e) => {
+    const v = view(e.runId);
+    const seq = ++v.seq;
+    const data = { phase: e.phase, name: e.name, toolCallId: e.callId, ...(e.phase === 'result' ? { isError: e.isError ?? false } : {}), ...(e.detail ? { meta: e.detail } : {}) };
+    hub.broadcast(() => encodeEvent('agent', { runId: e.runId, seq, stream: 'tool', ts: Date.now(), data, sessionKey: e.sessionKey, agentId: AGENT_ID }),
+      (c) => readers(e.sessionKey)(c) && c.caps.has('tool-events'));
+  });
   bus.on('run.completed', (e) => {
     const v = view(e.runId);
     if (e.usage) agent(e.runId, e.sessionKey, 'usage', { outputTokens: e.usage.completion_tokens });

@@ -1,8 +1,10 @@
 import type { RunRecord } from '../../actors/run-registry.js';
+import { queueFull } from './chat.js';
 import { AGENT_ID, DEFAULT_SESSION_KEY, RESPONDED, type Handler, type WsServices } from './types.js';
 
 // `agent`: an ack `res`, then the final `res` on the same id when the run ends (§12.1); runId is the
-// idempotencyKey. `agent.wait`: the outcome of a run, or `timeout` when it does not end in time (§12.3).
+// idempotencyKey; accept → ack → start as in chat.send (a full session queue is refused UNAVAILABLE,
+// retryable, before any ack). `agent.wait`: the outcome of a run, or `timeout` when it does not end in time (§12.3).
 
 interface AgentParams {
   message: string;
@@ -24,16 +26,17 @@ export const agent: Handler = (params: AgentParams, call, ctx) => {
   if (existing && (existing.state === 'queued' || existing.state === 'running')) {
     return { runId, status: 'in_flight', sessionKey: existing.sessionKey, agentId: AGENT_ID };
   }
+  const accepted = ctx.sessions.accept({ runId, surface: 'ws', input: { runId, sessionKey, text: params.message.trim(), parts: [] } });
+  if (accepted.kind === 'full') throw queueFull(accepted);
   ctx.dedupe.start(key, params.message);
   call.respond(true, { runId, sessionKey, agentId: AGENT_ID, status: 'accepted', acceptedAt: Date.now() });
-  const submitted = ctx.sessions.submit({ runId, surface: 'ws', input: { runId, sessionKey, text: params.message.trim(), parts: [] } });
-  const settled = submitted.kind === 'conflict' ? undefined : submitted.record;
-  if (!settled) {
-    const error = { code: 'INVALID_REQUEST', message: submitted.kind === 'conflict' ? submitted.message : 'run refused' };
+  if (accepted.kind === 'conflict') {
+    const error = { code: 'INVALID_REQUEST', message: accepted.message };
     ctx.dedupe.finish(key, { ok: false, error });
     call.respond(false, { runId, status: 'error', summary: 'failed' }, error);
     return RESPONDED;
   }
+  if (accepted.kind === 'accepted') ctx.sessions.start(runId);
   ctx.runs.settled(runId).then((record) => {
     const final = agentFinal(record, ctx);
     ctx.dedupe.finish(key, final);

@@ -1,12 +1,26 @@
+import type { SubmitResult } from '../../actors/session-registry.js';
+import { toQueueMode, WIRE_QUEUE_MODES } from '../../machines/queue-mode.js';
 import { transcriptEntry } from '../run-events.js';
-import { invalidRequest, RESPONDED, type Handler } from './types.js';
+import { invalidRequest, MethodError, RESPONDED, type Handler } from './types.js';
 
 // chat.send (ack only; progress arrives as events), chat.history, chat.abort (§13).
+// chat.send is accept → ack → start: the run is recorded (and journaled on `run.queued`) before the ack,
+// and the ack goes out before the run's first event. `queueMode` picks how it queues behind a running run
+// (steer = followup); a full session queue is refused UNAVAILABLE, retryable.
 
 interface ChatSendParams {
   sessionKey?: string;
   message: string;
   idempotencyKey: string;
+  queueMode?: string;
+}
+
+/** The refusal of a full session queue, for chat.send and agent. */
+export function queueFull(r: Extract<SubmitResult, { kind: 'full' }>): MethodError {
+  return new MethodError({
+    code: 'UNAVAILABLE', message: r.message, retryable: true,
+    details: { reason: 'queue_full', queued: r.queued, maxQueue: r.max },
+  });
 }
 
 const CONFLICT = 'This message ID was already used for different input. Check the conversation history and use a new message ID to send again.';
@@ -23,14 +37,18 @@ export const chatSend: Handler = (params: ChatSendParams, call, ctx) => {
   if (!sessionKey) throw invalidRequest('session mutation target is unavailable', { code: 'SESSION_MUTATION_TARGET_REQUIRED', method: 'chat.send' });
   const existing = ctx.runs.get(runId);
   if (existing && (existing.state === 'queued' || existing.state === 'running')) return { runId, status: 'in_flight' };
+  const mode = params.queueMode === undefined ? undefined : toQueueMode(params.queueMode);
+  if (params.queueMode !== undefined && !mode) throw invalidRequest(`unknown queueMode "${params.queueMode}" (want ${WIRE_QUEUE_MODES.join(', ')})`);
+  const accepted = ctx.sessions.accept({ runId, surface: 'ws', input: { runId, sessionKey, text: params.message.trim(), parts: [] }, mode });
+  if (accepted.kind === 'full') throw queueFull(accepted); // nothing recorded: the same key may be retried
   ctx.dedupe.start(key, params.message);
   call.respond(true, { runId, status: 'started' });
-  const submitted = ctx.sessions.submit({ runId, surface: 'ws', input: { runId, sessionKey, text: params.message.trim(), parts: [] } });
-  if (submitted.kind === 'conflict') {
+  if (accepted.kind === 'conflict') {
     ctx.dedupe.finish(key, { ok: false });
-  } else {
-    ctx.runs.settled(runId).then(() => ctx.dedupe.finish(key, { ok: true, payload: { runId, status: 'ok' } }));
+    return RESPONDED;
   }
+  if (accepted.kind === 'accepted') ctx.sessions.start(runId);
+  ctx.runs.settled(runId).then(() => ctx.dedupe.finish(key, { ok: true, payload: { runId, status: 'ok' } }));
   return RESPONDED;
 };
 

@@ -4,14 +4,14 @@ import type { Handler } from './types.js';
 // sessions.list and the subscriptions that gate `sessions.changed` and `session.message`.
 
 export const sessionsList: Handler = (params: { limit?: number; offset?: number }, _call, ctx) => {
-  const all = ctx.transcripts.sessions();
   const offset = params.offset ?? 0;
   const limit = params.limit ?? 100;
-  const page = all.slice(offset, offset + limit);
+  const page = ctx.transcripts.sessions({ limit, offset }); // one page read from the index, never the whole list
+  const total = ctx.transcripts.sessionCount();
   const next = offset + page.length;
   return {
-    ts: Date.now(), path: ctx.info.stateDir, count: page.length, totalCount: all.length, limitApplied: limit,
-    nextOffset: next < all.length ? next : null, hasMore: next < all.length, owners: [],
+    ts: Date.now(), path: ctx.info.stateDir, count: page.length, totalCount: total, limitApplied: limit,
+    nextOffset: next < total ? next : null, hasMore: next < total, owners: [],
     defaults: { defaultAgentId: 'main', mainKey: 'main', mainSessionKey: 'agent:main:main' },
     sessions: page.map(sessionRow),
   };

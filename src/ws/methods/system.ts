@@ -7,14 +7,13 @@ export const health: Handler = (params: { probe?: boolean } | undefined, _call, 
 
 export const status: Handler = (_params, call, ctx) => {
   const mem = process.memoryUsage();
-  const rows = ctx.transcripts.sessions();
   const admin = call.conn.scopes.includes('operator.admin');
   return {
     runtimeVersion: ctx.info.version,
     heartbeat: { defaultAgentId: 'main', agents: [] },
     channelSummary: [],
     queuedSystemEvents: [],
-    sessions: { count: rows.length, active: ctx.sessions.size, runs: { live: ctx.runs.liveCount, finished: ctx.runs.finishedCount } },
+    sessions: { count: ctx.transcripts.sessionCount(), active: ctx.sessions.size, runs: { live: ctx.runs.liveCount, finished: ctx.runs.finishedCount } },
     eventLoop: ctx.health.current().eventLoop,
     processMemory: { rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external },
     connections: ctx.hub.size,

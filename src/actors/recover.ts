@@ -1,0 +1,97 @@
+import type { Logger } from '../log.js';
+import type { RunErrorInfo } from '../bus.js';
+import type { RunJournal, JournalEntry } from '../store/journal.js';
+import type { TranscriptStore } from '../store/transcripts.js';
+import type { RunRecord, RunRegistry } from './run-registry.js';
+import type { SessionRegistry } from './session-registry.js';
+
+// Startup recovery from the inbound journal (call it once, after the registries and the journal exist and
+// before any new message is admitted). Finished runs within retention go back into the run registry, so
+// /status and request_id replay answer as before the crash. Every run still `queued` or `running`:
+//   - its reply is already in the transcript (the crash hit between the reply and the journal update):
+//     marked completed from the transcript — never answered twice;
+//   - it was re-submitted by an earlier recovery already, or it was running and the policy is `fail`:
+//     marked failed with a reason;
+//   - otherwise re-submitted, once, in its original order (the session queue keeps that order per session).
+// Policy `rerun` (the default) re-runs interrupted runs too: the user gets an answer rather than an error.
+// A re-run repeats whatever the interrupted attempt did before the crash; `fail` is for runners with side
+// effects that must not repeat. A re-submitted run carries its text only (parts, model and prompts are not
+// journaled).
+
+export type RecoveryPolicy = 'rerun' | 'fail';
+
+export const INTERRUPTED: RunErrorInfo = { type: 'interrupted', message: 'interrupted by restart' };
+const INTERRUPTED_AGAIN: RunErrorInfo = { type: 'interrupted', message: 'interrupted by restart again after it was recovered once' };
+
+export interface RecoveryReport {
+  restored: number;
+  resubmitted: string[];
+  completedFromTranscript: string[];
+  failed: string[];
+}
+
+export function recoverRuns(deps: {
+  journal: RunJournal;
+  transcripts: TranscriptStore;
+  runs: RunRegistry;
+  sessions: SessionRegistry;
+  policy: RecoveryPolicy;
+  log: Logger;
+  now?: () => number;
+}): RecoveryReport {
+  const { journal, transcripts, runs, sessions } = deps;
+  const now = deps.now ?? Date.now;
+  const report: RecoveryReport = { restored: 0, resubmitted: [], completedFromTranscript: [], failed: [] };
+  journal.prune();
+  const reply = (e: JournalEntry) => transcripts.byIdempotencyKey(e.sessionKey, e.runId);
+
+  for (const e of journal.finishedEntries()) {
+    runs.restore(record(e, e.state === 'completed' ? reply(e)?.text ?? '' : ''));
+    report.restored++;
+  }
+  for (const e of journal.pending()) {
+    const done = reply(e);
+    if (done) {
+      journal.finish(e.runId, 'completed', done.timestamp);
+      transcripts.touch(e.sessionKey, { status: 'done' });
+      runs.restore(record({ ...e, state: 'completed', finishedAt: done.timestamp }, done.text));
+      report.completedFromTranscript.push(e.runId);
+      continue;
+    }
+    const error = e.recoveries > 0 ? INTERRUPTED_AGAIN : e.state === 'running' && deps.policy === 'fail' ? INTERRUPTED : undefined;
+    if (error) {
+      const at = now();
+      journal.finish(e.runId, 'failed', at, error);
+      transcripts.touch(e.sessionKey, { status: 'failed' });
+      runs.restore(record({ ...e, state: 'failed', finishedAt: at, error }, ''));
+      report.failed.push(e.runId);
+      continue;
+    }
+    // in their original order, behind each other: no collect/interrupt, and no queue bound (they were
+    // all accepted before the restart)
+    const result = sessions.submit({
+      runId: e.runId, surface: e.surface, mode: 'followup', unbounded: true,
+      input: { runId: e.runId, sessionKey: e.sessionKey, text: e.text, parts: [] },
+    });
+    if (result.kind === 'accepted') {
+      journal.setRecoveries(e.runId, e.recoveries + 1); // after submit: its run.queued write resets the count
+      report.resubmitted.push(e.runId);
+    } else {
+      deps.log.warn({ runId: e.runId, result: result.kind }, 'recovery: journaled run was not re-submitted');
+    }
+  }
+  if (report.restored + report.resubmitted.length + report.completedFromTranscript.length + report.failed.length > 0) {
+    deps.log.info({ restored: report.restored, resubmitted: report.resubmitted.length,
+      completedFromTranscript: report.completedFromTranscript.length, failed: report.failed.length, policy: deps.policy }, 'recovered runs from the journal');
+  }
+  return report;
+}
+
+function record(e: JournalEntry, reply: string): RunRecord {
+  return {
+    runId: e.runId, sessionKey: e.sessionKey, surface: e.surface, state: e.state, queuedAt: e.queuedAt,
+    ...(e.startedAt !== undefined ? { startedAt: e.startedAt } : {}),
+    finishedAt: e.finishedAt, reply, text: e.text,
+    ...(e.error ? { error: e.error } : {}),
+  };
+}

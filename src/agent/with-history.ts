@@ -1,0 +1,36 @@
+import type { TranscriptStore } from '../store/transcripts.js';
+import type { Runner, RunInput } from './runner.js';
+
+// Gives the model the conversation so far: before each run, the session's transcript (newest turns first,
+// up to `budgetChars` of text) is put into `input.history`, oldest first. The run's own user message is
+// already in the transcript when the run starts (recorded on run.started), so it is left out: the runner
+// sends it as the current turn.
+
+export type HistoryMessage = NonNullable<RunInput['history']>[number];
+
+/** Read at most this many messages per run (100 turns), whatever the budget: bounds the read per run. */
+const MAX_MESSAGES = 200;
+
+export function withHistory(runner: Runner, store: TranscriptStore, budgetChars: number): Runner {
+  if (budgetChars <= 0) return runner;
+  return {
+    run(input, signal) {
+      const history = historyFor(store, input, budgetChars);
+      return runner.run(history.length > 0 ? { ...input, history } : input, signal);
+    },
+  };
+}
+
+export function historyFor(store: TranscriptStore, input: Pick<RunInput, 'runId' | 'sessionKey'>, budgetChars: number): HistoryMessage[] {
+  const { messages } = store.messages(input.sessionKey, { limit: Math.min(MAX_MESSAGES, budgetChars) });
+  const out: HistoryMessage[] = [];
+  let used = 0;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (m.runId === input.runId) continue;
+    if (used + m.text.length > budgetChars) break; // keep whole newest turns; never cut a message in half
+    used += m.text.length;
+    out.push({ role: m.role, content: m.text });
+  }
+  return out.reverse();
+}
