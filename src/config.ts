@@ -38,6 +38,8 @@ export interface GatewayConfig {
   allowedOrigins: string[];
   /** Per-socket outbound budget (policy.maxBufferedBytes). */
   maxBufferedBytes: number;
+  /** fsync every SQLite commit (survives power loss; slower). */
+  fsyncCommits: boolean;
   /** Silently pair devices on a direct-local socket (off: every device waits for approval). */
   autoApproveLocal: boolean;
   /** Peers whose forwarding headers are believed (IPs/CIDRs). */
@@ -100,6 +102,7 @@ const OPTIONS = {
   'allowed-origins': 'list',
   'max-buffered-bytes': 'int',
   'no-auto-approve-local': 'boolean',
+  'fsync-commits': 'boolean',
   'trusted-proxies': 'list',
   'node-allow': 'list',
   'node-deny': 'list',
@@ -337,6 +340,7 @@ export function resolveConfig(raw: Partial<Record<OptionName, RawValue>>): Gatew
     allowedOrigins,
     maxBufferedBytes: Math.max(1024, int('max-buffered-bytes') ?? 52_428_800),
     autoApproveLocal: !((raw['no-auto-approve-local'] as boolean | undefined) ?? false),
+    fsyncCommits: (raw['fsync-commits'] as boolean | undefined) ?? false,
     trustedProxies,
     nodeAllow: cleanList(raw['node-allow']) ?? [],
     nodeDeny: cleanList(raw['node-deny']) ?? [],

@@ -57,7 +57,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   const bus = createBus();
   const runs = new RunRegistry(bus, { retentionMs: config.runRetentionMs, retentionMax: config.runRetentionMax });
   // the database opens before listen: transcripts and the journal are durable from the first message
-  const db = openDb(config.stateDir);
+  const db = openDb(config.stateDir, { fsyncCommits: config.fsyncCommits });
   const transcripts = new SqliteTranscriptStore(db);
   const journal = new RunJournal(db, { retentionMs: config.runRetentionMs });
   const detachJournal = journal.attach(bus);

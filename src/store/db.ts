@@ -95,11 +95,13 @@ const MIGRATIONS: string[] = [
    CREATE INDEX journal_finished ON journal(finished_at) WHERE finished_at IS NOT NULL;`,
 ];
 
-export function openDb(stateDir: string): Db {
+/** `fsyncCommits`: every commit reaches the disk (synchronous=FULL) and survives power loss. The default
+ *  (NORMAL, with WAL) loses nothing committed when the process dies, only on power loss or an OS crash. */
+export function openDb(stateDir: string, opts: { fsyncCommits?: boolean } = {}): Db {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const db = new Database(join(stateDir, 'clawgate.db'));
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  db.pragma(opts.fsyncCommits ? 'synchronous = FULL' : 'synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 2000');
   const version = db.pragma('user_version', { simple: true }) as number;
