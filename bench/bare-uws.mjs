@@ -6,27 +6,10 @@
 // Listens on 127.0.0.1 only and prints one JSON line {"msg":"bare uws ready","port":N} once listening.
 // Exits on SIGINT/SIGTERM; with --exit-on-stdin-close also when its stdin closes, so a bench that pipes
 // its stdin cannot leave it running even if the bench itself is SIGKILLed.
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { listenUntilStopped, loadNativeUws, parseServerArgs } from './lib/bare-server.mjs';
 
-const require = createRequire(import.meta.url);
-const uws = require('uWebSockets.js');
-// same rule as src/transport/uws.ts: refuse the package's pure-JS fallback, it would make a bogus baseline
-const binary = join(dirname(require.resolve('uWebSockets.js/package.json')), 'binaries',
-  `uws_${process.platform}_${process.arch}_${process.versions.modules}.node`);
-if (require(binary) !== uws) {
-  process.stderr.write('bare-uws: uWebSockets.js is not its native build (UWS_USE_FALLBACK set?)\n');
-  process.exit(1);
-}
-
-const args = process.argv.slice(2);
-const exitOnStdinClose = args.includes('--exit-on-stdin-close');
-const portArg = args.find((a) => !a.startsWith('--')) ?? '0';
-const port = /^\d+$/.test(portArg) ? Number(portArg) : NaN;
-if (!Number.isInteger(port) || port > 65535) {
-  process.stderr.write(`bare-uws: bad port "${portArg}"\n`);
-  process.exit(2);
-}
+const uws = loadNativeUws('bare-uws');
+const { port, exitOnStdinClose } = parseServerArgs('bare-uws');
 
 const BODY = '{"status":"ok"}';
 const app = uws.App()
@@ -37,24 +20,4 @@ const app = uws.App()
     res.writeStatus('404 Not Found').end();
   });
 
-let listenSocket = null;
-app.listen('127.0.0.1', port, (socket) => {
-  if (!socket) {
-    process.stderr.write(`bare-uws: cannot listen on 127.0.0.1:${port}\n`);
-    process.exit(78);
-  }
-  listenSocket = socket;
-  process.stdout.write(`${JSON.stringify({ msg: 'bare uws ready', port: uws.us_socket_local_port(socket) })}\n`);
-});
-
-const stop = () => {
-  if (listenSocket) uws.us_listen_socket_close(listenSocket);
-  listenSocket = null;
-  process.exit(0);
-};
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
-if (exitOnStdinClose) {
-  process.stdin.on('end', stop).on('close', stop).on('error', stop);
-  process.stdin.resume();
-}
+listenUntilStopped(uws, app, { name: 'bare-uws', readyMsg: 'bare uws ready', port, exitOnStdinClose });

@@ -9,83 +9,30 @@
 //   --runs N      timed runs of each (default 15)
 //   --json FILE   also write the results as JSON
 //   --strict      exit 1 when the target (gateway median < 300 ms) is not met
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runBench, startWatchdog } from './lib/lifecycle.js';
+import { freePort, HOST } from './lib/local-server.js';
+import { exited, killAllNow, track } from './lib/processes.js';
+import { loadAvg, treeLabel } from './lib/report.js';
+import { makeTempDir, removeTempDirs } from './lib/temp-dirs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist/src/cli.js');
-const HOST = '127.0.0.1';
 
-/** `git describe`-ish label of the tree being measured (others edit it concurrently), and the load average. */
-function treeLabel(): string {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
-    return `${head}${dirty ? '+uncommitted changes' : ''}`;
-  } catch {
-    return 'unknown tree';
-  }
-}
-const loadAvg = () => (existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').split(' ')[0] : 'n/a');
 const TARGET_MEDIAN_MS = 300;
 const POLL_MS = 2;
 const TRY_TIMEOUT_MS = 50;
 const START_TIMEOUT_MS = 10_000;
 
-const children = new Set<ChildProcess>();
-
-const tempDirs = new Set<string>();
-
-function makeTempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.add(dir);
-  return dir;
-}
-
-function removeTempDirs(): void {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  tempDirs.clear();
-}
-
-function killAllNow(): void {
-  for (const proc of children) {
-    try {
-      proc.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  children.clear();
-}
-
 function spawnTracked(args: string[]): ChildProcess {
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  children.add(proc);
-  proc.once('exit', () => children.delete(proc));
-  return proc;
-}
-
-function exited(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => proc.once('exit', () => resolve()));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
+  return track(spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] }));
 }
 
 /** One GET /healthz on a fresh connection: true on a 200 status line, false on refusal, error or timeout. */
@@ -187,11 +134,7 @@ async function main(): Promise<number> {
   if (!Number.isInteger(runs) || runs < 1 || runs > 200) throw new Error('--runs must be an integer in [1, 200]');
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm run bench:coldstart does)`);
   const budgetS = 30 + runs * 3 * (START_TIMEOUT_MS / 1000 + 1);
-  setTimeout(() => {
-    process.stderr.write(`bench:coldstart: still running after ${budgetS} s, giving up\n`);
-    killAllNow();
-    process.exit(1);
-  }, budgetS * 1000).unref();
+  startWatchdog('bench:coldstart', budgetS);
 
   const tree = treeLabel();
   const loadStart = loadAvg();
@@ -239,19 +182,4 @@ async function main(): Promise<number> {
   return values.strict && !met ? 1 : 0;
 }
 
-process.on('exit', () => {
-  killAllNow();
-  removeTempDirs();
-});
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
-  process.on(signal, () => {
-    process.stderr.write(`\nbench:coldstart: ${signal}, stopping\n`);
-    killAllNow();
-    process.exit(code);
-  });
-}
-main().then((code) => process.exit(code), (err: unknown) => {
-  process.stderr.write(`bench:coldstart failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  killAllNow();
-  process.exit(1);
-});
+runBench('bench:coldstart', 'stopping', main);

@@ -26,32 +26,23 @@
 //
 // Linux only for the CPU and RSS columns (/proc). Children are killed on exit, on errors and on signals.
 import autocannon from 'autocannon';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, threadId } from 'node:worker_threads';
+import { runBench, startWatchdog } from './lib/lifecycle.js';
+import { HOST, startOnFreePort, waitHealthy } from './lib/local-server.js';
+import { CLK_TCK, cpuTicks, vmKiB } from './lib/proc-stats.js';
+import { captureOutput, killAllNow, stopChild, track, waitReadyPort } from './lib/processes.js';
+import { fmt, fmtInt, loadAvg, treeLabel } from './lib/report.js';
+import { makeTempDir, removeTempDirs } from './lib/temp-dirs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist/src/cli.js');
 const BARE = join(ROOT, 'bench/bare-uws.mjs');
-const HOST = '127.0.0.1';
-
-/** `git describe`-ish label of the tree being measured (others edit it concurrently), and the load average. */
-function treeLabel(): string {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
-    return `${head}${dirty ? '+uncommitted changes' : ''}`;
-  } catch {
-    return 'unknown tree';
-  }
-}
-const loadAvg = () => (existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').split(' ')[0] : 'n/a');
 
 // ---------------------------------------------------------------------------------------------------------
 // Load generation (runs in this thread or in worker threads)
@@ -188,48 +179,6 @@ function percentileUs(hist: Uint32Array, p: number): number {
 // ---------------------------------------------------------------------------------------------------------
 // Child processes
 
-const children = new Set<ChildProcess>();
-
-function track(proc: ChildProcess): ChildProcess {
-  children.add(proc);
-  proc.once('exit', () => children.delete(proc));
-  return proc;
-}
-
-const tempDirs = new Set<string>();
-
-function makeTempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.add(dir);
-  return dir;
-}
-
-function removeTempDirs(): void {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  tempDirs.clear();
-}
-
-function killAllNow(): void {
-  for (const proc of children) {
-    try {
-      proc.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  children.clear();
-}
-
-/** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
-async function stopChild(proc: ChildProcess, graceMs = 2000): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
 interface Server {
   name: string;
   proc: ChildProcess;
@@ -238,120 +187,22 @@ interface Server {
   output: () => string;
 }
 
-function captureOutput(proc: ChildProcess): () => string {
-  let tail = '';
-  const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString('utf8')).slice(-4000);
-  };
-  proc.stdout?.on('data', keep);
-  proc.stderr?.on('data', keep);
-  return () => tail.trim();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitHealthy(server: Omit<Server, 'port'>, port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const url = `http://${HOST}:${port}/healthz`;
-  while (Date.now() < deadline) {
-    if (server.proc.exitCode !== null || server.proc.signalCode !== null) {
-      throw new ChildExit(server.proc.exitCode, `${server.name} exited (code ${server.proc.exitCode}, signal ${server.proc.signalCode}) before answering:\n${server.output()}`);
-    }
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(500) });
-      await res.arrayBuffer();
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(20);
-  }
-  throw new Error(`${server.name} did not answer ${url} within ${timeoutMs} ms:\n${server.output()}`);
-}
-
-class ChildExit extends Error {
-  constructor(readonly code: number | null, message: string) {
-    super(message);
-  }
-}
-
-async function startGateway(stateDir: string): Promise<Server> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+function startGateway(stateDir: string): Promise<Server> {
+  return startOnFreePort((port) => {
     const proc = track(spawn(process.execPath,
       [CLI, 'gateway', '--bind', HOST, '--port', String(port), '--state-dir', stateDir, '--log-level', 'warn'],
       { stdio: ['ignore', 'pipe', 'pipe'] }));
-    const server = { name: 'gateway', proc, pid: proc.pid!, output: captureOutput(proc) };
-    try {
-      await waitHealthy(server, port, 15_000);
-      return { ...server, port };
-    } catch (err) {
-      // 78 = cannot bind: the free port was taken in between, try another one
-      if (err instanceof ChildExit && err.code === 78 && attempt < 3) continue;
-      throw err;
-    }
-  }
+    return { name: 'gateway', proc, pid: proc.pid!, output: captureOutput(proc) };
+  }, 15_000);
 }
 
 async function startBare(): Promise<Server> {
   const proc = track(spawn(process.execPath, [BARE, '0', '--exit-on-stdin-close'], { stdio: ['pipe', 'pipe', 'pipe'] }));
   const output = captureOutput(proc);
-  const port = await new Promise<number>((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`bare uWS did not report its port within 10 s:\n${output()}`)), 10_000);
-    proc.stdout!.on('data', (chunk: Buffer) => {
-      buf += chunk.toString('utf8');
-      const m = /"port":(\d+)/.exec(buf);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    proc.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`bare uWS exited (code ${code}, signal ${signal}):\n${output()}`));
-    });
-  });
+  const port = await waitReadyPort(proc, 'bare uWS', output);
   const server = { name: 'bare uWS', proc, pid: proc.pid!, output };
   await waitHealthy(server, port, 10_000);
   return { ...server, port };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// /proc
-
-const HAVE_PROC = existsSync('/proc/self/stat');
-const CLK_TCK = (() => {
-  try {
-    const n = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-    return Number.isFinite(n) && n > 0 ? n : 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** utime + stime of a process (all its threads), in clock ticks: fields 14 and 15 of /proc/<pid>/stat. */
-function cpuTicks(pid: number): number {
-  if (!HAVE_PROC) return NaN;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
-  return Number(fields[14 - 3]) + Number(fields[15 - 3]);
-}
-
-/** A `Vm…` line of /proc/<pid>/status in KiB. */
-function vmKiB(pid: number, key: 'VmRSS' | 'VmHWM'): number {
-  if (!HAVE_PROC) return NaN;
-  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : NaN;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -429,10 +280,8 @@ function summarize(def: CaseDef, samples: Sample[]): CaseStats {
   };
 }
 
-const fmtInt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
 const fmtMs = (us: number) => (Number.isFinite(us) ? (us >= HIST_BUCKETS ? `≥${HIST_BUCKETS / 1000}ms` : `${(us / 1000).toFixed(2)}ms`) : 'n/a');
 const fmtPct = (x: number) => (Number.isFinite(x) ? `${Math.round(x * 100)}%` : 'n/a');
-const fmt1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 const pad = (s: string, n: number) => s.padEnd(n);
 const lpad = (s: string, n: number) => s.padStart(n);
 
@@ -441,7 +290,7 @@ function sampleLine(def: CaseDef, s: Sample): string {
   const cpu = ((s.serverTicks / CLK_TCK) * 1e6) / s.responses;
   const r = s.result;
   return `  ${pad(def.id, 16)} ${lpad(fmtInt(rps), 8)} req/s  p50 ${lpad(fmtMs(percentileUs(r.hist, 50)), 8)}  p99 ${lpad(fmtMs(percentileUs(r.hist, 99)), 8)}`
-    + `  server ${lpad(fmt1(cpu), 6)} µs/req (${fmtPct(s.serverTicks / CLK_TCK / s.wallS)} core)`
+    + `  server ${lpad(fmt(cpu), 6)} µs/req (${fmtPct(s.serverTicks / CLK_TCK / s.wallS)} core)`
     + `  client ${fmtPct(s.clientCpuUs / 1e6 / s.wallS)} core  non2xx ${r.non2xx} err ${r.errors} timeout ${r.timeouts}`;
 }
 
@@ -495,11 +344,7 @@ async function main(): Promise<number> {
 
   // Everything is bounded: a watchdog ends the run if it takes far longer than planned.
   const budgetS = CASES.length * (Math.ceil(warmupS) + 1 + rounds * (durationS + 6)) + 60;
-  setTimeout(() => {
-    process.stderr.write(`bench:http: still running after ${budgetS} s, giving up\n`);
-    killAllNow();
-    process.exit(1);
-  }, budgetS * 1000).unref();
+  startWatchdog('bench:http', budgetS);
 
   const tree = treeLabel();
   const loadStart = loadAvg();
@@ -554,7 +399,7 @@ async function main(): Promise<number> {
     for (const s of stats) {
       console.log(`${pad(s.def.label, 42)} ${lpad(fmtInt(s.rps), 8)}  ${pad(s.roundRps.map((x) => fmtInt(x)).join(' / '), 17)} `
         + `${lpad(fmtMs(s.p50Us), 7)} ${lpad(fmtMs(s.p99Us), 8)}  ${lpad(`${s.non2xx}/${s.errors}/${s.timeouts}`, 14)} `
-        + `${lpad(fmt1(s.cpuUsPerReq), 10)} ${lpad(fmtPct(s.serverCore), 8)} ${lpad(fmtPct(s.clientCore), 6)}`);
+        + `${lpad(fmt(s.cpuUsPerReq), 10)} ${lpad(fmtPct(s.serverCore), 8)} ${lpad(fmtPct(s.clientCore), 6)}`);
     }
 
     const ratio = (id: string) => byId(id).rps / base.rps;
@@ -574,9 +419,9 @@ async function main(): Promise<number> {
       'gw-healthz': 'gateway healthz', 'gw-msg-distinct': 'distinct-session messages', 'gw-msg-same': 'one-session messages',
     };
     for (const id of Object.keys(cpuNames)) {
-      console.log(`  ${pad(`CPU/req ${cpuNames[id]} ÷ bare healthz`, 50)} ${lpad(cpuRatio(id).toFixed(2), 6)}×  (${fmt1(byId(id).cpuUsPerReq)} vs ${fmt1(base.cpuUsPerReq)} µs)`);
+      console.log(`  ${pad(`CPU/req ${cpuNames[id]} ÷ bare healthz`, 50)} ${lpad(cpuRatio(id).toFixed(2), 6)}×  (${fmt(byId(id).cpuUsPerReq)} vs ${fmt(base.cpuUsPerReq)} µs)`);
     }
-    console.log(`  gateway RSS at the end: ${fmt1(rssKiB / 1024)} MiB (peak ${fmt1(hwmKiB / 1024)} MiB); bare uWS RSS ${fmt1(bareRssKiB / 1024)} MiB`);
+    console.log(`  gateway RSS at the end: ${fmt(rssKiB / 1024)} MiB (peak ${fmt(hwmKiB / 1024)} MiB); bare uWS RSS ${fmt(bareRssKiB / 1024)} MiB`);
     const bad = stats.filter((s) => s.non2xx + s.errors + s.timeouts > 0);
     for (const s of bad) {
       console.log(`  WARNING ${s.def.label}: ${s.non2xx} non-2xx, ${s.errors} errors, ${s.timeouts} timeouts; status codes ${JSON.stringify(s.statusCodes)}`);
@@ -615,22 +460,7 @@ async function main(): Promise<number> {
 }
 
 if (isMainThread) {
-  process.on('exit', () => {
-    killAllNow();
-    removeTempDirs();
-  });
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
-    process.on(signal, () => {
-      process.stderr.write(`\nbench:http: ${signal}, stopping the servers\n`);
-      killAllNow();
-      process.exit(code);
-    });
-  }
-  main().then((code) => process.exit(code), (err: unknown) => {
-    process.stderr.write(`bench:http failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    killAllNow();
-    process.exit(1);
-  });
+  runBench('bench:http', 'stopping the servers', main);
 } else {
   // a load-generator worker: one spec in, one result out, until terminated
   const port = parentPort!;

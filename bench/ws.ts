@@ -58,23 +58,26 @@
 // Linux only (/proc). Every child (servers, client workers) is killed on exit, on errors and on signals;
 // the workers also exit when their IPC channel to this process goes away, the gateway (through the probe)
 // when its IPC channel closes, the bare server when its stdin closes.
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import { runBench, startWatchdog } from './lib/lifecycle.js';
+import { HOST, startOnFreePort, waitHealthy } from './lib/local-server.js';
+import { CLK_TCK, cpuUs, openFds, vmKiB } from './lib/proc-stats.js';
+import { captureOutput, killAllNow, stopChild, track, waitReadyPort } from './lib/processes.js';
+import { fmt, fmtInt } from './lib/report.js';
+import { makeTempDir, removeTempDirs } from './lib/temp-dirs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 const CLI = join(ROOT, 'dist/src/cli.js');
 const HUB = join(ROOT, 'dist/src/actors/connection-hub.js');
 const BARE = join(ROOT, 'bench/bare-ws.mjs');
-const HOST = '127.0.0.1';
 const WORKER_ENV = 'CLAWGATE_BENCH_WS_WORKER';
 
 /** Wall-clock ms with sub-ms resolution, comparable across processes on one machine. */
@@ -360,62 +363,6 @@ function workerMain(): void {
 // ---------------------------------------------------------------------------------------------------------
 // Child processes
 
-const children = new Set<ChildProcess>();
-
-function track(proc: ChildProcess): ChildProcess {
-  children.add(proc);
-  proc.once('exit', () => children.delete(proc));
-  return proc;
-}
-
-function killAllNow(): void {
-  for (const proc of children) {
-    try {
-      proc.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  children.clear();
-}
-
-/** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
-async function stopChild(proc: ChildProcess, graceMs = 5000): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-function captureOutput(proc: ChildProcess): () => string {
-  let tail = '';
-  const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString('utf8')).slice(-4000);
-  };
-  proc.stdout?.on('data', keep);
-  proc.stderr?.on('data', keep);
-  return () => tail.trim();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-class ChildExit extends Error {
-  constructor(readonly code: number | null, message: string) {
-    super(message);
-  }
-}
-
 interface Server {
   kind: 'bare' | 'gateway';
   name: string;
@@ -425,25 +372,6 @@ interface Server {
   output: () => string;
   /** Gateway with the broadcast probe: ask it over IPC. */
   probe?: (m: string) => Promise<unknown>;
-}
-
-async function waitHealthy(s: Omit<Server, 'port'>, port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const url = `http://${HOST}:${port}/healthz`;
-  while (Date.now() < deadline) {
-    if (s.proc.exitCode !== null || s.proc.signalCode !== null) {
-      throw new ChildExit(s.proc.exitCode, `${s.name} exited (code ${s.proc.exitCode}, signal ${s.proc.signalCode}) before answering:\n${s.output()}`);
-    }
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(500) });
-      await res.arrayBuffer();
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(20);
-  }
-  throw new Error(`${s.name} did not answer ${url} within ${timeoutMs} ms:\n${s.output()}`);
 }
 
 /**
@@ -501,9 +429,8 @@ process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 `;
 }
 
-async function startGateway(stateDir: string, opts: { probe: boolean; nodeArgs: string[] }): Promise<Server> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+function startGateway(stateDir: string, opts: { probe: boolean; nodeArgs: string[] }): Promise<Server> {
+  return startOnFreePort((port) => {
     const nodeArgs = [...opts.nodeArgs, '--expose-gc'];
     if (opts.probe) nodeArgs.push('--import', `data:text/javascript,${encodeURIComponent(probeSource())}`);
     const proc = track(spawn(process.execPath,
@@ -528,36 +455,14 @@ async function startGateway(stateDir: string, opts: { probe: boolean; nodeArgs: 
         proc.send(m);
       });
     }
-    try {
-      await waitHealthy(s, port, 15_000);
-      return { ...s, port };
-    } catch (err) {
-      // 78 = cannot bind: the free port was taken in between, try another one
-      if (err instanceof ChildExit && err.code === 78 && attempt < 3) continue;
-      throw err;
-    }
-  }
+    return s;
+  }, 15_000);
 }
 
 async function startBare(): Promise<Server> {
   const proc = track(spawn(process.execPath, ['--expose-gc', BARE, '0', '--exit-on-stdin-close'], { stdio: ['pipe', 'pipe', 'pipe'] }));
   const output = captureOutput(proc);
-  const port = await new Promise<number>((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`bare ws did not report its port within 10 s:\n${output()}`)), 10_000);
-    proc.stdout!.on('data', (chunk: Buffer) => {
-      buf += chunk.toString('utf8');
-      const m = /"port":(\d+)/.exec(buf);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    proc.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`bare ws exited (code ${code}, signal ${signal}):\n${output()}`));
-    });
-  });
+  const port = await waitReadyPort(proc, 'bare ws', output);
   const s: Omit<Server, 'port'> = { kind: 'bare', name: 'bare uWS', proc, pid: proc.pid!, output };
   await waitHealthy(s, port, 10_000);
   return { ...s, port };
@@ -708,38 +613,6 @@ class ClientPool {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// /proc
-
-const CLK_TCK = (() => {
-  try {
-    const n = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-    return Number.isFinite(n) && n > 0 ? n : 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** utime + stime of a process (all its threads) in µs: fields 14 and 15 of /proc/<pid>/stat. */
-function cpuUs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
-  return ((Number(fields[14 - 3]) + Number(fields[15 - 3])) / CLK_TCK) * 1e6;
-}
-
-function vmKiB(pid: number, key: 'VmRSS' | 'VmHWM'): number {
-  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : NaN;
-}
-
-function openFds(pid: number): number {
-  try {
-    return execFileSync('ls', [`/proc/${pid}/fd`], { encoding: 'utf8' }).split('\n').filter(Boolean).length;
-  } catch {
-    return NaN;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------
 // Measurements
 
 function pct(values: number[], p: number): number {
@@ -828,9 +701,6 @@ function assignmentsFor(addresses: string[], n: number): Map<string, number> {
   addresses.forEach((a, i) => out.set(a, Math.floor(n / addresses.length) + (i < n % addresses.length ? 1 : 0)));
   return out;
 }
-
-const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
-const fmtInt = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
 
 async function connectPhase(srv: Server, pool: ClientPool, o: BenchOptions): Promise<ConnectResult> {
   const url = `ws://${HOST}:${srv.port}/`;
@@ -1138,18 +1008,14 @@ async function main(): Promise<number> {
   const perWorker = Math.ceil(n / workers);
   if (perWorker > 19_000) throw new Error(`${perWorker} sockets per client worker is too close to the open-files limit: use more --workers`);
 
-  setTimeout(() => {
-    process.stderr.write(`bench:ws: still running after ${budgetS} s, giving up\n`);
-    killAllNow();
-    process.exit(1);
-  }, budgetS * 1000).unref();
+  startWatchdog('bench:ws', budgetS);
 
   console.log(`bench:ws  node ${process.version}, N=${n}, ${addresses.length} source addresses (${addresses[0]}…${addresses[addresses.length - 1]}, `
     + `≤ ${Math.ceil(n / addressCount)} each), ${workers} client worker process(es), ${o.concurrency} handshakes in flight per address`
     + `${o.handshakeRate > 0 ? ` paced at ${o.handshakeRate}/s` : ''}, `
     + `${o.runs} triggers per broadcast phase${o.at > 0 && o.at < n ? `, second phase at ${o.at}` : ''}, CLK_TCK ${CLK_TCK}`);
 
-  const stateDir = mkdtempSync(join(tmpdir(), 'clawgate-bench-ws-'));
+  const stateDir = makeTempDir('clawgate-bench-ws-');
   let pool: ClientPool | undefined;
   const results: ServerResult[] = [];
   try {
@@ -1185,7 +1051,7 @@ async function main(): Promise<number> {
   } finally {
     await pool?.stop().catch(() => undefined);
     killAllNow();
-    rmSync(stateDir, { recursive: true, force: true });
+    removeTempDirs();
   }
 }
 
@@ -1254,17 +1120,5 @@ function report(results: ServerResult[], o: BenchOptions, workerRss: number[], j
 if (process.env[WORKER_ENV] === '1') {
   workerMain();
 } else {
-  process.on('exit', killAllNow);
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
-    process.on(signal, () => {
-      process.stderr.write(`\nbench:ws: ${signal}, stopping the servers and clients\n`);
-      killAllNow();
-      process.exit(code);
-    });
-  }
-  main().then((code) => process.exit(code), (err: unknown) => {
-    process.stderr.write(`bench:ws failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    killAllNow();
-    process.exit(1);
-  });
+  runBench('bench:ws', 'stopping the servers and clients', main);
 }
