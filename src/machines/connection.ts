@@ -75,7 +75,8 @@ interface Context extends ConnectionInput {
   pending: { text: string; bytes: number }[];
   connectId: string;
   params: Record<string, unknown>;
-  admitted: Admitted | null;
+  /** Set at hello: the role and scopes the role gate and scope checks use. */
+  admitted: Pick<Admitted, 'role' | 'scopes'> | null;
   /** Consecutive role-unauthorized answers (flood guard). */
   unauthorizedStreak: number;
 }
@@ -148,7 +149,8 @@ export const connectionMachine = setup({
     welcome: enqueueActions(({ context, event, enqueue }) => {
       const output = (event as unknown as { output: AdmitResult }).output;
       if (!output.ok) return;
-      enqueue.assign({ admitted: output.admitted });
+      // only what later decisions need: keeping the hello payload alive per socket costs ~0.5 KB each
+      enqueue.assign({ admitted: { role: output.admitted.role, scopes: output.admitted.scopes }, params: {} });
       enqueue.emit({ type: 'send', frame: { type: 'res', id: context.connectId, ok: true, payload: output.admitted.hello } });
       enqueue.emit({ type: 'authenticated', admitted: output.admitted });
       // frames pipelined behind `connect` are handled now, in arrival order

@@ -32,6 +32,27 @@ export interface ForwardingHeaders {
 
 const PAYLOAD_HEADROOM = 8 * 1024 * 1024;
 
+/** The hub's view of a uWS socket: methods on the prototype, not five closures per socket. Calls after the
+ *  socket closed are ignored (uWS throws on a closed WebSocket). */
+class UwsSocket implements WsSocket {
+  constructor(private readonly ws: WebSocket<UserData>, private readonly data: UserData) {}
+  send(text: string): void {
+    if (!this.data.closed) this.ws.send(text, false);
+  }
+  bufferedAmount(): number {
+    return this.data.closed ? 0 : this.ws.getBufferedAmount();
+  }
+  end(code: number, reason: string): void {
+    if (!this.data.closed) this.ws.end(code, reason);
+  }
+  terminate(): void {
+    if (!this.data.closed) this.ws.close();
+  }
+  ping(): void {
+    if (!this.data.closed) this.ws.ping();
+  }
+}
+
 interface UserData {
   peer: PeerInfo;
   conn?: Connection;
@@ -95,22 +116,7 @@ export function attachWebSocket(app: TemplatedApp, opts: WsTransportOptions): vo
 
     open: (ws: WebSocket<UserData>) => {
       const data = ws.getUserData();
-      const socket: WsSocket = {
-        send: (text) => {
-          if (!data.closed) ws.send(text, false);
-        },
-        bufferedAmount: () => (data.closed ? 0 : ws.getBufferedAmount()),
-        end: (code, reason) => {
-          if (!data.closed) ws.end(code, reason);
-        },
-        terminate: () => {
-          if (!data.closed) ws.close();
-        },
-        ping: () => {
-          if (!data.closed) ws.ping();
-        },
-      };
-      data.conn = hub().open(socket, data.peer);
+      data.conn = hub().open(new UwsSocket(ws, data), data.peer);
     },
 
     message: (ws: WebSocket<UserData>, message: ArrayBuffer) => {

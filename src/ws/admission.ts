@@ -242,12 +242,14 @@ export function createAdmission(deps: AdmissionDeps): (input: AdmitInput) => Pro
   function admitted(input: AdmitInput, p: ConnectParams, auth: HelloAuth, deviceId?: string): AdmitResult {
     const result: Admitted = {
       role: auth.role, scopes: auth.scopes, hello: deps.hello(input, auth),
-      client: {
-        ...p.client, caps: (input.params.caps as string[] | undefined) ?? [], browser: WEB_CLIENTS.has(p.client.id),
+      // Object.assign, not a spread literal: V8 gives each `{...a, b}` object its own hidden class, and this
+      // one lives as long as the socket
+      client: Object.assign({}, p.client, {
+        caps: (input.params.caps as string[] | undefined) ?? [], browser: WEB_CLIENTS.has(p.client.id),
         ...(deviceId ? { deviceId } : {}),
         commands: (input.params.commands as string[] | undefined) ?? [],
         permissions: (input.params.permissions as Record<string, boolean> | undefined) ?? {},
-      },
+      }),
     };
     return { ok: true, admitted: result };
   }
