@@ -8,7 +8,7 @@ import { GatewayClient } from '@openclaw/gateway-client';
 import { GatewayConnection } from '../src/cli/gateway-client.js';
 import { createTestDevice, type TestDevice } from './helpers/device.js';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
-import { assertBuilt, childEnv, killAll, runCli, tempDir, type Exited } from './helpers/cli.js';
+import { assertBuilt, childEnv, freePort, killAll, runCli, tempDir, type Exited } from './helpers/cli.js';
 
 // The owner CLI commands (`clawgate devices …`, `clawgate nodes …`) as subprocesses (dist/src/cli.js, built
 // by `npm run build`) against a gateway started here with autoApproveLocal off, so every device waits for
@@ -58,14 +58,6 @@ function json(r: Exited): any {
   return JSON.parse(r.stdout);
 }
 
-/** A port that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 /** A device played by the reference client: hello, its connect error, and every close it saw. */
 interface DeviceClient {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
-import { assertBuilt, childEnv, CliProcess, killAll, runCli, tempDir, type Exited } from './helpers/cli.js';
+import { assertBuilt, childEnv, CliProcess, freePort, killAll, runCli, tempDir, type Exited } from './helpers/cli.js';
 
 // `clawgate gateway` as a subprocess (dist/src/cli.js, built by `npm run build`): exit codes, messages on
 // stderr, config files, the token from the environment, shutdown, and the JSON logs on stdout.
@@ -33,14 +33,6 @@ function start(args: string[], env?: NodeJS.ProcessEnv): CliProcess {
   return p;
 }
 
-/** A port that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 /** A usage error: exit 2, exactly one line on stderr prefixed `clawgate: `, nothing on stdout, no stack. */
 function usageError(r: Exited, pattern?: RegExp): void {

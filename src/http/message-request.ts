@@ -76,6 +76,16 @@ export function parseMessageRequest(value: unknown): MessageRequest {
   return out;
 }
 
+/** The body of `POST /cancel`: `{"request_id"}`, decoded with the same rules as a MessageRequest. */
+export function parseCancelRequest(value: unknown): { request_id?: string } {
+  if (value === null) return {};
+  if (!isObject(value)) throw badRequest(`decode json: cannot use ${kindOf(value)} as the request (want object)`);
+  const v = value.request_id;
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'string') throw wrongType('request_id', v, 'string');
+  return { request_id: v };
+}
+
 /** Session id rules of §4.1: `<channel>:thread:<thread>`, else `<channel>:dm:<from>`; no escaping. */
 export function deriveSessionId(req: MessageRequest): string {
   const channel = req.channel?.trim() || 'http';

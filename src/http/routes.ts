@@ -4,7 +4,7 @@ import type { SessionRegistry } from '../actors/session-registry.js';
 import { admitMessage, type AdmitPolicy } from './admit.js';
 import { ApiError, badRequest, errorResponse, json } from './api-error.js';
 import { decodeJsonBody } from './json-body.js';
-import { parseMessageRequest } from './message-request.js';
+import { parseCancelRequest, parseMessageRequest } from './message-request.js';
 import { RunEventStream } from './run-stream.js';
 import type { ApiRequest, ApiResponse, JsonResponse, Route } from './types.js';
 
@@ -80,15 +80,7 @@ export function createRoutes(deps: HttpPlaneDeps): Map<string, Route> {
   routes.set(`${P}/cancel`, {
     method: 'POST', readsBody: true, authorize,
     handle: (req) => {
-      const body = decodeJsonBody(req.body);
-      const raw = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).request_id : undefined;
-      if (body !== null && (typeof body !== 'object' || Array.isArray(body))) {
-        throw badRequest('decode json: cannot use the body as a cancel request (want object)');
-      }
-      if (raw !== undefined && raw !== null && typeof raw !== 'string') {
-        throw badRequest('decode json: cannot use non-string as field "request_id" (want string)');
-      }
-      const id = typeof raw === 'string' ? raw.trim() : '';
+      const id = parseCancelRequest(decodeJsonBody(req.body)).request_id?.trim() ?? '';
       if (id === '') throw badRequest('missing request_id');
       return json(200, { canceled: deps.sessions.cancel(id) });
     },

@@ -9,15 +9,9 @@ import type { Db } from './db.js';
 // with a key kept in its own 0600 file, so hello can hand a device the same token on every reconnect
 // (never rotated by a plain reconnect) while a copy of the database alone reveals no token.
 
-export interface PairedDevice {
+export interface PairedDevice extends PairingClient {
   deviceId: string;
   publicKey: string;
-  displayName?: string;
-  platform?: string;
-  deviceFamily?: string;
-  clientId?: string;
-  clientMode?: string;
-  browserOrigin?: string;
   remoteIp?: string;
   roles: string[];
   scopes: string[];

@@ -71,7 +71,7 @@ export function agentFinal(r: RunRecord, ctx: WsServices): { ok: boolean; payloa
   };
 }
 
-export const agentWait: Handler = (params: { runId: string; timeoutMs?: number }, call, ctx) => {
+export const agentWait: Handler = (params: { runId: string; timeoutMs?: number }, _call, ctx) => {
   const { runId } = params;
   const timeoutMs = params.timeoutMs ?? 30_000;
   const outcome = (r: RunRecord) => {
@@ -97,6 +97,5 @@ export const agentWait: Handler = (params: { runId: string; timeoutMs?: number }
     };
     if (record) follow();
     else ctx.bus.on('run.queued', onQueued); // not known yet: it may still be submitted
-    void call;
   });
 };
