@@ -1,9 +1,9 @@
 // `npm run bench:coldstart`: how long the built gateway takes from spawn to its first 200 on /healthz.
 //
-// Each run spawns `node dist/src/cli.js gateway --port <free> --state-dir <fresh tmp> --log-level warn`,
+// Each run spawns `node dist/src/cli/main.js gateway --port <free> --state-dir <fresh tmp> --log-level warn`,
 // probes GET /healthz every ~2 ms over a fresh loopback connection (raw socket, short per-try timeout) until
 // one answers 200, then kills the gateway. Baselines, spawned the same way and timed spawn → exit:
-// `node -e 0` (Node itself) and `node dist/src/cli.js --version` (the CLI entry without the gateway).
+// `node -e 0` (Node itself) and `node dist/src/cli/main.js --version` (the CLI entry without the gateway).
 // The three are interleaved run by run, after one untimed warm-up run of each (disk cache).
 //
 //   --runs N      timed runs of each (default 15)
@@ -24,7 +24,7 @@ import { loadAvg, treeLabel } from './lib/report.js';
 import { makeTempDir, removeTempDirs } from './lib/temp-dirs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'dist/src/cli.js');
+const CLI = join(ROOT, 'dist/src/cli/main.js');
 
 const TARGET_MEDIAN_MS = 300;
 const POLL_MS = 2;

@@ -1,6 +1,6 @@
 // `npm run bench:http`: the gateway's HTTP data plane against a bare uWebSockets.js server, in one run.
 //
-// Starts the built gateway (dist/src/cli.js) and bench/bare-uws.mjs as child processes on 127.0.0.1, waits
+// Starts the built gateway (dist/src/cli/main.js) and bench/bare-uws.mjs as child processes on 127.0.0.1, waits
 // until each answers, checks one answer of each, then drives them with autocannon at a fixed concurrency:
 //
 //   bare      GET  /healthz
@@ -41,7 +41,7 @@ import { fmt, fmtInt, loadAvg, treeLabel } from './lib/report.js';
 import { makeTempDir, removeTempDirs } from './lib/temp-dirs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'dist/src/cli.js');
+const CLI = join(ROOT, 'dist/src/cli/main.js');
 const BARE = join(ROOT, 'bench/bare-uws.mjs');
 
 // ---------------------------------------------------------------------------------------------------------

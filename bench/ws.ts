@@ -1,6 +1,6 @@
 // `npm run bench:ws`: the gateway's WS control plane against a bare uWebSockets.js WS server, in one run.
 //
-// Starts the built gateway (dist/src/cli.js, `--max-connections 19500 --log-level warn`, default tick
+// Starts the built gateway (dist/src/cli/main.js, `--max-connections 19500 --log-level warn`, default tick
 // interval) and bench/bare-ws.mjs as child processes on 127.0.0.1, one after the other (the gateway first, so
 // the bare server can replay the gateway's burst size). Against each:
 //
@@ -75,7 +75,7 @@ import { makeTempDir, removeTempDirs } from './lib/temp-dirs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
-const CLI = join(ROOT, 'dist/src/cli.js');
+const CLI = join(ROOT, 'dist/src/cli/main.js');
 const HUB = join(ROOT, 'dist/src/actors/connection-hub.js');
 const BARE = join(ROOT, 'bench/bare-ws.mjs');
 const WORKER_ENV = 'CLAWGATE_BENCH_WS_WORKER';

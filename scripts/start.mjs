@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const entry = join(root, 'dist/src/cli.js');
+const entry = join(root, 'dist/src/cli/main.js');
 
 function newestSource(dir) {
   let newest = 0;

@@ -3,8 +3,8 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
-import { parseTrustedProxies } from './ws/locality.js';
-import { toQueueMode, WIRE_QUEUE_MODES, type QueueMode } from './machines/queue-mode.js';
+import { parseTrustedProxies } from './policy/locality.js';
+import { toQueueMode, WIRE_QUEUE_MODES, type QueueMode } from './core/queue-mode.js';
 
 // Gateway configuration: flags, then a --config file (JSON or YAML, same keys), then defaults. Flags win.
 // Every problem is a ConfigError with a one-line message; the CLI prints it and exits 2.

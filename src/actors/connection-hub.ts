@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createActor, type Actor, type AnyActorLogic } from 'xstate';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import { connectionMachine, type Admitted, type ConnectionMachine, type PeerInfo, type Request } from '../machines/connection.js';
-import { scopeSatisfied } from '../machines/authorize.js';
-import { directEvent, resFrame, withSeq, type EncodedEvent } from '../ws/frames.js';
+import { scopeSatisfied } from '../policy/authorize.js';
+import { directEvent, resFrame, withSeq, type EncodedEvent } from '../../protocol/encode.js';
 
 // Every WS connection is a connection actor, held here as an independent root (not a child of a parent).
 // The hub feeds socket frames to the actor, carries out what it emits (send, close, requests), and

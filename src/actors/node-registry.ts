@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createActor, type Actor } from 'xstate';
-import type { Logger } from '../log.js';
-import { scopeSatisfied, type ErrorShape } from '../machines/authorize.js';
+import type { Logger } from '../core/log.js';
+import { scopeSatisfied, type ErrorShape } from '../policy/authorize.js';
 import type { Admitted } from '../machines/connection.js';
 import { nodeMachine, surfaceCovers, type InvokeOutcome, type NodeMachine, type NodeSurface } from '../machines/node.js';
 import type { DeviceStore } from '../store/devices.js';
 import type { ApprovedNode, NodeClientInfo, NodePairingRequest, NodeStore } from '../store/nodes.js';
-import { encodeEvent } from '../ws/frames.js';
-import { checkNodeCommand, type NodeCommandPolicy } from '../ws/node-policy.js';
-import { requestView, type LiveNodeInfo } from '../ws/node-views.js';
+import { encodeEvent } from '../../protocol/encode.js';
+import { checkNodeCommand, type NodeCommandPolicy } from '../policy/node-commands.js';
+import { requestView, type LiveNodeInfo } from './node-views.js';
 import type { Connection, ConnectionHub } from './connection-hub.js';
 
 // One node actor per connected node, each an independent root in a Map (never children of one parent).

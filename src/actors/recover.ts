@@ -1,7 +1,7 @@
-import type { Logger } from '../log.js';
-import type { RunErrorInfo } from '../bus.js';
+import type { Logger } from '../core/log.js';
+import type { RunErrorInfo } from '../core/bus.js';
 import type { RunJournal, JournalEntry } from '../store/journal.js';
-import type { TranscriptStore } from '../store/transcripts.js';
+import type { TranscriptStore } from '../core/transcript.js';
 import type { RunRecord, RunRegistry } from './run-registry.js';
 import type { SessionRegistry } from './session-registry.js';
 

@@ -1,6 +1,6 @@
 import { fromPromise } from 'xstate';
-import type { Bus, BusEvents, RunErrorInfo, RunRef } from '../bus.js';
-import { RunError, type RunInput, type Runner, type Usage } from '../agent/runner.js';
+import type { Bus, BusEvents, RunErrorInfo, RunRef } from '../core/bus.js';
+import { RunError, type RunInput, type Runner, type Usage } from '../core/run.js';
 import type { QueuedRun } from '../machines/session.js';
 
 export const EMPTY_REPLY_FALLBACK = "I didn't produce a visible reply. Please try again.";

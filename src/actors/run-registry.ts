@@ -1,5 +1,5 @@
-import type { Usage } from '../agent/runner.js';
-import type { Bus, BusEvents, RunErrorInfo, Surface } from '../bus.js';
+import type { Usage } from '../core/run.js';
+import type { Bus, BusEvents, RunErrorInfo, Surface } from '../core/bus.js';
 
 // Every accepted run has a record, kept up to date from the bus. Live (queued/running) records are never
 // evicted; finished ones are kept for a bounded time and count, oldest first.

@@ -1,6 +1,6 @@
 import { createActor, type Actor, type AnyActorLogic } from 'xstate';
-import type { Bus, RunErrorInfo, Surface } from '../bus.js';
-import type { RunInput } from '../agent/runner.js';
+import type { Bus, RunErrorInfo, Surface } from '../core/bus.js';
+import type { RunInput } from '../core/run.js';
 import { queuedMessages, sessionMachine, turnRunIds, type QueueMode, type SessionMachine } from '../machines/session.js';
 import type { RunListener, RunRecord, RunRegistry } from './run-registry.js';
 

@@ -1,5 +1,5 @@
-import type { Bus } from '../bus.js';
-import type { TranscriptStore } from '../store/transcripts.js';
+import type { Bus } from '../core/bus.js';
+import type { TranscriptStore } from '../core/transcript.js';
 import type { RunRegistry } from './run-registry.js';
 
 // Writes every run of every surface into its session's transcript: the user message when the run takes

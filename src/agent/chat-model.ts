@@ -1,5 +1,5 @@
 import type { ChatCompletionFunctionTool, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import type { RunEvent } from './runner.js';
+import type { RunEvent } from '../core/run.js';
 
 // One model turn, provider-neutral for the agent loop: stream text and usage, then report the tool calls
 // the model asked for. Messages use the OpenAI chat format (every provider we speak is OpenAI-compatible).

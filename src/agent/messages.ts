@@ -1,6 +1,6 @@
 import type { ChatCompletionContentPart } from 'openai/resources/chat/completions';
 import type { ChatMessage } from './chat-model.js';
-import type { InputPart, RunInput } from './runner.js';
+import type { InputPart, RunInput } from '../core/run.js';
 
 // The first request of a run: system prompt, the session's earlier turns, the late context next to the
 // latest turn, then the user's message (text plus parts the chat format can carry).

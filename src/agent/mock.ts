@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RunEvent, RunInput, Runner } from './runner.js';
+import type { RunEvent, RunInput, Runner } from '../core/run.js';
 
 /**
  * The built-in mock model: replies `Echo: <text>`. With a delay it streams one whitespace-separated word

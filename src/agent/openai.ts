@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { createAgentLoop } from './agent-loop.js';
 import type { ChatModel, ToolCallRequest, TurnResult } from './chat-model.js';
-import { RunError, type RunEvent, type Runner } from './runner.js';
+import { RunError, type RunEvent, type Runner } from '../core/run.js';
 import { ToolRegistry } from './tools/registry.js';
 
 // `--model openai`: any OpenAI-compatible chat completions endpoint (OpenAI, Ollama, vLLM, LM Studio),

@@ -1,5 +1,5 @@
-import type { TranscriptStore } from '../store/transcripts.js';
-import type { Runner, RunInput } from './runner.js';
+import type { TranscriptStore } from '../core/transcript.js';
+import type { Runner, RunInput } from '../core/run.js';
 
 // Gives the model the conversation so far: before each run, the session's transcript (newest turns first,
 // up to `budgetChars` of text) is put into `input.history`, oldest first. The run's own user message is

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import WebSocket from 'ws';
 import { ConfigError, DEFAULTS, parseGatewayArgs } from '../config.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../core/version.js';
 
 // A minimal operator client for the owner CLI commands (`clawgate devices …`, `clawgate nodes …`): one
 // WebSocket to the running gateway, `connect.challenge` → `connect` → hello-ok (openclaw-protocol.md §3),
@@ -59,10 +59,13 @@ export const CONNECTION_USAGE = `Connection (the gateway must be running; connec
 Exit codes: 0 ok, 1 the gateway answered an error, 2 usage error, 69 gateway not reachable.
 `;
 
+/** What {@link parseCommandArgs} returns: the flag values and the positionals. */
+export type ParsedCommand<O extends NonNullable<ParseArgsConfig['options']>> = ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: true }>>;
+
 /** Strict parse of an owner command's arguments; any parse problem is a UsageError. */
-export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O): ParsedCommand<O> {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: true });
+    return parseArgs({ args, options, strict: true, allowPositionals: true }) as ParsedCommand<O>;
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n')[0]);
   }

@@ -1,6 +1,6 @@
 import { enqueueActions, fromPromise, setup } from 'xstate';
 import { validateConnectParams, validateFrame, validateParams } from '../../protocol/validators.js';
-import { authorizeMethod, truncateCloseReason, type ErrorShape } from './authorize.js';
+import { authorizeMethod, truncateCloseReason, type ErrorShape } from '../policy/authorize.js';
 
 // One WebSocket connection (openclaw-protocol.md §3): challenge sent → connect validated → admitted →
 // authenticated → closed. Pure: frames come in as FRAME events; what to send or close goes out as emitted

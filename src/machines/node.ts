@@ -1,4 +1,5 @@
 import { assign, enqueueActions, setup } from 'xstate';
+import type { NodeSurface } from '../core/node-surface.js';
 
 // One connected node (openclaw-protocol.md §11): its declared and approved capability surface and the
 // invocations in flight on it. Pure: the registry (src/actors/node-registry.ts) feeds it events and carries
@@ -8,11 +9,6 @@ import { assign, enqueueActions, setup } from 'xstate';
 // Time enters only through events: INVOKE and RESULT carry `now` (epoch ms), so the machine can tell the
 // node how much of the deadline is left when it retries, without reading a clock itself.
 
-export interface NodeSurface {
-  caps: string[];
-  commands: string[];
-  permissions: Record<string, boolean>;
-}
 
 export interface NodeError {
   code?: string;
@@ -229,3 +225,5 @@ function settle(
     enqueue.emit({ type: 'settled', id, outcome });
   }
 }
+
+export type { NodeSurface };

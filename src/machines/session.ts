@@ -1,5 +1,5 @@
 import { assign, emit, fromPromise, setup } from 'xstate';
-import type { RunInput } from '../agent/runner.js';
+import type { RunInput } from '../core/run.js';
 
 // One session = one lane: a queue of turns, at most one running at a time.
 // Pure definition: the run itself is the `executeRun` actor, provided by src/actors/ (or by a test).
@@ -14,8 +14,8 @@ import type { RunInput } from '../agent/runner.js';
 // Run deadline: a turn still running after `runTimeoutMs` (0 = none) is stopped; `timedOut` is emitted first,
 // so whoever provides `executeRun` can tell a deadline from a cancel.
 
-export { toQueueMode, WIRE_QUEUE_MODES, type QueueMode } from './queue-mode.js';
-import type { QueueMode } from './queue-mode.js';
+export { toQueueMode, WIRE_QUEUE_MODES, type QueueMode } from '../core/queue-mode.js';
+import type { QueueMode } from '../core/queue-mode.js';
 
 export interface QueuedRun {
   runId: string;

@@ -1,4 +1,4 @@
-import type { Bus, BusEvents } from '../bus.js';
+import type { Bus, BusEvents } from '../core/bus.js';
 import type { Db } from './db.js';
 
 // One SQLite transaction per run lifecycle event: the journal, the session index and the transcript

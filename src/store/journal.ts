@@ -1,4 +1,4 @@
-import type { Bus, BusEvents, RunErrorInfo, Surface } from '../bus.js';
+import type { Bus, BusEvents, RunErrorInfo, Surface } from '../core/bus.js';
 import type { Db } from './db.js';
 
 // The inbound journal: every accepted run, written when `run.queued` is published — synchronously inside

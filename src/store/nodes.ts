@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { NodeSurface } from '../machines/node.js';
+import type { NodeSurface } from '../core/node-surface.js';
 import type { Db } from './db.js';
 
 // Node capability approval (openclaw-protocol.md §11.2), the second layer after device pairing: the surface

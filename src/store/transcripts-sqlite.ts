@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from './db.js';
-import type { SessionRow, SessionStatus, TranscriptMessage, TranscriptStore } from './transcripts.js';
+import type { SessionRow, SessionStatus, TranscriptMessage, TranscriptStore } from '../core/transcript.js';
 
 // The TranscriptStore on SQLite (migration 3). Messages are append-only rows keyed by (session, seq); the
 // session index is one row per session updated in the same transaction as each change, so a change costs

@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
-import type { Logger } from '../log.js';
-import { ApiError, errorResponse } from '../http/api-error.js';
-import type { ApiResponse, EventStreamSink, JsonResponse, Route } from '../http/types.js';
+import type { Logger } from '../core/log.js';
+import { ApiError } from '../core/errors.js';
+import { errorResponse, type ApiResponse, type EventStreamSink, type JsonResponse, type Route } from './http-types.js';
 
 // Serves a table of exact-path routes on uWS: routing (404/405), the body size limit (413, also for
 // chunked bodies), a deadline for slow bodies, and writing JSON or SSE answers. A client that goes away

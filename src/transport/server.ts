@@ -1,8 +1,9 @@
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
-import type { Logger } from '../log.js';
-import type { Route } from '../http/types.js';
+import type { Logger } from '../core/log.js';
+import type { Route } from './http-types.js';
 import { createHttpHandler } from './http-adapter.js';
+import { ListenError } from '../core/errors.js';
 import { uws } from './uws.js';
 
 // One uWS app on one port: the HTTP routes and the WS control plane.
@@ -29,7 +30,6 @@ export interface ListeningServer {
   close(): void;
 }
 
-export class ListenError extends Error {}
 
 const PROBE_MS = 1000;
 const PAUSED_PROBE_MS = 100;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from 'uWebSockets.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import type { Connection, ConnectionHub, WsSocket } from '../actors/connection-hub.js';
 import type { PeerInfo } from '../machines/connection.js';
 import { uws } from './uws.js';

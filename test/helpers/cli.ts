@@ -5,11 +5,11 @@ import { dirname, join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-// Runs the built CLI (`dist/src/cli.js`, built by `npm run build`) as a child process. Every wait is bounded;
+// Runs the built CLI (`dist/src/cli/main.js`, built by `npm run build`) as a child process. Every wait is bounded;
 // `killAll()` ends whatever is still running (call it in `after`).
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = join(ROOT, 'dist', 'src', 'cli.js');
+export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 
 export function assertBuilt(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);

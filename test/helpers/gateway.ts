@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { resolveConfig, type GatewayConfig } from '../../src/config.js';
-import { startGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
+import { startGateway, type Gateway, type GatewayOptions } from '../../src/main.js';
 
 // A real gateway on an ephemeral loopback port, in this process, for tests that assert from outside.
 

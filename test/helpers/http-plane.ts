@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { BusEvents } from '../../src/bus.js';
-import type { Gateway } from '../../src/gateway.js';
+import type { BusEvents } from '../../src/core/bus.js';
+import type { Gateway } from '../../src/main.js';
 import { createMockRunner } from '../../src/agent/mock.js';
-import type { Runner } from '../../src/agent/runner.js';
+import type { Runner } from '../../src/core/run.js';
 
 // Helpers for the black-box HTTP data plane tests (http-runs, http-stream, http-concurrency): raw SSE
 // reading over node:http (so a test can see every byte and disconnect mid-request), bounded status polling,

@@ -1,0 +1,17 @@
+// Errors every layer may raise and every surface knows how to answer.
+
+/**
+ * A refusal with an HTTP-style status and a wire type: the HTTP plane answers it as
+ * `{"error":{"type","message"}}` (http-gateway.md §2.3); other surfaces map `type` to their own codes.
+ */
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly type: string, message: string, readonly headers?: Record<string, string>) {
+    super(message);
+  }
+}
+
+/** `400 invalid_request` with the given message. */
+export const badRequest = (message: string) => new ApiError(400, 'invalid_request', message);
+
+/** The listening port could not be bound (the CLI exits 78). */
+export class ListenError extends Error {}

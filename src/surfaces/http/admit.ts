@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import type { RunInput } from '../../core/run.js';
+import type { RunListener, RunRecord } from '../../actors/run-registry.js';
+import type { SessionRegistry } from '../../actors/session-registry.js';
+import { ApiError, badRequest } from '../../core/errors.js';
+import { normalizeContentParts, type ContentPartPolicy } from '../../inbound/content-parts.js';
+import { deriveSessionId, type MessageRequest } from './message-request.js';
+
+// Admission of one message, in the order of http-gateway.md §3 (steps 4–11). The first failing step decides.
+
+export interface AdmitPolicy {
+  sessions: SessionRegistry;
+  allowUsers?: ReadonlySet<string>;
+  requireMention: boolean;
+  mentionPatterns: readonly string[];
+  modelCatalog?: ReadonlySet<string>;
+  partPolicy: ContentPartPolicy;
+}
+
+export type Admission =
+  | { kind: 'ignored' }
+  | { kind: 'accepted' | 'replay'; record: RunRecord };
+
+export async function admitMessage(req: MessageRequest, policy: AdmitPolicy, listener?: RunListener): Promise<Admission> {
+  // 4. content parts first (each validated, URL parts downloaded), then text or at least one part
+  const { parts, mentionTexts } = await normalizeContentParts(req.content_parts, policy.partPolicy)
+    .catch((err: Error) => { throw badRequest(err.message); });
+  const text = req.text?.trim() ?? '';
+  if (text === '' && parts.length === 0) throw badRequest('missing text');
+  // 5. user
+  const userId = req.user_id?.trim() || req.from?.trim() || '';
+  if (userId === '') throw badRequest('missing user_id or from');
+  // 6. allowlist
+  if (policy.allowUsers && !policy.allowUsers.has(userId)) throw new ApiError(403, 'unauthorized', 'user is not allowed');
+  // 7. mention gating, only for thread messages
+  if (policy.requireMention && (req.thread?.trim() ?? '') !== '') {
+    const mentionText = [text, ...mentionTexts].join('\n');
+    if (!policy.mentionPatterns.some((p) => mentionText.includes(p))) return { kind: 'ignored' };
+  }
+  // 8. session id
+  const sessionKey = req.session_id?.trim() || deriveSessionId(req);
+  // 9. model alias, only validated against a configured catalog
+  const model = req.model?.trim() ?? '';
+  if (model !== '' && policy.modelCatalog && !policy.modelCatalog.has(model)) {
+    throw new ApiError(400, 'invalid_model', `model "${model}" is not available`);
+  }
+  // 10–11. request id, idempotency, then the session's lane (queue mode, bounded queue: 429 queue_full)
+  const runId = req.request_id?.trim() || randomUUID();
+  const input: RunInput = {
+    runId, sessionKey, text, parts, userId,
+    ...(model ? { model } : {}),
+    ...(req.request_system_prompt?.trim() ? { systemPrompt: req.request_system_prompt.trim() } : {}),
+    ...(req.request_late_context_prompt?.trim() ? { lateContext: req.request_late_context_prompt.trim() } : {}),
+  };
+  const result = policy.sessions.submit({ runId, surface: 'http', input, listener, mode: req.queue_mode });
+  if (result.kind === 'conflict') throw new ApiError(409, 'conflict', result.message);
+  if (result.kind === 'full') throw new ApiError(429, 'queue_full', result.message);
+  return result;
+}

@@ -1,0 +1,129 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RunRecord, RunRegistry } from '../../actors/run-registry.js';
+import type { SessionRegistry } from '../../actors/session-registry.js';
+import { admitMessage, type AdmitPolicy } from './admit.js';
+import { ApiError, badRequest } from '../../core/errors.js';
+import { errorResponse, json } from '../../transport/http-types.js';
+import { decodeJsonBody } from './json-body.js';
+import { parseCancelRequest, parseMessageRequest } from './message-request.js';
+import { RunEventStream } from './run-stream.js';
+import type { ApiRequest, ApiResponse, JsonResponse, Route } from '../../transport/http-types.js';
+
+// The HTTP data plane (http-gateway.md) plus the liveness/readiness routes, as a table of exact paths.
+
+export interface HttpPlaneDeps {
+  sessions: SessionRegistry;
+  runs: RunRegistry;
+  admit: Omit<AdmitPolicy, 'sessions'>;
+  /** When set, data-plane calls need `Authorization: Bearer <token>`. */
+  token?: string;
+  sseKeepaliveMs: number;
+  startedAt: number;
+  isReady: () => { ready: boolean; failing: string[] };
+}
+
+const P = '/v1/gateway';
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+export function createRoutes(deps: HttpPlaneDeps): Map<string, Route> {
+  const policy: AdmitPolicy = { ...deps.admit, sessions: deps.sessions };
+  const authorize = bearerCheck(deps.token);
+  const routes = new Map<string, Route>();
+
+  routes.set('/healthz', { method: 'GET', readsBody: false, handle: () => json(200, { status: 'ok' }) });
+  routes.set('/health', {
+    method: 'GET', readsBody: false,
+    handle: () => json(200, { ok: true, status: 'live' }, { 'Content-Type': 'application/json; charset=utf-8' }),
+  });
+  const ready: Route = {
+    method: 'GET', readsBody: false,
+    handle: () => {
+      const { ready, failing } = deps.isReady();
+      return json(ready ? 200 : 503, { ready, failing, uptimeMs: Date.now() - deps.startedAt },
+        { 'Content-Type': 'application/json; charset=utf-8' });
+    },
+  };
+  routes.set('/ready', ready);
+  routes.set('/readyz', ready);
+
+  routes.set(`${P}/messages`, {
+    method: 'POST', readsBody: true, authorize,
+    handle: async (req) => {
+      const admission = await admitMessage(parseMessageRequest(decodeJsonBody(req.body)), policy);
+      if (admission.kind === 'ignored') return json(200, { ignored: true });
+      const record = admission.kind === 'replay' ? admission.record : await deps.runs.settled(admission.record.runId);
+      return messageResponse(record);
+    },
+  });
+
+  routes.set(`${P}/messages:stream`, {
+    method: 'POST', readsBody: true, authorize,
+    handle: async (req) => {
+      const stream = new RunEventStream(deps.sseKeepaliveMs);
+      const admission = await admitMessage(parseMessageRequest(decodeJsonBody(req.body)), policy, stream.listener);
+      if (admission.kind === 'ignored') stream.ignored();
+      else if (admission.kind === 'replay') stream.replay(admission.record);
+      return { stream: (sink) => stream.attach(sink) };
+    },
+  });
+
+  routes.set(`${P}/status`, {
+    method: 'GET', readsBody: false, authorize,
+    handle: (req) => {
+      const id = req.query.get('request_id')?.trim() ?? '';
+      if (id === '') throw badRequest('missing request_id');
+      const record = deps.runs.get(id);
+      if (!record) throw new ApiError(404, 'not_found', `request_id "${id}" not found`);
+      return json(200, statusBody(record));
+    },
+  });
+
+  routes.set(`${P}/cancel`, {
+    method: 'POST', readsBody: true, authorize,
+    handle: (req) => {
+      const id = parseCancelRequest(decodeJsonBody(req.body)).request_id?.trim() ?? '';
+      if (id === '') throw badRequest('missing request_id');
+      return json(200, { canceled: deps.sessions.cancel(id) });
+    },
+  });
+
+  return routes;
+}
+
+/** The `/messages` answer for a finished run (§3 "Result"); also the idempotent replay of a completed one. */
+function messageResponse(record: RunRecord): JsonResponse {
+  const ids = { session_id: record.sessionKey, request_id: record.runId };
+  switch (record.state) {
+    case 'completed':
+      return json(200, { ...ids, reply: record.reply, ...(record.usage ? { usage: record.usage } : {}) });
+    case 'cancelled':
+      return json(200, { ...ids, reply: record.reply, canceled: true });
+    default:
+      return errorResponse(new ApiError(500, 'internal_error', record.error?.message || 'run failed'));
+  }
+}
+
+function statusBody(r: RunRecord): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    request_id: r.runId, session_id: r.sessionKey, state: r.state, queued_at: iso(r.queuedAt),
+  };
+  if (r.startedAt !== undefined) body.started_at = iso(r.startedAt);
+  if (r.finishedAt !== undefined) body.finished_at = iso(r.finishedAt);
+  if (r.state === 'completed' || (r.state === 'cancelled' && r.startedAt !== undefined)) body.reply = r.reply;
+  if (r.state === 'failed' && r.error) body.error = r.error;
+  return body;
+}
+
+/** Constant-time bearer check; undefined when no token is configured. */
+function bearerCheck(token: string | undefined): Route['authorize'] {
+  if (token === undefined) return undefined;
+  const want = createHash('sha256').update(token).digest();
+  return (header) => {
+    const m = /^Bearer\s+(.+)$/i.exec(header('authorization'));
+    const got = createHash('sha256').update(m ? m[1].trim() : '').digest();
+    if (m && timingSafeEqual(got, want)) return undefined;
+    return new ApiError(401, 'unauthorized', 'Unauthorized');
+  };
+}
+
+export type { ApiRequest, ApiResponse };

@@ -1,0 +1,101 @@
+import type { RunRecord } from '../../../actors/run-registry.js';
+import { queueFull } from './chat.js';
+import { AGENT_ID, DEFAULT_SESSION_KEY, RESPONDED, type Handler, type WsServices } from './types.js';
+
+// `agent`: an ack `res`, then the final `res` on the same id when the run ends (§12.1); runId is the
+// idempotencyKey; accept → ack → start as in chat.send (a full session queue is refused UNAVAILABLE,
+// retryable, before any ack). `agent.wait`: the outcome of a run, or `timeout` when it does not end in time (§12.3).
+
+interface AgentParams {
+  message: string;
+  idempotencyKey: string;
+  sessionKey?: string;
+}
+
+export const agent: Handler = (params: AgentParams, call, ctx) => {
+  const runId = params.idempotencyKey;
+  const sessionKey = params.sessionKey?.trim() || DEFAULT_SESSION_KEY;
+  const key = `agent:${runId}`;
+  const seen = ctx.dedupe.get(key);
+  if (seen) {
+    if (seen.inFlight) return { runId, status: 'in_flight', sessionKey, agentId: AGENT_ID };
+    call.respond(seen.ok ?? true, seen.payload, seen.error as never);
+    return RESPONDED;
+  }
+  const existing = ctx.runs.get(runId);
+  if (existing && (existing.state === 'queued' || existing.state === 'running')) {
+    return { runId, status: 'in_flight', sessionKey: existing.sessionKey, agentId: AGENT_ID };
+  }
+  const accepted = ctx.sessions.accept({ runId, surface: 'ws', input: { runId, sessionKey, text: params.message.trim(), parts: [] } });
+  if (accepted.kind === 'full') throw queueFull(accepted);
+  ctx.dedupe.start(key, params.message);
+  call.respond(true, { runId, sessionKey, agentId: AGENT_ID, status: 'accepted', acceptedAt: Date.now() });
+  if (accepted.kind === 'conflict') {
+    const error = { code: 'INVALID_REQUEST', message: accepted.message };
+    ctx.dedupe.finish(key, { ok: false, error });
+    call.respond(false, { runId, status: 'error', summary: 'failed' }, error);
+    return RESPONDED;
+  }
+  if (accepted.kind === 'accepted') ctx.sessions.start(runId);
+  ctx.runs.settled(runId).then((record) => {
+    const final = agentFinal(record, ctx);
+    ctx.dedupe.finish(key, final);
+    call.respond(final.ok, final.payload, final.error);
+  });
+  return RESPONDED;
+};
+
+export function agentFinal(r: RunRecord, ctx: WsServices): { ok: boolean; payload: unknown; error?: { code: string; message: string } } {
+  if (r.state === 'failed') {
+    return { ok: false, payload: { runId: r.runId, status: 'error', summary: 'failed' }, error: { code: 'UNAVAILABLE', message: r.error?.message ?? 'run failed' } };
+  }
+  if (r.state === 'cancelled') {
+    return { ok: true, payload: { runId: r.runId, status: 'timeout', summary: 'aborted', stopReason: 'rpc', endedAt: r.finishedAt } };
+  }
+  const u = r.usage;
+  return {
+    ok: true,
+    payload: {
+      runId: r.runId, status: 'ok', summary: 'completed',
+      result: {
+        payloads: [{ text: r.reply, mediaUrl: null }],
+        meta: {
+          durationMs: (r.finishedAt ?? Date.now()) - (r.startedAt ?? r.queuedAt),
+          agentMeta: {
+            sessionId: r.sessionKey, provider: ctx.info.provider, model: ctx.info.model,
+            usage: { input: u?.prompt_tokens ?? 0, output: u?.completion_tokens ?? 0, cacheRead: 0, cacheWrite: 0, total: u?.total_tokens ?? 0, cost: 0 },
+          },
+        },
+      },
+    },
+  };
+}
+
+export const agentWait: Handler = (params: { runId: string; timeoutMs?: number }, _call, ctx) => {
+  const { runId } = params;
+  const timeoutMs = params.timeoutMs ?? 30_000;
+  const outcome = (r: RunRecord) => {
+    if (r.state === 'completed') return { runId, status: 'ok', endedAt: r.finishedAt, stopReason: 'stop', terminalReply: { disposition: 'visible', text: r.reply } };
+    if (r.state === 'failed') return { runId, status: 'error', endedAt: r.finishedAt };
+    return { runId, status: 'timeout', endedAt: r.finishedAt, stopReason: 'rpc' };
+  };
+  const record = ctx.runs.get(runId);
+  if (record && record.finishedAt !== undefined) return outcome(record);
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (value: unknown) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      ctx.bus.off('run.queued', onQueued);
+      resolve(value);
+    };
+    const timer = setTimeout(() => finish({ runId, status: 'timeout' }), timeoutMs);
+    const follow = () => ctx.runs.settled(runId).then((r) => finish(outcome(r)), () => {});
+    const onQueued = (e: { runId: string }) => {
+      if (e.runId === runId) follow();
+    };
+    if (record) follow();
+    else ctx.bus.on('run.queued', onQueued); // not known yet: it may still be submitted
+  });
+};

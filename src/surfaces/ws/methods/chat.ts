@@ -1,0 +1,85 @@
+import type { SubmitResult } from '../../../actors/session-registry.js';
+import { toQueueMode, WIRE_QUEUE_MODES } from '../../../core/queue-mode.js';
+import { transcriptEntry } from '../run-events.js';
+import { invalidRequest, MethodError, RESPONDED, type Handler } from './types.js';
+
+// chat.send (ack only; progress arrives as events), chat.history, chat.abort (§13).
+// chat.send is accept → ack → start: the run is recorded (and journaled on `run.queued`) before the ack,
+// and the ack goes out before the run's first event. `queueMode` picks how it queues behind a running run
+// (steer = followup); a full session queue is refused UNAVAILABLE, retryable.
+
+interface ChatSendParams {
+  sessionKey?: string;
+  message: string;
+  idempotencyKey: string;
+  queueMode?: string;
+}
+
+/** The refusal of a full session queue, for chat.send and agent. */
+export function queueFull(r: Extract<SubmitResult, { kind: 'full' }>): MethodError {
+  return new MethodError({
+    code: 'UNAVAILABLE', message: r.message, retryable: true,
+    details: { reason: 'queue_full', queued: r.queued, maxQueue: r.max },
+  });
+}
+
+const CONFLICT = 'This message ID was already used for different input. Check the conversation history and use a new message ID to send again.';
+
+export const chatSend: Handler = (params: ChatSendParams, call, ctx) => {
+  const runId = params.idempotencyKey;
+  const key = `chat:${runId}`;
+  const seen = ctx.dedupe.get(key);
+  if (seen) {
+    if (seen.fingerprint !== params.message) throw invalidRequest(CONFLICT, { reason: 'chat-request-conflict' });
+    return seen.inFlight ? { runId, status: 'in_flight' } : { runId, status: 'ok' };
+  }
+  const sessionKey = params.sessionKey?.trim();
+  if (!sessionKey) throw invalidRequest('session mutation target is unavailable', { code: 'SESSION_MUTATION_TARGET_REQUIRED', method: 'chat.send' });
+  const existing = ctx.runs.get(runId);
+  if (existing && (existing.state === 'queued' || existing.state === 'running')) return { runId, status: 'in_flight' };
+  const mode = params.queueMode === undefined ? undefined : toQueueMode(params.queueMode);
+  if (params.queueMode !== undefined && !mode) throw invalidRequest(`unknown queueMode "${params.queueMode}" (want ${WIRE_QUEUE_MODES.join(', ')})`);
+  const accepted = ctx.sessions.accept({ runId, surface: 'ws', input: { runId, sessionKey, text: params.message.trim(), parts: [] }, mode });
+  if (accepted.kind === 'full') throw queueFull(accepted); // nothing recorded: the same key may be retried
+  ctx.dedupe.start(key, params.message);
+  call.respond(true, { runId, status: 'started' });
+  if (accepted.kind === 'conflict') {
+    ctx.dedupe.finish(key, { ok: false });
+    return RESPONDED;
+  }
+  if (accepted.kind === 'accepted') ctx.sessions.start(runId);
+  ctx.runs.settled(runId).then(() => ctx.dedupe.finish(key, { ok: true, payload: { runId, status: 'ok' } }));
+  return RESPONDED;
+};
+
+export const chatHistory: Handler = (params: { sessionKey: string; limit?: number; offset?: number }, _call, ctx) => {
+  const limit = params.limit ?? 200;
+  const { messages, total } = ctx.transcripts.messages(params.sessionKey, { limit, offset: params.offset ?? 0 });
+  const live = ctx.sessions.inspect(params.sessionKey);
+  const pending = (live?.queued ?? []).map((runId) => {
+    const r = ctx.runs.get(runId);
+    return { runId, text: r?.text ?? '', queuedAt: r?.queuedAt };
+  });
+  return {
+    sessionKey: params.sessionKey,
+    sessionId: params.sessionKey,
+    messages: messages.map(transcriptEntry),
+    pendingInputs: { items: pending, total: pending.length },
+    hasMore: total > messages.length + (params.offset ?? 0),
+    totalMessages: total,
+    ...(live?.running ? { inFlightRun: { runId: live.running } } : {}),
+  };
+};
+
+export const chatAbort: Handler = (params: { sessionKey: string; runId?: string }, _call, ctx) => {
+  const targets: string[] = [];
+  if (params.runId) {
+    const r = ctx.runs.get(params.runId);
+    if (r && r.sessionKey === params.sessionKey && (r.state === 'queued' || r.state === 'running')) targets.push(r.runId);
+  } else {
+    const running = ctx.sessions.inspect(params.sessionKey)?.running;
+    if (running) targets.push(running);
+  }
+  const runIds = targets.filter((id) => ctx.sessions.cancel(id));
+  return { ok: true, aborted: runIds.length > 0, runIds };
+};

@@ -1,0 +1,174 @@
+import { fromPromise } from 'xstate';
+import type { Logger } from '../../core/log.js';
+import type { Bus } from '../../core/bus.js';
+import type { RunRegistry } from '../../actors/run-registry.js';
+import type { SessionRegistry } from '../../actors/session-registry.js';
+import { ConnectionHub, type Connection } from '../../actors/connection-hub.js';
+import { NodeRegistry } from '../../actors/node-registry.js';
+import type { AdmitInput, AdmitResult, Request } from '../../machines/connection.js';
+import type { ErrorShape } from '../../policy/authorize.js';
+import type { TranscriptStore } from '../../core/transcript.js';
+import { createAdmission, type RateLimit } from './admission.js';
+import { scopeSatisfied } from '../../policy/authorize.js';
+import type { DeviceStore, PairingRequest } from '../../store/devices.js';
+import type { NodeStore } from '../../store/nodes.js';
+import { Dedupe } from './dedupe.js';
+import { encodeEvent } from '../../../protocol/encode.js';
+import { Health } from './health.js';
+import { buildHello } from './hello.js';
+import { EVENTS, METHODS } from './methods/index.js';
+import { MethodError, RESPONDED, type Call, type WsServices } from './methods/types.js';
+import { Presence } from './presence.js';
+import { bridgeRunEvents } from './run-events.js';
+
+// The WS control plane minus the socket library: connection actors (hub), admission, method dispatch,
+// the run → agent/chat bridge, presence, health, tick, keepalive and shutdown.
+
+export interface WsPlaneOptions {
+  log: Logger;
+  bus: Bus;
+  sessions: SessionRegistry;
+  runs: RunRegistry;
+  transcripts: TranscriptStore;
+  token?: string;
+  version: string;
+  stateDir: string;
+  bindIp: string;
+  model: { provider: string; model: string };
+  handshakeTimeoutMs: number;
+  tickIntervalMs: number;
+  maxBufferedBytes: number;
+  healthIntervalMs: number;
+  pingIntervalMs: number;
+  isDraining: () => boolean;
+  devices: DeviceStore;
+  autoApproveLocal: boolean;
+  rateLimit?: RateLimit;
+  /** Node approvals, and the --node-allow / --node-deny command lists. */
+  nodes: { store: NodeStore; allow: readonly string[]; deny: readonly string[] };
+}
+
+export interface WsPlane {
+  hub: ConnectionHub;
+  /** Broadcast `device.pair.resolved` (used by the pairing RPCs). */
+  pairingResolved(r: { requestId: string; deviceId: string }, decision: 'approved' | 'rejected'): void;
+  presence: Presence;
+  health: Health;
+  /** Live nodes; the agent's nodes.invoke tool goes through it. */
+  nodes: NodeRegistry;
+  /** Broadcast `shutdown`, then close every socket with 1012 `service restart`. */
+  shutdown(reason?: string): void;
+  stop(): void;
+}
+
+export function createWsPlane(o: WsPlaneOptions): WsPlane {
+  const startedAt = Date.now();
+  let hub!: ConnectionHub;
+  const readers = (c: Connection) => c.reader;
+  const everyone = () => true;
+  const presence = new Presence({ version: o.version, ip: o.bindIp }, () => {
+    hub?.broadcast(encodeEvent('presence', { presence: presence.list() }, { lossy: true, stateVersion: stateVersion() }), readers);
+  });
+  const health = new Health({
+    stateDir: o.stateDir,
+    sessionCount: () => o.transcripts.sessionCount(),
+    recentSessions: () => o.transcripts.sessions({ limit: 5 }).map((r) => ({ key: r.key, updatedAt: r.updatedAt })),
+  });
+  const stateVersion = () => ({ presence: presence.version, health: health.version });
+  const methods = Object.keys(METHODS);
+  const pairers = (c: Connection) => c.role === 'operator' && scopeSatisfied(c.scopes, 'operator.pairing');
+  const pairingRequested = (r: PairingRequest, silent: boolean) => hub.broadcast(encodeEvent('device.pair.requested', {
+    requestId: r.requestId, deviceId: r.deviceId, publicKey: r.publicKey,
+    ...definedOnly({ displayName: r.client.displayName, platform: r.client.platform, deviceFamily: r.client.deviceFamily,
+      clientId: r.client.clientId, clientMode: r.client.clientMode, browserOrigin: r.client.browserOrigin, remoteIp: r.remoteIp }),
+    role: r.role, roles: [r.role], scopes: r.scopes, silent, isRepair: r.isRepair, ts: r.ts,
+  }, { lossy: true }), pairers);
+  const pairingResolved = (r: { requestId: string; deviceId: string }, decision: 'approved' | 'rejected') =>
+    hub.broadcast(encodeEvent('device.pair.resolved', { requestId: r.requestId, deviceId: r.deviceId, decision, ts: Date.now() }), pairers);
+  const admission = createAdmission({
+    token: o.token,
+    isDraining: o.isDraining,
+    devices: o.devices,
+    autoApproveLocal: o.autoApproveLocal,
+    rateLimit: o.rateLimit,
+    onPairingRequested: pairingRequested,
+    onPairingResolved: pairingResolved,
+    hello: (input: AdmitInput, auth) => buildHello({
+      version: o.version, startedAt, stateDir: o.stateDir, authMode: o.token ? 'token' : 'none',
+      tickIntervalMs: o.tickIntervalMs, maxBufferedBytes: o.maxBufferedBytes, methods, events: EVENTS, presence, health,
+    }, input.connId, auth),
+  });
+
+  let services!: WsServices;
+  let nodes!: NodeRegistry;
+  const dispatch = (conn: Connection, req: Request) => {
+    const call: Call = { conn, id: req.id, respond: (ok, payload, error) => hub.respond(conn, req.id, ok, payload, error) };
+    const fail = (err: unknown) => call.respond(false, undefined, toErrorShape(err, o.log));
+    try {
+      const out = METHODS[req.method](req.params, call, services);
+      if (out === RESPONDED) return;
+      if (out instanceof Promise) out.then((v) => v !== RESPONDED && call.respond(true, v), fail);
+      else call.respond(true, out);
+    } catch (err) {
+      fail(err);
+    }
+  };
+
+  hub = new ConnectionHub({
+    log: o.log,
+    admit: fromPromise<AdmitResult, AdmitInput>(({ input }) => admission(input)),
+    dispatch,
+    handshakeTimeoutMs: o.handshakeTimeoutMs,
+    maxBufferedBytes: o.maxBufferedBytes,
+    methods: new Set(methods),
+    onAuthenticated: (conn, admitted) => {
+      hub.deliverEvent(conn, encodeEvent('health', health.current(), { stateVersion: stateVersion() }));
+      const deviceId = typeof admitted.client.deviceId === 'string' ? admitted.client.deviceId : undefined;
+      presence.add(conn.id, admitted.client, { ip: conn.peer.remoteAddress, role: admitted.role, scopes: admitted.scopes, deviceId });
+      nodes.connected(conn, admitted);
+    },
+    onClosed: (conn) => {
+      presence.remove(conn.id);
+      nodes.closed(conn);
+    },
+  });
+  nodes = new NodeRegistry({ hub, store: o.nodes.store, devices: o.devices, policy: o.nodes, log: o.log });
+  services = {
+    bus: o.bus, sessions: o.sessions, runs: o.runs, transcripts: o.transcripts, presence, health,
+    dedupe: new Dedupe(), hub, devices: o.devices, pairingResolved, nodes,
+    info: { version: o.version, startedAt, stateDir: o.stateDir, provider: o.model.provider, model: o.model.model },
+  };
+  bridgeRunEvents(o.bus, hub, o.transcripts, o.model);
+
+  const timers = [
+    setInterval(() => hub.broadcast(encodeEvent('tick', { ts: Date.now() }), everyone), o.tickIntervalMs),
+    setInterval(() => {
+      const snapshot = health.refresh();
+      hub.broadcast(encodeEvent('health', snapshot, { stateVersion: stateVersion() }), everyone);
+    }, o.healthIntervalMs),
+    setInterval(() => hub.keepalive(), o.pingIntervalMs),
+    setInterval(() => services.dedupe.sweep(), 60_000),
+  ];
+
+  return {
+    hub, presence, health, pairingResolved, nodes,
+    shutdown(reason = 'gateway stopping') {
+      hub.broadcast(encodeEvent('shutdown', { reason }), everyone);
+      hub.closeAll(1012, 'service restart');
+    },
+    stop() {
+      for (const t of timers) clearInterval(t);
+      health.stop();
+    },
+  };
+}
+
+function definedOnly(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+function toErrorShape(err: unknown, log: Logger): ErrorShape {
+  if (err instanceof MethodError) return err.shape;
+  log.error({ err }, 'ws method failed');
+  return { code: 'UNAVAILABLE', message: 'internal error', retryable: true };
+}

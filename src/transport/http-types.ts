@@ -1,0 +1,56 @@
+import type { ApiError } from '../core/errors.js';
+// The shapes the transport hands to HTTP handlers and takes back: plain data, no uWS types, so handlers
+// are small pure functions that a test can call and the transport can serve.
+
+export interface ApiRequest {
+  method: string; // upper case
+  path: string;
+  query: URLSearchParams;
+  /** Lower-case header name → value ('' when absent). */
+  header(name: string): string;
+  body: Uint8Array;
+}
+
+export interface JsonResponse {
+  status: number;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+export interface EventStreamSink {
+  /** Writes raw SSE text; ignored once closed. */
+  write(text: string): void;
+  end(): void;
+  readonly closed: boolean;
+  /** Called once when the client goes away or the stream ends. */
+  onClose(cb: () => void): void;
+}
+
+/** A 200 text/event-stream response: the transport sends the headers, then hands over the sink. */
+export interface EventStreamResponse {
+  stream: (sink: EventStreamSink) => void;
+}
+
+export type ApiResponse = JsonResponse | EventStreamResponse;
+
+export interface Route {
+  method: 'GET' | 'POST';
+  /** Whether the transport reads the body (with the size limit) before calling the handler. */
+  readsBody: boolean;
+  /** Checked before the body is read; returns the refusal, if any. */
+  authorize?: (header: (name: string) => string) => ApiError | undefined;
+  handle(req: ApiRequest): ApiResponse | Promise<ApiResponse>;
+}
+
+/** The Content-Type of every JSON answer. */
+export const JSON_HEADERS = { 'Content-Type': 'application/json' };
+
+/** A JSON response with the given status. */
+export function json(status: number, value: unknown, headers?: Record<string, string>): JsonResponse {
+  return { status, body: JSON.stringify(value), headers: headers ? { ...JSON_HEADERS, ...headers } : JSON_HEADERS };
+}
+
+/** The `{"error":{"type","message"}}` answer of an ApiError (http-gateway.md §2.3). */
+export function errorResponse(err: ApiError): JsonResponse {
+  return json(err.status, { error: { type: err.type, message: err.message } }, err.headers);
+}

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { openDb, type Db } from '../../src/store/db.js';
+import { SqliteTranscriptStore } from '../../src/store/transcripts-sqlite.js';
+import { RunJournal } from '../../src/store/journal.js';
+import { historyFor } from '../../src/agent/with-history.js';
+import { createBus } from '../../src/core/bus.js';
+import { commitPerRunEvent } from '../../src/store/event-transactions.js';
+
+// The SQLite transcript store, the inbound journal and the history window, each against a real database
+// file; "restart" = close the database and open the same state dir again.
+
+const dirs: string[] = [];
+const dbs: Db[] = [];
+after(() => {
+  for (const db of dbs) if (db.open) db.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function stateDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'clawgate-store-'));
+  dirs.push(d);
+  return d;
+}
+
+function open(dir: string): Db {
+  const db = openDb(dir);
+  dbs.push(db);
+  return db;
+}
+
+const msg = (runId: string, role: 'user' | 'assistant', text: string, timestamp = 1) =>
+  ({ role, text, timestamp, runId, idempotencyKey: role === 'user' ? `${runId}:user` : runId });
+
+describe('SqliteTranscriptStore', () => {
+  it('keeps messages in append order with increasing seq, and counts them in the index', () => {
+    const store = new SqliteTranscriptStore(open(stateDir()));
+    for (let i = 1; i <= 5; i++) {
+      store.append('s1', msg(`r${i}`, 'user', `q${i}`));
+      store.append('s1', msg(`r${i}`, 'assistant', `a${i}`));
+    }
+    const { messages, total } = store.messages('s1');
+    assert.equal(total, 10);
+    assert.deepEqual(messages.map((m) => m.text), ['q1', 'a1', 'q2', 'a2', 'q3', 'a3', 'q4', 'a4', 'q5', 'a5']);
+    assert.deepEqual(messages.map((m) => m.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.equal(new Set(messages.map((m) => m.id)).size, 10);
+    assert.equal(store.session('s1')?.messageCount, 10);
+  });
+
+  it('limit takes the newest messages and offset skips the newest, oldest first either way', () => {
+    const store = new SqliteTranscriptStore(open(stateDir()));
+    for (let i = 1; i <= 6; i++) store.append('s', msg(`r${i}`, 'user', `m${i}`));
+    assert.deepEqual(store.messages('s', { limit: 2 }).messages.map((m) => m.text), ['m5', 'm6']);
+    assert.deepEqual(store.messages('s', { limit: 2, offset: 2 }).messages.map((m) => m.text), ['m3', 'm4']);
+    assert.deepEqual(store.messages('s', { limit: 10, offset: 5 }).messages.map((m) => m.text), ['m1']);
+    assert.equal(store.messages('s', { limit: 2 }).total, 6);
+    assert.deepEqual(store.messages('other', { limit: 2 }), { messages: [], total: 0 });
+  });
+
+  it('appends a given idempotency key once per session', () => {
+    const store = new SqliteTranscriptStore(open(stateDir()));
+    const first = store.append('s', msg('r1', 'assistant', 'reply'));
+    const again = store.append('s', msg('r1', 'assistant', 'reply, second attempt'));
+    assert.equal(again.id, first.id);
+    assert.equal(store.messages('s').total, 1);
+    assert.equal(store.byIdempotencyKey('s', 'r1')?.text, 'reply');
+    assert.equal(store.byIdempotencyKey('s', 'r2'), undefined);
+    // the same key in another session is another message
+    store.append('t', msg('r1', 'assistant', 'other session'));
+    assert.equal(store.messages('t').total, 1);
+  });
+
+  it('lists sessions most recently updated first, one page at a time', () => {
+    let now = 1000;
+    const store = new SqliteTranscriptStore(open(stateDir()), () => now);
+    for (const key of ['a', 'b', 'c', 'd']) {
+      now += 10;
+      store.touch(key, { status: 'queued', lastRunId: `${key}-run` });
+    }
+    now += 10;
+    store.touch('b', { status: 'done' });
+    assert.equal(store.sessionCount(), 4);
+    assert.deepEqual(store.sessions({ limit: 2 }).map((r) => r.key), ['b', 'd']);
+    assert.deepEqual(store.sessions({ limit: 2, offset: 2 }).map((r) => r.key), ['c', 'a']);
+    const b = store.session('b')!;
+    assert.equal(b.status, 'done');
+    assert.equal(b.lastRunId, 'b-run'); // a patch without lastRunId keeps the previous one
+    assert.equal(b.createdAt, 1020);
+  });
+
+  it('keeps everything across a restart (close and reopen the same state dir)', () => {
+    const dir = stateDir();
+    const db = open(dir);
+    const store = new SqliteTranscriptStore(db);
+    store.append('s', msg('r1', 'user', 'hello'));
+    store.append('s', msg('r1', 'assistant', 'hi'));
+    store.touch('s', { status: 'done', lastRunId: 'r1' });
+    db.close();
+    const reopened = new SqliteTranscriptStore(open(dir));
+    assert.deepEqual(reopened.messages('s').messages.map((m) => [m.seq, m.role, m.text]), [[1, 'user', 'hello'], [2, 'assistant', 'hi']]);
+    assert.equal(reopened.session('s')?.status, 'done');
+    // appends continue the sequence, not restart it
+    assert.equal(reopened.append('s', msg('r2', 'user', 'again')).seq, 3);
+  });
+});
+
+describe('RunJournal', () => {
+  it('journals runs from the bus in acceptance order and follows their states', () => {
+    const db = open(stateDir());
+    const bus = createBus();
+    let now = 100;
+    const journal = new RunJournal(db, { retentionMs: 1000, now: () => now });
+    journal.attach(bus);
+    for (const id of ['a', 'b', 'c']) bus.emit('run.queued', { runId: id, sessionKey: 's', surface: 'http', at: now, text: `t-${id}` });
+    bus.emit('run.started', { runId: 'a', sessionKey: 's', at: 101 });
+    assert.deepEqual(journal.pending().map((e) => [e.runId, e.state]), [['a', 'running'], ['b', 'queued'], ['c', 'queued']]);
+    bus.emit('run.completed', { runId: 'a', sessionKey: 's', at: 102, reply: 'x' });
+    bus.emit('run.failed', { runId: 'b', sessionKey: 's', at: 103, reply: '', error: { type: 'boom', message: 'it broke' } });
+    assert.deepEqual(journal.pending().map((e) => e.runId), ['c']);
+    assert.deepEqual(journal.get('b')?.error, { type: 'boom', message: 'it broke' });
+    // a failed id sent again goes to the end of the order, as a fresh entry
+    bus.emit('run.queued', { runId: 'b', sessionKey: 's', surface: 'ws', at: 104, text: 't-b2' });
+    assert.deepEqual(journal.pending().map((e) => [e.runId, e.text]), [['c', 't-c'], ['b', 't-b2']]);
+    assert.equal(journal.get('b')?.error, undefined);
+  });
+
+  it('keeps finished entries for the retention time only', () => {
+    const db = open(stateDir());
+    let now = 0;
+    const journal = new RunJournal(db, { retentionMs: 100, now: () => now });
+    const bus = createBus();
+    journal.attach(bus);
+    bus.emit('run.queued', { runId: 'old', sessionKey: 's', surface: 'http', at: 0, text: '' });
+    bus.emit('run.completed', { runId: 'old', sessionKey: 's', at: 10, reply: '' });
+    bus.emit('run.queued', { runId: 'live', sessionKey: 's', surface: 'http', at: 20, text: '' });
+    now = 150;
+    assert.deepEqual(journal.finishedEntries().map((e) => e.runId), []);
+    assert.equal(journal.prune(), 1);
+    assert.equal(journal.get('old'), undefined);
+    assert.equal(journal.get('live')?.state, 'queued'); // never pruned while unfinished
+  });
+});
+
+describe('history window', () => {
+  it('gives the newest whole messages within the budget, oldest first, without the current run', () => {
+    const store = new SqliteTranscriptStore(open(stateDir()));
+    store.append('s', msg('r1', 'user', 'aaaa'));
+    store.append('s', msg('r1', 'assistant', 'bbbb'));
+    store.append('s', msg('r2', 'user', 'cccc'));
+    store.append('s', msg('r2', 'assistant', 'dddd'));
+    store.append('s', msg('r3', 'user', 'current'));
+    const h = historyFor(store, { runId: 'r3', sessionKey: 's' }, 12);
+    assert.deepEqual(h, [
+      { role: 'assistant', content: 'bbbb' }, { role: 'user', content: 'cccc' }, { role: 'assistant', content: 'dddd' },
+    ]);
+    assert.equal(historyFor(store, { runId: 'r3', sessionKey: 's' }, 1000).length, 4);
+    assert.deepEqual(historyFor(store, { runId: 'r1', sessionKey: 'none' }, 1000), []);
+  });
+});
+
+describe('one transaction per run event', () => {
+  it("commits a run event's writes together, or none of them when a subscriber fails", () => {
+    const db = open(stateDir());
+    const bus = createBus();
+    const journal = new RunJournal(db, { retentionMs: 1000 });
+    journal.attach(bus);
+    const store = new SqliteTranscriptStore(db);
+    bus.on('run.completed', (e) => {
+      store.append(e.sessionKey, msg(e.runId, 'assistant', e.reply));
+      if (e.reply === 'explode') throw new Error('subscriber failed');
+    });
+    commitPerRunEvent(bus, db);
+    bus.emit('run.queued', { runId: 'ok', sessionKey: 's', surface: 'http', at: 1, text: '' });
+    bus.emit('run.completed', { runId: 'ok', sessionKey: 's', at: 2, reply: 'fine' });
+    assert.equal(journal.get('ok')?.state, 'completed');
+    assert.equal(store.byIdempotencyKey('s', 'ok')?.text, 'fine');
+    bus.emit('run.queued', { runId: 'bad', sessionKey: 's', surface: 'http', at: 3, text: '' });
+    assert.throws(() => bus.emit('run.completed', { runId: 'bad', sessionKey: 's', at: 4, reply: 'explode' }), /subscriber failed/);
+    // neither the journal update nor the transcript append of the failed event was committed
+    assert.equal(journal.get('bad')?.state, 'queued');
+    assert.equal(store.byIdempotencyKey('s', 'bad'), undefined);
+  });
+});
