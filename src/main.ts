@@ -23,6 +23,7 @@ import { attachWebSocket, defaultMaxConnections } from './transport/ws.js';
 import { VERSION } from './core/version.js';
 import { classifyPeer, parseTrustedProxies } from './policy/locality.js';
 import type { WsPlane } from './surfaces/ws/plane.js';
+import type { Clock } from './surfaces/ws/chat-delta-coalescer.js';
 import type { DeviceStore } from './store/devices.js';
 
 // The composition root: config → bus, registries, runner, store → HTTP and WS planes → transport.
@@ -48,6 +49,8 @@ export interface GatewayOptions {
   runner?: Runner;
   /** Tools offered to the model besides the enabled built-ins (with --model openai). */
   tools?: Tool[];
+  /** The clock of the WS chat-delta throttle (tests pass XState's SimulatedClock). */
+  clock?: Clock;
 }
 
 
@@ -95,6 +98,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     isDraining: () => draining,
     devices, autoApproveLocal: config.autoApproveLocal, rateLimit: new AuthRateLimiter(),
     nodes: { store: new NodeStore(db), allow: config.nodeAllow, deny: config.nodeDeny },
+    clock: options.clock,
     });
     return { plane, devices };
   };

@@ -101,8 +101,10 @@ describe('--model openai on one gateway (in-order tools)', () => {
       await without.log.waitForEvent('chat', (p) => p.runId === runId && p.state === 'final');
       const mine = (s: RawSocket, stream: string) => s.log.events('agent').filter((f) => f.payload.runId === runId && f.payload.stream === stream).map((f) => f.payload.data);
       assert.deepEqual(mine(withCap, 'assistant').map((d) => d.delta), ['It ', 'is ', 'done']);
-      assert.equal(mine(withCap, 'assistant').at(-1).text, 'It is done');
-      assert.deepEqual(withCap.log.events('chat').filter((f) => f.payload.runId === runId && f.payload.state === 'delta').map((f) => f.payload.deltaText), ['It ', 'is ', 'done']);
+      // chat deltas are coalesced (one per 150 ms): together they carry the same text, the last one all of it
+      const chatDeltas = withCap.log.events('chat').filter((f) => f.payload.runId === runId && f.payload.state === 'delta').map((f) => f.payload);
+      assert.equal(chatDeltas.map((p) => p.deltaText).join(''), 'It is done');
+      assert.deepEqual(chatDeltas.at(-1).message.content, [{ type: 'text', text: 'It is done' }]);
       assert.deepEqual(mine(withCap, 'tool').map((d) => [d.phase, d.name, d.toolCallId]), [['start', 'probe.a', 'call_ws'], ['result', 'probe.a', 'call_ws']]);
       assert.deepEqual(mine(without, 'tool'), [], 'no tool stream without the cap');
       assert.equal(mine(without, 'assistant').length, 3);
@@ -113,6 +115,32 @@ describe('--model openai on one gateway (in-order tools)', () => {
     } finally {
       await withCap.close();
       await without.close();
+    }
+  });
+
+  test('WS: a preamble dropped at a tool call ends its assistant item; the answer is a new item, its chat delta a replace', async () => {
+    const s = await RawSocket.connect(tg.url, { token: TOKEN }, 'preamble');
+    try {
+      fake.enqueue({ text: ['Let me ', 'check. '], toolCalls: [{ id: 'call_pre', name: 'probe_a', arguments: '{"n":4}' }] }, { text: ['It ', 'is ', 'done'] });
+      const runId = uniq('ws-pre');
+      const ack = await s.request('chat.send', { sessionKey: `agent:main:${uniq('ws')}`, message: 'check first', idempotencyKey: runId });
+      assert.equal(ack.ok, true, JSON.stringify(ack.error));
+      const final = await s.log.waitForEvent('chat', (p) => p.runId === runId && p.state === 'final');
+      assert.deepEqual(final.payload.message.content, [{ type: 'text', text: 'It is done' }]);
+      const assistant = s.log.events('agent').filter((f) => f.payload.runId === runId && f.payload.stream === 'assistant').map((f) => f.payload.data);
+      assert.deepEqual(assistant.map((d) => [d.itemId, d.delta]), [
+        [`${runId}:assistant:1`, 'Let me '], [`${runId}:assistant:1`, 'check. '],
+        [`${runId}:assistant:2`, 'It '], [`${runId}:assistant:2`, 'is '], [`${runId}:assistant:2`, 'done'],
+      ]);
+      // the preamble's chat deltas, then the answer's: its first one replaces the text so far
+      const deltas = s.log.events('chat').filter((f) => f.payload.runId === runId && f.payload.state === 'delta').map((f) => f.payload);
+      const restart = deltas.findIndex((p) => p.replace === true);
+      assert.equal(deltas.slice(0, restart).map((p) => p.deltaText).join(''), 'Let me check. ');
+      assert.equal(deltas.slice(restart).map((p) => p.deltaText).join(''), 'It is done');
+      assert.deepEqual(deltas.at(-1).message.content, [{ type: 'text', text: 'It is done' }]);
+      s.log.assertPublished();
+    } finally {
+      await s.close();
     }
   });
 

@@ -20,6 +20,7 @@ import { EVENTS, METHODS } from './methods/index.js';
 import { MethodError, RESPONDED, type Call, type WsServices } from './methods/types.js';
 import { Presence } from './presence.js';
 import { bridgeRunEvents } from './run-events.js';
+import type { Clock } from './chat-delta-coalescer.js';
 
 // The WS control plane minus the socket library: connection actors (hub), admission, method dispatch,
 // the run → agent/chat bridge, presence, health, tick, keepalive and shutdown.
@@ -46,6 +47,8 @@ export interface WsPlaneOptions {
   rateLimit?: RateLimit;
   /** Node approvals, and the --node-allow / --node-deny command lists. */
   nodes: { store: NodeStore; allow: readonly string[]; deny: readonly string[] };
+  /** The clock of the chat-delta throttle (default: wall clock and Node timers). */
+  clock?: Clock;
 }
 
 export interface WsPlane {
@@ -138,7 +141,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
     dedupe: new Dedupe(), hub, devices: o.devices, pairingResolved, nodes,
     info: { version: o.version, startedAt, stateDir: o.stateDir, provider: o.model.provider, model: o.model.model },
   };
-  bridgeRunEvents(o.bus, hub, o.transcripts, o.model);
+  bridgeRunEvents(o.bus, hub, o.transcripts, o.model, o.clock);
 
   const timers = [
     setInterval(() => hub.broadcast(encodeEvent('tick', { ts: Date.now() }), everyone), o.tickIntervalMs),

@@ -1,32 +1,52 @@
 import type { Bus } from '../../core/bus.js';
 import type { Connection, ConnectionHub } from '../../actors/connection-hub.js';
 import type { SessionStatus, TranscriptStore, TranscriptMessage } from '../../core/transcript.js';
+import { ChatDeltaCoalescer, systemClock, type Clock } from './chat-delta-coalescer.js';
 import { encodeEvent } from '../../../protocol/encode.js';
 import { sessionRow } from './session-row.js';
 
 // Maps the bus's run.* events to the `agent` and `chat` events of openclaw-protocol.md §12.2/§13.2 for every
 // run of every surface, plus `sessions.changed` and `session.message` for subscribers. Each event is
 // encoded once and fanned out by the hub.
+//
+// A reply of N characters costs a reader O(N) bytes in `agent` events, not O(N²): an `assistant` event's
+// `data` is `{delta, itemId}` — the increment only. OpenClaw also sends `text`, the text so far [obs], but
+// the published `AgentEvent.data` is an open map and nothing requires it; a reader rebuilds the text by
+// concatenating the deltas of one `itemId`. When the text so far restarts (a complete message replaces
+// the chunks, or a preamble is dropped at a tool call) a new item begins (`<runId>:assistant:<n>`).
+// `chat` deltas keep their cumulative `message` (§13.2) and are coalesced to one per 150 ms per run
+// (ChatDeltaCoalescer); each carries the agent seq of the last assistant event it covers, and a held one
+// is flushed before any other event of its run, so the last delta before `final` has the whole text.
 
 interface RunView {
   seq: number;
-  text: string;
+  /** Length of the text so far (to tell an appended chunk from a restart). */
+  textLength: number;
+  /** The current assistant item (1-based); 0 before the first assistant event. */
+  item: number;
   startedAt: number;
+  /** Set with the first assistant event: a held chat delta goes out later (on a timer) and needs it. */
+  sessionKey?: string;
 }
 
 const AGENT_ID = 'main';
 
-export function bridgeRunEvents(bus: Bus, hub: ConnectionHub, store: TranscriptStore, model: { provider: string; model: string }): void {
+/** Bridges the bus's run events to WS events; `clock` drives the chat-delta throttle (tests simulate it). */
+export function bridgeRunEvents(
+  bus: Bus, hub: ConnectionHub, store: TranscriptStore, model: { provider: string; model: string }, clock: Clock = systemClock,
+): void {
   const live = new Map<string, RunView>();
   const view = (runId: string) => {
     let v = live.get(runId);
-    if (!v) live.set(runId, (v = { seq: 0, text: '', startedAt: Date.now() }));
+    if (!v) live.set(runId, (v = { seq: 0, textLength: 0, item: 0, startedAt: Date.now() }));
     return v;
   };
   const readers = (sessionKey: string) => (c: Connection) =>
     c.reader && (!c.caps.has('session-scoped-events') || c.messageKeys.has(sessionKey));
 
   const agent = (runId: string, sessionKey: string, stream: string, data: Record<string, unknown>) => {
+    // a held chat delta goes out before any other event of its run (it never crosses one)
+    if (stream !== 'assistant') chatDeltas.flush(runId);
     const v = view(runId);
     const seq = ++v.seq;
     hub.broadcast(() => encodeEvent('agent', { runId, seq, stream, ts: Date.now(), data, sessionKey, agentId: AGENT_ID }), readers(sessionKey));
@@ -45,6 +65,15 @@ export function bridgeRunEvents(bus: Bus, hub: ConnectionHub, store: TranscriptS
     }, (c) => c.reader && c.sessionsSubscribed);
   };
   const assistantMessage = (text: string) => ({ role: 'assistant', content: [{ type: 'text', text }], timestamp: Date.now() });
+  const chatDeltas = new ChatDeltaCoalescer((runId, d) => {
+    const sessionKey = live.get(runId)?.sessionKey;
+    if (sessionKey === undefined) return;
+    chat(runId, sessionKey, d.seq, 'delta', { deltaText: d.deltaText, message: assistantMessage(d.text), ...(d.replace ? { replace: true } : {}) }, true);
+  }, clock);
+  const ended = (runId: string) => {
+    chatDeltas.forget(runId);
+    live.delete(runId);
+  };
 
   bus.on('run.started', (e) => {
     const v = view(e.runId);
@@ -53,15 +82,20 @@ export function bridgeRunEvents(bus: Bus, hub: ConnectionHub, store: TranscriptS
     agent(e.runId, e.sessionKey, 'lifecycle', { phase: 'model', provider: model.provider, model: model.model });
     changed(e.sessionKey, e.runId, 'start', 'running');
   });
-  const delta = (runId: string, sessionKey: string, deltaText: string, text: string, replace: boolean) => {
-    view(runId).text = text;
-    const seq = agent(runId, sessionKey, 'assistant', { text, delta: deltaText, itemId: `${runId}:assistant` });
-    chat(runId, sessionKey, seq, 'delta', { deltaText, message: assistantMessage(text), ...(replace ? { replace: true } : {}) }, true);
+  // `restart`: the text so far is `text` alone, not the earlier text plus `deltaText`
+  const delta = (runId: string, sessionKey: string, deltaText: string, text: string, restart: boolean) => {
+    const v = view(runId);
+    if (v.item === 0 || (restart && v.textLength > 0)) v.item++;
+    v.textLength = text.length;
+    v.sessionKey = sessionKey;
+    const seq = agent(runId, sessionKey, 'assistant', { delta: restart ? text : deltaText, itemId: `${runId}:assistant:${v.item}` });
+    chatDeltas.push(runId, { seq, deltaText, text, replace: restart });
   };
-  bus.on('run.delta', (e) => delta(e.runId, e.sessionKey, e.delta, e.text, false));
+  bus.on('run.delta', (e) => delta(e.runId, e.sessionKey, e.delta, e.text, e.text.length !== view(e.runId).textLength + e.delta.length));
   bus.on('run.message', (e) => delta(e.runId, e.sessionKey, e.text, e.text, true));
   // tool progress only reaches sockets that asked for it (§15.2)
   bus.on('run.tool', (e) => {
+    chatDeltas.flush(e.runId);
     const v = view(e.runId);
     const seq = ++v.seq;
     const data = { phase: e.phase, name: e.name, toolCallId: e.callId, ...(e.phase === 'result' ? { isError: e.isError ?? false } : {}), ...(e.detail ? { meta: e.detail } : {}) };
@@ -80,15 +114,16 @@ export function bridgeRunEvents(bus: Bus, hub: ConnectionHub, store: TranscriptS
     });
     chat(e.runId, e.sessionKey, seq, 'final', { message: assistantMessage(e.reply), stopReason: 'stop' });
     changed(e.sessionKey, e.runId, 'end', 'done');
-    live.delete(e.runId);
+    ended(e.runId);
   });
   bus.on('run.failed', (e) => {
     const seq = agent(e.runId, e.sessionKey, 'lifecycle', { phase: 'error', error: e.error.message, aborted: false, executionSettled: true });
     chat(e.runId, e.sessionKey, seq, 'error', { errorMessage: e.error.message, errorKind: 'unknown' });
     changed(e.sessionKey, e.runId, 'error', 'failed');
-    live.delete(e.runId);
+    ended(e.runId);
   });
   bus.on('run.cancelled', (e) => {
+    chatDeltas.flush(e.runId);
     let seq = view(e.runId).seq;
     if (e.started) {
       agent(e.runId, e.sessionKey, 'lifecycle', { phase: 'end', status: 'cancelled', aborted: true, stopReason: 'rpc', endedAt: e.at });
@@ -96,7 +131,7 @@ export function bridgeRunEvents(bus: Bus, hub: ConnectionHub, store: TranscriptS
     }
     chat(e.runId, e.sessionKey, seq, 'aborted', { stopReason: 'rpc', ...(e.reply ? { message: assistantMessage(e.reply) } : {}) });
     changed(e.sessionKey, e.runId, 'end', 'killed');
-    live.delete(e.runId);
+    ended(e.runId);
   });
   bus.on('session.message', (e) => {
     hub.broadcast(() => {
