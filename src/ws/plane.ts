@@ -1,5 +1,6 @@
 import { fromPromise } from 'xstate';
 import type { Logger } from '../log.js';
+import type { RepeatedWarnings } from '../repeated-warnings.js';
 import type { Bus } from '../bus.js';
 import type { RunRegistry } from '../actors/run-registry.js';
 import type { SessionRegistry } from '../actors/session-registry.js';
@@ -26,6 +27,8 @@ import { bridgeRunEvents } from './run-events.js';
 
 export interface WsPlaneOptions {
   log: Logger;
+  /** Warnings a remote peer can trigger at will, aggregated per reason. */
+  warnings: Pick<RepeatedWarnings, 'warn'>;
   bus: Bus;
   sessions: SessionRegistry;
   runs: RunRegistry;
@@ -116,6 +119,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
 
   hub = new ConnectionHub({
     log: o.log,
+    warnings: o.warnings,
     admit: fromPromise<AdmitResult, AdmitInput>(({ input }) => admission(input)),
     dispatch,
     handshakeTimeoutMs: o.handshakeTimeoutMs,
