@@ -25,6 +25,7 @@ import { classifyPeer, parseTrustedProxies } from './policy/locality.js';
 import type { WsPlane } from './surfaces/ws/plane.js';
 import type { Clock } from './surfaces/ws/chat-delta-coalescer.js';
 import type { DeviceStore } from './store/devices.js';
+import { RepeatedWarnings } from './core/repeated-warnings.js';
 
 // The composition root: config → bus, registries, runner, store → HTTP and WS planes → transport.
 //
@@ -83,6 +84,8 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     queueMode: config.queueMode, maxQueue: config.maxQueue, runTimeoutMs: config.runTimeoutMs,
   });
   let draining = false;
+  // what a remote peer can make us warn about, it could otherwise make us write without bound
+  const warnings = new RepeatedWarnings(log);
 
   const loadWsPlane = async () => {
     const [{ createWsPlane }, { DeviceStore }, { NodeStore }, { AuthRateLimiter }] = await Promise.all([
@@ -90,7 +93,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     ]);
     const devices = new DeviceStore(db, config.stateDir);
     const plane = createWsPlane({
-    log, bus, sessions, runs, transcripts,
+    log, warnings, bus, sessions, runs, transcripts,
     token: config.token, version: VERSION, stateDir: config.stateDir, bindIp: config.bind,
     model: config.model === 'openai' ? { provider: 'openai', model: config.openaiModel } : { provider: config.model, model: config.model },
     handshakeTimeoutMs: config.handshakeTimeoutMs, tickIntervalMs: config.tickIntervalMs, maxBufferedBytes: config.maxBufferedBytes,
@@ -126,11 +129,11 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     bind: config.bind, port: config.port, routes,
     maxBodyBytes: config.maxBodyBytes, bodyTimeoutMs: config.bodyTimeoutMs, log,
     configure: (app) => attachWebSocket(app, {
-      hub: () => ws?.hub, log, maxConnections, maxPayload: 26_214_400, maxPreauthPerIp: 32,
+      hub: () => ws?.hub, log, warnings, maxConnections, maxPayload: 26_214_400, maxPreauthPerIp: 32,
       checkOrigin: (origin) => ownOrigins.has(origin.toLowerCase()) || config.allowedOrigins.includes(origin.toLowerCase()),
       classify: (remote, fwd) => {
         const c = classifyPeer(remote, fwd, trusted);
-        if (c.untrustedForwarding) log.warn({ remote }, 'forwarding headers from a peer that is not a trusted proxy: treated as remote');
+        if (c.untrustedForwarding) warnings.warn('forwarding headers from a peer that is not a trusted proxy: treated as remote', { remote });
         return c;
       },
     }),
@@ -160,6 +163,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
       // let the cancelled runs' answers and the close frames reach their clients before the sockets go
       await new Promise((r) => setTimeout(r, 20));
       server.close();
+      warnings.flush(); // the counts of the unfinished window
       db.close();
     },
   };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createActor, type Actor, type AnyActorLogic } from 'xstate';
 import type { Logger } from '../core/log.js';
+import type { RepeatedWarnings } from '../core/repeated-warnings.js';
 import { connectionMachine, type Admitted, type ConnectionMachine, type PeerInfo, type Request } from '../machines/connection.js';
 import { scopeSatisfied } from '../policy/authorize.js';
 import { directEvent, resFrame, withSeq, type EncodedEvent } from '../../protocol/encode.js';
@@ -41,6 +42,8 @@ export interface Connection {
 
 export interface HubOptions {
   log: Logger;
+  /** Warnings a peer can trigger at will (failed handshakes, slow consumers): aggregated, not one line each. */
+  warnings: Pick<RepeatedWarnings, 'warn'>;
   admit: AnyActorLogic;
   dispatch: (conn: Connection, request: Request) => void;
   onAuthenticated?: (conn: Connection, admitted: Admitted) => void;
@@ -107,7 +110,9 @@ export class ConnectionHub {
     actor.on('*', (e) => {
       switch (e.type) {
         case 'send': return this.deliverDirect(conn, JSON.stringify(e.frame));
-        case 'close': return this.end(conn, e.code, e.reason);
+        case 'close':
+          if (!conn.authenticated && e.code !== 1012) this.handshakeFailed(conn, e.code, e.reason);
+          return this.end(conn, e.code, e.reason);
         case 'authenticated': return this.authenticate(conn, e.admitted);
         case 'request': return this.opts.dispatch(conn, e.request);
         case 'ignored': return this.opts.log.debug({ conn: conn.id, reason: e.reason }, 'frame ignored');
@@ -220,8 +225,12 @@ export class ConnectionHub {
   }
 
   private slowConsumer(conn: Connection): void {
-    this.opts.log.warn({ conn: conn.id, buffered: conn.socket.bufferedAmount() }, 'closing slow consumer');
+    this.opts.warnings.warn('closing slow consumer', { conn: conn.id, buffered: conn.socket.bufferedAmount() });
     this.close(conn, 1008, 'slow consumer');
+  }
+
+  private handshakeFailed(conn: Connection, code: number, reason: string): void {
+    this.opts.warnings.warn('ws handshake failed', { conn: conn.id, remote: conn.peer.remoteAddress, code, reason });
   }
 
   private end(conn: Connection, code: number, reason: string): void {

@@ -4,8 +4,8 @@ import { ApiError } from '../core/errors.js';
 import { errorResponse, type ApiResponse, type EventStreamSink, type JsonResponse, type Route } from './http-types.js';
 
 // Serves a table of exact-path routes on uWS: routing (404/405), the body size limit (413, also for
-// chunked bodies), a deadline for slow bodies, and writing JSON or SSE answers. A client that goes away
-// only stops the writes; whatever it started keeps running.
+// chunked bodies), the deadline for slow bodies (--body-timeout-ms, not uWS's idle timeout), and writing
+// JSON or SSE answers. A client that goes away only stops the writes; whatever it started keeps running.
 
 export interface HttpAdapterOptions {
   maxBodyBytes: number;
@@ -75,32 +75,43 @@ export function createHttpHandler(routes: Map<string, Route>, opts: HttpAdapterO
   };
 }
 
+/** uWS closes a connection whose request body stalls (under 16 KB/s) for its HTTP idle timeout: 10 s, fired
+ *  8–12 s after it is armed (4 s granularity), silently. res.pause() then res.resume() re-arms that timer, so
+ *  the reader does this every few seconds while it waits: the deadline that applies is --body-timeout-ms. */
+const UWS_IDLE_REARM_MS = 4_000;
+
 function readBody(x: Exchange, max: number, timeoutMs: number, cb: (err: ApiError | null, body?: Uint8Array) => void,
   tooLarge: () => ApiError): void {
   const chunks: Buffer[] = [];
   let size = 0;
   let finished = false;
-  const timer = setTimeout(() => {
-    if (finished) return;
+  const stop = () => {
     finished = true;
+    clearTimeout(deadline);
+    clearInterval(rearm);
+  };
+  const deadline = setTimeout(() => {
+    if (finished) return;
+    stop();
     cb(new ApiError(400, 'invalid_request', `read request body: no complete body within ${timeoutMs} ms`));
   }, timeoutMs);
-  x.onAbort = () => {
-    finished = true;
-    clearTimeout(timer);
-  };
+  // only while the body is pending: once it is complete uWS sets no timeout (a run may take minutes)
+  const rearm = timeoutMs > UWS_IDLE_REARM_MS ? setInterval(() => {
+    if (finished || x.aborted) return;
+    x.res.pause();
+    x.res.resume();
+  }, UWS_IDLE_REARM_MS) : undefined;
+  x.onAbort = stop;
   x.res.onData((chunk, isLast) => {
     if (finished) return;
     size += chunk.byteLength;
     if (size > max) {
-      finished = true;
-      clearTimeout(timer);
+      stop();
       return cb(tooLarge());
     }
     if (chunk.byteLength > 0) chunks.push(Buffer.from(new Uint8Array(chunk))); // copy: uWS neuters the chunk
     if (!isLast) return;
-    finished = true;
-    clearTimeout(timer);
+    stop();
     x.onAbort = undefined;
     cb(null, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
   });

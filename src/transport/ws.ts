@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from 'uWebSockets.js';
 import type { Logger } from '../core/log.js';
+import type { RepeatedWarnings } from '../core/repeated-warnings.js';
 import type { Connection, ConnectionHub, WsSocket } from '../actors/connection-hub.js';
 import type { PeerInfo } from '../machines/connection.js';
 import { uws } from './uws.js';
@@ -13,6 +14,8 @@ export interface WsTransportOptions {
   /** The hub, once the WS plane has loaded (undefined while the gateway is starting). */
   hub: () => ConnectionHub | undefined;
   log: Logger;
+  /** Refused upgrades are warnings a peer can trigger at will: aggregated per reason, not one line each. */
+  warnings: Pick<RepeatedWarnings, 'warn'>;
   maxConnections: number;
   /** Largest frame after hello (policy.maxPayload). */
   maxPayload: number;
@@ -67,7 +70,7 @@ function refuse(res: HttpResponse, status: string, type: string, message: string
 }
 
 export function attachWebSocket(app: TemplatedApp, opts: WsTransportOptions): void {
-  const { log } = opts;
+  const { warnings } = opts;
   const hub = () => opts.hub()!; // set before any upgrade is accepted
   app.ws<UserData>('/*', {
     compression: uws.DISABLED,
@@ -97,15 +100,16 @@ export function attachWebSocket(app: TemplatedApp, opts: WsTransportOptions): vo
       if (url === '/__openclaw__/worker') return refuse(res, '404 Not Found', 'not_found', 'the worker protocol is not served here');
       if (!opts.hub()) return refuse(res, '503 Service Unavailable', 'unavailable', 'gateway starting');
       if (hub().size >= opts.maxConnections) {
-        log.warn({ connections: hub().size }, 'upgrade refused: connection limit');
+        warnings.warn('upgrade refused: connection limit', { connections: hub().size, remote });
         return refuse(res, '503 Service Unavailable', 'unavailable', 'connection limit reached');
       }
       const { local, clientAddress } = opts.classify(remote, fwd);
       if (hub().preauthCount(clientAddress) >= opts.maxPreauthPerIp) {
+        warnings.warn('upgrade refused: too many unauthenticated sockets from one address', { clientAddress });
         return refuse(res, '503 Service Unavailable', 'unavailable', 'Too many unauthenticated sockets');
       }
       if (origin !== '' && !opts.checkOrigin(origin, host)) {
-        log.warn({ origin, remote }, 'upgrade refused: origin not allowed');
+        warnings.warn('upgrade refused: origin not allowed', { origin, remote });
         return refuse(res, '403 Forbidden', 'forbidden', 'origin not allowed');
       }
       const peer: PeerInfo = { remoteAddress: clientAddress, local, ...(origin ? { origin } : {}) };

@@ -1,5 +1,6 @@
 import { fromPromise } from 'xstate';
 import type { Logger } from '../../core/log.js';
+import type { RepeatedWarnings } from '../../core/repeated-warnings.js';
 import type { Bus } from '../../core/bus.js';
 import type { RunRegistry } from '../../actors/run-registry.js';
 import type { SessionRegistry } from '../../actors/session-registry.js';
@@ -27,6 +28,8 @@ import type { Clock } from './chat-delta-coalescer.js';
 
 export interface WsPlaneOptions {
   log: Logger;
+  /** Warnings a remote peer can trigger at will, aggregated per reason. */
+  warnings: Pick<RepeatedWarnings, 'warn'>;
   bus: Bus;
   sessions: SessionRegistry;
   runs: RunRegistry;
@@ -119,6 +122,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
 
   hub = new ConnectionHub({
     log: o.log,
+    warnings: o.warnings,
     admit: fromPromise<AdmitResult, AdmitInput>(({ input }) => admission(input)),
     dispatch,
     handshakeTimeoutMs: o.handshakeTimeoutMs,
