@@ -14,6 +14,7 @@ import { openDb } from './store/db.js';
 import { SqliteTranscriptStore } from './store/transcripts-sqlite.js';
 import { RunJournal } from './store/journal.js';
 import { commitPerRunEvent } from './store/event-transactions.js';
+import type { WriteFaults } from './store/write-faults.js';
 import { recoverRuns } from './actors/recover.js';
 import { withHistory } from './agent/with-history.js';
 import { DEFAULT_PART_POLICY } from './http/content-parts.js';
@@ -48,6 +49,8 @@ export interface GatewayOptions {
   runner?: Runner;
   /** Tools offered to the model besides the enabled built-ins (with --model openai). */
   tools?: Tool[];
+  /** Test seam for a failing disk: `faults` makes the database's writes throw. */
+  storage?: { faults?: WriteFaults };
 }
 
 
@@ -57,7 +60,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   const bus = createBus();
   const runs = new RunRegistry(bus, { retentionMs: config.runRetentionMs, retentionMax: config.runRetentionMax });
   // the database opens before listen: transcripts and the journal are durable from the first message
-  const db = openDb(config.stateDir, { fsyncCommits: config.fsyncCommits });
+  const db = openDb(config.stateDir, { fsyncCommits: config.fsyncCommits, faults: options.storage?.faults });
   const transcripts = new SqliteTranscriptStore(db);
   const journal = new RunJournal(db, { retentionMs: config.runRetentionMs });
   const detachJournal = journal.attach(bus);
