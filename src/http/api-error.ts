@@ -18,3 +18,6 @@ export function errorResponse(err: ApiError): JsonResponse {
 }
 
 export const badRequest = (message: string) => new ApiError(400, 'invalid_request', message);
+
+/** 507: the state dir's disk is full or failing (the message says so and names the dir); retry later. */
+export const insufficientStorage = (message: string) => new ApiError(507, 'insufficient_storage', message);
