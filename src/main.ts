@@ -14,6 +14,8 @@ import { openDb } from './store/db.js';
 import { SqliteTranscriptStore } from './store/transcripts-sqlite.js';
 import { RunJournal } from './store/journal.js';
 import { commitPerRunEvent } from './store/event-transactions.js';
+import { probeWrite, StorageHealth, type Schedule } from './store/storage-health.js';
+import type { WriteFaults } from './store/write-faults.js';
 import { recoverRuns } from './actors/recover.js';
 import { withHistory } from './agent/with-history.js';
 import { DEFAULT_PART_POLICY } from './inbound/content-parts.js';
@@ -52,6 +54,8 @@ export interface GatewayOptions {
   tools?: Tool[];
   /** The clock of the WS chat-delta throttle (tests pass XState's SimulatedClock). */
   clock?: Clock;
+  /** Test seams for a failing disk: `faults` makes writes throw, `schedule` fires the storage probe. */
+  storage?: { faults?: WriteFaults; schedule?: Schedule; probeEveryMs?: number };
 }
 
 
@@ -61,11 +65,16 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   const bus = createBus();
   const runs = new RunRegistry(bus, { retentionMs: config.runRetentionMs, retentionMax: config.runRetentionMax });
   // the database opens before listen: transcripts and the journal are durable from the first message
-  const db = openDb(config.stateDir, { fsyncCommits: config.fsyncCommits });
+  const db = openDb(config.stateDir, { fsyncCommits: config.fsyncCommits, faults: options.storage?.faults });
+  const storage = new StorageHealth({
+    stateDir: config.stateDir, log, probe: () => probeWrite(db),
+    schedule: options.storage?.schedule, probeEveryMs: options.storage?.probeEveryMs,
+  });
   const transcripts = new SqliteTranscriptStore(db);
   const journal = new RunJournal(db, { retentionMs: config.runRetentionMs });
-  const detachJournal = journal.attach(bus);
-  commitPerRunEvent(bus, db);
+  // the journal and the transcript writes commit before any other subscriber hears of a run event
+  const writers = commitPerRunEvent(bus, db, storage);
+  const detachJournal = journal.attach(writers);
   let ws: WsPlane | undefined;
   const baseRunner = options.runner ?? await createConfiguredRunner(config, {
     extraTools: options.tools,
@@ -105,7 +114,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     });
     return { plane, devices };
   };
-  recordTranscripts(bus, runs, transcripts);
+  recordTranscripts(bus, runs, transcripts, writers);
   // before listen: journaled runs are re-submitted ahead of any new message in their sessions
   recoverRuns({ journal, transcripts, runs, sessions, policy: config.recovery, log });
   const trusted = parseTrustedProxies(config.trustedProxies);
@@ -114,7 +123,11 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     token: config.token,
     sseKeepaliveMs: config.sseKeepaliveMs,
     startedAt,
-    isReady: () => (draining ? { ready: false, failing: ['draining'] } : ws ? { ready: true, failing: [] } : { ready: false, failing: ['starting'] }),
+    isReady: () => {
+      const failing = draining ? ['draining'] : ws ? [] : ['starting'];
+      if (storage.failing) failing.push('storage');
+      return { ready: failing.length === 0, failing };
+    },
     admit: {
       allowUsers: config.allowUsers ? new Set(config.allowUsers) : undefined,
       requireMention: config.requireMention,
@@ -145,6 +158,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   try {
     loaded = await loadWsPlane();
   } catch (err) {
+    storage.stop();
     server.close();
     db.close();
     throw err;
@@ -156,6 +170,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     async close() {
       if (draining) return;
       draining = true;
+      storage.stop();
       loaded.plane.shutdown();
       detachJournal(); // runs cancelled by the shutdown stay journaled as pending: the next start recovers them
       sessions.stopAll();

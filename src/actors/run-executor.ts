@@ -2,6 +2,7 @@ import { fromPromise } from 'xstate';
 import type { Bus, BusEvents, RunErrorInfo, RunRef } from '../core/bus.js';
 import { RunError, type RunInput, type Runner, type Usage } from '../core/run.js';
 import type { QueuedRun } from '../machines/session.js';
+import { StorageUnavailable } from '../store/storage-health.js';
 
 export const EMPTY_REPLY_FALLBACK = "I didn't produce a visible reply. Please try again.";
 
@@ -14,6 +15,10 @@ export const EMPTY_REPLY_FALLBACK = "I didn't produce a visible reply. Please tr
  * A merged (collect-mode) turn runs the runner once, on the messages' texts joined by a blank line (and all
  * their parts), and publishes every event once per message id, so each request sees its own complete run
  * with the shared reply; the events of a merged turn carry `turn` (its first id and all ids).
+ *
+ * When the write of `run.started` or `run.completed` fails for lack of disk (publishing throws
+ * StorageUnavailable, and nobody heard of the event), the run ends `failed` with that error instead: it is
+ * never left running, and whoever waits for it gets an answer.
  */
 export function createRunExecutor(deps: {
   runner: Runner;
@@ -32,6 +37,11 @@ export function createRunExecutor(deps: {
     const publish = <K extends keyof BusEvents & `run.${string}`>(name: K, fields: (ref: RunRef) => BusEvents[K]) => {
       for (const ref of refs) bus.emit(name, fields(ref));
     };
+    // the ending event, once per message: a write failing part-way through a turn ends the rest differently
+    let ended = 0;
+    const end = <K extends 'run.completed' | 'run.failed' | 'run.cancelled'>(name: K, fields: (ref: RunRef) => BusEvents[K]) => {
+      for (; ended < refs.length; ended++) bus.emit(name, fields(refs[ended]));
+    };
     let text = '';
     let complete = false; // a complete response arrived: later chunks are ignored
     let usage: Usage | undefined;
@@ -41,13 +51,13 @@ export function createRunExecutor(deps: {
       if (settled) return;
       settled = true;
       const at = now();
-      if (reason) publish('run.failed', (ref) => ({ ...ref, at, error: reason, reply: text }));
-      else publish('run.cancelled', (ref) => ({ ...ref, at, reply: text, started: true }));
+      if (reason) end('run.failed', (ref) => ({ ...ref, at, error: reason, reply: text }));
+      else end('run.cancelled', (ref) => ({ ...ref, at, reply: text, started: true }));
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    const startedAt = now();
-    publish('run.started', (ref) => ({ ...ref, at: startedAt }));
     try {
+      const startedAt = now();
+      publish('run.started', (ref) => ({ ...ref, at: startedAt }));
       for await (const event of runner.run(turn ? mergedInput(members) : queued.input, signal)) {
         if (settled) return;
         if (event.type === 'delta') {
@@ -74,14 +84,16 @@ export function createRunExecutor(deps: {
       const reply = text.trim() === '' ? EMPTY_REPLY_FALLBACK : text;
       const at = now();
       const u = usage && usage.total_tokens + usage.prompt_tokens + usage.completion_tokens > 0 ? { usage } : {};
-      publish('run.completed', (ref) => ({ ...ref, at, reply, ...u }));
+      end('run.completed', (ref) => ({ ...ref, at, reply, ...u }));
     } catch (err) {
-      if (settled) return;
+      // a storage failure is a write of run.started or run.completed that nobody heard of: the run still ends
+      const unavailable = err instanceof StorageUnavailable;
+      if (settled && !unavailable) return;
       settled = true;
-      const type = err instanceof RunError && err.type ? err.type : 'internal_error';
+      const type = unavailable ? err.type : err instanceof RunError && err.type ? err.type : 'internal_error';
       const message = err instanceof Error ? err.message : String(err);
       const at = now();
-      publish('run.failed', (ref) => ({ ...ref, at, error: { type, message }, reply: text }));
+      end('run.failed', (ref) => ({ ...ref, at, error: { type, message }, reply: text }));
     } finally {
       signal.removeEventListener('abort', onAbort);
     }

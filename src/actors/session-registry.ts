@@ -68,7 +68,8 @@ export class SessionRegistry {
 
   /**
    * Id checks (conflict, replay) and the queue bound, then `run.queued`: the run is recorded (state queued)
-   * but does not run until start(runId).
+   * but does not run until start(runId). Throws (StorageUnavailable when the disk is full) if its journal
+   * write fails: then nothing at all is recorded, and the same id may be sent again.
    */
   accept(req: SubmitRequest): SubmitResult {
     const { runId, input } = req;

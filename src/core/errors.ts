@@ -15,3 +15,6 @@ export const badRequest = (message: string) => new ApiError(400, 'invalid_reques
 
 /** The listening port could not be bound (the CLI exits 78). */
 export class ListenError extends Error {}
+
+/** 507: the state dir's disk is full or failing (the message says so and names the dir); retry later. */
+export const insufficientStorage = (message: string) => new ApiError(507, 'insufficient_storage', message);

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { guardWrites, type WriteFaults } from './write-faults.js';
 
 // The one SQLite database under --state-dir (WAL: readers never block the writer, a crash loses nothing
 // committed). Schema changes are numbered migrations applied once, in order.
@@ -96,8 +97,9 @@ const MIGRATIONS: string[] = [
 ];
 
 /** `fsyncCommits`: every commit reaches the disk (synchronous=FULL) and survives power loss. The default
- *  (NORMAL, with WAL) loses nothing committed when the process dies, only on power loss or an OS crash. */
-export function openDb(stateDir: string, opts: { fsyncCommits?: boolean } = {}): Db {
+ *  (NORMAL, with WAL) loses nothing committed when the process dies, only on power loss or an OS crash.
+ *  `faults` (tests only): writes after the migrations go through it, so a test can make the disk "fail". */
+export function openDb(stateDir: string, opts: { fsyncCommits?: boolean; faults?: WriteFaults } = {}): Db {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const db = new Database(join(stateDir, 'clawgate.db'));
   db.pragma('journal_mode = WAL');
@@ -111,5 +113,5 @@ export function openDb(stateDir: string, opts: { fsyncCommits?: boolean } = {}):
       db.pragma(`user_version = ${i + 1}`);
     })();
   }
-  return db;
+  return opts.faults ? guardWrites(db, opts.faults) : db;
 }

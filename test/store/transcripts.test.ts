@@ -162,25 +162,29 @@ describe('history window', () => {
 });
 
 describe('one transaction per run event', () => {
-  it("commits a run event's writes together, or none of them when a subscriber fails", () => {
+  it("commits a run event's writes together, or none of them when a writer fails", () => {
     const db = open(stateDir());
     const bus = createBus();
+    const writers = commitPerRunEvent(bus, db);
     const journal = new RunJournal(db, { retentionMs: 1000 });
-    journal.attach(bus);
+    journal.attach(writers);
     const store = new SqliteTranscriptStore(db);
-    bus.on('run.completed', (e) => {
+    writers.on('run.completed', (e) => {
       store.append(e.sessionKey, msg(e.runId, 'assistant', e.reply));
       if (e.reply === 'explode') throw new Error('subscriber failed');
     });
-    commitPerRunEvent(bus, db);
+    const heard: string[] = [];
+    bus.on('run.completed', (e) => heard.push(e.runId));
     bus.emit('run.queued', { runId: 'ok', sessionKey: 's', surface: 'http', at: 1, text: '' });
     bus.emit('run.completed', { runId: 'ok', sessionKey: 's', at: 2, reply: 'fine' });
     assert.equal(journal.get('ok')?.state, 'completed');
     assert.equal(store.byIdempotencyKey('s', 'ok')?.text, 'fine');
     bus.emit('run.queued', { runId: 'bad', sessionKey: 's', surface: 'http', at: 3, text: '' });
     assert.throws(() => bus.emit('run.completed', { runId: 'bad', sessionKey: 's', at: 4, reply: 'explode' }), /subscriber failed/);
-    // neither the journal update nor the transcript append of the failed event was committed
+    // neither the journal update nor the transcript append of the failed event was committed, and the
+    // bus's own subscribers never heard of it
     assert.equal(journal.get('bad')?.state, 'queued');
     assert.equal(store.byIdempotencyKey('s', 'bad'), undefined);
+    assert.deepEqual(heard, ['ok']);
   });
 });

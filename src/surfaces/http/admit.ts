@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { RunInput } from '../../core/run.js';
 import type { RunListener, RunRecord } from '../../actors/run-registry.js';
-import type { SessionRegistry } from '../../actors/session-registry.js';
-import { ApiError, badRequest } from '../../core/errors.js';
+import type { SessionRegistry, SubmitResult } from '../../actors/session-registry.js';
+import { StorageUnavailable } from '../../store/storage-health.js';
+import { ApiError, badRequest, insufficientStorage } from '../../core/errors.js';
 import { normalizeContentParts, type ContentPartPolicy } from '../../inbound/content-parts.js';
 import { deriveSessionId, type MessageRequest } from './message-request.js';
 
@@ -44,7 +45,8 @@ export async function admitMessage(req: MessageRequest, policy: AdmitPolicy, lis
   if (model !== '' && policy.modelCatalog && !policy.modelCatalog.has(model)) {
     throw new ApiError(400, 'invalid_model', `model "${model}" is not available`);
   }
-  // 10–11. request id, idempotency, then the session's lane (queue mode, bounded queue: 429 queue_full)
+  // 10–11. request id, idempotency, then the session's lane (queue mode, bounded queue: 429 queue_full);
+  // the journal write failing for lack of disk is 507 insufficient_storage, and nothing was recorded
   const runId = req.request_id?.trim() || randomUUID();
   const input: RunInput = {
     runId, sessionKey, text, parts, userId,
@@ -52,7 +54,12 @@ export async function admitMessage(req: MessageRequest, policy: AdmitPolicy, lis
     ...(req.request_system_prompt?.trim() ? { systemPrompt: req.request_system_prompt.trim() } : {}),
     ...(req.request_late_context_prompt?.trim() ? { lateContext: req.request_late_context_prompt.trim() } : {}),
   };
-  const result = policy.sessions.submit({ runId, surface: 'http', input, listener, mode: req.queue_mode });
+  let result: SubmitResult;
+  try {
+    result = policy.sessions.submit({ runId, surface: 'http', input, listener, mode: req.queue_mode });
+  } catch (err) {
+    throw err instanceof StorageUnavailable ? insufficientStorage(err.message) : err;
+  }
   if (result.kind === 'conflict') throw new ApiError(409, 'conflict', result.message);
   if (result.kind === 'full') throw new ApiError(429, 'queue_full', result.message);
   return result;

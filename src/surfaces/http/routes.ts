@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RunRecord, RunRegistry } from '../../actors/run-registry.js';
 import type { SessionRegistry } from '../../actors/session-registry.js';
 import { admitMessage, type AdmitPolicy } from './admit.js';
-import { ApiError, badRequest } from '../../core/errors.js';
+import { ApiError, badRequest, insufficientStorage } from '../../core/errors.js';
 import { errorResponse, json } from '../../transport/http-types.js';
 import { decodeJsonBody } from './json-body.js';
 import { parseCancelRequest, parseMessageRequest } from './message-request.js';
@@ -99,6 +99,8 @@ function messageResponse(record: RunRecord): JsonResponse {
     case 'cancelled':
       return json(200, { ...ids, reply: record.reply, canceled: true });
     default:
+      // its run.started or run.completed could not be written: the disk is full (a retry may work later)
+      if (record.error?.type === 'insufficient_storage') return errorResponse(insufficientStorage(record.error.message));
       return errorResponse(new ApiError(500, 'internal_error', record.error?.message || 'run failed'));
   }
 }

@@ -41,6 +41,11 @@ export class Dedupe {
     this.sweep();
   }
 
+  /** Drop an entry: the next request with this key runs again (its run failed for a retryable reason). */
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+
   get size(): number {
     return this.entries.size;
   }

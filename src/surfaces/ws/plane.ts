@@ -1,6 +1,5 @@
 import { fromPromise } from 'xstate';
 import type { Logger } from '../../core/log.js';
-import type { RepeatedWarnings } from '../../core/repeated-warnings.js';
 import type { Bus } from '../../core/bus.js';
 import type { RunRegistry } from '../../actors/run-registry.js';
 import type { SessionRegistry } from '../../actors/session-registry.js';
@@ -9,6 +8,7 @@ import { NodeRegistry } from '../../actors/node-registry.js';
 import type { AdmitInput, AdmitResult, Request } from '../../machines/connection.js';
 import type { ErrorShape } from '../../policy/authorize.js';
 import type { TranscriptStore } from '../../core/transcript.js';
+import { asStorageUnavailable } from '../../store/storage-health.js';
 import { createAdmission, type RateLimit } from './admission.js';
 import { scopeSatisfied } from '../../policy/authorize.js';
 import type { DeviceStore, PairingRequest } from '../../store/devices.js';
@@ -18,10 +18,11 @@ import { encodeEvent } from '../../../protocol/encode.js';
 import { Health } from './health.js';
 import { buildHello } from './hello.js';
 import { EVENTS, METHODS } from './methods/index.js';
-import { MethodError, RESPONDED, type Call, type WsServices } from './methods/types.js';
+import { MethodError, RESPONDED, storageUnavailable, type Call, type WsServices } from './methods/types.js';
 import { Presence } from './presence.js';
 import { bridgeRunEvents } from './run-events.js';
 import type { Clock } from './chat-delta-coalescer.js';
+import type { RepeatedWarnings } from '../../core/repeated-warnings.js';
 
 // The WS control plane minus the socket library: connection actors (hub), admission, method dispatch,
 // the run → agent/chat bridge, presence, health, tick, keepalive and shutdown.
@@ -109,7 +110,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
   let nodes!: NodeRegistry;
   const dispatch = (conn: Connection, req: Request) => {
     const call: Call = { conn, id: req.id, respond: (ok, payload, error) => hub.respond(conn, req.id, ok, payload, error) };
-    const fail = (err: unknown) => call.respond(false, undefined, toErrorShape(err, o.log));
+    const fail = (err: unknown) => call.respond(false, undefined, toErrorShape(err, o.log, o.stateDir));
     try {
       const out = METHODS[req.method](req.params, call, services);
       if (out === RESPONDED) return;
@@ -174,8 +175,14 @@ function definedOnly(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
-function toErrorShape(err: unknown, log: Logger): ErrorShape {
+function toErrorShape(err: unknown, log: Logger, stateDir: string): ErrorShape {
   if (err instanceof MethodError) return err.shape;
+  // a full disk refused the method's write (nothing was recorded): retryable once there is space
+  const unavailable = asStorageUnavailable(err, stateDir);
+  if (unavailable) {
+    if (unavailable !== err) log.error({ code: unavailable.code, stateDir }, 'ws method write failed: disk full or failing');
+    return storageUnavailable(unavailable.message);
+  }
   log.error({ err }, 'ws method failed');
   return { code: 'UNAVAILABLE', message: 'internal error', retryable: true };
 }

@@ -1,6 +1,7 @@
 import type { RunRecord } from '../../../actors/run-registry.js';
 import { queueFull } from './chat.js';
-import { AGENT_ID, DEFAULT_SESSION_KEY, RESPONDED, type Handler, type WsServices } from './types.js';
+import type { ErrorShape } from '../../../policy/authorize.js';
+import { AGENT_ID, DEFAULT_SESSION_KEY, RESPONDED, storageUnavailable, type Handler, type WsServices } from './types.js';
 
 // `agent`: an ack `res`, then the final `res` on the same id when the run ends (§12.1); runId is the
 // idempotencyKey; accept → ack → start as in chat.send (a full session queue is refused UNAVAILABLE,
@@ -39,15 +40,19 @@ export const agent: Handler = (params: AgentParams, call, ctx) => {
   if (accepted.kind === 'accepted') ctx.sessions.start(runId);
   ctx.runs.settled(runId).then((record) => {
     const final = agentFinal(record, ctx);
-    ctx.dedupe.finish(key, final);
+    if (record.error?.type === 'insufficient_storage') ctx.dedupe.forget(key); // the same key may be sent again and run
+    else ctx.dedupe.finish(key, final);
     call.respond(final.ok, final.payload, final.error);
   });
   return RESPONDED;
 };
 
-export function agentFinal(r: RunRecord, ctx: WsServices): { ok: boolean; payload: unknown; error?: { code: string; message: string } } {
+export function agentFinal(r: RunRecord, ctx: WsServices): { ok: boolean; payload: unknown; error?: ErrorShape } {
   if (r.state === 'failed') {
-    return { ok: false, payload: { runId: r.runId, status: 'error', summary: 'failed' }, error: { code: 'UNAVAILABLE', message: r.error?.message ?? 'run failed' } };
+    const message = r.error?.message ?? 'run failed';
+    // a run that failed because its writes found the disk full may be sent again (same key) once there is space
+    const error = r.error?.type === 'insufficient_storage' ? storageUnavailable(message) : { code: 'UNAVAILABLE', message };
+    return { ok: false, payload: { runId: r.runId, status: 'error', summary: 'failed' }, error };
   }
   if (r.state === 'cancelled') {
     return { ok: true, payload: { runId: r.runId, status: 'timeout', summary: 'aborted', stopReason: 'rpc', endedAt: r.finishedAt } };

@@ -48,7 +48,11 @@ export const chatSend: Handler = (params: ChatSendParams, call, ctx) => {
     return RESPONDED;
   }
   if (accepted.kind === 'accepted') ctx.sessions.start(runId);
-  ctx.runs.settled(runId).then(() => ctx.dedupe.finish(key, { ok: true, payload: { runId, status: 'ok' } }));
+  ctx.runs.settled(runId).then((record) => {
+    // a run its full disk failed may be sent again with the same key, once there is space
+    if (record.error?.type === 'insufficient_storage') ctx.dedupe.forget(key);
+    else ctx.dedupe.finish(key, { ok: true, payload: { runId, status: 'ok' } });
+  });
   return RESPONDED;
 };
 

@@ -47,6 +47,10 @@ export class MethodError extends Error {
   }
 }
 
+/** A write to the state dir failed for lack of disk: UNAVAILABLE, retryable (the message names the dir). */
+export const storageUnavailable = (message: string): ErrorShape =>
+  ({ code: 'UNAVAILABLE', message, retryable: true, details: { reason: 'insufficient_storage' } });
+
 export const invalidRequest = (message: string, details?: unknown) =>
   new MethodError({ code: 'INVALID_REQUEST', message, ...(details === undefined ? {} : { details }) });
 
