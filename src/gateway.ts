@@ -22,6 +22,7 @@ import { startServer, type ListeningServer } from './transport/server.js';
 import { attachWebSocket, defaultMaxConnections } from './transport/ws.js';
 import { VERSION } from './version.js';
 import { classifyPeer, parseTrustedProxies } from './ws/locality.js';
+import { allowedHostKeys, checkRequest, interfaceAddressLookup, isWildcardBind, ownOrigins, type GuardPolicy } from './transport/request-guard.js';
 import type { WsPlane } from './ws/plane.js';
 import type { DeviceStore } from './store/devices.js';
 
@@ -116,14 +117,22 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
       partPolicy: { ...DEFAULT_PART_POLICY, allowPrivateHosts: config.allowPrivatePartUrls },
     },
   });
-  let ownOrigins = new Set<string>();
+  // Host / Origin rules for both planes (request-guard.ts); the own origins need the port, known after listen
+  const guardPolicy: GuardPolicy = {
+    ownOrigins: new Set(),
+    allowedOrigins: new Set(config.allowedOrigins),
+    allowedHosts: allowedHostKeys(config.bind, config.allowedHosts),
+    ...(isWildcardBind(config.bind) ? { isInterfaceAddress: interfaceAddressLookup() } : {}),
+  };
+  const guard = (input: Parameters<typeof checkRequest>[0]) => checkRequest(input, guardPolicy);
   const maxConnections = config.maxConnections ?? defaultMaxConnections();
   const server: ListeningServer = await startServer({
     bind: config.bind, port: config.port, routes,
     maxBodyBytes: config.maxBodyBytes, bodyTimeoutMs: config.bodyTimeoutMs, log,
+    guard,
     configure: (app) => attachWebSocket(app, {
       hub: () => ws?.hub, log, maxConnections, maxPayload: 26_214_400, maxPreauthPerIp: 32,
-      checkOrigin: (origin) => ownOrigins.has(origin.toLowerCase()) || config.allowedOrigins.includes(origin.toLowerCase()),
+      guard,
       classify: (remote, fwd) => {
         const c = classifyPeer(remote, fwd, trusted);
         if (c.untrustedForwarding) log.warn({ remote }, 'forwarding headers from a peer that is not a trusted proxy: treated as remote');
@@ -131,8 +140,8 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
       },
     }),
   });
-  // the gateway's own origin (it serves WebChat) is allowed by default; the Host header never grants trust
-  ownOrigins = new Set([config.bind, '127.0.0.1', 'localhost', '[::1]'].map((h) => `http://${h}:${server.port}`));
+  // the gateway's own origin is allowed by default; the Host header never grants an Origin trust
+  guardPolicy.ownOrigins = ownOrigins(config.bind, server.port);
   log.info({ bind: config.bind, port: server.port, model: config.model, authMode: config.token ? 'token' : 'none', maxConnections }, 'gateway ready');
   let loaded: Awaited<ReturnType<typeof loadWsPlane>>;
   try {

@@ -29,13 +29,14 @@ export function createRoutes(deps: HttpPlaneDeps): Map<string, Route> {
   const authorize = bearerCheck(deps.token);
   const routes = new Map<string, Route>();
 
-  routes.set('/healthz', { method: 'GET', readsBody: false, handle: () => json(200, { status: 'ok' }) });
+  // the health routes answer whatever the Host (probes use the pod IP); the data plane checks it
+  routes.set('/healthz', { method: 'GET', readsBody: false, anyHost: true, handle: () => json(200, { status: 'ok' }) });
   routes.set('/health', {
-    method: 'GET', readsBody: false,
+    method: 'GET', readsBody: false, anyHost: true,
     handle: () => json(200, { ok: true, status: 'live' }, { 'Content-Type': 'application/json; charset=utf-8' }),
   });
   const ready: Route = {
-    method: 'GET', readsBody: false,
+    method: 'GET', readsBody: false, anyHost: true,
     handle: () => {
       const { ready, failing } = deps.isReady();
       return json(ready ? 200 : 503, { ready, failing, uptimeMs: Date.now() - deps.startedAt },

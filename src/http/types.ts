@@ -38,5 +38,8 @@ export interface Route {
   readsBody: boolean;
   /** Checked before the body is read; returns the refusal, if any. */
   authorize?: (header: (name: string) => string) => import('./api-error.js').ApiError | undefined;
+  /** Answers whatever the Host header says (health probes address the pod IP); Origin rules still apply. */
+  anyHost?: boolean;
   handle(req: ApiRequest): ApiResponse | Promise<ApiResponse>;
 }
+

@@ -2,15 +2,18 @@ import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { Logger } from '../log.js';
 import { ApiError, errorResponse } from '../http/api-error.js';
 import type { ApiResponse, EventStreamSink, JsonResponse, Route } from '../http/types.js';
+import type { GuardInput, GuardRefusal } from './request-guard.js';
 
-// Serves a table of exact-path routes on uWS: routing (404/405), the body size limit (413, also for
-// chunked bodies), a deadline for slow bodies, and writing JSON or SSE answers. A client that goes away
-// only stops the writes; whatever it started keeps running.
+// Serves a table of exact-path routes on uWS: the Host / Origin rules (403), routing (404/405), the body
+// size limit (413, also for chunked bodies), a deadline for slow bodies, and writing JSON or SSE answers.
+// A client that goes away only stops the writes; whatever it started keeps running.
 
 export interface HttpAdapterOptions {
   maxBodyBytes: number;
   bodyTimeoutMs: number;
   log: Logger;
+  /** Host / Origin / Sec-Fetch-Site rules (request-guard.ts), shared with the WS upgrade. */
+  guard?: (input: GuardInput) => GuardRefusal | undefined;
 }
 
 const STATUS_TEXT: Record<number, string> = {
@@ -41,6 +44,12 @@ export function createHttpHandler(routes: Map<string, Route>, opts: HttpAdapterO
     });
     const path = req.getUrl();
     const route = routes.get(path);
+    const origin = req.getHeader('origin');
+    const refusal = opts.guard?.({ origin, host: req.getHeader('host'), secFetchSite: req.getHeader('sec-fetch-site'), skipHostCheck: route?.anyHost });
+    if (refusal) {
+      opts.log.debug({ path, reason: refusal.reason }, 'http request refused: host or origin not allowed');
+      return sendJson(x, errorResponse(new ApiError(403, 'forbidden', refusal.message)));
+    }
     if (!route) return sendJson(x, errorResponse(new ApiError(404, 'not_found', `no route for ${path}`)));
     if (method !== route.method) {
       return sendJson(x, errorResponse(new ApiError(405, 'method_not_allowed', 'method not allowed', { Allow: route.method })));

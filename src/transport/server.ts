@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Logger } from '../log.js';
 import type { Route } from '../http/types.js';
-import { createHttpHandler } from './http-adapter.js';
+import { createHttpHandler, type HttpAdapterOptions } from './http-adapter.js';
 import { uws } from './uws.js';
 
 // One uWS app on one port: the HTTP routes and the WS control plane.
@@ -18,6 +18,7 @@ export interface ServerOptions {
   maxBodyBytes: number;
   bodyTimeoutMs: number;
   log: Logger;
+  guard?: HttpAdapterOptions['guard'];
   /** Adds other handlers (the WS plane) to the app before it listens. */
   configure?: (app: TemplatedApp) => void;
 }
