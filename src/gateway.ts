@@ -22,6 +22,7 @@ import { startServer, type ListeningServer } from './transport/server.js';
 import { attachWebSocket, defaultMaxConnections } from './transport/ws.js';
 import { VERSION } from './version.js';
 import { classifyPeer, parseTrustedProxies } from './ws/locality.js';
+import { AuthRateLimiter } from './ws/auth-rate-limit.js';
 import { allowedHostKeys, checkRequest, interfaceAddressLookup, isWildcardBind, ownOrigins, type GuardPolicy } from './transport/request-guard.js';
 import type { WsPlane } from './ws/plane.js';
 import type { DeviceStore } from './store/devices.js';
@@ -81,10 +82,12 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     queueMode: config.queueMode, maxQueue: config.maxQueue, runTimeoutMs: config.runTimeoutMs,
   });
   let draining = false;
+  // one auth-failure limiter for the WS handshake and the HTTP bearer
+  const authLimiter = new AuthRateLimiter();
 
   const loadWsPlane = async () => {
-    const [{ createWsPlane }, { DeviceStore }, { NodeStore }, { AuthRateLimiter }] = await Promise.all([
-      import('./ws/plane.js'), import('./store/devices.js'), import('./store/nodes.js'), import('./ws/auth-rate-limit.js'),
+    const [{ createWsPlane }, { DeviceStore }, { NodeStore }] = await Promise.all([
+      import('./ws/plane.js'), import('./store/devices.js'), import('./store/nodes.js'),
     ]);
     const devices = new DeviceStore(db, config.stateDir);
     const plane = createWsPlane({
@@ -94,7 +97,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     handshakeTimeoutMs: config.handshakeTimeoutMs, tickIntervalMs: config.tickIntervalMs, maxBufferedBytes: config.maxBufferedBytes,
     healthIntervalMs: 60_000, pingIntervalMs: 25_000,
     isDraining: () => draining,
-    devices, autoApproveLocal: config.autoApproveLocal, rateLimit: new AuthRateLimiter(),
+    devices, autoApproveLocal: config.autoApproveLocal, rateLimit: authLimiter,
     nodes: { store: new NodeStore(db), allow: config.nodeAllow, deny: config.nodeDeny },
     });
     return { plane, devices };
@@ -105,7 +108,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   const trusted = parseTrustedProxies(config.trustedProxies);
   const routes = createRoutes({
     sessions, runs,
-    token: config.token,
+    token: config.token, authLimiter,
     sseKeepaliveMs: config.sseKeepaliveMs,
     startedAt,
     isReady: () => (draining ? { ready: false, failing: ['draining'] } : ws ? { ready: true, failing: [] } : { ready: false, failing: ['starting'] }),
@@ -129,7 +132,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   const server: ListeningServer = await startServer({
     bind: config.bind, port: config.port, routes,
     maxBodyBytes: config.maxBodyBytes, bodyTimeoutMs: config.bodyTimeoutMs, log,
-    guard,
+    guard, classify: (remote, fwd) => classifyPeer(remote, fwd, trusted),
     configure: (app) => attachWebSocket(app, {
       hub: () => ws?.hub, log, maxConnections, maxPayload: 26_214_400, maxPreauthPerIp: 32,
       guard,

@@ -1,8 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RunRecord, RunRegistry } from '../actors/run-registry.js';
 import type { SessionRegistry } from '../actors/session-registry.js';
 import { admitMessage, type AdmitPolicy } from './admit.js';
 import { ApiError, badRequest, errorResponse, json } from './api-error.js';
+import { bearerAuth, type AuthLimiter } from './bearer-auth.js';
 import { decodeJsonBody } from './json-body.js';
 import { parseCancelRequest, parseMessageRequest } from './message-request.js';
 import { RunEventStream } from './run-stream.js';
@@ -16,6 +16,8 @@ export interface HttpPlaneDeps {
   admit: Omit<AdmitPolicy, 'sessions'>;
   /** When set, data-plane calls need `Authorization: Bearer <token>`. */
   token?: string;
+  /** Auth-failure limiter shared with the WS handshake. */
+  authLimiter?: AuthLimiter;
   sseKeepaliveMs: number;
   startedAt: number;
   isReady: () => { ready: boolean; failing: string[] };
@@ -26,7 +28,7 @@ const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date
 
 export function createRoutes(deps: HttpPlaneDeps): Map<string, Route> {
   const policy: AdmitPolicy = { ...deps.admit, sessions: deps.sessions };
-  const authorize = bearerCheck(deps.token);
+  const authorize = bearerAuth(deps.token, deps.authLimiter);
   const routes = new Map<string, Route>();
 
   // the health routes answer whatever the Host (probes use the pod IP); the data plane checks it
@@ -112,18 +114,6 @@ function statusBody(r: RunRecord): Record<string, unknown> {
   if (r.state === 'completed' || (r.state === 'cancelled' && r.startedAt !== undefined)) body.reply = r.reply;
   if (r.state === 'failed' && r.error) body.error = r.error;
   return body;
-}
-
-/** Constant-time bearer check; undefined when no token is configured. */
-function bearerCheck(token: string | undefined): Route['authorize'] {
-  if (token === undefined) return undefined;
-  const want = createHash('sha256').update(token).digest();
-  return (header) => {
-    const m = /^Bearer\s+(.+)$/i.exec(header('authorization'));
-    const got = createHash('sha256').update(m ? m[1].trim() : '').digest();
-    if (m && timingSafeEqual(got, want)) return undefined;
-    return new ApiError(401, 'unauthorized', 'Unauthorized');
-  };
 }
 
 export type { ApiRequest, ApiResponse };

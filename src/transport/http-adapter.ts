@@ -1,7 +1,8 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { Logger } from '../log.js';
 import { ApiError, errorResponse } from '../http/api-error.js';
-import type { ApiResponse, EventStreamSink, JsonResponse, Route } from '../http/types.js';
+import type { ApiResponse, AuthRefusal, EventStreamSink, JsonResponse, Route } from '../http/types.js';
+import type { PeerHeaders } from '../ws/locality.js';
 import type { GuardInput, GuardRefusal } from './request-guard.js';
 
 // Serves a table of exact-path routes on uWS: the Host / Origin rules (403), routing (404/405), the body
@@ -14,6 +15,8 @@ export interface HttpAdapterOptions {
   log: Logger;
   /** Host / Origin / Sec-Fetch-Site rules (request-guard.ts), shared with the WS upgrade. */
   guard?: (input: GuardInput) => GuardRefusal | undefined;
+  /** The client behind the socket (locality.ts), for routes that authorize. */
+  classify?: (remoteAddress: string, forwarded: PeerHeaders) => { local: boolean; clientAddress: string };
 }
 
 const STATUS_TEXT: Record<number, string> = {
@@ -57,11 +60,14 @@ export function createHttpHandler(routes: Map<string, Route>, opts: HttpAdapterO
     const headers = new Map<string, string>([
       ['authorization', req.getHeader('authorization')],
       ['content-length', req.getHeader('content-length')],
+      ['origin', origin],
     ]);
     const header = (name: string) => headers.get(name) ?? '';
     const query = new URLSearchParams(req.getQuery() ?? '');
-    const refused = route.authorize?.(header);
-    if (refused) return sendJson(x, errorResponse(refused));
+    if (route.authorize) {
+      const refused = route.authorize({ header, client: () => classifyClient(res, req, opts.classify) });
+      if (refused) return sendRefusal(x, refused);
+    }
 
     const dispatch = (body: Uint8Array) => {
       let out: ApiResponse | Promise<ApiResponse>;
@@ -82,6 +88,28 @@ export function createHttpHandler(routes: Map<string, Route>, opts: HttpAdapterO
       dispatch(body!);
     }, tooLarge);
   };
+}
+
+/** The client of this request; only valid while the uWS handler runs (it reads the request's headers). */
+function classifyClient(res: HttpResponse, req: HttpRequest, classify: HttpAdapterOptions['classify']): { address: string; local: boolean } {
+  const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
+  if (!classify) return { address: remote, local: false };
+  const fwd: PeerHeaders = {
+    forwarded: req.getHeader('forwarded'), xForwardedFor: req.getHeader('x-forwarded-for'), xRealIp: req.getHeader('x-real-ip'),
+    anyForwarded: false,
+  };
+  req.forEach((name) => {
+    if (name === 'forwarded' || name === 'x-real-ip' || name.startsWith('x-forwarded-')) fwd.anyForwarded = true;
+  });
+  const c = classify(remote, fwd);
+  return { address: c.clientAddress, local: c.local };
+}
+
+/** A refused authorization, held for `holdMs` first when the limiter asks (the client may leave meanwhile). */
+function sendRefusal(x: Exchange, refused: AuthRefusal): void {
+  const holdMs = refused.holdMs ?? 0;
+  if (holdMs <= 0) return sendJson(x, errorResponse(refused.error));
+  setTimeout(() => sendJson(x, errorResponse(refused.error)), holdMs);
 }
 
 function readBody(x: Exchange, max: number, timeoutMs: number, cb: (err: ApiError | null, body?: Uint8Array) => void,

@@ -19,6 +19,7 @@ export interface ServerOptions {
   bodyTimeoutMs: number;
   log: Logger;
   guard?: HttpAdapterOptions['guard'];
+  classify?: HttpAdapterOptions['classify'];
   /** Adds other handlers (the WS plane) to the app before it listens. */
   configure?: (app: TemplatedApp) => void;
 }
