@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
 import { parseTrustedProxies } from './policy/locality.js';
 import { toQueueMode, WIRE_QUEUE_MODES, type QueueMode } from './core/queue-mode.js';
+import { parseHost } from './transport/request-guard.js';
 
 // Gateway configuration: flags, then a --config file (JSON or YAML, same keys), then defaults. Flags win.
 // Every problem is a ConfigError with a one-line message; the CLI prints it and exits 2.
@@ -34,8 +35,10 @@ export interface GatewayConfig {
   maxConnections?: number;
   handshakeTimeoutMs: number;
   tickIntervalMs: number;
-  /** Browser origins allowed to open the WS besides the gateway's own. */
+  /** Browser origins allowed (WS upgrade and HTTP requests with an Origin) besides the gateway's own. */
   allowedOrigins: string[];
+  /** Host names the gateway answers to besides loopback, the bind address and (wildcard bind) local interfaces. */
+  allowedHosts: string[];
   /** Per-socket outbound budget (policy.maxBufferedBytes). */
   maxBufferedBytes: number;
   /** fsync every SQLite commit (survives power loss; slower). */
@@ -100,6 +103,7 @@ const OPTIONS = {
   'handshake-timeout-ms': 'int',
   'tick-interval-ms': 'int',
   'allowed-origins': 'list',
+  'allowed-hosts': 'list',
   'max-buffered-bytes': 'int',
   'no-auto-approve-local': 'boolean',
   'fsync-commits': 'boolean',
@@ -295,6 +299,13 @@ export function resolveConfig(raw: Partial<Record<OptionName, RawValue>>): Gatew
     if (o === '*' || !/^https?:\/\/[^/]+$/.test(o)) throw new ConfigError(`--allowed-origins entries must be exact origins like https://app.example.com (got "${o}")`);
     return o.toLowerCase();
   });
+  const allowedHosts = (cleanList(raw['allowed-hosts']) ?? []).map((h) => {
+    const parsed = h.includes('*') || h.includes('/') ? undefined : parseHost(h);
+    if (!parsed || parsed.port !== undefined) {
+      throw new ConfigError(`--allowed-hosts entries must be host names or addresses without scheme, port or wildcard, like gateway.lan or 192.168.1.20 (got "${h}")`);
+    }
+    return parsed.key;
+  });
 
   const recovery = str('recovery') ?? DEFAULTS.recovery;
   if (recovery !== 'rerun' && recovery !== 'fail') throw new ConfigError(`--recovery must be "rerun" or "fail", got "${recovery}"`);
@@ -338,6 +349,7 @@ export function resolveConfig(raw: Partial<Record<OptionName, RawValue>>): Gatew
     handshakeTimeoutMs,
     tickIntervalMs: Math.max(10, int('tick-interval-ms') ?? DEFAULTS.tickIntervalMs),
     allowedOrigins,
+    allowedHosts,
     maxBufferedBytes: Math.max(1024, int('max-buffered-bytes') ?? 52_428_800),
     autoApproveLocal: !((raw['no-auto-approve-local'] as boolean | undefined) ?? false),
     fsyncCommits: (raw['fsync-commits'] as boolean | undefined) ?? false,

@@ -26,6 +26,8 @@ import { VERSION } from './core/version.js';
 import { classifyPeer, parseTrustedProxies } from './policy/locality.js';
 import type { WsPlane } from './surfaces/ws/plane.js';
 import type { Clock } from './surfaces/ws/chat-delta-coalescer.js';
+import { AuthRateLimiter } from './policy/auth-rate-limit.js';
+import { allowedHostKeys, checkRequest, interfaceAddressLookup, isWildcardBind, ownOrigins, type GuardPolicy } from './transport/request-guard.js';
 import type { DeviceStore } from './store/devices.js';
 import { RepeatedWarnings } from './core/repeated-warnings.js';
 
@@ -95,10 +97,12 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   let draining = false;
   // what a remote peer can make us warn about, it could otherwise make us write without bound
   const warnings = new RepeatedWarnings(log);
+  // one auth-failure limiter for the WS handshake and the HTTP bearer
+  const authLimiter = new AuthRateLimiter();
 
   const loadWsPlane = async () => {
-    const [{ createWsPlane }, { DeviceStore }, { NodeStore }, { AuthRateLimiter }] = await Promise.all([
-      import('./surfaces/ws/plane.js'), import('./store/devices.js'), import('./store/nodes.js'), import('./policy/auth-rate-limit.js'),
+    const [{ createWsPlane }, { DeviceStore }, { NodeStore }] = await Promise.all([
+      import('./surfaces/ws/plane.js'), import('./store/devices.js'), import('./store/nodes.js'),
     ]);
     const devices = new DeviceStore(db, config.stateDir);
     const plane = createWsPlane({
@@ -108,7 +112,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     handshakeTimeoutMs: config.handshakeTimeoutMs, tickIntervalMs: config.tickIntervalMs, maxBufferedBytes: config.maxBufferedBytes,
     healthIntervalMs: 60_000, pingIntervalMs: 25_000,
     isDraining: () => draining,
-    devices, autoApproveLocal: config.autoApproveLocal, rateLimit: new AuthRateLimiter(),
+    devices, autoApproveLocal: config.autoApproveLocal, rateLimit: authLimiter,
     nodes: { store: new NodeStore(db), allow: config.nodeAllow, deny: config.nodeDeny },
     clock: options.clock,
     });
@@ -120,7 +124,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   const trusted = parseTrustedProxies(config.trustedProxies);
   const routes = createRoutes({
     sessions, runs,
-    token: config.token,
+    token: config.token, authLimiter,
     sseKeepaliveMs: config.sseKeepaliveMs,
     startedAt,
     isReady: () => {
@@ -136,14 +140,22 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
       partPolicy: { ...DEFAULT_PART_POLICY, allowPrivateHosts: config.allowPrivatePartUrls },
     },
   });
-  let ownOrigins = new Set<string>();
+  // Host / Origin rules for both planes (request-guard.ts); the own origins need the port, known after listen
+  const guardPolicy: GuardPolicy = {
+    ownOrigins: new Set(),
+    allowedOrigins: new Set(config.allowedOrigins),
+    allowedHosts: allowedHostKeys(config.bind, config.allowedHosts),
+    ...(isWildcardBind(config.bind) ? { isInterfaceAddress: interfaceAddressLookup() } : {}),
+  };
+  const guard = (input: Parameters<typeof checkRequest>[0]) => checkRequest(input, guardPolicy);
   const maxConnections = config.maxConnections ?? defaultMaxConnections();
   const server: ListeningServer = await startServer({
     bind: config.bind, port: config.port, routes,
     maxBodyBytes: config.maxBodyBytes, bodyTimeoutMs: config.bodyTimeoutMs, log,
+    guard, classify: (remote, fwd) => classifyPeer(remote, fwd, trusted),
     configure: (app) => attachWebSocket(app, {
       hub: () => ws?.hub, log, warnings, maxConnections, maxPayload: 26_214_400, maxPreauthPerIp: 32,
-      checkOrigin: (origin) => ownOrigins.has(origin.toLowerCase()) || config.allowedOrigins.includes(origin.toLowerCase()),
+      guard,
       classify: (remote, fwd) => {
         const c = classifyPeer(remote, fwd, trusted);
         if (c.untrustedForwarding) warnings.warn('forwarding headers from a peer that is not a trusted proxy: treated as remote', { remote });
@@ -151,8 +163,8 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
       },
     }),
   });
-  // the gateway's own origin (it serves WebChat) is allowed by default; the Host header never grants trust
-  ownOrigins = new Set([config.bind, '127.0.0.1', 'localhost', '[::1]'].map((h) => `http://${h}:${server.port}`));
+  // the gateway's own origin is allowed by default; the Host header never grants an Origin trust
+  guardPolicy.ownOrigins = ownOrigins(config.bind, server.port);
   log.info({ bind: config.bind, port: server.port, model: config.model, authMode: config.token ? 'token' : 'none', maxConnections }, 'gateway ready');
   let loaded: Awaited<ReturnType<typeof loadWsPlane>>;
   try {

@@ -39,6 +39,10 @@ Runs the gateway in the foreground (HTTP data plane on one port; JSON logs on st
                          one next turn) or interrupt (cancel the running run); steer = followup
   --max-queue N          messages that may wait per session; more are refused (default 100)
   --run-timeout-ms N     fail a run still going after N ms (error type timeout); 0 = none (default 600000)
+  --allowed-origins a,b  browser origins allowed besides the gateway's own (exact, e.g. https://ui.example)
+  --allowed-hosts a,b    Host names the gateway answers to besides loopback and the bind address
+                         (names behind a reverse proxy or on the LAN; refused otherwise: DNS rebinding)
+  --trusted-proxies a,b  proxies (IPs/CIDRs) whose X-Forwarded-For / Forwarded headers are believed
   --fsync-commits        fsync every database commit (survives power loss, slower)
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (default info)
   --config FILE          JSON or YAML file with the same keys; flags win

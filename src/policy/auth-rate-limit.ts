@@ -1,24 +1,32 @@
-// Auth-failure rate limiting (openclaw-protocol.md §6.5, user-needs.md §1): 10 failures per 60 s per source
-// and credential class lock that key for 5 min. Sockets with an Origin are keyed by page origin instead and
-// never exempt (a browser page on loopback must not brute-force the local gateway). A global ceiling caps
-// guessing from many sources, and memory is bounded by evicting the least recently touched key.
+import { isIP } from 'node:net';
+import { normalizeAddress } from './locality.js';
+
+// Auth-failure rate limiting (openclaw-protocol.md §6.5, user-needs.md §1), one limiter for the WS handshake
+// and the HTTP bearer: 10 failures per 60 s per client address (IPv4 /32, IPv6 /64: one host or one
+// customer network) and credential class lock that key for 5 min. A browser Origin gets its own budget
+// within its address and is never exempt (a browser page on loopback must not brute-force the local
+// gateway). One address never locks out another: past a global ceiling of failures the failure answers
+// are only held a little (a cost for whoever guesses at scale), correct credentials are never refused.
+// Memory is bounded by evicting the least recently touched key.
 
 export interface AuthRateLimiterOptions {
   maxFailures?: number;
   windowMs?: number;
   lockoutMs?: number;
-  /** Failures per `windowMs` over all non-exempt keys above which every non-exempt check is refused. */
+  /** Failures per `windowMs` over all non-exempt keys above which failure answers are held. */
   globalMaxFailures?: number;
+  /** How long a failure answer is held while over the global ceiling. */
+  globalPenaltyMs?: number;
   maxKeys?: number;
   now?: () => number;
 }
 
 export interface AuthRateLimitKey {
-  /** Client address (classifyPeer().clientAddress). */
+  /** Client address after trusted-proxy resolution (classifyPeer().clientAddress). */
   source: string;
   /** e.g. `token`, `password`, `device-token`: separate budgets per credential kind. */
   credentialClass: string;
-  /** The upgrade's Origin header; when non-empty the origin limiter applies. */
+  /** The request's Origin header; when non-empty it gets its own budget within the address. */
   origin?: string;
   /** Only for direct-local sockets without Origin; ignored when `origin` is set. */
   exempt: boolean;
@@ -50,6 +58,7 @@ export class AuthRateLimiter {
   private readonly windowMs: number;
   private readonly lockoutMs: number;
   private readonly maxKeys: number;
+  private readonly penaltyMs: number;
   private readonly now: () => number;
   /** Insertion order = recency: a touched key is re-inserted at the end, eviction takes the first. */
   private readonly entries = new Map<string, Entry>();
@@ -66,6 +75,7 @@ export class AuthRateLimiter {
     this.windowMs = opts.windowMs ?? 60_000;
     this.lockoutMs = opts.lockoutMs ?? 300_000;
     this.maxKeys = opts.maxKeys ?? 10_000;
+    this.penaltyMs = opts.globalPenaltyMs ?? 250;
     this.now = opts.now ?? Date.now;
     this.ring = new Float64Array((opts.globalMaxFailures ?? 1000) + 1);
   }
@@ -75,21 +85,25 @@ export class AuthRateLimiter {
     return this.entries.size;
   }
 
+  /** Is this key locked out? Only its own failures count, never other addresses'. */
   check(key: AuthRateLimitKey): AuthRateLimitDecision {
+    if (this.entries.size === 0) return { allowed: true };
     const id = keyOf(key);
     if (id === undefined) return { allowed: true };
     const now = this.now();
-    const globalWait = this.globalRetryAfter(now);
     const entry = this.entries.get(id);
-    const localWait = entry && entry.lockedUntil > now ? entry.lockedUntil - now : 0;
-    if (entry && entry.lockedUntil !== 0 && localWait === 0) this.entries.delete(id); // lockout over: fresh start
-    const wait = Math.max(globalWait, localWait);
+    const wait = entry && entry.lockedUntil > now ? entry.lockedUntil - now : 0;
+    if (entry && entry.lockedUntil !== 0 && wait === 0) this.entries.delete(id); // lockout over: fresh start
     return wait > 0 ? { allowed: false, retryAfterMs: Math.ceil(wait) } : { allowed: true };
   }
 
-  recordFailure(key: AuthRateLimitKey): void {
+  /**
+   * Counts a failure against the key. Returns how long to hold the failure answer: 0, or the global
+   * penalty while failures over all keys exceed the ceiling.
+   */
+  recordFailure(key: AuthRateLimitKey): number {
     const id = keyOf(key);
-    if (id === undefined) return;
+    if (id === undefined) return 0;
     const now = this.now();
     this.ring[this.ringNext] = now;
     this.ringNext = (this.ringNext + 1) % this.ring.length;
@@ -97,7 +111,8 @@ export class AuthRateLimiter {
 
     let entry = this.entries.get(id);
     if (entry && entry.lockedUntil !== 0 && entry.lockedUntil <= now) entry = undefined; // lockout over
-    if (entry?.lockedUntil) return; // failures racing an existing lockout do not extend it
+    const penalty = this.overCeiling(now) ? this.penaltyMs : 0;
+    if (entry?.lockedUntil) return penalty; // failures racing an existing lockout do not extend it
     if (!entry) entry = { failures: [], lockedUntil: 0 };
     const cutoff = now - this.windowMs;
     while (entry.failures.length > 0 && entry.failures[0] <= cutoff) entry.failures.shift();
@@ -109,18 +124,21 @@ export class AuthRateLimiter {
     this.entries.delete(id);
     this.entries.set(id, entry);
     this.evict();
+    return penalty;
   }
 
   /** A successful authentication clears that key's failures (not a global lockout). */
   recordSuccess(key: AuthRateLimitKey): void {
+    if (this.entries.size === 0) return;
     const id = keyOf(key);
     if (id !== undefined) this.entries.delete(id);
   }
 
-  private globalRetryAfter(now: number): number {
-    if (this.ringLen < this.ring.length) return 0;
+  /** More than globalMaxFailures failures inside the window (the one just recorded included)? */
+  private overCeiling(now: number): boolean {
+    if (this.ringLen < this.ring.length) return false;
     const oldest = this.ring[this.ringNext]; // full ring: the next slot to overwrite is the oldest
-    return Math.max(0, oldest + this.windowMs - now);
+    return oldest + this.windowMs > now;
   }
 
   private evict(): void {
@@ -132,12 +150,37 @@ export class AuthRateLimiter {
   }
 }
 
-/** Limiter key, or undefined for an exempt socket. Origin and address keys live in separate namespaces. */
+/** Limiter key, or undefined for an exempt client. A browser origin has its own budget within its address. */
 function keyOf(key: AuthRateLimitKey): string | undefined {
-  if (key.origin !== undefined && key.origin !== '') return `origin\u0000${key.origin.toLowerCase()}`;
-  if (key.exempt) return undefined;
-  return `addr\u0000${key.source}\u0000${key.credentialClass}`;
+  const origin = key.origin ?? '';
+  if (origin === '' && key.exempt) return undefined;
+  return `${addressKey(key.source)}\u0000${key.credentialClass}\u0000${origin.toLowerCase()}`;
 }
+
+/**
+ * The part of a client address one client controls: an IPv4 address, or the /64 of an IPv6 address (one
+ * host or LAN gets a whole /64, so its interface id is free to rotate). Anything else (an unparseable
+ * forwarding hop) is kept as is.
+ */
+export function addressKey(address: string): string {
+  const a = normalizeAddress(address).replace(/%.*$/, '');
+  if (isIP(a) !== 6) return a;
+  const [head, tail] = a.split('::');
+  const headGroups = head === '' ? [] : head.split(':');
+  if (tail === undefined) return `${headGroups.slice(0, 4).map(hex4).join(':')}::/64`;
+  const tailGroups = tail === '' ? [] : tail.split(':').flatMap(groupsOf);
+  const groups = [...headGroups.flatMap(groupsOf), ...Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
+  return `${groups.slice(0, 4).map(hex4).join(':')}::/64`;
+}
+
+/** One IPv6 group, or the two groups an embedded dotted IPv4 tail stands for. */
+function groupsOf(part: string): string[] {
+  if (isIP(part) !== 4) return [part];
+  const [a, b, c, d] = part.split('.').map(Number);
+  return [((a << 8) | b).toString(16), ((c << 8) | d).toString(16)];
+}
+
+const hex4 = (g: string) => parseInt(g, 16).toString(16);
 
 export function errorShape(retryAfterMs: number): AuthRateLimitedError {
   return {

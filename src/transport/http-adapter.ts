@@ -1,16 +1,23 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { Logger } from '../core/log.js';
 import { ApiError } from '../core/errors.js';
-import { errorResponse, type ApiResponse, type EventStreamSink, type JsonResponse, type Route } from './http-types.js';
+import { errorResponse, type ApiResponse, type AuthRefusal, type EventStreamSink, type JsonResponse, type Route } from './http-types.js';
+import type { PeerHeaders } from '../policy/locality.js';
+import type { GuardInput, GuardRefusal } from './request-guard.js';
 
-// Serves a table of exact-path routes on uWS: routing (404/405), the body size limit (413, also for
-// chunked bodies), the deadline for slow bodies (--body-timeout-ms, not uWS's idle timeout), and writing
-// JSON or SSE answers. A client that goes away only stops the writes; whatever it started keeps running.
+// Serves a table of exact-path routes on uWS: the Host / Origin rules (403), routing (404/405), the body
+// size limit (413, also for chunked bodies), the deadline for slow bodies (--body-timeout-ms, not uWS's
+// idle timeout), and writing JSON or SSE answers. A client that goes away only stops the writes; whatever
+// it started keeps running.
 
 export interface HttpAdapterOptions {
   maxBodyBytes: number;
   bodyTimeoutMs: number;
   log: Logger;
+  /** Host / Origin / Sec-Fetch-Site rules (request-guard.ts), shared with the WS upgrade. */
+  guard?: (input: GuardInput) => GuardRefusal | undefined;
+  /** The client behind the socket (locality.ts), for routes that authorize. */
+  classify?: (remoteAddress: string, forwarded: PeerHeaders) => { local: boolean; clientAddress: string };
 }
 
 const STATUS_TEXT: Record<number, string> = {
@@ -41,6 +48,12 @@ export function createHttpHandler(routes: Map<string, Route>, opts: HttpAdapterO
     });
     const path = req.getUrl();
     const route = routes.get(path);
+    const origin = req.getHeader('origin');
+    const refusal = opts.guard?.({ origin, host: req.getHeader('host'), secFetchSite: req.getHeader('sec-fetch-site'), skipHostCheck: route?.anyHost });
+    if (refusal) {
+      opts.log.debug({ path, reason: refusal.reason }, 'http request refused: host or origin not allowed');
+      return sendJson(x, errorResponse(new ApiError(403, 'forbidden', refusal.message)));
+    }
     if (!route) return sendJson(x, errorResponse(new ApiError(404, 'not_found', `no route for ${path}`)));
     if (method !== route.method) {
       return sendJson(x, errorResponse(new ApiError(405, 'method_not_allowed', 'method not allowed', { Allow: route.method })));
@@ -48,11 +61,14 @@ export function createHttpHandler(routes: Map<string, Route>, opts: HttpAdapterO
     const headers = new Map<string, string>([
       ['authorization', req.getHeader('authorization')],
       ['content-length', req.getHeader('content-length')],
+      ['origin', origin],
     ]);
     const header = (name: string) => headers.get(name) ?? '';
     const query = new URLSearchParams(req.getQuery() ?? '');
-    const refused = route.authorize?.(header);
-    if (refused) return sendJson(x, errorResponse(refused));
+    if (route.authorize) {
+      const refused = route.authorize({ header, client: () => classifyClient(res, req, opts.classify) });
+      if (refused) return sendRefusal(x, refused);
+    }
 
     const dispatch = (body: Uint8Array) => {
       let out: ApiResponse | Promise<ApiResponse>;
@@ -79,6 +95,28 @@ export function createHttpHandler(routes: Map<string, Route>, opts: HttpAdapterO
  *  8–12 s after it is armed (4 s granularity), silently. res.pause() then res.resume() re-arms that timer, so
  *  the reader does this every few seconds while it waits: the deadline that applies is --body-timeout-ms. */
 const UWS_IDLE_REARM_MS = 4_000;
+
+/** The client of this request; only valid while the uWS handler runs (it reads the request's headers). */
+function classifyClient(res: HttpResponse, req: HttpRequest, classify: HttpAdapterOptions['classify']): { address: string; local: boolean } {
+  const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
+  if (!classify) return { address: remote, local: false };
+  const fwd: PeerHeaders = {
+    forwarded: req.getHeader('forwarded'), xForwardedFor: req.getHeader('x-forwarded-for'), xRealIp: req.getHeader('x-real-ip'),
+    anyForwarded: false,
+  };
+  req.forEach((name) => {
+    if (name === 'forwarded' || name === 'x-real-ip' || name.startsWith('x-forwarded-')) fwd.anyForwarded = true;
+  });
+  const c = classify(remote, fwd);
+  return { address: c.clientAddress, local: c.local };
+}
+
+/** A refused authorization, held for `holdMs` first when the limiter asks (the client may leave meanwhile). */
+function sendRefusal(x: Exchange, refused: AuthRefusal): void {
+  const holdMs = refused.holdMs ?? 0;
+  if (holdMs <= 0) return sendJson(x, errorResponse(refused.error));
+  setTimeout(() => sendJson(x, errorResponse(refused.error)), holdMs);
+}
 
 function readBody(x: Exchange, max: number, timeoutMs: number, cb: (err: ApiError | null, body?: Uint8Array) => void,
   tooLarge: () => ApiError): void {

@@ -38,8 +38,23 @@ export interface Route {
   /** Whether the transport reads the body (with the size limit) before calling the handler. */
   readsBody: boolean;
   /** Checked before the body is read; returns the refusal, if any. */
-  authorize?: (header: (name: string) => string) => ApiError | undefined;
+  authorize?: (req: AuthRequest) => AuthRefusal | undefined;
+  /** Answers whatever the Host header says (health probes address the pod IP); Origin rules still apply. */
+  anyHost?: boolean;
   handle(req: ApiRequest): ApiResponse | Promise<ApiResponse>;
+}
+
+/** What an authorization check sees: the headers, and the client behind the socket. */
+export interface AuthRequest {
+  header(name: string): string;
+  /** Client address after trusted-proxy resolution; `local` = direct loopback without forwarding headers. */
+  client(): { address: string; local: boolean };
+}
+
+export interface AuthRefusal {
+  error: ApiError;
+  /** Hold the answer this long first (ms): failures over the global ceiling cost time. */
+  holdMs?: number;
 }
 
 /** The Content-Type of every JSON answer. */

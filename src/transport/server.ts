@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Logger } from '../core/log.js';
 import type { Route } from './http-types.js';
-import { createHttpHandler } from './http-adapter.js';
+import { createHttpHandler, type HttpAdapterOptions } from './http-adapter.js';
 import { ListenError } from '../core/errors.js';
 import { uws } from './uws.js';
 
@@ -19,6 +19,8 @@ export interface ServerOptions {
   maxBodyBytes: number;
   bodyTimeoutMs: number;
   log: Logger;
+  guard?: HttpAdapterOptions['guard'];
+  classify?: HttpAdapterOptions['classify'];
   /** Adds other handlers (the WS plane) to the app before it listens. */
   configure?: (app: TemplatedApp) => void;
 }

@@ -4,11 +4,12 @@ import type { Logger } from '../core/log.js';
 import type { RepeatedWarnings } from '../core/repeated-warnings.js';
 import type { Connection, ConnectionHub, WsSocket } from '../actors/connection-hub.js';
 import type { PeerInfo } from '../machines/connection.js';
+import type { GuardInput, GuardRefusal } from './request-guard.js';
 import { uws } from './uws.js';
 
 // The WS control plane on the shared port. Upgrades are refused here, before any actor exists, when the
 // gateway is at its connection limit, when one address holds too many unauthenticated sockets, or when
-// the Origin is not allowed. Everything after the upgrade belongs to the connection actor.
+// the Host or Origin is not allowed. Everything after the upgrade belongs to the connection actor.
 
 export interface WsTransportOptions {
   /** The hub, once the WS plane has loaded (undefined while the gateway is starting). */
@@ -20,8 +21,8 @@ export interface WsTransportOptions {
   /** Largest frame after hello (policy.maxPayload). */
   maxPayload: number;
   maxPreauthPerIp: number;
-  /** Refuse an upgrade (403) whose Origin is not allowed; undefined = allowed. */
-  checkOrigin: (origin: string, host: string) => boolean;
+  /** Host / Origin rules (request-guard.ts), shared with the HTTP plane: a refusal is answered 403. */
+  guard: (input: GuardInput) => GuardRefusal | undefined;
   /** Locality of a peer, from its address and the forwarding headers it sent. */
   classify: (remoteAddress: string, forwarded: ForwardingHeaders) => { local: boolean; clientAddress: string };
 }
@@ -87,6 +88,7 @@ export function attachWebSocket(app: TemplatedApp, opts: WsTransportOptions): vo
       const extensions = req.getHeader('sec-websocket-extensions');
       const origin = req.getHeader('origin');
       const host = req.getHeader('host');
+      const secFetchSite = req.getHeader('sec-fetch-site');
       const fwd: ForwardingHeaders = {
         forwarded: req.getHeader('forwarded'),
         xForwardedFor: req.getHeader('x-forwarded-for'),
@@ -108,9 +110,10 @@ export function attachWebSocket(app: TemplatedApp, opts: WsTransportOptions): vo
         warnings.warn('upgrade refused: too many unauthenticated sockets from one address', { clientAddress });
         return refuse(res, '503 Service Unavailable', 'unavailable', 'Too many unauthenticated sockets');
       }
-      if (origin !== '' && !opts.checkOrigin(origin, host)) {
-        warnings.warn('upgrade refused: origin not allowed', { origin, remote });
-        return refuse(res, '403 Forbidden', 'forbidden', 'origin not allowed');
+      const refusal = opts.guard({ origin, host, secFetchSite });
+      if (refusal) {
+        warnings.warn('upgrade refused: host or origin not allowed', { origin, host, remote, reason: refusal.reason });
+        return refuse(res, '403 Forbidden', 'forbidden', refusal.message);
       }
       const peer: PeerInfo = { remoteAddress: clientAddress, local, ...(origin ? { origin } : {}) };
       // no subprotocol, and no permessage-deflate (extensions are read only to be declined)

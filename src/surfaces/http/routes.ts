@@ -1,9 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RunRecord, RunRegistry } from '../../actors/run-registry.js';
 import type { SessionRegistry } from '../../actors/session-registry.js';
 import { admitMessage, type AdmitPolicy } from './admit.js';
 import { ApiError, badRequest, insufficientStorage } from '../../core/errors.js';
 import { errorResponse, json } from '../../transport/http-types.js';
+import { bearerAuth, type AuthLimiter } from './bearer-auth.js';
 import { decodeJsonBody } from './json-body.js';
 import { parseCancelRequest, parseMessageRequest } from './message-request.js';
 import { RunEventStream } from './run-stream.js';
@@ -17,6 +17,8 @@ export interface HttpPlaneDeps {
   admit: Omit<AdmitPolicy, 'sessions'>;
   /** When set, data-plane calls need `Authorization: Bearer <token>`. */
   token?: string;
+  /** Auth-failure limiter shared with the WS handshake. */
+  authLimiter?: AuthLimiter;
   sseKeepaliveMs: number;
   startedAt: number;
   isReady: () => { ready: boolean; failing: string[] };
@@ -27,16 +29,17 @@ const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date
 
 export function createRoutes(deps: HttpPlaneDeps): Map<string, Route> {
   const policy: AdmitPolicy = { ...deps.admit, sessions: deps.sessions };
-  const authorize = bearerCheck(deps.token);
+  const authorize = bearerAuth(deps.token, deps.authLimiter);
   const routes = new Map<string, Route>();
 
-  routes.set('/healthz', { method: 'GET', readsBody: false, handle: () => json(200, { status: 'ok' }) });
+  // the health routes answer whatever the Host (probes use the pod IP); the data plane checks it
+  routes.set('/healthz', { method: 'GET', readsBody: false, anyHost: true, handle: () => json(200, { status: 'ok' }) });
   routes.set('/health', {
-    method: 'GET', readsBody: false,
+    method: 'GET', readsBody: false, anyHost: true,
     handle: () => json(200, { ok: true, status: 'live' }, { 'Content-Type': 'application/json; charset=utf-8' }),
   });
   const ready: Route = {
-    method: 'GET', readsBody: false,
+    method: 'GET', readsBody: false, anyHost: true,
     handle: () => {
       const { ready, failing } = deps.isReady();
       return json(ready ? 200 : 503, { ready, failing, uptimeMs: Date.now() - deps.startedAt },
@@ -114,18 +117,6 @@ function statusBody(r: RunRecord): Record<string, unknown> {
   if (r.state === 'completed' || (r.state === 'cancelled' && r.startedAt !== undefined)) body.reply = r.reply;
   if (r.state === 'failed' && r.error) body.error = r.error;
   return body;
-}
-
-/** Constant-time bearer check; undefined when no token is configured. */
-function bearerCheck(token: string | undefined): Route['authorize'] {
-  if (token === undefined) return undefined;
-  const want = createHash('sha256').update(token).digest();
-  return (header) => {
-    const m = /^Bearer\s+(.+)$/i.exec(header('authorization'));
-    const got = createHash('sha256').update(m ? m[1].trim() : '').digest();
-    if (m && timingSafeEqual(got, want)) return undefined;
-    return new ApiError(401, 'unauthorized', 'Unauthorized');
-  };
 }
 
 export type { ApiRequest, ApiResponse };

@@ -10,7 +10,8 @@ import { canonicalPublicKey, checkDeviceProof, deviceIdOf, type DeviceClaim } fr
 
 export interface RateLimit {
   check(key: RateKey): { allowed: true } | { allowed: false; retryAfterMs: number };
-  recordFailure(key: RateKey): void;
+  /** Counts a failure; returns how long to hold the failure answer (ms, 0 = none). */
+  recordFailure(key: RateKey): number;
   recordSuccess(key: RateKey): void;
 }
 export interface RateKey {
@@ -110,8 +111,9 @@ export function createAdmission(deps: AdmissionDeps): (input: AdmitInput) => Pro
     };
     const gate = deps.rateLimit?.check(rateKey);
     if (gate && !gate.allowed) return refuse(rateLimited(gate.retryAfterMs));
-    const authFailure = (error: ErrorShape) => {
-      deps.rateLimit?.recordFailure(rateKey);
+    const authFailure = async (error: ErrorShape) => {
+      const holdMs = deps.rateLimit?.recordFailure(rateKey) ?? 0;
+      if (holdMs > 0) await new Promise((r) => setTimeout(r, holdMs)); // global ceiling: guessing at scale costs time
       return refuse(error);
     };
     // 5. shared secret (token and password are interchangeable; constant-time compare)

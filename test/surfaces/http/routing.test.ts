@@ -10,7 +10,8 @@ import { rawExchange, requestHead, writeAll, writeChunked, type RawResponse } fr
 
 const P = '/v1/gateway';
 const TOKEN = 'routing-test-token-0123456789abcdef0123';
-const ORIGIN = 'http://evil.example';
+/** A browser origin the gateways allow (a foreign one is refused 403 before anything else, issue 6). */
+const ORIGIN = 'https://app.example';
 
 /** Echoes like the mock, but fails the run when the text is `fail` (for a 500). */
 const echoOrFail: Runner = {
@@ -70,9 +71,9 @@ async function raw(label: string, port: number, request: string | ((sock: Socket
 }
 
 before(async () => {
-  a = await startTestGateway();
+  a = await startTestGateway({ allowedOrigins: [ORIGIN] });
   s = await startTestGateway(
-    { token: TOKEN, allowUsers: ['u1'], modelCatalog: ['m1'], maxBodyBytes: 1024 },
+    { token: TOKEN, allowUsers: ['u1'], modelCatalog: ['m1'], maxBodyBytes: 1024, allowedOrigins: [ORIGIN] },
     { runner: echoOrFail },
   );
 });

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AuthRateLimiter, errorShape, type AuthRateLimitKey, type AuthRateLimiterOptions } from '../../../src/policy/auth-rate-limit.js';
+import { addressKey, AuthRateLimiter, errorShape, type AuthRateLimitKey, type AuthRateLimiterOptions } from '../../../src/policy/auth-rate-limit.js';
 
-// Auth-failure limiter (openclaw-protocol.md §6.5, user-needs.md §1) on an injected clock: no sleeps.
+// Auth-failure limiter (openclaw-protocol.md §6.5, user-needs.md §1, issue 6 item 4) on an injected clock: no sleeps.
 
 function setup(opts: AuthRateLimiterOptions = {}) {
   const clock = { t: 1_000_000 };
@@ -83,45 +83,72 @@ test('exempt (direct-local, no Origin) is never limited nor counted', () => {
   fail(rl, k, 1_000);
   assert.deepEqual(rl.check(k), { allowed: true });
   assert.equal(rl.size, 0);
-  assert.deepEqual(rl.check(remote()), { allowed: true }); // not counted towards the global ceiling
+  assert.equal(rl.recordFailure(remote()), 0, 'exempt failures do not count towards the global ceiling');
 });
 
-test('origin-keyed limiter is separate from the address one and never exempt', () => {
+test('a browser origin has its own budget within its address, is never exempt, and locks nobody elsewhere', () => {
   const { rl } = setup();
   const browser: AuthRateLimitKey = { source: '127.0.0.1', credentialClass: 'token', origin: 'http://localhost:5173', exempt: true };
   const cli: AuthRateLimitKey = { source: '127.0.0.1', credentialClass: 'token', exempt: true };
   fail(rl, browser, 10);
   assert.deepEqual(rl.check(browser), { allowed: false, retryAfterMs: 300_000 });
+  assert.deepEqual(rl.check({ ...browser, origin: 'HTTP://LOCALHOST:5173' }), { allowed: false, retryAfterMs: 300_000 });
   assert.deepEqual(rl.check(cli), { allowed: true });
-  // keyed by page origin: another source with the same origin shares the lockout, another origin does not
-  assert.equal(rl.check({ ...browser, source: '9.9.9.9', exempt: false }).allowed, false);
+  // the same origin from another address is another client; another origin is another budget
+  assert.equal(rl.check({ ...browser, source: '9.9.9.9', exempt: false }).allowed, true);
   assert.equal(rl.check({ ...browser, origin: 'https://ui.example' }).allowed, true);
-  // address failures do not feed the origin key
+  // address failures without Origin do not feed the origin key of that address, and vice versa
   const remoteAddr = remote('5.5.5.5');
   fail(rl, remoteAddr, 10);
   assert.equal(rl.check({ ...remoteAddr, origin: 'https://ui.example' }).allowed, true);
   assert.equal(rl.check(remoteAddr).allowed, false);
 });
 
-test('global ceiling refuses a fresh source until the window passes; exempt still allowed', () => {
-  const { rl, clock } = setup({ globalMaxFailures: 1_000 });
-  for (let i = 0; i < 1_000; i++) rl.recordFailure(remote(`10.0.${i >> 8}.${i & 255}`));
-  assert.deepEqual(rl.check(remote('8.8.8.8')), { allowed: true }); // 1000 is not more than the ceiling
-  clock.t += 20_000;
-  rl.recordFailure(remote('10.9.9.9'));
-  assert.deepEqual(rl.check(remote('8.8.8.8')), { allowed: false, retryAfterMs: 40_000 });
-  assert.equal(rl.check({ source: '9.9.9.9', credentialClass: 'token', origin: 'https://ui.example', exempt: false }).allowed, false);
-  assert.deepEqual(rl.check({ source: '127.0.0.1', credentialClass: 'token', exempt: true }), { allowed: true });
-  clock.t += 40_000;
-  assert.deepEqual(rl.check(remote('8.8.8.8')), { allowed: true });
+test('an IPv6 client is keyed on its /64, an IPv4 client on its address', () => {
+  const { rl } = setup();
+  for (let i = 1; i <= 10; i++) rl.recordFailure(remote(`2001:db8:1:2::${i.toString(16)}`));
+  for (const same of ['2001:db8:1:2:ffff:ffff:ffff:ffff', '2001:0DB8:0001:0002::abcd', '2001:db8:1:2:0:0:1.2.3.4']) {
+    assert.equal(rl.check(remote(same)).allowed, false, same);
+  }
+  assert.equal(rl.check(remote('2001:db8:1:3::1')).allowed, true);
+  fail(rl, remote('192.0.2.1'), 10);
+  assert.equal(rl.check(remote('192.0.2.2')).allowed, true);
+  assert.equal(rl.check(remote('::ffff:192.0.2.1')).allowed, false, 'IPv4-mapped is the IPv4 client');
 });
 
-test('a per-key lockout longer than the global wait wins', () => {
-  const { rl } = setup({ globalMaxFailures: 15 });
+test('addressKey: /64 for IPv6 in every spelling, the address for IPv4, other text kept', () => {
+  assert.equal(addressKey('2001:db8::1'), '2001:db8:0:0::/64');
+  assert.equal(addressKey('2001:db8:a:b:c:d:e:f'), '2001:db8:a:b::/64');
+  assert.equal(addressKey('::1'), '0:0:0:0::/64');
+  assert.equal(addressKey('fe80::1%eth0'), 'fe80:0:0:0::/64');
+  assert.equal(addressKey('64:ff9b::192.0.2.1'), '64:ff9b:0:0::/64');
+  assert.equal(addressKey('::ffff:10.0.0.1'), '10.0.0.1');
+  assert.equal(addressKey('10.0.0.1'), '10.0.0.1');
+  assert.equal(addressKey('garbage-hop'), 'garbage-hop');
+});
+
+test('global ceiling: never a lockout of correct or fresh clients, only a bounded hold on failure answers', () => {
+  const { rl, clock } = setup({ globalMaxFailures: 1_000, globalPenaltyMs: 250 });
+  for (let i = 0; i < 1_000; i++) assert.equal(rl.recordFailure(remote(`10.0.${i >> 8}.${i & 255}`)), 0);
+  clock.t += 20_000;
+  assert.equal(rl.recordFailure(remote('10.9.9.9')), 250, 'the 1 001st failure in the window is held');
+  for (const fresh of [remote('8.8.8.8'), { source: '9.9.9.9', credentialClass: 'token', origin: 'https://ui.example', exempt: false }]) {
+    assert.deepEqual(rl.check(fresh), { allowed: true });
+  }
+  assert.deepEqual(rl.check(remote('10.0.0.1')), { allowed: true }, 'one failure there: not locked');
+  assert.equal(rl.recordFailure({ source: '127.0.0.1', credentialClass: 'token', exempt: true }), 0, 'exempt: never held');
+  clock.t += 40_000; // the first 1 000 leave the window
+  assert.equal(rl.recordFailure(remote('10.9.9.9')), 0);
+});
+
+test('a locked key stays locked while others fail; its failures are held too when over the ceiling', () => {
+  const { rl } = setup({ globalMaxFailures: 15, globalPenaltyMs: 100 });
   const k = remote();
-  fail(rl, k, 16);
+  fail(rl, k, 10);
+  fail(rl, remote('2.2.2.2'), 5);
+  assert.equal(rl.recordFailure(k), 100);
   assert.deepEqual(rl.check(k), { allowed: false, retryAfterMs: 300_000 });
-  assert.deepEqual(rl.check(remote('2.2.2.2')), { allowed: false, retryAfterMs: 60_000 });
+  assert.deepEqual(rl.check(remote('3.3.3.3')), { allowed: true });
 });
 
 test('maxKeys bounds memory under 100 000 distinct sources, evicting the oldest', () => {

@@ -424,12 +424,13 @@ describe('§6.5 brute force: 1 000 wrong secrets lock the source out; a direct-l
   const pool = socketPool();
   after(() => pool.closeAll());
 
-  test('1 000 wrong tokens over 50 concurrent connections from a browser origin → 10 mismatches, then AUTH_RATE_LIMITED with retryAfterMs', async () => {
+  test('1 000 wrong tokens over 50 concurrent connections from a browser origin on 4 addresses → 10 mismatches per address, then AUTH_RATE_LIMITED with retryAfterMs', async () => {
     const g = await startTestGateway({ token: TOKEN, allowedOrigins: ['https://ui.example'] });
     try {
       const TOTAL = 1000, WORKERS = 50;
-      // sockets with an Origin are keyed by origin and never exempt; spreading the source over four loopback
-      // addresses keeps each under the 32-unauthenticated-sockets-per-address upgrade budget
+      // sockets with an Origin are never exempt and get a budget per address and origin (one address never
+      // locks out another, issue 6); four loopback sources keep each under the 32-unauthenticated-sockets
+      // upgrade budget
       const outcomes: { code: string; error: any; close: { code: number; reason: string } }[] = [];
       let next = 0;
       const worker = async (w: number) => {
@@ -447,8 +448,8 @@ describe('§6.5 brute force: 1 000 wrong secrets lock the source out; a direct-l
       assert.equal(outcomes.length, TOTAL);
       const mismatches = outcomes.filter((o) => o.code === 'AUTH_TOKEN_MISMATCH');
       const limited = outcomes.filter((o) => o.code === 'AUTH_RATE_LIMITED');
-      assert.equal(mismatches.length, 10, 'exactly 10 failures are judged before the lockout');
-      assert.equal(limited.length, TOTAL - 10, `every other attempt is refused unjudged; codes: ${[...new Set(outcomes.map((o) => o.code))]}`);
+      assert.equal(mismatches.length, 40, 'exactly 10 failures per source address are judged before the lockout');
+      assert.equal(limited.length, TOTAL - 40, `every other attempt is refused unjudged; codes: ${[...new Set(outcomes.map((o) => o.code))]}`);
       for (const o of limited) {
         assert.equal(o.error.code, 'INVALID_REQUEST');
         assert.equal(o.error.message, RATE_LIMITED_MESSAGE);
@@ -459,9 +460,14 @@ describe('§6.5 brute force: 1 000 wrong secrets lock the source out; a direct-l
       }
       assertPublishedFrame({ type: 'res', id: 'x', ok: false, error: limited[0].error });
 
-      // the lockout holds even for the right secret from that origin…
-      const locked = await pool.connect(g, undefined, { noDevice: true, auth: { token: TOKEN }, headers: { Origin: 'https://ui.example' } }, 'right-secret-locked');
+      // the lockout holds even for the right secret from that origin and address…
+      const locked = await pool.connect(g, undefined, {
+        noDevice: true, auth: { token: TOKEN }, headers: { Origin: 'https://ui.example' }, localAddress: '127.0.0.3',
+      }, 'right-secret-locked');
       await assertRefused(locked, { code: 'INVALID_REQUEST', message: RATE_LIMITED_MESSAGE, details: { code: 'AUTH_RATE_LIMITED' } });
+      // …not for that origin on another address (no lockout of everyone)…
+      const elsewhere = await pool.connect(g, undefined, { noDevice: true, auth: { token: TOKEN }, headers: { Origin: 'https://ui.example' } }, 'right-secret-elsewhere');
+      assert.equal(assertAdmitted(elsewhere).auth.method, 'token');
       // …while a direct-local client (no Origin, no forwarding) still connects, with or without a device
       const local = await pool.connect(g, undefined, { noDevice: true, auth: { token: TOKEN } }, 'direct-local');
       assert.deepEqual(assertAdmitted(local).auth.scopes, ['operator.admin']);

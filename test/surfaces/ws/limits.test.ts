@@ -116,7 +116,9 @@ test('an upgrade with a foreign Origin → HTTP 403 before 101 (no connection ac
     for (const origin of foreign) {
       const refused = await refusedUpgrade(wsUrl(g.port), { origin });
       assert.equal(refused.status, 403, origin);
-      assert.deepEqual(JSON.parse(refused.body), { error: { type: 'forbidden', message: 'origin not allowed' } }, origin);
+      assert.deepEqual(JSON.parse(refused.body), {
+        error: { type: 'forbidden', message: `origin not allowed: ${JSON.stringify(origin)} (add it to --allowed-origins)` },
+      }, origin);
     }
     // the Host header never grants trust
     const spoofed = await refusedUpgrade(wsUrl(g.port), { origin: 'http://evil.example', headers: { Host: 'evil.example' } });

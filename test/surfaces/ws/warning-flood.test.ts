@@ -16,7 +16,7 @@ import { connectParams, connectRaw, refusedUpgrade, TOKEN, wsUrl } from '../../h
 
 const REFUSED = 200;
 const BAD_TOKENS = 20;
-const ORIGIN = 'upgrade refused: origin not allowed';
+const ORIGIN = 'upgrade refused: host or origin not allowed';
 const FORWARDING = 'forwarding headers from a peer that is not a trusted proxy: treated as remote';
 const HANDSHAKE = 'ws handshake failed';
 
