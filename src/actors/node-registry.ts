@@ -3,7 +3,7 @@ import { createActor, type Actor } from 'xstate';
 import type { Logger } from '../log.js';
 import { scopeSatisfied, type ErrorShape } from '../machines/authorize.js';
 import type { Admitted } from '../machines/connection.js';
-import { nodeMachine, surfaceCovers, type InvokeOutcome, type NodeMachine, type NodeSurface } from '../machines/node.js';
+import { nodeMachine, pendingInvoke, surfaceCovers, type InvokeOutcome, type NodeMachine, type NodeSurface } from '../machines/node.js';
 import type { DeviceStore } from '../store/devices.js';
 import type { ApprovedNode, NodeClientInfo, NodePairingRequest, NodeStore } from '../store/nodes.js';
 import { encodeEvent } from '../ws/frames.js';
@@ -164,7 +164,7 @@ export class NodeRegistry {
   result(conn: Connection, r: { id: string; nodeId: string; ok: boolean; payload?: unknown; payloadJSON?: string; error?: { code?: string; message?: string } }): Answer {
     if (conn.client.deviceId !== r.nodeId) return fail({ code: 'INVALID_REQUEST', message: 'nodeId mismatch' });
     const node = this.live.get(r.nodeId);
-    if (!node || node.conn !== conn || !node.actor.getSnapshot().context.pending[r.id]) {
+    if (!node || node.conn !== conn || !pendingInvoke(node.actor.getSnapshot().context.pending, r.id)) {
       this.deps.log.debug({ nodeId: r.nodeId, id: r.id }, 'node.invoke.result for no pending invocation (late or unknown)');
       return { ok: true, payload: { ok: true, ignored: true } };
     }
@@ -176,7 +176,7 @@ export class NodeRegistry {
   progress(conn: Connection, p: { invokeId: string; nodeId: string; seq: number; chunk: string }): Answer {
     if (conn.client.deviceId !== p.nodeId) return fail({ code: 'INVALID_REQUEST', message: 'nodeId mismatch' });
     const node = this.live.get(p.nodeId);
-    const pending = node && node.conn === conn ? node.actor.getSnapshot().context.pending[p.invokeId] : undefined;
+    const pending = node && node.conn === conn ? pendingInvoke(node.actor.getSnapshot().context.pending, p.invokeId) : undefined;
     if (!node || !pending?.stream) return { ok: true, payload: { ok: true, ignored: true } };
     node.actor.send({ type: 'PROGRESS', id: p.invokeId, seq: p.seq, chunk: p.chunk });
     return { ok: true, payload: { ok: true } };
