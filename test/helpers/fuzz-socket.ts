@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 // One raw WebSocket for the fuzz test: every inbound frame is kept (parsed, or as text), and every wait is
 // bounded. `answer()` is the question the fuzz asks after each frame: did the `res` come, or only a close?
 
-export const ANSWER_MS = 5_000;
+export const ANSWER_MS = 10_000;
 
 export type Answer = { kind: 'res'; frame: Record<string, any> } | { kind: 'closed'; code: number; reason: string };
 
