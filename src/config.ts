@@ -198,7 +198,7 @@ function readConfigFile(path: string): Partial<Record<OptionName, RawValue>> {
   const out: Partial<Record<OptionName, RawValue>> = {};
   for (const [key, value] of Object.entries(doc)) {
     const name = kebab(key);
-    if (!(name in OPTIONS)) throw new ConfigError(`unknown option "${key}" in config file ${path}`);
+    if (!Object.hasOwn(OPTIONS, name)) throw new ConfigError(`unknown option "${key}" in config file ${path}`);
     out[name as OptionName] = coerce(name as OptionName, value, `config file key "${key}"`);
   }
   return out;

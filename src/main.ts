@@ -90,7 +90,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   // the built-in mock never reads history: reading the transcript for it would only cost time per run
   const runner = options.runner || config.model !== 'mock' ? withHistory(baseRunner, transcripts, config.historyBudgetChars) : baseRunner;
   const sessions: SessionRegistry = new SessionRegistry({
-    bus, runs, idleMs: config.sessionIdleMs,
+    bus, runs, idleMs: config.sessionIdleMs, log,
     executeRun: createRunExecutor({ runner, bus, abortReason: (runId) => sessions.abortReason(runId) }),
     queueMode: config.queueMode, maxQueue: config.maxQueue, runTimeoutMs: config.runTimeoutMs,
   });

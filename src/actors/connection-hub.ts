@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { createActor, type Actor, type AnyActorLogic } from 'xstate';
+import type { Actor, AnyActorLogic } from 'xstate';
 import type { Logger } from '../core/log.js';
 import type { RepeatedWarnings } from '../core/repeated-warnings.js';
 import { connectionMachine, type Admitted, type ConnectionMachine, type PeerInfo, type Request } from '../machines/connection.js';
 import { scopeSatisfied } from '../policy/authorize.js';
 import { directEvent, resFrame, withSeq, type EncodedEvent } from '../../protocol/encode.js';
+import { createSupervisedActor } from './supervise.js';
 
 // Every WS connection is a connection actor, held here as an independent root (not a child of a parent).
 // The hub feeds socket frames to the actor, carries out what it emits (send, close, requests), and
 // delivers broadcasts: encoded once, then per socket only `seq`, the scope filter and the buffer check.
+// A connection whose actor (or the work it emits) throws is closed 1011; the other connections never notice.
 
 export interface WsSocket {
   send(text: string): void;
@@ -98,16 +100,16 @@ export class ConnectionHub {
     this.preauthByIp.set(peer.remoteAddress, this.preauthCount(peer.remoteAddress) + 1);
     // the challenge goes out before anything else, without seq
     socket.send(directEvent('connect.challenge', { nonce, ts: Date.now(), capabilities: [] }));
-    const actor = createActor(this.machine, {
+    const { actor, guard } = createSupervisedActor(this.machine, {
       input: {
         connId: conn.id, nonce, peer, methods: this.opts.methods,
         handshakeTimeoutMs: this.opts.handshakeTimeoutMs,
         preauthMaxBytes: PREAUTH_MAX_BYTES, maxPendingFrames: MAX_PENDING_FRAMES,
       },
-    });
+    }, { log: this.opts.log, onFailure: (err) => this.failed(conn, err) });
     conn.actor = actor;
     // one wildcard listener, not one per event type: each actor.on() allocates a Set (19 000 sockets)
-    actor.on('*', (e) => {
+    actor.on('*', guard((e) => {
       switch (e.type) {
         case 'send': return this.deliverDirect(conn, JSON.stringify(e.frame));
         case 'close':
@@ -117,7 +119,7 @@ export class ConnectionHub {
         case 'request': return this.opts.dispatch(conn, e.request);
         case 'ignored': return this.opts.log.debug({ conn: conn.id, reason: e.reason }, 'frame ignored');
       }
-    });
+    }));
     actor.start();
     return conn;
   }
@@ -216,6 +218,12 @@ export class ConnectionHub {
     conn.reader = admitted.role === 'operator' && scopeSatisfied(admitted.scopes, 'operator.read');
     this.authed.add(conn);
     this.opts.onAuthenticated?.(conn, admitted);
+  }
+
+  /** The connection's actor, or what the hub did for it, threw: only this connection goes (1011). */
+  private failed(conn: Connection, err: unknown): void {
+    this.opts.log.error({ err, conn: conn.id }, 'connection failed: closing it with 1011');
+    this.end(conn, 1011, 'internal error');
   }
 
   private deliverDirect(conn: Connection, text: string): void {

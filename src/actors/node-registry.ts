@@ -1,20 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { createActor, type Actor } from 'xstate';
+import type { Actor } from 'xstate';
 import type { Logger } from '../core/log.js';
 import { scopeSatisfied, type ErrorShape } from '../policy/authorize.js';
 import type { Admitted } from '../machines/connection.js';
-import { nodeMachine, surfaceCovers, type InvokeOutcome, type NodeMachine, type NodeSurface } from '../machines/node.js';
+import { nodeMachine, pendingInvoke, surfaceCovers, type InvokeOutcome, type NodeMachine, type NodeSurface } from '../machines/node.js';
 import type { DeviceStore } from '../store/devices.js';
 import type { ApprovedNode, NodeClientInfo, NodePairingRequest, NodeStore } from '../store/nodes.js';
 import { encodeEvent } from '../../protocol/encode.js';
 import { checkNodeCommand, type NodeCommandPolicy } from '../policy/node-commands.js';
 import { requestView, type LiveNodeInfo } from './node-views.js';
 import type { Connection, ConnectionHub } from './connection-hub.js';
+import { createSupervisedActor } from './supervise.js';
 
 // One node actor per connected node, each an independent root in a Map (never children of one parent).
 // The plane's hooks connect and disconnect them; node.invoke goes through here to the node's actor, whose
 // `request` becomes a seq-less node.invoke.request on the node's socket and whose `settled` answers the
 // invoker. A node whose declared surface is not approved gets a pending node pairing request.
+// A node actor that throws disconnects that node (1011); its in-flight invocations fail, nothing else does.
 
 export const DEFAULT_INVOKE_TIMEOUT_MS = 30_000;
 /** Longest timer delay Node honours; a larger one would fire at once. */
@@ -66,6 +68,8 @@ interface LiveNode {
 interface Waiter {
   command: string;
   nodeId: string;
+  /** The node actor the invocation went to. */
+  actor: Actor<NodeMachine>;
   resolve: (a: Answer) => void;
   onProgress?: (chunk: string, seq: number) => void;
 }
@@ -95,14 +99,14 @@ export class NodeRegistry {
     const client = clientOf(admitted.client);
     const approved = this.deps.store.approved(nodeId);
     this.live.get(nodeId)?.actor.send({ type: 'DISCONNECT' }); // a newer socket of the same node replaces it
-    const actor = createActor(nodeMachine, {
+    const { actor, guard } = createSupervisedActor(nodeMachine, {
       input: { nodeId, declared, approved: approved ? surfaceOf(approved) : null, retryDelayMs: this.deps.retryDelayMs },
-    });
+    }, { log: this.deps.log, onFailure: (err) => this.failed(node, err) });
     const now = this.now();
     const node: LiveNode = { nodeId, conn, actor, client, connectedAtMs: now, lastSeenAtMs: now, lastSeenReason: 'connect' };
-    actor.on('request', ({ request }) => this.deps.hub.direct(conn, 'node.invoke.request', request));
-    actor.on('progress', ({ id, seq, chunk }) => this.waiters.get(id)?.onProgress?.(chunk, seq));
-    actor.on('settled', ({ id, outcome }) => this.settle(id, outcome));
+    actor.on('request', guard(({ request }) => this.deps.hub.direct(conn, 'node.invoke.request', request)));
+    actor.on('progress', guard(({ id, seq, chunk }) => this.waiters.get(id)?.onProgress?.(chunk, seq)));
+    actor.on('settled', guard(({ id, outcome }) => this.settle(id, outcome)));
     this.live.set(nodeId, node);
     actor.start();
     if (approved) this.deps.store.seen(nodeId, 'connect', client);
@@ -152,7 +156,7 @@ export class NodeRegistry {
     if (refused) return Promise.resolve(fail(refused));
     const id = randomUUID();
     return new Promise((resolve) => {
-      this.waiters.set(id, { nodeId, command, resolve, onProgress: req.onProgress });
+      this.waiters.set(id, { nodeId, command, actor: node.actor, resolve, onProgress: req.onProgress });
       node.actor.send({
         type: 'INVOKE', id, command, params: req.params, deadlineMs: Math.min(req.timeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS, MAX_DEADLINE_MS),
         idempotencyKey: req.idempotencyKey, stream: req.onProgress !== undefined, now: this.now(),
@@ -164,7 +168,7 @@ export class NodeRegistry {
   result(conn: Connection, r: { id: string; nodeId: string; ok: boolean; payload?: unknown; payloadJSON?: string; error?: { code?: string; message?: string } }): Answer {
     if (conn.client.deviceId !== r.nodeId) return fail({ code: 'INVALID_REQUEST', message: 'nodeId mismatch' });
     const node = this.live.get(r.nodeId);
-    if (!node || node.conn !== conn || !node.actor.getSnapshot().context.pending[r.id]) {
+    if (!node || node.conn !== conn || !pendingInvoke(node.actor.getSnapshot().context.pending, r.id)) {
       this.deps.log.debug({ nodeId: r.nodeId, id: r.id }, 'node.invoke.result for no pending invocation (late or unknown)');
       return { ok: true, payload: { ok: true, ignored: true } };
     }
@@ -176,7 +180,7 @@ export class NodeRegistry {
   progress(conn: Connection, p: { invokeId: string; nodeId: string; seq: number; chunk: string }): Answer {
     if (conn.client.deviceId !== p.nodeId) return fail({ code: 'INVALID_REQUEST', message: 'nodeId mismatch' });
     const node = this.live.get(p.nodeId);
-    const pending = node && node.conn === conn ? node.actor.getSnapshot().context.pending[p.invokeId] : undefined;
+    const pending = node && node.conn === conn ? pendingInvoke(node.actor.getSnapshot().context.pending, p.invokeId) : undefined;
     if (!node || !pending?.stream) return { ok: true, payload: { ok: true, ignored: true } };
     node.actor.send({ type: 'PROGRESS', id: p.invokeId, seq: p.seq, chunk: p.chunk });
     return { ok: true, payload: { ok: true } };
@@ -231,6 +235,23 @@ export class NodeRegistry {
       connectedAtMs: n.connectedAtMs, lastSeenAtMs: n.lastSeenAtMs, lastSeenReason: n.lastSeenReason,
       ...(n.hostStats ? { hostStats: n.hostStats } : {}),
     };
+  }
+
+  /** A node actor threw: its invocations fail, and the node is disconnected (1011) and forgotten until it reconnects. */
+  private failed(node: LiveNode, err: unknown): void {
+    this.deps.log.error({ err, nodeId: node.nodeId, conn: node.conn.id }, 'node actor failed: disconnecting the node');
+    const current = this.live.get(node.nodeId) === node;
+    if (current) this.live.delete(node.nodeId);
+    for (const [id, w] of this.waiters) {
+      if (w.actor !== node.actor) continue;
+      this.waiters.delete(id);
+      w.resolve(fail({
+        code: 'UNAVAILABLE', message: `node failed (internal error) and was disconnected (${w.command})`,
+        details: { code: 'NOT_CONNECTED', nodeCommandDispatched: true }, retryable: true,
+      }));
+    }
+    this.deps.hub.close(node.conn, 1011, 'internal error');
+    if (current) this.deps.store.seen(node.nodeId, 'disconnect');
   }
 
   private settle(id: string, outcome: InvokeOutcome): void {

@@ -105,6 +105,11 @@ export class RunRegistry {
     this.evictExpired();
   }
 
+  /** The queued and running runs of one session (a scan of every live run: for the rare failure of a session). */
+  liveIn(sessionKey: string): RunRecord[] {
+    return [...this.live.values()].filter((r) => r.sessionKey === sessionKey);
+  }
+
   get liveCount(): number {
     return this.live.size;
   }

@@ -1,8 +1,11 @@
-import { createActor, type Actor, type AnyActorLogic } from 'xstate';
+import type { Actor, AnyActorLogic } from 'xstate';
+import { pino } from 'pino';
 import type { Bus, RunErrorInfo, Surface } from '../core/bus.js';
 import type { RunInput } from '../core/run.js';
+import type { Logger } from '../core/log.js';
 import { queuedMessages, sessionMachine, turnRunIds, type QueueMode, type SessionMachine } from '../machines/session.js';
-import type { RunListener, RunRecord, RunRegistry } from './run-registry.js';
+import { TERMINAL, type RunListener, type RunRecord, type RunRegistry } from './run-registry.js';
+import { createSupervisedActor, halt } from './supervise.js';
 
 // Session actors are independent root actors held in a Map (never children of one parent: XState's child
 // bookkeeping is quadratic). Every surface submits runs here, so one-run-per-session holds across all of them.
@@ -10,6 +13,9 @@ import type { RunListener, RunRecord, RunRegistry } from './run-registry.js';
 // Submitting is two steps so a surface can acknowledge in between: accept() checks the id and the queue
 // bound and publishes `run.queued` (the run's record exists, and the inbound journal has it); start() hands the
 // run to its session. submit() is both at once.
+//
+// A session actor that throws fails its running and queued runs (error type internal_error) and is dropped;
+// the session's next message starts a new actor. No other session notices.
 
 export type SubmitResult =
   | { kind: 'accepted'; record: RunRecord }
@@ -43,20 +49,31 @@ export interface SessionRegistryDeps {
   /** Run deadline; 0 or absent = none. */
   runTimeoutMs?: number;
   now?: () => number;
+  /** Where a failed session actor is reported (default: nowhere). */
+  log?: Logger;
+  /** The session machine (default: sessionMachine); tests inject faults through it. */
+  machine?: SessionMachine;
 }
 
 export const DEFAULT_MAX_QUEUE = 100;
+
+/** The error of the runs of a session whose actor failed. */
+export const SESSION_FAILED: RunErrorInfo = {
+  type: 'internal_error', message: 'internal error in the session: the run was stopped (it may be sent again)',
+};
 
 export class SessionRegistry {
   private readonly actors = new Map<string, Actor<SessionMachine>>();
   private readonly machine: SessionMachine;
   /** Accepted, not yet started. */
   private readonly pending = new Map<string, { input: RunInput; mode: QueueMode }>();
-  /** Runs stopped by their deadline, until their executor asks why it was aborted. */
+  /** Runs stopped by their deadline (or by their session's failure), until their executor asks why it was aborted. */
   private readonly timedOut = new Map<string, RunErrorInfo>();
+  private readonly log: Logger;
 
   constructor(private readonly deps: SessionRegistryDeps) {
-    this.machine = sessionMachine.provide({ actors: { executeRun: deps.executeRun as never } });
+    this.machine = (deps.machine ?? sessionMachine).provide({ actors: { executeRun: deps.executeRun as never } });
+    this.log = deps.log ?? pino({ level: 'silent' });
   }
 
   /** Accept then start: for surfaces with nothing to acknowledge in between. */
@@ -180,24 +197,46 @@ export class SessionRegistry {
   private sessionActor(sessionKey: string): Actor<SessionMachine> {
     let actor = this.actors.get(sessionKey);
     if (actor) return actor;
-    const created = createActor(this.machine, {
+    const { actor: created, guard } = createSupervisedActor(this.machine, {
       input: { sessionKey, idleMs: this.deps.idleMs, runTimeoutMs: this.deps.runTimeoutMs ?? 0 },
-    });
-    actor = created;
-    created.on('dequeued', ({ runId }) => {
-      const now = this.deps.now ?? Date.now;
-      this.deps.bus.emit('run.cancelled', { runId, sessionKey, at: now(), reply: '', started: false });
-    });
-    created.on('timedOut', ({ runId, timeoutMs }) => {
-      this.timedOut.set(runId, { type: 'timeout', message: `run exceeded the run deadline of ${timeoutMs} ms and was aborted` });
-    });
-    created.subscribe({
-      complete: () => {
+    }, {
+      log: this.log,
+      onDone: () => {
         if (this.actors.get(sessionKey) === created) this.actors.delete(sessionKey);
       },
+      onFailure: (err) => this.failed(sessionKey, created, err),
     });
+    actor = created;
+    created.on('dequeued', guard(({ runId }) => {
+      const now = this.deps.now ?? Date.now;
+      this.deps.bus.emit('run.cancelled', { runId, sessionKey, at: now(), reply: '', started: false });
+    }));
+    created.on('timedOut', guard(({ runId, timeoutMs }) => {
+      this.timedOut.set(runId, { type: 'timeout', message: `run exceeded the run deadline of ${timeoutMs} ms and was aborted` });
+    }));
     this.actors.set(sessionKey, created);
     created.start();
     return created;
+  }
+
+  /**
+   * A session actor threw. Every run it was given (queued or running, not merely accepted) fails with
+   * SESSION_FAILED: the running turn through its executor (aborted with that reason), the rest here. The actor
+   * is dropped, so the session's next message starts a new one.
+   */
+  private failed(sessionKey: string, actor: Actor<SessionMachine>, err: unknown): void {
+    this.log.error({ err, sessionKey }, 'session actor failed: its runs fail, its next message starts a new actor');
+    if (this.actors.get(sessionKey) === actor) this.actors.delete(sessionKey);
+    const given = this.deps.runs.liveIn(sessionKey).filter((r) => !this.pending.has(r.runId));
+    for (const r of given) if (r.state === 'running') this.timedOut.set(r.runId, SESSION_FAILED);
+    // aborts the running turn: its executor asks abortReason() and publishes run.failed with the reason set above
+    halt(actor);
+    const now = this.deps.now ?? Date.now;
+    for (const r of given) {
+      // still live: queued, or running in an actor that stops only after its current step (a listener's failure)
+      if (!TERMINAL.has(r.state)) {
+        this.deps.bus.emit('run.failed', { runId: r.runId, sessionKey, at: now(), error: SESSION_FAILED, reply: r.reply });
+      }
+    }
   }
 }

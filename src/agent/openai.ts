@@ -96,7 +96,8 @@ async function* streamOnce(client: OpenAI, req: Parameters<ChatModel['turn']>[0]
     }, { signal: AbortSignal.any([signal, stall.signal]) });
     let text = '';
     let finished = false;
-    const calls: ToolCallRequest[] = [];
+    // keyed by the endpoint's `index`: a Map, so `__proto__` or 1e9 reaches neither Array.prototype nor an array length
+    const calls = new Map<number, ToolCallRequest>();
     // the SDK ends the iteration quietly on abort, so the reason is checked after the loop
     for await (const chunk of stream) {
       timer.refresh();
@@ -113,7 +114,9 @@ async function* streamOnce(client: OpenAI, req: Parameters<ChatModel['turn']>[0]
         yield { type: 'delta', text: content };
       }
       for (const tc of choice.delta?.tool_calls ?? []) {
-        const call = (calls[tc.index] ??= { id: '', name: '', arguments: '' });
+        if (!Number.isSafeInteger(tc.index) || tc.index < 0) throw new RunError('the model stream sent a tool call with an invalid index', 'stream_error');
+        let call = calls.get(tc.index);
+        if (!call) calls.set(tc.index, (call = { id: '', name: '', arguments: '' }));
         if (tc.id) call.id = tc.id;
         if (tc.function?.name) call.name = tc.function.name;
         if (tc.function?.arguments) call.arguments += tc.function.arguments;
@@ -122,7 +125,7 @@ async function* streamOnce(client: OpenAI, req: Parameters<ChatModel['turn']>[0]
     if (signal.aborted) throw signal.reason;
     if (stalled) throw new RunError(`the model stream stalled for ${timeoutMs} ms`, 'timeout');
     if (!finished) throw new RunError('the model stream ended before the model finished its answer', 'stream_error');
-    const toolCalls = calls.filter((c) => c !== undefined).map((c, i) => ({ ...c, id: c.id || `call_${i}` }));
+    const toolCalls = [...calls].sort(([a], [b]) => a - b).map(([, c], i) => ({ ...c, id: c.id || `call_${i}` }));
     if (toolCalls.some((c) => c.name === '')) throw new RunError('the model stream sent a tool call without a name', 'stream_error');
     return { text, toolCalls };
   } catch (err) {

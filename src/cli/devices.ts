@@ -29,7 +29,7 @@ export function devices(args: string[]): Promise<number> {
       return;
     }
     if (sub === undefined) throw new UsageError('devices: missing command: list, approve, reject or remove (see clawgate devices --help)');
-    if (!(sub in SUBCOMMANDS)) throw new UsageError(`devices: unknown command "${sub}" (list, approve, reject, remove)`);
+    if (!Object.hasOwn(SUBCOMMANDS, sub)) throw new UsageError(`devices: unknown command "${sub}" (list, approve, reject, remove)`);
     if (rest.length < SUBCOMMANDS[sub]) throw new UsageError(`devices ${sub}: missing <${ARG_NAME[sub]}>`);
     if (rest.length > SUBCOMMANDS[sub]) throw new UsageError(`devices ${sub}: unexpected argument "${rest[SUBCOMMANDS[sub]]}"`);
     const arg = rest[0]?.trim();

@@ -209,7 +209,8 @@ function extOf(name: string): string {
   return dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
 }
 function mimeByExt(name: string): string {
-  return MIME_BY_EXT[extOf(name)] ?? '';
+  const ext = extOf(name); // from the client's file name: `x.constructor` must not find Object.prototype's
+  return Object.hasOwn(MIME_BY_EXT, ext) ? MIME_BY_EXT[ext] : '';
 }
 
 // ---- downloads ----

@@ -85,7 +85,13 @@ export function surfaceCovers(approved: NodeSurface | null, declared: NodeSurfac
   if (!approved) return false;
   return declared.caps.every((c) => approved.caps.includes(c))
     && declared.commands.every((c) => approved.commands.includes(c))
-    && grants.every(([name]) => approved.permissions[name] === true);
+    && grants.every(([name]) => Object.hasOwn(approved.permissions, name) && approved.permissions[name] === true);
+}
+
+/** The in-flight invocation with this id. Ids come from node frames (node.invoke.result), so only own keys count:
+ *  `constructor` or `__proto__` must not find Object.prototype's members. */
+export function pendingInvoke(pending: Readonly<Record<string, PendingInvoke>>, id: string): PendingInvoke | undefined {
+  return Object.hasOwn(pending, id) ? pending[id] : undefined;
 }
 
 const deadlineId = (id: string) => `deadline:${id}`;
@@ -110,7 +116,7 @@ export const nodeMachine = setup({
       enqueue.emit({ type: 'settled', id: event.id, outcome: { ok: false, cause: 'pairing', dispatched: false } });
     }),
     dispatch: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'INVOKE' || context.pending[event.id]) return;
+      if (event.type !== 'INVOKE' || pendingInvoke(context.pending, event.id)) return;
       const p: PendingInvoke = {
         id: event.id, command: event.command, deadlineAt: event.now + event.deadlineMs, attempts: 1,
         stream: event.stream ?? false, lastSeq: -1,
@@ -123,7 +129,7 @@ export const nodeMachine = setup({
     }),
     result: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'RESULT') return;
-      const p = context.pending[event.id];
+      const p = pendingInvoke(context.pending, event.id);
       if (!p) return; // late (after its deadline) or unknown: nothing waits for it
       if (!event.ok && event.error?.code === 'NODE_NOT_READY' && p.attempts <= MAX_NOT_READY_RETRIES) {
         const delay = context.retryDelayMs * p.attempts;
@@ -141,18 +147,18 @@ export const nodeMachine = setup({
     }),
     redispatch: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'RETRY') return;
-      const p = context.pending[event.id];
+      const p = pendingInvoke(context.pending, event.id);
       if (p) enqueue.emit({ type: 'request', request: requestOf(context.nodeId, p, event.timeoutMs) });
     }),
     progress: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'PROGRESS') return;
-      const p = context.pending[event.id];
+      const p = pendingInvoke(context.pending, event.id);
       if (!p || !p.stream || event.seq <= p.lastSeq) return; // not wanted, or a repeated chunk
       enqueue.assign({ pending: { ...context.pending, [p.id]: { ...p, lastSeq: event.seq } } });
       enqueue.emit({ type: 'progress', id: p.id, seq: event.seq, chunk: event.chunk });
     }),
     timeout: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'DEADLINE' || !context.pending[event.id]) return;
+      if (event.type !== 'DEADLINE' || !pendingInvoke(context.pending, event.id)) return;
       settle(context, enqueue, [event.id], {
         ok: false, cause: 'timeout', error: { code: 'TIMEOUT', message: 'node invoke timed out' }, dispatched: true,
       });

@@ -5,16 +5,18 @@ export const OPERATOR_SCOPES = [
   'operator.approvals', 'operator.questions', 'operator.pairing', 'operator.talk', 'operator.talk.secrets',
 ] as const;
 
-const IMPLIES: Record<string, readonly string[]> = {
-  'operator.write': ['operator.read', 'operator.talk', 'operator.sessions.read', 'operator.sessions.write'],
-  'operator.read': ['operator.sessions.read'],
-  'operator.sessions.write': ['operator.sessions.read'],
-};
+// Tables keyed by what a client sends (scopes, method names) are Maps: a plain object would answer
+// `constructor`, `__proto__` or `toString` from Object.prototype.
+const IMPLIES: ReadonlyMap<string, readonly string[]> = new Map([
+  ['operator.write', ['operator.read', 'operator.talk', 'operator.sessions.read', 'operator.sessions.write']],
+  ['operator.read', ['operator.sessions.read']],
+  ['operator.sessions.write', ['operator.sessions.read']],
+]);
 
 /** Does a socket holding `held` satisfy `required`? admin ⊇ everything; write ⇒ read, … */
 export function scopeSatisfied(held: readonly string[], required: string): boolean {
   if (held.includes('operator.admin') || held.includes(required)) return true;
-  return held.some((s) => IMPLIES[s]?.includes(required) || IMPLIES[s]?.some((t) => IMPLIES[t]?.includes(required)));
+  return held.some((s) => IMPLIES.get(s)?.includes(required) || IMPLIES.get(s)?.some((t) => IMPLIES.get(t)?.includes(required)));
 }
 
 /** Methods only nodes may call. */
@@ -25,7 +27,7 @@ export const NODE_METHODS: ReadonlySet<string> = new Set([
 ]);
 
 /** Scopes each operator method needs (all listed must be held). Unlisted methods need operator.admin. */
-export const METHOD_SCOPES: Readonly<Record<string, readonly string[]>> = {
+export const METHOD_SCOPES: ReadonlyMap<string, readonly string[]> = new Map(Object.entries({
   status: ['operator.read'],
   'system-presence': ['operator.read'],
   'last-heartbeat': ['operator.read'],
@@ -53,7 +55,7 @@ export const METHOD_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'node.list': ['operator.read'],
   'node.describe': ['operator.read'],
   'node.invoke': ['operator.write'],
-};
+}));
 
 export interface ErrorShape {
   code: string;
@@ -79,7 +81,7 @@ export function authorizeMethod(role: string, scopes: readonly string[], method:
     return role === 'node' ? undefined : { error: { code: 'INVALID_REQUEST', message: `unauthorized role: ${role}` }, roleDenied: true };
   }
   if (role !== 'operator') return { error: { code: 'INVALID_REQUEST', message: `unauthorized role: ${role}` }, roleDenied: true };
-  const required = METHOD_SCOPES[method] ?? ['operator.admin'];
+  const required = METHOD_SCOPES.get(method) ?? ['operator.admin'];
   const missing = required.find((s) => !scopeSatisfied(scopes, s));
   return missing ? { error: missingScope(missing, required), roleDenied: false } : undefined;
 }

@@ -82,7 +82,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
     recentSessions: () => o.transcripts.sessions({ limit: 5 }).map((r) => ({ key: r.key, updatedAt: r.updatedAt })),
   });
   const stateVersion = () => ({ presence: presence.version, health: health.version });
-  const methods = Object.keys(METHODS);
+  const methods = [...METHODS.keys()];
   const pairers = (c: Connection) => c.role === 'operator' && scopeSatisfied(c.scopes, 'operator.pairing');
   const pairingRequested = (r: PairingRequest, silent: boolean) => hub.broadcast(encodeEvent('device.pair.requested', {
     requestId: r.requestId, deviceId: r.deviceId, publicKey: r.publicKey,
@@ -111,8 +111,10 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
   const dispatch = (conn: Connection, req: Request) => {
     const call: Call = { conn, id: req.id, respond: (ok, payload, error) => hub.respond(conn, req.id, ok, payload, error) };
     const fail = (err: unknown) => call.respond(false, undefined, toErrorShape(err, o.log, o.stateDir));
+    const handler = METHODS.get(req.method);
+    if (!handler) return call.respond(false, undefined, { code: 'INVALID_REQUEST', message: `unknown method: ${req.method}` });
     try {
-      const out = METHODS[req.method](req.params, call, services);
+      const out = handler(req.params, call, services);
       if (out === RESPONDED) return;
       if (out instanceof Promise) out.then((v) => v !== RESPONDED && call.respond(true, v), fail);
       else call.respond(true, out);

@@ -8,8 +8,9 @@ import { channelsStatus, health, lastHeartbeat, status, systemPresence } from '.
 import { nodeDescribe, nodeEvent, nodeInvoke, nodeInvokeProgress, nodeInvokeResult, nodeList } from './nodes.js';
 import { nodePairApprove, nodePairList, nodePairReject, nodePairRemove } from './node-pairing.js';
 
-/** Every WS method Clawgate implements (advertised in hello-ok `features.methods`). */
-export const METHODS: Readonly<Record<string, Handler>> = {
+/** Every WS method Clawgate implements (advertised in hello-ok `features.methods`). A Map: it is looked up by
+ *  the method name a client sends, which may be `constructor` or `__proto__`. */
+export const METHODS: ReadonlyMap<string, Handler> = new Map(Object.entries({
   health,
   status,
   'system-presence': systemPresence,
@@ -41,7 +42,7 @@ export const METHODS: Readonly<Record<string, Handler>> = {
   'node.pair.approve': nodePairApprove,
   'node.pair.reject': nodePairReject,
   'node.pair.remove': nodePairRemove,
-};
+}));
 
 /** Events Clawgate can emit (hello-ok `features.events`). */
 export const EVENTS = [
