@@ -1,19 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import type { GatewayConfig } from './config.js';
 import type { Logger } from './core/log.js';
-import { createBus, type Bus } from './core/bus.js';
+import type { Bus } from './core/bus.js';
+import { createLocalBus } from './core/local-bus.js';
 import { createConfiguredRunner } from './agent/configured-runner.js';
 import type { Tool } from './agent/tools/registry.js';
 import type { Runner } from './core/run.js';
 import { RunRegistry } from './actors/run-registry.js';
 import { SessionRegistry } from './actors/session-registry.js';
 import { createRunExecutor } from './actors/run-executor.js';
-import { recordTranscripts } from './actors/transcript-recorder.js';
 import type { TranscriptStore } from './core/transcript.js';
 import { openDb } from './store/db.js';
 import { SqliteTranscriptStore } from './store/transcripts-sqlite.js';
-import { RunJournal } from './store/journal.js';
-import { commitPerRunEvent } from './store/event-transactions.js';
+import { RunLedger } from './store/run-ledger.js';
+import { RunLifecycle } from './actors/run-lifecycle.js';
+import { Inbound } from './inbound/submit.js';
+import { ReplyRouter } from './actors/reply-router.js';
 import { probeWrite, StorageHealth, type Schedule } from './store/storage-health.js';
 import type { WriteFaults } from './store/write-faults.js';
 import { recoverRuns } from './actors/recover.js';
@@ -37,18 +39,26 @@ import { RepeatedWarnings } from './core/repeated-warnings.js';
 // database cost ~200 ms of imports, paid right after listen. Until then upgrades get 503 (the spec's
 // startup gate) and /readyz says `starting`.
 
+/** A running gateway: its port, its parts (for embedders and tests), and close(). */
 export interface Gateway {
   port: number;
   devices: DeviceStore;
   bus: Bus;
   runs: RunRegistry;
   sessions: SessionRegistry;
+  /** The one way in for messages of every surface. */
+  inbound: Inbound;
+  /** Where channel deliverers register for the replies to their chats. */
+  replies: ReplyRouter;
+  /** Every run's recorded life (journal with origins, transcript writes). */
+  ledger: RunLedger;
   transcripts: TranscriptStore;
   ws: WsPlane;
   /** Stop admitting, tell WS clients, cancel what is queued or running, close every socket. */
   close(): Promise<void>;
 }
 
+/** What an embedder or a test may replace. */
 export interface GatewayOptions {
   /** Replaces the configured model (tests use this for failing or scripted runners). */
   runner?: Runner;
@@ -60,11 +70,11 @@ export interface GatewayOptions {
   storage?: { faults?: WriteFaults; schedule?: Schedule; probeEveryMs?: number };
 }
 
-
+/** Start the gateway with a resolved configuration: store, actors, both planes, then listen. */
 export async function startGateway(config: GatewayConfig, log: Logger, options: GatewayOptions = {}): Promise<Gateway> {
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   const startedAt = Date.now();
-  const bus = createBus();
+  const bus = createLocalBus();
   const runs = new RunRegistry(bus, { retentionMs: config.runRetentionMs, retentionMax: config.runRetentionMax });
   // the database opens before listen: transcripts and the journal are durable from the first message
   const db = openDb(config.stateDir, { fsyncCommits: config.fsyncCommits, faults: options.storage?.faults });
@@ -73,10 +83,9 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     schedule: options.storage?.schedule, probeEveryMs: options.storage?.probeEveryMs,
   });
   const transcripts = new SqliteTranscriptStore(db);
-  const journal = new RunJournal(db, { retentionMs: config.runRetentionMs });
-  // the journal and the transcript writes commit before any other subscriber hears of a run event
-  const writers = commitPerRunEvent(bus, db, storage);
-  const detachJournal = journal.attach(writers);
+  const ledger = new RunLedger(db, transcripts, { retentionMs: config.runRetentionMs, storage });
+  // every step of a run is recorded in the ledger before the bus carries it
+  const lifecycle = new RunLifecycle({ bus, ledger, log });
   let ws: WsPlane | undefined;
   const baseRunner = options.runner ?? await createConfiguredRunner(config, {
     extraTools: options.tools,
@@ -90,10 +99,13 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   // the built-in mock never reads history: reading the transcript for it would only cost time per run
   const runner = options.runner || config.model !== 'mock' ? withHistory(baseRunner, transcripts, config.historyBudgetChars) : baseRunner;
   const sessions: SessionRegistry = new SessionRegistry({
-    bus, runs, idleMs: config.sessionIdleMs, log,
-    executeRun: createRunExecutor({ runner, bus, abortReason: (runId) => sessions.abortReason(runId) }),
+    lifecycle, runs, idleMs: config.sessionIdleMs, log,
+    executeRun: createRunExecutor({ runner, lifecycle, abortReason: (runId) => sessions.abortReason(runId) }),
     queueMode: config.queueMode, maxQueue: config.maxQueue, runTimeoutMs: config.runTimeoutMs,
   });
+  // the one way in for every surface, and the way out for replies that must be sent (channels)
+  const inbound = new Inbound(sessions);
+  const replies = new ReplyRouter({ bus, runs, log });
   let draining = false;
   // what a remote peer can make us warn about, it could otherwise make us write without bound
   const warnings = new RepeatedWarnings(log);
@@ -106,7 +118,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     ]);
     const devices = new DeviceStore(db, config.stateDir);
     const plane = createWsPlane({
-    log, warnings, bus, sessions, runs, transcripts,
+    log, warnings, bus, sessions, inbound, runs, transcripts,
     token: config.token, version: VERSION, stateDir: config.stateDir, bindIp: config.bind,
     model: config.model === 'openai' ? { provider: 'openai', model: config.openaiModel } : { provider: config.model, model: config.model },
     handshakeTimeoutMs: config.handshakeTimeoutMs, tickIntervalMs: config.tickIntervalMs, maxBufferedBytes: config.maxBufferedBytes,
@@ -118,12 +130,11 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     });
     return { plane, devices };
   };
-  recordTranscripts(bus, runs, transcripts, writers);
   // before listen: journaled runs are re-submitted ahead of any new message in their sessions
-  recoverRuns({ journal, transcripts, runs, sessions, policy: config.recovery, log });
+  recoverRuns({ ledger, transcripts, runs, sessions, policy: config.recovery, log });
   const trusted = parseTrustedProxies(config.trustedProxies);
   const routes = createRoutes({
-    sessions, runs,
+    sessions, runs, inbound,
     token: config.token, authLimiter,
     sseKeepaliveMs: config.sseKeepaliveMs,
     startedAt,
@@ -178,13 +189,13 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   ws = loaded.plane;
 
   return {
-    port: server.port, bus, runs, sessions, transcripts, ws: loaded.plane, devices: loaded.devices,
+    port: server.port, bus, inbound, replies, ledger, runs, sessions, transcripts, ws: loaded.plane, devices: loaded.devices,
     async close() {
       if (draining) return;
       draining = true;
       storage.stop();
       loaded.plane.shutdown();
-      detachJournal(); // runs cancelled by the shutdown stay journaled as pending: the next start recovers them
+      lifecycle.stopRecordingCancels(); // runs cancelled by the shutdown stay journaled as pending: the next start recovers them
       sessions.stopAll();
       loaded.plane.stop();
       // let the cancelled runs' answers and the close frames reach their clients before the sockets go

@@ -1,6 +1,7 @@
 import type { Logger } from '../core/log.js';
 import type { RunErrorInfo } from '../core/bus.js';
-import type { RunJournal, JournalEntry } from '../store/journal.js';
+import type { RunOrigin } from '../core/run.js';
+import type { JournalEntry, RunLedger } from '../store/run-ledger.js';
 import type { TranscriptStore } from '../core/transcript.js';
 import type { RunRecord, RunRegistry } from './run-registry.js';
 import type { SessionRegistry } from './session-registry.js';
@@ -31,7 +32,7 @@ export interface RecoveryReport {
 }
 
 export function recoverRuns(deps: {
-  journal: RunJournal;
+  ledger: RunLedger;
   transcripts: TranscriptStore;
   runs: RunRegistry;
   sessions: SessionRegistry;
@@ -39,21 +40,20 @@ export function recoverRuns(deps: {
   log: Logger;
   now?: () => number;
 }): RecoveryReport {
-  const { journal, transcripts, runs, sessions } = deps;
+  const { ledger, transcripts, runs, sessions } = deps;
   const now = deps.now ?? Date.now;
   const report: RecoveryReport = { restored: 0, resubmitted: [], completedFromTranscript: [], failed: [] };
-  journal.prune();
+  ledger.prune();
   const reply = (e: JournalEntry) => transcripts.byIdempotencyKey(e.sessionKey, e.runId);
 
-  for (const e of journal.finishedEntries()) {
+  for (const e of ledger.finishedEntries()) {
     runs.restore(record(e, e.state === 'completed' ? reply(e)?.text ?? '' : ''));
     report.restored++;
   }
-  for (const e of journal.pending()) {
+  for (const e of ledger.pending()) {
     const done = reply(e);
     if (done) {
-      journal.finish(e.runId, 'completed', done.timestamp);
-      transcripts.touch(e.sessionKey, { status: 'done' });
+      ledger.completedFromTranscript(e, done.timestamp);
       runs.restore(record({ ...e, state: 'completed', finishedAt: done.timestamp }, done.text));
       report.completedFromTranscript.push(e.runId);
       continue;
@@ -61,8 +61,7 @@ export function recoverRuns(deps: {
     const error = e.recoveries > 0 ? INTERRUPTED_AGAIN : e.state === 'running' && deps.policy === 'fail' ? INTERRUPTED : undefined;
     if (error) {
       const at = now();
-      journal.finish(e.runId, 'failed', at, error);
-      transcripts.touch(e.sessionKey, { status: 'failed' });
+      ledger.failed(e, at, error);
       runs.restore(record({ ...e, state: 'failed', finishedAt: at, error }, ''));
       report.failed.push(e.runId);
       continue;
@@ -70,11 +69,11 @@ export function recoverRuns(deps: {
     // in their original order, behind each other: no collect/interrupt, and no queue bound (they were
     // all accepted before the restart)
     const result = sessions.submit({
-      runId: e.runId, surface: e.surface, mode: 'followup', unbounded: true,
+      runId: e.runId, origin: e.origin ?? originOf(e.surface), mode: 'followup', unbounded: true,
       input: { runId: e.runId, sessionKey: e.sessionKey, text: e.text, parts: [] },
     });
     if (result.kind === 'accepted') {
-      journal.setRecoveries(e.runId, e.recoveries + 1); // after submit: its run.queued write resets the count
+      ledger.setRecoveries(e.runId, e.recoveries + 1); // after submit: its run.queued write resets the count
       report.resubmitted.push(e.runId);
     } else {
       deps.log.warn({ runId: e.runId, result: result.kind }, 'recovery: journaled run was not re-submitted');
@@ -87,9 +86,14 @@ export function recoverRuns(deps: {
   return report;
 }
 
+/** The reply address of a run journaled before origins were recorded. */
+function originOf(surface: JournalEntry['surface']): RunOrigin {
+  return surface === 'ws' ? { surface: 'ws', connId: '' } : { surface: 'http' };
+}
+
 function record(e: JournalEntry, reply: string): RunRecord {
   return {
-    runId: e.runId, sessionKey: e.sessionKey, surface: e.surface, state: e.state, queuedAt: e.queuedAt,
+    runId: e.runId, sessionKey: e.sessionKey, surface: e.surface, origin: e.origin ?? originOf(e.surface), state: e.state, queuedAt: e.queuedAt,
     ...(e.startedAt !== undefined ? { startedAt: e.startedAt } : {}),
     finishedAt: e.finishedAt, reply, text: e.text,
     ...(e.error ? { error: e.error } : {}),

@@ -1,14 +1,19 @@
 import { fromPromise } from 'xstate';
-import type { Bus, BusEvents, RunErrorInfo, RunRef } from '../core/bus.js';
+import type { BusEvents, RunErrorInfo, RunRef } from '../core/bus.js';
 import { RunError, type RunInput, type Runner, type Usage } from '../core/run.js';
 import type { QueuedRun } from '../machines/session.js';
 import { StorageUnavailable } from '../store/storage-health.js';
+import type { RunLifecycle, RunProgressName } from './run-lifecycle.js';
 
+/** The reply of a run that produced no visible text. */
 export const EMPTY_REPLY_FALLBACK = "I didn't produce a visible reply. Please try again.";
 
+/** A running run's reply is checkpointed in the ledger at most this often. */
+export const CHECKPOINT_EVERY_MS = 2_000;
+
 /**
- * The side effect behind a session's `executeRun`: drives the runner and publishes the run's events on the
- * bus. It never rejects. When the session stops it (cancel, shutdown) its signal aborts: it publishes
+ * The side effect behind a session's `executeRun`: drives the runner and records and publishes the run's
+ * steps through the lifecycle. It never rejects. When the session stops it (cancel, shutdown) its signal aborts: it publishes
  * `run.cancelled` with the text so far at once — or `run.failed` when `abortReason` names a reason (the run
  * deadline) — and ignores whatever the runner yields afterwards.
  *
@@ -16,32 +21,33 @@ export const EMPTY_REPLY_FALLBACK = "I didn't produce a visible reply. Please tr
  * their parts), and publishes every event once per message id, so each request sees its own complete run
  * with the shared reply; the events of a merged turn carry `turn` (its first id and all ids).
  *
- * When the write of `run.started` or `run.completed` fails for lack of disk (publishing throws
- * StorageUnavailable, and nobody heard of the event), the run ends `failed` with that error instead: it is
- * never left running, and whoever waits for it gets an answer.
+ * When the write of `started` or `completed` fails for lack of disk (the lifecycle throws StorageUnavailable,
+ * and nobody heard of the step), the run ends `failed` with that error instead: it is never left running,
+ * and whoever waits for it gets an answer.
  */
 export function createRunExecutor(deps: {
   runner: Runner;
-  bus: Bus;
+  lifecycle: RunLifecycle;
   now?: () => number;
   /** Asked when the run's signal aborts: a reason fails the run with it instead of cancelling it. */
   abortReason?: (runId: string) => RunErrorInfo | undefined;
 }) {
-  const { runner, bus } = deps;
+  const { runner, lifecycle } = deps;
   const now = deps.now ?? Date.now;
   return fromPromise<void, QueuedRun>(async ({ input: queued, signal }) => {
     const members = [queued, ...(queued.merged ?? [])];
     const turn = members.length > 1 ? { leadRunId: queued.runId, runIds: members.map((m) => m.runId) } : undefined;
     const refs: RunRef[] = members.map((m) => ({ runId: m.runId, sessionKey: m.input.sessionKey, ...(turn ? { turn } : {}) }));
-    // one emit per message of the turn (a plain run has one)
-    const publish = <K extends keyof BusEvents & `run.${string}`>(name: K, fields: (ref: RunRef) => BusEvents[K]) => {
-      for (const ref of refs) bus.emit(name, fields(ref));
+    // one event per message of the turn (a plain run has one)
+    const publish = <K extends RunProgressName>(name: K, fields: (ref: RunRef) => BusEvents[K]) => {
+      for (const ref of refs) lifecycle.progress(name, fields(ref));
     };
-    // the ending event, once per message: a write failing part-way through a turn ends the rest differently
+    // the ending step, once per message: a write failing part-way through a turn ends the rest differently
     let ended = 0;
-    const end = <K extends 'run.completed' | 'run.failed' | 'run.cancelled'>(name: K, fields: (ref: RunRef) => BusEvents[K]) => {
-      for (; ended < refs.length; ended++) bus.emit(name, fields(refs[ended]));
+    const end = <K extends 'completed' | 'failed' | 'cancelled'>(step: K, fields: (ref: RunRef) => Parameters<RunLifecycle[K]>[0]) => {
+      for (; ended < refs.length; ended++) (lifecycle[step] as (e: Parameters<RunLifecycle[K]>[0]) => void)(fields(refs[ended]));
     };
+    let checkpointedAt = now();
     let text = '';
     let complete = false; // a complete response arrived: later chunks are ignored
     let usage: Usage | undefined;
@@ -51,19 +57,23 @@ export function createRunExecutor(deps: {
       if (settled) return;
       settled = true;
       const at = now();
-      if (reason) end('run.failed', (ref) => ({ ...ref, at, error: reason, reply: text }));
-      else end('run.cancelled', (ref) => ({ ...ref, at, reply: text, started: true }));
+      if (reason) end('failed', (ref) => ({ ...ref, at, error: reason, reply: text }));
+      else end('cancelled', (ref) => ({ ...ref, at, reply: text, started: true }));
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       const startedAt = now();
-      publish('run.started', (ref) => ({ ...ref, at: startedAt }));
+      refs.forEach((ref, i) => lifecycle.started({ ...ref, at: startedAt }, members[i].input.text));
       for await (const event of runner.run(turn ? mergedInput(members) : queued.input, signal)) {
         if (settled) return;
         if (event.type === 'delta') {
           if (complete) continue;
           text += event.text;
           publish('run.delta', (ref) => ({ ...ref, delta: event.text, text }));
+          if (now() - checkpointedAt >= CHECKPOINT_EVERY_MS) {
+            checkpointedAt = now();
+            for (const ref of refs) lifecycle.checkpoint(ref, text);
+          }
         } else if (event.type === 'message') {
           complete = true;
           text = event.text;
@@ -84,7 +94,7 @@ export function createRunExecutor(deps: {
       const reply = text.trim() === '' ? EMPTY_REPLY_FALLBACK : text;
       const at = now();
       const u = usage && usage.total_tokens + usage.prompt_tokens + usage.completion_tokens > 0 ? { usage } : {};
-      end('run.completed', (ref) => ({ ...ref, at, reply, ...u }));
+      end('completed', (ref) => ({ ...ref, at, reply, ...u }));
     } catch (err) {
       // a storage failure is a write of run.started or run.completed that nobody heard of: the run still ends
       const unavailable = err instanceof StorageUnavailable;
@@ -93,7 +103,7 @@ export function createRunExecutor(deps: {
       const type = unavailable ? err.type : err instanceof RunError && err.type ? err.type : 'internal_error';
       const message = err instanceof Error ? err.message : String(err);
       const at = now();
-      end('run.failed', (ref) => ({ ...ref, at, error: { type, message }, reply: text }));
+      end('failed', (ref) => ({ ...ref, at, error: { type, message }, reply: text }));
     } finally {
       signal.removeEventListener('abort', onAbort);
     }

@@ -1,4 +1,4 @@
-import type { Usage } from '../core/run.js';
+import type { RunOrigin, Usage } from '../core/run.js';
 import type { Bus, BusEvents, RunErrorInfo, Surface } from '../core/bus.js';
 
 // Every accepted run has a record, kept up to date from the bus. Live (queued/running) records are never
@@ -12,6 +12,8 @@ export interface RunRecord {
   runId: string;
   sessionKey: string;
   surface: Surface;
+  /** Where the reply goes. */
+  origin: RunOrigin;
   state: RunState;
   queuedAt: number;
   startedAt?: number;
@@ -44,24 +46,24 @@ export class RunRegistry {
 
   constructor(bus: Bus, private readonly opts: RunRegistryOptions) {
     this.now = opts.now ?? Date.now;
-    bus.on('run.queued', (e) => {
+    bus.subscribe('run.queued', (e) => {
       this.finished.delete(e.runId); // a failed or cancelled id may be re-sent: the new run replaces it
       this.live.set(e.runId, {
-        runId: e.runId, sessionKey: e.sessionKey, surface: e.surface, state: 'queued',
+        runId: e.runId, sessionKey: e.sessionKey, surface: e.surface, origin: e.origin, state: 'queued',
         queuedAt: e.at, reply: '', text: e.text,
       });
     });
-    bus.on('run.started', (e) => this.update('run.started', e, (r) => { r.state = 'running'; r.startedAt = e.at; }));
-    bus.on('run.delta', (e) => this.update('run.delta', e, (r) => { r.reply = e.text; }));
-    bus.on('run.message', (e) => this.update('run.message', e, (r) => { r.reply = e.text; }));
-    bus.on('run.usage', (e) => this.update('run.usage', e, (r) => { r.usage = e.usage; }));
-    bus.on('run.tool', (e) => this.update('run.tool', e, () => {}));
-    bus.on('run.completed', (e) => this.finish('run.completed', e, 'completed', (r) => {
+    bus.subscribe('run.started', (e) => this.update('run.started', e, (r) => { r.state = 'running'; r.startedAt = e.at; }));
+    bus.subscribe('run.delta', (e) => this.update('run.delta', e, (r) => { r.reply = e.text; }));
+    bus.subscribe('run.message', (e) => this.update('run.message', e, (r) => { r.reply = e.text; }));
+    bus.subscribe('run.usage', (e) => this.update('run.usage', e, (r) => { r.usage = e.usage; }));
+    bus.subscribe('run.tool', (e) => this.update('run.tool', e, () => {}));
+    bus.subscribe('run.completed', (e) => this.finish('run.completed', e, 'completed', (r) => {
       r.reply = e.reply;
       r.usage = e.usage;
     }));
-    bus.on('run.failed', (e) => this.finish('run.failed', e, 'failed', (r) => { r.error = e.error; r.reply = e.reply; }));
-    bus.on('run.cancelled', (e) => this.finish('run.cancelled', e, 'cancelled', (r) => { r.reply = e.reply; }));
+    bus.subscribe('run.failed', (e) => this.finish('run.failed', e, 'failed', (r) => { r.error = e.error; r.reply = e.reply; }));
+    bus.subscribe('run.cancelled', (e) => this.finish('run.cancelled', e, 'cancelled', (r) => { r.reply = e.reply; }));
   }
 
   /** The record for an id, or undefined if unknown or evicted. */

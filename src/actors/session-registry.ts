@@ -1,7 +1,8 @@
 import type { Actor, AnyActorLogic } from 'xstate';
 import { pino } from 'pino';
-import type { Bus, RunErrorInfo, Surface } from '../core/bus.js';
-import type { RunInput } from '../core/run.js';
+import type { RunErrorInfo } from '../core/bus.js';
+import type { RunInput, RunOrigin } from '../core/run.js';
+import type { RunLifecycle } from './run-lifecycle.js';
 import type { Logger } from '../core/log.js';
 import { queuedMessages, sessionMachine, turnRunIds, type QueueMode, type SessionMachine } from '../machines/session.js';
 import { TERMINAL, type RunListener, type RunRecord, type RunRegistry } from './run-registry.js';
@@ -25,9 +26,11 @@ export type SubmitResult =
   /** The session already has `queued` messages waiting (the bound is `max`): refused, nothing recorded. */
   | { kind: 'full'; message: string; queued: number; max: number };
 
+/** One message for a session: its run id, the runner's input, and where the reply goes. */
 export interface SubmitRequest {
   runId: string;
-  surface: Surface;
+  /** The reply address; its `surface` says where the message came in. */
+  origin: RunOrigin;
   input: RunInput;
   /** How to queue behind a running run; the registry's default when absent. */
   mode?: QueueMode;
@@ -37,8 +40,10 @@ export interface SubmitRequest {
   listener?: RunListener;
 }
 
+/** What the session registry works with. */
 export interface SessionRegistryDeps {
-  bus: Bus;
+  /** Records and announces every step of a run. */
+  lifecycle: RunLifecycle;
   runs: RunRegistry;
   executeRun: AnyActorLogic;
   idleMs: number;
@@ -112,8 +117,9 @@ export class SessionRegistry {
       }
     }
     const now = this.deps.now ?? Date.now;
-    this.deps.bus.emit('run.queued', {
-      runId, sessionKey: input.sessionKey, surface: req.surface, at: now(), text: input.text,
+    // recorded before anything else knows of it; a failed write (full disk) throws with nothing recorded
+    this.deps.lifecycle.accepted({
+      runId, sessionKey: input.sessionKey, surface: req.origin.surface, origin: req.origin, at: now(), text: input.text,
     });
     if (req.listener) this.deps.runs.watch(runId, req.listener);
     this.pending.set(runId, { input, mode });
@@ -138,7 +144,7 @@ export class SessionRegistry {
     if (!record || (record.state !== 'queued' && record.state !== 'running')) return false;
     if (this.pending.delete(runId)) {
       const now = this.deps.now ?? Date.now;
-      this.deps.bus.emit('run.cancelled', { runId, sessionKey: record.sessionKey, at: now(), reply: '', started: false });
+      this.deps.lifecycle.cancelled({ runId, sessionKey: record.sessionKey, at: now(), reply: '', started: false });
       return true;
     }
     this.actors.get(record.sessionKey)?.send({ type: 'CANCEL', runId });
@@ -179,7 +185,7 @@ export class SessionRegistry {
       const { queue } = actor.getSnapshot().context;
       actor.stop();
       for (const runId of queue.flatMap(turnRunIds)) {
-        this.deps.bus.emit('run.cancelled', { runId, sessionKey: key, at: now(), reply: '', started: false });
+        this.deps.lifecycle.cancelled({ runId, sessionKey: key, at: now(), reply: '', started: false });
       }
     }
     this.actors.clear();
@@ -209,7 +215,7 @@ export class SessionRegistry {
     actor = created;
     created.on('dequeued', guard(({ runId }) => {
       const now = this.deps.now ?? Date.now;
-      this.deps.bus.emit('run.cancelled', { runId, sessionKey, at: now(), reply: '', started: false });
+      this.deps.lifecycle.cancelled({ runId, sessionKey, at: now(), reply: '', started: false });
     }));
     created.on('timedOut', guard(({ runId, timeoutMs }) => {
       this.timedOut.set(runId, { type: 'timeout', message: `run exceeded the run deadline of ${timeoutMs} ms and was aborted` });
@@ -235,7 +241,7 @@ export class SessionRegistry {
     for (const r of given) {
       // still live: queued, or running in an actor that stops only after its current step (a listener's failure)
       if (!TERMINAL.has(r.state)) {
-        this.deps.bus.emit('run.failed', { runId: r.runId, sessionKey, at: now(), error: SESSION_FAILED, reply: r.reply });
+        this.deps.lifecycle.failed({ runId: r.runId, sessionKey, at: now(), error: SESSION_FAILED, reply: r.reply });
       }
     }
   }

@@ -1,11 +1,13 @@
-import mittModule, { type Emitter, type EventType } from 'mitt';
-import type { Usage } from './run.js';
+import type { RunOrigin, Surface, Usage } from './run.js';
 import type { TranscriptMessage } from './transcript.js';
 
-// The in-process event bus. Runs publish here; records, HTTP streams and (later) WS connections subscribe.
+// The event bus: what every layer may know of it. Runs publish their lifecycle here after the run ledger
+// has recorded it; run records, HTTP streams, WS connections and channel outboxes subscribe. One process
+// uses the in-process implementation (local-bus.ts); a cluster may put another one behind this interface.
 
-export type Surface = 'http' | 'ws' | 'channel';
+export type { Surface };
 
+/** Which run an event is about (and, for a merged turn, which messages share it). */
 export interface RunRef {
   runId: string;
   sessionKey: string;
@@ -14,13 +16,15 @@ export interface RunRef {
   turn?: { leadRunId: string; runIds: string[] };
 }
 
+/** A run's error: a wire error type (`timeout`, `insufficient_storage`, …) and a message for people. */
 export interface RunErrorInfo {
   type: string;
   message: string;
 }
 
+/** The events of the bus, by name: a run's lifecycle (`run.*`) and transcript appends. */
 export type BusEvents = {
-  'run.queued': RunRef & { surface: Surface; at: number; text: string };
+  'run.queued': RunRef & { surface: Surface; origin: RunOrigin; at: number; text: string };
   'run.started': RunRef & { at: number };
   'run.delta': RunRef & { delta: string; text: string };
   /** A complete (non-chunk) response replaced the text so far. */
@@ -35,11 +39,18 @@ export type BusEvents = {
   'session.message': { sessionKey: string; message: TranscriptMessage };
 };
 
-export type Bus = Emitter<BusEvents>;
+/** Every event the bus carries. */
+export type BusEventName = keyof BusEvents;
 
-// mitt's types are CommonJS-shaped while Node loads its ESM build: the default export is the factory.
-const mitt = mittModule as unknown as <E extends Record<EventType, unknown>>() => Emitter<E>;
+/** A subscriber of one event kind. */
+export type BusHandler<K extends BusEventName> = (event: BusEvents[K]) => void;
 
-export function createBus(): Bus {
-  return mitt<BusEvents>();
+/**
+ * Typed publish/subscribe. `publish` delivers to every subscriber of that kind before it returns, in
+ * subscription order; a subscriber must not throw.
+ */
+export interface Bus {
+  publish<K extends BusEventName>(type: K, event: BusEvents[K]): void;
+  /** Returns the function that ends this subscription. */
+  subscribe<K extends BusEventName>(type: K, handler: BusHandler<K>): () => void;
 }

@@ -1,6 +1,20 @@
 // The seam between the gateway and whatever produces replies (the mock, a model provider, an agent loop).
 // A runner streams events for one run and stops promptly when its AbortSignal fires.
 
+/** The surfaces a message can come in through. */
+export type Surface = 'http' | 'ws' | 'channel';
+
+/**
+ * Where a run's reply must go, recorded with the run in the journal so that a reply after a restart still
+ * finds its way: the HTTP caller (who waits on the response or reads /status), a WS connection, or a chat of
+ * a channel account.
+ */
+export type RunOrigin =
+  | { surface: 'http' }
+  | { surface: 'ws'; connId: string }
+  | { surface: 'channel'; channel: string; accountId: string; chatId: string; threadId?: string; replyTo?: string };
+
+/** Token counts of a run, as OpenAI-compatible providers report them. */
 export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;

@@ -94,6 +94,9 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX journal_seq ON journal(seq);
    CREATE INDEX journal_finished ON journal(finished_at) WHERE finished_at IS NOT NULL;`,
+  // the run ledger: each run's reply address (origin, JSON) and the checkpointed reply of an unfinished run
+  `ALTER TABLE journal ADD COLUMN origin TEXT;
+   ALTER TABLE journal ADD COLUMN partial TEXT;`,
 ];
 
 /** `fsyncCommits`: every commit reaches the disk (synchronous=FULL) and survives power loss. The default

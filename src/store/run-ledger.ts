@@ -1,86 +1,164 @@
-import type { Bus, BusEvents, RunErrorInfo, Surface } from '../core/bus.js';
+import type { RunErrorInfo, RunRef } from '../core/bus.js';
+import type { RunOrigin, Surface } from '../core/run.js';
+import type { TranscriptMessage, TranscriptStore } from '../core/transcript.js';
 import type { Db } from './db.js';
+import type { StorageHealth } from './storage-health.js';
 
-// The inbound journal: every accepted run, written when `run.queued` is published — synchronously inside
-// SessionRegistry.submit, so before any surface acknowledges the message — and moved through its states by
-// the run.* events. After a crash, the entries still `queued` or `running` are what recover.ts re-runs or
-// reports; finished entries are kept for the retention time so /status still answers after a restart.
+// The run ledger: the one place that records a run's life — accepted, started, checkpointed, completed /
+// failed / cancelled — each step in ONE SQLite transaction with the transcript writes that belong to it (the
+// session index, the user message when the run starts, the reply when it completes). The actors call it
+// by name before they tell anyone (run-lifecycle.ts); nothing wraps the bus.
+//
+// The journal part (table `journal`) is what a restart reads back: runs still `queued` or `running` are
+// re-run or reported by recover.ts, finished ones answer /status for the retention time. `origin` is the
+// reply address, so a reply after a restart still knows where to go.
+//
+// A write that fails because the disk is full or failing throws StorageUnavailable (and marks storage
+// failing); nothing of that step was recorded.
 
+/** Where a run is in its life, as the journal records it. */
 export type JournalState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
+/** One journaled run, as read back after a restart. */
 export interface JournalEntry {
   runId: string;
   /** Acceptance order over all sessions (a re-queued id takes a new place at the end). */
   seq: number;
   sessionKey: string;
   surface: Surface;
+  /** The reply address (undefined for runs journaled before origins were recorded). */
+  origin?: RunOrigin;
   text: string;
   queuedAt: number;
   state: JournalState;
   startedAt?: number;
   finishedAt?: number;
   error?: RunErrorInfo;
+  /** The reply text so far at the last checkpoint of a run that did not finish. */
+  partial?: string;
   /** How many restarts re-submitted this run (recovery re-runs a run at most once). */
   recoveries: number;
 }
 
+/** What the ledger records when a run is accepted. */
+export interface AcceptedRun {
+  runId: string;
+  sessionKey: string;
+  surface: Surface;
+  origin: RunOrigin;
+  text: string;
+  at: number;
+}
+
 interface Row {
-  run_id: string; seq: number; session_key: string; surface: string; text: string; queued_at: number; state: string;
-  started_at: number | null; finished_at: number | null; error_type: string | null; error_message: string | null; recoveries: number;
+  run_id: string; seq: number; session_key: string; surface: string; origin: string | null; text: string; queued_at: number;
+  state: string; started_at: number | null; finished_at: number | null; error_type: string | null; error_message: string | null;
+  partial: string | null; recoveries: number;
 }
 
 /** Prune finished entries once per this many finishes (and at startup): no timer, no idle work. */
 const PRUNE_EVERY = 256;
 
-export class RunJournal {
+/** Records every step of every run; see the file comment. */
+export class RunLedger {
   private readonly q;
+  /** Runs a step in a transaction (a savepoint when already inside one). */
+  private readonly inTransaction: (step: () => unknown) => unknown;
   private finishes = 0;
   private readonly now: () => number;
 
-  constructor(db: Db, private readonly opts: { retentionMs: number; now?: () => number }) {
+  constructor(
+    db: Db,
+    private readonly transcripts: TranscriptStore,
+    private readonly opts: { retentionMs: number; storage?: StorageHealth; now?: () => number },
+  ) {
     this.now = opts.now ?? Date.now;
     this.q = {
       // a re-queued id (a failed run sent again, or a recovered one) starts over at the end of the order
-      queued: db.prepare(`INSERT INTO journal (run_id, seq, session_key, surface, text, queued_at, state)
-        VALUES (@runId, (SELECT coalesce(max(seq), 0) + 1 FROM journal), @sessionKey, @surface, @text, @at, 'queued')
+      queued: db.prepare(`INSERT INTO journal (run_id, seq, session_key, surface, origin, text, queued_at, state)
+        VALUES (@runId, (SELECT coalesce(max(seq), 0) + 1 FROM journal), @sessionKey, @surface, @origin, @text, @at, 'queued')
         ON CONFLICT(run_id) DO UPDATE SET seq = excluded.seq, session_key = excluded.session_key, surface = excluded.surface,
-          text = excluded.text, queued_at = excluded.queued_at, state = 'queued', started_at = NULL, finished_at = NULL,
-          error_type = NULL, error_message = NULL, recoveries = 0`),
+          origin = excluded.origin, text = excluded.text, queued_at = excluded.queued_at, state = 'queued', started_at = NULL,
+          finished_at = NULL, error_type = NULL, error_message = NULL, partial = NULL, recoveries = 0`),
       started: db.prepare(`UPDATE journal SET state = 'running', started_at = ? WHERE run_id = ?`),
-      finished: db.prepare(`UPDATE journal SET state = ?, finished_at = ?, error_type = ?, error_message = ? WHERE run_id = ?`),
+      checkpoint: db.prepare('UPDATE journal SET partial = ? WHERE run_id = ?'),
+      finished: db.prepare(`UPDATE journal SET state = ?, finished_at = ?, error_type = ?, error_message = ?, partial = NULL WHERE run_id = ?`),
       recoveries: db.prepare('UPDATE journal SET recoveries = ? WHERE run_id = ?'),
       pending: db.prepare<[], Row>(`SELECT * FROM journal WHERE state IN ('queued', 'running') ORDER BY seq`),
       finishedSince: db.prepare<[number], Row>('SELECT * FROM journal WHERE finished_at >= ? ORDER BY finished_at, seq'),
       get: db.prepare<[string], Row>('SELECT * FROM journal WHERE run_id = ?'),
       prune: db.prepare('DELETE FROM journal WHERE finished_at < ?'),
     };
+    this.inTransaction = db.transaction((step: () => unknown) => step());
   }
 
-  /** Follow the bus: the write for `run.queued` is committed before submit() returns. Returns the detach
-   *  function: shutdown detaches before it cancels what is queued or running, so those entries stay
-   *  pending and the next start recovers them instead of losing them as "cancelled". */
-  attach(bus: Bus): () => void {
-    const handlers: { [K in keyof BusEvents]?: (e: BusEvents[K]) => void } = {
-      'run.queued': (e) => {
-        this.q.queued.run({ runId: e.runId, sessionKey: e.sessionKey, surface: e.surface, text: e.text, at: e.at });
-      },
-      'run.started': (e) => { this.q.started.run(e.at, e.runId); },
-      'run.completed': (e) => this.finish(e.runId, 'completed', e.at),
-      'run.failed': (e) => this.finish(e.runId, 'failed', e.at, e.error),
-      'run.cancelled': (e) => this.finish(e.runId, 'cancelled', e.at),
-    };
-    const entries = Object.entries(handlers) as [keyof BusEvents, (e: unknown) => void][];
-    for (const [name, h] of entries) bus.on(name, h);
-    return () => { for (const [name, h] of entries) bus.off(name, h); };
+  /** The run was accepted: journaled `queued`, the session index points at it. Durable before this returns. */
+  accepted(run: AcceptedRun): void {
+    this.write('run.queued', () => {
+      this.q.queued.run({ ...run, origin: JSON.stringify(run.origin) });
+      this.transcripts.touch(run.sessionKey, { lastRunId: run.runId, status: 'queued' });
+    });
   }
 
-  finish(runId: string, state: 'completed' | 'failed' | 'cancelled', at: number, error?: RunErrorInfo): void {
-    this.q.finished.run(state, at, error?.type ?? null, error?.message ?? null, runId);
-    if (++this.finishes % PRUNE_EVERY === 0) this.prune();
+  /**
+   * The run started: journaled `running`, and its user message appended to the transcript unless it is
+   * already there (a recovered run starts again). Returns the appended message, if any.
+   */
+  started(ref: RunRef, at: number, userText: string): TranscriptMessage | undefined {
+    return this.write('run.started', () => {
+      this.q.started.run(at, ref.runId);
+      this.transcripts.touch(ref.sessionKey, { lastRunId: ref.runId, status: 'running' });
+      if (this.transcripts.byIdempotencyKey(ref.sessionKey, `${ref.runId}:user`)) return undefined;
+      return this.transcripts.append(ref.sessionKey, { role: 'user', text: userText, timestamp: at, runId: ref.runId, idempotencyKey: `${ref.runId}:user` });
+    });
   }
 
+  /** The reply so far of a running run (kept until it finishes: /status after a crash shows how far it got). */
+  checkpoint(runId: string, text: string): void {
+    this.write('run.checkpoint', () => { this.q.checkpoint.run(text, runId); });
+  }
+
+  /**
+   * The run completed: journaled `completed`, and its reply appended once (a merged turn's one reply is
+   * recorded by its lead message only). Returns the appended message, if any.
+   */
+  completed(ref: RunRef, at: number, reply: string): TranscriptMessage | undefined {
+    return this.write('run.completed', () => {
+      this.finish(ref.runId, 'completed', at);
+      this.transcripts.touch(ref.sessionKey, { status: 'done' });
+      if (ref.turn && ref.turn.leadRunId !== ref.runId) return undefined;
+      if (this.transcripts.byIdempotencyKey(ref.sessionKey, ref.runId)) return undefined;
+      return this.transcripts.append(ref.sessionKey, { role: 'assistant', text: reply, timestamp: at, runId: ref.runId, idempotencyKey: ref.runId });
+    });
+  }
+
+  /** The run failed with `error`. */
+  failed(ref: RunRef, at: number, error: RunErrorInfo): void {
+    this.write('run.failed', () => {
+      this.finish(ref.runId, 'failed', at, error);
+      this.transcripts.touch(ref.sessionKey, { status: 'failed' });
+    });
+  }
+
+  /** The run was cancelled (before or while it ran). */
+  cancelled(ref: RunRef, at: number): void {
+    this.write('run.cancelled', () => {
+      this.finish(ref.runId, 'cancelled', at);
+      this.transcripts.touch(ref.sessionKey, { status: 'killed' });
+    });
+  }
+
+  /** Recovery found the run's reply already in the transcript: journaled `completed` at that time. */
+  completedFromTranscript(ref: RunRef, at: number): void {
+    this.write('recovery', () => {
+      this.finish(ref.runId, 'completed', at);
+      this.transcripts.touch(ref.sessionKey, { status: 'done' });
+    });
+  }
+
+  /** Recovery re-submitted the run for the n-th time. */
   setRecoveries(runId: string, n: number): void {
-    this.q.recoveries.run(n, runId);
+    this.write('recovery', () => { this.q.recoveries.run(n, runId); });
   }
 
   /** Runs accepted but not finished, in acceptance order. */
@@ -93,6 +171,7 @@ export class RunJournal {
     return this.q.finishedSince.all(this.now() - this.opts.retentionMs).map(toEntry);
   }
 
+  /** One run's journal entry. */
   get(runId: string): JournalEntry | undefined {
     const row = this.q.get.get(runId);
     return row ? toEntry(row) : undefined;
@@ -102,14 +181,33 @@ export class RunJournal {
   prune(): number {
     return this.q.prune.run(this.now() - this.opts.retentionMs).changes;
   }
+
+  private finish(runId: string, state: 'completed' | 'failed' | 'cancelled', at: number, error?: RunErrorInfo): void {
+    this.q.finished.run(state, at, error?.type ?? null, error?.message ?? null, runId);
+    if (++this.finishes % PRUNE_EVERY === 0) this.prune();
+  }
+
+  /** One step in one transaction; a disk failure becomes StorageUnavailable, a success clears the failing state. */
+  private write<R>(what: string, step: () => R): R {
+    let result: R;
+    try {
+      result = this.inTransaction(step) as R;
+    } catch (err) {
+      throw this.opts.storage?.failed(err, what) ?? err;
+    }
+    this.opts.storage?.succeeded();
+    return result;
+  }
 }
 
 function toEntry(r: Row): JournalEntry {
   return {
     runId: r.run_id, seq: r.seq, sessionKey: r.session_key, surface: r.surface as Surface, text: r.text,
     queuedAt: r.queued_at, state: r.state as JournalState, recoveries: r.recoveries,
+    ...(r.origin !== null ? { origin: JSON.parse(r.origin) as RunOrigin } : {}),
     ...(r.started_at !== null ? { startedAt: r.started_at } : {}),
     ...(r.finished_at !== null ? { finishedAt: r.finished_at } : {}),
     ...(r.error_type !== null ? { error: { type: r.error_type, message: r.error_message ?? '' } } : {}),
+    ...(r.partial !== null ? { partial: r.partial } : {}),
   };
 }

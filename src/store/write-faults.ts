@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { Db } from './db.js';
+type Db = Database.Database;
 
 // The seam for a failing disk in tests. guardWrites() makes every statement that writes (and every exec) ask
 // its WriteFaults first; while a fault is set, the write throws a genuine better-sqlite3 SqliteError with the

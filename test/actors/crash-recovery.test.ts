@@ -5,8 +5,8 @@ import { GUARD_MS, startClient, uniq, type TappedClient } from '../helpers/ws-cl
 import { startTestGateway } from '../helpers/gateway.js';
 import { openDb } from '../../src/store/db.js';
 import { SqliteTranscriptStore } from '../../src/store/transcripts-sqlite.js';
-import { RunJournal } from '../../src/store/journal.js';
-import { createBus } from '../../src/core/bus.js';
+import { RunLedger } from '../../src/store/run-ledger.js';
+
 
 // Issue acceptance 3 — no accepted message is lost or answered twice across a crash. The real CLI gateway
 // (`dist/src/cli/main.js`, build first with `npx tsc -p tsconfig.json`) is SIGKILLed while a queue of five runs
@@ -156,15 +156,14 @@ describe('recovery when the crash hit between the reply and the journal update',
     const stateDir = tempDir();
     // the state a crash leaves: the journal says running, the transcript already has the reply
     const db = openDb(stateDir);
-    const bus = createBus();
-    new RunJournal(db, { retentionMs: 600_000 }).attach(bus);
     const store = new SqliteTranscriptStore(db);
+    const ledger = new RunLedger(db, store, { retentionMs: 600_000 });
     const now = Date.now();
-    bus.emit('run.queued', { runId: 'r-done', sessionKey: 's', surface: 'http', at: now, text: 'hello' });
-    bus.emit('run.started', { runId: 'r-done', sessionKey: 's', at: now });
-    store.append('s', { role: 'user', text: 'hello', timestamp: now, runId: 'r-done', idempotencyKey: 'r-done:user' });
+    const http = { surface: 'http', origin: { surface: 'http' } } as const;
+    ledger.accepted({ runId: 'r-done', sessionKey: 's', ...http, at: now, text: 'hello' });
+    ledger.started({ runId: 'r-done', sessionKey: 's' }, now, 'hello');
     store.append('s', { role: 'assistant', text: 'the one reply', timestamp: now, runId: 'r-done', idempotencyKey: 'r-done' });
-    bus.emit('run.queued', { runId: 'r-next', sessionKey: 's', surface: 'http', at: now, text: 'next' });
+    ledger.accepted({ runId: 'r-next', sessionKey: 's', ...http, at: now, text: 'next' });
     db.close();
 
     const tg = await startTestGateway({ stateDir });
@@ -187,7 +186,7 @@ describe('graceful shutdown keeps the queue', () => {
   test('runs cancelled by close() are journaled as pending and run after the next start', async () => {
     const stateDir = tempDir();
     let tg = await startTestGateway({ stateDir, mockDelayMs: 200 });
-    const input = (runId: string, text: string) => ({ runId, surface: 'http' as const, input: { runId, sessionKey: 's', text, parts: [] } });
+    const input = (runId: string, text: string) => ({ runId, origin: { surface: 'http' } as const, input: { runId, sessionKey: 's', text, parts: [] } });
     assert.equal(tg.gw.sessions.submit(input('g1', 'one two')).kind, 'accepted');
     assert.equal(tg.gw.sessions.submit(input('g2', 'three')).kind, 'accepted');
     await tg.close();

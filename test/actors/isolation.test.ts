@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { assign, fromPromise } from 'xstate';
-import { createBus } from '../../src/core/bus.js';
+
+import { createLocalBus as createBus } from '../../src/core/local-bus.js';
+import { unrecordedLifecycle } from '../helpers/no-ledger.js';
 import { ConnectionHub, type Connection, type WsSocket } from '../../src/actors/connection-hub.js';
 import { NodeRegistry } from '../../src/actors/node-registry.js';
 import { createRunExecutor } from '../../src/actors/run-executor.js';
@@ -139,11 +141,11 @@ describe('a session actor', () => {
       },
     });
     const sessions: SessionRegistry = new SessionRegistry({
-      bus, runs, idleMs: 60_000, log, machine,
-      executeRun: createRunExecutor({ runner, bus, abortReason: (id) => sessions.abortReason(id) }),
+      lifecycle: unrecordedLifecycle(bus), runs, idleMs: 60_000, log, machine,
+      executeRun: createRunExecutor({ runner, lifecycle: unrecordedLifecycle(bus), abortReason: (id) => sessions.abortReason(id) }),
     });
     const submit = (runId: string, sessionKey: string, text: string) =>
-      assert.equal(sessions.submit({ runId, surface: 'http', input: { runId, sessionKey, text, parts: [] } }).kind, 'accepted');
+      assert.equal(sessions.submit({ runId, origin: { surface: 'http' }, input: { runId, sessionKey, text, parts: [] } }).kind, 'accepted');
     try {
       submit('other-1', 'other', 'block');
       submit('r1', 's', 'block');

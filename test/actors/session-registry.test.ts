@@ -1,6 +1,8 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createBus, type Bus, type BusEvents } from '../../src/core/bus.js';
+import { type Bus, type BusEvents } from '../../src/core/bus.js';
+import { createLocalBus as createBus } from '../../src/core/local-bus.js';
+import { unrecordedLifecycle } from '../helpers/no-ledger.js';
 import { RunRegistry, type RunRecord } from '../../src/actors/run-registry.js';
 import { SessionRegistry, type SubmitResult } from '../../src/actors/session-registry.js';
 import { createRunExecutor, EMPTY_REPLY_FALLBACK } from '../../src/actors/run-executor.js';
@@ -55,12 +57,12 @@ function setup(opts: Options = {}) {
     },
   };
   const sessions: SessionRegistry = new SessionRegistry({
-    bus, runs, idleMs: opts.idleMs ?? 60_000, now, maxQueue: opts.maxQueue, runTimeoutMs: opts.runTimeoutMs,
-    executeRun: createRunExecutor({ runner, bus, now, abortReason: (id) => sessions.abortReason(id) }),
+    lifecycle: unrecordedLifecycle(bus), runs, idleMs: opts.idleMs ?? 60_000, now, maxQueue: opts.maxQueue, runTimeoutMs: opts.runTimeoutMs,
+    executeRun: createRunExecutor({ runner, lifecycle: unrecordedLifecycle(bus), now, abortReason: (id) => sessions.abortReason(id) }),
   });
   created.push(sessions);
   const submit = (runId: string, sessionKey: string, text = `message ${runId}`, mode?: QueueMode): SubmitResult =>
-    sessions.submit({ runId, surface: 'http', input: input(runId, sessionKey, text), mode });
+    sessions.submit({ runId, origin: { surface: 'http' }, input: input(runId, sessionKey, text), mode });
   const inputs: RunInput[] = [];
   return { bus, runs, sessions, calls, submit, inputs };
 }
@@ -83,7 +85,7 @@ async function until(cond: () => boolean): Promise<void> {
 function recordEvents(bus: Bus) {
   const events: Array<{ name: RunEventName; runId: string; sessionKey: string; e: BusEvents[RunEventName] }> = [];
   for (const name of RUN_EVENTS) {
-    bus.on(name, (e: BusEvents[RunEventName]) => events.push({ name, runId: e.runId, sessionKey: e.sessionKey, e }));
+    bus.subscribe(name, (e: BusEvents[RunEventName]) => events.push({ name, runId: e.runId, sessionKey: e.sessionKey, e }));
   }
   return {
     events,
@@ -138,7 +140,7 @@ test('record lifecycle: queued -> running -> completed, with ordered timestamps'
   // Subscribed after the RunRegistry, so each event sees the record it has just updated.
   const states: Array<[RunEventName, string | undefined]> = [];
   for (const name of RUN_EVENTS) {
-    h.bus.on(name, (e: BusEvents[RunEventName]) => states.push([name, h.runs.get(e.runId)?.state]));
+    h.bus.subscribe(name, (e: BusEvents[RunEventName]) => states.push([name, h.runs.get(e.runId)?.state]));
   }
   const record = accepted(h.submit('r1', 's1', 'hello there world'));
   assert.equal(record.runId, 'r1');
@@ -586,7 +588,7 @@ test('concurrency: 50 runs over 5 sessions run in order, one at a time per sessi
   const violations: string[] = [];
   let running = 0;
   let maxRunning = 0;
-  h.bus.on('run.started', (e) => {
+  h.bus.subscribe('run.started', (e) => {
     const cur = runningIn.get(e.sessionKey);
     if (cur) violations.push(`${e.runId} started in ${e.sessionKey} while ${cur} was running`);
     runningIn.set(e.sessionKey, e.runId);
@@ -595,7 +597,7 @@ test('concurrency: 50 runs over 5 sessions run in order, one at a time per sessi
     maxRunning = Math.max(maxRunning, running);
   });
   for (const name of ['run.completed', 'run.failed', 'run.cancelled'] as const) {
-    h.bus.on(name, (e) => {
+    h.bus.subscribe(name, (e) => {
       if (runningIn.get(e.sessionKey) !== e.runId) {
         violations.push(`${name} for ${e.runId}, which was not the running run of ${e.sessionKey}`);
         return;
@@ -635,12 +637,12 @@ test('concurrency: 50 runs over 5 sessions run in order, one at a time per sessi
 test('accept records the run (run.queued) without running it; start runs it; submit is both', GUARD, async () => {
   const h = setup();
   const ev = recordEvents(h.bus);
-  const r = h.sessions.accept({ runId: 'a', surface: 'ws', input: input('a', 's1', 'hi') });
+  const r = h.sessions.accept({ runId: 'a', origin: { surface: 'ws', connId: 'c1' }, input: input('a', 's1', 'hi') });
   assert.equal(r.kind, 'accepted');
   assert.equal(h.runs.get('a')?.state, 'queued');
   assert.deepEqual(ev.names('a'), ['run.queued']);
   assert.equal(h.sessions.inspect('s1'), undefined, 'no session actor yet');
-  assert.equal(h.sessions.accept({ runId: 'a', surface: 'ws', input: input('a', 's1', 'hi') }).kind, 'conflict', 'an accepted id is in flight');
+  assert.equal(h.sessions.accept({ runId: 'a', origin: { surface: 'ws', connId: 'c1' }, input: input('a', 's1', 'hi') }).kind, 'conflict', 'an accepted id is in flight');
 
   assert.equal(h.sessions.start('a'), true);
   assert.equal(h.sessions.start('a'), false, 'started once');
@@ -651,7 +653,7 @@ test('accept records the run (run.queued) without running it; start runs it; sub
 
 test('an accepted run cancelled before start never runs', GUARD, async () => {
   const h = setup();
-  h.sessions.accept({ runId: 'a', surface: 'ws', input: input('a', 's1', 'hi') });
+  h.sessions.accept({ runId: 'a', origin: { surface: 'ws', connId: 'c1' }, input: input('a', 's1', 'hi') });
   assert.equal(h.sessions.cancel('a'), true);
   assert.equal(h.runs.get('a')?.state, 'cancelled');
   assert.equal(h.sessions.start('a'), false);

@@ -266,11 +266,8 @@ const RUN_EVENTS: RunEventName[] = [
 /** Records every run event on the gateway's bus, in order; `stop()` detaches. */
 export function recordBus(gw: Gateway) {
   const events: Array<{ name: RunEventName; runId: string; sessionKey: string; e: any }> = [];
-  const handlers = RUN_EVENTS.map((name) => {
-    const h = (e: BusEvents[RunEventName]) => events.push({ name, runId: e.runId, sessionKey: e.sessionKey, e });
-    gw.bus.on(name, h);
-    return [name, h] as const;
-  });
+  const unsubscribes = RUN_EVENTS.map((name) =>
+    gw.bus.subscribe(name, (e: BusEvents[RunEventName]) => { events.push({ name, runId: e.runId, sessionKey: e.sessionKey, e }); }));
   return {
     events,
     /** Event names of one run, in order. */
@@ -278,7 +275,7 @@ export function recordBus(gw: Gateway) {
     /** Index in the global order of the first `name` event of `runId` (-1 if none). */
     indexOf: (name: RunEventName, runId: string) => events.findIndex((x) => x.name === name && x.runId === runId),
     stop: () => {
-      for (const [name, h] of handlers) gw.bus.off(name, h);
+      for (const unsubscribe of unsubscribes) unsubscribe();
     },
   };
 }

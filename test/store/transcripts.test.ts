@@ -5,12 +5,14 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openDb, type Db } from '../../src/store/db.js';
 import { SqliteTranscriptStore } from '../../src/store/transcripts-sqlite.js';
-import { RunJournal } from '../../src/store/journal.js';
+import { RunLedger } from '../../src/store/run-ledger.js';
+import { RunLifecycle } from '../../src/actors/run-lifecycle.js';
+import { WriteFaults } from '../../src/store/write-faults.js';
 import { historyFor } from '../../src/agent/with-history.js';
-import { createBus } from '../../src/core/bus.js';
-import { commitPerRunEvent } from '../../src/store/event-transactions.js';
 
-// The SQLite transcript store, the inbound journal and the history window, each against a real database
+import { createLocalBus as createBus } from '../../src/core/local-bus.js';
+
+// The SQLite transcript store, the run ledger and the history window, each against a real database
 // file; "restart" = close the database and open the same state dir again.
 
 const dirs: string[] = [];
@@ -107,40 +109,46 @@ describe('SqliteTranscriptStore', () => {
   });
 });
 
-describe('RunJournal', () => {
-  it('journals runs from the bus in acceptance order and follows their states', () => {
+describe('RunLedger', () => {
+  const http = { surface: 'http', origin: { surface: 'http' } } as const;
+  it('journals runs in acceptance order with their origin and follows their states', () => {
     const db = open(stateDir());
-    const bus = createBus();
     let now = 100;
-    const journal = new RunJournal(db, { retentionMs: 1000, now: () => now });
-    journal.attach(bus);
-    for (const id of ['a', 'b', 'c']) bus.emit('run.queued', { runId: id, sessionKey: 's', surface: 'http', at: now, text: `t-${id}` });
-    bus.emit('run.started', { runId: 'a', sessionKey: 's', at: 101 });
-    assert.deepEqual(journal.pending().map((e) => [e.runId, e.state]), [['a', 'running'], ['b', 'queued'], ['c', 'queued']]);
-    bus.emit('run.completed', { runId: 'a', sessionKey: 's', at: 102, reply: 'x' });
-    bus.emit('run.failed', { runId: 'b', sessionKey: 's', at: 103, reply: '', error: { type: 'boom', message: 'it broke' } });
-    assert.deepEqual(journal.pending().map((e) => e.runId), ['c']);
-    assert.deepEqual(journal.get('b')?.error, { type: 'boom', message: 'it broke' });
+    const store = new SqliteTranscriptStore(db);
+    const ledger = new RunLedger(db, store, { retentionMs: 1000, now: () => now });
+    for (const id of ['a', 'b', 'c']) ledger.accepted({ runId: id, sessionKey: 's', ...http, at: now, text: `t-${id}` });
+    ledger.started({ runId: 'a', sessionKey: 's' }, 101, 't-a');
+    assert.deepEqual(ledger.pending().map((e) => [e.runId, e.state]), [['a', 'running'], ['b', 'queued'], ['c', 'queued']]);
+    assert.deepEqual(ledger.get('a')?.origin, { surface: 'http' });
+    ledger.checkpoint('a', 'half a rep');
+    assert.equal(ledger.get('a')?.partial, 'half a rep');
+    ledger.completed({ runId: 'a', sessionKey: 's' }, 102, 'x');
+    assert.equal(ledger.get('a')?.partial, undefined, 'the checkpoint goes when the run finishes');
+    ledger.failed({ runId: 'b', sessionKey: 's' }, 103, { type: 'boom', message: 'it broke' });
+    assert.deepEqual(ledger.pending().map((e) => e.runId), ['c']);
+    assert.deepEqual(ledger.get('b')?.error, { type: 'boom', message: 'it broke' });
+    // the transcript got the user message when the run started and the reply when it completed
+    assert.deepEqual(store.messages('s').messages.map((m) => [m.idempotencyKey, m.text]), [['a:user', 't-a'], ['a', 'x']]);
+    assert.equal(store.session('s')?.status, 'failed');
     // a failed id sent again goes to the end of the order, as a fresh entry
-    bus.emit('run.queued', { runId: 'b', sessionKey: 's', surface: 'ws', at: 104, text: 't-b2' });
-    assert.deepEqual(journal.pending().map((e) => [e.runId, e.text]), [['c', 't-c'], ['b', 't-b2']]);
-    assert.equal(journal.get('b')?.error, undefined);
+    ledger.accepted({ runId: 'b', sessionKey: 's', surface: 'ws', origin: { surface: 'ws', connId: 'c9' }, at: 104, text: 't-b2' });
+    assert.deepEqual(ledger.pending().map((e) => [e.runId, e.text]), [['c', 't-c'], ['b', 't-b2']]);
+    assert.equal(ledger.get('b')?.error, undefined);
+    assert.deepEqual(ledger.get('b')?.origin, { surface: 'ws', connId: 'c9' });
   });
 
   it('keeps finished entries for the retention time only', () => {
     const db = open(stateDir());
     let now = 0;
-    const journal = new RunJournal(db, { retentionMs: 100, now: () => now });
-    const bus = createBus();
-    journal.attach(bus);
-    bus.emit('run.queued', { runId: 'old', sessionKey: 's', surface: 'http', at: 0, text: '' });
-    bus.emit('run.completed', { runId: 'old', sessionKey: 's', at: 10, reply: '' });
-    bus.emit('run.queued', { runId: 'live', sessionKey: 's', surface: 'http', at: 20, text: '' });
+    const ledger = new RunLedger(db, new SqliteTranscriptStore(db), { retentionMs: 100, now: () => now });
+    ledger.accepted({ runId: 'old', sessionKey: 's', ...http, at: 0, text: '' });
+    ledger.completed({ runId: 'old', sessionKey: 's' }, 10, '');
+    ledger.accepted({ runId: 'live', sessionKey: 's', ...http, at: 20, text: '' });
     now = 150;
-    assert.deepEqual(journal.finishedEntries().map((e) => e.runId), []);
-    assert.equal(journal.prune(), 1);
-    assert.equal(journal.get('old'), undefined);
-    assert.equal(journal.get('live')?.state, 'queued'); // never pruned while unfinished
+    assert.deepEqual(ledger.finishedEntries().map((e) => e.runId), []);
+    assert.equal(ledger.prune(), 1);
+    assert.equal(ledger.get('old'), undefined);
+    assert.equal(ledger.get('live')?.state, 'queued'); // never pruned while unfinished
   });
 });
 
@@ -161,30 +169,31 @@ describe('history window', () => {
   });
 });
 
-describe('one transaction per run event', () => {
-  it("commits a run event's writes together, or none of them when a writer fails", () => {
-    const db = open(stateDir());
-    const bus = createBus();
-    const writers = commitPerRunEvent(bus, db);
-    const journal = new RunJournal(db, { retentionMs: 1000 });
-    journal.attach(writers);
+describe('one transaction per run step, recorded before it is told', () => {
+  it("commits a step's journal and transcript writes together, or none of them, and publishes only what committed", () => {
+    const faults = new WriteFaults();
+    const dir = stateDir();
+    const db = openDb(dir, { faults });
+    dbs.push(db);
     const store = new SqliteTranscriptStore(db);
-    writers.on('run.completed', (e) => {
-      store.append(e.sessionKey, msg(e.runId, 'assistant', e.reply));
-      if (e.reply === 'explode') throw new Error('subscriber failed');
-    });
+    const ledger = new RunLedger(db, store, { retentionMs: 1000 });
+    const bus = createBus();
+    const lifecycle = new RunLifecycle({ bus, ledger });
     const heard: string[] = [];
-    bus.on('run.completed', (e) => heard.push(e.runId));
-    bus.emit('run.queued', { runId: 'ok', sessionKey: 's', surface: 'http', at: 1, text: '' });
-    bus.emit('run.completed', { runId: 'ok', sessionKey: 's', at: 2, reply: 'fine' });
-    assert.equal(journal.get('ok')?.state, 'completed');
+    bus.subscribe('run.completed', (e) => heard.push(e.runId));
+    const http = { surface: 'http', origin: { surface: 'http' } } as const;
+    for (const runId of ['ok', 'bad']) {
+      lifecycle.accepted({ runId, sessionKey: 's', ...http, at: 1, text: runId });
+      lifecycle.started({ runId, sessionKey: 's', at: 2 }, runId);
+    }
+    lifecycle.completed({ runId: 'ok', sessionKey: 's', at: 3, reply: 'fine' });
+    assert.equal(ledger.get('ok')?.state, 'completed');
     assert.equal(store.byIdempotencyKey('s', 'ok')?.text, 'fine');
-    bus.emit('run.queued', { runId: 'bad', sessionKey: 's', surface: 'http', at: 3, text: '' });
-    assert.throws(() => bus.emit('run.completed', { runId: 'bad', sessionKey: 's', at: 4, reply: 'explode' }), /subscriber failed/);
-    // neither the journal update nor the transcript append of the failed event was committed, and the
-    // bus's own subscribers never heard of it
-    assert.equal(journal.get('bad')?.state, 'queued');
+    // the reply's transcript append fails: the journal update of the same step rolls back with it
+    faults.fail('SQLITE_FULL', { match: /INTO messages/ });
+    assert.throws(() => lifecycle.completed({ runId: 'bad', sessionKey: 's', at: 4, reply: 'lost' }), /SQLITE_FULL|disk/);
+    assert.equal(ledger.get('bad')?.state, 'running');
     assert.equal(store.byIdempotencyKey('s', 'bad'), undefined);
-    assert.deepEqual(heard, ['ok']);
+    assert.deepEqual(heard, ['ok'], 'the bus never carried the step that did not commit');
   });
 });

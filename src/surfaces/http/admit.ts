@@ -1,16 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import type { RunInput } from '../../core/run.js';
 import type { RunListener, RunRecord } from '../../actors/run-registry.js';
-import type { SessionRegistry, SubmitResult } from '../../actors/session-registry.js';
+import type { Inbound, InboundResult } from '../../inbound/submit.js';
 import { StorageUnavailable } from '../../store/storage-health.js';
 import { ApiError, badRequest, insufficientStorage } from '../../core/errors.js';
 import { normalizeContentParts, type ContentPartPolicy } from '../../inbound/content-parts.js';
 import { deriveSessionId, type MessageRequest } from './message-request.js';
 
-// Admission of one message, in the order of http-gateway.md §3 (steps 4–11). The first failing step decides.
+// Admission of one HTTP message, in the order of the tRPC-Agent-Go gateway contract (steps 4–11): the HTTP
+// checks here, then the one inbound path. The first failing step decides.
 
+/** What HTTP admission checks messages against, and where it hands them. */
 export interface AdmitPolicy {
-  sessions: SessionRegistry;
+  inbound: Inbound;
   allowUsers?: ReadonlySet<string>;
   requireMention: boolean;
   mentionPatterns: readonly string[];
@@ -18,10 +18,12 @@ export interface AdmitPolicy {
   partPolicy: ContentPartPolicy;
 }
 
+/** What became of an HTTP message: ignored (no mention), accepted, or answered from a completed run. */
 export type Admission =
   | { kind: 'ignored' }
   | { kind: 'accepted' | 'replay'; record: RunRecord };
 
+/** Validate, gate and submit one HTTP message; refusals are thrown as ApiError. */
 export async function admitMessage(req: MessageRequest, policy: AdmitPolicy, listener?: RunListener): Promise<Admission> {
   // 4. content parts first (each validated, URL parts downloaded), then text or at least one part
   const { parts, mentionTexts } = await normalizeContentParts(req.content_parts, policy.partPolicy)
@@ -47,16 +49,15 @@ export async function admitMessage(req: MessageRequest, policy: AdmitPolicy, lis
   }
   // 10–11. request id, idempotency, then the session's lane (queue mode, bounded queue: 429 queue_full);
   // the journal write failing for lack of disk is 507 insufficient_storage, and nothing was recorded
-  const runId = req.request_id?.trim() || randomUUID();
-  const input: RunInput = {
-    runId, sessionKey, text, parts, userId,
-    ...(model ? { model } : {}),
-    ...(req.request_system_prompt?.trim() ? { systemPrompt: req.request_system_prompt.trim() } : {}),
-    ...(req.request_late_context_prompt?.trim() ? { lateContext: req.request_late_context_prompt.trim() } : {}),
-  };
-  let result: SubmitResult;
+  let result: InboundResult;
   try {
-    result = policy.sessions.submit({ runId, surface: 'http', input, listener, mode: req.queue_mode });
+    result = policy.inbound.submit({
+      surface: 'http', origin: { surface: 'http' }, sessionKey, text, parts, sender: { id: userId },
+      idempotencyKey: req.request_id, queueMode: req.queue_mode, listener,
+      model: model || undefined,
+      systemPrompt: req.request_system_prompt?.trim() || undefined,
+      lateContext: req.request_late_context_prompt?.trim() || undefined,
+    });
   } catch (err) {
     throw err instanceof StorageUnavailable ? insufficientStorage(err.message) : err;
   }

@@ -1,6 +1,7 @@
 import type { RunRecord, RunRegistry } from '../../actors/run-registry.js';
 import type { SessionRegistry } from '../../actors/session-registry.js';
 import { admitMessage, type AdmitPolicy } from './admit.js';
+import type { Inbound } from '../../inbound/submit.js';
 import { ApiError, badRequest, insufficientStorage } from '../../core/errors.js';
 import { errorResponse, json } from '../../transport/http-types.js';
 import { bearerAuth, type AuthLimiter } from './bearer-auth.js';
@@ -14,7 +15,8 @@ import type { ApiRequest, ApiResponse, JsonResponse, Route } from '../../transpo
 export interface HttpPlaneDeps {
   sessions: SessionRegistry;
   runs: RunRegistry;
-  admit: Omit<AdmitPolicy, 'sessions'>;
+  inbound: Inbound;
+  admit: Omit<AdmitPolicy, 'inbound'>;
   /** When set, data-plane calls need `Authorization: Bearer <token>`. */
   token?: string;
   /** Auth-failure limiter shared with the WS handshake. */
@@ -28,7 +30,7 @@ const P = '/v1/gateway';
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
 export function createRoutes(deps: HttpPlaneDeps): Map<string, Route> {
-  const policy: AdmitPolicy = { ...deps.admit, sessions: deps.sessions };
+  const policy: AdmitPolicy = { ...deps.admit, inbound: deps.inbound };
   const authorize = bearerAuth(deps.token, deps.authLimiter);
   const routes = new Map<string, Route>();
 

@@ -3,6 +3,7 @@ import type { Logger } from '../../core/log.js';
 import type { Bus } from '../../core/bus.js';
 import type { RunRegistry } from '../../actors/run-registry.js';
 import type { SessionRegistry } from '../../actors/session-registry.js';
+import type { Inbound } from '../../inbound/submit.js';
 import { ConnectionHub, type Connection } from '../../actors/connection-hub.js';
 import { NodeRegistry } from '../../actors/node-registry.js';
 import type { AdmitInput, AdmitResult, Request } from '../../machines/connection.js';
@@ -33,6 +34,8 @@ export interface WsPlaneOptions {
   warnings: Pick<RepeatedWarnings, 'warn'>;
   bus: Bus;
   sessions: SessionRegistry;
+  /** The one way in for messages (chat.send, agent). */
+  inbound: Inbound;
   runs: RunRegistry;
   transcripts: TranscriptStore;
   token?: string;
@@ -144,7 +147,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
   });
   nodes = new NodeRegistry({ hub, store: o.nodes.store, devices: o.devices, policy: o.nodes, log: o.log });
   services = {
-    bus: o.bus, sessions: o.sessions, runs: o.runs, transcripts: o.transcripts, presence, health,
+    bus: o.bus, sessions: o.sessions, inbound: o.inbound, runs: o.runs, transcripts: o.transcripts, presence, health,
     dedupe: new Dedupe(), hub, devices: o.devices, pairingResolved, nodes,
     info: { version: o.version, startedAt, stateDir: o.stateDir, provider: o.model.provider, model: o.model.model },
   };

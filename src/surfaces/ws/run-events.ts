@@ -75,7 +75,7 @@ export function bridgeRunEvents(
     live.delete(runId);
   };
 
-  bus.on('run.started', (e) => {
+  bus.subscribe('run.started', (e) => {
     const v = view(e.runId);
     v.startedAt = e.at;
     agent(e.runId, e.sessionKey, 'lifecycle', { phase: 'start', startedAt: e.at });
@@ -91,10 +91,10 @@ export function bridgeRunEvents(
     const seq = agent(runId, sessionKey, 'assistant', { delta: restart ? text : deltaText, itemId: `${runId}:assistant:${v.item}` });
     chatDeltas.push(runId, { seq, deltaText, text, replace: restart });
   };
-  bus.on('run.delta', (e) => delta(e.runId, e.sessionKey, e.delta, e.text, e.text.length !== view(e.runId).textLength + e.delta.length));
-  bus.on('run.message', (e) => delta(e.runId, e.sessionKey, e.text, e.text, true));
+  bus.subscribe('run.delta', (e) => delta(e.runId, e.sessionKey, e.delta, e.text, e.text.length !== view(e.runId).textLength + e.delta.length));
+  bus.subscribe('run.message', (e) => delta(e.runId, e.sessionKey, e.text, e.text, true));
   // tool progress only reaches sockets that asked for it (§15.2)
-  bus.on('run.tool', (e) => {
+  bus.subscribe('run.tool', (e) => {
     chatDeltas.flush(e.runId);
     const v = view(e.runId);
     const seq = ++v.seq;
@@ -102,7 +102,7 @@ export function bridgeRunEvents(
     hub.broadcast(() => encodeEvent('agent', { runId: e.runId, seq, stream: 'tool', ts: Date.now(), data, sessionKey: e.sessionKey, agentId: AGENT_ID }),
       (c) => readers(e.sessionKey)(c) && c.caps.has('tool-events'));
   });
-  bus.on('run.completed', (e) => {
+  bus.subscribe('run.completed', (e) => {
     const v = view(e.runId);
     if (e.usage) agent(e.runId, e.sessionKey, 'usage', { outputTokens: e.usage.completion_tokens });
     agent(e.runId, e.sessionKey, 'lifecycle', { phase: 'finishing', stopReason: 'stop', aborted: false, livenessState: 'working', endedAt: e.at });
@@ -116,13 +116,13 @@ export function bridgeRunEvents(
     changed(e.sessionKey, e.runId, 'end', 'done');
     ended(e.runId);
   });
-  bus.on('run.failed', (e) => {
+  bus.subscribe('run.failed', (e) => {
     const seq = agent(e.runId, e.sessionKey, 'lifecycle', { phase: 'error', error: e.error.message, aborted: false, executionSettled: true });
     chat(e.runId, e.sessionKey, seq, 'error', { errorMessage: e.error.message, errorKind: 'unknown' });
     changed(e.sessionKey, e.runId, 'error', 'failed');
     ended(e.runId);
   });
-  bus.on('run.cancelled', (e) => {
+  bus.subscribe('run.cancelled', (e) => {
     chatDeltas.flush(e.runId);
     let seq = view(e.runId).seq;
     if (e.started) {
@@ -133,7 +133,7 @@ export function bridgeRunEvents(
     changed(e.sessionKey, e.runId, 'end', 'killed');
     ended(e.runId);
   });
-  bus.on('session.message', (e) => {
+  bus.subscribe('session.message', (e) => {
     hub.broadcast(() => {
       const row = store.session(e.sessionKey);
       return encodeEvent('session.message', {

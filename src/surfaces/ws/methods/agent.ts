@@ -1,5 +1,5 @@
 import type { RunRecord } from '../../../actors/run-registry.js';
-import { queueFull } from './chat.js';
+import { deviceIdOf, queueFull } from './chat.js';
 import type { ErrorShape } from '../../../policy/authorize.js';
 import { AGENT_ID, DEFAULT_SESSION_KEY, RESPONDED, storageUnavailable, type Handler, type WsServices } from './types.js';
 
@@ -27,7 +27,10 @@ export const agent: Handler = (params: AgentParams, call, ctx) => {
   if (existing && (existing.state === 'queued' || existing.state === 'running')) {
     return { runId, status: 'in_flight', sessionKey: existing.sessionKey, agentId: AGENT_ID };
   }
-  const accepted = ctx.sessions.accept({ runId, surface: 'ws', input: { runId, sessionKey, text: params.message.trim(), parts: [] } });
+  const accepted = ctx.inbound.accept({
+    surface: 'ws', origin: { surface: 'ws', connId: call.conn.id }, sessionKey, text: params.message.trim(),
+    sender: { id: deviceIdOf(call.conn) }, idempotencyKey: runId,
+  });
   if (accepted.kind === 'full') throw queueFull(accepted);
   ctx.dedupe.start(key, params.message);
   call.respond(true, { runId, sessionKey, agentId: AGENT_ID, status: 'accepted', acceptedAt: Date.now() });
@@ -37,7 +40,7 @@ export const agent: Handler = (params: AgentParams, call, ctx) => {
     call.respond(false, { runId, status: 'error', summary: 'failed' }, error);
     return RESPONDED;
   }
-  if (accepted.kind === 'accepted') ctx.sessions.start(runId);
+  if (accepted.kind === 'accepted') ctx.inbound.start(runId);
   ctx.runs.settled(runId).then((record) => {
     const final = agentFinal(record, ctx);
     if (record.error?.type === 'insufficient_storage') ctx.dedupe.forget(key); // the same key may be sent again and run
@@ -88,11 +91,12 @@ export const agentWait: Handler = (params: { runId: string; timeoutMs?: number }
   if (record && record.finishedAt !== undefined) return outcome(record);
   return new Promise((resolve) => {
     let done = false;
+    let unsubscribe = () => {};
     const finish = (value: unknown) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      ctx.bus.off('run.queued', onQueued);
+      unsubscribe();
       resolve(value);
     };
     const timer = setTimeout(() => finish({ runId, status: 'timeout' }), timeoutMs);
@@ -101,6 +105,6 @@ export const agentWait: Handler = (params: { runId: string; timeoutMs?: number }
       if (e.runId === runId) follow();
     };
     if (record) follow();
-    else ctx.bus.on('run.queued', onQueued); // not known yet: it may still be submitted
+    else unsubscribe = ctx.bus.subscribe('run.queued', onQueued); // not known yet: it may still be submitted
   });
 };

@@ -23,6 +23,11 @@ export function queueFull(r: Extract<SubmitResult, { kind: 'full' }>): MethodErr
   });
 }
 
+/** The sender of a WS message: the connection's device, if it presented one. */
+export function deviceIdOf(conn: { client?: Record<string, unknown> }): string {
+  return typeof conn.client?.deviceId === 'string' ? conn.client.deviceId : '';
+}
+
 const CONFLICT = 'This message ID was already used for different input. Check the conversation history and use a new message ID to send again.';
 
 export const chatSend: Handler = (params: ChatSendParams, call, ctx) => {
@@ -39,7 +44,10 @@ export const chatSend: Handler = (params: ChatSendParams, call, ctx) => {
   if (existing && (existing.state === 'queued' || existing.state === 'running')) return { runId, status: 'in_flight' };
   const mode = params.queueMode === undefined ? undefined : toQueueMode(params.queueMode);
   if (params.queueMode !== undefined && !mode) throw invalidRequest(`unknown queueMode "${params.queueMode}" (want ${WIRE_QUEUE_MODES.join(', ')})`);
-  const accepted = ctx.sessions.accept({ runId, surface: 'ws', input: { runId, sessionKey, text: params.message.trim(), parts: [] }, mode });
+  const accepted = ctx.inbound.accept({
+    surface: 'ws', origin: { surface: 'ws', connId: call.conn.id }, sessionKey, text: params.message.trim(),
+    sender: { id: deviceIdOf(call.conn) }, idempotencyKey: runId, queueMode: mode,
+  });
   if (accepted.kind === 'full') throw queueFull(accepted); // nothing recorded: the same key may be retried
   ctx.dedupe.start(key, params.message);
   call.respond(true, { runId, status: 'started' });
@@ -47,7 +55,7 @@ export const chatSend: Handler = (params: ChatSendParams, call, ctx) => {
     ctx.dedupe.finish(key, { ok: false });
     return RESPONDED;
   }
-  if (accepted.kind === 'accepted') ctx.sessions.start(runId);
+  if (accepted.kind === 'accepted') ctx.inbound.start(runId);
   ctx.runs.settled(runId).then((record) => {
     // a run its full disk failed may be sent again with the same key, once there is space
     if (record.error?.type === 'insufficient_storage') ctx.dedupe.forget(key);

@@ -2,6 +2,7 @@ import type { Connection, ConnectionHub } from '../../../actors/connection-hub.j
 import type { NodeRegistry } from '../../../actors/node-registry.js';
 import type { RunRegistry } from '../../../actors/run-registry.js';
 import type { SessionRegistry } from '../../../actors/session-registry.js';
+import type { Inbound } from '../../../inbound/submit.js';
 import type { ErrorShape } from '../../../policy/authorize.js';
 import type { Bus } from '../../../core/bus.js';
 import type { TranscriptStore } from '../../../core/transcript.js';
@@ -17,6 +18,8 @@ import type { Presence } from '../presence.js';
 export interface WsServices {
   bus: Bus;
   sessions: SessionRegistry;
+  /** The one way in for messages. */
+  inbound: Inbound;
   runs: RunRegistry;
   transcripts: TranscriptStore;
   presence: Presence;

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { RunListener } from '../actors/run-registry.js';
+import type { SessionRegistry, SubmitResult } from '../actors/session-registry.js';
+import { badRequest } from '../core/errors.js';
+import type { QueueMode } from '../core/queue-mode.js';
+import type { InputPart, RunInput, RunOrigin, Surface } from '../core/run.js';
+
+// The one way in for every surface. HTTP, WS, WebChat and the channels turn what they received into an
+// InboundMessage — surface-neutral: no request objects, no sockets — and hand it here. Inbound validates it,
+// then the session registry checks the id (idempotency: replay a completed run, refuse a live one), journals
+// it with its origin (the reply address) and queues it in its session, which alone decides when it runs.
+
+/** Most characters a session key may have. */
+export const MAX_SESSION_KEY_LENGTH = 512;
+
+/** A message from any surface, ready for a session. */
+export interface InboundMessage {
+  /** Where it came in; must match `origin.surface`. */
+  surface: Surface;
+  sessionKey: string;
+  /** The user's text, trimmed (may be empty when `parts` carry the message). */
+  text: string;
+  parts?: InputPart[];
+  /** Who sent it (user id, phone number, channel user id…; empty when the surface does not know). */
+  sender: { id: string; name?: string };
+  /** Becomes the run id (HTTP request_id, WS idempotencyKey, a channel's message id); generated when absent. */
+  idempotencyKey?: string;
+  /** How it queues behind a running run; the gateway's default when absent. */
+  queueMode?: QueueMode;
+  /** Where the reply goes; journaled with the run. */
+  origin: RunOrigin;
+  /** Per-message model options. */
+  model?: string;
+  systemPrompt?: string;
+  lateContext?: string;
+  /** Sees every event of the run from its acceptance on (a surface streaming the reply). */
+  listener?: RunListener;
+}
+
+/** The result of an accepted (or replayed, refused) message, with the run id it was given. */
+export type InboundResult = SubmitResult & { runId: string };
+
+/** Validation and hand-off of inbound messages; see the file comment. */
+export class Inbound {
+  constructor(private readonly sessions: SessionRegistry) {}
+
+  /** Accept and start at once: for surfaces with nothing to acknowledge in between. */
+  submit(message: InboundMessage): InboundResult {
+    const result = this.accept(message);
+    if (result.kind === 'accepted') this.start(result.runId);
+    return result;
+  }
+
+  /**
+   * Validate, check the id, journal the message (durable before this returns) without starting it, so the
+   * surface can acknowledge first. Throws ApiError 400 for a malformed message and StorageUnavailable when
+   * the journal cannot be written (nothing is then recorded, and the same id may be sent again).
+   */
+  accept(message: InboundMessage): InboundResult {
+    validate(message);
+    const runId = message.idempotencyKey?.trim() || randomUUID();
+    const input: RunInput = {
+      runId, sessionKey: message.sessionKey, text: message.text, parts: message.parts ?? [], ...(message.sender.id ? { userId: message.sender.id } : {}),
+      ...(message.model ? { model: message.model } : {}),
+      ...(message.systemPrompt ? { systemPrompt: message.systemPrompt } : {}),
+      ...(message.lateContext ? { lateContext: message.lateContext } : {}),
+    };
+    const result = this.sessions.accept({ runId, origin: message.origin, input, mode: message.queueMode, listener: message.listener });
+    return { ...result, runId };
+  }
+
+  /** Hand an accepted message to its session; false if it was not accepted or was cancelled meanwhile. */
+  start(runId: string): boolean {
+    return this.sessions.start(runId);
+  }
+}
+
+function validate(m: InboundMessage): void {
+  if (m.origin.surface !== m.surface) throw badRequest(`origin is for ${m.origin.surface}, the message came in through ${m.surface}`);
+  if (m.sessionKey.trim() === '') throw badRequest('missing session key');
+  if (m.sessionKey.length > MAX_SESSION_KEY_LENGTH) throw badRequest(`session key longer than ${MAX_SESSION_KEY_LENGTH} characters`);
+  // keys end up in logs and (cluster mode) in message subjects
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+  if (/[\u0000-\u001f\u007f]/.test(m.sessionKey)) throw badRequest('session key contains control characters');
+  if (m.origin.surface === 'channel' && (!m.origin.channel || !m.origin.accountId || !m.origin.chatId)) {
+    throw badRequest('a channel origin needs channel, accountId and chatId');
+  }
+}
