@@ -1,0 +1,40 @@
+import { ConfigError, type GatewayConfig } from './gateway-config.js';
+import { DEFAULTS } from './options.js';
+import type { OptionReader } from './reader.js';
+
+// Where the gateway listens and the shared secret that guards it: a non-loopback bind needs a strong token.
+
+const MIN_TOKEN_LENGTH = 32;
+const WEAK_TOKENS = new Set(['undefined', 'null', 'changeme', 'change-me', 'token', 'secret', 'password']);
+
+/** True for localhost, ::1 and 127.0.0.0/8 (bracketed or IPv4-mapped spellings too). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
+}
+
+/** `--port`, 0 to 65535 (0 = any free port). */
+export function listenPort(o: OptionReader): number {
+  const port = o.int('port') ?? DEFAULTS.port;
+  if (port > 65535) throw new ConfigError('--port must be between 0 and 65535');
+  return port;
+}
+
+/** `--bind` and `--token`: the token, when given, is strong; a bind beyond loopback requires one. */
+export function bindAndToken(o: OptionReader): Pick<GatewayConfig, 'bind' | 'token'> {
+  // `[::1]` is how people write an IPv6 host, but the listener wants the bare address
+  const bind = (o.str('bind') ?? DEFAULTS.bind).trim().replace(/^\[(.*)\]$/, '$1');
+  // Trimmed: an HTTP header value cannot carry surrounding whitespace, so an untrimmed token (a stray
+  // newline from an env file) could never be presented and would lock every client out.
+  const token = o.str('token')?.trim();
+  if (token !== undefined) {
+    if (token === '' || WEAK_TOKENS.has(token.toLowerCase())) {
+      throw new ConfigError('--token is empty or a placeholder: use a random secret of at least 32 characters');
+    }
+    if (token.length < MIN_TOKEN_LENGTH) throw new ConfigError(`--token must be at least ${MIN_TOKEN_LENGTH} characters`);
+  }
+  if (!isLoopbackHost(bind) && token === undefined) {
+    throw new ConfigError(`refusing to bind ${bind} without a token: set --token (at least ${MIN_TOKEN_LENGTH} characters) or bind 127.0.0.1`);
+  }
+  return { bind, token };
+}
