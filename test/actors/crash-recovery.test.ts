@@ -1,7 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertBuilt, CliProcess, killAll, tempDir } from '../helpers/cli.js';
-import { GUARD_MS, startClient, uniq, type TappedClient } from '../helpers/ws-client.js';
+import { assertBuilt, killAll, tempDir } from '../helpers/cli.js';
+import { startCliGatewayOn } from '../helpers/cli-gateway.js';
+import { adminClient, GUARD_MS, uniq, type TappedClient } from '../helpers/ws-client.js';
+import { until } from '../helpers/wait.js';
 import { startTestGateway } from '../helpers/gateway.js';
 import { openDb } from '../../src/store/db.js';
 import { SqliteTranscriptStore } from '../../src/store/transcripts-sqlite.js';
@@ -19,27 +21,10 @@ const auth = { Authorization: `Bearer ${TOKEN}` };
 before(() => assertBuilt());
 after(() => killAll());
 
-interface Running {
-  proc: CliProcess;
-  url: string;
-}
+/** The guard of this file's polls (every 20 ms): a CLI gateway restarting and replaying its queue takes a while. */
+const SLOW_MS = GUARD_MS * 3;
 
-async function start(stateDir: string, extra: string[] = []): Promise<Running> {
-  const proc = new CliProcess(['gateway', '--port', '0', '--state-dir', stateDir, '--token', TOKEN, '--log-level', 'info', ...extra]);
-  const port = await proc.ready(GUARD_MS);
-  const url = `http://127.0.0.1:${port}`;
-  await until(`${url}/readyz is 200`, async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200);
-  return { proc, url };
-}
-
-/** Polls `check` every 20 ms until it is true; fails after GUARD_MS × 3. */
-async function until(what: string, check: () => Promise<boolean>, ms = GUARD_MS * 3): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const start = (stateDir: string, extra: string[] = []) => startCliGatewayOn(stateDir, TOKEN, ['--log-level', 'info', ...extra], SLOW_MS);
 
 async function status(url: string, id: string): Promise<{ code: number; body: any }> {
   const res = await fetch(`${url}/v1/gateway/status?request_id=${encodeURIComponent(id)}`, { headers: auth });
@@ -49,7 +34,7 @@ async function status(url: string, id: string): Promise<{ code: number; body: an
 async function history(url: string, sessionKey: string): Promise<any[]> {
   let c: TappedClient | undefined;
   try {
-    c = await startClient(url, { token: TOKEN, scopes: ['operator.admin'], deviceIdentity: null }, 'operator');
+    c = await adminClient(url, 'operator', TOKEN);
     const h = await c.request('chat.history', { sessionKey, limit: 1000 });
     return h.messages;
   } finally {
@@ -82,9 +67,9 @@ describe('crash recovery (real CLI gateway, SIGKILL mid-run)', () => {
         method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' },
         body: JSON.stringify({ session_id: session, request_id: id, user_id: 'u1', text: `m${i + 1}` }),
       }).then((r) => r.text()).catch(() => undefined);
-      await until(`${id} is accepted`, async () => (await status(gw.url, id)).code === 200);
+      await until(async () => (await status(gw.url, id)).code === 200, `${id} is accepted`, SLOW_MS, 20);
     }
-    await until('the second run is running', async () => (await status(gw.url, ids[1])).body.state === 'running');
+    await until(async () => (await status(gw.url, ids[1])).body.state === 'running', 'the second run is running', SLOW_MS, 20);
     assert.equal((await status(gw.url, ids[0])).body.state, 'completed');
     assert.equal((await status(gw.url, ids[4])).body.state, 'queued');
 
@@ -93,14 +78,14 @@ describe('crash recovery (real CLI gateway, SIGKILL mid-run)', () => {
 
     gw = await start(stateDir, ['--mock-delay-ms', '300']);
     const final = new Map<string, any>();
-    await until('every request id is finished', async () => {
+    await until(async () => {
       for (const id of ids) {
         const s = await status(gw.url, id);
         assert.equal(s.code, 200, `${id} is known after the restart: ${JSON.stringify(s.body)}`);
         if (s.body.state === 'completed' || s.body.state === 'failed') final.set(id, s.body);
       }
       return final.size === ids.length;
-    });
+    }, 'every request id is finished', SLOW_MS, 20);
     for (const [i, id] of ids.entries()) {
       const body = final.get(id);
       if (body.state === 'completed') assert.equal(body.reply, `Echo: m${i + 1}`);
@@ -129,9 +114,9 @@ describe('crash recovery (real CLI gateway, SIGKILL mid-run)', () => {
         method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' },
         body: JSON.stringify({ session_id: session, request_id: id, user_id: 'u1', text: `m${i + 1}` }),
       }).then((r) => r.text()).catch(() => undefined);
-      await until(`${id} is accepted`, async () => (await status(gw.url, id)).code === 200);
+      await until(async () => (await status(gw.url, id)).code === 200, `${id} is accepted`, SLOW_MS, 20);
     }
-    await until('the first run is running', async () => (await status(gw.url, ids[0])).body.state === 'running');
+    await until(async () => (await status(gw.url, ids[0])).body.state === 'running', 'the first run is running', SLOW_MS, 20);
     gw.proc.kill('SIGKILL');
     await gw.proc.exit(GUARD_MS);
 
@@ -139,10 +124,10 @@ describe('crash recovery (real CLI gateway, SIGKILL mid-run)', () => {
     const first = await status(gw.url, ids[0]);
     assert.equal(first.body.state, 'failed');
     assert.equal(first.body.error.message, 'interrupted by restart');
-    await until('the queued runs completed', async () => {
+    await until(async () => {
       const states = await Promise.all(ids.slice(1).map(async (id) => (await status(gw.url, id)).body.state));
       return states.every((s) => s === 'completed');
-    });
+    }, 'the queued runs completed', SLOW_MS, 20);
     const counts = countByRun(await history(gw.url, session));
     assert.equal(counts.get(ids[0])?.assistant ?? 0, 0);
     for (const id of ids.slice(1)) assert.deepEqual(counts.get(id), { user: 1, assistant: 1 });

@@ -5,6 +5,7 @@ import { assign, fromPromise } from 'xstate';
 
 import { createLocalBus as createBus } from '../../src/core/local-bus.js';
 import { unrecordedLifecycle } from '../helpers/no-ledger.js';
+import { until } from '../helpers/wait.js';
 import { ConnectionHub, type Connection, type WsSocket } from '../../src/actors/connection-hub.js';
 import { NodeRegistry } from '../../src/actors/node-registry.js';
 import { createRunExecutor } from '../../src/actors/run-executor.js';
@@ -38,13 +39,6 @@ function capturingLog() {
   const lines: Record<string, any>[] = [];
   const log = pino({ level: 'error' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
   return { log, lines };
-}
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; !cond(); i++) {
-    if (i > 2_000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1));
-  }
 }
 
 class FakeSocket implements WsSocket {

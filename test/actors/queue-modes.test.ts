@@ -1,9 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMockRunner } from '../../src/agent/mock.js';
-import type { RunInput, Runner } from '../../src/core/run.js';
+import type { Runner } from '../../src/core/run.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { assertErrorBody, inState, P, pollStatus, post, recordBus, RawExchange, status, until } from '../helpers/http-plane.js';
+import { gatedRunner, type GatedRunner } from '../helpers/gated-runner.js';
+import { assertErrorBody, inState, messageBody as msg, P, pollStatus, post, recordBus, RawExchange, status, until } from '../helpers/http-plane.js';
 import { RawSocket, uniq, within } from '../helpers/ws-client.js';
 
 // Issue acceptance 4: queue modes (followup, collect, interrupt) over both planes — HTTP /messages (and
@@ -13,43 +14,13 @@ import { RawSocket, uniq, within } from '../helpers/ws-client.js';
 // timing; every other message goes to the mock model with a per-word delay. Waits are bounded; nothing
 // asserts a duration.
 
-/** The mock with a delay, except that "hold…" messages wait for release(runId) first. */
-function gatedRunner(delayMs = 5) {
-  const mock = createMockRunner({ delayMs });
-  const releases = new Map<string, () => void>();
-  const inputs: RunInput[] = [];
-  const runner: Runner = {
-    async *run(input, signal) {
-      inputs.push(input);
-      if (input.text.startsWith('hold')) {
-        await new Promise<void>((resolve, reject) => {
-          releases.set(input.runId, resolve);
-          signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-        });
-      }
-      yield* mock.run(input, signal);
-    },
-  };
-  return {
-    runner, inputs,
-    release: (runId: string) => {
-      const r = releases.get(runId);
-      assert.ok(r, `run ${runId} is not held`);
-      r();
-    },
-  };
-}
-
-const msg = (session: string, text: string, request_id: string, extra: Record<string, unknown> = {}) =>
-  ({ from: 'alice', session_id: session, text, request_id, ...extra });
-
 describe('queue modes over HTTP and WS', () => {
   let tg: TestGateway;
-  let gate: ReturnType<typeof gatedRunner>;
+  let gate: GatedRunner;
   let ws: RawSocket;
 
   before(async () => {
-    gate = gatedRunner();
+    gate = gatedRunner(5);
     tg = await startTestGateway({}, { runner: gate.runner });
     ws = await RawSocket.connect(tg.url, {}, 'ws');
   });
@@ -218,10 +189,10 @@ describe('queue modes over HTTP and WS', () => {
 
 describe('bounded queue (--max-queue 2)', () => {
   let tg: TestGateway;
-  let gate: ReturnType<typeof gatedRunner>;
+  let gate: GatedRunner;
   let ws: RawSocket;
   before(async () => {
-    gate = gatedRunner();
+    gate = gatedRunner(5);
     tg = await startTestGateway({ maxQueue: 2 }, { runner: gate.runner });
     ws = await RawSocket.connect(tg.url, {}, 'ws-max');
   });

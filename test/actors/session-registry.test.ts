@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { type Bus, type BusEvents } from '../../src/core/bus.js';
 import { createLocalBus as createBus } from '../../src/core/local-bus.js';
 import { unrecordedLifecycle } from '../helpers/no-ledger.js';
+import { until } from '../helpers/wait.js';
 import { RunRegistry, type RunRecord } from '../../src/actors/run-registry.js';
 import { SessionRegistry, type SubmitResult } from '../../src/actors/session-registry.js';
 import { createRunExecutor, EMPTY_REPLY_FALLBACK } from '../../src/actors/run-executor.js';
@@ -74,11 +75,6 @@ function input(runId: string, sessionKey: string, text: string): RunInput {
 function accepted(result: SubmitResult): RunRecord {
   assert.equal(result.kind, 'accepted', `expected accepted, got ${JSON.stringify(result)}`);
   return (result as { record: RunRecord }).record;
-}
-
-/** Polls a condition between macrotasks; no deadline here (the test runner's timeout guards against hangs). */
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise<void>((resolve) => setTimeout(resolve, 1));
 }
 
 /** Records every run event on the bus, in order. */

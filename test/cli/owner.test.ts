@@ -9,6 +9,7 @@ import { GatewayConnection } from '../../src/cli/gateway-client.js';
 import { createTestDevice, type TestDevice } from '../helpers/device.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { assertBuilt, childEnv, freePort, killAll, runCli, tempDir, type Exited } from '../helpers/cli.js';
+import { within } from '../helpers/wait.js';
 
 // The owner CLI commands (`clawgate devices …`, `clawgate nodes …`) as subprocesses (dist/src/cli/main.js, built
 // by `npm run build`) against a gateway started here with autoApproveLocal off, so every device waits for
@@ -27,14 +28,6 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = childEnv(), timeoutM
   const r = await runCli(args, env, timeoutMs);
   runs.push(r);
   return r;
-}
-
-function within<T>(p: Promise<T>, what: string, ms = GUARD_MS): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms); }),
-  ]);
 }
 
 /** Exit code, with the output in the message when it is not the expected one. */

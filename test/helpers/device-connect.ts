@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import type { TestDevice } from './device.js';
-import { FrameLog, GUARD_MS, within, wsUrl, type Frame } from './ws-client.js';
+import { within } from './wait.js';
+import { FrameLog, wsUrl, type Frame } from './ws-client.js';
 
 // Hand-built `connect` frames carrying a device identity (openclaw-protocol.md §8), for the cases the
 // reference client cannot produce: forged or stale signatures, wrong nonces, v2 payloads, spoofed
@@ -139,32 +139,6 @@ export async function assertRefused(c: DeviceConnection, want: {
   const closed = await c.log.waitForClose();
   assert.deepEqual(closed, want.close ?? { code: 1008, reason: c.res.error.message });
   return c.res;
-}
-
-/** An upgrade the server answers with a plain HTTP response instead of 101. */
-export function refusedUpgrade(httpUrl: string, options: WebSocket.ClientOptions = {}): Promise<{ status: number; body: string }> {
-  const ws = new WebSocket(wsUrl(httpUrl), { perMessageDeflate: false, ...options });
-  return within(new Promise((resolve, reject) => {
-    ws.on('error', (err) => reject(err));
-    ws.once('open', () => {
-      ws.terminate();
-      reject(new Error('upgrade unexpectedly accepted (101)'));
-    });
-    ws.once('unexpected-response', (req, res: IncomingMessage) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      let done = false;
-      const finish = () => {
-        if (done) return;
-        done = true;
-        req.destroy();
-        resolve({ status: res.statusCode ?? 0, body });
-      };
-      res.on('end', finish);
-      res.on('close', finish);
-    });
-  }), 'refused upgrade', GUARD_MS);
 }
 
 /** 43-char base64url: `randomBytes(32).toString("base64url")` (openclaw-protocol.md §10.5). */

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sleep } from './wait.js';
 
 // A fake OpenAI-compatible server for tests: POST /v1/chat/completions with `stream: true`, answered
 // with scripted SSE chunks. Loopback only, ephemeral port.
@@ -64,8 +65,6 @@ export interface FakeOpenAI {
   waitForAbort(i: number, guardMs?: number): Promise<void>;
   close(): Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const queue: (FakeScript | ((body: any) => FakeScript))[] = [];

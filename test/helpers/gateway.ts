@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { resolveConfig, type GatewayConfig } from '../../src/config.js';
 import { startGateway, type Gateway, type GatewayOptions } from '../../src/main.js';
+import { getJson, postJson } from './json-http.js';
 
 // A real gateway on an ephemeral loopback port, in this process, for tests that assert from outside.
 
@@ -28,21 +29,8 @@ export async function startTestGateway(overrides: Partial<GatewayConfig> = {}, o
   };
 }
 
-/** POST JSON (or a raw string body) and parse the JSON answer. */
-export async function postJson(url: string, body: unknown, init: RequestInit = {}): Promise<{ status: number; headers: Headers; json: any }> {
-  const res = await fetch(url, {
-    method: 'POST', ...init,
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : undefined };
-}
-
-export async function getJson(url: string): Promise<{ status: number; headers: Headers; json: any }> {
-  const res = await fetch(url);
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : undefined };
-}
+/** Re-exported for the tests that import them from here (they live in ./json-http.ts). */
+export { getJson, postJson };
 
 export interface SseEvent {
   event: string;

@@ -4,6 +4,9 @@ import type { BusEvents } from '../../src/core/bus.js';
 import type { Gateway } from '../../src/main.js';
 import { createMockRunner } from '../../src/agent/mock.js';
 import type { Runner } from '../../src/core/run.js';
+import { getJson, postJson, type JsonAnswer } from './json-http.js';
+import { uniq } from './ids.js';
+import { sleep, until } from './wait.js';
 
 // Helpers for the black-box HTTP data plane tests (http-runs, http-stream, http-concurrency): raw SSE
 // reading over node:http (so a test can see every byte and disconnect mid-request), bounded status polling,
@@ -15,29 +18,18 @@ export const GUARD_MS = 20_000;
 export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Re-exported for the HTTP tests that import them from here (they live in ./ids.ts, ./wait.ts, ./json-http.ts). */
+export { sleep, uniq, until, type JsonAnswer };
 
-/** A unique suffix so tests sharing one gateway never share a session or a request id. */
-let seq = 0;
-export const uniq = (prefix: string) => `${prefix}-${process.pid}-${++seq}-${Math.random().toString(36).slice(2, 8)}`;
+/** POST `body` (JSON, or a string as is) to `base + path`. */
+export const post = (base: string, path: string, body: unknown): Promise<JsonAnswer> => postJson(base + path, body);
 
-export interface JsonAnswer {
-  status: number;
-  headers: Headers;
-  json: any;
-}
+/** GET `/status` of one request id. */
+export const status = (base: string, id: string): Promise<JsonAnswer> => getJson(`${base}${P}/status?request_id=${encodeURIComponent(id)}`);
 
-export async function post(base: string, path: string, body: unknown): Promise<JsonAnswer> {
-  const res = await fetch(base + path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : undefined };
-}
-
-export async function status(base: string, id: string): Promise<JsonAnswer> {
-  const res = await fetch(`${base}${P}/status?request_id=${encodeURIComponent(id)}`);
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : undefined };
-}
+/** A `/messages` body from alice (`extra` adds or overrides fields such as queue_mode). */
+export const messageBody = (session: string, text: string, request_id: string, extra: Record<string, unknown> = {}) =>
+  ({ from: 'alice', session_id: session, text, request_id, ...extra });
 
 /** Polls `/status` (bounded: at most `tries` polls) until `pred` holds; returns that answer. */
 export async function pollStatus(base: string, id: string, pred: (a: JsonAnswer) => boolean, what: string,
@@ -53,25 +45,22 @@ export async function pollStatus(base: string, id: string, pred: (a: JsonAnswer)
 
 export const inState = (...states: string[]) => (a: JsonAnswer) => a.status === 200 && states.includes(a.json.state);
 
-/** Asserts the exact error body shape of http-gateway.md §2.3 and returns the error. */
+/** Asserts the exact error body shape of http-gateway.md §2.3 (status, `{error:{type,message}}`), JSON content type included. */
 export function assertErrorBody(a: JsonAnswer, statusCode: number, type: string, message?: string | RegExp): void {
   assert.equal(a.status, statusCode, `status; body ${JSON.stringify(a.json)}`);
   assert.equal(a.headers.get('content-type'), 'application/json');
-  assert.deepEqual(Object.keys(a.json), ['error']);
-  assert.deepEqual(Object.keys(a.json.error).sort(), ['message', 'type']);
-  assert.equal(a.json.error.type, type);
-  assert.equal(typeof a.json.error.message, 'string');
-  if (typeof message === 'string') assert.equal(a.json.error.message, message);
-  else if (message) assert.match(a.json.error.message, message);
+  assertErrorShape(a, statusCode, type, message);
 }
 
-/** Waits for a condition checked between macrotasks (bounded by a guard, not a timing assertion). */
-export async function until(cond: () => boolean, what: string, guardMs = GUARD_MS): Promise<void> {
-  const deadline = Date.now() + guardMs;
-  while (!cond()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
+/** The status and the `{error:{type,message}}` body of http-gateway.md §2.3, for answers read without headers too. */
+export function assertErrorShape(r: { status: number; json: any; text?: string }, statusCode: number, type: string, message?: string | RegExp): void {
+  assert.equal(r.status, statusCode, `status; body ${r.text ?? JSON.stringify(r.json)}`);
+  assert.deepEqual(Object.keys(r.json), ['error']);
+  assert.deepEqual(Object.keys(r.json.error).sort(), ['message', 'type']);
+  assert.equal(r.json.error.type, type);
+  assert.equal(typeof r.json.error.message, 'string');
+  if (typeof message === 'string') assert.equal(r.json.error.message, message);
+  else if (message) assert.match(r.json.error.message, message);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -3,7 +3,9 @@ import { GatewayClient, type GatewayClientOptions } from '@openclaw/gateway-clie
 import AjvModule, { type ValidateFunction } from 'ajv';
 import WebSocket from 'ws';
 import { validateEventPayload } from '../../protocol/validators.js';
+import { uniq } from './ids.js';
 import { assertPublishedFrame, publishedSchemaAt } from './published-schema.js';
+import { within } from './wait.js';
 
 // Helpers for the black-box WS tests (ws-client, ws-events, ws-cross-surface). Everything Clawgate sends
 // is captured raw, per socket, so each test can check it against the published schema and check `seq`:
@@ -18,22 +20,10 @@ export const TOKEN = 'clawgate-test-token-0123456789abcdef-xyz';
 
 export type Frame = Record<string, any>;
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-let counter = 0;
-/** A unique suffix so tests sharing a gateway never share a session or an idempotency key. */
-export const uniq = (prefix: string) => `${prefix}-${process.pid}-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
+/** Re-exported for the WS tests that import them from here (they live in ./ids.ts and ./wait.ts). */
+export { uniq, within };
 
 export const wsUrl = (httpUrl: string) => httpUrl.replace(/^http/, 'ws');
-
-/** Rejects with `what` unless `p` settles within `ms`. */
-export function within<T>(p: Promise<T>, what: string, ms = GUARD_MS): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms); }),
-  ]);
-}
 
 /** Every frame one socket received from Clawgate, in order, plus what its own requests were. */
 export class FrameLog {
@@ -200,6 +190,16 @@ export async function startClient(httpUrl: string, options: Partial<GatewayClien
   };
 }
 
+/** Stops a reference client and waits for its socket to go (bounded; a plain stop if that fails). */
+export async function stopClient(t: TappedClient | undefined): Promise<void> {
+  if (t) await t.client.stopAndWait({ timeoutMs: GUARD_MS }).catch(() => t.client.stop());
+}
+
+/** A device-less local `gateway-client`/`backend` operator with `operator.admin` (scopes kept on direct_local). */
+export function adminClient(httpUrl: string, label = 'operator', token = TOKEN): Promise<TappedClient> {
+  return startClient(httpUrl, { token, scopes: ['operator.admin'], deviceIdentity: null }, label);
+}
+
 export interface RawConnectOptions {
   clientId?: string;
   mode?: string;
@@ -268,6 +268,17 @@ export class RawSocket {
     return within(done, `${this.log.label}: close`).catch(() => { this.ws.terminate(); });
   }
 }
+
+/** The captured frames of each log validate against the published schema, with gap-free `seq` (a suite's last test). */
+export function assertCaptured(...logs: FrameLog[]): void {
+  for (const log of logs) {
+    log.assertPublished();
+    log.assertSeq();
+  }
+}
+
+/** A message of `n` words (`w0 w1 …`): a mock model with a delay echoes it one word per chunk, so a run lasts a while. */
+export const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
 
 /** The agent/chat events of one run, in arrival order, as compact tags (`agent:lifecycle:start`, `chat:delta`…). */
 export function runTrace(log: FrameLog, runId: string): string[] {

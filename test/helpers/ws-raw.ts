@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
+import { until, within } from './wait.js';
 
 // Raw WebSocket client for protocol tests: every inbound text frame is parsed and queued from the moment
 // the socket exists (so the `connect.challenge` sent on open is never missed); waits are always bounded.
@@ -44,15 +45,8 @@ export function wsUrl(port: number, path = '/'): string {
   return `ws://127.0.0.1:${port}${path}`;
 }
 
-function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    }),
-  ]);
-}
+/** {@link within} with the (promise, ms, what) argument order of the raw-socket tests. */
+export const bounded = <T>(p: Promise<T>, ms: number, what: string): Promise<T> => within(p, what, ms);
 
 /** Open a socket and wait for the upgrade to succeed. */
 export async function openRaw(url: string, options: WebSocket.ClientOptions = {}): Promise<RawClient> {
@@ -137,26 +131,29 @@ export interface Refused {
 }
 
 /** Try an upgrade that should be refused: resolves with the HTTP status and body; throws if it was accepted. */
-export async function refusedUpgrade(url: string, options: WebSocket.ClientOptions = {}): Promise<Refused> {
+export async function refusedUpgrade(url: string, options: WebSocket.ClientOptions = {}, timeoutMs = WAIT_MS): Promise<Refused> {
   const ws = new WebSocket(url, { perMessageDeflate: false, ...options });
   return bounded(new Promise<Refused>((resolve, reject) => {
     ws.on('error', (err) => reject(err));
     ws.once('open', () => {
       ws.terminate();
-      reject(new Error('upgrade unexpectedly accepted'));
+      reject(new Error('upgrade unexpectedly accepted (101)'));
     });
     ws.once('unexpected-response', (req, res: IncomingMessage) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => { body += c; });
-      const done = () => {
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
         req.destroy();
         resolve({ status: res.statusCode ?? 0, body });
       };
-      res.on('end', done);
-      res.on('close', done);
+      res.on('end', finish);
+      res.on('close', finish);
     });
-  }), WAIT_MS, 'the refused upgrade');
+  }), timeoutMs, 'the refused upgrade');
 }
 
 export type ClientId = string;
@@ -191,13 +188,5 @@ export async function operator(port: number, scopes: string[] = ['operator.admin
   return c;
 }
 
-/** Resolve once `check()` is true (polled), or throw after `timeoutMs`. */
-export async function until(check: () => boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-export { bounded };
+/** Re-exported for the raw-socket tests that import it from here (it lives in ./wait.ts). */
+export { until };

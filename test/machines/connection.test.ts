@@ -12,6 +12,7 @@ import {
   type ConnectionInput,
 } from '../../src/machines/connection.js';
 import { validateServerFrame } from '../../protocol/validators.js';
+import { flush } from '../helpers/wait.js';
 
 // Unit tests of the pure connection machine (openclaw-protocol.md §3, §4, §7), driven by events alone: no
 // socket, no server. The `admit` actor is a fake whose promise the test settles by hand, the handshake
@@ -35,7 +36,6 @@ type Frame = Record<string, unknown>;
 type Snap = SnapshotFrom<typeof connectionMachine>;
 
 /** Lets settled promises reach the actor (the fake admit's settlement → onDone / onError). */
-const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const raw = (text: string, bytes = Buffer.byteLength(text)): ConnectionEvent => ({ type: 'FRAME', text, bytes });
 const json = (value: unknown): ConnectionEvent => raw(JSON.stringify(value));

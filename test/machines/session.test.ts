@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createActor, fromPromise, SimulatedClock } from 'xstate';
 import { sessionMachine, toQueueMode, turnRunIds, type QueuedRun } from '../../src/machines/session.js';
+import { flush } from '../helpers/wait.js';
 
 // Unit tests of the pure session machine: a fake `executeRun` whose promises the test settles by hand, and a
 // SimulatedClock for the idle timeout, so nothing here depends on real time.
@@ -16,7 +17,6 @@ interface Call {
 }
 
 /** Lets pending promise callbacks (the fake's settlement -> the machine's onDone/onError) run. */
-const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function run(runId: string): QueuedRun {
   return { runId, input: { runId, sessionKey: 's1', text: `text of ${runId}`, parts: [] } };

@@ -1,11 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMockRunner } from '../../src/agent/mock.js';
-import type { Runner } from '../../src/core/run.js';
 import type { Schedule } from '../../src/store/storage-health.js';
 import { WriteFaults } from '../../src/store/write-faults.js';
 import { getJson, readSse, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { assertErrorBody, inState, P, pollStatus, post, status } from '../helpers/http-plane.js';
+import { gatedRunner } from '../helpers/gated-runner.js';
+import { assertErrorBody, inState, messageBody as msg, P, pollStatus, post, status } from '../helpers/http-plane.js';
 import { RawSocket, uniq, within, type Frame } from '../helpers/ws-client.js';
 
 // Issue 6, item 2: a full disk. Writes fail through the store's seam (WriteFaults: every write throws a
@@ -14,29 +13,6 @@ import { RawSocket, uniq, within, type Frame } from '../helpers/ws-client.js';
 // a run whose later writes fail ends `failed` and its client gets an answer; /readyz says `storage` until a
 // write commits or the probe (fired by hand here) succeeds; the same request_id / idempotencyKey then runs.
 // Messages starting with "hold" wait for release(runId), so "the session is busy" never depends on timing.
-
-function gatedRunner(): { runner: Runner; release(runId: string): void } {
-  const mock = createMockRunner();
-  const releases = new Map<string, () => void>();
-  return {
-    runner: {
-      async *run(input, signal) {
-        if (input.text.startsWith('hold')) {
-          await new Promise<void>((resolve, reject) => {
-            releases.set(input.runId, resolve);
-            signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-          });
-        }
-        yield* mock.run(input, signal);
-      },
-    },
-    release(runId) {
-      const r = releases.get(runId);
-      assert.ok(r, `run ${runId} is not held`);
-      r();
-    },
-  };
-}
 
 /** The storage probe's timer, fired by the test. */
 function manualProbes() {
@@ -55,8 +31,6 @@ function manualProbes() {
     },
   };
 }
-
-const msg = (session: string, text: string, request_id: string) => ({ from: 'alice', session_id: session, text, request_id });
 
 describe('a full disk (writes failing through the store seam)', () => {
   let tg: TestGateway;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { rawExchange, requestHead, writeAll, parseJsonBody } from '../helpers/raw-http.js';
+import { sleep } from '../helpers/wait.js';
 
 // Slow request bodies and HTTP/1.0, the cases uWS's own 10 s HTTP idle timeout used to decide: a body that
 // keeps trickling is read to the end, one that stalls gets the `--body-timeout-ms` answer (400), never a
@@ -24,8 +25,6 @@ before(async () => {
 after(async () => {
   await Promise.all([a, stall].map((g) => g?.close()));
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sends `text` on a fresh connection and collects every byte until the server closes it (bounded). */
 function sendAndCollect(port: number, text: string, timeoutMs: number): Promise<{ bytes: Buffer; closedByServer: boolean }> {

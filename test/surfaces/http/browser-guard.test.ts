@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { countingRunner, P } from '../../helpers/http-plane.js';
-import { refusedUpgrade } from '../../helpers/device-connect.js';
-import { openRaw, wsUrl } from '../../helpers/ws-raw.js';
+import { openRaw, refusedUpgrade, wsUrl } from '../../helpers/ws-raw.js';
 
 // Issue 6 item 3: a web page the owner visits must not drive the gateway. Foreign Origin and
 // `Sec-Fetch-Site: cross-site` are refused on every path; a Host the gateway does not answer to (DNS
@@ -113,10 +112,10 @@ describe('HTTP data plane: Origin, Sec-Fetch-Site and Host', () => {
   });
 
   test('the WS upgrade applies the same Host rule (rebinding) and keeps the Origin rule', async () => {
-    const host = await refusedUpgrade(g.url, { headers: { Host: 'evil.example' } });
+    const host = await refusedUpgrade(wsUrl(g.port), { headers: { Host: 'evil.example' } });
     assert.equal(host.status, 403);
     assert.match(JSON.parse(host.body).error.message, /--allowed-hosts/);
-    const origin = await refusedUpgrade(g.url, { headers: { Origin: 'http://evil.example' } });
+    const origin = await refusedUpgrade(wsUrl(g.port), { headers: { Origin: 'http://evil.example' } });
     assert.equal(origin.status, 403);
     assert.match(JSON.parse(origin.body).error.message, /--allowed-origins/);
     const ok = await openRaw(wsUrl(g.port), { headers: { Host: `localhost:${g.port}` } });

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { ISO_MS, P, inState, pollStatus, post, status } from '../../helpers/http-plane.js';
-import { RawSocket, runTrace, startClient, uniq, within, type TappedClient } from '../../helpers/ws-client.js';
+import { RawSocket, runTrace, startClient, uniq, within, words, type TappedClient } from '../../helpers/ws-client.js';
 
 // One session actor per key across surfaces (http-gateway.md D9, checklist 72–74): HTTP `/messages` runs
 // and WS `chat.send` share the lane and the run namespace; `chat.abort` cancels HTTP runs, `/status` and
@@ -10,7 +10,6 @@ import { RawSocket, runTrace, startClient, uniq, within, type TappedClient } fro
 // runId = request_id. Ordering is asserted from frame order and recorded timestamps, never durations.
 
 const DEMO = 'agent:main:demo1';
-const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
 const newSession = () => `agent:main:${uniq('xs')}`;
 
 describe('cross-surface runs (mock delay 150 ms)', () => {

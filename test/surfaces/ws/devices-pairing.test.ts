@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { GatewayClient, GatewayClientRequestError, type GatewayClientOptions } from '@openclaw/gateway-client';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { createTestDevice, type TestDevice } from '../../helpers/device.js';
-import { GUARD_MS, TOKEN, startClient, within, wsUrl, type TappedClient } from '../../helpers/ws-client.js';
+import { adminClient, GUARD_MS, TOKEN, startClient, stopClient, within, wsUrl, type TappedClient } from '../../helpers/ws-client.js';
 import { assertPublishedFrame } from '../../helpers/published-schema.js';
 import { assertRefused, connectDevice, DEVICE_TOKEN_RE, type DeviceConnection } from '../../helpers/device-connect.js';
 
@@ -13,16 +13,6 @@ import { assertRefused, connectDevice, DEVICE_TOKEN_RE, type DeviceConnection } 
 // from the wire, which the reference client does not expose reliably (it closes the socket itself).
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Stops a reference client and waits for its socket to go (bounded). */
-async function stop(t: TappedClient | undefined): Promise<void> {
-  if (t) await t.client.stopAndWait({ timeoutMs: GUARD_MS }).catch(() => t.client.stop());
-}
-
-/** A device-less local `gateway-client`/`backend` operator with `operator.admin` (scopes kept on direct_local). */
-function adminOperator(g: TestGateway, label = 'operator'): Promise<TappedClient> {
-  return startClient(g.url, { token: TOKEN, scopes: ['operator.admin'], deviceIdentity: null }, label);
-}
 
 /** A reference client whose connect is expected to be refused: the error it reports and the close it saw. */
 async function refusedClient(g: TestGateway, options: Partial<GatewayClientOptions>): Promise<{ error: GatewayClientRequestError; close: { code: number; reason: string } }> {
@@ -50,7 +40,7 @@ async function refusedClient(g: TestGateway, options: Partial<GatewayClientOptio
 /** Waits for the close of a reference client's socket and stops the client before it reconnects. */
 async function closedThenStopped(t: TappedClient): Promise<{ code: number; reason: string }> {
   const closed = await t.log.waitForClose();
-  await stop(t);
+  await stopClient(t);
   return closed;
 }
 
@@ -75,10 +65,10 @@ describe('silent local pairing (autoApproveLocal on, the default)', () => {
   let op: TappedClient;
   before(async () => {
     g = await startTestGateway({ token: TOKEN });
-    op = await adminOperator(g);
+    op = await adminClient(g.url);
   });
   after(async () => {
-    await stop(op);
+    await stopClient(op);
     await g.close();
   });
 
@@ -113,7 +103,7 @@ describe('silent local pairing (autoApproveLocal on, the default)', () => {
       assert.deepEqual(pendingOf(list, dev.deviceId), []);
       t.log.assertPublished();
     } finally {
-      await stop(t);
+      await stopClient(t);
     }
   });
 
@@ -121,7 +111,7 @@ describe('silent local pairing (autoApproveLocal on, the default)', () => {
     const dev = createTestDevice();
     const first = await startClient(g.url, { token: TOKEN, hostDeps: dev.hostDeps }, 'pair');
     const token = assertHelloToken(first.hello, 'token');
-    await stop(first);
+    await stopClient(first);
     const t = await startClient(g.url, { hostDeps: dev.hostDeps }, 'device-token-only');
     try {
       assert.equal(assertHelloToken(t.hello, 'device-token'), token);
@@ -131,7 +121,7 @@ describe('silent local pairing (autoApproveLocal on, the default)', () => {
       assert.ok(pairedOf(list, dev.deviceId));
       t.log.assertPublished();
     } finally {
-      await stop(t);
+      await stopClient(t);
     }
   });
 
@@ -140,7 +130,7 @@ describe('silent local pairing (autoApproveLocal on, the default)', () => {
     const first = await startClient(g.url, { token: TOKEN, hostDeps: dev.hostDeps }, 'pair');
     const token = assertHelloToken(first.hello, 'token');
     const issuedAtMs = first.hello.auth.issuedAtMs;
-    await stop(first);
+    await stopClient(first);
     for (let i = 0; i < 20; i++) {
       const withSecret = i % 2 === 0;
       const t = await startClient(g.url, withSecret ? { token: TOKEN, hostDeps: dev.hostDeps } : { hostDeps: dev.hostDeps }, `reconnect-${i}`);
@@ -148,7 +138,7 @@ describe('silent local pairing (autoApproveLocal on, the default)', () => {
         assert.equal(assertHelloToken(t.hello, withSecret ? 'token' : 'device-token'), token, `reconnect ${i}`);
         assert.equal(t.hello.auth.issuedAtMs, issuedAtMs, `reconnect ${i}: issuedAtMs unchanged`);
       } finally {
-        await stop(t);
+        await stopClient(t);
       }
     }
     assert.equal(dev.tokens.get('operator')?.token, token);
@@ -164,11 +154,11 @@ describe('approval required (autoApproveLocal:false)', () => {
   const raws: DeviceConnection[] = [];
   before(async () => {
     g = await startTestGateway({ token: TOKEN, autoApproveLocal: false });
-    op = await adminOperator(g);
+    op = await adminClient(g.url);
   });
   after(async () => {
     await Promise.all(raws.map((r) => r.close()));
-    await stop(op);
+    await stopClient(op);
     await g.close();
   });
   const raw = async (dev: TestDevice, label: string) => {
@@ -245,14 +235,14 @@ describe('approval required (autoApproveLocal:false)', () => {
       assert.equal(dev.tokens.get('operator')?.token, token);
       t.log.assertPublished();
     } finally {
-      await stop(t);
+      await stopClient(t);
     }
     // and reconnects with the token alone
     const again = await startClient(g.url, { hostDeps: dev.hostDeps }, 'approved-device-token');
     try {
       assertHelloToken(again.hello, 'device-token');
     } finally {
-      await stop(again);
+      await stopClient(again);
     }
     // approving twice is an error, not a second approval
     await assert.rejects(op.request('device.pair.approve', { requestId }), (e: any) => e.gatewayCode === 'INVALID_REQUEST');
@@ -304,7 +294,7 @@ describe('approval required (autoApproveLocal:false)', () => {
       }
       reader.log.assertPublished();
     } finally {
-      await stop(reader);
+      await stopClient(reader);
     }
   });
 });
@@ -316,11 +306,11 @@ describe('removal, rotation, revocation (credential invalidation, §10.6–§10.
   const raws: DeviceConnection[] = [];
   before(async () => {
     g = await startTestGateway({ token: TOKEN });
-    op = await adminOperator(g);
+    op = await adminClient(g.url);
   });
   after(async () => {
     await Promise.all(raws.map((r) => r.close()));
-    await stop(op);
+    await stopClient(op);
     await g.close();
   });
   const track = (c: DeviceConnection) => { raws.push(c); return c; };
@@ -354,7 +344,7 @@ describe('removal, rotation, revocation (credential invalidation, §10.6–§10.
       const fresh = assertHelloToken(again.hello, 'token');
       assert.notEqual(fresh, token, 'a re-paired device gets a new token');
     } finally {
-      await stop(again);
+      await stopClient(again);
     }
     await assertTokenMismatch(await deviceTokenConnect(dev, token, 'removed-token-after-repair'));
     t.log.assertPublished();
@@ -429,7 +419,7 @@ describe('removal, rotation, revocation (credential invalidation, §10.6–§10.
       assert.notEqual(fresh, token);
       assert.equal(again.hello.auth.issuedAtMs, rotated.rotatedAtMs);
     } finally {
-      await stop(again);
+      await stopClient(again);
     }
   });
 
@@ -452,8 +442,8 @@ describe('removal, rotation, revocation (credential invalidation, §10.6–§10.
       const ok = await deviceTokenConnect(b.dev, b.token, 'b-still-valid', ['operator.pairing']);
       assert.equal(ok.res.ok, true, JSON.stringify(ok.res.error));
     } finally {
-      await stop(a.t);
-      await stop(b.t);
+      await stopClient(a.t);
+      await stopClient(b.t);
     }
   });
 
@@ -473,7 +463,7 @@ describe('removal, rotation, revocation (credential invalidation, §10.6–§10.
     try {
       assert.notEqual(assertHelloToken(again.hello, 'token'), token);
     } finally {
-      await stop(again);
+      await stopClient(again);
     }
     paired = pairedOf(await op.request('device.pair.list', {}), dev.deviceId);
     assert.equal(paired.tokens[0].revokedAtMs, undefined, 'the reissued token is active');
@@ -488,11 +478,11 @@ describe('pairing stability (user-needs §9): identity is the key pair, only pla
   const raws: DeviceConnection[] = [];
   before(async () => {
     g = await startTestGateway({ token: TOKEN, autoApproveLocal: false });
-    op = await adminOperator(g);
+    op = await adminClient(g.url);
   });
   after(async () => {
     await Promise.all(raws.map((r) => r.close()));
-    await stop(op);
+    await stopClient(op);
     await g.close();
   });
   const connect = async (dev: TestDevice, label: string, o: Parameters<typeof connectDevice>[2] = {}) => {
@@ -540,7 +530,7 @@ describe('pairing stability (user-needs §9): identity is the key pair, only pla
     try {
       assert.equal(t.hello.auth.deviceToken, token);
     } finally {
-      await stop(t);
+      await stopClient(t);
     }
   });
 

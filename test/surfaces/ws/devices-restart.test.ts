@@ -2,9 +2,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertBuilt, CliProcess, killAll, tempDir } from '../../helpers/cli.js';
+import { assertBuilt, killAll, tempDir } from '../../helpers/cli.js';
+import { startCliGatewayOn, type CliGateway } from '../../helpers/cli-gateway.js';
 import { createTestDevice } from '../../helpers/device.js';
-import { GUARD_MS, startClient, type TappedClient } from '../../helpers/ws-client.js';
+import { adminClient, GUARD_MS, startClient, stopClient, type TappedClient } from '../../helpers/ws-client.js';
 import { assertRefused, connectDevice, DEVICE_TOKEN_RE, type DeviceConnection } from '../../helpers/device-connect.js';
 
 // Issue acceptance 4 — pairing survives a crash. The real CLI gateway runs as a subprocess
@@ -20,39 +21,13 @@ before(() => {
 });
 after(() => killAll());
 
-interface RunningGateway {
-  proc: CliProcess;
-  url: string;
-}
+const startGateway = (stateDir: string, extra: string[] = []) => startCliGatewayOn(stateDir, TOKEN, extra, GUARD_MS);
 
-async function startGateway(stateDir: string, extra: string[] = []): Promise<RunningGateway> {
-  const proc = new CliProcess(['gateway', '--port', '0', '--state-dir', stateDir, '--token', TOKEN, ...extra]);
-  const port = await proc.ready(GUARD_MS);
-  const url = `http://127.0.0.1:${port}`;
-  // `gateway ready` means the port is bound; WS upgrades are admitted once /readyz says so (bounded poll)
-  const deadline = Date.now() + GUARD_MS;
-  for (;;) {
-    const res = await fetch(`${url}/readyz`).catch(() => undefined);
-    const body = res ? await res.text() : '';
-    if (res?.status === 200) break;
-    if (!proc.running) throw new Error(`gateway exited before it was ready\n${proc.stderr}`);
-    if (Date.now() > deadline) throw new Error(`gateway not ready within ${GUARD_MS} ms: ${res?.status} ${body}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return { proc, url };
-}
-
-async function crash(gw: RunningGateway): Promise<void> {
+async function crash(gw: CliGateway): Promise<void> {
   gw.proc.kill('SIGKILL');
   const exited = await gw.proc.exit(GUARD_MS);
   assert.equal(exited.signal, 'SIGKILL');
 }
-
-async function stop(t: TappedClient | undefined): Promise<void> {
-  if (t) await t.client.stopAndWait({ timeoutMs: GUARD_MS }).catch(() => t.client.stop());
-}
-
-const admin = (gw: RunningGateway) => startClient(gw.url, { token: TOKEN, scopes: ['operator.admin'], deviceIdentity: null }, 'operator');
 
 /** Every file under `dir`, with its bytes. */
 function stateFiles(dir: string): { path: string; bytes: Buffer }[] {
@@ -85,21 +60,21 @@ describe('device pairing across a SIGKILL restart (real CLI gateway)', () => {
     let op: TappedClient | undefined;
     let t: TappedClient | undefined;
     try {
-      op = await admin(gw);
+      op = await adminClient(gw.url, 'operator', TOKEN);
       t = await startClient(gw.url, { token: TOKEN, hostDeps: dev.hostDeps }, 'pair');
       const token = t.hello.auth.deviceToken as string;
       const issuedAtMs = t.hello.auth.issuedAtMs as number;
       assert.match(token, DEVICE_TOKEN_RE);
-      await stop(t);
+      await stopClient(t);
       const before = (await op.request('device.pair.list', {})).paired.find((p: any) => p.deviceId === dev.deviceId);
       assert.equal(before?.approvedVia, 'silent');
-      await stop(op);
+      await stopClient(op);
 
       await crash(gw);
       assertNoPlainToken(dir, [token]); // also the WAL left behind by the crash
       gw = await startGateway(dir);
 
-      op = await admin(gw);
+      op = await adminClient(gw.url, 'operator', TOKEN);
       const from = op.log.frames.length;
       // the token alone
       t = await startClient(gw.url, { hostDeps: dev.hostDeps }, 'after-restart');
@@ -108,12 +83,12 @@ describe('device pairing across a SIGKILL restart (real CLI gateway)', () => {
       assert.equal(t.hello.auth.issuedAtMs, issuedAtMs);
       assert.deepEqual(t.hello.auth.scopes, ['operator.admin']);
       t.log.assertPublished();
-      await stop(t);
+      await stopClient(t);
       // and with the shared secret: still paired, the same token re-sent
       t = await startClient(gw.url, { token: TOKEN, hostDeps: dev.hostDeps }, 'after-restart-secret');
       assert.equal(t.hello.auth.method, 'token');
       assert.equal(t.hello.auth.deviceToken, token);
-      await stop(t);
+      await stopClient(t);
       await op.request('health', {}); // barrier
       assert.equal(op.log.events('device.pair.requested', from).length, 0, 'no pairing after the restart');
 
@@ -129,7 +104,7 @@ describe('device pairing across a SIGKILL restart (real CLI gateway)', () => {
       assert.equal(after.tokens[0].createdAtMs, issuedAtMs);
       assert.deepEqual(list.pending, []);
       assert.ok(!JSON.stringify(list).includes(token));
-      await stop(op);
+      await stopClient(op);
 
       // a graceful stop checkpoints the WAL into the database file: still no token in it
       gw.proc.kill('SIGTERM');
@@ -138,8 +113,8 @@ describe('device pairing across a SIGKILL restart (real CLI gateway)', () => {
       assert.ok(db.includes(Buffer.from(dev.deviceId)), 'the device row is in the database file');
       assertNoPlainToken(dir, [token]);
     } finally {
-      await stop(t);
-      await stop(op);
+      await stopClient(t);
+      await stopClient(op);
       if (gw.proc.running) await crash(gw);
     }
   });
@@ -157,7 +132,7 @@ describe('device pairing across a SIGKILL restart (real CLI gateway)', () => {
       assert.equal(rotated.tokenDelivery, 'in-band');
       assert.match(rotated.token, DEVICE_TOKEN_RE);
       assert.deepEqual(await t.log.waitForClose(), { code: 4001, reason: 'device removed' });
-      await stop(t);
+      await stopClient(t);
 
       await crash(gw);
       assertNoPlainToken(dir, [old, rotated.token]);
@@ -176,7 +151,7 @@ describe('device pairing across a SIGKILL restart (real CLI gateway)', () => {
       });
     } finally {
       await Promise.all(raws.map((r) => r.close()));
-      await stop(t);
+      await stopClient(t);
       if (gw.proc.running) await crash(gw);
     }
   });
@@ -204,15 +179,15 @@ describe('device pairing across a SIGKILL restart (real CLI gateway)', () => {
       await crash(gw);
       gw = await startGateway(dir, flags);
       assert.equal(await ask('after-crash'), requestId, 'the pending request is reused after the restart');
-      op = await admin(gw);
+      op = await adminClient(gw.url, 'operator', TOKEN);
       const list = await op.request('device.pair.list', {});
       assert.deepEqual(list.pending.map((p: any) => p.requestId), [requestId]);
       await op.request('device.pair.approve', { requestId });
       t = await startClient(gw.url, { token: TOKEN, hostDeps: dev.hostDeps }, 'approved');
       const token = t.hello.auth.deviceToken as string;
       assert.match(token, DEVICE_TOKEN_RE);
-      await stop(t);
-      await stop(op);
+      await stopClient(t);
+      await stopClient(op);
 
       await crash(gw);
       gw = await startGateway(dir, flags);
@@ -221,12 +196,12 @@ describe('device pairing across a SIGKILL restart (real CLI gateway)', () => {
       assert.equal(t.hello.auth.deviceToken, token);
       const paired = (await t.request('device.pair.list', {})).paired.find((p: any) => p.deviceId === dev.deviceId);
       assert.equal(paired?.approvedVia, 'owner');
-      await stop(t);
+      await stopClient(t);
       assertNoPlainToken(dir, [token]);
     } finally {
       await Promise.all(raws.map((r) => r.close()));
-      await stop(t);
-      await stop(op);
+      await stopClient(t);
+      await stopClient(op);
       if (gw.proc.running) await crash(gw);
     }
   });

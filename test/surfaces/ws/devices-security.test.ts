@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { createTestDevice, type TestDevice } from '../../helpers/device.js';
-import { GUARD_MS, TOKEN, startClient, within, wsUrl, type TappedClient } from '../../helpers/ws-client.js';
+import { adminClient, GUARD_MS, TOKEN, stopClient, within, wsUrl, type TappedClient } from '../../helpers/ws-client.js';
 import { assertPublishedFrame } from '../../helpers/published-schema.js';
 import {
-  assertRefused, connectDevice, DEVICE_TOKEN_RE, refusedUpgrade, type DeviceConnection, type DeviceConnectOptions,
+  assertRefused, connectDevice, DEVICE_TOKEN_RE, type DeviceConnection, type DeviceConnectOptions,
 } from '../../helpers/device-connect.js';
+import { refusedUpgrade } from '../../helpers/ws-raw.js';
 
 // Issue acceptance 2 — the security matrix of device identity, locality and device tokens
 // (openclaw-protocol.md §6, §8, §9, §10; user-needs.md §1, §2, §9). Every case asserts the refusal and its
@@ -17,14 +18,6 @@ import {
 
 const RATE_LIMITED_MESSAGE = 'unauthorized: too many failed authentication attempts (retry later)';
 const DEVICE_TOKEN_MISMATCH_MESSAGE = 'unauthorized: device token mismatch (rotate/reissue device token)';
-
-async function stop(t: TappedClient | undefined): Promise<void> {
-  if (t) await t.client.stopAndWait({ timeoutMs: GUARD_MS }).catch(() => t.client.stop());
-}
-
-function adminOperator(g: TestGateway): Promise<TappedClient> {
-  return startClient(g.url, { token: TOKEN, scopes: ['operator.admin'], deviceIdentity: null }, 'operator');
-}
 
 /** Opens sockets for one gateway and closes all of them at the end of the suite. */
 function socketPool() {
@@ -62,11 +55,11 @@ describe('§8 device proof: each forged field is refused with its own code', () 
   const refusedDevices: string[] = [];
   before(async () => {
     g = await startTestGateway({ token: TOKEN });
-    op = await adminOperator(g);
+    op = await adminClient(g.url);
   });
   after(async () => {
     await pool.closeAll();
-    await stop(op);
+    await stopClient(op);
     await g.close();
   });
 
@@ -194,11 +187,11 @@ describe('§9 locality: forwarding headers and Origin never make a socket local'
   const pool = socketPool();
   before(async () => {
     g = await startTestGateway({ token: TOKEN, allowedOrigins: ['https://ui.example'] });
-    op = await adminOperator(g);
+    op = await adminClient(g.url);
   });
   after(async () => {
     await pool.closeAll();
-    await stop(op);
+    await stopClient(op);
     await g.close();
   });
   const withDevice = (label: string, o: DeviceConnectOptions) =>
@@ -263,7 +256,7 @@ describe('§9 locality: forwarding headers and Origin never make a socket local'
       { Origin: 'null' },
     ];
     for (const headers of refusedHeaders) {
-      const refused = await refusedUpgrade(g.url, { headers });
+      const refused = await refusedUpgrade(wsUrl(g.url), { headers }, GUARD_MS);
       assert.equal(refused.status, 403, JSON.stringify(headers));
     }
     // allowed: the allowlist and the gateway's own origin
@@ -280,11 +273,11 @@ describe('§9 trusted proxies: the client is the right-most untrusted hop, and a
   const pool = socketPool();
   before(async () => {
     g = await startTestGateway({ token: TOKEN, trustedProxies: ['127.0.0.2'] });
-    op = await adminOperator(g);
+    op = await adminClient(g.url);
   });
   after(async () => {
     await pool.closeAll();
-    await stop(op);
+    await stopClient(op);
     await g.close();
   });
   const viaProxy = (dev: TestDevice | undefined, label: string, xff: string, localAddress = '127.0.0.2') =>
@@ -328,11 +321,11 @@ describe('§10.5 device tokens: stale, revoked, borrowed and over-scoped tokens 
   const pool = socketPool();
   before(async () => {
     g = await startTestGateway({ token: TOKEN });
-    op = await adminOperator(g);
+    op = await adminClient(g.url);
   });
   after(async () => {
     await pool.closeAll();
-    await stop(op);
+    await stopClient(op);
     await g.close();
   });
   /** A device silently paired with these scopes; returns its operator token. */

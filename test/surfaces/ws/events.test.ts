@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import {
-  RawSocket, TOKEN, assertOwnEventPayload, assertPublishedDefinition, runTrace, startClient, uniq, type Frame, type FrameLog,
+  RawSocket, TOKEN, assertCaptured, assertOwnEventPayload, assertPublishedDefinition, runTrace, startClient, uniq, type Frame,
 } from '../../helpers/ws-client.js';
 
 // The server-pushed events of openclaw-protocol.md §15 and their delivery gating (§15.2, §15.3, §16.1):
@@ -12,13 +12,6 @@ import {
 
 const newSession = () => `agent:main:${uniq('wse')}`;
 const RUN_EVENTS = new Set(['agent', 'chat']);
-
-function assertCaptured(...logs: FrameLog[]): void {
-  for (const log of logs) {
-    log.assertPublished();
-    log.assertSeq();
-  }
-}
 
 /** Sends a chat.send from `s` and waits (on `s`) for its final. */
 async function chatRun(s: RawSocket, sessionKey: string, message = 'hi there'): Promise<string> {

@@ -4,7 +4,7 @@ import type { GatewayClientOptions } from '@openclaw/gateway-client';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { createTestDevice, type TestDevice } from '../../helpers/device.js';
 import {
-  assertOwnEventPayload, GUARD_MS, TOKEN, startClient, uniq, type Frame, type FrameLog, type TappedClient,
+  adminClient, assertOwnEventPayload, TOKEN, startClient, stopClient, uniq, type Frame, type FrameLog, type TappedClient,
 } from '../../helpers/ws-client.js';
 
 // Issue acceptance 3 — nodes with the published reference client (`@openclaw/gateway-client`), spec §11:
@@ -23,10 +23,6 @@ interface TestNode {
   /** node.invoke.request payloads received, in order. */
   requests: Record<string, any>[];
   behaviour: Behaviour;
-}
-
-async function stop(t: TappedClient | undefined): Promise<void> {
-  if (t) await t.client.stopAndWait({ timeoutMs: GUARD_MS }).catch(() => t.client.stop());
 }
 
 /** A reference node-host client; it answers invoke requests as `behaviour` says (`answer` echoes the params). */
@@ -84,13 +80,13 @@ describe('nodes with the reference client', () => {
 
   before(async () => {
     g = await startTestGateway({ token: TOKEN, nodeDeny: [DENIED] });
-    op = await startClient(g.url, { token: TOKEN, scopes: ['operator.admin'], deviceIdentity: null }, 'operator');
+    op = await adminClient(g.url);
     writer = await startClient(g.url, { token: TOKEN, scopes: ['operator.pairing', 'operator.write'], deviceIdentity: null }, 'writer');
   });
   after(async () => {
-    for (const n of nodes) await stop(n.t);
-    await stop(op);
-    await stop(writer);
+    for (const n of nodes) await stopClient(n.t);
+    await stopClient(op);
+    await stopClient(writer);
     await g.close();
   });
 
@@ -138,7 +134,7 @@ describe('nodes with the reference client', () => {
     const resolved = await op.log.waitForEvent('node.pair.resolved', (p) => p.requestId === requestId, { from });
     assert.deepEqual({ ...resolved.payload, ts: 0 }, { requestId, nodeId: dev.deviceId, decision: 'approved', ts: 0 });
 
-    await stop(node.t);
+    await stopClient(node.t);
     node = await startNode(g, dev, 'node-2', { withToken: false });
     nodes.push(node);
     assert.equal(node.t.hello.auth.method, 'device-token');
@@ -209,7 +205,7 @@ describe('nodes with the reference client', () => {
 
   test('a paired node that is not connected: node not connected; an unknown node: pairing changed', async () => {
     const from = op.log.frames.length;
-    await stop(node.t);
+    await stopClient(node.t);
     // the presence update comes from the same close hook that disconnects the node actor
     await op.log.waitForEvent('presence', (p) => !p.presence.some((e: any) => e.deviceId === dev.deviceId), { from });
     const err = await rejection(invoke(op, dev.deviceId, 'canvas.present'));
@@ -256,7 +252,7 @@ describe('nodes with the reference client', () => {
     const removed = await op.request('node.pair.remove', { nodeId: dev.deviceId });
     assert.deepEqual(removed, { nodeId: dev.deviceId, removed: true });
     assert.deepEqual(await node.t.log.waitForClose(), { code: 4001, reason: 'device removed' });
-    await stop(node.t);
+    await stopClient(node.t);
     const err = await rejection(invoke(op, dev.deviceId, 'canvas.present'));
     assert.equal(err.message, 'node pairing changed while invocation was active');
     const entry = await entryOf();

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import {
-  RawSocket, TOKEN, runTrace, startClient, uniq, within, type FrameLog, type TappedClient,
+  RawSocket, TOKEN, assertCaptured, runTrace, startClient, uniq, within, words, type TappedClient,
 } from '../../helpers/ws-client.js';
 
 // Issue acceptance: OpenClaw's published reference client (`@openclaw/gateway-client`) works against a
@@ -17,16 +17,7 @@ const CORE_METHODS = [
   'chat.abort', 'sessions.list', 'sessions.subscribe', 'sessions.messages.subscribe', 'channels.status',
 ];
 const CONFLICT = 'This message ID was already used for different input. Check the conversation history and use a new message ID to send again.';
-const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
 const newSession = () => `agent:main:${uniq('wsc')}`;
-
-/** The captured frames of a client, validated; called as the last test of each suite. */
-function assertCaptured(...logs: FrameLog[]): void {
-  for (const log of logs) {
-    log.assertPublished();
-    log.assertSeq();
-  }
-}
 
 for (const mode of ['none', 'token'] as const) {
   describe(`reference client connects (auth ${mode})`, () => {
