@@ -8,6 +8,7 @@ import type { RunEvent, RunInput } from '../../src/core/run.js';
 import { createNodesInvokeTool } from '../../src/agent/tools/nodes-invoke.js';
 import { ToolRegistry, selectTools, wireName, type Tool } from '../../src/agent/tools/registry.js';
 import { createTimeNowTool } from '../../src/agent/tools/time-now.js';
+import { tracedTool } from '../helpers/traced-tool.js';
 
 // The agent loop against a scripted model (no HTTP): tool calls executed and fed back, parallel vs in
 // order, failures reported to the model, the step limit, cancellation; the registry and built-in tools.
@@ -38,19 +39,6 @@ async function collect(it: AsyncIterable<RunEvent>): Promise<RunEvent[]> {
   const out: RunEvent[] = [];
   for await (const e of it) out.push(e);
   return out;
-}
-
-/** A tool that records `start:<name>` / `end:<name>` and finishes after a few event-loop turns. */
-function tracedTool(name: string, trace: string[]): Tool {
-  return {
-    name, description: name, parameters: { type: 'object' },
-    async run(args) {
-      trace.push(`start:${name}`);
-      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-      trace.push(`end:${name}`);
-      return { name, args };
-    },
-  };
 }
 
 const twoCalls: ScriptedTurn = {

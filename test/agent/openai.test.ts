@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Tool } from '../../src/agent/tools/registry.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
+import { tracedTool } from '../helpers/traced-tool.js';
 import { readSse, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { P, post, uniq } from '../helpers/http-plane.js';
 import { RawSocket, TOKEN } from '../helpers/ws-client.js';
@@ -12,14 +13,9 @@ import { RawSocket, TOKEN } from '../helpers/ws-client.js';
 
 /** Test tools that record `start:<name>` / `end:<name>` in one shared trace, finishing a few ticks later. */
 function tracedTools(trace: string[]): Tool[] {
-  return ['probe.a', 'probe.b'].map((name) => ({
-    name, description: `records ${name}`, parameters: { type: 'object', properties: { n: { type: 'integer' } } },
-    async run(args) {
-      trace.push(`start:${name}`);
-      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-      trace.push(`end:${name}`);
-      return { tool: name, n: args.n };
-    },
+  return ['probe.a', 'probe.b'].map((name) => tracedTool(name, trace, {
+    description: `records ${name}`, parameters: { type: 'object', properties: { n: { type: 'integer' } } },
+    result: (args) => ({ tool: name, n: args.n }),
   }));
 }
 

@@ -8,7 +8,7 @@ import { GatewayClient } from '@openclaw/gateway-client';
 import { GatewayConnection } from '../../src/cli/gateway-client.js';
 import { createTestDevice, type TestDevice } from '../helpers/device.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { assertBuilt, childEnv, freePort, killAll, runCli, tempDir, type Exited } from '../helpers/cli.js';
+import { assertBuilt, childEnv, exits, failsWith, freePort, killAll, runCli, tempDir, type Exited } from '../helpers/cli.js';
 import { within } from '../helpers/wait.js';
 
 // The owner CLI commands (`clawgate devices …`, `clawgate nodes …`) as subprocesses (dist/src/cli/main.js, built
@@ -28,21 +28,6 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = childEnv(), timeoutM
   const r = await runCli(args, env, timeoutMs);
   runs.push(r);
   return r;
-}
-
-/** Exit code, with the output in the message when it is not the expected one. */
-function exits(r: Exited, code: number): void {
-  assert.equal(r.code, code, `exit code ${r.code}, expected ${code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  assert.equal(r.signal, null);
-}
-
-/** A failure: the exit code, exactly one line on stderr prefixed `clawgate: `, nothing on stdout, no stack. */
-function failsWith(r: Exited, code: number, pattern?: RegExp): void {
-  exits(r, code);
-  assert.match(r.stderr, /^clawgate: [^\n]+\n$/, `one line on stderr: ${JSON.stringify(r.stderr)}`);
-  assert.doesNotMatch(r.stderr, /\bat .*\.js:\d+/, 'no stack trace');
-  assert.equal(r.stdout, '');
-  if (pattern) assert.match(r.stderr, pattern);
 }
 
 function json(r: Exited): any {

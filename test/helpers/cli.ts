@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,9 +9,12 @@ import { fileURLToPath } from 'node:url';
 // Runs the built CLI (`dist/src/cli/main.js`, built by `npm run build`) as a child process. Every wait is bounded;
 // `killAll()` ends whatever is still running (call it in `after`).
 
+/** The repository root. */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The built CLI entry point (`npm run build` makes it). */
 export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 
+/** Fails at once with a clear message when the CLI has not been built. */
 export function assertBuilt(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
 }
@@ -18,6 +22,7 @@ export function assertBuilt(): void {
 const children = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
 
+/** A fresh temp dir, removed by killAll(). */
 export function tempDir(prefix = 'clawgate-cli-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   tempDirs.add(dir);
@@ -33,6 +38,7 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, ...extra };
 }
 
+/** How a CLI process ended, with everything it wrote. */
 export interface Exited {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -40,6 +46,7 @@ export interface Exited {
   stderr: string;
 }
 
+/** The built CLI as a child process: its output as it arrives, bounded waits for `gateway ready` and for its exit. */
 export class CliProcess {
   readonly child: ChildProcess;
   stdout = '';
@@ -120,6 +127,21 @@ export class CliProcess {
   kill(signal: NodeJS.Signals = 'SIGTERM'): void {
     if (this.running) this.child.kill(signal);
   }
+}
+
+/** Exit code (and no signal), with the output in the message when it is not the expected one. */
+export function exits(r: Exited, code: number): void {
+  assert.equal(r.code, code, `exit code ${r.code}, expected ${code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  assert.equal(r.signal, null);
+}
+
+/** A failure: the exit code, exactly one line on stderr prefixed `clawgate: `, nothing on stdout, no stack. */
+export function failsWith(r: Exited, code: number, pattern?: RegExp): void {
+  exits(r, code);
+  assert.match(r.stderr, /^clawgate: [^\n]+\n$/, `one line on stderr: ${JSON.stringify(r.stderr)}`);
+  assert.doesNotMatch(r.stderr, /\bat .*\.js:\d+/, 'no stack trace');
+  assert.equal(r.stdout, '');
+  if (pattern) assert.match(r.stderr, pattern);
 }
 
 /** Runs the CLI to completion (it is expected to exit by itself). */

@@ -8,6 +8,7 @@ import { FrameLog, wsUrl, type Frame } from './ws-client.js';
 // reference client cannot produce: forged or stale signatures, wrong nonces, v2 payloads, spoofed
 // forwarding headers, other source addresses. Every wait is bounded; every socket is closed by its test.
 
+/** How connectDevice() builds the `connect`; every field defaults to the honest value. */
 export interface DeviceConnectOptions {
   clientId?: string;
   mode?: string;
@@ -38,6 +39,7 @@ export interface DeviceConnectOptions {
   noDevice?: boolean;
 }
 
+/** A socket that sent a device-signed `connect`, with the answer to it. */
 export interface DeviceConnection {
   ws: WebSocket;
   log: FrameLog;
@@ -50,6 +52,7 @@ export interface DeviceConnection {
 
 const norm = (s: string | undefined) => (s ?? '').trim().toLowerCase();
 
+/** The fields of the signed device-auth payload. */
 export interface PayloadFields {
   deviceId: string; clientId: string; mode: string; role: string; scopes: string[]; signedAt: number; token: string; nonce: string;
   platform?: string; deviceFamily?: string;

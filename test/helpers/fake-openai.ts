@@ -21,6 +21,7 @@ import { sleep } from './wait.js';
 // (`choices: []`, as with stream_options.include_usage) and `data: [DONE]`. `delayMs` waits before every
 // chunk. `hang` keeps the response open until the client goes away; `request.aborted` records that.
 
+/** A tool call the fake model streams. */
 export interface FakeToolCall {
   id: string;
   name: string;
@@ -28,6 +29,7 @@ export interface FakeToolCall {
   arguments: string;
 }
 
+/** What the fake model answers to one request. */
 export interface FakeScript {
   /** Answer with this HTTP status and an OpenAI-style error body instead of a stream. */
   status?: number;
@@ -45,6 +47,7 @@ export interface FakeScript {
   hang?: boolean;
 }
 
+/** One request the fake server received, and how it ended. */
 export interface FakeRequest {
   body: any;
   headers: http.IncomingHttpHeaders;
@@ -54,6 +57,7 @@ export interface FakeRequest {
   finished: boolean;
 }
 
+/** The fake OpenAI-compatible server: scripted answers in order, the requests it saw. */
 export interface FakeOpenAI {
   /** Base URL including `/v1`, for `--openai-base-url`. */
   url: string;
@@ -66,6 +70,7 @@ export interface FakeOpenAI {
   close(): Promise<void>;
 }
 
+/** Starts the fake server on an ephemeral loopback port. */
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const queue: (FakeScript | ((body: any) => FakeScript))[] = [];
   const requests: FakeRequest[] = [];

@@ -8,6 +8,7 @@ import { getJson, postJson } from './json-http.js';
 
 // A real gateway on an ephemeral loopback port, in this process, for tests that assert from outside.
 
+/** A gateway started by startTestGateway(). */
 export interface TestGateway {
   gw: Gateway;
   url: string;
@@ -16,6 +17,7 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
+/** A real gateway on an ephemeral loopback port with a fresh state dir (silent logs); `overrides` change the defaults. */
 export async function startTestGateway(overrides: Partial<GatewayConfig> = {}, options: GatewayOptions = {}): Promise<TestGateway> {
   const stateDir = mkdtempSync(join(tmpdir(), 'clawgate-test-'));
   const config: GatewayConfig = { ...resolveConfig({}), port: 0, stateDir, logLevel: 'silent', ...overrides };
@@ -32,6 +34,7 @@ export async function startTestGateway(overrides: Partial<GatewayConfig> = {}, o
 /** Re-exported for the tests that import them from here (they live in ./json-http.ts). */
 export { getJson, postJson };
 
+/** One SSE event of a whole response. */
 export interface SseEvent {
   event: string;
   data: any;

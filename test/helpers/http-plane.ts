@@ -13,9 +13,13 @@ import { sleep, until } from './wait.js';
 // and a runner wrapper that counts model calls. Every wait has a generous guard that only turns a hang into
 // a failure; no test asserts a duration.
 
+/** The HTTP data plane prefix. */
 export const P = '/v1/gateway';
+/** Hang guard of the HTTP waits (never a timing assertion). */
 export const GUARD_MS = 20_000;
+/** A version-4 UUID. */
 export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** An ISO 8601 UTC timestamp with milliseconds. */
 export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Re-exported for the HTTP tests that import them from here (they live in ./ids.ts, ./wait.ts, ./json-http.ts). */
@@ -43,6 +47,7 @@ export async function pollStatus(base: string, id: string, pred: (a: JsonAnswer)
   assert.fail(`status of ${id} never became ${what}; last: ${last?.status} ${JSON.stringify(last?.json)}`);
 }
 
+/** A pollStatus() predicate: answered 200 in one of `states`. */
 export const inState = (...states: string[]) => (a: JsonAnswer) => a.status === 200 && states.includes(a.json.state);
 
 /** Asserts the exact error body shape of http-gateway.md §2.3 (status, `{error:{type,message}}`), JSON content type included. */
@@ -66,6 +71,7 @@ export function assertErrorShape(r: { status: number; json: any; text?: string }
 // ---------------------------------------------------------------------------------------------------------
 // Raw HTTP exchanges over node:http (one fresh connection each, so destroying it is a real disconnect).
 
+/** One block of an SSE body as read. */
 export type SseItem =
   | { kind: 'event'; event: string; data: any; raw: string }
   | { kind: 'comment'; text: string; raw: string }
@@ -74,6 +80,7 @@ export type SseItem =
 
 const EVENT_BLOCK = /^event: ([^\n]+)\ndata: ([^\n]*)$/;
 
+/** One raw HTTP exchange on its own connection: status, headers and the body (SSE parsed) as they arrive. */
 export class RawExchange {
   statusCode = 0;
   headers: http.IncomingHttpHeaders = {};

@@ -15,14 +15,18 @@ import { within } from './wait.js';
 //     client does not model (custom client ids, modes, caps, scopes).
 // Every wait is bounded by a guard that only turns a hang into a failure; nothing asserts a duration.
 
+/** Hang guard of the WS waits (never a timing assertion). */
 export const GUARD_MS = 10_000;
+/** A shared secret for test gateways. */
 export const TOKEN = 'clawgate-test-token-0123456789abcdef-xyz';
 
+/** A frame as received (parsed JSON). */
 export type Frame = Record<string, any>;
 
 /** Re-exported for the WS tests that import them from here (they live in ./ids.ts and ./wait.ts). */
 export { uniq, within };
 
+/** The ws:// URL of a gateway given by its http:// URL. */
 export const wsUrl = (httpUrl: string) => httpUrl.replace(/^http/, 'ws');
 
 /** Every frame one socket received from Clawgate, in order, plus what its own requests were. */
@@ -125,6 +129,7 @@ export class FrameLog {
   }
 }
 
+/** A reference client started by startClient(), with its frame log. */
 export interface TappedClient {
   client: GatewayClient;
   log: FrameLog;
@@ -200,6 +205,7 @@ export function adminClient(httpUrl: string, label = 'operator', token = TOKEN):
   return startClient(httpUrl, { token, scopes: ['operator.admin'], deviceIdentity: null }, label);
 }
 
+/** How RawSocket.connect() fills the `connect` params. */
 export interface RawConnectOptions {
   clientId?: string;
   mode?: string;

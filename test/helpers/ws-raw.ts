@@ -5,14 +5,18 @@ import { until, within } from './wait.js';
 // Raw WebSocket client for protocol tests: every inbound text frame is parsed and queued from the moment
 // the socket exists (so the `connect.challenge` sent on open is never missed); waits are always bounded.
 
+/** A shared secret for test gateways. */
 export const TOKEN = 'test-token-0123456789abcdef-0123456789';
+/** Hang guard of the raw-socket waits (never a timing assertion). */
 export const WAIT_MS = 5_000;
 
+/** A frame as received (parsed JSON). */
 export interface Frame {
   type: string;
   [k: string]: any;
 }
 
+/** How a socket closed. */
 export interface CloseInfo {
   code: number;
   reason: string;
@@ -20,6 +24,7 @@ export interface CloseInfo {
   reasonBytes: number;
 }
 
+/** A raw WebSocket with every frame it received and bounded waits on them. */
 export interface RawClient {
   ws: WebSocket;
   /** Every frame received so far, in order (non-JSON text is kept as `{type:"<raw>", text}`). */
@@ -39,8 +44,10 @@ export interface RawClient {
 }
 
 let idCounter = 0;
+/** A fresh request id (`<prefix><n>`). */
 export const nextId = (prefix = 'r') => `${prefix}${++idCounter}`;
 
+/** The ws:// URL of a gateway on this loopback port. */
 export function wsUrl(port: number, path = '/'): string {
   return `ws://127.0.0.1:${port}${path}`;
 }
@@ -155,8 +162,6 @@ export async function refusedUpgrade(url: string, options: WebSocket.ClientOptio
     });
   }), timeoutMs, 'the refused upgrade');
 }
-
-export type ClientId = string;
 
 /** ConnectParams with overrides (shallow; `client` merged). */
 export function connectParams(over: Record<string, any> = {}): Record<string, any> {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { startTestGateway, readSse, type TestGateway } from '../../helpers/gateway.js';
 import { rawExchange, requestHead, writeAll, writeChunked, parseJsonBody, type RawResponse } from '../../helpers/raw-http.js';
+import { assertErrorShape as isError } from '../../helpers/http-plane.js';
 
 // http-gateway.md §13 items 7–27 (Setup A: mock, no allowlist, no gating), plus bad input: invalid UTF-8,
 // deep nesting, slow and abandoned bodies. Real gateways on ephemeral ports, asserted from outside.
@@ -48,16 +49,6 @@ async function send(g: TestGateway, body: string | Uint8Array, path = `${P}/mess
   return { status: res.status, headers: res.headers, json, text };
 }
 const msg = (g: TestGateway, body: unknown) => send(g, JSON.stringify(body));
-
-function isError(r: { status: number; json: any; text?: string }, status: number, type: string, message?: string | RegExp): void {
-  assert.equal(r.status, status, `status; body ${r.text ?? JSON.stringify(r.json)}`);
-  assert.deepEqual(Object.keys(r.json), ['error']);
-  assert.deepEqual(Object.keys(r.json.error).sort(), ['message', 'type']);
-  assert.equal(r.json.error.type, type);
-  assert.equal(typeof r.json.error.message, 'string');
-  if (typeof message === 'string') assert.equal(r.json.error.message, message);
-  else if (message) assert.match(r.json.error.message, message);
-}
 
 function rawAnswer(r: RawResponse) {
   return { status: r.status, json: parseJsonBody(r), text: r.body.toString('utf8') };
