@@ -106,7 +106,7 @@ export class ConnectionHub {
         handshakeTimeoutMs: this.opts.handshakeTimeoutMs,
         preauthMaxBytes: PREAUTH_MAX_BYTES, maxPendingFrames: MAX_PENDING_FRAMES,
       },
-    }, { log: this.opts.log, onFailure: (err) => this.failed(conn, err) });
+    }, { kind: 'connection', id: conn.id, log: this.opts.log, onFailure: (err) => this.failed(conn, err) });
     conn.actor = actor;
     // one wildcard listener, not one per event type: each actor.on() allocates a Set (19 000 sockets)
     actor.on('*', guard((e) => {

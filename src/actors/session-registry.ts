@@ -206,7 +206,7 @@ export class SessionRegistry {
     const { actor: created, guard } = createSupervisedActor(this.machine, {
       input: { sessionKey, idleMs: this.deps.idleMs, runTimeoutMs: this.deps.runTimeoutMs ?? 0 },
     }, {
-      log: this.log,
+      kind: 'session', id: sessionKey, log: this.log,
       onDone: () => {
         if (this.actors.get(sessionKey) === created) this.actors.delete(sessionKey);
       },
