@@ -1,10 +1,11 @@
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Logger } from '../core/log.js';
 import type { Route } from './http-types.js';
 import { createHttpHandler, type HttpAdapterOptions } from './http-adapter.js';
 import { ListenError } from '../core/errors.js';
 import { uws } from './uws.js';
+import { resumeHeadroom } from './open-files.js';
 
 // One uWS app on one port: the HTTP routes and the WS control plane.
 //
@@ -35,18 +36,6 @@ export interface ListeningServer {
 
 const PROBE_MS = 1000;
 const PAUSED_PROBE_MS = 100;
-
-/** Free descriptors wanted before listening again: 5% of the open-files limit, 16 to 256. */
-function resumeHeadroom(): number {
-  try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
-    const soft = Number(line?.trim().split(/\s+/)[3]);
-    if (Number.isFinite(soft)) return Math.min(256, Math.max(16, Math.floor(soft * 0.05)));
-  } catch {
-    // not Linux
-  }
-  return 64;
-}
 
 /** Listens with LIBUS_LISTEN_EXCLUSIVE_PORT: uSockets otherwise sets SO_REUSEPORT, and a second gateway on
  *  the same port would silently share it, splitting sessions and run records between two processes. */

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from 'uWebSockets.js';
 import type { Logger } from '../core/log.js';
 import type { RepeatedWarnings } from '../core/repeated-warnings.js';
@@ -148,16 +147,4 @@ export function attachWebSocket(app: TemplatedApp, opts: WsTransportOptions): vo
       if (conn) queueMicrotask(() => hub().socketClosed(conn));
     },
   });
-}
-
-/** The default connection limit: the open-files soft limit less headroom for files and outbound sockets. */
-export function defaultMaxConnections(readLimits: () => string = () => readFileSync('/proc/self/limits', 'utf8')): number {
-  try {
-    const line = readLimits().split('\n').find((l) => l.startsWith('Max open files'));
-    const soft = Number(line?.trim().split(/\s+/)[3]);
-    if (Number.isFinite(soft) && soft > 0) return Math.max(16, soft - Math.max(256, Math.floor(soft * 0.03)));
-  } catch {
-    // not Linux: fall through
-  }
-  return 4096;
 }
