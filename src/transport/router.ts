@@ -1,10 +1,11 @@
 import type { Route } from './http-types.js';
+import { staticFiles, type StaticFilesOptions } from './static-files.js';
 import type { WsEndpoint } from './ws-endpoint.js';
 
 // The routing table every surface registers into, once, before the server listens: HTTP routes by exact
-// path or by prefix (a prefix route gets the rest of the path), and WebSocket endpoints on any path or
-// prefix. Exact paths win; among prefixes the longest wins. HTTP routes and WebSocket endpoints are
-// separate tables: an upgrade is routed only among endpoints.
+// path or by prefix (a prefix route gets the rest of the path), static directories under a prefix, and
+// WebSocket endpoints on any path or prefix. Exact paths win; among prefixes the longest wins. HTTP routes
+// and WebSocket endpoints are separate tables: an upgrade is routed only among endpoints.
 
 /** What a path leads to, and the part of the path after the matched prefix ('' for exact matches). */
 export interface PathMatch<T> {
@@ -75,6 +76,11 @@ export class Router {
     this.open();
     this.http.addPrefix(prefix, route);
     return this;
+  }
+
+  /** The files of directory `root` under `prefix` (GET and HEAD; see static-files.ts). */
+  static(prefix: string, root: string, options?: StaticFilesOptions): this {
+    return this.prefix(prefix, staticFiles(root, options));
   }
 
   /** A WebSocket endpoint on this path, or on it and everything below it with `{ prefix: true }`. */

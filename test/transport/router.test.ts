@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Router } from '../../src/transport/router.js';
+import { safeSegments } from '../../src/transport/static-files.js';
 import { json, type Route } from '../../src/transport/http-types.js';
 import type { WsEndpoint } from '../../src/transport/ws-endpoint.js';
 
@@ -44,4 +45,17 @@ test('upgrades are a separate table; registrations are checked and closed once t
   r.seal();
   assert.throws(() => r.route('/later', route('later')), /before the server listens/);
   assert.throws(() => r.ws('/later', e1), /before the server listens/);
+});
+
+test('safeSegments: a plain relative path, or nothing', () => {
+  assert.deepEqual(safeSegments(''), []);
+  assert.deepEqual(safeSegments('/'), []);
+  assert.deepEqual(safeSegments('/a/b.html'), ['a', 'b.html']);
+  assert.deepEqual(safeSegments('//a//b'), ['a', 'b'], 'empty segments are dropped, never an absolute path');
+  assert.deepEqual(safeSegments('/caf%C3%A9.txt'), ['café.txt']);
+  assert.deepEqual(safeSegments('/%252e%252e/x'), ['%2e%2e', 'x'], 'decoded once only');
+  for (const bad of ['/../x', '/a/../../x', '/%2e%2e/x', '/%2E%2E%2Fx', '/..%2fx', '/a/./b', '/.env', '/a/.git/config',
+    '/a%00.html', '/a\\b', '/..%5cx', '/%5c..%5cx', '/%E0%A4%A', '/%']) {
+    assert.equal(safeSegments(bad), undefined, bad);
+  }
 });

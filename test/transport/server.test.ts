@@ -59,6 +59,7 @@ before(async () => {
   utimesSync(join(site, 'index.html'), new Date('2024-01-02T03:04:05Z'), new Date('2024-01-02T03:04:05Z'));
 
   const router = new Router()
+    .static('/static', site)
     .route('/api/echo/exact', { method: 'GET', readsBody: false, handle: () => json(200, { exact: true }) })
     .prefix('/api/echo', { method: 'GET', readsBody: false, handle: (req) => json(200, { path: req.path, rest: req.rest, q: req.query.get('q') }) })
     .ws('/live', echo('live'))
@@ -78,6 +79,96 @@ after(async () => {
 /** A GET of a raw request target (fetch would normalize `..` and friends away). */
 const rawGet = (target: string, headers: Record<string, string> = {}, method = 'GET') =>
   rawExchange(server.port, { head: method === 'HEAD', timeoutMs: WAIT_MS, write: (s) => { s.write(requestHead(method, target, { Connection: 'close', ...headers })); } });
+
+describe('static files', () => {
+  test('a file from the temp directory, with its content type and validators', async () => {
+    const res = await fetch(`${base}/static/index.html`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.equal(await res.text(), '<!doctype html><h1>home</h1>');
+    assert.equal(res.headers.get('last-modified'), 'Tue, 02 Jan 2024 03:04:05 GMT');
+    assert.match(res.headers.get('etag') ?? '', /^W\/"[0-9a-f]+-[0-9a-f]+"$/);
+    assert.equal(res.headers.get('cache-control'), 'no-cache');
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    for (const [path, type] of [['app.js', 'text/javascript; charset=utf-8'], ['style.css', 'text/css; charset=utf-8'],
+      ['data.bin', 'application/octet-stream'], ['inside-link.js', 'text/javascript; charset=utf-8']]) {
+      const r = await fetch(`${base}/static/${path}`);
+      assert.equal(r.status, 200, path);
+      assert.equal(r.headers.get('content-type'), type, path);
+      await r.arrayBuffer();
+    }
+    assert.deepEqual(new Uint8Array(await (await fetch(`${base}/static/data.bin`)).arrayBuffer()), new Uint8Array([0, 1, 2, 3]));
+  });
+
+  test('a directory serves its index.html; without the trailing slash it redirects to it', async () => {
+    for (const [path, body] of [['/static/', 'home'], ['/static/sub/', 'sub']]) {
+      const res = await fetch(`${base}${path}`);
+      assert.equal(res.status, 200, path);
+      assert.match(await res.text(), new RegExp(body), path);
+    }
+    for (const [target, location] of [['/static', '/static/'], ['/static/sub?x=1', '/static/sub/?x=1']]) {
+      const res = await rawGet(target);
+      assert.equal(res.status, 301, target);
+      assert.equal(res.headers.location, location, target);
+    }
+  });
+
+  test('HEAD: the headers of the GET, no body; other methods 405 with Allow', async () => {
+    const res = await rawGet('/static/app.js', {}, 'HEAD');
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['content-type'], 'text/javascript; charset=utf-8');
+    assert.equal(res.headers['content-length'], String('console.log("app");'.length), 'the size of the GET');
+    assert.ok(res.headers.etag);
+    const viaFetch = await fetch(`${base}/static/app.js`, { method: 'HEAD' });
+    assert.equal(viaFetch.status, 200);
+    assert.equal(await viaFetch.text(), '');
+    const post = await fetch(`${base}/static/app.js`, { method: 'POST', body: 'x' });
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.get('allow'), 'GET, HEAD');
+    // a JSON route still refuses HEAD (it did not ask for it)
+    assert.equal((await rawGet('/api/echo/exact', {}, 'HEAD')).status, 405);
+  });
+
+  test('revalidation: a matching If-None-Match or If-Modified-Since gets 304 without a body', async () => {
+    const first = await fetch(`${base}/static/index.html`);
+    await first.text();
+    const etag = first.headers.get('etag')!;
+    const byTag = await rawGet('/static/index.html', { 'If-None-Match': etag });
+    assert.equal(byTag.status, 304);
+    assert.equal(byTag.headers.etag, etag);
+    assert.equal(byTag.body.length, 0);
+    assert.equal((await rawGet('/static/index.html', { 'If-None-Match': `"other", ${etag.slice(2)}` })).status, 304, 'weak comparison, list');
+    assert.equal((await rawGet('/static/index.html', { 'If-None-Match': '"other"' })).status, 200);
+    assert.equal((await rawGet('/static/index.html', { 'If-Modified-Since': 'Tue, 02 Jan 2024 03:04:05 GMT' })).status, 304);
+    assert.equal((await rawGet('/static/index.html', { 'If-Modified-Since': 'Tue, 02 Jan 2024 03:04:04 GMT' })).status, 200);
+  });
+
+  test('traversal is impossible: dot segments raw or encoded, backslashes, NUL, dotfiles, symlinks out of the root', async () => {
+    // the secret is really there, one level above the root (so a leak would be seen)
+    const attempts = [
+      '/static/../secret.txt', '/static/a/../../secret.txt', '/static/%2e%2e/secret.txt', '/static/%2E%2E/secret.txt',
+      '/static/%2e%2e%2fsecret.txt', '/static/..%2fsecret.txt', '/static/..%2F..%2Fsecret.txt', '/static/..%5csecret.txt',
+      '/static/%5c..%5csecret.txt', '/static/..\\secret.txt', '/static/%252e%252e/secret.txt', '/static/index.html%00.txt',
+      '/static/.env', '/static/%2eenv', '/static/escape.txt', '/static/escape-dir/secret.txt', '/static/escape-dir/',
+      '/static//' + join(dir, 'secret.txt').slice(1), '/static/%2f' + encodeURIComponent(join(dir, 'secret.txt').slice(1)),
+      '/static/%', '/static/%E0%A4%A',
+    ];
+    for (const target of attempts) {
+      const res = await rawGet(target);
+      assert.ok([400, 403, 404].includes(res.status), `${target}: status ${res.status}`);
+      assert.ok(!res.body.toString('latin1').includes('TOP SECRET'), `${target} leaked the file`);
+    }
+    // and the files next to them still come
+    assert.equal((await rawGet('/static/sub/../index.html')).status, 404, 'no dot segments at all, even inside the root');
+    assert.equal((await rawGet('/static/inside-link.js')).status, 200, 'a symlink inside the root is served');
+  });
+
+  test('the Host / Origin guard applies to static files like to every route', async () => {
+    const res = await fetch(`${base}/static/index.html`, { headers: { Origin: 'http://evil.example' } });
+    assert.equal(res.status, 403);
+    assert.ok(!(await res.text()).includes('home'));
+  });
+});
 
 describe('prefix routes', () => {
   test('a prefix route gets the rest of the path; an exact route on the same prefix wins', async () => {
