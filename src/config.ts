@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
 import { parseTrustedProxies } from './policy/locality.js';
 import { toQueueMode, WIRE_QUEUE_MODES, type QueueMode } from './core/queue-mode.js';
-import { parseHost } from './transport/request-guard.js';
+import { parseHost } from './policy/request-guard.js';
 
 // Gateway configuration: flags, then a --config file (JSON or YAML, same keys), then defaults. Flags win.
 // Every problem is a ConfigError with a one-line message; the CLI prints it and exits 2.

@@ -21,15 +21,18 @@ import type { WriteFaults } from './store/write-faults.js';
 import { recoverRuns } from './actors/recover.js';
 import { withHistory } from './agent/with-history.js';
 import { DEFAULT_PART_POLICY } from './inbound/content-parts.js';
-import { createRoutes } from './surfaces/http/routes.js';
+import { registerHttpRoutes } from './surfaces/http/routes.js';
+import { controlPlaneEndpoint } from './surfaces/ws/upgrade-endpoint.js';
 import { startServer, type ListeningServer } from './transport/server.js';
-import { attachWebSocket, defaultMaxConnections } from './transport/ws.js';
+import { Lifecycle } from './transport/lifecycle.js';
+import { Router } from './transport/router.js';
+import { defaultMaxConnections } from './transport/open-files.js';
 import { VERSION } from './core/version.js';
 import { classifyPeer, parseTrustedProxies } from './policy/locality.js';
 import type { WsPlane } from './surfaces/ws/plane.js';
 import type { Clock } from './surfaces/ws/chat-delta-coalescer.js';
 import { AuthRateLimiter } from './policy/auth-rate-limit.js';
-import { allowedHostKeys, checkRequest, interfaceAddressLookup, isWildcardBind, ownOrigins, type GuardPolicy } from './transport/request-guard.js';
+import { allowedHostKeys, checkRequest, interfaceAddressLookup, isWildcardBind, ownOrigins, type GuardPolicy } from './policy/request-guard.js';
 import type { DeviceStore } from './store/devices.js';
 import { RepeatedWarnings } from './core/repeated-warnings.js';
 
@@ -133,7 +136,9 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   // before listen: journaled runs are re-submitted ahead of any new message in their sessions
   recoverRuns({ ledger, transcripts, runs, sessions, policy: config.recovery, log });
   const trusted = parseTrustedProxies(config.trustedProxies);
-  const routes = createRoutes({
+  const router = new Router();
+  const serverHooks = new Lifecycle();
+  registerHttpRoutes(router, {
     sessions, runs, inbound,
     token: config.token, authLimiter,
     sseKeepaliveMs: config.sseKeepaliveMs,
@@ -159,30 +164,32 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     ...(isWildcardBind(config.bind) ? { isInterfaceAddress: interfaceAddressLookup() } : {}),
   };
   const guard = (input: Parameters<typeof checkRequest>[0]) => checkRequest(input, guardPolicy);
-  const maxConnections = config.maxConnections ?? defaultMaxConnections();
-  const server: ListeningServer = await startServer({
-    bind: config.bind, port: config.port, routes,
-    maxBodyBytes: config.maxBodyBytes, bodyTimeoutMs: config.bodyTimeoutMs, log,
-    guard, classify: (remote, fwd) => classifyPeer(remote, fwd, trusted),
-    configure: (app) => attachWebSocket(app, {
-      hub: () => ws?.hub, log, warnings, maxConnections, maxPayload: 26_214_400, maxPreauthPerIp: 32,
-      guard,
-      classify: (remote, fwd) => {
-        const c = classifyPeer(remote, fwd, trusted);
-        if (c.untrustedForwarding) warnings.warn('forwarding headers from a peer that is not a trusted proxy: treated as remote', { remote });
-        return c;
-      },
-    }),
-  });
   // the gateway's own origin is allowed by default; the Host header never grants an Origin trust
-  guardPolicy.ownOrigins = ownOrigins(config.bind, server.port);
+  serverHooks.onListen((port) => {
+    guardPolicy.ownOrigins = ownOrigins(config.bind, port);
+  });
+  const maxConnections = config.maxConnections ?? defaultMaxConnections();
+  // the control plane answers upgrades on every path no other endpoint claims
+  router.ws('/', controlPlaneEndpoint({
+    hub: () => ws?.hub, warnings, maxConnections, maxPayload: 26_214_400, maxPreauthPerIp: 32,
+    classify: (remote, fwd) => {
+      const c = classifyPeer(remote, fwd, trusted);
+      if (c.untrustedForwarding) warnings.warn('forwarding headers from a peer that is not a trusted proxy: treated as remote', { remote });
+      return c;
+    },
+  }), { prefix: true });
+  const server: ListeningServer = await startServer({
+    bind: config.bind, port: config.port, router, lifecycle: serverHooks,
+    maxBodyBytes: config.maxBodyBytes, bodyTimeoutMs: config.bodyTimeoutMs, log, warnings,
+    guard, classify: (remote, fwd) => classifyPeer(remote, fwd, trusted),
+  });
   log.info({ bind: config.bind, port: server.port, model: config.model, authMode: config.token ? 'token' : 'none', maxConnections }, 'gateway ready');
   let loaded: Awaited<ReturnType<typeof loadWsPlane>>;
   try {
     loaded = await loadWsPlane();
   } catch (err) {
     storage.stop();
-    server.close();
+    await server.close();
     db.close();
     throw err;
   }
@@ -200,7 +207,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
       loaded.plane.stop();
       // let the cancelled runs' answers and the close frames reach their clients before the sockets go
       await new Promise((r) => setTimeout(r, 20));
-      server.close();
+      await server.close();
       warnings.flush(); // the counts of the unfinished window
       db.close();
     },
