@@ -7,6 +7,7 @@ import type { Logger } from '../core/log.js';
 // here: each gets an error observer before it starts, its listeners are guarded, and a failure is that
 // actor's alone — its owner is told once, then the actor is stopped.
 
+/** How a supervised actor reports its end to its owner. */
 export interface Supervision {
   /** Called once, on the first failure (the actor's own error, or a guarded listener's exception). */
   onFailure(err: unknown): void;
@@ -16,6 +17,7 @@ export interface Supervision {
   log: Logger;
 }
 
+/** A supervised actor, and the wrapper for its emitted-event listeners. */
 export interface Supervised<TLogic extends AnyActorLogic> {
   actor: Actor<TLogic>;
   /** Wraps a listener of the actor's emitted events: an exception in it fails this actor, not the process. */

@@ -6,6 +6,7 @@ import {
 // `clawgate devices list|approve|reject|remove`: the owner's side of device pairing
 // (openclaw-protocol.md §10.6: device.pair.list / approve / reject / remove, scope operator.pairing).
 
+/** The `clawgate devices --help` text. */
 export const DEVICES_USAGE = `usage: clawgate devices <command> [options]
 
 Pairing requests and paired devices of the running gateway.
@@ -20,6 +21,7 @@ ${CONNECTION_USAGE}`;
 const SUBCOMMANDS: Record<string, number> = { list: 0, approve: 1, reject: 1, remove: 1 };
 const ARG_NAME: Record<string, string> = { approve: 'requestId', reject: 'requestId', remove: 'deviceId' };
 
+/** Runs `clawgate devices …` against the running gateway; resolves with the process exit code. */
 export function devices(args: string[]): Promise<number> {
   return runOwnerCommand(async () => {
     const { values, positionals } = parseCommandArgs(args, CONNECTION_OPTIONS);

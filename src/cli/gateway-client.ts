@@ -23,15 +23,21 @@ export class GatewayError extends Error {
 /** No gateway to talk to: nothing listening, refused upgrade, restarting, connection lost, no answer (exit 69). */
 export class GatewayUnavailableError extends Error {}
 
+/** The owner commands' exit codes (69 is EX_UNAVAILABLE). */
 export const EXIT = { ok: 0, gatewayError: 1, usage: 2, unavailable: 69 } as const;
 
+/** How long the socket open and the connect handshake may take. */
 export const CONNECT_TIMEOUT_MS = 5_000;
+/** How long the CLI waits for the answer to one request. */
 export const REQUEST_TIMEOUT_MS = 10_000;
+/** How long `nodes invoke` waits by default: the gateway's 30 s invoke deadline plus 5 s. */
 export const INVOKE_TIMEOUT_MS = 35_000;
 const CLOSE_WAIT_MS = 1_000;
 
+/** The scopes the CLI asks for (kept on a direct loopback connection with the shared secret). */
 export const OPERATOR_SCOPES = ['operator.admin', 'operator.read', 'operator.write', 'operator.pairing'];
 
+/** Where the CLI connects, and the shared secret it presents. */
 export interface GatewayTarget {
   url: string;
   token?: string;
@@ -48,6 +54,7 @@ export const CONNECTION_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
+/** The connection part of every owner command's `--help`. */
 export const CONNECTION_USAGE = `Connection (the gateway must be running; connect over loopback to keep the owner's scopes):
   --url ws://HOST:PORT   gateway WebSocket URL (default ws://127.0.0.1:18789)
   --host HOST            gateway host (default 127.0.0.1)

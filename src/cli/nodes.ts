@@ -7,6 +7,7 @@ import {
 // `clawgate nodes list|invoke`: the nodes connected to (or paired with) the running gateway
 // (openclaw-protocol.md §11.4–§11.5: node.list, node.invoke).
 
+/** The `clawgate nodes --help` text. */
 export const NODES_USAGE = `usage: clawgate nodes <command> [options]
 
 Nodes (devices that connected with role "node") of the running gateway.
@@ -21,6 +22,7 @@ ${CONNECTION_USAGE}`;
 
 const OPTIONS = { ...CONNECTION_OPTIONS, 'timeout-ms': { type: 'string' } } as const;
 
+/** Runs `clawgate nodes …` against the running gateway; resolves with the process exit code. */
 export function nodes(args: string[]): Promise<number> {
   return runOwnerCommand(async () => {
     const { values, positionals } = parseCommandArgs(args, OPTIONS);

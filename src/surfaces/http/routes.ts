@@ -12,6 +12,7 @@ import type { ApiRequest, ApiResponse, JsonResponse, Route } from '../../transpo
 
 // The HTTP data plane (http-gateway.md) plus the liveness/readiness routes, as a table of exact paths.
 
+/** What the HTTP data plane works with. */
 export interface HttpPlaneDeps {
   sessions: SessionRegistry;
   runs: RunRegistry;
@@ -29,6 +30,7 @@ export interface HttpPlaneDeps {
 const P = '/v1/gateway';
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
+/** The HTTP routes by exact path: health, readiness and the data plane. */
 export function createRoutes(deps: HttpPlaneDeps): Map<string, Route> {
   const policy: AdmitPolicy = { ...deps.admit, inbound: deps.inbound };
   const authorize = bearerAuth(deps.token, deps.authLimiter);
