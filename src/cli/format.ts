@@ -35,6 +35,11 @@ export function client(o: { clientId?: unknown; clientMode?: unknown; displayNam
   return typeof o.displayName === 'string' && o.displayName !== '' ? `${id} "${o.displayName}"` : id;
 }
 
+/** A JSON value's fields if it is an object, else none: gateway payloads are read field by field. */
+export function fields(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
 /** Prints a value as indented JSON on stdout (the `--json` output). */
 export function printJson(v: unknown): void {
   process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);

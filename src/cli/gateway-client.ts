@@ -160,7 +160,7 @@ export class GatewayConnection {
   private nextId = 0;
   private closeInfo?: { code: number; reason: string };
 
-  private constructor(private readonly ws: WebSocket, private readonly url: string, readonly hello: Record<string, any>) {
+  private constructor(private readonly ws: WebSocket, private readonly url: string, readonly hello: Record<string, unknown>) {
     ws.on('message', (data, isBinary) => this.onMessage(isBinary ? undefined : data.toString()));
     ws.on('close', (code, reason) => {
       this.closeInfo = { code, reason: reason.toString() };
@@ -214,8 +214,8 @@ export class GatewayConnection {
         }
         if (frame.type !== 'res' || frame.id !== connectId) return;
         answered = true;
-        if (frame.ok) return finish(undefined, new GatewayConnection(ws, target.url, (frame.payload ?? {}) as Record<string, any>));
-        finish(connectError(frame.error, target));
+        if (frame.ok) return finish(undefined, new GatewayConnection(ws, target.url, (frame.payload ?? {}) as Record<string, unknown>));
+        finish(connectError(frame.error as ErrorShape | undefined, target));
       };
       ws.on('message', onMessage);
       ws.on('error', (err: NodeJS.ErrnoException) => finish(socketError(err, target.url)));
@@ -230,7 +230,7 @@ export class GatewayConnection {
   }
 
   /** The method's payload, or a GatewayError with the gateway's code and message. */
-  request<T = any>(method: string, params: unknown = {}, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {
+  request<T = unknown>(method: string, params: unknown = {}, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {
     if (this.closeInfo || this.ws.readyState !== WebSocket.OPEN) {
       return Promise.reject(new GatewayUnavailableError(`${method}: the connection to the gateway is closed`));
     }
@@ -247,7 +247,8 @@ export class GatewayConnection {
 
   /** The scopes the gateway granted this socket (hello-ok `auth.scopes`). */
   get grantedScopes(): string[] {
-    return Array.isArray(this.hello.auth?.scopes) ? this.hello.auth.scopes : [];
+    const scopes = (this.hello.auth as { scopes?: unknown } | null | undefined)?.scopes;
+    return Array.isArray(scopes) ? scopes : [];
   }
 
   /** Close 1000 and wait (bounded) for the close handshake; then the process can exit on its own. */
@@ -268,13 +269,13 @@ export class GatewayConnection {
 
   private onMessage(text: string | undefined): void {
     const frame = text === undefined ? undefined : parseFrame(text);
-    if (!frame || frame.type !== 'res' || typeof frame.id !== 'string') return; // events are not ours
+    if (frame?.type !== 'res' || typeof frame.id !== 'string') return; // events are not ours
     const p = this.pending.get(frame.id);
     if (!p) return;
     this.pending.delete(frame.id);
     clearTimeout(p.timer);
     if (frame.ok) p.resolve(frame.payload);
-    else p.reject(methodError(p.method, frame.error, this.grantedScopes, this.url));
+    else p.reject(methodError(p.method, frame.error as ErrorShape | undefined, this.grantedScopes, this.url));
   }
 }
 
@@ -306,7 +307,7 @@ function report(message: string, code: number): number {
   return code;
 }
 
-function parseFrame(text: string): Record<string, any> | undefined {
+function parseFrame(text: string): Record<string, unknown> | undefined {
   try {
     const f = JSON.parse(text);
     return f && typeof f === 'object' && !Array.isArray(f) ? f : undefined;
@@ -318,7 +319,7 @@ function parseFrame(text: string): Record<string, any> | undefined {
 interface ErrorShape {
   code?: string;
   message?: string;
-  details?: any;
+  details?: { code?: unknown };
 }
 
 /** `message [DETAIL_CODE or CODE]`, from the gateway's error shape. */
