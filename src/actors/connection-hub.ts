@@ -232,7 +232,10 @@ export class ConnectionHub {
 
   private deliverDirect(conn: Connection, text: string): void {
     if (!conn.open) return;
-    if (conn.socket.bufferedAmount() > this.opts.maxBufferedBytes) return this.slowConsumer(conn);
+    if (conn.socket.bufferedAmount() > this.opts.maxBufferedBytes) {
+      this.slowConsumer(conn);
+      return;
+    }
     conn.socket.send(text);
   }
 

@@ -135,7 +135,7 @@ export class SessionRegistry {
     if (!p) return false;
     this.pending.delete(runId);
     const record = this.deps.runs.get(runId);
-    if (!record || record.state !== 'queued') return false; // cancelled in between
+    if (record?.state !== 'queued') return false; // cancelled in between
     this.sessionActor(p.input.sessionKey).send({ type: 'ENQUEUE', run: { runId, input: p.input }, mode: p.mode });
     return true;
   }

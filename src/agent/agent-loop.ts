@@ -1,6 +1,6 @@
 import type { ChatMessage, ChatModel, ToolCallRequest } from './chat-model.js';
 import { buildMessages } from './messages.js';
-import { type RunEvent, type RunInput, type Runner } from '../core/run.js';
+import type { RunEvent, RunInput, Runner } from '../core/run.js';
 import type { ToolRegistry } from './tools/registry.js';
 
 // The agent loop: ask the model; if it calls tools, run them and feed the results back; repeat until it

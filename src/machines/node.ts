@@ -161,7 +161,7 @@ export const nodeMachine = setup({
     progress: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'PROGRESS') return;
       const p = pendingInvoke(context.pending, event.id);
-      if (!p || !p.stream || event.seq <= p.lastSeq) return; // not wanted, or a repeated chunk
+      if (!p?.stream || event.seq <= p.lastSeq) return; // not wanted, or a repeated chunk
       enqueue.assign({ pending: { ...context.pending, [p.id]: { ...p, lastSeq: event.seq } } });
       enqueue.emit({ type: 'progress', id: p.id, seq: event.seq, chunk: event.chunk });
     }),
