@@ -86,7 +86,7 @@ function authorizeTokenChange(call: Call, deviceId: string, role: string, scopes
 export const deviceTokenRotate: Handler<'device.token.rotate'> = (params, call, ctx) => {
   authorizeTokenChange(call, params.deviceId, params.role, params.scopes);
   const device = ctx.devices.get(params.deviceId);
-  if (!device || !device.roles.includes(params.role)) throw invalidRequest(`unknown device or role: ${params.deviceId} ${params.role}`);
+  if (!device?.roles.includes(params.role)) throw invalidRequest(`unknown device or role: ${params.deviceId} ${params.role}`);
   const rotated = ctx.devices.rotate(params.deviceId, params.role, params.scopes);
   const own = call.conn.client.deviceId === params.deviceId;
   const payload = {

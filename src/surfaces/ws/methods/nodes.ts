@@ -88,7 +88,7 @@ function parsePayload(p: NodeEventParams): unknown {
 /** `node.event`: an approved node reports host stats or presence; other events are acknowledged, unhandled. */
 export const nodeEvent: Handler<'node.event'> = (params, call, ctx) => {
   const node = ctx.nodes.byConn(call.conn);
-  if (!node || !node.approved) throw new MethodError(PAIRING_CHANGED);
+  if (!node?.approved) throw new MethodError(PAIRING_CHANGED);
   const { event } = params;
   switch (event) {
     case 'node.host.stats': {
