@@ -93,7 +93,7 @@ async function runLoadHere(spec: LoadSpec): Promise<LoadResult> {
   run.on('response', (_client, _status, _bytes, ms) => {
     responses++;
     const us = Math.round(ms * 1000);
-    hist[us < HIST_BUCKETS ? us : HIST_BUCKETS]++;
+    hist[Math.min(us, HIST_BUCKETS)]++;
   });
   const r = await run;
   const statusCodes: Record<string, number> = {};

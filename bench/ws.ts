@@ -558,7 +558,7 @@ class ClientPool {
     const replies = await Promise.all(this.workers.map((h, w) => this.call<ConnectReply>(w, {
       cmd: 'connect', url, assignments: perWorkerAddresses(h), concurrency, deadlineMs, ratePerS: ratePerS / this.workers.length,
     }, deadlineMs + 60_000)));
-    replies.forEach((r, w) => (this.workers[w].helloOpen = r.helloOpen));
+    replies.forEach((r, w) => { this.workers[w].helloOpen = r.helloOpen; });
     return replies;
   }
 
@@ -599,7 +599,7 @@ class ClientPool {
       }
     }
     const replies = await Promise.all(this.workers.map((_, w) => this.call<{ helloOpen: number }>(w, { cmd: 'shrink', keep: keeps[w] }, 30_000)));
-    replies.forEach((r, w) => (this.workers[w].helloOpen = r.helloOpen));
+    replies.forEach((r, w) => { this.workers[w].helloOpen = r.helloOpen; });
   }
 
   async closeAll(): Promise<void> {
@@ -698,7 +698,7 @@ interface BenchOptions {
 
 function assignmentsFor(addresses: string[], n: number): Map<string, number> {
   const out = new Map<string, number>();
-  addresses.forEach((a, i) => out.set(a, Math.floor(n / addresses.length) + (i < n % addresses.length ? 1 : 0)));
+  addresses.forEach((a, i) => { out.set(a, Math.floor(n / addresses.length) + (i < n % addresses.length ? 1 : 0)); });
   return out;
 }
 

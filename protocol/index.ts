@@ -1,4 +1,4 @@
-import type { TSchema } from 'typebox';
+import type { Static, TSchema } from 'typebox';
 import { AgentEvent, AgentParams, AgentWaitParams, InputProvenance } from './agent.js';
 import { ChannelsStatusParams, ChannelsStatusResult } from './channels.js';
 import {
@@ -46,8 +46,9 @@ export * from './send.js';
 export * from './sessions.js';
 export * from './version.js';
 
-/** Method → params schema, for `connect` and every method of spec §7.3 (`sessions.unsubscribe` is not published). */
-export const METHOD_PARAMS: Readonly<Record<string, TSchema>> = Object.freeze({
+// The method tables, each written once: the exported constants are looked up by client-sent names (so typed
+// by string); the MethodParams / MethodResults types keep each method's own schema.
+const methodParams = {
   connect: ConnectParams,
   health: HealthParams,
   status: StatusParams,
@@ -80,20 +81,31 @@ export const METHOD_PARAMS: Readonly<Record<string, TSchema>> = Object.freeze({
   'node.invoke.result': NodeInvokeResultParams,
   'node.invoke.progress': NodeInvokeProgressParams,
   'node.event': NodeEventParams,
-});
+} satisfies Record<string, TSchema>;
+
+/** Method → params schema, for `connect` and every method of spec §7.3 (`sessions.unsubscribe` is not published). */
+export const METHOD_PARAMS: Readonly<Record<string, TSchema>> = Object.freeze(methodParams);
+
+/** Method → the static type of its params schema in `METHOD_PARAMS` (what a schema-checked request carries). */
+export type MethodParams = { [M in keyof typeof methodParams]: Static<(typeof methodParams)[M]> };
 
 /** Methods of spec §7.3 (without `connect`), for `hello-ok.features.methods`. */
 export const CORE_METHODS: readonly string[] = Object.freeze(Object.keys(METHOD_PARAMS).filter((m) => m !== 'connect'));
 
-/** Method → result schema, where the published schema defines one. */
-export const METHOD_RESULTS: Readonly<Record<string, TSchema>> = Object.freeze({
+const methodResults = {
   connect: HelloOk,
   health: HealthSnapshot,
   'system-presence': SystemPresenceResult,
   'channels.status': ChannelsStatusResult,
   'device.token.rotate': DeviceTokenRotateResult,
   'node.event': NodeEventResult,
-});
+} satisfies Record<string, TSchema>;
+
+/** Method → result schema, where the published schema defines one. */
+export const METHOD_RESULTS: Readonly<Record<string, TSchema>> = Object.freeze(methodResults);
+
+/** Method → the static type of its result schema in `METHOD_RESULTS` (only methods that have one). */
+export type MethodResults = { [M in keyof typeof methodResults]: Static<(typeof methodResults)[M]> };
 
 /** Every named definition, as written to `protocol/schema.json`. */
 export const DEFINITIONS: Readonly<Record<string, TSchema>> = Object.freeze({

@@ -45,7 +45,7 @@ function run(validator: Validator, value: unknown): ValidationResult {
 }
 
 function lookup(table: Readonly<Record<string, Validator>>, key: string): Validator | undefined {
-  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 /** An inbound frame against `RequestFrame`. Message goes after `invalid request frame: `. */

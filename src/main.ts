@@ -10,7 +10,7 @@ import { RunRegistry } from './actors/run-registry.js';
 import { SessionRegistry } from './actors/session-registry.js';
 import { createRunExecutor } from './actors/run-executor.js';
 import type { TranscriptStore } from './core/transcript.js';
-import { openDb } from './store/db.js';
+import { openDb, type Db } from './store/db.js';
 import { SqliteTranscriptStore } from './store/transcripts-sqlite.js';
 import { RunLedger } from './store/run-ledger.js';
 import { RunLifecycle } from './actors/run-lifecycle.js';
@@ -21,15 +21,18 @@ import type { WriteFaults } from './store/write-faults.js';
 import { recoverRuns } from './actors/recover.js';
 import { withHistory } from './agent/with-history.js';
 import { DEFAULT_PART_POLICY } from './inbound/content-parts.js';
-import { createRoutes } from './surfaces/http/routes.js';
+import { registerHttpRoutes } from './surfaces/http/routes.js';
+import { controlPlaneEndpoint } from './surfaces/ws/upgrade-endpoint.js';
 import { startServer, type ListeningServer } from './transport/server.js';
-import { attachWebSocket, defaultMaxConnections } from './transport/ws.js';
+import { Lifecycle } from './transport/lifecycle.js';
+import { Router } from './transport/router.js';
+import { defaultMaxConnections } from './transport/open-files.js';
 import { VERSION } from './core/version.js';
-import { classifyPeer, parseTrustedProxies } from './policy/locality.js';
+import { classifyPeer, parseTrustedProxies, type PeerClass, type PeerHeaders } from './policy/locality.js';
 import type { WsPlane } from './surfaces/ws/plane.js';
 import type { Clock } from './surfaces/ws/chat-delta-coalescer.js';
 import { AuthRateLimiter } from './policy/auth-rate-limit.js';
-import { allowedHostKeys, checkRequest, interfaceAddressLookup, isWildcardBind, ownOrigins, type GuardPolicy } from './transport/request-guard.js';
+import { allowedHostKeys, checkRequest, interfaceAddressLookup, isWildcardBind, ownOrigins, type GuardPolicy } from './policy/request-guard.js';
 import type { DeviceStore } from './store/devices.js';
 import { RepeatedWarnings } from './core/repeated-warnings.js';
 
@@ -70,13 +73,17 @@ export interface GatewayOptions {
   storage?: { faults?: WriteFaults; schedule?: Schedule; probeEveryMs?: number };
 }
 
-/** Start the gateway with a resolved configuration: store, actors, both planes, then listen. */
-export async function startGateway(config: GatewayConfig, log: Logger, options: GatewayOptions = {}): Promise<Gateway> {
+/** The state dir's database and what records into it. */
+interface State {
+  db: Db;
+  storage: StorageHealth;
+  transcripts: SqliteTranscriptStore;
+  ledger: RunLedger;
+}
+
+/** The database opens before listen: transcripts and the journal are durable from the first message. */
+function openState(config: GatewayConfig, log: Logger, options: GatewayOptions): State {
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
-  const startedAt = Date.now();
-  const bus = createLocalBus();
-  const runs = new RunRegistry(bus, { retentionMs: config.runRetentionMs, retentionMax: config.runRetentionMax });
-  // the database opens before listen: transcripts and the journal are durable from the first message
   const db = openDb(config.stateDir, { fsyncCommits: config.fsyncCommits, faults: options.storage?.faults });
   const storage = new StorageHealth({
     stateDir: config.stateDir, log, probe: () => probeWrite(db),
@@ -84,12 +91,19 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   });
   const transcripts = new SqliteTranscriptStore(db);
   const ledger = new RunLedger(db, transcripts, { retentionMs: config.runRetentionMs, storage });
+  return { db, storage, transcripts, ledger };
+}
+
+/** The bus, the run and session registries, and the way in and out of them. */
+async function startActors(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, nodes: () => WsPlane | undefined) {
+  const bus = createLocalBus();
+  const runs = new RunRegistry(bus, { retentionMs: config.runRetentionMs, retentionMax: config.runRetentionMax });
   // every step of a run is recorded in the ledger before the bus carries it
-  const lifecycle = new RunLifecycle({ bus, ledger, log });
-  let ws: WsPlane | undefined;
+  const lifecycle = new RunLifecycle({ bus, ledger: state.ledger, log });
   const baseRunner = options.runner ?? await createConfiguredRunner(config, {
     extraTools: options.tools,
     invokeNode: async (nodeId, command, params, timeoutMs) => {
+      const ws = nodes();
       if (!ws) throw new Error('nodes are not available yet: the gateway is starting');
       const answer = await ws.nodes.invoke({ nodeId, command, params, timeoutMs });
       if (!answer.ok) throw new Error(`${answer.error.code}: ${answer.error.message}`);
@@ -97,7 +111,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     },
   });
   // the built-in mock never reads history: reading the transcript for it would only cost time per run
-  const runner = options.runner || config.model !== 'mock' ? withHistory(baseRunner, transcripts, config.historyBudgetChars) : baseRunner;
+  const runner = options.runner || config.model !== 'mock' ? withHistory(baseRunner, state.transcripts, config.historyBudgetChars) : baseRunner;
   const sessions: SessionRegistry = new SessionRegistry({
     lifecycle, runs, idleMs: config.sessionIdleMs, log,
     executeRun: createRunExecutor({ runner, lifecycle, abortReason: (runId) => sessions.abortReason(runId) }),
@@ -106,43 +120,62 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   // the one way in for every surface, and the way out for replies that must be sent (channels)
   const inbound = new Inbound(sessions);
   const replies = new ReplyRouter({ bus, runs, log });
-  let draining = false;
-  // what a remote peer can make us warn about, it could otherwise make us write without bound
-  const warnings = new RepeatedWarnings(log);
-  // one auth-failure limiter for the WS handshake and the HTTP bearer
-  const authLimiter = new AuthRateLimiter();
+  // before listen: journaled runs are re-submitted ahead of any new message in their sessions
+  recoverRuns({ ledger: state.ledger, transcripts: state.transcripts, runs, sessions, policy: config.recovery, log });
+  return { bus, runs, lifecycle, sessions, inbound, replies };
+}
 
-  const loadWsPlane = async () => {
-    const [{ createWsPlane }, { DeviceStore }, { NodeStore }] = await Promise.all([
-      import('./surfaces/ws/plane.js'), import('./store/devices.js'), import('./store/nodes.js'),
-    ]);
-    const devices = new DeviceStore(db, config.stateDir);
-    const plane = createWsPlane({
-    log, warnings, bus, sessions, inbound, runs, transcripts,
+type Actors = Awaited<ReturnType<typeof startActors>>;
+
+/** What the surfaces share: the repeated-warning log, the auth limiter, readiness. */
+interface Shared {
+  warnings: RepeatedWarnings;
+  authLimiter: AuthRateLimiter;
+  isDraining(): boolean;
+}
+
+/** The WS control plane, its device and node stores: loaded right after listen (its imports cost ~200 ms). */
+async function loadWsPlane(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, actors: Actors, shared: Shared) {
+  const [{ createWsPlane }, { DeviceStore }, { NodeStore }] = await Promise.all([
+    import('./surfaces/ws/plane.js'), import('./store/devices.js'), import('./store/nodes.js'),
+  ]);
+  const devices = new DeviceStore(state.db, config.stateDir);
+  const plane = createWsPlane({
+    log, warnings: shared.warnings, bus: actors.bus, sessions: actors.sessions, inbound: actors.inbound, runs: actors.runs,
+    transcripts: state.transcripts,
     token: config.token, version: VERSION, stateDir: config.stateDir, bindIp: config.bind,
     model: config.model === 'openai' ? { provider: 'openai', model: config.openaiModel } : { provider: config.model, model: config.model },
     handshakeTimeoutMs: config.handshakeTimeoutMs, tickIntervalMs: config.tickIntervalMs, maxBufferedBytes: config.maxBufferedBytes,
     healthIntervalMs: 60_000, pingIntervalMs: 25_000,
-    isDraining: () => draining,
-    devices, autoApproveLocal: config.autoApproveLocal, rateLimit: authLimiter,
-    nodes: { store: new NodeStore(db), allow: config.nodeAllow, deny: config.nodeDeny },
+    isDraining: shared.isDraining,
+    devices, autoApproveLocal: config.autoApproveLocal, rateLimit: shared.authLimiter,
+    nodes: { store: new NodeStore(state.db), allow: config.nodeAllow, deny: config.nodeDeny },
     clock: options.clock,
-    });
-    return { plane, devices };
+  });
+  return { plane, devices };
+}
+
+/** Host / Origin rules for both planes (policy/request-guard.ts); the own origins need the port, known after listen. */
+function requestGuard(config: GatewayConfig, hooks: Lifecycle) {
+  const policy: GuardPolicy = {
+    ownOrigins: new Set(),
+    allowedOrigins: new Set(config.allowedOrigins),
+    allowedHosts: allowedHostKeys(config.bind, config.allowedHosts),
+    ...(isWildcardBind(config.bind) ? { isInterfaceAddress: interfaceAddressLookup() } : {}),
   };
-  // before listen: journaled runs are re-submitted ahead of any new message in their sessions
-  recoverRuns({ ledger, transcripts, runs, sessions, policy: config.recovery, log });
-  const trusted = parseTrustedProxies(config.trustedProxies);
-  const routes = createRoutes({
-    sessions, runs, inbound,
-    token: config.token, authLimiter,
-    sseKeepaliveMs: config.sseKeepaliveMs,
-    startedAt,
-    isReady: () => {
-      const failing = draining ? ['draining'] : ws ? [] : ['starting'];
-      if (storage.failing) failing.push('storage');
-      return { ready: failing.length === 0, failing };
-    },
+  // the gateway's own origin is allowed by default; the Host header never grants an Origin trust
+  hooks.onListen((port) => { policy.ownOrigins = ownOrigins(config.bind, port); });
+  return (input: Parameters<typeof checkRequest>[0]) => checkRequest(input, policy);
+}
+
+/** The HTTP data plane, health routes and the WS upgrade endpoint on one router. */
+function routeSurfaces(config: GatewayConfig, actors: Actors, shared: Shared, isReady: () => { ready: boolean; failing: string[] },
+  hub: () => WsPlane['hub'] | undefined, classify: (remote: string, fwd: PeerHeaders) => PeerClass) {
+  const router = new Router();
+  registerHttpRoutes(router, {
+    sessions: actors.sessions, runs: actors.runs, inbound: actors.inbound,
+    token: config.token, authLimiter: shared.authLimiter,
+    sseKeepaliveMs: config.sseKeepaliveMs, startedAt: Date.now(), isReady,
     admit: {
       allowUsers: config.allowUsers ? new Set(config.allowUsers) : undefined,
       requireMention: config.requireMention,
@@ -151,58 +184,69 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
       partPolicy: { ...DEFAULT_PART_POLICY, allowPrivateHosts: config.allowPrivatePartUrls },
     },
   });
-  // Host / Origin rules for both planes (request-guard.ts); the own origins need the port, known after listen
-  const guardPolicy: GuardPolicy = {
-    ownOrigins: new Set(),
-    allowedOrigins: new Set(config.allowedOrigins),
-    allowedHosts: allowedHostKeys(config.bind, config.allowedHosts),
-    ...(isWildcardBind(config.bind) ? { isInterfaceAddress: interfaceAddressLookup() } : {}),
-  };
-  const guard = (input: Parameters<typeof checkRequest>[0]) => checkRequest(input, guardPolicy);
   const maxConnections = config.maxConnections ?? defaultMaxConnections();
+  // the control plane answers upgrades on every path no other endpoint claims
+  router.ws('/', controlPlaneEndpoint({
+    hub, warnings: shared.warnings, maxConnections, maxPayload: 26_214_400, maxPreauthPerIp: 32,
+    classify: (remote, fwd) => {
+      const c = classify(remote, fwd);
+      if (c.untrustedForwarding) shared.warnings.warn('forwarding headers from a peer that is not a trusted proxy: treated as remote', { remote });
+      return c;
+    },
+  }), { prefix: true });
+  return { router, maxConnections };
+}
+
+/** Start the gateway with a resolved configuration: store, actors, both planes, then listen. */
+export async function startGateway(config: GatewayConfig, log: Logger, options: GatewayOptions = {}): Promise<Gateway> {
+  const state = openState(config, log, options);
+  let ws: WsPlane | undefined;
+  let draining = false;
+  const actors = await startActors(config, log, options, state, () => ws);
+  // what a remote peer can make us warn about, it could otherwise make us write without bound; one
+  // auth-failure limiter for the WS handshake and the HTTP bearer
+  const shared: Shared = { warnings: new RepeatedWarnings(log), authLimiter: new AuthRateLimiter(), isDraining: () => draining };
+  const trusted = parseTrustedProxies(config.trustedProxies);
+  const classify = (remote: string, fwd: PeerHeaders) => classifyPeer(remote, fwd, trusted);
+  const isReady = () => {
+    const failing = draining ? ['draining'] : ws ? [] : ['starting'];
+    if (state.storage.failing) failing.push('storage');
+    return { ready: failing.length === 0, failing };
+  };
+  const { router, maxConnections } = routeSurfaces(config, actors, shared, isReady, () => ws?.hub, classify);
+  const hooks = new Lifecycle();
   const server: ListeningServer = await startServer({
-    bind: config.bind, port: config.port, routes,
-    maxBodyBytes: config.maxBodyBytes, bodyTimeoutMs: config.bodyTimeoutMs, log,
-    guard, classify: (remote, fwd) => classifyPeer(remote, fwd, trusted),
-    configure: (app) => attachWebSocket(app, {
-      hub: () => ws?.hub, log, warnings, maxConnections, maxPayload: 26_214_400, maxPreauthPerIp: 32,
-      guard,
-      classify: (remote, fwd) => {
-        const c = classifyPeer(remote, fwd, trusted);
-        if (c.untrustedForwarding) warnings.warn('forwarding headers from a peer that is not a trusted proxy: treated as remote', { remote });
-        return c;
-      },
-    }),
+    bind: config.bind, port: config.port, router, lifecycle: hooks, guard: requestGuard(config, hooks),
+    maxBodyBytes: config.maxBodyBytes, bodyTimeoutMs: config.bodyTimeoutMs, log, warnings: shared.warnings, classify,
   });
-  // the gateway's own origin is allowed by default; the Host header never grants an Origin trust
-  guardPolicy.ownOrigins = ownOrigins(config.bind, server.port);
   log.info({ bind: config.bind, port: server.port, model: config.model, authMode: config.token ? 'token' : 'none', maxConnections }, 'gateway ready');
   let loaded: Awaited<ReturnType<typeof loadWsPlane>>;
   try {
-    loaded = await loadWsPlane();
+    loaded = await loadWsPlane(config, log, options, state, actors, shared);
   } catch (err) {
-    storage.stop();
-    server.close();
-    db.close();
+    state.storage.stop();
+    await server.close();
+    state.db.close();
     throw err;
   }
   ws = loaded.plane;
-
+  const { bus, inbound, replies, runs, sessions } = actors;
   return {
-    port: server.port, bus, inbound, replies, ledger, runs, sessions, transcripts, ws: loaded.plane, devices: loaded.devices,
+    port: server.port, bus, inbound, replies, ledger: state.ledger, runs, sessions, transcripts: state.transcripts,
+    ws: loaded.plane, devices: loaded.devices,
     async close() {
       if (draining) return;
       draining = true;
-      storage.stop();
+      state.storage.stop();
       loaded.plane.shutdown();
-      lifecycle.stopRecordingCancels(); // runs cancelled by the shutdown stay journaled as pending: the next start recovers them
+      actors.lifecycle.stopRecordingCancels(); // runs cancelled by the shutdown stay journaled as pending: the next start recovers them
       sessions.stopAll();
       loaded.plane.stop();
       // let the cancelled runs' answers and the close frames reach their clients before the sockets go
       await new Promise((r) => setTimeout(r, 20));
-      server.close();
-      warnings.flush(); // the counts of the unfinished window
-      db.close();
+      await server.close();
+      shared.warnings.flush(); // the counts of the unfinished window
+      state.db.close();
     },
   };
 }

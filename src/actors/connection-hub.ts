@@ -12,6 +12,7 @@ import { createSupervisedActor } from './supervise.js';
 // delivers broadcasts: encoded once, then per socket only `seq`, the scope filter and the buffer check.
 // A connection whose actor (or the work it emits) throws is closed 1011; the other connections never notice.
 
+/** What the hub needs of one WebSocket (the transport's socket, or a fake in tests). */
 export interface WsSocket {
   send(text: string): void;
   bufferedAmount(): number;
@@ -22,6 +23,7 @@ export interface WsSocket {
   ping(): void;
 }
 
+/** One WS connection as the hub and the method handlers see it: its actor, peer, role, scopes and subscriptions. */
 export interface Connection {
   id: string;
   socket: WsSocket;
@@ -42,6 +44,7 @@ export interface Connection {
   awaitingPong: boolean;
 }
 
+/** The hub's collaborators (admission actor, request dispatcher, lifecycle hooks) and its limits. */
 export interface HubOptions {
   log: Logger;
   /** Warnings a peer can trigger at will (failed handshakes, slow consumers): aggregated, not one line each. */
@@ -61,6 +64,7 @@ const MAX_PENDING_FRAMES = 15;
 /** Most sockets declare no caps: they share one empty set. */
 const NO_CAPS: ReadonlySet<string> = new Set();
 
+/** Every live WS connection, each a supervised connection actor: frames in, emitted work out, broadcasts fanned out. */
 export class ConnectionHub {
   private readonly all = new Set<Connection>();
   private readonly authed = new Set<Connection>();
@@ -106,7 +110,7 @@ export class ConnectionHub {
         handshakeTimeoutMs: this.opts.handshakeTimeoutMs,
         preauthMaxBytes: PREAUTH_MAX_BYTES, maxPendingFrames: MAX_PENDING_FRAMES,
       },
-    }, { log: this.opts.log, onFailure: (err) => this.failed(conn, err) });
+    }, { kind: 'connection', id: conn.id, log: this.opts.log, onFailure: (err) => this.failed(conn, err) });
     conn.actor = actor;
     // one wildcard listener, not one per event type: each actor.on() allocates a Set (19 000 sockets)
     actor.on('*', guard((e) => {
@@ -228,7 +232,10 @@ export class ConnectionHub {
 
   private deliverDirect(conn: Connection, text: string): void {
     if (!conn.open) return;
-    if (conn.socket.bufferedAmount() > this.opts.maxBufferedBytes) return this.slowConsumer(conn);
+    if (conn.socket.bufferedAmount() > this.opts.maxBufferedBytes) {
+      this.slowConsumer(conn);
+      return;
+    }
     conn.socket.send(text);
   }
 

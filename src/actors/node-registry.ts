@@ -18,10 +18,12 @@ import { createSupervisedActor } from './supervise.js';
 // invoker. A node whose declared surface is not approved gets a pending node pairing request.
 // A node actor that throws disconnects that node (1011); its in-flight invocations fail, nothing else does.
 
+/** node.invoke deadline when the invoker gives no `timeoutMs`. */
 export const DEFAULT_INVOKE_TIMEOUT_MS = 30_000;
 /** Longest timer delay Node honours; a larger one would fire at once. */
 const MAX_DEADLINE_MS = 2_147_483_647;
 
+/** Error of an invocation whose node is no longer approved (re-declared or revoked surface); retryable. */
 export const PAIRING_CHANGED: ErrorShape = {
   code: 'UNAVAILABLE', message: 'node pairing changed while invocation was active', details: { code: 'PAIRING_CHANGED' }, retryable: true,
 };
@@ -30,6 +32,7 @@ const NOT_CONNECTED: ErrorShape = {
   details: { code: 'NOT_CONNECTED', nodeError: { code: 'NOT_CONNECTED', message: 'node not connected' }, nodeCommandDispatched: false },
 };
 
+/** What the node registry works with. */
 export interface NodeRegistryDeps {
   hub: ConnectionHub;
   store: NodeStore;
@@ -41,6 +44,7 @@ export interface NodeRegistryDeps {
   retryDelayMs?: number;
 }
 
+/** One node.invoke from an operator or the agent's tool. */
 export interface InvokeRequest {
   nodeId: string;
   command: string;
@@ -77,6 +81,7 @@ interface Waiter {
 const fail = (error: ErrorShape): Answer => ({ ok: false, error });
 const pairers = (c: Connection) => c.role === 'operator' && scopeSatisfied(c.scopes, 'operator.pairing');
 
+/** The connected nodes, one supervised node actor each, and the node.invoke calls waiting for their results. */
 export class NodeRegistry {
   private readonly live = new Map<string, LiveNode>();
   private readonly waiters = new Map<string, Waiter>();
@@ -101,7 +106,7 @@ export class NodeRegistry {
     this.live.get(nodeId)?.actor.send({ type: 'DISCONNECT' }); // a newer socket of the same node replaces it
     const { actor, guard } = createSupervisedActor(nodeMachine, {
       input: { nodeId, declared, approved: approved ? surfaceOf(approved) : null, retryDelayMs: this.deps.retryDelayMs },
-    }, { log: this.deps.log, onFailure: (err) => this.failed(node, err) });
+    }, { kind: 'node', id: nodeId, log: this.deps.log, onFailure: (err) => this.failed(node, err) });
     const now = this.now();
     const node: LiveNode = { nodeId, conn, actor, client, connectedAtMs: now, lastSeenAtMs: now, lastSeenReason: 'connect' };
     actor.on('request', guard(({ request }) => this.deps.hub.direct(conn, 'node.invoke.request', request)));

@@ -18,6 +18,7 @@ export interface LiveNodeInfo {
   hostStats?: Record<string, unknown>;
 }
 
+/** A node's `approvalState` on node.list / node.describe. */
 export type ApprovalState = 'approved' | 'pending-approval' | 'pending-reapproval' | 'unapproved';
 
 const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== ''));
@@ -50,6 +51,7 @@ export function approvedView(n: ApprovedNode, connected: boolean): Record<string
   };
 }
 
+/** Everything known about one node id, from the live registry and the store, to build its wire entry. */
 export interface NodeFacts {
   nodeId: string;
   live?: LiveNodeInfo;
@@ -59,6 +61,7 @@ export interface NodeFacts {
   paired: boolean;
 }
 
+/** Approved if its live surface is (or, offline, a surface was) approved; else pending while a request waits; else unapproved. */
 export function approvalState(f: NodeFacts): ApprovalState {
   if (f.live?.approved) return 'approved';
   if (f.pending) return f.approved ? 'pending-reapproval' : 'pending-approval';

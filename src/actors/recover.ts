@@ -19,11 +19,14 @@ import type { SessionRegistry } from './session-registry.js';
 // effects that must not repeat. A re-submitted run carries its text only (parts, model and prompts are not
 // journaled).
 
+/** What recovery does with a run that was running at the crash: run it again, or fail it. */
 export type RecoveryPolicy = 'rerun' | 'fail';
 
+/** The error of a run that was running when the gateway stopped and is not re-run. */
 export const INTERRUPTED: RunErrorInfo = { type: 'interrupted', message: 'interrupted by restart' };
 const INTERRUPTED_AGAIN: RunErrorInfo = { type: 'interrupted', message: 'interrupted by restart again after it was recovered once' };
 
+/** What startup recovery did, by run id (`restored` counts the finished runs put back in the registry). */
 export interface RecoveryReport {
   restored: number;
   resubmitted: string[];
@@ -31,6 +34,7 @@ export interface RecoveryReport {
   failed: string[];
 }
 
+/** Restores finished runs and settles or re-submits the unfinished ones of the journal; see the comment above. */
 export function recoverRuns(deps: {
   ledger: RunLedger;
   transcripts: TranscriptStore;

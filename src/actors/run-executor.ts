@@ -63,7 +63,7 @@ export function createRunExecutor(deps: {
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       const startedAt = now();
-      refs.forEach((ref, i) => lifecycle.started({ ...ref, at: startedAt }, members[i].input.text));
+      refs.forEach((ref, i) => { lifecycle.started({ ...ref, at: startedAt }, members[i].input.text); });
       for await (const event of runner.run(turn ? mergedInput(members) : queued.input, signal)) {
         if (settled) return;
         if (event.type === 'delta') {

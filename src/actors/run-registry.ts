@@ -4,10 +4,14 @@ import type { Bus, BusEvents, RunErrorInfo, Surface } from '../core/bus.js';
 // Every accepted run has a record, kept up to date from the bus. Live (queued/running) records are never
 // evicted; finished ones are kept for a bounded time and count, oldest first.
 
+/** The life of a run: queued, running, then one of the terminal states. */
 export type RunState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+/** The names of the bus events about one run (`run.queued` … `run.cancelled`). */
 export type RunEventName = keyof BusEvents & `run.${string}`;
+/** Called with each event of one watched run. */
 export type RunListener = <K extends RunEventName>(name: K, event: BusEvents[K]) => void;
 
+/** What the gateway knows about one run, kept up to date from the bus. */
 export interface RunRecord {
   runId: string;
   sessionKey: string;
@@ -27,14 +31,17 @@ export interface RunRecord {
   listeners?: Set<RunListener>;
 }
 
+/** The states a run never leaves. */
 export const TERMINAL: ReadonlySet<RunState> = new Set(['completed', 'failed', 'cancelled']);
 
+/** How long and how many finished runs are kept (for /status and request_id replay). */
 export interface RunRegistryOptions {
   retentionMs: number;
   retentionMax: number;
   now?: () => number;
 }
 
+/** Every accepted run's record by run id: live ones until they finish, finished ones within retention. */
 export class RunRegistry {
   private readonly live = new Map<string, RunRecord>();
   private readonly finished = new Map<string, RunRecord>();

@@ -18,6 +18,7 @@ import { createSupervisedActor, halt } from './supervise.js';
 // A session actor that throws fails its running and queued runs (error type internal_error) and is dropped;
 // the session's next message starts a new actor. No other session notices.
 
+/** The outcome of submitting a message: accepted, answered from an earlier run, or refused. */
 export type SubmitResult =
   | { kind: 'accepted'; record: RunRecord }
   /** A completed run with this id in the same session: answer from the record, run nothing. */
@@ -60,6 +61,7 @@ export interface SessionRegistryDeps {
   machine?: SessionMachine;
 }
 
+/** Messages that may wait behind a session's running run unless `maxQueue` says otherwise. */
 export const DEFAULT_MAX_QUEUE = 100;
 
 /** The error of the runs of a session whose actor failed. */
@@ -67,6 +69,7 @@ export const SESSION_FAILED: RunErrorInfo = {
   type: 'internal_error', message: 'internal error in the session: the run was stopped (it may be sent again)',
 };
 
+/** The session actors by session key; every surface submits its runs here (one run at a time per session). */
 export class SessionRegistry {
   private readonly actors = new Map<string, Actor<SessionMachine>>();
   private readonly machine: SessionMachine;
@@ -132,7 +135,7 @@ export class SessionRegistry {
     if (!p) return false;
     this.pending.delete(runId);
     const record = this.deps.runs.get(runId);
-    if (!record || record.state !== 'queued') return false; // cancelled in between
+    if (record?.state !== 'queued') return false; // cancelled in between
     this.sessionActor(p.input.sessionKey).send({ type: 'ENQUEUE', run: { runId, input: p.input }, mode: p.mode });
     return true;
   }
@@ -206,7 +209,7 @@ export class SessionRegistry {
     const { actor: created, guard } = createSupervisedActor(this.machine, {
       input: { sessionKey, idleMs: this.deps.idleMs, runTimeoutMs: this.deps.runTimeoutMs ?? 0 },
     }, {
-      log: this.log,
+      kind: 'session', id: sessionKey, log: this.log,
       onDone: () => {
         if (this.actors.get(sessionKey) === created) this.actors.delete(sessionKey);
       },

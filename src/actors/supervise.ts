@@ -1,4 +1,4 @@
-import { createActor, type Actor, type ActorOptions, type AnyActor, type AnyActorLogic } from 'xstate';
+import { createActor, type Actor, type ActorOptions, type AnyActor, type AnyActorLogic, type InspectionEvent, type Subscription } from 'xstate';
 import type { Logger } from '../core/log.js';
 
 // XState v5 rethrows the error of an actor nobody observes from a timer (reportUnhandledError), and does the
@@ -6,8 +6,78 @@ import type { Logger } from '../core/log.js';
 // every client and run with it. So the gateway's root actors (connections, sessions, nodes) are all created
 // here: each gets an error observer before it starts, its listeners are guarded, and a failure is that
 // actor's alone — its owner is told once, then the actor is stopped.
+//
+// It is also the inspection seam: every root actor is listed in the ActorDirectory while it lives, and an
+// inspector (a viewer of the live actors) attaches an XState inspection observer to all of them through
+// the directory — to those alive when it attaches and to those created while it watches — and detaches
+// when it leaves. With nobody watching, no observer is attached to any actor.
 
+/** The kinds of root actor the gateway runs. */
+export type ActorKind = 'session' | 'connection' | 'node' | 'channel';
+
+/** What an inspection observer is given with each event: which actor it came from. */
+export type InspectionListener = (event: InspectionEvent, from: { kind: ActorKind; id: string }) => void;
+
+/** A live root actor, as the directory lists it. */
+export interface LiveActor {
+  kind: ActorKind;
+  id: string;
+  actor: AnyActor;
+}
+
+/** Every live root actor, and the inspectors watching them; see the file comment. */
+export class ActorDirectory {
+  private readonly live = new Map<AnyActor, LiveActor>();
+  private readonly watchers = new Map<InspectionListener, Map<AnyActor, Subscription>>();
+
+  /** The live actors, oldest first. */
+  list(): LiveActor[] {
+    return [...this.live.values()];
+  }
+
+  /** Watch every live actor and every actor created from now on; returns the function that stops watching. */
+  inspect(listener: InspectionListener): () => void {
+    const subscriptions = new Map<AnyActor, Subscription>();
+    this.watchers.set(listener, subscriptions);
+    for (const entry of this.live.values()) subscriptions.set(entry.actor, attach(entry, listener));
+    return () => {
+      for (const s of subscriptions.values()) s.unsubscribe();
+      this.watchers.delete(listener);
+    };
+  }
+
+  /** Number of inspectors watching (0 = no observer attached anywhere). */
+  get watching(): number {
+    return this.watchers.size;
+  }
+
+  add(entry: LiveActor): void {
+    this.live.set(entry.actor, entry);
+    for (const [listener, subscriptions] of this.watchers) subscriptions.set(entry.actor, attach(entry, listener));
+  }
+
+  remove(actor: AnyActor): void {
+    if (!this.live.delete(actor)) return;
+    for (const subscriptions of this.watchers.values()) {
+      subscriptions.get(actor)?.unsubscribe();
+      subscriptions.delete(actor);
+    }
+  }
+}
+
+function attach(entry: LiveActor, listener: InspectionListener): Subscription {
+  const from = { kind: entry.kind, id: entry.id };
+  return entry.actor.system.inspect((event: InspectionEvent) => listener(event, from));
+}
+
+/** The gateway's directory of live root actors (one per process). */
+export const actorDirectory = new ActorDirectory();
+
+/** How a root actor is supervised: who is told of its failure, and how it is listed. */
 export interface Supervision {
+  kind: ActorKind;
+  /** Its key: session key, connection id, node id, channel account. */
+  id: string;
   /** Called once, on the first failure (the actor's own error, or a guarded listener's exception). */
   onFailure(err: unknown): void;
   /** The actor stopped or reached its final state (not called after a failure). */
@@ -16,21 +86,27 @@ export interface Supervision {
   log: Logger;
 }
 
+/** A supervised actor and the guard for its listeners. */
 export interface Supervised<TLogic extends AnyActorLogic> {
   actor: Actor<TLogic>;
   /** Wraps a listener of the actor's emitted events: an exception in it fails this actor, not the process. */
   guard<E>(listener: (event: E) => void): (event: E) => void;
 }
 
-/** createActor() with an error observer (not started: attach listeners, then start). */
+/**
+ * createActor() for every root actor: with an error observer, listed in the directory while it lives (not
+ * started: attach listeners, then start).
+ */
 export function createSupervisedActor<TLogic extends AnyActorLogic>(
-  logic: TLogic, options: ActorOptions<TLogic>, supervision: Supervision,
+  logic: TLogic, options: ActorOptions<TLogic>, supervision: Supervision, directory: ActorDirectory = actorDirectory,
 ): Supervised<TLogic> {
   const actor = createActor(logic as AnyActorLogic, options as ActorOptions<AnyActorLogic>) as Actor<TLogic>;
+  directory.add({ kind: supervision.kind, id: supervision.id, actor });
   let failed = false;
   const fail = (err: unknown) => {
     if (failed) return;
     failed = true;
+    directory.remove(actor);
     try {
       supervision.onFailure(err);
     } catch (handlerErr) {
@@ -39,7 +115,13 @@ export function createSupervisedActor<TLogic extends AnyActorLogic>(
     halt(actor);
   };
   // every observer needs an error callback: XState rethrows as soon as one of them has none
-  actor.subscribe({ error: fail, complete: () => { if (!failed) supervision.onDone?.(); } });
+  actor.subscribe({
+    error: fail,
+    complete: () => {
+      directory.remove(actor);
+      if (!failed) supervision.onDone?.();
+    },
+  });
   return {
     actor,
     guard: (listener) => (event) => {

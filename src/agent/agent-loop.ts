@@ -1,6 +1,6 @@
 import type { ChatMessage, ChatModel, ToolCallRequest } from './chat-model.js';
 import { buildMessages } from './messages.js';
-import { type RunEvent, type RunInput, type Runner } from '../core/run.js';
+import type { RunEvent, RunInput, Runner } from '../core/run.js';
 import type { ToolRegistry } from './tools/registry.js';
 
 // The agent loop: ask the model; if it calls tools, run them and feed the results back; repeat until it
@@ -8,6 +8,7 @@ import type { ToolRegistry } from './tools/registry.js';
 // the run always ends with an answer. Cancellation is checked at every await: the model stream gets the
 // signal, every tool gets it, and a tool that ignores it is abandoned rather than waited for.
 
+/** The model and tools of an agent loop, and how tool calls are run. */
 export interface AgentLoopOptions {
   model: ChatModel;
   tools: ToolRegistry;
@@ -16,6 +17,7 @@ export interface AgentLoopOptions {
   maxToolSteps?: number;
 }
 
+/** Rounds of tool calls allowed per run before the final tool-less turn. */
 export const DEFAULT_MAX_TOOL_STEPS = 8;
 /** Tool output fed back to the model is cut here so one noisy tool cannot blow the context. */
 const MAX_RESULT_CHARS = 16_000;
@@ -27,6 +29,7 @@ interface Settled {
   isError: boolean;
 }
 
+/** A Runner that alternates model turns and tool calls until the model answers in text (see above). */
 export function createAgentLoop(opts: AgentLoopOptions): Runner {
   const maxSteps = opts.maxToolSteps ?? DEFAULT_MAX_TOOL_STEPS;
   return {

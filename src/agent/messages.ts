@@ -5,6 +5,7 @@ import type { InputPart, RunInput } from '../core/run.js';
 // The first request of a run: system prompt, the session's earlier turns, the late context next to the
 // latest turn, then the user's message (text plus parts the chat format can carry).
 
+/** The chat messages of a run's first model request: system prompt, history, late context, user message. */
 export function buildMessages(input: RunInput): ChatMessage[] {
   const messages: ChatMessage[] = [];
   if (input.systemPrompt) messages.push({ role: 'system', content: input.systemPrompt });

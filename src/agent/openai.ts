@@ -9,6 +9,7 @@ import { ToolRegistry } from './tools/registry.js';
 // streamed. The SDK's own retries are off: we retry only 429s, honouring retry-after within a bounded
 // budget, and abortably. Every failure becomes a RunError whose type the planes show to the client.
 
+/** Endpoint, key, default model, timeouts and 429 retry budget of an OpenAI-compatible model. */
 export interface OpenAIModelOptions {
   /** e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1 */
   baseURL: string;
@@ -24,15 +25,18 @@ export interface OpenAIModelOptions {
   maxRetryWaitMs?: number;
 }
 
+/** An OpenAI-compatible model plus the agent loop's tool settings. */
 export interface OpenAIRunnerOptions extends OpenAIModelOptions {
   tools?: ToolRegistry;
   parallelTools?: boolean;
   maxToolSteps?: number;
 }
 
+/** Endpoint, model and timeout used when the flags name none. */
 export const OPENAI_DEFAULTS = { baseURL: 'https://api.openai.com/v1', model: 'gpt-4o-mini', timeoutMs: 120_000 } as const;
 const PLACEHOLDER_KEY = 'not-needed';
 
+/** The `--model openai` runner: the agent loop over an OpenAI-compatible model. */
 export function createOpenAIRunner(opts: OpenAIRunnerOptions): Runner {
   return createAgentLoop({
     model: createOpenAIModel(opts), tools: opts.tools ?? new ToolRegistry(), parallelTools: opts.parallelTools, maxToolSteps: opts.maxToolSteps,
@@ -48,6 +52,7 @@ export function needsApiKey(baseURL: string): boolean {
   }
 }
 
+/** A ChatModel streaming from an OpenAI-compatible endpoint, retrying only 429s within a budget. */
 export function createOpenAIModel(opts: OpenAIModelOptions): ChatModel {
   const timeoutMs = opts.timeoutMs ?? OPENAI_DEFAULTS.timeoutMs;
   const maxRetries = opts.maxRateLimitRetries ?? 3;

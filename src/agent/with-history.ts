@@ -6,11 +6,13 @@ import type { Runner, RunInput } from '../core/run.js';
 // already in the transcript when the run starts (recorded on run.started), so it is left out: the runner
 // sends it as the current turn.
 
+/** One earlier turn of the conversation, as given to the runner. */
 export type HistoryMessage = NonNullable<RunInput['history']>[number];
 
 /** Read at most this many messages per run (100 turns), whatever the budget: bounds the read per run. */
 const MAX_MESSAGES = 200;
 
+/** Wraps a runner so each run gets the session's history; a budget of 0 or less returns the runner unchanged. */
 export function withHistory(runner: Runner, store: TranscriptStore, budgetChars: number): Runner {
   if (budgetChars <= 0) return runner;
   return {
@@ -21,6 +23,7 @@ export function withHistory(runner: Runner, store: TranscriptStore, budgetChars:
   };
 }
 
+/** The session's newest whole messages within `budgetChars`, oldest first, leaving out the run's own message. */
 export function historyFor(store: TranscriptStore, input: Pick<RunInput, 'runId' | 'sessionKey'>, budgetChars: number): HistoryMessage[] {
   const { messages } = store.messages(input.sessionKey, { limit: Math.min(MAX_MESSAGES, budgetChars) });
   const out: HistoryMessage[] = [];

@@ -1,4 +1,4 @@
-import { age, client, list, printJson, short, table, text, yesNo } from './format.js';
+import { age, client, fields, list, printJson, short, table, text, yesNo } from './format.js';
 import {
   CONNECTION_OPTIONS, CONNECTION_USAGE, UsageError, parseCommandArgs, resolveTarget, runOwnerCommand, withGateway,
 } from './gateway-client.js';
@@ -6,6 +6,7 @@ import {
 // `clawgate devices list|approve|reject|remove`: the owner's side of device pairing
 // (openclaw-protocol.md §10.6: device.pair.list / approve / reject / remove, scope operator.pairing).
 
+/** The `clawgate devices --help` text. */
 export const DEVICES_USAGE = `usage: clawgate devices <command> [options]
 
 Pairing requests and paired devices of the running gateway.
@@ -20,6 +21,7 @@ ${CONNECTION_USAGE}`;
 const SUBCOMMANDS: Record<string, number> = { list: 0, approve: 1, reject: 1, remove: 1 };
 const ARG_NAME: Record<string, string> = { approve: 'requestId', reject: 'requestId', remove: 'deviceId' };
 
+/** Runs `clawgate devices …` against the running gateway; resolves with the process exit code. */
 export function devices(args: string[]): Promise<number> {
   return runOwnerCommand(async () => {
     const { values, positionals } = parseCommandArgs(args, CONNECTION_OPTIONS);
@@ -47,20 +49,22 @@ export function devices(args: string[]): Promise<number> {
         case 'approve': {
           const res = await gw.request('device.pair.approve', { requestId: arg });
           if (values.json) return printJson(res);
-          const d = res?.device ?? {};
-          process.stdout.write(`approved ${text(res?.requestId ?? arg)}: device ${text(d.deviceId)} (${client(d)}; roles ${list(d.roles)}; scopes ${list(d.scopes)})\n`);
+          const r = fields(res);
+          const d = fields(r.device);
+          process.stdout.write(`approved ${text(r.requestId ?? arg)}: device ${text(d.deviceId)} (${client(d)}; roles ${list(d.roles)}; scopes ${list(d.scopes)})\n`);
           return;
         }
         case 'reject': {
           const res = await gw.request('device.pair.reject', { requestId: arg });
           if (values.json) return printJson(res);
-          process.stdout.write(`rejected ${text(res?.requestId ?? arg)}${res?.deviceId ? ` (device ${text(res.deviceId)})` : ''}\n`);
+          const r = fields(res);
+          process.stdout.write(`rejected ${text(r.requestId ?? arg)}${r.deviceId ? ` (device ${text(r.deviceId)})` : ''}\n`);
           return;
         }
         case 'remove': {
           const res = await gw.request('device.pair.remove', { deviceId: arg });
           if (values.json) return printJson(res);
-          process.stdout.write(`removed device ${text(res?.deviceId ?? arg)}: its tokens are revoked and its connections closed\n`);
+          process.stdout.write(`removed device ${text(fields(res).deviceId ?? arg)}: its tokens are revoked and its connections closed\n`);
           return;
         }
       }
@@ -68,9 +72,10 @@ export function devices(args: string[]): Promise<number> {
   });
 }
 
-function renderList(res: any, now = Date.now()): string {
-  const pending: any[] = Array.isArray(res?.pending) ? res.pending : [];
-  const paired: any[] = Array.isArray(res?.paired) ? res.paired : [];
+function renderList(res: unknown, now = Date.now()): string {
+  const { pending: p, paired: d } = fields(res);
+  const pending = Array.isArray(p) ? p.map(fields) : [];
+  const paired = Array.isArray(d) ? d.map(fields) : [];
   let out = '';
   if (pending.length === 0) {
     out += 'Pending requests: none\n';

@@ -20,10 +20,13 @@ export function age(ms: unknown, now = Date.now()): string {
 /** The first 12 characters of a long id (a device id is 64 hex digits). */
 export const short = (id: unknown): string => (typeof id === 'string' && id !== '' ? id.slice(0, 12) : '-');
 
+/** The items joined by commas; `-` for none. */
 export const list = (v: unknown): string => (Array.isArray(v) && v.length > 0 ? v.join(',') : '-');
 
+/** A string or number as is; `-` when empty or absent. */
 export const text = (v: unknown): string => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : '-');
 
+/** `yes`/`no` for a boolean; `-` otherwise. */
 export const yesNo = (v: unknown): string => (v === true ? 'yes' : v === false ? 'no' : '-');
 
 /** `clientId/clientMode`, plus the display name when there is one. */
@@ -32,6 +35,12 @@ export function client(o: { clientId?: unknown; clientMode?: unknown; displayNam
   return typeof o.displayName === 'string' && o.displayName !== '' ? `${id} "${o.displayName}"` : id;
 }
 
+/** A JSON value's fields if it is an object, else none: gateway payloads are read field by field. */
+export function fields(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/** Prints a value as indented JSON on stdout (the `--json` output). */
 export function printJson(v: unknown): void {
   process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
 }

@@ -23,15 +23,21 @@ export class GatewayError extends Error {
 /** No gateway to talk to: nothing listening, refused upgrade, restarting, connection lost, no answer (exit 69). */
 export class GatewayUnavailableError extends Error {}
 
+/** The owner commands' exit codes (69 is EX_UNAVAILABLE). */
 export const EXIT = { ok: 0, gatewayError: 1, usage: 2, unavailable: 69 } as const;
 
+/** How long the socket open and the connect handshake may take. */
 export const CONNECT_TIMEOUT_MS = 5_000;
+/** How long the CLI waits for the answer to one request. */
 export const REQUEST_TIMEOUT_MS = 10_000;
+/** How long `nodes invoke` waits by default: the gateway's 30 s invoke deadline plus 5 s. */
 export const INVOKE_TIMEOUT_MS = 35_000;
 const CLOSE_WAIT_MS = 1_000;
 
+/** The scopes the CLI asks for (kept on a direct loopback connection with the shared secret). */
 export const OPERATOR_SCOPES = ['operator.admin', 'operator.read', 'operator.write', 'operator.pairing'];
 
+/** Where the CLI connects, and the shared secret it presents. */
 export interface GatewayTarget {
   url: string;
   token?: string;
@@ -48,6 +54,7 @@ export const CONNECTION_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
+/** The connection part of every owner command's `--help`. */
 export const CONNECTION_USAGE = `Connection (the gateway must be running; connect over loopback to keep the owner's scopes):
   --url ws://HOST:PORT   gateway WebSocket URL (default ws://127.0.0.1:18789)
   --host HOST            gateway host (default 127.0.0.1)
@@ -153,7 +160,7 @@ export class GatewayConnection {
   private nextId = 0;
   private closeInfo?: { code: number; reason: string };
 
-  private constructor(private readonly ws: WebSocket, private readonly url: string, readonly hello: Record<string, any>) {
+  private constructor(private readonly ws: WebSocket, private readonly url: string, readonly hello: Record<string, unknown>) {
     ws.on('message', (data, isBinary) => this.onMessage(isBinary ? undefined : data.toString()));
     ws.on('close', (code, reason) => {
       this.closeInfo = { code, reason: reason.toString() };
@@ -207,8 +214,8 @@ export class GatewayConnection {
         }
         if (frame.type !== 'res' || frame.id !== connectId) return;
         answered = true;
-        if (frame.ok) return finish(undefined, new GatewayConnection(ws, target.url, (frame.payload ?? {}) as Record<string, any>));
-        finish(connectError(frame.error, target));
+        if (frame.ok) return finish(undefined, new GatewayConnection(ws, target.url, (frame.payload ?? {}) as Record<string, unknown>));
+        finish(connectError(frame.error as ErrorShape | undefined, target));
       };
       ws.on('message', onMessage);
       ws.on('error', (err: NodeJS.ErrnoException) => finish(socketError(err, target.url)));
@@ -223,7 +230,7 @@ export class GatewayConnection {
   }
 
   /** The method's payload, or a GatewayError with the gateway's code and message. */
-  request<T = any>(method: string, params: unknown = {}, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {
+  request<T = unknown>(method: string, params: unknown = {}, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {
     if (this.closeInfo || this.ws.readyState !== WebSocket.OPEN) {
       return Promise.reject(new GatewayUnavailableError(`${method}: the connection to the gateway is closed`));
     }
@@ -240,7 +247,8 @@ export class GatewayConnection {
 
   /** The scopes the gateway granted this socket (hello-ok `auth.scopes`). */
   get grantedScopes(): string[] {
-    return Array.isArray(this.hello.auth?.scopes) ? this.hello.auth.scopes : [];
+    const scopes = (this.hello.auth as { scopes?: unknown } | null | undefined)?.scopes;
+    return Array.isArray(scopes) ? scopes : [];
   }
 
   /** Close 1000 and wait (bounded) for the close handshake; then the process can exit on its own. */
@@ -261,13 +269,13 @@ export class GatewayConnection {
 
   private onMessage(text: string | undefined): void {
     const frame = text === undefined ? undefined : parseFrame(text);
-    if (!frame || frame.type !== 'res' || typeof frame.id !== 'string') return; // events are not ours
+    if (frame?.type !== 'res' || typeof frame.id !== 'string') return; // events are not ours
     const p = this.pending.get(frame.id);
     if (!p) return;
     this.pending.delete(frame.id);
     clearTimeout(p.timer);
     if (frame.ok) p.resolve(frame.payload);
-    else p.reject(methodError(p.method, frame.error, this.grantedScopes, this.url));
+    else p.reject(methodError(p.method, frame.error as ErrorShape | undefined, this.grantedScopes, this.url));
   }
 }
 
@@ -299,7 +307,7 @@ function report(message: string, code: number): number {
   return code;
 }
 
-function parseFrame(text: string): Record<string, any> | undefined {
+function parseFrame(text: string): Record<string, unknown> | undefined {
   try {
     const f = JSON.parse(text);
     return f && typeof f === 'object' && !Array.isArray(f) ? f : undefined;
@@ -311,7 +319,7 @@ function parseFrame(text: string): Record<string, any> | undefined {
 interface ErrorShape {
   code?: string;
   message?: string;
-  details?: any;
+  details?: { code?: unknown };
 }
 
 /** `message [DETAIL_CODE or CODE]`, from the gateway's error shape. */

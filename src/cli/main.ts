@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ConfigError, parseGatewayArgs } from '../config.js';
+import { ConfigError, parseGatewayArgs, type GatewayConfig } from '../config.js';
 
 // `clawgate <command>`. Exit codes: 0 ok, 2 bad usage or configuration, 78 (EX_CONFIG) cannot bind the port;
 // the owner commands (devices, nodes) also: 1 the gateway answered an error, 69 (EX_UNAVAILABLE) gateway not reachable.
@@ -62,7 +62,7 @@ async function gateway(args: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  let config;
+  let config: GatewayConfig;
   try {
     config = parseGatewayArgs(args);
   } catch (err) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { list, printJson, table, text, yesNo } from './format.js';
+import { fields, list, printJson, table, text, yesNo } from './format.js';
 import {
   CONNECTION_OPTIONS, CONNECTION_USAGE, INVOKE_TIMEOUT_MS, UsageError, parseCommandArgs, resolveTarget, runOwnerCommand, withGateway,
 } from './gateway-client.js';
@@ -7,6 +7,7 @@ import {
 // `clawgate nodes list|invoke`: the nodes connected to (or paired with) the running gateway
 // (openclaw-protocol.md §11.4–§11.5: node.list, node.invoke).
 
+/** The `clawgate nodes --help` text. */
 export const NODES_USAGE = `usage: clawgate nodes <command> [options]
 
 Nodes (devices that connected with role "node") of the running gateway.
@@ -21,6 +22,7 @@ ${CONNECTION_USAGE}`;
 
 const OPTIONS = { ...CONNECTION_OPTIONS, 'timeout-ms': { type: 'string' } } as const;
 
+/** Runs `clawgate nodes …` against the running gateway; resolves with the process exit code. */
 export function nodes(args: string[]): Promise<number> {
   return runOwnerCommand(async () => {
     const { values, positionals } = parseCommandArgs(args, OPTIONS);
@@ -73,23 +75,27 @@ export function nodes(args: string[]): Promise<number> {
 }
 
 /** The node's answer: `payload`, else the parsed `payloadJSON` (as text if it is not JSON), else null. */
-function nodePayload(res: any): unknown {
-  if (res?.payload !== undefined && res.payload !== null) return res.payload;
-  if (typeof res?.payloadJSON === 'string') {
+function nodePayload(res: unknown): unknown {
+  const { payload, payloadJSON } = fields(res);
+  if (payload !== undefined && payload !== null) return payload;
+  if (typeof payloadJSON === 'string') {
     try {
-      return JSON.parse(res.payloadJSON);
+      return JSON.parse(payloadJSON);
     } catch {
-      return res.payloadJSON;
+      return payloadJSON;
     }
   }
-  return res?.payload ?? null;
+  return payload ?? null;
 }
 
-function renderList(res: any): string {
-  const all: any[] = Array.isArray(res?.nodes) ? res.nodes : [];
+const count = (v: unknown) => (Array.isArray(v) ? v.length : 0);
+
+function renderList(res: unknown): string {
+  const { nodes } = fields(res);
+  const all = Array.isArray(nodes) ? nodes.map(fields) : [];
   if (all.length === 0) return 'Nodes: none\n';
   return `Nodes (${all.length})\n` + table(['NODE', 'NAME', 'PLATFORM', 'STATE', 'CONNECTED', 'COMMANDS'], all.map((n) => [
     text(n.nodeId), text(n.displayName), text(n.platform), text(n.approvalState), yesNo(n.connected),
-    n.commands?.length || !n.pendingDeclaredCommands?.length ? list(n.commands) : `${list(n.pendingDeclaredCommands)} (pending approval)`,
+    count(n.commands) || !count(n.pendingDeclaredCommands) ? list(n.commands) : `${list(n.pendingDeclaredCommands)} (pending approval)`,
   ]));
 }

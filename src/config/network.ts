@@ -1,5 +1,5 @@
 import { parseTrustedProxies } from '../policy/locality.js';
-import { parseHost } from '../transport/request-guard.js';
+import { parseHost } from '../policy/request-guard.js';
 import { ConfigError } from './gateway-config.js';
 import { DEFAULTS } from './options.js';
 import type { OptionReader } from './reader.js';

@@ -5,6 +5,7 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
+/** The gateway's pino logger at `level`, with secret-bearing keys redacted. */
 export function createLogger(level: string): Logger {
   const pretty = process.stdout.isTTY === true;
   return pino({

@@ -1,5 +1,6 @@
 // Queue modes (see src/machines/session.ts), apart from the machine so config parsing does not load XState.
 
+/** What a message does while its session runs: its own next turn (followup), one merged next turn (collect), or cancel the run (interrupt). */
 export type QueueMode = 'followup' | 'collect' | 'interrupt';
 
 /** Modes accepted on the wire: `steer` is OpenClaw's, accepted and treated as `followup`. */

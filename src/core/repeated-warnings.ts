@@ -11,6 +11,7 @@ export interface WarningTimers {
   clearTimeout(handle: unknown): void;
 }
 
+/** Window length, reason bound and timers of the warning aggregator. */
 export interface RepeatedWarningsOptions {
   /** Length of a counting window (default 10 s). */
   windowMs?: number;

@@ -21,13 +21,14 @@ export interface Usage {
   total_tokens: number;
 }
 
-/** A normalized content part handed to the runner (see src/http/content-parts.ts). */
+/** A normalized content part handed to the runner (see src/inbound/content-parts.ts). */
 export type InputPart =
   | { type: 'text'; text: string }
   | { type: 'image'; url?: string; data?: Uint8Array; format?: string; detail: string }
   | { type: 'audio'; data: Uint8Array; format: string; url?: string }
   | { type: 'file'; filename?: string; data?: Uint8Array; fileId?: string; mime?: string; url?: string };
 
+/** What a runner gets for one run: the user's message, its parts, and the context to send with it. */
 export interface RunInput {
   runId: string;
   sessionKey: string;
@@ -44,6 +45,7 @@ export interface RunInput {
   history?: { role: 'user' | 'assistant'; content: string }[];
 }
 
+/** What a runner streams during a run. */
 export type RunEvent =
   /** A streamed chunk of assistant text. */
   | { type: 'delta'; text: string }
@@ -53,6 +55,7 @@ export type RunEvent =
   /** A tool call began (`start`) or settled (`result`); `detail` is a short human-readable note. */
   | { type: 'tool'; phase: 'start' | 'result'; name: string; callId: string; detail?: string; isError?: boolean };
 
+/** Produces the reply of a run (the mock, a model provider, an agent loop). */
 export interface Runner {
   run(input: RunInput, signal: AbortSignal): AsyncIterable<RunEvent>;
 }

@@ -1,6 +1,7 @@
 // Conversation history per session and the session index: the types and the store interface. The store
 // itself is SQLite (transcripts-sqlite.ts), so history survives restarts and crashes.
 
+/** One stored user message or assistant reply of a session. */
 export interface TranscriptMessage {
   id: string;
   seq: number;
@@ -12,8 +13,10 @@ export interface TranscriptMessage {
   idempotencyKey: string;
 }
 
+/** A session's status in the index: that of its latest run. */
 export type SessionStatus = 'queued' | 'running' | 'done' | 'failed' | 'killed' | 'timeout';
 
+/** A session in the session index. */
 export interface SessionRow {
   key: string;
   createdAt: number;
@@ -23,6 +26,7 @@ export interface SessionRow {
   messageCount: number;
 }
 
+/** The transcript and session index store (SQLite in the gateway). */
 export interface TranscriptStore {
   /** Appends once per (session, idempotencyKey): a second append with the same key returns the first message. */
   append(sessionKey: string, m: Omit<TranscriptMessage, 'id' | 'seq'>): TranscriptMessage;

@@ -13,4 +13,5 @@ function findVersion(): string {
   return '0.0.0';
 }
 
+/** The clawgate package version ('0.0.0' if its package.json cannot be found). */
 export const VERSION = findVersion();

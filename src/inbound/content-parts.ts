@@ -4,6 +4,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import type { InputPart } from '../core/run.js';
 
+/** Size, time and redirect limits and the URL allowlist for content parts; `fetch` and `lookup` are injectable. */
 export interface ContentPartPolicy {
   maxPartBytes: number;
   downloadTimeoutMs: number;
@@ -15,12 +16,14 @@ export interface ContentPartPolicy {
   lookup?: (host: string) => Promise<string[]>;
 }
 
+/** 8 MiB per part, 15 s per download, 5 redirects, no URL allowlist. */
 export const DEFAULT_PART_POLICY: ContentPartPolicy = Object.freeze({
   maxPartBytes: 8388608,
   downloadTimeoutMs: 15000,
   maxRedirects: 5,
 });
 
+/** A content part was refused; the message names the part and why (answered as a 400). */
 export class PartError extends Error {
   constructor(message: string) {
     super(message);

@@ -6,6 +6,7 @@ import { authorizeMethod, truncateCloseReason, type ErrorShape } from '../policy
 // authenticated → closed. Pure: frames come in as FRAME events; what to send or close goes out as emitted
 // events; admission (secrets, devices, pairing) is the `admit` actor provided by src/actors.
 
+/** What the hub gives a connection actor when the socket opens. */
 export interface ConnectionInput {
   connId: string;
   /** The nonce of the `connect.challenge` already sent on open. */
@@ -21,6 +22,7 @@ export interface ConnectionInput {
   methods: ReadonlySet<string>;
 }
 
+/** Where a socket comes from, as the transport saw it. */
 export interface PeerInfo {
   remoteAddress: string;
   /** Loopback peer and no forwarding headers (openclaw-protocol.md §9). */
@@ -38,10 +40,12 @@ export interface Admitted {
   client: Record<string, unknown>;
 }
 
+/** The `admit` actor's answer: admitted, or the error to answer and the close code to send. */
 export type AdmitResult =
   | { ok: true; admitted: Admitted }
   | { ok: false; error: ErrorShape; close: { code: number; reason: string } };
 
+/** What the `admit` actor gets: the connection, its challenge nonce, its peer and the `connect` params. */
 export interface AdmitInput {
   connId: string;
   nonce: string;
@@ -49,12 +53,14 @@ export interface AdmitInput {
   params: Record<string, unknown>;
 }
 
+/** One `req` frame from an authenticated client. */
 export interface Request {
   id: string;
   method: string;
   params: unknown;
 }
 
+/** What the hub sends a connection actor: socket frames, a server-side close, the socket's end. */
 export type ConnectionEvent =
   | { type: 'FRAME'; text: string; bytes: number }
   /** The server closes this connection (shutdown, revocation, slow consumer). */
@@ -63,6 +69,7 @@ export type ConnectionEvent =
   /** Internal: the first frame was a valid `connect`; admission starts. */
   | { type: 'CONNECT_ACCEPTED' };
 
+/** What a connection actor asks the hub to do: send a frame, close, announce the hello, dispatch a request. */
 export type ConnectionEmitted =
   | { type: 'send'; frame: Record<string, unknown> }
   | { type: 'close'; code: number; reason: string }
@@ -94,6 +101,7 @@ function parse(text: string): { ok: true; value: unknown } | { ok: false } {
 const res = (id: string, error: ErrorShape) => ({ type: 'res', id, ok: false, error });
 const invalid = (message: string): ErrorShape => ({ code: 'INVALID_REQUEST', message });
 
+/** The connection machine: handshake (challenge, connect, admission), then authenticated requests, then closed. */
 export const connectionMachine = setup({
   types: {
     input: {} as ConnectionInput,
@@ -262,4 +270,5 @@ export const connectionMachine = setup({
   },
 });
 
+/** The type of {@link connectionMachine}. */
 export type ConnectionMachine = typeof connectionMachine;

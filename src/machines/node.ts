@@ -10,6 +10,7 @@ import type { NodeSurface } from '../core/node-surface.js';
 // node how much of the deadline is left when it retries, without reading a clock itself.
 
 
+/** The error a node reported for an invocation. */
 export interface NodeError {
   code?: string;
   message?: string;
@@ -25,11 +26,13 @@ export interface NodeInvokeRequest {
   idempotencyKey?: string;
 }
 
+/** How an invocation ended: the node's payload, or why it failed. */
 export type InvokeOutcome =
   | { ok: true; payload: unknown; payloadJSON?: string }
   /** `dispatched`: the node was sent the request, so the command may have run. */
   | { ok: false; cause: 'node' | 'timeout' | 'disconnected' | 'pairing'; error?: NodeError; dispatched: boolean };
 
+/** An invocation in flight on a node. */
 export interface PendingInvoke {
   id: string;
   command: string;
@@ -43,6 +46,7 @@ export interface PendingInvoke {
   lastSeq: number;
 }
 
+/** What the registry gives a node actor when the node connects. */
 export interface NodeInput {
   nodeId: string;
   declared: NodeSurface;
@@ -57,6 +61,7 @@ interface NodeContext extends NodeInput {
   pending: Record<string, PendingInvoke>;
 }
 
+/** What the registry sends a node actor: invocations, their results and progress, approval changes, disconnect. */
 export type NodeEvent =
   | { type: 'INVOKE'; id: string; command: string; params?: unknown; deadlineMs: number; idempotencyKey?: string; stream?: boolean; now: number }
   | { type: 'RESULT'; id: string; ok: boolean; payload?: unknown; payloadJSON?: string; error?: NodeError; now: number }
@@ -69,6 +74,7 @@ export type NodeEvent =
   | { type: 'DEADLINE'; id: string }
   | { type: 'RETRY'; id: string; timeoutMs: number };
 
+/** What a node actor asks the registry to do: send a request to the node, forward progress, answer an invoker. */
 export type NodeEmitted =
   | { type: 'request'; request: NodeInvokeRequest }
   | { type: 'progress'; id: string; seq: number; chunk: string }
@@ -76,6 +82,7 @@ export type NodeEmitted =
 
 /** NODE_NOT_READY answers are retried this many times, as long as the deadline allows. */
 export const MAX_NOT_READY_RETRIES = 4;
+/** Base wait before retrying after NODE_NOT_READY (retry n waits n times this). */
 export const DEFAULT_RETRY_DELAY_MS = 250;
 
 /** Does `approved` include everything `declared` asks for? Declaring nothing needs no approval. */
@@ -97,6 +104,7 @@ export function pendingInvoke(pending: Readonly<Record<string, PendingInvoke>>, 
 const deadlineId = (id: string) => `deadline:${id}`;
 const retryId = (id: string) => `retry:${id}`;
 
+/** The node machine: pending approval until its declared surface is approved, then invocations; final on disconnect. */
 export const nodeMachine = setup({
   types: {
     input: {} as NodeInput,
@@ -153,7 +161,7 @@ export const nodeMachine = setup({
     progress: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'PROGRESS') return;
       const p = pendingInvoke(context.pending, event.id);
-      if (!p || !p.stream || event.seq <= p.lastSeq) return; // not wanted, or a repeated chunk
+      if (!p?.stream || event.seq <= p.lastSeq) return; // not wanted, or a repeated chunk
       enqueue.assign({ pending: { ...context.pending, [p.id]: { ...p, lastSeq: event.seq } } });
       enqueue.emit({ type: 'progress', id: p.id, seq: event.seq, chunk: event.chunk });
     }),
@@ -204,6 +212,7 @@ export const nodeMachine = setup({
   },
 });
 
+/** The type of {@link nodeMachine}. */
 export type NodeMachine = typeof nodeMachine;
 
 function requestOf(nodeId: string, p: PendingInvoke, timeoutMs: number): NodeInvokeRequest {

@@ -17,6 +17,7 @@ import type { RunInput } from '../core/run.js';
 export { toQueueMode, WIRE_QUEUE_MODES, type QueueMode } from '../core/queue-mode.js';
 import type { QueueMode } from '../core/queue-mode.js';
 
+/** One turn waiting in (or running from) a session's queue. */
 export interface QueuedRun {
   runId: string;
   input: RunInput;
@@ -26,6 +27,7 @@ export interface QueuedRun {
   merged?: QueuedRun[];
 }
 
+/** What the registry gives a session actor. */
 export interface SessionInput {
   sessionKey: string;
   /** Stop the actor after this long with nothing queued or running. */
@@ -34,6 +36,7 @@ export interface SessionInput {
   runTimeoutMs?: number;
 }
 
+/** A session actor's context: its queue and the turn running now. */
 export interface SessionContext {
   sessionKey: string;
   idleMs: number;
@@ -42,11 +45,13 @@ export interface SessionContext {
   current: QueuedRun | null;
 }
 
+/** What the registry sends a session actor: a message to queue, or a cancel. */
 export type SessionEvent =
   | { type: 'ENQUEUE'; run: QueuedRun; mode?: QueueMode }
   /** Cancel the running turn (its actor is stopped, which aborts its signal) or drop a queued message. */
   | { type: 'CANCEL'; runId: string };
 
+/** What a session actor tells the registry besides its state. */
 export type SessionEmitted =
   /** A queued message was removed before it started. */
   | { type: 'dequeued'; runId: string }
@@ -67,6 +72,7 @@ export function queuedMessages(queue: readonly QueuedRun[]): number {
 
 const inTurn = (turn: QueuedRun, runId: string) => turn.runId === runId || (turn.merged?.some((m) => m.runId === runId) ?? false);
 
+/** The session machine: one lane of turns, at most one running (see the queue modes above). */
 export const sessionMachine = setup({
   types: {
     input: {} as SessionInput,
@@ -200,4 +206,5 @@ export const sessionMachine = setup({
   },
 });
 
+/** The type of {@link sessionMachine}. */
 export type SessionMachine = typeof sessionMachine;

@@ -9,6 +9,7 @@ import { normalizeAddress } from './locality.js';
 // are only held a little (a cost for whoever guesses at scale), correct credentials are never refused.
 // Memory is bounded by evicting the least recently touched key.
 
+/** Per-key budget (failures, window, lockout), global ceiling and key bound of the limiter. */
 export interface AuthRateLimiterOptions {
   maxFailures?: number;
   windowMs?: number;
@@ -21,6 +22,7 @@ export interface AuthRateLimiterOptions {
   now?: () => number;
 }
 
+/** Who is failing: one budget per client network, credential kind and Origin. */
 export interface AuthRateLimitKey {
   /** Client address after trusted-proxy resolution (classifyPeer().clientAddress). */
   source: string;
@@ -32,8 +34,10 @@ export interface AuthRateLimitKey {
   exempt: boolean;
 }
 
+/** Whether an authentication attempt may go ahead, or how long the key is locked. */
 export type AuthRateLimitDecision = { allowed: true } | { allowed: false; retryAfterMs: number };
 
+/** The protocol error answered to a rate-limited authentication attempt. */
 export interface AuthRateLimitedError {
   code: 'INVALID_REQUEST';
   message: string;
@@ -53,6 +57,7 @@ interface Entry {
   lockedUntil: number;
 }
 
+/** Counts authentication failures per key and locks a key that fails too often (see above). */
 export class AuthRateLimiter {
   private readonly maxFailures: number;
   private readonly windowMs: number;
@@ -182,6 +187,7 @@ function groupsOf(part: string): string[] {
 
 const hex4 = (g: string) => parseInt(g, 16).toString(16);
 
+/** The AUTH_RATE_LIMITED error, with the time left on the lock. */
 export function errorShape(retryAfterMs: number): AuthRateLimitedError {
   return {
     code: 'INVALID_REQUEST',

@@ -1,5 +1,6 @@
 // Role gate and operator scopes (openclaw-protocol.md §7.1–§7.2): pure functions the connection machine uses.
 
+/** Every operator scope of the protocol. */
 export const OPERATOR_SCOPES = [
   'operator.admin', 'operator.read', 'operator.write', 'operator.sessions.read', 'operator.sessions.write',
   'operator.approvals', 'operator.questions', 'operator.pairing', 'operator.talk', 'operator.talk.secrets',
@@ -57,6 +58,7 @@ export const METHOD_SCOPES: ReadonlyMap<string, readonly string[]> = new Map(Obj
   'node.invoke': ['operator.write'],
 }));
 
+/** A protocol error (`error` of a `res` frame). */
 export interface ErrorShape {
   code: string;
   message: string;
@@ -65,6 +67,7 @@ export interface ErrorShape {
   retryAfterMs?: number;
 }
 
+/** The FORBIDDEN error for a method called without one of its scopes. */
 export function missingScope(scope: string, required: readonly string[]): ErrorShape {
   return {
     code: 'FORBIDDEN',

@@ -4,6 +4,7 @@ import type { ErrorShape } from './authorize.js';
 // Device identity proof (openclaw-protocol.md §8): the key is Ed25519, the id is the hex SHA-256 of the
 // raw 32-byte key, and the signature covers a v3 (or v2) payload that binds this connection's nonce.
 
+/** The `device` object of a `connect`: the device's id, public key and signature over this handshake. */
 export interface DeviceClaim {
   id: string;
   publicKey: string;
@@ -12,6 +13,7 @@ export interface DeviceClaim {
   nonce?: string;
 }
 
+/** What the device signature must bind: the challenge nonce and the connect's client, role, scopes and token. */
 export interface ProofContext {
   nonce: string;
   clientId: string;
@@ -25,6 +27,7 @@ export interface ProofContext {
   now: number;
 }
 
+/** How far `signedAt` may be from the gateway's clock. */
 export const SIGNATURE_SKEW_MS = 120_000;
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
@@ -43,6 +46,7 @@ export function rawPublicKey(publicKey: string): Buffer | undefined {
   return raw.length === 32 ? raw : undefined;
 }
 
+/** A device id: the hex SHA-256 of its raw 32-byte public key. */
 export function deviceIdOf(raw: Buffer): string {
   return createHash('sha256').update(raw).digest('hex');
 }
@@ -54,6 +58,7 @@ export function canonicalPublicKey(raw: Buffer): string {
 
 const norm = (s: string | undefined) => (s ?? '').trim().toLowerCase();
 
+/** The payloads a valid signature may cover, v3 first, then v2 (without platform and device family). */
 export function signaturePayloads(d: DeviceClaim, c: ProofContext): string[] {
   const base = [d.id, c.clientId, c.clientMode, c.role, c.scopes.join(','), String(d.signedAt), c.token, d.nonce ?? ''];
   return [['v3', ...base, norm(c.platform), norm(c.deviceFamily)].join('|'), ['v2', ...base].join('|')];

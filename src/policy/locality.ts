@@ -77,7 +77,7 @@ export function parseTrustedProxies(list: string[]): TrustedProxies {
     if (entry.includes('*')) throw bad('wildcards are not allowed, list addresses or CIDRs');
     const parts = entry.split('/');
     if (parts.length > 2) throw bad('expected an address or CIDR such as 10.0.0.0/8 or fd00::/8');
-    let addr = normalizeAddress(parts[0]);
+    const addr = normalizeAddress(parts[0]);
     const f = family(addr);
     if (f === undefined || addr.includes('%')) throw bad('not an IPv4 or IPv6 address');
     if (parts.length === 1) {

@@ -21,6 +21,7 @@ import type { ErrorShape } from './authorize.js';
 // notifications.*), host execution (system.run, system.which, browser.proxy, fs.*) and everything else need
 // --node-allow. Host-execution commands are also admin-only to invoke and to approve (ADMIN_COMMANDS).
 
+/** The operator's --node-allow and --node-deny lists. */
 export interface NodeCommandPolicy {
   /** --node-allow: commands allowed beyond the platform defaults (including dangerous ones). */
   allow: readonly string[];
@@ -28,6 +29,7 @@ export interface NodeCommandPolicy {
   deny: readonly string[];
 }
 
+/** What decides a node's allowed commands: its platform and what it declared. */
 export interface NodeIdentity {
   platform?: string;
   deviceFamily?: string;
@@ -35,6 +37,7 @@ export interface NodeIdentity {
   declared: readonly string[];
 }
 
+/** The platform rows of the default allowlist. */
 export type PlatformId = 'ios' | 'android' | 'macos' | 'linux' | 'windows' | 'watchos' | 'unknown';
 
 const CANVAS = [
@@ -44,6 +47,7 @@ const CANVAS = [
 const STATUS = ['device.info', 'device.status', 'system.notify'];
 const MOTION = ['motion.activity', 'motion.pedometer'];
 
+/** Commands allowed by default per platform (see the table above). */
 export const PLATFORM_DEFAULTS: Readonly<Record<PlatformId, ReadonlySet<string>>> = {
   ios: new Set([...CANVAS, ...STATUS, ...MOTION, 'camera.list', 'location.get']),
   android: new Set([...CANVAS, ...STATUS, ...MOTION, 'camera.list', 'location.get', 'device.permissions', 'device.health']),

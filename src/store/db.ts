@@ -6,6 +6,7 @@ import { guardWrites, type WriteFaults } from './write-faults.js';
 // The one SQLite database under --state-dir (WAL: readers never block the writer, a crash loses nothing
 // committed). Schema changes are numbered migrations applied once, in order.
 
+/** The gateway's better-sqlite3 database handle. */
 export type Db = Database.Database;
 
 const MIGRATIONS: string[] = [

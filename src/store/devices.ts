@@ -9,6 +9,7 @@ import type { Db } from './db.js';
 // with a key kept in its own 0600 file, so hello can hand a device the same token on every reconnect
 // (never rotated by a plain reconnect) while a copy of the database alone reveals no token.
 
+/** A device the owner (or silent local pairing) approved, with the roles and scopes it was granted. */
 export interface PairedDevice extends PairingClient {
   deviceId: string;
   publicKey: string;
@@ -22,6 +23,7 @@ export interface PairedDevice extends PairingClient {
   lastSeenReason?: string;
 }
 
+/** What is known of a device's token for one role (never the token itself). */
 export interface DeviceTokenInfo {
   role: string;
   scopes: string[];
@@ -31,6 +33,7 @@ export interface DeviceTokenInfo {
   revokedAtMs?: number;
 }
 
+/** What a device says about itself in its connect, kept with its pairing. */
 export interface PairingClient {
   displayName?: string;
   platform?: string;
@@ -40,6 +43,7 @@ export interface PairingClient {
   browserOrigin?: string;
 }
 
+/** A device's pending request to be paired, or to get more roles, scopes or changed metadata. */
 export interface PairingRequest {
   requestId: string;
   deviceId: string;
@@ -53,6 +57,7 @@ export interface PairingRequest {
   ts: number;
 }
 
+/** How long a pairing request waits for the owner before it is dropped. */
 export const PENDING_TTL_MS = 300_000;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -71,6 +76,7 @@ interface TokenRow {
   rotated_at: number | null; last_used_at: number | null; revoked_at: number | null;
 }
 
+/** Paired devices, pending pairing requests and device tokens (stored as hashes). */
 export class DeviceStore {
   private readonly key: Buffer;
 

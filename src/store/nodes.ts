@@ -6,6 +6,7 @@ import type { Db } from './db.js';
 // (caps, commands, permissions) an operator approved per node, and the node pairing requests waiting for
 // approval. Requests do not expire. Both survive restarts; removing the device removes both (foreign key).
 
+/** What a node says about itself in its connect, kept with its approval or request. */
 export interface NodeClientInfo {
   displayName?: string;
   platform?: string;
@@ -15,6 +16,7 @@ export interface NodeClientInfo {
   clientMode?: string;
 }
 
+/** A node's approved surface. */
 export interface ApprovedNode extends NodeSurface {
   nodeId: string;
   client: NodeClientInfo;
@@ -24,6 +26,7 @@ export interface ApprovedNode extends NodeSurface {
   lastSeenReason?: string;
 }
 
+/** A node's declared surface waiting for an operator's approval. */
 export interface NodePairingRequest extends NodeSurface {
   requestId: string;
   nodeId: string;
@@ -47,6 +50,7 @@ const json = (v: unknown) => JSON.stringify(v);
 const opt = <T>(v: T | null) => (v === null ? undefined : v);
 const sorted = (s: NodeSurface) => json([[...s.caps].sort(), [...s.commands].sort(), Object.entries(s.permissions).sort()]);
 
+/** Approved node surfaces and pending node pairing requests. */
 export class NodeStore {
   constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
 

@@ -39,8 +39,10 @@ const realSchedule: Schedule = (fn, ms) => {
   return () => clearTimeout(t);
 };
 
+/** How often a probe write runs while storage is failing. */
 export const DEFAULT_PROBE_EVERY_MS = 5_000;
 
+/** The state dir, the probe write and its schedule. */
 export interface StorageHealthOptions {
   stateDir: string;
   log: Logger;
@@ -50,6 +52,7 @@ export interface StorageHealthOptions {
   schedule?: Schedule;
 }
 
+/** Whether the state dir's writes are failing, and the probe that notices when they work again. */
 export class StorageHealth {
   private failure?: StorageUnavailable;
   private cancelProbe?: () => void;

@@ -29,6 +29,7 @@ interface IndexRow {
 
 const DEFAULT_PAGE = 100;
 
+/** The TranscriptStore on the gateway's SQLite database. */
 export class SqliteTranscriptStore implements TranscriptStore {
   private readonly q;
   private readonly appendTx;

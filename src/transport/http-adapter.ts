@@ -1,31 +1,33 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { Logger } from '../core/log.js';
 import { ApiError } from '../core/errors.js';
-import { errorResponse, type ApiResponse, type AuthRefusal, type EventStreamSink, type JsonResponse, type Route } from './http-types.js';
-import type { PeerHeaders } from '../policy/locality.js';
-import type { GuardInput, GuardRefusal } from './request-guard.js';
+import {
+  errorResponse, type ApiResponse, type AuthRefusal, type BodyResponse, type EventStreamSink,
+} from './http-types.js';
+import type { RequestGuard } from './guard.js';
+import { readPeer, type PeerClassifier } from './peer.js';
+import type { Router } from './router.js';
+import { statusLine } from './status-text.js';
 
-// Serves a table of exact-path routes on uWS: the Host / Origin rules (403), routing (404/405), the body
+// Serves the router's HTTP routes on uWS: the Host / Origin rules (403), routing (404/405), the body
 // size limit (413, also for chunked bodies), the deadline for slow bodies (--body-timeout-ms, not uWS's
-// idle timeout), and writing JSON or SSE answers. A client that goes away only stops the writes; whatever
-// it started keeps running.
+// idle timeout), and writing JSON, byte or SSE answers. A client that goes away only stops the writes;
+// whatever it started keeps running.
 
+/** The limits and the owner's rules the HTTP side of the transport applies. */
 export interface HttpAdapterOptions {
   maxBodyBytes: number;
   bodyTimeoutMs: number;
   log: Logger;
-  /** Host / Origin / Sec-Fetch-Site rules (request-guard.ts), shared with the WS upgrade. */
-  guard?: (input: GuardInput) => GuardRefusal | undefined;
-  /** The client behind the socket (locality.ts), for routes that authorize. */
-  classify?: (remoteAddress: string, forwarded: PeerHeaders) => { local: boolean; clientAddress: string };
+  /** Host / Origin / Sec-Fetch-Site rules, shared with the WS upgrade. */
+  guard?: RequestGuard;
+  /** The client behind the socket, for routes that authorize. */
+  classify?: PeerClassifier;
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  200: 'OK', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
-  405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large', 429: 'Too Many Requests',
-  500: 'Internal Server Error', 503: 'Service Unavailable', 507: 'Insufficient Storage',
-};
 const EMPTY = new Uint8Array(0);
+/** The headers every route may read; a route names any other it needs (Route.headers). */
+const BASE_HEADERS = ['authorization', 'content-length', 'origin'];
 
 interface Exchange {
   res: HttpResponse;
@@ -36,7 +38,8 @@ interface Exchange {
   onAbort?: () => void;
 }
 
-export function createHttpHandler(routes: Map<string, Route>, opts: HttpAdapterOptions) {
+/** The uWS handler of every HTTP request (upgrades excepted), routed by `router`. */
+export function createHttpHandler(router: Router, opts: HttpAdapterOptions) {
   const tooLarge = () => new ApiError(413, 'invalid_request', `request body exceeds max_body_bytes (${opts.maxBodyBytes} bytes)`);
 
   return (res: HttpResponse, req: HttpRequest): void => {
@@ -47,22 +50,22 @@ export function createHttpHandler(routes: Map<string, Route>, opts: HttpAdapterO
       x.onAbort?.();
     });
     const path = req.getUrl();
-    const route = routes.get(path);
+    const match = router.matchRoute(path);
+    const route = match?.target;
     const origin = req.getHeader('origin');
     const refusal = opts.guard?.({ origin, host: req.getHeader('host'), secFetchSite: req.getHeader('sec-fetch-site'), skipHostCheck: route?.anyHost });
     if (refusal) {
       opts.log.debug({ path, reason: refusal.reason }, 'http request refused: host or origin not allowed');
-      return sendJson(x, errorResponse(new ApiError(403, 'forbidden', refusal.message)));
+      return sendAnswer(x, errorResponse(new ApiError(403, 'forbidden', refusal.message)));
     }
-    if (!route) return sendJson(x, errorResponse(new ApiError(404, 'not_found', `no route for ${path}`)));
-    if (method !== route.method) {
-      return sendJson(x, errorResponse(new ApiError(405, 'method_not_allowed', 'method not allowed', { Allow: route.method })));
+    if (!route) return sendAnswer(x, errorResponse(new ApiError(404, 'not_found', `no route for ${path}`)));
+    if (method !== route.method && !(x.head && route.head)) {
+      const allow = route.head ? `${route.method}, HEAD` : route.method;
+      return sendAnswer(x, errorResponse(new ApiError(405, 'method_not_allowed', 'method not allowed', { Allow: allow })));
     }
-    const headers = new Map<string, string>([
-      ['authorization', req.getHeader('authorization')],
-      ['content-length', req.getHeader('content-length')],
-      ['origin', origin],
-    ]);
+    const headers = new Map<string, string>();
+    for (const name of BASE_HEADERS) headers.set(name, req.getHeader(name));
+    if (route.headers) for (const name of route.headers) headers.set(name, req.getHeader(name));
     const header = (name: string) => headers.get(name) ?? '';
     const query = new URLSearchParams(req.getQuery() ?? '');
     if (route.authorize) {
@@ -73,19 +76,19 @@ export function createHttpHandler(routes: Map<string, Route>, opts: HttpAdapterO
     const dispatch = (body: Uint8Array) => {
       let out: ApiResponse | Promise<ApiResponse>;
       try {
-        out = route.handle({ method: route.method, path, query, header, body });
+        out = route.handle({ method: x.head ? 'HEAD' : route.method, path, rest: match?.rest ?? '', query, header, body });
       } catch (err) {
-        return sendJson(x, toErrorResponse(err, opts.log));
+        return sendAnswer(x, toErrorResponse(err, opts.log));
       }
-      if (out instanceof Promise) out.then((r) => respond(x, r), (err) => sendJson(x, toErrorResponse(err, opts.log)));
+      if (out instanceof Promise) out.then((r) => respond(x, r), (err) => sendAnswer(x, toErrorResponse(err, opts.log)));
       else respond(x, out);
     };
     if (!route.readsBody) return dispatch(EMPTY);
 
     const declared = header('content-length');
-    if (declared !== '' && Number(declared) > opts.maxBodyBytes) return sendJson(x, errorResponse(tooLarge()), true);
+    if (declared !== '' && Number(declared) > opts.maxBodyBytes) return sendAnswer(x, errorResponse(tooLarge()), true);
     readBody(x, opts.maxBodyBytes, opts.bodyTimeoutMs, (err, body) => {
-      if (err) return sendJson(x, errorResponse(err), true);
+      if (err) return sendAnswer(x, errorResponse(err), true);
       dispatch(body!);
     }, tooLarge);
   };
@@ -97,25 +100,18 @@ export function createHttpHandler(routes: Map<string, Route>, opts: HttpAdapterO
 const UWS_IDLE_REARM_MS = 4_000;
 
 /** The client of this request; only valid while the uWS handler runs (it reads the request's headers). */
-function classifyClient(res: HttpResponse, req: HttpRequest, classify: HttpAdapterOptions['classify']): { address: string; local: boolean } {
-  const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
-  if (!classify) return { address: remote, local: false };
-  const fwd: PeerHeaders = {
-    forwarded: req.getHeader('forwarded'), xForwardedFor: req.getHeader('x-forwarded-for'), xRealIp: req.getHeader('x-real-ip'),
-    anyForwarded: false,
-  };
-  req.forEach((name) => {
-    if (name === 'forwarded' || name === 'x-real-ip' || name.startsWith('x-forwarded-')) fwd.anyForwarded = true;
-  });
-  const c = classify(remote, fwd);
+function classifyClient(res: HttpResponse, req: HttpRequest, classify: PeerClassifier | undefined): { address: string; local: boolean } {
+  const { remoteAddress, forwarded } = readPeer(res, req);
+  if (!classify) return { address: remoteAddress, local: false };
+  const c = classify(remoteAddress, forwarded);
   return { address: c.clientAddress, local: c.local };
 }
 
 /** A refused authorization, held for `holdMs` first when the limiter asks (the client may leave meanwhile). */
 function sendRefusal(x: Exchange, refused: AuthRefusal): void {
   const holdMs = refused.holdMs ?? 0;
-  if (holdMs <= 0) return sendJson(x, errorResponse(refused.error));
-  setTimeout(() => sendJson(x, errorResponse(refused.error)), holdMs);
+  if (holdMs <= 0) return sendAnswer(x, errorResponse(refused.error));
+  setTimeout(() => sendAnswer(x, errorResponse(refused.error)), holdMs);
 }
 
 function readBody(x: Exchange, max: number, timeoutMs: number, cb: (err: ApiError | null, body?: Uint8Array) => void,
@@ -155,7 +151,7 @@ function readBody(x: Exchange, max: number, timeoutMs: number, cb: (err: ApiErro
   });
 }
 
-function toErrorResponse(err: unknown, log: Logger): JsonResponse {
+function toErrorResponse(err: unknown, log: Logger): BodyResponse {
   if (err instanceof ApiError) return errorResponse(err);
   log.error({ err }, 'http handler failed');
   return errorResponse(new ApiError(500, 'internal_error', 'internal error'));
@@ -163,18 +159,23 @@ function toErrorResponse(err: unknown, log: Logger): JsonResponse {
 
 function respond(x: Exchange, out: ApiResponse): void {
   if ('stream' in out) return openEventStream(x, out.stream);
-  sendJson(x, out);
+  sendAnswer(x, out);
 }
 
-function sendJson(x: Exchange, r: JsonResponse, closeConnection = false): void {
+/** Statuses whose answer never has a body (RFC 9110 §15.3.5, §15.4.5). */
+const NO_BODY = new Set([204, 304]);
+
+/** Writes a complete answer (JSON or bytes). */
+function sendAnswer(x: Exchange, r: BodyResponse, closeConnection = false): void {
   if (x.aborted || x.done) return;
   x.done = true;
+  const bodiless = x.head || NO_BODY.has(r.status);
   x.res.cork(() => {
-    x.res.writeStatus(`${r.status} ${STATUS_TEXT[r.status] ?? ''}`);
+    x.res.writeStatus(statusLine(r.status));
     if (r.headers) for (const k in r.headers) x.res.writeHeader(k, r.headers[k]);
     // (this uWS build drops the connection when endWithoutBody gets any argument)
-    if (x.head && !closeConnection) x.res.endWithoutBody();
-    else if (x.head) x.res.end(undefined, true);
+    if (bodiless && !closeConnection) x.res.endWithoutBody();
+    else if (bodiless) x.res.end(undefined, true);
     else x.res.end(r.body, closeConnection);
   });
 }

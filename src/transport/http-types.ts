@@ -2,21 +2,34 @@ import type { ApiError } from '../core/errors.js';
 // The shapes the transport hands to HTTP handlers and takes back: plain data, no uWS types, so handlers
 // are small pure functions that a test can call and the transport can serve.
 
+/** A request as a route handler sees it. */
 export interface ApiRequest {
   method: string; // upper case
   path: string;
+  /** For a prefix route, the path after the prefix ('' for the prefix itself, else starting with '/');
+   *  '' for an exact route. Raw: percent-escapes are not decoded. */
+  rest: string;
   query: URLSearchParams;
   /** Lower-case header name → value ('' when absent). */
   header(name: string): string;
   body: Uint8Array;
 }
 
+/** A JSON answer. */
 export interface JsonResponse {
   status: number;
   body: string;
   headers?: Record<string, string>;
 }
 
+/** Any complete answer: a status, headers and a body (text or bytes; none for 204 and 304). */
+export interface BodyResponse {
+  status: number;
+  body: string | Uint8Array;
+  headers?: Record<string, string>;
+}
+
+/** Where an event-stream route writes. */
 export interface EventStreamSink {
   /** Writes raw SSE text; ignored once closed. */
   write(text: string): void;
@@ -31,10 +44,17 @@ export interface EventStreamResponse {
   stream: (sink: EventStreamSink) => void;
 }
 
-export type ApiResponse = JsonResponse | EventStreamResponse;
+/** What a route handler returns. */
+export type ApiResponse = JsonResponse | BodyResponse | EventStreamResponse;
 
+/** One HTTP route: its method, what the transport does before calling it, and the handler. */
 export interface Route {
   method: 'GET' | 'POST';
+  /** A GET route that also answers HEAD (the transport sends the headers of the answer, never its body).
+   *  Without it HEAD gets 405 like any other method. */
+  head?: boolean;
+  /** Request headers the handler reads besides authorization, content-length and origin (lower case). */
+  headers?: readonly string[];
   /** Whether the transport reads the body (with the size limit) before calling the handler. */
   readsBody: boolean;
   /** Checked before the body is read; returns the refusal, if any. */
@@ -51,6 +71,7 @@ export interface AuthRequest {
   client(): { address: string; local: boolean };
 }
 
+/** A refused authorization: the error to answer, perhaps after a delay. */
 export interface AuthRefusal {
   error: ApiError;
   /** Hold the answer this long first (ms): failures over the global ceiling cost time. */

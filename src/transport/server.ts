@@ -1,52 +1,42 @@
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
-import type { Logger } from '../core/log.js';
-import type { Route } from './http-types.js';
+import type { RepeatedWarnings } from '../core/repeated-warnings.js';
 import { createHttpHandler, type HttpAdapterOptions } from './http-adapter.js';
 import { ListenError } from '../core/errors.js';
+import { Lifecycle } from './lifecycle.js';
+import type { Router } from './router.js';
+import { attachWebSocket } from './ws.js';
 import { uws } from './uws.js';
+import { resumeHeadroom } from './open-files.js';
 
-// One uWS app on one port: the HTTP routes and the WS control plane.
+// One uWS app on one port, serving one router: HTTP routes and WebSocket endpoints, with the lifecycle
+// hooks run around it.
 //
 // At the open-files limit uSockets' accept loop spins: accept() fails with EMFILE, the listen socket stays
 // readable. So the server watches for that (one probe open per second) and stops listening while the
 // process has no file descriptors left, then listens again once there is headroom.
 
-export interface ServerOptions {
+/** Where to listen, what to serve, and the owner's rules. */
+export interface ServerOptions extends HttpAdapterOptions {
   bind: string;
   port: number;
-  routes: Map<string, Route>;
-  maxBodyBytes: number;
-  bodyTimeoutMs: number;
-  log: Logger;
-  guard?: HttpAdapterOptions['guard'];
-  classify?: HttpAdapterOptions['classify'];
-  /** Adds other handlers (the WS plane) to the app before it listens. */
-  configure?: (app: TemplatedApp) => void;
+  /** Every route and WebSocket endpoint; sealed when the server starts. */
+  router: Router;
+  /** Hooks run once listening and once closed. */
+  lifecycle?: Lifecycle;
+  /** Where refused WebSocket upgrades are counted (aggregated warnings). */
+  warnings: Pick<RepeatedWarnings, 'warn'>;
 }
 
+/** A server that listens. */
 export interface ListeningServer {
-  app: TemplatedApp;
   port: number;
-  /** Stops accepting, then closes every open socket. */
-  close(): void;
+  /** Stops accepting, closes every open socket, then runs the close hooks. */
+  close(): Promise<void>;
 }
-
 
 const PROBE_MS = 1000;
 const PAUSED_PROBE_MS = 100;
-
-/** Free descriptors wanted before listening again: 5% of the open-files limit, 16 to 256. */
-function resumeHeadroom(): number {
-  try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
-    const soft = Number(line?.trim().split(/\s+/)[3]);
-    if (Number.isFinite(soft)) return Math.min(256, Math.max(16, Math.floor(soft * 0.05)));
-  } catch {
-    // not Linux
-  }
-  return 64;
-}
 
 /** Listens with LIBUS_LISTEN_EXCLUSIVE_PORT: uSockets otherwise sets SO_REUSEPORT, and a second gateway on
  *  the same port would silently share it, splitting sessions and run records between two processes. */
@@ -68,10 +58,13 @@ function haveFreeFiles(n: number): boolean {
   }
 }
 
+/** Serves `opts.router` on `bind:port`; resolves once listening and the listen hooks have run. */
 export async function startServer(opts: ServerOptions): Promise<ListeningServer> {
+  const lifecycle = opts.lifecycle ?? new Lifecycle();
+  opts.router.seal();
   const app = uws.App();
-  opts.configure?.(app);
-  app.any('/*', createHttpHandler(opts.routes, opts));
+  attachWebSocket(app, opts.router, opts);
+  app.any('/*', createHttpHandler(opts.router, opts));
   let socket = await listen(app, opts.bind, opts.port);
   if (!socket) throw new ListenError(`cannot listen on ${opts.bind}:${opts.port} (address in use or not available)`);
   const port = uws.us_socket_local_port(socket);
@@ -99,14 +92,23 @@ export async function startServer(opts: ServerOptions): Promise<ListeningServer>
   let timer = setTimeout(probe, PROBE_MS);
   timer.unref();
 
-  return {
-    app, port,
-    close() {
-      if (!open) return;
-      open = false;
-      clearTimeout(timer);
-      if (!paused) uws.us_listen_socket_close(socket as us_listen_socket);
-      (app as TemplatedApp & { close(): void }).close(); // present at runtime, missing from the typings
+  const server: ListeningServer = {
+    port,
+    async close() {
+      if (open) {
+        open = false;
+        clearTimeout(timer);
+        if (!paused) uws.us_listen_socket_close(socket as us_listen_socket);
+        (app as TemplatedApp & { close(): void }).close(); // present at runtime, missing from the typings
+      }
+      await lifecycle.closed(opts.log);
     },
   };
+  try {
+    await lifecycle.listened(port);
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  return server;
 }

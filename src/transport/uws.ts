@@ -8,6 +8,7 @@ import type * as UWS from 'uWebSockets.js';
 
 const require = createRequire(import.meta.url);
 
+/** uWebSockets.js has no native build for this platform, or is running its JS fallback. */
 export class NativeTransportError extends Error {}
 
 function loadNative(): typeof UWS {
@@ -26,5 +27,6 @@ function loadNative(): typeof UWS {
   return pkg;
 }
 
+/** The native uWebSockets.js module (loading this module throws NativeTransportError without it). */
 export const uws = loadNative();
 export type { UWS };

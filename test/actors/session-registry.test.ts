@@ -1,6 +1,6 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Bus, type BusEvents } from '../../src/core/bus.js';
+import type { Bus, BusEvents } from '../../src/core/bus.js';
 import { createLocalBus as createBus } from '../../src/core/local-bus.js';
 import { unrecordedLifecycle } from '../helpers/no-ledger.js';
 import { until } from '../helpers/wait.js';
@@ -403,6 +403,7 @@ test('a runner that throws RunError(stream_error) fails the run; the session sti
 
 test('a plain Error from the runner fails the run as internal_error', GUARD, async () => {
   const runner: Runner = {
+    // biome-ignore lint/correctness/useYield: a runner that fails before its first event
     async *run() { throw new Error('kaput'); },
   };
   const h = setup({ runner });
@@ -617,7 +618,7 @@ test('concurrency: 50 runs over 5 sessions run in order, one at a time per sessi
 
   assert.deepEqual(violations, []);
   assert.deepEqual(records.filter((r) => r.state !== 'completed').map((r) => r.runId), []);
-  records.forEach((r, i) => assert.equal(r.reply, `Echo: m${i} words`));
+  records.forEach((r, i) => { assert.equal(r.reply, `Echo: m${i} words`); });
   for (const key of sessions) {
     assert.deepEqual(startedOrder.get(key), expected.get(key), `start order in ${key}`);
     assert.deepEqual(finishedOrder.get(key), expected.get(key), `finish order in ${key}`);

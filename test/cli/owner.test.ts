@@ -169,7 +169,7 @@ describe('owner CLI against a running gateway (autoApproveLocal off)', () => {
     const gw = await GatewayConnection.connect({ url: `ws://127.0.0.1:${tg.port}`, token: TOKEN });
     assert.deepEqual(gw.grantedScopes, ['operator.admin', 'operator.read', 'operator.write', 'operator.pairing'],
       'a device-less cli/cli socket on loopback keeps its requested scopes');
-    hasNodeMethods = (gw.hello.features?.methods ?? []).includes('node.list');
+    hasNodeMethods = ((gw.hello as any).features?.methods ?? []).includes('node.list');
     await gw.close();
   });
   after(async () => {
@@ -317,7 +317,7 @@ describe('owner CLI against a running gateway (autoApproveLocal off)', () => {
 
     // 3. node capability approval (not a CLI command: done here over the CLI's own client), then reconnect
     const op = await GatewayConnection.connect({ url: `ws://127.0.0.1:${tg.port}`, token: TOKEN });
-    const nodeRequest = (await op.request('node.pair.list', {})).pending.find((r: any) => r.nodeId === nd.deviceId);
+    const nodeRequest = (await op.request<any>('node.pair.list', {})).pending.find((r: any) => r.nodeId === nd.deviceId);
     await op.request('node.pair.approve', { requestId: nodeRequest.requestId });
     await op.close();
     await node.stop();

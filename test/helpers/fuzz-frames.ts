@@ -43,8 +43,6 @@ export interface FrameSpec {
   extra: [string, Json][];
 }
 
-const maybe = <T>(a: fc.Arbitrary<T>, weight: number) => fc.oneof({ weight, arbitrary: a }, { weight: 1, arbitrary: fc.constant(undefined) });
-
 export const frameSpec: fc.Arbitrary<FrameSpec> = fc.record({
   type: fc.oneof({ weight: 14, arbitrary: fc.constant<Json>('req') }, { weight: 1, arbitrary: leaf }, { weight: 1, arbitrary: fc.constant(undefined) }),
   id: fc.oneof(

@@ -286,7 +286,7 @@ function typesOf(s: Schema): Set<string> | 'any' {
     for (const branch of s.anyOf) {
       const t = typesOf(branch);
       if (t === 'any') return 'any';
-      t.forEach((x) => all.add(x));
+      t.forEach((x) => { all.add(x); });
     }
     return all;
   }

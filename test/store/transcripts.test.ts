@@ -113,7 +113,7 @@ describe('RunLedger', () => {
   const http = { surface: 'http', origin: { surface: 'http' } } as const;
   it('journals runs in acceptance order with their origin and follows their states', () => {
     const db = open(stateDir());
-    let now = 100;
+    const now = 100;
     const store = new SqliteTranscriptStore(db);
     const ledger = new RunLedger(db, store, { retentionMs: 1000, now: () => now });
     for (const id of ['a', 'b', 'c']) ledger.accepted({ runId: id, sessionKey: 's', ...http, at: now, text: `t-${id}` });

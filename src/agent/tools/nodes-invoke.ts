@@ -7,9 +7,11 @@ import type { Tool } from './registry.js';
 /** Resolves with the node's payload; rejects with the node's or the registry's error message. */
 export type InvokeNode = (nodeId: string, command: string, params: unknown, timeoutMs: number) => Promise<unknown>;
 
+/** Deadline of an invocation when the model gives no `timeoutMs`. */
 export const NODES_INVOKE_DEFAULT_TIMEOUT_MS = 30_000;
 const MAX_TIMEOUT_MS = 120_000;
 
+/** The `nodes.invoke` tool, over the gateway's node invoker. */
 export function createNodesInvokeTool(invokeNode: InvokeNode): Tool {
   return {
     name: 'nodes.invoke',

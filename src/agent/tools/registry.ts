@@ -7,6 +7,7 @@ import type { ChatCompletionFunctionTool } from 'openai/resources/chat/completio
 // OpenAI-compatible APIs only accept function names matching ^[a-zA-Z0-9_-]{1,64}$, while our tool names
 // use dots (`time.now`): the registry maps each name to a wire name (`time_now`) and back.
 
+/** What a running tool is told about the run that called it. */
 export interface ToolContext {
   /** Aborts when the run is cancelled: a tool must stop promptly (close sockets, kill children). */
   signal: AbortSignal;
@@ -14,6 +15,7 @@ export interface ToolContext {
   runId: string;
 }
 
+/** A tool the model can call. */
 export interface Tool {
   /** Unique, e.g. `time.now`. Letters, digits, `_`, `-`, `.`; at most 64 characters. */
   name: string;
@@ -27,6 +29,7 @@ export interface Tool {
 
 const NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
 
+/** The tools offered to the model, keyed by wire name; refuses invalid and clashing names. */
 export class ToolRegistry {
   private readonly byWire = new Map<string, Tool>();
 
@@ -64,6 +67,7 @@ export class ToolRegistry {
   }
 }
 
+/** The function name sent to the model for a tool name (dots become underscores). */
 export function wireName(name: string): string {
   return name.replace(/\./g, '_');
 }

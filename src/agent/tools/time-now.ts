@@ -2,6 +2,7 @@ import type { Tool } from './registry.js';
 
 // `time.now`: the current time, so the model does not guess today's date. Optionally in an IANA zone.
 
+/** The `time.now` tool; `now` is injectable for tests. */
 export function createTimeNowTool(now: () => number = Date.now): Tool {
   return {
     name: 'time.now',

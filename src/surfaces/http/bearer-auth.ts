@@ -8,6 +8,7 @@ import type { AuthRefusal, AuthRequest } from '../../transport/http-types.js';
 // address. A locked-out client gets 429 with Retry-After, whatever token it sends; direct loopback clients
 // without Origin or forwarding headers are exempt, so the owner is never locked out.
 
+/** The parts of the auth-failure limiter the bearer check uses. */
 export type AuthLimiter = Pick<AuthRateLimiter, 'check' | 'recordFailure' | 'recordSuccess'>;
 
 /** Same credential class as a WS `connect` with auth.token / auth.password. */

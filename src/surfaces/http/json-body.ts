@@ -6,6 +6,7 @@ import { badRequest } from '../../core/errors.js';
 
 const MAX_DEPTH = 512;
 
+/** Parses a request body as JSON; invalid UTF-8, an empty body, deep nesting or bad JSON is a 400 `decode json: …`. */
 export function decodeJsonBody(body: Uint8Array): unknown {
   if (!isUtf8(body)) throw badRequest('decode json: invalid UTF-8 in request body');
   const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');

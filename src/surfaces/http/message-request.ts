@@ -4,6 +4,7 @@ import { badRequest } from '../../core/errors.js';
 // The wire type `MessageRequest` (http-gateway.md §2.1): snake_case, every field optional, unknown keys
 // ignored, `null` treated as absent, wrong types refused as `decode json: …`.
 
+/** The body of a message request (http-gateway.md §2.1). */
 export interface MessageRequest {
   channel?: string;
   from?: string;
@@ -34,6 +35,7 @@ const kindOf = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null'
 const wrongType = (field: string, v: unknown, want: string) =>
   badRequest(`decode json: cannot use ${kindOf(v)} as field "${field}" (want ${want})`);
 
+/** Checks a decoded JSON body field by field; a wrong type is a 400 `decode json: …`. */
 export function parseMessageRequest(value: unknown): MessageRequest {
   if (value === null) return {}; // a JSON null body is an empty request (→ missing text)
   if (!isObject(value)) throw badRequest(`decode json: cannot use ${kindOf(value)} as the request (want object)`);

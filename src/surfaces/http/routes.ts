@@ -9,9 +9,11 @@ import { decodeJsonBody } from './json-body.js';
 import { parseCancelRequest, parseMessageRequest } from './message-request.js';
 import { RunEventStream } from './run-stream.js';
 import type { ApiRequest, ApiResponse, JsonResponse, Route } from '../../transport/http-types.js';
+import type { Router } from '../../transport/router.js';
 
-// The HTTP data plane (http-gateway.md) plus the liveness/readiness routes, as a table of exact paths.
+// The HTTP data plane (http-gateway.md) plus the liveness/readiness routes, registered as exact paths.
 
+/** What the HTTP data plane needs from the gateway. */
 export interface HttpPlaneDeps {
   sessions: SessionRegistry;
   runs: RunRegistry;
@@ -29,14 +31,14 @@ export interface HttpPlaneDeps {
 const P = '/v1/gateway';
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
-export function createRoutes(deps: HttpPlaneDeps): Map<string, Route> {
+/** Registers the data plane and the health routes on `router`. */
+export function registerHttpRoutes(router: Router, deps: HttpPlaneDeps): void {
   const policy: AdmitPolicy = { ...deps.admit, inbound: deps.inbound };
   const authorize = bearerAuth(deps.token, deps.authLimiter);
-  const routes = new Map<string, Route>();
 
   // the health routes answer whatever the Host (probes use the pod IP); the data plane checks it
-  routes.set('/healthz', { method: 'GET', readsBody: false, anyHost: true, handle: () => json(200, { status: 'ok' }) });
-  routes.set('/health', {
+  router.route('/healthz', { method: 'GET', readsBody: false, anyHost: true, handle: () => json(200, { status: 'ok' }) });
+  router.route('/health', {
     method: 'GET', readsBody: false, anyHost: true,
     handle: () => json(200, { ok: true, status: 'live' }, { 'Content-Type': 'application/json; charset=utf-8' }),
   });
@@ -48,10 +50,10 @@ export function createRoutes(deps: HttpPlaneDeps): Map<string, Route> {
         { 'Content-Type': 'application/json; charset=utf-8' });
     },
   };
-  routes.set('/ready', ready);
-  routes.set('/readyz', ready);
+  router.route('/ready', ready);
+  router.route('/readyz', ready);
 
-  routes.set(`${P}/messages`, {
+  router.route(`${P}/messages`, {
     method: 'POST', readsBody: true, authorize,
     handle: async (req) => {
       const admission = await admitMessage(parseMessageRequest(decodeJsonBody(req.body)), policy);
@@ -61,7 +63,7 @@ export function createRoutes(deps: HttpPlaneDeps): Map<string, Route> {
     },
   });
 
-  routes.set(`${P}/messages:stream`, {
+  router.route(`${P}/messages:stream`, {
     method: 'POST', readsBody: true, authorize,
     handle: async (req) => {
       const stream = new RunEventStream(deps.sseKeepaliveMs);
@@ -72,7 +74,7 @@ export function createRoutes(deps: HttpPlaneDeps): Map<string, Route> {
     },
   });
 
-  routes.set(`${P}/status`, {
+  router.route(`${P}/status`, {
     method: 'GET', readsBody: false, authorize,
     handle: (req) => {
       const id = req.query.get('request_id')?.trim() ?? '';
@@ -83,7 +85,7 @@ export function createRoutes(deps: HttpPlaneDeps): Map<string, Route> {
     },
   });
 
-  routes.set(`${P}/cancel`, {
+  router.route(`${P}/cancel`, {
     method: 'POST', readsBody: true, authorize,
     handle: (req) => {
       const id = parseCancelRequest(decodeJsonBody(req.body)).request_id?.trim() ?? '';
@@ -92,7 +94,6 @@ export function createRoutes(deps: HttpPlaneDeps): Map<string, Route> {
     },
   });
 
-  return routes;
 }
 
 /** The `/messages` answer for a finished run (§3 "Result"); also the idempotent replay of a completed one. */

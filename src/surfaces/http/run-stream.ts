@@ -5,10 +5,12 @@ import type { EventStreamSink } from '../../transport/http-types.js';
 // Maps one run's bus events to the SSE events of http-gateway.md §8. Events that arrive before the
 // transport hands over the sink (a run may start inside submit()) are buffered, then flushed in order.
 
+/** One SSE event whose `data` is `{ type, ...fields }`. */
 export function sseEvent(type: string, fields: Record<string, unknown> = {}): string {
   return `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
 }
 
+/** The SSE stream of one run: its bus events as http-gateway.md §8 events, with keepalives. */
 export class RunEventStream {
   private sink?: EventStreamSink;
   private buffered: string[] = [];

@@ -2,6 +2,7 @@
 // `send:<key>`; TTL 5 min, at most 1000 entries, oldest first; entries of runs still in flight are never
 // evicted.
 
+/** The remembered state of one idempotency key: in flight, or the answer to repeat. */
 export interface DedupeEntry {
   ts: number;
   inFlight: boolean;
@@ -12,6 +13,7 @@ export interface DedupeEntry {
   error?: unknown;
 }
 
+/** Idempotency keys of the WS methods with their answers, bounded in time and count (see above). */
 export class Dedupe {
   private readonly entries = new Map<string, DedupeEntry>();
 

@@ -3,6 +3,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 // The health snapshot (openclaw-protocol.md §7.3 `health`), refreshed on a timer; each refresh bumps the
 // health version. Event-loop figures come from perf_hooks, so a stalled loop shows up here.
 
+/** Where the health snapshot reads sessions and the state dir. */
 export interface HealthSources {
   sessionCount: () => number;
   /** The most recently updated sessions, newest first. */
@@ -10,6 +11,7 @@ export interface HealthSources {
   stateDir: string;
 }
 
+/** The versioned health snapshot sent in hello-ok and the `health` event and method. */
 export class Health {
   version = 1;
   private snapshot: Record<string, unknown>;

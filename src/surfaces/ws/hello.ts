@@ -3,8 +3,10 @@ import type { Health } from './health.js';
 
 // The hello-ok payload (openclaw-protocol.md §5): server info, features, snapshot, auth and policy.
 
+/** The largest frame a client may send after hello (25 MiB), announced as `policy.maxPayload`. */
 export const MAX_PAYLOAD = 26_214_400;
 
+/** The gateway-wide facts that go into every hello-ok. */
 export interface HelloSources {
   version: string;
   startedAt: number;
@@ -18,6 +20,7 @@ export interface HelloSources {
   health: Health;
 }
 
+/** The hello-ok payload for one admitted connection; the state dir is shown to operator.admin only. */
 export function buildHello(src: HelloSources, connId: string, auth: { method: string; role: string; scopes: string[] }): Record<string, unknown> {
   const admin = auth.scopes.includes('operator.admin');
   return {

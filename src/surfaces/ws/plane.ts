@@ -28,6 +28,7 @@ import type { RepeatedWarnings } from '../../core/repeated-warnings.js';
 // The WS control plane minus the socket library: connection actors (hub), admission, method dispatch,
 // the run → agent/chat bridge, presence, health, tick, keepalive and shutdown.
 
+/** What the WS control plane needs from the composition root. */
 export interface WsPlaneOptions {
   log: Logger;
   /** Warnings a remote peer can trigger at will, aggregated per reason. */
@@ -58,6 +59,7 @@ export interface WsPlaneOptions {
   clock?: Clock;
 }
 
+/** The running WS control plane, as the transport and the composition root use it. */
 export interface WsPlane {
   hub: ConnectionHub;
   /** Broadcast `device.pair.resolved` (used by the pairing RPCs). */
@@ -71,6 +73,7 @@ export interface WsPlane {
   stop(): void;
 }
 
+/** Builds the WS control plane: hub, admission, method dispatch, run-event bridge and timers. */
 export function createWsPlane(o: WsPlaneOptions): WsPlane {
   const startedAt = Date.now();
   let hub!: ConnectionHub;
@@ -112,7 +115,9 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
   let services!: WsServices;
   let nodes!: NodeRegistry;
   const dispatch = (conn: Connection, req: Request) => {
-    const call: Call = { conn, id: req.id, respond: (ok, payload, error) => hub.respond(conn, req.id, ok, payload, error) };
+    const call: Call = {
+      conn, id: req.id, method: req.method, respond: (ok, payload, error) => hub.respond(conn, req.id, ok, payload, error),
+    };
     const fail = (err: unknown) => call.respond(false, undefined, toErrorShape(err, o.log, o.stateDir));
     const handler = METHODS.get(req.method);
     if (!handler) return call.respond(false, undefined, { code: 'INVALID_REQUEST', message: `unknown method: ${req.method}` });

@@ -3,10 +3,12 @@ import { hostname } from 'node:os';
 // Who is connected (openclaw-protocol.md §5.2): the gateway's own entry plus one per non-ephemeral client.
 // Every change bumps the presence version; the caller broadcasts the `presence` event.
 
+/** One presence entry: the gateway's own or a connected client's. */
 export type PresenceEntry = Record<string, unknown> & { ts: number };
 
 const EPHEMERAL_MODES = new Set(['cli', 'backend', 'probe']);
 
+/** The versioned presence list: the gateway itself plus the connected non-ephemeral clients. */
 export class Presence {
   private readonly clients = new Map<string, PresenceEntry>();
   private readonly self: PresenceEntry;

@@ -20,7 +20,7 @@ function setup() {
 }
 
 test('the first chunk goes out at once; later ones within 150 ms are merged and sent when the interval ends', () => {
-  const { clock, sent, c, chunk } = setup();
+  const { clock, sent, chunk } = setup();
   chunk('r', 'Hel');
   assert.deepEqual(sent, [{ runId: 'r', at: 1_000, seq: 1, deltaText: 'Hel', text: 'Hel', replace: false }]);
   clock.increment(10);

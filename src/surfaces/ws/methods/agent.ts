@@ -7,13 +7,8 @@ import { AGENT_ID, DEFAULT_SESSION_KEY, RESPONDED, storageUnavailable, type Hand
 // idempotencyKey; accept → ack → start as in chat.send (a full session queue is refused UNAVAILABLE,
 // retryable, before any ack). `agent.wait`: the outcome of a run, or `timeout` when it does not end in time (§12.3).
 
-interface AgentParams {
-  message: string;
-  idempotencyKey: string;
-  sessionKey?: string;
-}
-
-export const agent: Handler = (params: AgentParams, call, ctx) => {
+/** `agent`: ack, then the run's outcome on the same request id. */
+export const agent: Handler<'agent'> = (params, call, ctx) => {
   const runId = params.idempotencyKey;
   const sessionKey = params.sessionKey?.trim() || DEFAULT_SESSION_KEY;
   const key = `agent:${runId}`;
@@ -50,6 +45,7 @@ export const agent: Handler = (params: AgentParams, call, ctx) => {
   return RESPONDED;
 };
 
+/** The final `agent` answer for a settled run. */
 export function agentFinal(r: RunRecord, ctx: WsServices): { ok: boolean; payload: unknown; error?: ErrorShape } {
   if (r.state === 'failed') {
     const message = r.error?.message ?? 'run failed';
@@ -79,7 +75,8 @@ export function agentFinal(r: RunRecord, ctx: WsServices): { ok: boolean; payloa
   };
 }
 
-export const agentWait: Handler = (params: { runId: string; timeoutMs?: number }, _call, ctx) => {
+/** `agent.wait`: the outcome of a run, or `timeout` when it does not end within `timeoutMs` (default 30 s). */
+export const agentWait: Handler<'agent.wait'> = (params, _call, ctx) => {
   const { runId } = params;
   const timeoutMs = params.timeoutMs ?? 30_000;
   const outcome = (r: RunRecord) => {

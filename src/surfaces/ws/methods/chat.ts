@@ -8,13 +8,6 @@ import { invalidRequest, MethodError, RESPONDED, type Handler } from './types.js
 // and the ack goes out before the run's first event. `queueMode` picks how it queues behind a running run
 // (steer = followup); a full session queue is refused UNAVAILABLE, retryable.
 
-interface ChatSendParams {
-  sessionKey?: string;
-  message: string;
-  idempotencyKey: string;
-  queueMode?: string;
-}
-
 /** The refusal of a full session queue, for chat.send and agent. */
 export function queueFull(r: Extract<SubmitResult, { kind: 'full' }>): MethodError {
   return new MethodError({
@@ -30,7 +23,8 @@ export function deviceIdOf(conn: { client?: Record<string, unknown> }): string {
 
 const CONFLICT = 'This message ID was already used for different input. Check the conversation history and use a new message ID to send again.';
 
-export const chatSend: Handler = (params: ChatSendParams, call, ctx) => {
+/** `chat.send`: accept, ack `started`, then start the run (deduped by idempotencyKey). */
+export const chatSend: Handler<'chat.send'> = (params, call, ctx) => {
   const runId = params.idempotencyKey;
   const key = `chat:${runId}`;
   const seen = ctx.dedupe.get(key);
@@ -64,7 +58,8 @@ export const chatSend: Handler = (params: ChatSendParams, call, ctx) => {
   return RESPONDED;
 };
 
-export const chatHistory: Handler = (params: { sessionKey: string; limit?: number; offset?: number }, _call, ctx) => {
+/** `chat.history`: a page of the session transcript, its pending inputs and the run in flight. */
+export const chatHistory: Handler<'chat.history'> = (params, _call, ctx) => {
   const limit = params.limit ?? 200;
   const { messages, total } = ctx.transcripts.messages(params.sessionKey, { limit, offset: params.offset ?? 0 });
   const live = ctx.sessions.inspect(params.sessionKey);
@@ -83,7 +78,8 @@ export const chatHistory: Handler = (params: { sessionKey: string; limit?: numbe
   };
 };
 
-export const chatAbort: Handler = (params: { sessionKey: string; runId?: string }, _call, ctx) => {
+/** `chat.abort`: cancel the named run of the session, or its running one. */
+export const chatAbort: Handler<'chat.abort'> = (params, _call, ctx) => {
   const targets: string[] = [];
   if (params.runId) {
     const r = ctx.runs.get(params.runId);

@@ -38,12 +38,14 @@ function answerThenInvalidate(call: Call, ctx: WsServices, payload: unknown, dev
   return RESPONDED;
 }
 
-export const devicePairList: Handler = (_params, _call, ctx) => {
+/** `device.pair.list`: pending pairing requests and paired devices (never token values). */
+export const devicePairList: Handler<'device.pair.list'> = (_params, _call, ctx) => {
   const connected = connectedDevices(ctx);
   return { pending: ctx.devices.pending().map(requestView), paired: ctx.devices.list().map((d) => deviceView(d, ctx, connected)) };
 };
 
-export const devicePairApprove: Handler = (params: { requestId: string }, _call, ctx) => {
+/** `device.pair.approve`: pair the requesting device and announce `device.pair.resolved`. */
+export const devicePairApprove: Handler<'device.pair.approve'> = (params, _call, ctx) => {
   const req = ctx.devices.pendingById(params.requestId);
   if (!req) throw invalidRequest(`unknown pairing request: ${params.requestId}`);
   const device = ctx.devices.approve(req, 'owner');
@@ -52,7 +54,8 @@ export const devicePairApprove: Handler = (params: { requestId: string }, _call,
   return { requestId: req.requestId, device: deviceView(device, ctx, connectedDevices(ctx)) };
 };
 
-export const devicePairReject: Handler = (params: { requestId: string }, _call, ctx) => {
+/** `device.pair.reject`: drop the pairing request and announce `device.pair.resolved`. */
+export const devicePairReject: Handler<'device.pair.reject'> = (params, _call, ctx) => {
   const req = ctx.devices.pendingById(params.requestId);
   if (!req) throw invalidRequest(`unknown pairing request: ${params.requestId}`);
   ctx.devices.dropRequest(req.requestId);
@@ -60,7 +63,8 @@ export const devicePairReject: Handler = (params: { requestId: string }, _call, 
   return { requestId: req.requestId, deviceId: req.deviceId };
 };
 
-export const devicePairRemove: Handler = (params: { deviceId: string }, call, ctx) => {
+/** `device.pair.remove`: forget the device, answer, then close its sockets. */
+export const devicePairRemove: Handler<'device.pair.remove'> = (params, call, ctx) => {
   if (!ctx.devices.remove(params.deviceId)) throw invalidRequest(`unknown device: ${params.deviceId}`);
   return answerThenInvalidate(call, ctx, { deviceId: params.deviceId, removed: true }, params.deviceId);
 };
@@ -78,10 +82,11 @@ function authorizeTokenChange(call: Call, deviceId: string, role: string, scopes
   if (wider) throw invalidRequest(`cannot grant ${wider}: scopes may not exceed the caller's own`);
 }
 
-export const deviceTokenRotate: Handler = (params: { deviceId: string; role: string; scopes?: string[] }, call, ctx) => {
+/** `device.token.rotate`: a new token for the device's role (returned only to that device), then close its sockets. */
+export const deviceTokenRotate: Handler<'device.token.rotate'> = (params, call, ctx) => {
   authorizeTokenChange(call, params.deviceId, params.role, params.scopes);
   const device = ctx.devices.get(params.deviceId);
-  if (!device || !device.roles.includes(params.role)) throw invalidRequest(`unknown device or role: ${params.deviceId} ${params.role}`);
+  if (!device?.roles.includes(params.role)) throw invalidRequest(`unknown device or role: ${params.deviceId} ${params.role}`);
   const rotated = ctx.devices.rotate(params.deviceId, params.role, params.scopes);
   const own = call.conn.client.deviceId === params.deviceId;
   const payload = {
@@ -92,7 +97,8 @@ export const deviceTokenRotate: Handler = (params: { deviceId: string; role: str
   return answerThenInvalidate(call, ctx, payload, params.deviceId, params.role);
 };
 
-export const deviceTokenRevoke: Handler = (params: { deviceId: string; role: string }, call, ctx) => {
+/** `device.token.revoke`: revoke the device's token for a role, answer, then close its sockets. */
+export const deviceTokenRevoke: Handler<'device.token.revoke'> = (params, call, ctx) => {
   authorizeTokenChange(call, params.deviceId, params.role);
   const revokedAtMs = ctx.devices.revoke(params.deviceId, params.role);
   if (revokedAtMs === undefined) throw invalidRequest(`no active token for ${params.deviceId} ${params.role}`);

@@ -1,4 +1,4 @@
-import type { Handler } from './types.js';
+import type { Call, Handler, MethodName, WsServices } from './types.js';
 import { agent, agentWait } from './agent.js';
 import { chatAbort, chatHistory, chatSend } from './chat.js';
 import { messagesSubscribe, messagesUnsubscribe, sessionsList, sessionsSubscribe } from './sessions.js';
@@ -8,9 +8,11 @@ import { channelsStatus, health, lastHeartbeat, status, systemPresence } from '.
 import { nodeDescribe, nodeEvent, nodeInvoke, nodeInvokeProgress, nodeInvokeResult, nodeList } from './nodes.js';
 import { nodePairApprove, nodePairList, nodePairReject, nodePairRemove } from './node-pairing.js';
 
-/** Every WS method Clawgate implements (advertised in hello-ok `features.methods`). A Map: it is looked up by
- *  the method name a client sends, which may be `constructor` or `__proto__`. */
-export const METHODS: ReadonlyMap<string, Handler> = new Map(Object.entries({
+/** One handler per WS method, under that method's name (a handler's `Call<M>` ties it to its own name). */
+export type MethodHandlers = { readonly [M in MethodName]: Handler<M> };
+
+// A missing method, or a handler under another method's name, does not compile.
+const HANDLERS: MethodHandlers = {
   health,
   status,
   'system-presence': systemPresence,
@@ -42,7 +44,18 @@ export const METHODS: ReadonlyMap<string, Handler> = new Map(Object.entries({
   'node.pair.approve': nodePairApprove,
   'node.pair.reject': nodePairReject,
   'node.pair.remove': nodePairRemove,
-}));
+};
+
+/**
+ * A handler as dispatch holds it. Dispatch calls it only for a request the connection machine has already
+ * checked against its method's params schema (protocol/validators.ts), which is what makes the params a
+ * `ParamsOf<M>`.
+ */
+export type CheckedHandler = (params: unknown, call: Call, ctx: WsServices) => unknown;
+
+/** Every WS method Clawgate implements (advertised in hello-ok `features.methods`). A Map: it is looked up by
+ *  the method name a client sends, which may be `constructor` or `__proto__`. */
+export const METHODS: ReadonlyMap<string, CheckedHandler> = new Map(Object.entries(HANDLERS) as [string, CheckedHandler][]);
 
 /** Events Clawgate can emit (hello-ok `features.events`). */
 export const EVENTS = [

@@ -1,6 +1,6 @@
 import { PAIRING_CHANGED } from '../../../actors/node-registry.js';
 import { missingScope, scopeSatisfied } from '../../../policy/authorize.js';
-import type { NodeEventParams, NodeInvokeParams, NodeInvokeProgressParams, NodeInvokeResultParams } from '../../../../protocol/nodes.js';
+import type { NodeEventParams } from '../../../../protocol/nodes.js';
 import { validateEventPayload } from '../../../../protocol/validators.js';
 import { isAdminCommand } from '../../../policy/node-commands.js';
 import { nodeEntry, type NodeFacts } from '../../../actors/node-views.js';
@@ -25,15 +25,18 @@ function facts(ctx: WsServices, nodeId: string): NodeFacts {
   };
 }
 
-export const nodeList: Handler = (_params, _call, ctx) => ({ ts: Date.now(), nodes: allFacts(ctx).map(nodeEntry) });
+/** `node.list`: every node the gateway knows, connected or not. */
+export const nodeList: Handler<'node.list'> = (_params, _call, ctx) => ({ ts: Date.now(), nodes: allFacts(ctx).map(nodeEntry) });
 
-export const nodeDescribe: Handler = (params: { nodeId: string }, _call, ctx) => {
+/** `node.describe`: one known node. */
+export const nodeDescribe: Handler<'node.describe'> = (params, _call, ctx) => {
   const f = facts(ctx, params.nodeId);
   if (!f.live && !f.approved && !f.pending) throw invalidRequest('unknown nodeId');
   return { ts: Date.now(), ...nodeEntry(f) };
 };
 
-export const nodeInvoke: Handler = async (params: NodeInvokeParams, call, ctx) => {
+/** `node.invoke`: run a command on a node and answer with its result (host execution needs operator.admin). */
+export const nodeInvoke: Handler<'node.invoke'> = async (params, call, ctx) => {
   // host-execution commands are admin-only, whatever the node and its approval
   if (isAdminCommand(params.command.trim()) && !scopeSatisfied(call.conn.scopes, 'operator.admin')) {
     throw new MethodError(missingScope('operator.admin', ['operator.admin']));
@@ -46,13 +49,15 @@ export const nodeInvoke: Handler = async (params: NodeInvokeParams, call, ctx) =
   return answer.payload;
 };
 
-export const nodeInvokeResult: Handler = (params: NodeInvokeResultParams, call, ctx) => {
+/** `node.invoke.result`: a node answers an invocation it was sent. */
+export const nodeInvokeResult: Handler<'node.invoke.result'> = (params, call, ctx) => {
   const answer = ctx.nodes.result(call.conn, params);
   if (!answer.ok) throw new MethodError(answer.error);
   return answer.payload;
 };
 
-export const nodeInvokeProgress: Handler = (params: NodeInvokeProgressParams, call, ctx) => {
+/** `node.invoke.progress`: a node streams a chunk of an invocation in flight. */
+export const nodeInvokeProgress: Handler<'node.invoke.progress'> = (params, call, ctx) => {
   const answer = ctx.nodes.progress(call.conn, params);
   if (!answer.ok) throw new MethodError(answer.error);
   return answer.payload;
@@ -80,9 +85,10 @@ function parsePayload(p: NodeEventParams): unknown {
   }
 }
 
-export const nodeEvent: Handler = (params: NodeEventParams, call, ctx) => {
+/** `node.event`: an approved node reports host stats or presence; other events are acknowledged, unhandled. */
+export const nodeEvent: Handler<'node.event'> = (params, call, ctx) => {
   const node = ctx.nodes.byConn(call.conn);
-  if (!node || !node.approved) throw new MethodError(PAIRING_CHANGED);
+  if (!node?.approved) throw new MethodError(PAIRING_CHANGED);
   const { event } = params;
   switch (event) {
     case 'node.host.stats': {

@@ -1,9 +1,11 @@
+import type { SessionsListParams } from '../../../../protocol/sessions.js';
 import { sessionRow } from '../session-row.js';
-import type { Handler } from './types.js';
+import type { Handler, WsServices } from './types.js';
 
 // sessions.list and the subscriptions that gate `sessions.changed` and `session.message`.
 
-export const sessionsList: Handler = (params: { limit?: number; offset?: number }, _call, ctx) => {
+/** One page of the session index (sessions.list, and sessions.subscribe with list params). */
+function listSessions(params: SessionsListParams, ctx: WsServices) {
   const offset = params.offset ?? 0;
   const limit = params.limit ?? 100;
   const page = ctx.transcripts.sessions({ limit, offset }); // one page read from the index, never the whole list
@@ -15,19 +17,25 @@ export const sessionsList: Handler = (params: { limit?: number; offset?: number 
     defaults: { defaultAgentId: 'main', mainKey: 'main', mainSessionKey: 'agent:main:main' },
     sessions: page.map(sessionRow),
   };
-};
+}
 
-export const sessionsSubscribe: Handler = (params: Record<string, unknown>, call, ctx) => {
+/** `sessions.list`: one page of sessions, newest first. */
+export const sessionsList: Handler<'sessions.list'> = (params, _call, ctx) => listSessions(params, ctx);
+
+/** `sessions.subscribe`: turn on `sessions.changed` for this socket; with list params, also answer the list. */
+export const sessionsSubscribe: Handler<'sessions.subscribe'> = (params, call, ctx) => {
   call.conn.sessionsSubscribed = true;
-  return Object.keys(params ?? {}).length > 0 ? { subscribed: true, list: sessionsList(params, call, ctx) } : { subscribed: true };
+  return Object.keys(params).length > 0 ? { subscribed: true, list: listSessions(params, ctx) } : { subscribed: true };
 };
 
-export const messagesSubscribe: Handler = (params: { key: string }, call) => {
+/** `sessions.messages.subscribe`: turn on `session.message` for one session key. */
+export const messagesSubscribe: Handler<'sessions.messages.subscribe'> = (params, call) => {
   call.conn.messageKeys.add(params.key);
   return { subscribed: true, key: params.key };
 };
 
-export const messagesUnsubscribe: Handler = (params: { key: string }, call) => {
+/** `sessions.messages.unsubscribe`: turn `session.message` off for one session key. */
+export const messagesUnsubscribe: Handler<'sessions.messages.unsubscribe'> = (params, call) => {
   call.conn.messageKeys.delete(params.key);
   return { subscribed: false, key: params.key };
 };

@@ -2,10 +2,12 @@ import type { Handler } from './types.js';
 
 // health, status, system-presence, last-heartbeat, channels.status.
 
-export const health: Handler = (params: { probe?: boolean } | undefined, _call, ctx) =>
-  params?.probe ? ctx.health.refresh() : ctx.health.current();
+/** `health`: the current snapshot, or a fresh one with `probe`. */
+export const health: Handler<'health'> = (params, _call, ctx) =>
+  params.probe ? ctx.health.refresh() : ctx.health.current();
 
-export const status: Handler = (_params, call, ctx) => {
+/** `status`: runtime, sessions, event loop and memory; host-revealing fields for operator.admin only. */
+export const status: Handler<'status'> = (_params, call, ctx) => {
   const mem = process.memoryUsage();
   const admin = call.conn.scopes.includes('operator.admin');
   return {
@@ -23,10 +25,13 @@ export const status: Handler = (_params, call, ctx) => {
   };
 };
 
-export const systemPresence: Handler = (_params, _call, ctx) => ctx.presence.list();
+/** `system-presence`: who is connected, the gateway itself first. */
+export const systemPresence: Handler<'system-presence'> = (_params, _call, ctx) => ctx.presence.list();
 
-export const lastHeartbeat: Handler = () => null;
+/** `last-heartbeat`: always null (Clawgate runs no heartbeats). */
+export const lastHeartbeat: Handler<'last-heartbeat'> = () => null;
 
-export const channelsStatus: Handler = () => ({
+/** `channels.status`: no channels configured. */
+export const channelsStatus: Handler<'channels.status'> = () => ({
   ts: Date.now(), channelOrder: [], channelLabels: {}, channels: {}, channelAccounts: {}, channelDefaultAccountId: {},
 });

@@ -10,11 +10,14 @@ import type { DeviceStore } from '../../../store/devices.js';
 import type { Dedupe } from '../dedupe.js';
 import type { Health } from '../health.js';
 import type { Presence } from '../presence.js';
+import type { MethodParams, MethodResults } from '../../../../protocol/index.js';
 
 // What a WS method handler gets: its params (already schema-checked), the call (who, and how to answer)
 // and the gateway's services. A handler returns the `res` payload, throws a MethodError, or answers
-// itself through `call.respond` and returns RESPONDED (agent answers twice).
+// itself through `call.respond` and returns RESPONDED (agent answers twice). Params and result types come
+// from the protocol/ schemas, so a handler cannot read a field its method's schema does not have.
 
+/** The gateway services every WS method handler may use. */
 export interface WsServices {
   bus: Bus;
   sessions: SessionRegistry;
@@ -34,16 +37,37 @@ export interface WsServices {
   info: { version: string; startedAt: number; stateDir: string; provider: string; model: string };
 }
 
-export interface Call {
+/** One request being served: who sent it, its id and method, and how to answer it. */
+export interface Call<M extends string = string> {
   conn: Connection;
+  /** The request frame's id. */
   id: string;
+  /** The method requested; ties a handler to the one method it serves (see {@link Handler}). */
+  method: M;
   respond(ok: boolean, payload?: unknown, error?: ErrorShape): void;
 }
 
+/** Returned by a handler that answered through `call.respond` itself: dispatch sends nothing more. */
 export const RESPONDED = Symbol('responded');
 
-export type Handler = (params: any, call: Call, ctx: WsServices) => unknown;
+/** A method Clawgate serves over WS: every protocol method but `connect`, which only opens a connection. */
+export type MethodName = Exclude<keyof MethodParams, 'connect'>;
 
+/** The params of method `M` as its protocol/ schema describes them (`{}` when the client sent none). */
+export type ParamsOf<M extends MethodName> = MethodParams[M];
+
+/** The `res` payload of method `M`: its protocol/ result schema's type, `unknown` where there is none. */
+export type ResultOf<M extends MethodName> = M extends keyof MethodResults ? MethodResults[M] : unknown;
+
+/**
+ * The handler of method `M`. Dispatch calls it only after the params passed `M`'s schema; it returns the
+ * payload (or a promise of it), throws a MethodError, or answers itself and returns RESPONDED.
+ */
+export type Handler<M extends MethodName> = (
+  params: ParamsOf<M>, call: Call<M>, ctx: WsServices,
+) => ResultOf<M> | typeof RESPONDED | Promise<ResultOf<M> | typeof RESPONDED>;
+
+/** A handler's failure answer: the error shape goes back in the `res` frame as is. */
 export class MethodError extends Error {
   constructor(readonly shape: ErrorShape) {
     super(shape.message);
@@ -54,8 +78,11 @@ export class MethodError extends Error {
 export const storageUnavailable = (message: string): ErrorShape =>
   ({ code: 'UNAVAILABLE', message, retryable: true, details: { reason: 'insufficient_storage' } });
 
+/** An INVALID_REQUEST MethodError, with optional `details`. */
 export const invalidRequest = (message: string, details?: unknown) =>
   new MethodError({ code: 'INVALID_REQUEST', message, ...(details === undefined ? {} : { details }) });
 
+/** The session `agent` runs in when the request names none. */
 export const DEFAULT_SESSION_KEY = 'agent:main:main';
+/** The one agent Clawgate runs. */
 export const AGENT_ID = 'main';

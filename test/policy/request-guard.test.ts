@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   allowedHostKeys, checkRequest, interfaceAddressLookup, isAllowedHost, isAllowedOrigin, ownOrigins, parseHost, type GuardPolicy,
-} from '../../src/transport/request-guard.js';
+} from '../../src/policy/request-guard.js';
 import { ConfigError, parseGatewayArgs } from '../../src/config.js';
 
 // The Host / Origin / Sec-Fetch-Site rules shared by the HTTP plane and the WS upgrade (issue 6 item 3):

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { isLoopbackAddress, normalizeAddress } from '../policy/locality.js';
+import { isLoopbackAddress, normalizeAddress } from './locality.js';
 
 // Which browser requests and which Host names the gateway answers, for the HTTP data plane and the WS
 // upgrade alike (one set of rules, pure functions). A web page the owner visits can send requests to
@@ -14,6 +14,7 @@ import { isLoopbackAddress, normalizeAddress } from '../policy/locality.js';
 // Clients that send no Origin and no Sec-Fetch-Site (curl, SDKs) and address the gateway by a loopback
 // name or address pass untouched.
 
+/** What the rules compare against: the gateway's own origins, the allowed origins and hosts. */
 export interface GuardPolicy {
   /** The gateway's own origins (`http://127.0.0.1:<port>`…), lower case. */
   ownOrigins: ReadonlySet<string>;
@@ -25,6 +26,7 @@ export interface GuardPolicy {
   isInterfaceAddress?: (address: string) => boolean;
 }
 
+/** The headers of one request (the transport's GuardInput has this shape). */
 export interface GuardInput {
   origin: string;
   host: string;
@@ -33,6 +35,7 @@ export interface GuardInput {
   skipHostCheck?: boolean;
 }
 
+/** Why a request is refused (answered 403). */
 export interface GuardRefusal {
   reason: 'host' | 'origin' | 'cross-site';
   /** Names the flag that would allow the request. */
@@ -82,6 +85,7 @@ export function parseHost(text: string): { key: string; port?: number } | undefi
   return port === undefined ? { key: name } : { key: name, port: Number(port) };
 }
 
+/** Is the bind address a wildcard (every interface)? */
 export function isWildcardBind(bind: string): boolean {
   return WILDCARD_BINDS.has(bind.trim().toLowerCase());
 }
