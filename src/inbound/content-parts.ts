@@ -1,7 +1,8 @@
 // Validation and normalization of `content_parts` (spec http-gateway.md §9): inline data is
 // decoded, URL audio/file/video parts are downloaded under a strict URL policy (SSRF guard).
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { isPrivateAddress } from '../policy/addresses.js';
 import type { InputPart } from '../core/run.js';
 
 /** Size, time and redirect limits and the URL allowlist for content parts; `fetch` and `lookup` are injectable. */
@@ -324,14 +325,14 @@ async function checkUrl(url: URL, policy: ContentPartPolicy): Promise<void> {
   const bare = host.toLowerCase().replace(/\.$/, '');
   if (bare === 'localhost' || bare.endsWith('.localhost')) throw blocked;
   if (isIP(host)) {
-    if (isPrivateIp(host)) throw blocked;
+    if (isPrivateAddress(host)) throw blocked;
     return;
   }
   const addrs = await (policy.lookup ?? defaultLookup)(host).catch((err: unknown) => {
     throw new Error(`resolve host: ${causeOf(err)}`);
   });
   if (addrs.length === 0) throw new Error('resolve host: no addresses');
-  if (addrs.some(isPrivateIp)) throw blocked;
+  if (addrs.some(isPrivateAddress)) throw blocked;
 }
 
 async function defaultLookup(host: string): Promise<string[]> {
@@ -350,15 +351,3 @@ function matchesPattern(url: URL, pattern: string): boolean {
   return path.startsWith(prefix) && (prefix.endsWith('/') || path[prefix.length] === '/');
 }
 
-// Loopback, private, link-local, multicast and unspecified ranges (plus 0/8 and class E).
-// BlockList also matches IPv4-mapped IPv6 (`::ffff:127.0.0.1`) against the IPv4 ranges.
-const PRIVATE = new BlockList();
-for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 3]] as const) PRIVATE.addSubnet(net, bits, 'ipv4');
-for (const [net, bits] of [['::', 127], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) PRIVATE.addSubnet(net, bits, 'ipv6');
-
-function isPrivateIp(ip: string): boolean {
-  const family = isIP(ip.split('%')[0]!);
-  if (family === 0) return true; // unparseable: refuse rather than guess
-  return PRIVATE.check(ip.split('%')[0]!, family === 4 ? 'ipv4' : 'ipv6');
-}

@@ -1,5 +1,4 @@
-import { isIP } from 'node:net';
-import { normalizeAddress } from './locality.js';
+import { addressKey } from './addresses.js';
 
 // Auth-failure rate limiting (openclaw-protocol.md §6.5, user-needs.md §1), one limiter for the WS handshake
 // and the HTTP bearer: 10 failures per 60 s per client address (IPv4 /32, IPv6 /64: one host or one
@@ -162,30 +161,6 @@ function keyOf(key: AuthRateLimitKey): string | undefined {
   return `${addressKey(key.source)}\u0000${key.credentialClass}\u0000${origin.toLowerCase()}`;
 }
 
-/**
- * The part of a client address one client controls: an IPv4 address, or the /64 of an IPv6 address (one
- * host or LAN gets a whole /64, so its interface id is free to rotate). Anything else (an unparseable
- * forwarding hop) is kept as is.
- */
-export function addressKey(address: string): string {
-  const a = normalizeAddress(address).replace(/%.*$/, '');
-  if (isIP(a) !== 6) return a;
-  const [head, tail] = a.split('::');
-  const headGroups = head === '' ? [] : head.split(':');
-  if (tail === undefined) return `${headGroups.slice(0, 4).map(hex4).join(':')}::/64`;
-  const tailGroups = tail === '' ? [] : tail.split(':').flatMap(groupsOf);
-  const groups = [...headGroups.flatMap(groupsOf), ...Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
-  return `${groups.slice(0, 4).map(hex4).join(':')}::/64`;
-}
-
-/** One IPv6 group, or the two groups an embedded dotted IPv4 tail stands for. */
-function groupsOf(part: string): string[] {
-  if (isIP(part) !== 4) return [part];
-  const [a, b, c, d] = part.split('.').map(Number);
-  return [((a << 8) | b).toString(16), ((c << 8) | d).toString(16)];
-}
-
-const hex4 = (g: string) => parseInt(g, 16).toString(16);
 
 /** The AUTH_RATE_LIMITED error, with the time left on the lock. */
 export function errorShape(retryAfterMs: number): AuthRateLimitedError {

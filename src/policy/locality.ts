@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { family, isLoopbackAddress, normalizeAddress, stripZone } from './addresses.js';
 
 // Connection locality and client address (openclaw-protocol.md §9, user-needs.md §2). A socket is local only
 // when its peer is loopback and it carries no forwarding header at all: a same-host reverse proxy must never
@@ -31,40 +32,13 @@ export interface PeerClass {
   untrustedForwarding: boolean;
 }
 
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6'); // BlockList also matches ::ffff:127.x against the IPv4 rule
 
 /** Longest text kept from an unparseable forwarding hop used as the client key. */
 const MAX_GARBAGE_HOP = 64;
 
-function family(address: string): 'ipv4' | 'ipv6' | undefined {
-  const v = isIP(address);
-  return v === 4 ? 'ipv4' : v === 6 ? 'ipv6' : undefined;
-}
 
-function stripZone(address: string): string {
-  const i = address.indexOf('%'); // fe80::1%eth0: the zone does not take part in matching
-  return i < 0 ? address : address.slice(0, i);
-}
 
-/** Lower-cases and unwraps IPv4-mapped IPv6 (`::ffff:1.2.3.4`, `::ffff:102:304`) to dotted IPv4. */
-export function normalizeAddress(address: string): string {
-  const a = address.trim().toLowerCase();
-  const m = /^(?:::|(?:0{1,4}:){5})ffff:(.+)$/.exec(a);
-  if (!m) return a;
-  if (isIP(m[1]) === 4) return m[1];
-  const hex = /^([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(m[1]);
-  if (!hex) return a;
-  const hi = parseInt(hex[1], 16), lo = parseInt(hex[2], 16);
-  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
-}
 
-export function isLoopbackAddress(address: string): boolean {
-  const a = stripZone(normalizeAddress(address));
-  const f = family(a);
-  return f !== undefined && LOOPBACK.check(a, f);
-}
 
 /** Parses `trustedProxies` (IPs and CIDRs). Throws on a malformed entry; wildcards and /0 are refused. */
 export function parseTrustedProxies(list: string[]): TrustedProxies {

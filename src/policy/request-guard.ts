@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { isLoopbackAddress, normalizeAddress } from './locality.js';
+import { isLoopbackAddress, normalizeAddress } from './addresses.js';
 
 // Which browser requests and which Host names the gateway answers, for the HTTP data plane and the WS
 // upgrade alike (one set of rules, pure functions). A web page the owner visits can send requests to

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyPeer, isLoopbackAddress, normalizeAddress, parseHop, parseTrustedProxies, type PeerHeaders } from '../../src/policy/locality.js';
+import { classifyPeer, parseHop, parseTrustedProxies, type PeerHeaders } from '../../src/policy/locality.js';
+import { isLoopbackAddress, normalizeAddress } from '../../src/policy/addresses.js';
 
 // Locality and client address (openclaw-protocol.md §9, user-needs.md §2): pure functions, no sockets.
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addressKey, AuthRateLimiter, errorShape, type AuthRateLimitKey, type AuthRateLimiterOptions } from '../../../src/policy/auth-rate-limit.js';
+import { AuthRateLimiter, errorShape, type AuthRateLimitKey, type AuthRateLimiterOptions } from '../../src/policy/auth-rate-limit.js';
+import { addressKey } from '../../src/policy/addresses.js';
 
 // Auth-failure limiter (openclaw-protocol.md §6.5, user-needs.md §1, issue 6 item 4) on an injected clock: no sleeps.
 
