@@ -4,7 +4,7 @@
 
 export { parseGatewayArgs } from './config/args.js';
 export { ConfigError, type GatewayConfig } from './config/gateway-config.js';
-export { isLoopbackHost } from './config/listen.js';
+export { isLoopbackHost } from './policy/addresses.js';
 export { BUILTIN_TOOLS } from './config/model.js';
 export { DEFAULTS, type OptionName, type RawOptions, type RawValue } from './config/options.js';
 export { resolveConfig } from './config/resolve.js';

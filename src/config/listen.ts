@@ -1,17 +1,13 @@
 import { ConfigError, type GatewayConfig } from './gateway-config.js';
 import { DEFAULTS } from './options.js';
 import type { OptionReader } from './reader.js';
+import { isLoopbackHost } from '../policy/addresses.js';
 
 // Where the gateway listens and the shared secret that guards it: a non-loopback bind needs a strong token.
 
 const MIN_TOKEN_LENGTH = 32;
 const WEAK_TOKENS = new Set(['undefined', 'null', 'changeme', 'change-me', 'token', 'secret', 'password']);
 
-/** True for localhost, ::1 and 127.0.0.0/8 (bracketed or IPv4-mapped spellings too). */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
-}
 
 /** `--port`, 0 to 65535 (0 = any free port). */
 export function listenPort(o: OptionReader): number {

@@ -6,6 +6,7 @@ import { family, isLoopbackAddress, normalizeAddress, stripZone } from './addres
 // make every client look local. Forwarding headers are believed only from configured trusted proxies, and
 // addresses are compared as parsed addresses (BlockList), never as strings.
 
+/** The configured trusted proxies (--trusted-proxies), as a membership test. */
 export interface TrustedProxies {
   /** The entries as configured (normalized), for logs and diagnostics. */
   readonly entries: readonly string[];
@@ -13,6 +14,7 @@ export interface TrustedProxies {
   contains(address: string): boolean;
 }
 
+/** The forwarding headers of a request, as the transport read them. */
 export interface PeerHeaders {
   forwarded: string;
   xForwardedFor: string;
@@ -21,6 +23,7 @@ export interface PeerHeaders {
   anyForwarded: boolean;
 }
 
+/** What a peer is: local or not, and the client address to key limits on. */
 export interface PeerClass {
   /** `direct_local`: loopback peer, no forwarding header. */
   local: boolean;
@@ -128,6 +131,7 @@ function forwardedFor(header: string): string[] {
   return out;
 }
 
+/** Classify a socket's peer from its address and forwarding headers (trusted proxies only are believed). */
 export function classifyPeer(remoteAddress: string, headers: PeerHeaders, trusted: TrustedProxies): PeerClass {
   const peer = normalizeAddress(remoteAddress);
   const xff = headers.xForwardedFor.trim();
