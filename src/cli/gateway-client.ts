@@ -7,7 +7,8 @@ import { VERSION } from '../core/version.js';
 // A minimal operator client for the owner CLI commands (`clawgate devices …`, `clawgate nodes …`): one
 // WebSocket to the running gateway, `connect.challenge` → `connect` → hello-ok (openclaw-protocol.md §3),
 // then request/response by id. Device-less `cli`/`cli` with the shared secret, so on a direct loopback
-// socket the gateway keeps the requested operator scopes (§6.4). Events are ignored. Every wait is bounded.
+// socket the gateway keeps the requested operator scopes (§6.4). Events go to onEvent listeners (the owner
+// commands add none). Every wait is bounded. Also published as `clawgate/client` (src/client/index.ts).
 // The token is only ever put in the `connect` frame: it is never logged, printed or put in an error.
 
 /** Bad command line (exit 2). */
@@ -147,6 +148,13 @@ function parseUrl(raw: string): string {
   return u.toString();
 }
 
+/** A server-pushed event frame (`{type:"event", event, payload, seq?}`). */
+export interface GatewayEvent {
+  event: string;
+  payload: unknown;
+  seq?: number;
+}
+
 interface Pending {
   method: string;
   resolve(payload: unknown): void;
@@ -157,6 +165,7 @@ interface Pending {
 /** One authenticated operator connection. */
 export class GatewayConnection {
   private readonly pending = new Map<string, Pending>();
+  private readonly listeners = new Set<(e: GatewayEvent) => void>();
   private nextId = 0;
   private closeInfo?: { code: number; reason: string };
 
@@ -173,7 +182,10 @@ export class GatewayConnection {
     });
   }
 
-  /** Opens the socket and completes the handshake within CONNECT_TIMEOUT_MS. */
+  /**
+   * Opens the socket and completes the handshake within CONNECT_TIMEOUT_MS. It resolves only once hello-ok
+   * has arrived, so no request can be sent before the handshake is complete.
+   */
   static connect(target: GatewayTarget, timeoutMs = CONNECT_TIMEOUT_MS): Promise<GatewayConnection> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(target.url, { perMessageDeflate: false, handshakeTimeout: timeoutMs, maxPayload: 26_214_400 });
@@ -245,6 +257,12 @@ export class GatewayConnection {
     });
   }
 
+  /** Calls `listener` with every event frame from now on (chat, agent, tick…); returns the unsubscribe. */
+  onEvent(listener: (e: GatewayEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** The scopes the gateway granted this socket (hello-ok `auth.scopes`). */
   get grantedScopes(): string[] {
     const scopes = (this.hello.auth as { scopes?: unknown } | null | undefined)?.scopes;
@@ -269,7 +287,12 @@ export class GatewayConnection {
 
   private onMessage(text: string | undefined): void {
     const frame = text === undefined ? undefined : parseFrame(text);
-    if (frame?.type !== 'res' || typeof frame.id !== 'string') return; // events are not ours
+    if (frame?.type === 'event' && typeof frame.event === 'string') {
+      const e: GatewayEvent = { event: frame.event, payload: frame.payload, ...(typeof frame.seq === 'number' ? { seq: frame.seq } : {}) };
+      for (const l of this.listeners) l(e);
+      return;
+    }
+    if (frame?.type !== 'res' || typeof frame.id !== 'string') return;
     const p = this.pending.get(frame.id);
     if (!p) return;
     this.pending.delete(frame.id);
