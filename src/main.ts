@@ -35,6 +35,7 @@ import { AuthRateLimiter } from './policy/auth-rate-limit.js';
 import { allowedHostKeys, checkRequest, interfaceAddressLookup, isWildcardBind, ownOrigins, type GuardPolicy } from './policy/request-guard.js';
 import type { DeviceStore } from './store/devices.js';
 import { RepeatedWarnings } from './core/repeated-warnings.js';
+import { isLoopbackHost } from './policy/addresses.js';
 
 // The composition root: config → bus, registries, runner, store → HTTP and WS planes → transport.
 //
@@ -164,7 +165,7 @@ function requestGuard(config: GatewayConfig, hooks: Lifecycle) {
     ...(isWildcardBind(config.bind) ? { isInterfaceAddress: interfaceAddressLookup() } : {}),
   };
   // the gateway's own origin is allowed by default; the Host header never grants an Origin trust
-  hooks.onListen((port) => { policy.ownOrigins = ownOrigins(config.bind, port); });
+  hooks.onListen((port) => { policy.ownOrigins = ownOrigins(config.bind, port, config.tls ? 'https' : 'http'); });
   return (input: Parameters<typeof checkRequest>[0]) => checkRequest(input, policy);
 }
 
@@ -197,6 +198,15 @@ function routeSurfaces(config: GatewayConfig, actors: Actors, shared: Shared, is
   return { router, maxConnections };
 }
 
+/** The certificate's fingerprint (for pinning) with TLS; without it, a warning when tokens cross a network in clear. */
+function logTransportSecurity(config: GatewayConfig, server: ListeningServer, log: Logger): void {
+  if (server.tls) {
+    log.info({ fingerprint256: server.tls.fingerprint256, subject: server.tls.subject, validTo: server.tls.validTo }, 'TLS on: HTTPS and WSS');
+  } else if (!isLoopbackHost(config.bind)) {
+    log.warn({ bind: config.bind }, 'listening beyond loopback without TLS: tokens and messages travel in clear text (set --tls-cert and --tls-key, or put a TLS proxy in front)');
+  }
+}
+
 /** Start the gateway with a resolved configuration: store, actors, both planes, then listen. */
 export async function startGateway(config: GatewayConfig, log: Logger, options: GatewayOptions = {}): Promise<Gateway> {
   const state = openState(config, log, options);
@@ -218,7 +228,9 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   const server: ListeningServer = await startServer({
     bind: config.bind, port: config.port, router, lifecycle: hooks, guard: requestGuard(config, hooks),
     maxBodyBytes: config.maxBodyBytes, bodyTimeoutMs: config.bodyTimeoutMs, log, warnings: shared.warnings, classify,
+    tls: config.tls,
   });
+  logTransportSecurity(config, server, log);
   log.info({ bind: config.bind, port: server.port, model: config.model, authMode: config.token ? 'token' : 'none', maxConnections }, 'gateway ready');
   let loaded: Awaited<ReturnType<typeof loadWsPlane>>;
   try {
