@@ -36,6 +36,8 @@ import { allowedHostKeys, checkRequest, interfaceAddressLookup, isWildcardBind, 
 import type { DeviceStore } from './store/devices.js';
 import { RepeatedWarnings } from './core/repeated-warnings.js';
 import { isLoopbackHost } from './policy/addresses.js';
+import { GatewayMetrics } from './actors/metrics.js';
+import { registerMetricsRoute } from './surfaces/http/metrics.js';
 
 // The composition root: config → bus, registries, runner, store → HTTP and WS planes → transport.
 //
@@ -83,7 +85,7 @@ interface State {
 }
 
 /** The database opens before listen: transcripts and the journal are durable from the first message. */
-function openState(config: GatewayConfig, log: Logger, options: GatewayOptions): State {
+function openState(config: GatewayConfig, log: Logger, options: GatewayOptions, metrics: GatewayMetrics): State {
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   const db = openDb(config.stateDir, { fsyncCommits: config.fsyncCommits, faults: options.storage?.faults });
   const storage = new StorageHealth({
@@ -91,7 +93,7 @@ function openState(config: GatewayConfig, log: Logger, options: GatewayOptions):
     schedule: options.storage?.schedule, probeEveryMs: options.storage?.probeEveryMs,
   });
   const transcripts = new SqliteTranscriptStore(db);
-  const ledger = new RunLedger(db, transcripts, { retentionMs: config.runRetentionMs, storage });
+  const ledger = new RunLedger(db, transcripts, { retentionMs: config.runRetentionMs, storage, observe: metrics.observeJournal });
   return { db, storage, transcripts, ledger };
 }
 
@@ -209,7 +211,8 @@ function logTransportSecurity(config: GatewayConfig, server: ListeningServer, lo
 
 /** Start the gateway with a resolved configuration: store, actors, both planes, then listen. */
 export async function startGateway(config: GatewayConfig, log: Logger, options: GatewayOptions = {}): Promise<Gateway> {
-  const state = openState(config, log, options);
+  const metrics = new GatewayMetrics();
+  const state = openState(config, log, options, metrics);
   let ws: WsPlane | undefined;
   let draining = false;
   const actors = await startActors(config, log, options, state, () => ws);
@@ -224,6 +227,8 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     return { ready: failing.length === 0, failing };
   };
   const { router, maxConnections } = routeSurfaces(config, actors, shared, isReady, () => ws?.hub, classify);
+  const stopMetrics = metrics.attach({ bus: actors.bus, sessions: actors.sessions, hub: () => ws?.hub });
+  registerMetricsRoute(router, { scrape: () => metrics.scrape(), token: config.token, authLimiter: shared.authLimiter });
   const hooks = new Lifecycle();
   const server: ListeningServer = await startServer({
     bind: config.bind, port: config.port, router, lifecycle: hooks, guard: requestGuard(config, hooks),
@@ -258,6 +263,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
       await new Promise((r) => setTimeout(r, 20));
       await server.close();
       shared.warnings.flush(); // the counts of the unfinished window
+      stopMetrics();
       state.db.close();
     },
   };
