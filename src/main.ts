@@ -35,6 +35,9 @@ import { AuthRateLimiter } from './policy/auth-rate-limit.js';
 import { allowedHostKeys, checkRequest, interfaceAddressLookup, isWildcardBind, ownOrigins, type GuardPolicy } from './policy/request-guard.js';
 import type { DeviceStore } from './store/devices.js';
 import { RepeatedWarnings } from './core/repeated-warnings.js';
+import { isLoopbackHost } from './policy/addresses.js';
+import { GatewayMetrics } from './actors/metrics.js';
+import { registerMetricsRoute } from './surfaces/http/metrics.js';
 
 // The composition root: config → bus, registries, runner, store → HTTP and WS planes → transport.
 //
@@ -82,7 +85,7 @@ interface State {
 }
 
 /** The database opens before listen: transcripts and the journal are durable from the first message. */
-function openState(config: GatewayConfig, log: Logger, options: GatewayOptions): State {
+function openState(config: GatewayConfig, log: Logger, options: GatewayOptions, metrics: GatewayMetrics): State {
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   const db = openDb(config.stateDir, { fsyncCommits: config.fsyncCommits, faults: options.storage?.faults });
   const storage = new StorageHealth({
@@ -90,7 +93,7 @@ function openState(config: GatewayConfig, log: Logger, options: GatewayOptions):
     schedule: options.storage?.schedule, probeEveryMs: options.storage?.probeEveryMs,
   });
   const transcripts = new SqliteTranscriptStore(db);
-  const ledger = new RunLedger(db, transcripts, { retentionMs: config.runRetentionMs, storage });
+  const ledger = new RunLedger(db, transcripts, { retentionMs: config.runRetentionMs, storage, observe: metrics.observeJournal });
   return { db, storage, transcripts, ledger };
 }
 
@@ -164,7 +167,7 @@ function requestGuard(config: GatewayConfig, hooks: Lifecycle) {
     ...(isWildcardBind(config.bind) ? { isInterfaceAddress: interfaceAddressLookup() } : {}),
   };
   // the gateway's own origin is allowed by default; the Host header never grants an Origin trust
-  hooks.onListen((port) => { policy.ownOrigins = ownOrigins(config.bind, port); });
+  hooks.onListen((port) => { policy.ownOrigins = ownOrigins(config.bind, port, config.tls ? 'https' : 'http'); });
   return (input: Parameters<typeof checkRequest>[0]) => checkRequest(input, policy);
 }
 
@@ -197,9 +200,19 @@ function routeSurfaces(config: GatewayConfig, actors: Actors, shared: Shared, is
   return { router, maxConnections };
 }
 
+/** The certificate's fingerprint (for pinning) with TLS; without it, a warning when tokens cross a network in clear. */
+function logTransportSecurity(config: GatewayConfig, server: ListeningServer, log: Logger): void {
+  if (server.tls) {
+    log.info({ fingerprint256: server.tls.fingerprint256, subject: server.tls.subject, validTo: server.tls.validTo }, 'TLS on: HTTPS and WSS');
+  } else if (!isLoopbackHost(config.bind)) {
+    log.warn({ bind: config.bind }, 'listening beyond loopback without TLS: tokens and messages travel in clear text (set --tls-cert and --tls-key, or put a TLS proxy in front)');
+  }
+}
+
 /** Start the gateway with a resolved configuration: store, actors, both planes, then listen. */
 export async function startGateway(config: GatewayConfig, log: Logger, options: GatewayOptions = {}): Promise<Gateway> {
-  const state = openState(config, log, options);
+  const metrics = new GatewayMetrics();
+  const state = openState(config, log, options, metrics);
   let ws: WsPlane | undefined;
   let draining = false;
   const actors = await startActors(config, log, options, state, () => ws);
@@ -214,11 +227,15 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     return { ready: failing.length === 0, failing };
   };
   const { router, maxConnections } = routeSurfaces(config, actors, shared, isReady, () => ws?.hub, classify);
+  const stopMetrics = metrics.attach({ bus: actors.bus, sessions: actors.sessions, hub: () => ws?.hub });
+  registerMetricsRoute(router, { scrape: () => metrics.scrape(), token: config.token, authLimiter: shared.authLimiter });
   const hooks = new Lifecycle();
   const server: ListeningServer = await startServer({
     bind: config.bind, port: config.port, router, lifecycle: hooks, guard: requestGuard(config, hooks),
     maxBodyBytes: config.maxBodyBytes, bodyTimeoutMs: config.bodyTimeoutMs, log, warnings: shared.warnings, classify,
+    tls: config.tls,
   });
+  logTransportSecurity(config, server, log);
   log.info({ bind: config.bind, port: server.port, model: config.model, authMode: config.token ? 'token' : 'none', maxConnections }, 'gateway ready');
   let loaded: Awaited<ReturnType<typeof loadWsPlane>>;
   try {
@@ -246,6 +263,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
       await new Promise((r) => setTimeout(r, 20));
       await server.close();
       shared.warnings.flush(); // the counts of the unfinished window
+      stopMetrics();
       state.db.close();
     },
   };

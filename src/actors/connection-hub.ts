@@ -66,6 +66,8 @@ const NO_CAPS: ReadonlySet<string> = new Set();
 
 /** Every live WS connection, each a supervised connection actor: frames in, emitted work out, broadcasts fanned out. */
 export class ConnectionHub {
+  /** Running counts for /metrics: handshakes by result, frames not sent to a slow consumer. */
+  readonly stats = { handshakesOk: 0, handshakesFailed: 0, droppedFrames: 0 };
   private readonly all = new Set<Connection>();
   private readonly authed = new Set<Connection>();
   private readonly preauthByIp = new Map<string, number>();
@@ -176,6 +178,7 @@ export class ConnectionHub {
   deliverEvent(conn: Connection, event: EncodedEvent): void {
     const seq = ++conn.seq;
     if (conn.socket.bufferedAmount() > this.opts.maxBufferedBytes) {
+      this.stats.droppedFrames++;
       if (!event.lossy) this.slowConsumer(conn);
       return; // a dropped lossy event still consumed its seq: the client sees the gap
     }
@@ -214,6 +217,7 @@ export class ConnectionHub {
     if (!conn.open) return;
     this.releasePreauth(conn);
     conn.authenticated = true;
+    this.stats.handshakesOk++;
     conn.role = admitted.role;
     conn.scopes = admitted.scopes;
     conn.client = admitted.client;
@@ -233,6 +237,7 @@ export class ConnectionHub {
   private deliverDirect(conn: Connection, text: string): void {
     if (!conn.open) return;
     if (conn.socket.bufferedAmount() > this.opts.maxBufferedBytes) {
+      this.stats.droppedFrames++;
       this.slowConsumer(conn);
       return;
     }
@@ -245,6 +250,7 @@ export class ConnectionHub {
   }
 
   private handshakeFailed(conn: Connection, code: number, reason: string): void {
+    this.stats.handshakesFailed++;
     this.opts.warnings.warn('ws handshake failed', { conn: conn.id, remote: conn.peer.remoteAddress, code, reason });
   }
 

@@ -181,6 +181,13 @@ export class SessionRegistry {
     return this.actors.size;
   }
 
+  /** Messages waiting in every session (queued behind a running run, or accepted and not yet started). */
+  queueDepth(): number {
+    let n = this.pending.size;
+    for (const actor of this.actors.values()) n += queuedMessages(actor.getSnapshot().context.queue);
+    return n;
+  }
+
   /** Stop every session: running runs are aborted (cancelled), queued ones are cancelled. */
   stopAll(): void {
     const now = this.deps.now ?? Date.now;

@@ -44,6 +44,8 @@ Runs the gateway in the foreground (HTTP data plane on one port; JSON logs on st
                          (names behind a reverse proxy or on the LAN; refused otherwise: DNS rebinding)
   --trusted-proxies a,b  proxies (IPs/CIDRs) whose X-Forwarded-For / Forwarded headers are believed
   --fsync-commits        fsync every database commit (survives power loss, slower)
+  --tls-cert FILE        PEM certificate: serve HTTPS and WSS on the same port (with --tls-key; default off)
+  --tls-key FILE         PEM private key of --tls-cert (unencrypted)
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (default info)
   --config FILE          JSON or YAML file with the same keys; flags win
 

@@ -59,6 +59,8 @@ export interface GatewayConfig {
   historyBudgetChars: number;
   /** What a restart does with a run that was running at the crash: run it again once, or fail it. */
   recovery: 'rerun' | 'fail';
+  /** TLS (issue 8): serve HTTPS and WSS with this PEM certificate and key; both or neither. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 /** A configuration problem, with a one-line message; the CLI prints it and exits 2. */

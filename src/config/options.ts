@@ -43,6 +43,9 @@ export const OPTIONS = {
   'run-timeout-ms': 'int',
   'history-budget-chars': 'int',
   recovery: 'string',
+  // TLS (issue 8): HTTPS and WSS on the same port
+  'tls-cert': 'string',
+  'tls-key': 'string',
 } as const;
 
 /** A flag name (kebab-case), as on the command line. */

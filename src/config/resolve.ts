@@ -7,6 +7,7 @@ import { modelCatalog, modelKind, openaiEndpoint, toolRules } from './model.js';
 import { allowedHosts, allowedOrigins, handshakeTimeout, maxConnections, trustedProxies } from './network.js';
 import { DEFAULTS, type RawOptions } from './options.js';
 import { readOptions, type OptionReader } from './reader.js';
+import { tlsFiles } from './tls.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -29,12 +30,14 @@ export function resolveConfig(raw: RawOptions): GatewayConfig {
   const queue = queueRules(o);
   const endpoint = openaiEndpoint(o);
   const tools = toolRules(o);
+  const tls = tlsFiles(o);
   return {
     ...listen, port, model, ...filters, maxBodyBytes, logLevel, handshakeTimeoutMs,
     trustedProxies: proxies, maxConnections: connections, allowedOrigins: origins, allowedHosts: hosts,
     recovery, ...queue, ...endpoint, ...tools,
     modelCatalog: modelCatalog(o),
     ...uncheckedSettings(o),
+    ...(tls ? { tls } : {}),
   };
 }
 

@@ -121,12 +121,12 @@ export function checkRequest(input: GuardInput, policy: GuardPolicy): GuardRefus
   return undefined;
 }
 
-/** The gateway's own origins: `http://<loopback name or bind address>:<port>`. */
-export function ownOrigins(bind: string, port: number): Set<string> {
+/** The gateway's own origins: `<scheme>://<loopback name or bind address>:<port>` (https when TLS is on). */
+export function ownOrigins(bind: string, port: number, scheme: 'http' | 'https' = 'http'): Set<string> {
   const hosts = new Set(['127.0.0.1', 'localhost', '[::1]']);
   const b = bind.trim().toLowerCase();
   if (!isWildcardBind(b)) hosts.add(isIP(b) === 6 ? `[${b}]` : b);
-  return new Set([...hosts].map((h) => `http://${h}:${port}`));
+  return new Set([...hosts].map((h) => `${scheme}://${h}:${port}`));
 }
 
 /** The host keys to accept besides loopback: the bind address (unless a wildcard) and --allowed-hosts. */

@@ -70,7 +70,11 @@ export class RunLedger {
   constructor(
     db: Db,
     private readonly transcripts: TranscriptStore,
-    private readonly opts: { retentionMs: number; storage?: StorageHealth; now?: () => number },
+    private readonly opts: {
+      retentionMs: number; storage?: StorageHealth; now?: () => number;
+      /** Told how long each committed step took (seconds): the journal commit latency of /metrics. */
+      observe?: (step: string, seconds: number) => void;
+    },
   ) {
     this.now = opts.now ?? Date.now;
     this.q = {
@@ -190,12 +194,14 @@ export class RunLedger {
   /** One step in one transaction; a disk failure becomes StorageUnavailable, a success clears the failing state. */
   private write<R>(what: string, step: () => R): R {
     let result: R;
+    const t0 = this.opts.observe ? process.hrtime.bigint() : 0n;
     try {
       result = this.inTransaction(step) as R;
     } catch (err) {
       throw this.opts.storage?.failed(err, what) ?? err;
     }
     this.opts.storage?.succeeded();
+    this.opts.observe?.(what, Number(process.hrtime.bigint() - t0) / 1e9);
     return result;
   }
 }

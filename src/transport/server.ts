@@ -8,6 +8,7 @@ import type { Router } from './router.js';
 import { attachWebSocket } from './ws.js';
 import { uws } from './uws.js';
 import { resumeHeadroom } from './open-files.js';
+import { inspectTlsFiles, type TlsCertificateInfo, type TlsFiles } from '../core/tls-files.js';
 
 // One uWS app on one port, serving one router: HTTP routes and WebSocket endpoints, with the lifecycle
 // hooks run around it.
@@ -26,11 +27,15 @@ export interface ServerOptions extends HttpAdapterOptions {
   lifecycle?: Lifecycle;
   /** Where refused WebSocket upgrades are counted (aggregated warnings). */
   warnings: Pick<RepeatedWarnings, 'warn'>;
+  /** Serve HTTPS and WSS (uWS SSLApp) with these PEM files; plain HTTP and WS without. */
+  tls?: TlsFiles;
 }
 
 /** A server that listens. */
 export interface ListeningServer {
   port: number;
+  /** The served certificate (with TLS). */
+  tls?: TlsCertificateInfo;
   /** Stops accepting, closes every open socket, then runs the close hooks. */
   close(): Promise<void>;
 }
@@ -62,7 +67,9 @@ function haveFreeFiles(n: number): boolean {
 export async function startServer(opts: ServerOptions): Promise<ListeningServer> {
   const lifecycle = opts.lifecycle ?? new Lifecycle();
   opts.router.seal();
-  const app = uws.App();
+  // checked before uWS sees them: SSLApp does not say which file is wrong
+  const tls = opts.tls ? inspectTlsFiles(opts.tls) : undefined;
+  const app = opts.tls ? uws.SSLApp({ cert_file_name: opts.tls.certFile, key_file_name: opts.tls.keyFile }) : uws.App();
   attachWebSocket(app, opts.router, opts);
   app.any('/*', createHttpHandler(opts.router, opts));
   let socket = await listen(app, opts.bind, opts.port);
@@ -94,6 +101,7 @@ export async function startServer(opts: ServerOptions): Promise<ListeningServer>
 
   const server: ListeningServer = {
     port,
+    ...(tls ? { tls } : {}),
     async close() {
       if (open) {
         open = false;
