@@ -53,7 +53,7 @@ export function explainDbOpenError(stateDir: string, err: unknown, now: Date = n
   if (CORRUPT_CODES.has(base)) {
     const aside = `${db}.corrupt-${now.toISOString().slice(0, 10)}`;
     return new StartupError(`the database ${db} is damaged (${code}) and was left untouched: `
-      + `move it aside with \`mv ${db} ${aside}\` (and any ${db}-wal, ${db}-shm) and start again for a fresh one`);
+      + `move it aside with \`mv ${db} ${aside}\` (its -wal and -shm files too, if any) and start again for a fresh one`);
   }
   if (base === 'SQLITE_READONLY' || base === 'SQLITE_CANTOPEN' || base === 'SQLITE_PERM') {
     return new StartupError(`cannot open the database ${db} for writing (${code}): give this user write access to it and to ${stateDir}`);
