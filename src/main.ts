@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import type { GatewayConfig } from './config.js';
 import type { Logger } from './core/log.js';
 import type { Bus } from './core/bus.js';
@@ -38,6 +37,8 @@ import { RepeatedWarnings } from './core/repeated-warnings.js';
 import { isLoopbackHost } from './policy/addresses.js';
 import { GatewayMetrics } from './actors/metrics.js';
 import { registerMetricsRoute } from './surfaces/http/metrics.js';
+import { acquireStateLock, type StateLock } from './store/state-lock.js';
+import { ensureStateDir, explainDbOpenError } from './store/state-dir.js';
 
 // The composition root: config → bus, registries, runner, store → HTTP and WS planes → transport.
 //
@@ -78,23 +79,41 @@ export interface GatewayOptions {
 
 /** The state dir's database and what records into it. */
 interface State {
+  /** One gateway per state dir: taken before the database opens, released after it closes. */
+  lock: StateLock;
   db: Db;
   storage: StorageHealth;
   transcripts: SqliteTranscriptStore;
   ledger: RunLedger;
 }
 
-/** The database opens before listen: transcripts and the journal are durable from the first message. */
+/** The database opens before listen: transcripts and the journal are durable from the first message. The state
+ *  dir's lock comes first of all: a second gateway on the same dir stops before it touches anything. */
 function openState(config: GatewayConfig, log: Logger, options: GatewayOptions, metrics: GatewayMetrics): State {
-  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
-  const db = openDb(config.stateDir, { fsyncCommits: config.fsyncCommits, faults: options.storage?.faults });
+  ensureStateDir(config.stateDir);
+  const lock = acquireStateLock(config.stateDir);
+  if (lock.takenOverFrom) log.warn({ stateDir: config.stateDir, stale: lock.takenOverFrom }, 'took over the lock of a gateway that is gone');
+  let db: Db;
+  try {
+    db = openDb(config.stateDir, { fsyncCommits: config.fsyncCommits, faults: options.storage?.faults });
+  } catch (err) {
+    lock.release();
+    throw explainDbOpenError(config.stateDir, err);
+  }
   const storage = new StorageHealth({
     stateDir: config.stateDir, log, probe: () => probeWrite(db),
     schedule: options.storage?.schedule, probeEveryMs: options.storage?.probeEveryMs,
   });
   const transcripts = new SqliteTranscriptStore(db);
   const ledger = new RunLedger(db, transcripts, { retentionMs: config.runRetentionMs, storage, observe: metrics.observeJournal });
-  return { db, storage, transcripts, ledger };
+  return { lock, db, storage, transcripts, ledger };
+}
+
+/** Closes the database and frees the state dir (a start-up that failed after openState). */
+function closeState(state: State): void {
+  state.storage.stop();
+  state.db.close();
+  state.lock.release();
 }
 
 /** The bus, the run and session registries, and the way in and out of them. */
@@ -213,9 +232,10 @@ function logTransportSecurity(config: GatewayConfig, server: ListeningServer, lo
 export async function startGateway(config: GatewayConfig, log: Logger, options: GatewayOptions = {}): Promise<Gateway> {
   const metrics = new GatewayMetrics();
   const state = openState(config, log, options, metrics);
+  const failed = (err: unknown): never => { closeState(state); throw err; }; // a failed start frees the state dir
   let ws: WsPlane | undefined;
   let draining = false;
-  const actors = await startActors(config, log, options, state, () => ws);
+  const actors = await startActors(config, log, options, state, () => ws).catch(failed);
   // what a remote peer can make us warn about, it could otherwise make us write without bound; one
   // auth-failure limiter for the WS handshake and the HTTP bearer
   const shared: Shared = { warnings: new RepeatedWarnings(log), authLimiter: new AuthRateLimiter(), isDraining: () => draining };
@@ -234,16 +254,15 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     bind: config.bind, port: config.port, router, lifecycle: hooks, guard: requestGuard(config, hooks),
     maxBodyBytes: config.maxBodyBytes, bodyTimeoutMs: config.bodyTimeoutMs, log, warnings: shared.warnings, classify,
     tls: config.tls,
-  });
+  }).catch(failed);
   logTransportSecurity(config, server, log);
   log.info({ bind: config.bind, port: server.port, model: config.model, authMode: config.token ? 'token' : 'none', maxConnections }, 'gateway ready');
   let loaded: Awaited<ReturnType<typeof loadWsPlane>>;
   try {
     loaded = await loadWsPlane(config, log, options, state, actors, shared);
   } catch (err) {
-    state.storage.stop();
     await server.close();
-    state.db.close();
+    closeState(state);
     throw err;
   }
   ws = loaded.plane;
@@ -265,6 +284,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
       shared.warnings.flush(); // the counts of the unfinished window
       stopMetrics();
       state.db.close();
+      state.lock.release();
     },
   };
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { ConfigError, parseGatewayArgs, type GatewayConfig } from '../config.js';
 
-// `clawgate <command>`. Exit codes: 0 ok, 2 bad usage or configuration, 78 (EX_CONFIG) cannot bind the port;
+// `clawgate <command>`. Exit codes: 0 ok, 2 bad usage or configuration, 78 (EX_CONFIG) cannot bind the port, the
+// state dir is locked by another gateway or unusable, or the database is damaged (cli/startup-errors.ts);
 // the owner commands (devices, nodes) also: 1 the gateway answered an error, 69 (EX_UNAVAILABLE) gateway not reachable.
 
 const USAGE = `usage: clawgate gateway [options]
@@ -72,8 +73,8 @@ async function gateway(args: string[]): Promise<void> {
     throw err;
   }
   // loaded after the config is known good, so a bad flag answers fast
-  const [{ createLogger }, { startGateway }, { ListenError }] = await Promise.all([
-    import('../core/log.js'), import('../main.js'), import('../core/errors.js'),
+  const [{ createLogger }, { startGateway }, { describeStartupFailure }] = await Promise.all([
+    import('../core/log.js'), import('../main.js'), import('./startup-errors.js'),
   ]);
   const log = createLogger(config.logLevel);
   // Signal handlers go in before startup: `gateway ready` is logged while the gateway starts, and a
@@ -95,9 +96,10 @@ async function gateway(args: string[]): Promise<void> {
   try {
     gw = await startGateway(config, log);
   } catch (err) {
-    if (err instanceof ListenError) fail(err.message, 78);
-    log.fatal({ err }, 'gateway failed to start');
-    fail((err as Error).message, 1);
+    const { message, code } = describeStartupFailure(err);
+    if (code === 1) log.fatal({ err }, 'gateway failed to start'); // the unexpected: its stack goes to the log
+    log.flush();
+    fail(message, code);
   }
   if (stopping) await close(gw);
 }

@@ -24,8 +24,8 @@ after(async () => {
   await killAll();
 });
 
-/** Common flags: an ephemeral port and a private state dir, unless overridden. */
-const base = (...extra: string[]) => ['gateway', '--state-dir', join(dir, 'state'), ...extra];
+/** Common flags: a state dir of its own (one gateway per state dir: a second one exits 78), unless overridden. */
+const base = (...extra: string[]) => ['gateway', '--state-dir', tempDir(), ...extra];
 
 function start(args: string[], env?: NodeJS.ProcessEnv): CliProcess {
   const p = new CliProcess(args, env);
@@ -201,7 +201,7 @@ describe('clawgate gateway: running', () => {
     assert.equal((await post(flagPort, { from: 'u1', text: 'x' })).status, 403);
     assert.equal((await post(flagPort, { from: 'u2', text: 'x' })).status, 200);
     // flags before --config win too
-    const q = start(['gateway', '--port', '0', '--state-dir', join(dir, 'state'), '--config', cfg]);
+    const q = start(['gateway', '--port', '0', '--state-dir', tempDir(), '--config', cfg]);
     const port2 = await q.ready();
     assert.notEqual(port2, filePort);
     assert.equal((await stop(p)).code, 0);
