@@ -59,6 +59,8 @@ export interface GatewayConfig {
   historyBudgetChars: number;
   /** What a restart does with a run that was running at the crash: run it again once, or fail it. */
   recovery: 'rerun' | 'fail';
+  /** On SIGINT/SIGTERM, how long running runs may go on before they are cancelled (recorded `cancelled`). */
+  shutdownGraceMs: number;
 }
 
 /** A configuration problem, with a one-line message; the CLI prints it and exits 2. */

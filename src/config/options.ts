@@ -43,6 +43,8 @@ export const OPTIONS = {
   'run-timeout-ms': 'int',
   'history-budget-chars': 'int',
   recovery: 'string',
+  // shutdown that keeps its word (issue 8)
+  'shutdown-grace-ms': 'int',
 } as const;
 
 /** A flag name (kebab-case), as on the command line. */
@@ -74,4 +76,6 @@ export const DEFAULTS = {
   runTimeoutMs: 600_000,
   historyBudgetChars: 24_000,
   recovery: 'rerun',
+  // shutdown that keeps its word (issue 8)
+  shutdownGraceMs: 10_000,
 } as const;
