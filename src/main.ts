@@ -209,7 +209,11 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   const actors = await startActors(config, log, options, state, () => ws);
   // what a remote peer can make us warn about, it could otherwise make us write without bound; one
   // auth-failure limiter for the WS handshake and the HTTP bearer
-  const shared: Shared = { warnings: new RepeatedWarnings(log), authLimiter: new AuthRateLimiter(), isDraining: () => draining };
+  const warnings = new RepeatedWarnings(log);
+  const authLimiter = new AuthRateLimiter({
+    onFailure: (k) => warnings.warn('authentication refused', { clientAddress: k.source, credential: k.credentialClass }),
+  });
+  const shared: Shared = { warnings, authLimiter, isDraining: () => draining };
   const trusted = parseTrustedProxies(config.trustedProxies);
   const classify = (remote: string, fwd: PeerHeaders) => classifyPeer(remote, fwd, trusted);
   const isReady = () => {

@@ -116,6 +116,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
   let services!: WsServices;
   let nodes!: NodeRegistry;
   const dispatch = (conn: Connection, req: Request) => {
+    o.log.debug({ conn: conn.id, id: req.id, method: req.method }, 'ws request'); // per-frame detail: never the params
     const call: Call = {
       conn, id: req.id, method: req.method, respond: (ok, payload, error) => hub.respond(conn, req.id, ok, payload, error),
     };
