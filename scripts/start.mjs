@@ -19,10 +19,13 @@ function newestSource(dir) {
 const stale = !existsSync(entry)
   || Math.max(newestSource(join(root, 'src')), newestSource(join(root, 'protocol'))) > statSync(entry).mtimeMs;
 if (stale) {
+  process.stderr.write('clawgate: building (tsc) before the first start; this takes a few seconds…\n');
   const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 }
 const args = process.argv.slice(2);
 const child = spawn(process.execPath, [entry, ...args], { stdio: 'inherit' });
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig)); // the gateway drains, then exits
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
+// the gateway drains, then exits 0; a Ctrl-C in a terminal reaches it directly too (same process group)
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15, SIGKILL: 9 };
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + (SIGNALS[signal] ?? 0) : 1)));

@@ -18,6 +18,8 @@ import { ReplyRouter } from './actors/reply-router.js';
 import { probeWrite, StorageHealth, type Schedule } from './store/storage-health.js';
 import type { WriteFaults } from './store/write-faults.js';
 import { recoverRuns } from './actors/recover.js';
+import { logRunEnds } from './actors/run-log.js';
+import { drainRuns } from './actors/drain.js';
 import { withHistory } from './agent/with-history.js';
 import { DEFAULT_PART_POLICY } from './inbound/content-parts.js';
 import { registerHttpRoutes } from './surfaces/http/routes.js';
@@ -61,7 +63,8 @@ export interface Gateway {
   ledger: RunLedger;
   transcripts: TranscriptStore;
   ws: WsPlane;
-  /** Stop admitting, tell WS clients, cancel what is queued or running, close every socket. */
+  /** Stop admitting (503), let running runs finish within the shutdown grace period, cancel (and record) the
+   *  rest, leave queued messages journaled for the next start, tell WS clients, close every socket. */
   close(): Promise<void>;
 }
 
@@ -142,6 +145,7 @@ async function startActors(config: GatewayConfig, log: Logger, options: GatewayO
   // the one way in for every surface, and the way out for replies that must be sent (channels)
   const inbound = new Inbound(sessions);
   const replies = new ReplyRouter({ bus, runs, log });
+  logRunEnds(bus, log);
   // before listen: journaled runs are re-submitted ahead of any new message in their sessions
   recoverRuns({ ledger: state.ledger, transcripts: state.transcripts, runs, sessions, policy: config.recovery, log });
   return { bus, runs, lifecycle, sessions, inbound, replies };
@@ -238,7 +242,11 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   const actors = await startActors(config, log, options, state, () => ws).catch(failed);
   // what a remote peer can make us warn about, it could otherwise make us write without bound; one
   // auth-failure limiter for the WS handshake and the HTTP bearer
-  const shared: Shared = { warnings: new RepeatedWarnings(log), authLimiter: new AuthRateLimiter(), isDraining: () => draining };
+  const warnings = new RepeatedWarnings(log);
+  const authLimiter = new AuthRateLimiter({
+    onFailure: (k) => warnings.warn('authentication refused', { clientAddress: k.source, credential: k.credentialClass }),
+  });
+  const shared: Shared = { warnings, authLimiter, isDraining: () => draining };
   const trusted = parseTrustedProxies(config.trustedProxies);
   const classify = (remote: string, fwd: PeerHeaders) => classifyPeer(remote, fwd, trusted);
   const isReady = () => {
@@ -256,7 +264,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     tls: config.tls,
   }).catch(failed);
   logTransportSecurity(config, server, log);
-  log.info({ bind: config.bind, port: server.port, model: config.model, authMode: config.token ? 'token' : 'none', maxConnections }, 'gateway ready');
+  log.debug({ bind: config.bind, port: server.port }, 'http plane listening; loading the ws plane');
   let loaded: Awaited<ReturnType<typeof loadWsPlane>>;
   try {
     loaded = await loadWsPlane(config, log, options, state, actors, shared);
@@ -266,27 +274,41 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     throw err;
   }
   ws = loaded.plane;
+  // the banner: both planes are ready (/readyz answers 200 from here on)
+  log.info({ ...bannerUrls(config.bind, server.port), bind: config.bind, port: server.port, stateDir: config.stateDir,
+    model: config.model === 'openai' ? `openai:${config.openaiModel}` : config.model, authMode: config.token ? 'token' : 'none', maxConnections }, 'gateway ready');
   const { bus, inbound, replies, runs, sessions } = actors;
+  let closing: Promise<void> | undefined;
   return {
     port: server.port, bus, inbound, replies, ledger: state.ledger, runs, sessions, transcripts: state.transcripts,
     ws: loaded.plane, devices: loaded.devices,
-    async close() {
-      if (draining) return;
-      draining = true;
-      state.storage.stop();
-      loaded.plane.shutdown();
-      actors.lifecycle.stopRecordingCancels(); // runs cancelled by the shutdown stay journaled as pending: the next start recovers them
-      sessions.stopAll();
-      loaded.plane.stop();
-      // let the cancelled runs' answers and the close frames reach their clients before the sockets go
-      await new Promise((r) => setTimeout(r, 20));
-      await server.close();
-      shared.warnings.flush(); // the counts of the unfinished window
-      stopMetrics();
-      state.db.close();
-      state.lock.release();
+    close() {
+      closing ??= (async () => {
+        draining = true; // /readyz 503, WS upgrades refused
+        state.storage.stop();
+        inbound.close(); // new messages: 503 / UNAVAILABLE "gateway shutting down"
+        // queued messages stay journaled for the next start; running runs get the grace period, then are
+        // cancelled and recorded so (reason shutdown)
+        await drainRuns({ bus, runs, sessions, lifecycle: actors.lifecycle, log, graceMs: config.shutdownGraceMs });
+        loaded.plane.shutdown();
+        loaded.plane.stop();
+        // let the cancelled runs' answers and the close frames reach their clients before the sockets go
+        await new Promise((r) => setTimeout(r, 20));
+        await server.close();
+        shared.warnings.flush(); // the counts of the unfinished window
+        stopMetrics();
+        state.db.close();
+        state.lock.release();
+      })();
+      return closing;
     },
   };
+}
+
+/** The URLs the banner names: where to open the gateway over HTTP and WS (a wildcard bind is reached on loopback). */
+function bannerUrls(bind: string, port: number): { url: string; wsUrl: string } {
+  const host = bind === '0.0.0.0' ? '127.0.0.1' : bind === '::' ? '[::1]' : bind.includes(':') ? `[${bind}]` : bind;
+  return { url: `http://${host}:${port}/`, wsUrl: `ws://${host}:${port}/` };
 }
 
 /** Options of {@link createGateway}: any configuration key (defaults as `clawgate gateway`), a logger, and the runner or tools. */

@@ -73,7 +73,7 @@ export function recoverRuns(deps: {
     // in their original order, behind each other: no collect/interrupt, and no queue bound (they were
     // all accepted before the restart)
     const result = sessions.submit({
-      runId: e.runId, origin: e.origin ?? originOf(e.surface), mode: 'followup', unbounded: true,
+      runId: e.runId, origin: e.origin ?? originOf(e.surface), mode: 'followup', unbounded: true, queuedAt: e.queuedAt,
       input: { runId: e.runId, sessionKey: e.sessionKey, text: e.text, parts: [] },
     });
     if (result.kind === 'accepted') {

@@ -1,4 +1,4 @@
-import type { Bus, BusEvents, RunRef } from '../core/bus.js';
+import type { Bus, BusEvents, RunErrorInfo, RunRef } from '../core/bus.js';
 import type { Logger } from '../core/log.js';
 import type { RunLedger } from '../store/run-ledger.js';
 
@@ -14,9 +14,12 @@ export type RunRecorder = Pick<RunLedger, 'accepted' | 'started' | 'checkpoint' 
 /** The progress events of a running run: published, not recorded (the reply is checkpointed instead). */
 export type RunProgressName = 'run.delta' | 'run.message' | 'run.usage' | 'run.tool';
 
+/** The reason recorded for a run that was running when the gateway stopped and outlived the grace period. */
+export const SHUTDOWN_CANCEL: RunErrorInfo = { type: 'shutdown', message: 'cancelled by gateway shutdown (still running after the grace period)' };
+
 /** The one way actors record and announce a run's steps; see the file comment. */
 export class RunLifecycle {
-  private recordingCancels = true;
+  private shuttingDown = false;
 
   constructor(private readonly deps: { bus: Bus; ledger: RunRecorder; log?: Logger }) {}
 
@@ -60,18 +63,20 @@ export class RunLifecycle {
     this.deps.bus.publish('run.failed', e);
   }
 
-  /** Cancelled: published even when the record cannot be written (and not recorded during shutdown). */
+  /**
+   * Cancelled: published even when the record cannot be written. During a shutdown a run that never started
+   * is not recorded (it stays journaled `queued` and runs after the restart); a started one is recorded
+   * `cancelled` with the reason `shutdown`, so the restart does not run it again.
+   */
   cancelled(e: BusEvents['run.cancelled']): void {
-    if (this.recordingCancels) this.recordEnding(e, () => this.deps.ledger.cancelled(e, e.at));
+    if (!this.shuttingDown) this.recordEnding(e, () => this.deps.ledger.cancelled(e, e.at));
+    else if (e.started) this.recordEnding(e, () => this.deps.ledger.cancelled(e, e.at, SHUTDOWN_CANCEL));
     this.deps.bus.publish('run.cancelled', e);
   }
 
-  /**
-   * From now on cancellations are announced but not recorded: a graceful shutdown cancels what is queued or
-   * running, and those runs stay journaled as pending so the next start runs them.
-   */
-  stopRecordingCancels(): void {
-    this.recordingCancels = false;
+  /** From now on cancellations are shutdown cancellations (see cancelled()). */
+  beginShutdown(): void {
+    this.shuttingDown = true;
   }
 
   private recordEnding(ref: RunRef, write: () => void): void {

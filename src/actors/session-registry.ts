@@ -37,6 +37,8 @@ export interface SubmitRequest {
   mode?: QueueMode;
   /** Skip the queue bound (crash recovery re-submitting runs that were accepted before the restart). */
   unbounded?: boolean;
+  /** When it was first accepted (recovery keeps the journaled time); now when absent. */
+  queuedAt?: number;
   /** Attached when the run is accepted, so it sees every event (a run may start within start()). */
   listener?: RunListener;
 }
@@ -122,7 +124,7 @@ export class SessionRegistry {
     const now = this.deps.now ?? Date.now;
     // recorded before anything else knows of it; a failed write (full disk) throws with nothing recorded
     this.deps.lifecycle.accepted({
-      runId, sessionKey: input.sessionKey, surface: req.origin.surface, origin: req.origin, at: now(), text: input.text,
+      runId, sessionKey: input.sessionKey, surface: req.origin.surface, origin: req.origin, at: req.queuedAt ?? now(), text: input.text,
     });
     if (req.listener) this.deps.runs.watch(runId, req.listener);
     this.pending.set(runId, { input, mode });
@@ -186,6 +188,17 @@ export class SessionRegistry {
     let n = this.pending.size;
     for (const actor of this.actors.values()) n += queuedMessages(actor.getSnapshot().context.queue);
     return n;
+  }
+
+  /**
+   * Shutdown, first step: every message not yet started is cancelled (the lifecycle, shutting down, leaves
+   * them journaled `queued` for the next start); running runs go on.
+   */
+  dropQueued(): void {
+    for (const actor of this.actors.values()) {
+      for (const runId of actor.getSnapshot().context.queue.flatMap(turnRunIds)) actor.send({ type: 'CANCEL', runId });
+    }
+    for (const runId of [...this.pending.keys()]) this.cancel(runId);
   }
 
   /** Stop every session: running runs are aborted (cancelled), queued ones are cancelled. */

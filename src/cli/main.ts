@@ -48,6 +48,8 @@ Runs the gateway in the foreground (HTTP data plane on one port; JSON logs on st
   --tls-cert FILE        PEM certificate: serve HTTPS and WSS on the same port (with --tls-key; default off)
   --tls-key FILE         PEM private key of --tls-cert (unencrypted)
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (default info)
+  --shutdown-grace-ms N  on SIGINT/SIGTERM, running runs may finish for N ms, then are cancelled
+                         (recorded cancelled, reason shutdown); queued messages run after restart (default 10000)
   --config FILE          JSON or YAML file with the same keys; flags win
 
 Owner commands, against the running gateway (clawgate devices --help, clawgate nodes --help):
@@ -88,7 +90,7 @@ async function gateway(args: string[]): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'gateway stopping');
+    log.info({ signal, graceMs: config.shutdownGraceMs }, 'gateway stopping');
     if (gw) void close(gw); // else: closed as soon as startup finishes
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

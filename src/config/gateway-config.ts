@@ -61,6 +61,8 @@ export interface GatewayConfig {
   recovery: 'rerun' | 'fail';
   /** TLS (issue 8): serve HTTPS and WSS with this PEM certificate and key; both or neither. */
   tls?: { certFile: string; keyFile: string };
+  /** On SIGINT/SIGTERM, how long running runs may go on before they are cancelled (recorded `cancelled`). */
+  shutdownGraceMs: number;
 }
 
 /** A configuration problem, with a one-line message; the CLI prints it and exits 2. */

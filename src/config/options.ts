@@ -46,6 +46,8 @@ export const OPTIONS = {
   // TLS (issue 8): HTTPS and WSS on the same port
   'tls-cert': 'string',
   'tls-key': 'string',
+  // shutdown that keeps its word (issue 8)
+  'shutdown-grace-ms': 'int',
 } as const;
 
 /** A flag name (kebab-case), as on the command line. */
@@ -77,4 +79,6 @@ export const DEFAULTS = {
   runTimeoutMs: 600_000,
   historyBudgetChars: 24_000,
   recovery: 'rerun',
+  // shutdown that keeps its word (issue 8)
+  shutdownGraceMs: 10_000,
 } as const;

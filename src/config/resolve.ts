@@ -74,5 +74,6 @@ function uncheckedSettings(o: OptionReader) {
     enableParallelTools: o.bool('enable-parallel-tools') ?? false,
     runTimeoutMs: o.int('run-timeout-ms') ?? DEFAULTS.runTimeoutMs,
     historyBudgetChars: o.int('history-budget-chars') ?? DEFAULTS.historyBudgetChars,
+    shutdownGraceMs: Math.max(0, o.int('shutdown-grace-ms') ?? DEFAULTS.shutdownGraceMs),
   } satisfies Partial<GatewayConfig>;
 }

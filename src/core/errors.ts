@@ -18,3 +18,10 @@ export class ListenError extends Error {}
 
 /** 507: the state dir's disk is full or failing (the message says so and names the dir); retry later. */
 export const insufficientStorage = (message: string) => new ApiError(507, 'insufficient_storage', message);
+
+/** 503: the gateway is stopping and takes no new message (HTTP `unavailable`; WS UNAVAILABLE, retryable). */
+export class ShuttingDown extends ApiError {
+  constructor() {
+    super(503, 'unavailable', 'gateway shutting down', { 'Retry-After': '5' });
+  }
+}

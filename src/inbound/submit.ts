@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RunListener } from '../actors/run-registry.js';
 import type { SessionRegistry, SubmitResult } from '../actors/session-registry.js';
-import { badRequest } from '../core/errors.js';
+import { badRequest, ShuttingDown } from '../core/errors.js';
 import type { QueueMode } from '../core/queue-mode.js';
 import type { InputPart, RunInput, RunOrigin, Surface } from '../core/run.js';
 
@@ -42,7 +42,14 @@ export type InboundResult = SubmitResult & { runId: string };
 
 /** Validation and hand-off of inbound messages; see the file comment. */
 export class Inbound {
+  private closed = false;
+
   constructor(private readonly sessions: SessionRegistry) {}
+
+  /** The gateway is stopping: every message from now on is refused with ShuttingDown (503 / UNAVAILABLE). */
+  close(): void {
+    this.closed = true;
+  }
 
   /** Accept and start at once: for surfaces with nothing to acknowledge in between. */
   submit(message: InboundMessage): InboundResult {
@@ -54,9 +61,11 @@ export class Inbound {
   /**
    * Validate, check the id, journal the message (durable before this returns) without starting it, so the
    * surface can acknowledge first. Throws ApiError 400 for a malformed message and StorageUnavailable when
-   * the journal cannot be written (nothing is then recorded, and the same id may be sent again).
+   * the journal cannot be written (nothing is then recorded, and the same id may be sent again); ShuttingDown
+   * once close() was called.
    */
   accept(message: InboundMessage): InboundResult {
+    if (this.closed) throw new ShuttingDown();
     validate(message);
     const runId = message.idempotencyKey?.trim() || randomUUID();
     const input: RunInput = {

@@ -19,6 +19,8 @@ export interface AuthRateLimiterOptions {
   globalPenaltyMs?: number;
   maxKeys?: number;
   now?: () => number;
+  /** Told of every refused authentication (the gateway logs it at warn, aggregated). */
+  onFailure?: (key: AuthRateLimitKey) => void;
 }
 
 /** Who is failing: one budget per client network, credential kind and Origin. */
@@ -64,6 +66,7 @@ export class AuthRateLimiter {
   private readonly maxKeys: number;
   private readonly penaltyMs: number;
   private readonly now: () => number;
+  private readonly onFailure?: (key: AuthRateLimitKey) => void;
   /** Insertion order = recency: a touched key is re-inserted at the end, eviction takes the first. */
   private readonly entries = new Map<string, Entry>();
   /**
@@ -75,6 +78,7 @@ export class AuthRateLimiter {
   private ringLen = 0;
 
   constructor(opts: AuthRateLimiterOptions = {}) {
+    this.onFailure = opts.onFailure;
     this.maxFailures = opts.maxFailures ?? 10;
     this.windowMs = opts.windowMs ?? 60_000;
     this.lockoutMs = opts.lockoutMs ?? 300_000;
@@ -106,6 +110,7 @@ export class AuthRateLimiter {
    * penalty while failures over all keys exceed the ceiling.
    */
   recordFailure(key: AuthRateLimitKey): number {
+    this.onFailure?.(key);
     const id = keyOf(key);
     if (id === undefined) return 0;
     const now = this.now();

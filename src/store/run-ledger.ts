@@ -144,10 +144,10 @@ export class RunLedger {
     });
   }
 
-  /** The run was cancelled (before or while it ran). */
-  cancelled(ref: RunRef, at: number): void {
+  /** The run was cancelled (before or while it ran), with the reason when there is one (a shutdown). */
+  cancelled(ref: RunRef, at: number, reason?: RunErrorInfo): void {
     this.write('run.cancelled', () => {
-      this.finish(ref.runId, 'cancelled', at);
+      this.finish(ref.runId, 'cancelled', at, reason);
       this.transcripts.touch(ref.sessionKey, { status: 'killed' });
     });
   }

@@ -168,7 +168,7 @@ describe('recovery when the crash hit between the reply and the journal update',
 });
 
 describe('graceful shutdown keeps the queue', () => {
-  test('runs cancelled by close() are journaled as pending and run after the next start', async () => {
+  test('close() (grace 0): the running run is recorded cancelled (shutdown) and not re-run; the queued one runs after the next start', async () => {
     const stateDir = tempDir();
     let tg = await startTestGateway({ stateDir, mockDelayMs: 200 });
     const input = (runId: string, text: string) => ({ runId, origin: { surface: 'http' } as const, input: { runId, sessionKey: 's', text, parts: [] } });
@@ -178,8 +178,8 @@ describe('graceful shutdown keeps the queue', () => {
     tg = await startTestGateway({ stateDir, mockDelayMs: 0 });
     try {
       const [g1, g2] = await Promise.all([tg.gw.runs.settled('g1'), tg.gw.runs.settled('g2')]);
-      assert.deepEqual([g1.state, g1.reply, g2.state, g2.reply], ['completed', 'Echo: one two', 'completed', 'Echo: three']);
-      assert.deepEqual(tg.gw.transcripts.messages('s').messages.map((m) => m.idempotencyKey), ['g1:user', 'g1', 'g2:user', 'g2']);
+      assert.deepEqual([g1.state, g1.error?.type, g2.state, g2.reply], ['cancelled', 'shutdown', 'completed', 'Echo: three']);
+      assert.deepEqual(tg.gw.transcripts.messages('s').messages.map((m) => m.idempotencyKey), ['g1:user', 'g2:user', 'g2']);
     } finally {
       await tg.close();
     }

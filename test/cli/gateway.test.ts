@@ -297,7 +297,7 @@ describe('clawgate gateway: running', () => {
   });
 
   test('SIGTERM during a running /messages call: the client gets an answer, exit 0', async () => {
-    const p = start(base('--port', '0', '--mock-delay-ms', '5000'));
+    const p = start(base('--port', '0', '--mock-delay-ms', '5000', '--shutdown-grace-ms', '0'));
     const port = await p.ready();
     const pending = post(port, { from: 'alice', text: 'a b c', request_id: 'sigterm-1' });
     // wait until it runs

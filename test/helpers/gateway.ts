@@ -17,10 +17,13 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-/** A real gateway on an ephemeral loopback port with a fresh state dir (silent logs); `overrides` change the defaults. */
+/**
+ * A real gateway on an ephemeral loopback port with a fresh state dir (silent logs); `overrides` change the
+ * defaults. close() cancels running runs at once (shutdown grace 0) unless `shutdownGraceMs` says otherwise.
+ */
 export async function startTestGateway(overrides: Partial<GatewayConfig> = {}, options: GatewayOptions = {}): Promise<TestGateway> {
   const stateDir = mkdtempSync(join(tmpdir(), 'clawgate-test-'));
-  const config: GatewayConfig = { ...resolveConfig({}), port: 0, stateDir, logLevel: 'silent', ...overrides };
+  const config: GatewayConfig = { ...resolveConfig({}), port: 0, stateDir, logLevel: 'silent', shutdownGraceMs: 0, ...overrides };
   const gw = await startGateway(config, pino({ level: 'silent' }), options);
   return {
     gw, config, port: gw.port, url: `http://127.0.0.1:${gw.port}`,

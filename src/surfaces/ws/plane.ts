@@ -10,6 +10,7 @@ import type { AdmitInput, AdmitResult, Request } from '../../machines/connection
 import type { ErrorShape } from '../../policy/authorize.js';
 import type { TranscriptStore } from '../../core/transcript.js';
 import { asStorageUnavailable } from '../../store/storage-health.js';
+import { ShuttingDown } from '../../core/errors.js';
 import { createAdmission, type RateLimit } from './admission.js';
 import { scopeSatisfied } from '../../policy/authorize.js';
 import type { DeviceStore, PairingRequest } from '../../store/devices.js';
@@ -115,6 +116,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
   let services!: WsServices;
   let nodes!: NodeRegistry;
   const dispatch = (conn: Connection, req: Request) => {
+    o.log.debug({ conn: conn.id, id: req.id, method: req.method }, 'ws request'); // per-frame detail: never the params
     const call: Call = {
       conn, id: req.id, method: req.method, respond: (ok, payload, error) => hub.respond(conn, req.id, ok, payload, error),
     };
@@ -187,6 +189,7 @@ function definedOnly(o: Record<string, unknown>): Record<string, unknown> {
 
 function toErrorShape(err: unknown, log: Logger, stateDir: string): ErrorShape {
   if (err instanceof MethodError) return err.shape;
+  if (err instanceof ShuttingDown) return { code: 'UNAVAILABLE', message: err.message, retryable: true, retryAfterMs: 5000, details: { reason: 'shutting_down' } };
   // a full disk refused the method's write (nothing was recorded): retryable once there is space
   const unavailable = asStorageUnavailable(err, stateDir);
   if (unavailable) {
