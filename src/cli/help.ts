@@ -34,18 +34,14 @@ Exit codes: 0 stopped cleanly, 2 bad flag or configuration, 78 state dir, lock o
 }
 
 /** The `clawgate --help` text: the commands. */
-export const MAIN_USAGE = `usage: clawgate <command> [options]
+export const MAIN_USAGE = `usage: clawgate gateway [options]         run the gateway in the foreground
+       clawgate doctor [options] [--json]  check this machine and configuration (exit 1 on problems)
+       clawgate status                     ask the running gateway: version, uptime, planes, sessions, runs
+       clawgate devices list | approve <requestId> | reject <requestId> | remove <deviceId>
+       clawgate nodes list | approve <requestId> | reject <requestId> | invoke <nodeId> <command> [json-params]
+       clawgate service print systemd|launchd [--state-dir DIR] [--config FILE]
+       clawgate version
 
-Commands (clawgate <command> --help for each one's flags and defaults):
-  gateway                        run the gateway in the foreground
-  doctor                         check this machine and configuration before starting (exit 1 on problems)
-  status                         ask the running gateway: version, uptime, planes, sessions, runs, connections
-  devices list | approve <requestId> | reject <requestId> | remove <deviceId>
-                                 pairing requests and paired devices of the running gateway
-  nodes list | approve <requestId> | reject <requestId> | invoke <nodeId> <command> [json-params]
-                                 nodes of the running gateway and their pairing requests
-  service print systemd|launchd  print a service unit that runs this gateway (restart on failure)
-  version                        print the version
-
-Run without installing: npx clawgate <command> (in the repository after npm ci and npm run build).
+clawgate <command> --help lists the command's flags with their defaults.
+In the repository (after npm ci and npm run build): npx clawgate <command>.
 `;

@@ -34,7 +34,7 @@ export const OPTION_HELP: Partial<Record<OptionName, OptionHelp>> = {
   'body-timeout-ms': { arg: 'N', text: 'deadline for reading a request body', default: '30000' },
   'allow-private-part-urls': { text: 'let content_parts URLs reach private addresses', default: 'off' },
   'log-level': { arg: 'LEVEL', text: 'fatal|error|warn|info|debug|trace|silent', default: 'info' },
-  'max-connections': { arg: 'N', text: 'WebSocket connections at once; more are refused', default: 'no limit' },
+  'max-connections': { arg: 'N', text: 'WebSocket connections at once; more get 503', default: 'open-files limit less headroom' },
   'handshake-timeout-ms': { arg: 'N', text: 'a WS client must finish the connect handshake within this', default: '15000' },
   'tick-interval-ms': { arg: 'N', text: 'WS tick event period (clients use it to detect a dead link)', default: '30000' },
   'allowed-origins': { arg: 'a,b', text: 'browser origins allowed besides the gateway\'s own (exact, e.g. https://ui.example)', default: 'none' },
