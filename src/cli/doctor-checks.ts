@@ -97,18 +97,13 @@ export async function checkDatabase(dir: string): Promise<CheckResult> {
   const file = join(dir, 'clawgate.db');
   if (!existsSync(file)) return ok('database', 'no database yet; the gateway will create it');
   const moveAside = `stop the gateway, move it aside (mv ${file} ${file}.corrupt; also ${file}-wal and ${file}-shm if present) and start again with an empty database, or restore a backup`;
-  const { default: Database } = await import('better-sqlite3');
-  let db: InstanceType<typeof Database> | undefined;
+  const { databaseIntegrity } = await import('../store/integrity.js');
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
-    const rows = db.pragma('integrity_check') as { integrity_check: string }[];
-    const findings = rows.map((r) => r.integrity_check);
+    const findings = databaseIntegrity(file);
     if (findings.length === 1 && findings[0] === 'ok') return ok('database', `${file}: integrity ok`);
     return problem('database', `${file} is damaged: ${findings.slice(0, 3).join('; ')}`, moveAside);
   } catch (err) {
     return problem('database', `${file} cannot be read as a database (${(err as Error).message})`, moveAside);
-  } finally {
-    db?.close();
   }
 }
 

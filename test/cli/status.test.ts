@@ -32,11 +32,11 @@ describe('clawgate status', () => {
     assert.equal(r.stderr, '');
     assert.match(r.stdout, new RegExp(`^gateway    ws://127\\.0\\.0\\.1:${g.port}\n`));
     assert.match(r.stdout, new RegExp(`^version    ${VERSION.replace(/\./g, '\\.')}$`, 'm'));
-    assert.match(r.stdout, /^uptime     \d+[dhms]( \d+[hms])?$/m);
-    assert.match(r.stdout, /^planes     http ready, ws ready$/m);
-    assert.match(r.stdout, /^sessions   1 stored, \d+ active$/m);
-    assert.match(r.stdout, /^runs       0 running, 1 finished \(retained\)$/m);
-    assert.match(r.stdout, /^clients    1 WebSocket connections$/m, 'the CLI itself is connected');
+    assert.match(r.stdout, /^uptime {5}\d+[dhms]( \d+[hms])?$/m);
+    assert.match(r.stdout, /^planes {5}http ready, ws ready$/m);
+    assert.match(r.stdout, /^sessions {3}1 stored, \d+ active$/m);
+    assert.match(r.stdout, /^runs {7}0 running, 1 finished \(retained\)$/m);
+    assert.match(r.stdout, /^clients {4}1 WebSocket connections$/m, 'the CLI itself is connected');
     assert.ok(!r.stdout.includes(TOKEN));
   });
 
