@@ -14,8 +14,11 @@ export interface OptionHelp {
   default?: string;
 }
 
-/** Help for every option in OPTIONS (see src/config/options.ts); defaults match the ones the checks apply. */
-export const OPTION_HELP: Partial<Record<OptionName, OptionHelp>> = {
+/**
+ * Help for every option in OPTIONS (see src/config/options.ts), keyed by flag name; defaults match the ones the
+ * checks apply. Keyed by string so entries for options being added on other branches can land first.
+ */
+export const OPTION_HELP: Readonly<Partial<Record<OptionName | string, OptionHelp>>> = {
   bind: { arg: 'ADDR', text: 'listen address (non-loopback needs --token)', default: '127.0.0.1' },
   port: { arg: 'N', text: 'port (0 = any free port)', default: '18789' },
   token: { arg: 'SECRET', text: 'shared secret, at least 32 characters (env OPENCLAW_GATEWAY_TOKEN)', default: 'none' },
@@ -68,6 +71,11 @@ export const OPTION_HELP: Partial<Record<OptionName, OptionHelp>> = {
     text: 'after a crash, run an interrupted run once more, or fail it "interrupted by restart"\n(queued runs always run; a reply already in the transcript is never redone)',
     default: 'rerun',
   },
+  // issue 8, options added on parallel branches (shown once they are in the table)
+  'system-prompt': { arg: 'TEXT|@FILE', text: 'system message of every run (@FILE reads it from a file)', default: 'none' },
+  'shutdown-grace-ms': { arg: 'N', text: 'on SIGINT/SIGTERM, let running runs finish this long, then cancel them', default: '10000' },
+  'tls-cert': { arg: 'FILE', text: 'PEM certificate: serve HTTPS and WSS on the same port (needs --tls-key)', default: 'none' },
+  'tls-key': { arg: 'FILE', text: 'PEM private key for --tls-cert', default: 'none' },
 };
 
 /** `--config FILE`: not in the option table (it names where the others come from). */
