@@ -26,9 +26,10 @@ module.exports = {
     layer('surfaces-http', 'src/surfaces/http', [...BOTTOM, 'src/machines', 'src/agent', 'src/store', 'src/actors', 'src/inbound', 'src/transport']),
     layer('surfaces-ws', 'src/surfaces/ws', [...BOTTOM, 'src/machines', 'src/agent', 'src/store', 'src/actors', 'src/inbound', 'src/transport']),
     {
-      name: 'cli', severity: 'error', comment: 'src/cli may import only the composition root, config, the client and the bottom layers',
+      name: 'cli', severity: 'error',
+      comment: 'src/cli may import only the composition root, config, the client, the bottom layers and (doctor) the read-only database check',
       from: { path: '^src/cli/' },
-      to: { path: '^(src|protocol)/', pathNot: '^(src/cli/|src/client/|src/core/|src/policy/|protocol/|src/config\\.ts$|src/main\\.ts$)' },
+      to: { path: '^(src|protocol)/', pathNot: '^(src/cli/|src/client/|src/core/|src/policy/|protocol/|src/config\\.ts$|src/main\\.ts$|src/store/integrity\\.ts$)' },
     },
     {
       name: 'uws-only-in-transport', severity: 'error', comment: 'only src/transport touches uWebSockets.js',

@@ -8,3 +8,5 @@ export { isLoopbackHost } from './policy/addresses.js';
 export { BUILTIN_TOOLS } from './config/model.js';
 export { DEFAULTS, type OptionName, type RawOptions, type RawValue } from './config/options.js';
 export { resolveConfig } from './config/resolve.js';
+export { CONFIG_OPTION_HELP, OPTION_HELP, type OptionHelp } from './config/option-help.js';
+export { OPTIONS } from './config/options.js';

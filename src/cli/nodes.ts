@@ -4,8 +4,8 @@ import {
   CONNECTION_OPTIONS, CONNECTION_USAGE, INVOKE_TIMEOUT_MS, UsageError, parseCommandArgs, resolveTarget, runOwnerCommand, withGateway,
 } from './gateway-client.js';
 
-// `clawgate nodes list|invoke`: the nodes connected to (or paired with) the running gateway
-// (openclaw-protocol.md §11.4–§11.5: node.list, node.invoke).
+// `clawgate nodes list|approve|reject|invoke`: the nodes connected to (or paired with) the running gateway
+// (openclaw-protocol.md §11.2, §11.4–§11.5: node.list, node.pair.approve / reject, node.invoke).
 
 /** The `clawgate nodes --help` text. */
 export const NODES_USAGE = `usage: clawgate nodes <command> [options]
@@ -13,6 +13,8 @@ export const NODES_USAGE = `usage: clawgate nodes <command> [options]
 Nodes (devices that connected with role "node") of the running gateway.
 
   list                                     the nodes, their approval state and commands
+  approve <requestId>                      approve a node's pending commands (the request id is in nodes list)
+  reject <requestId>                       reject a node's pending commands
   invoke <nodeId> <command> [json-params]  run a command on a connected node; prints the node's payload as JSON
                                            (json-params: a JSON object, default {})
 
@@ -31,8 +33,9 @@ export function nodes(args: string[]): Promise<number> {
       process.stdout.write(NODES_USAGE);
       return;
     }
-    if (sub === undefined) throw new UsageError('nodes: missing command: list or invoke (see clawgate nodes --help)');
-    if (sub !== 'list' && sub !== 'invoke') throw new UsageError(`nodes: unknown command "${sub}" (list, invoke)`);
+    if (sub === undefined) throw new UsageError('nodes: missing command: list, approve, reject or invoke (see clawgate nodes --help)');
+    if (sub === 'approve' || sub === 'reject') return decide(sub, rest, values);
+    if (sub !== 'list' && sub !== 'invoke') throw new UsageError(`nodes: unknown command "${sub}" (list, approve, reject, invoke)`);
     if (sub === 'list') {
       if (rest.length > 0) throw new UsageError(`nodes list: unexpected argument "${rest[0]}"`);
       if (values['timeout-ms'] !== undefined) throw new UsageError('nodes list: --timeout-ms applies to nodes invoke only');
@@ -71,6 +74,27 @@ export function nodes(args: string[]): Promise<number> {
       if (values.json) return printJson(res);
       printJson(nodePayload(res));
     });
+  });
+}
+
+/** `nodes approve|reject <requestId>`: node.pair.approve / node.pair.reject. */
+async function decide(sub: 'approve' | 'reject', rest: string[], values: { 'timeout-ms'?: string; json?: boolean } & Parameters<typeof resolveTarget>[0]): Promise<void> {
+  const requestId = rest[0]?.trim();
+  if (requestId === undefined) throw new UsageError(`nodes ${sub}: missing <requestId>`);
+  if (requestId === '') throw new UsageError(`nodes ${sub}: <requestId> is empty`);
+  if (rest.length > 1) throw new UsageError(`nodes ${sub}: unexpected argument "${rest[1]}"`);
+  if (values['timeout-ms'] !== undefined) throw new UsageError(`nodes ${sub}: --timeout-ms applies to nodes invoke only`);
+  const target = resolveTarget(values);
+  await withGateway(target, async (gw) => {
+    const res = await gw.request(`node.pair.${sub}`, { requestId });
+    if (values.json) return printJson(res);
+    const r = fields(res);
+    if (sub === 'reject') {
+      process.stdout.write(`rejected ${text(r.requestId ?? requestId)}${r.nodeId ? ` (node ${text(r.nodeId)})` : ''}\n`);
+      return;
+    }
+    const n = fields(r.node);
+    process.stdout.write(`approved ${text(r.requestId ?? requestId)}: node ${text(n.nodeId)} (commands ${list(n.commands)})\n`);
   });
 }
 
