@@ -43,6 +43,8 @@ export const OPTIONS = {
   'run-timeout-ms': 'int',
   'history-budget-chars': 'int',
   recovery: 'string',
+  // model set-up (issue 8): the system message of every run (TEXT or @FILE)
+  'system-prompt': 'string',
 } as const;
 
 /** A flag name (kebab-case), as on the command line. */
