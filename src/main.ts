@@ -170,10 +170,10 @@ function requestGuard(config: GatewayConfig, hooks: Lifecycle) {
 
 /** The HTTP data plane, health routes and the WS upgrade endpoint on one router. */
 function routeSurfaces(config: GatewayConfig, actors: Actors, shared: Shared, isReady: () => { ready: boolean; failing: string[] },
-  hub: () => WsPlane['hub'] | undefined, classify: (remote: string, fwd: PeerHeaders) => PeerClass) {
+  hub: () => WsPlane['hub'] | undefined, classify: (remote: string, fwd: PeerHeaders) => PeerClass, transcripts: TranscriptStore) {
   const router = new Router();
   registerHttpRoutes(router, {
-    sessions: actors.sessions, runs: actors.runs, inbound: actors.inbound,
+    sessions: actors.sessions, runs: actors.runs, inbound: actors.inbound, transcripts,
     token: config.token, authLimiter: shared.authLimiter,
     sseKeepaliveMs: config.sseKeepaliveMs, startedAt: Date.now(), isReady,
     admit: {
@@ -213,7 +213,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     if (state.storage.failing) failing.push('storage');
     return { ready: failing.length === 0, failing };
   };
-  const { router, maxConnections } = routeSurfaces(config, actors, shared, isReady, () => ws?.hub, classify);
+  const { router, maxConnections } = routeSurfaces(config, actors, shared, isReady, () => ws?.hub, classify, state.transcripts);
   const hooks = new Lifecycle();
   const server: ListeningServer = await startServer({
     bind: config.bind, port: config.port, router, lifecycle: hooks, guard: requestGuard(config, hooks),
