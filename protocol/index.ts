@@ -24,7 +24,7 @@ import { PresenceEntry, PresenceEvent, SystemPresenceParams, SystemPresenceResul
 import { SendParams } from './send.js';
 import {
   SessionMessageEvent, SessionRow, SessionsChangedEvent, SessionsListParams, SessionsMessagesSubscribeParams,
-  SessionsMessagesUnsubscribeParams, SessionsSubscribeParams,
+  SessionsMessagesUnsubscribeParams, SessionsResetParams, SessionsResetResult, SessionsSubscribeParams,
 } from './sessions.js';
 
 // Clawgate's wire protocol: the single source of truth. Every schema here is closed; params schemas accept
@@ -64,6 +64,7 @@ const methodParams = {
   'sessions.subscribe': SessionsSubscribeParams,
   'sessions.messages.subscribe': SessionsMessagesSubscribeParams,
   'sessions.messages.unsubscribe': SessionsMessagesUnsubscribeParams,
+  'sessions.reset': SessionsResetParams,
   'channels.status': ChannelsStatusParams,
   'device.pair.list': DevicePairListParams,
   'device.pair.approve': DevicePairApproveParams,
@@ -99,6 +100,7 @@ const methodResults = {
   'channels.status': ChannelsStatusResult,
   'device.token.rotate': DeviceTokenRotateResult,
   'node.event': NodeEventResult,
+  'sessions.reset': SessionsResetResult,
 } satisfies Record<string, TSchema>;
 
 /** Method → result schema, where the published schema defines one. */
@@ -116,13 +118,13 @@ export const DEFINITIONS: Readonly<Record<string, TSchema>> = Object.freeze({
   // method params
   HealthParams, StatusParams, SystemPresenceParams, LastHeartbeatParams, SendParams, AgentParams,
   AgentWaitParams, InputProvenance, ChatSendParams, ChatAttachment, ChatHistoryParams, ChatAbortParams,
-  SessionsListParams, SessionsMessagesSubscribeParams, SessionsMessagesUnsubscribeParams, ChannelsStatusParams,
+  SessionsListParams, SessionsMessagesSubscribeParams, SessionsMessagesUnsubscribeParams, SessionsResetParams, ChannelsStatusParams,
   DevicePairListParams, DevicePairApproveParams, DevicePairRejectParams, DevicePairRemoveParams,
   DeviceTokenRotateParams, DeviceTokenRevokeParams, NodePairListParams, NodePairApproveParams,
   NodePairRejectParams, NodePairRemoveParams, NodeListParams, NodeDescribeParams, NodeInvokeParams,
   NodeInvokeResultParams, NodeInvokeProgressParams, NodeEventParams,
   // results
-  SystemPresenceResult, ChannelsStatusResult, DeviceTokenRotateResult, NodeEventResult, SessionRow,
+  SystemPresenceResult, ChannelsStatusResult, DeviceTokenRotateResult, NodeEventResult, SessionsResetResult, SessionRow,
   // event payloads
   ConnectChallengeEvent, TickEvent, ShutdownEvent, HeartbeatEvent, PresenceEvent, AgentEvent, ChatEvent,
   ChatStatusEvent, ChatDeltaEvent, ChatFinalEvent, ChatAbortedEvent, ChatErrorEvent, SessionsChangedEvent,

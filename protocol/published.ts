@@ -17,6 +17,7 @@ export const PUBLISHED_PARAMS: Readonly<Record<string, string>> = Object.freeze(
   'sessions.list': 'SessionsListParams',
   'sessions.messages.subscribe': 'SessionsMessagesSubscribeParams',
   'sessions.messages.unsubscribe': 'SessionsMessagesUnsubscribeParams',
+  'sessions.reset': 'SessionsResetParams',
   'channels.status': 'ChannelsStatusParams',
   'device.pair.list': 'DevicePairListParams',
   'device.pair.approve': 'DevicePairApproveParams',

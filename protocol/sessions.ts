@@ -49,6 +49,26 @@ export const SessionsMessagesUnsubscribeParams = Closed({
 });
 export type SessionsMessagesUnsubscribeParams = Static<typeof SessionsMessagesUnsubscribeParams>;
 
+/** `sessions.reset` (published `SessionsResetParams`): empty the model context of session `key`. */
+export const SessionsResetParams = Closed({
+  key: NonEmptyString(),
+  agentId: Type.Optional(NonEmptyString()),
+  reason: Type.Optional(LiteralUnion(['new', 'reset'])),
+});
+export type SessionsResetParams = Static<typeof SessionsResetParams>;
+
+/**
+ * `sessions.reset` result (Clawgate's; the published schema has none): the session, when the reset took
+ * effect (the transcript marker's time), and the run still running with its old context, if any.
+ */
+export const SessionsResetResult = Closed({
+  ok: Type.Literal(true),
+  key: Type.String(),
+  resetAt: Type.Number(),
+  runInFlight: Type.Optional(Type.String()),
+});
+export type SessionsResetResult = Static<typeof SessionsResetResult>;
+
 export const SESSION_KINDS = ['direct', 'group', 'global', 'unknown'] as const;
 export const SESSION_CHAT_TYPES = ['direct', 'group', 'channel'] as const;
 export const SESSION_RUN_STATUSES = ['queued', 'running', 'done', 'failed', 'killed', 'timeout'] as const;

@@ -196,10 +196,10 @@ function requestGuard(config: GatewayConfig, hooks: Lifecycle) {
 
 /** The HTTP data plane, health routes and the WS upgrade endpoint on one router. */
 function routeSurfaces(config: GatewayConfig, actors: Actors, shared: Shared, isReady: () => { ready: boolean; failing: string[] },
-  hub: () => WsPlane['hub'] | undefined, classify: (remote: string, fwd: PeerHeaders) => PeerClass) {
+  hub: () => WsPlane['hub'] | undefined, classify: (remote: string, fwd: PeerHeaders) => PeerClass, transcripts: TranscriptStore) {
   const router = new Router();
   registerHttpRoutes(router, {
-    sessions: actors.sessions, runs: actors.runs, inbound: actors.inbound,
+    sessions: actors.sessions, runs: actors.runs, inbound: actors.inbound, transcripts,
     token: config.token, authLimiter: shared.authLimiter,
     sseKeepaliveMs: config.sseKeepaliveMs, startedAt: Date.now(), isReady,
     admit: {
@@ -254,7 +254,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     if (state.storage.failing) failing.push('storage');
     return { ready: failing.length === 0, failing };
   };
-  const { router, maxConnections } = routeSurfaces(config, actors, shared, isReady, () => ws?.hub, classify);
+  const { router, maxConnections } = routeSurfaces(config, actors, shared, isReady, () => ws?.hub, classify, state.transcripts);
   const stopMetrics = metrics.attach({ bus: actors.bus, sessions: actors.sessions, hub: () => ws?.hub });
   registerMetricsRoute(router, { scrape: () => metrics.scrape(), token: config.token, authLimiter: shared.authLimiter });
   const hooks = new Lifecycle();

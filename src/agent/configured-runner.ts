@@ -1,4 +1,5 @@
 import { createMockRunner } from './mock.js';
+import { withModelSetup, type ModelSetup } from './model-setup.js';
 import type { Runner } from '../core/run.js';
 import type { InvokeNode } from './tools/nodes-invoke.js';
 import type { Tool } from './tools/registry.js';
@@ -7,7 +8,7 @@ import type { Tool } from './tools/registry.js';
 // default mock gateway starts without paying for them.
 
 /** The model settings the runner needs (a slice of the gateway's configuration). */
-export interface ModelSettings {
+export interface ModelSettings extends ModelSetup {
   model: 'mock' | 'openai';
   mockDelayMs: number;
   tools: readonly string[];
@@ -34,8 +35,10 @@ export async function createConfiguredRunner(config: ModelSettings, deps: Runner
   ]);
   const builtins = [createTimeNowTool(), createNodesInvokeTool(deps.invokeNode)];
   const tools = new ToolRegistry([...selectTools(config.tools, builtins), ...(deps.extraTools ?? [])]);
-  return createOpenAIRunner({
+  const runner = createOpenAIRunner({
     baseURL: config.openaiBaseUrl, apiKey: process.env.OPENAI_API_KEY?.trim(), model: config.openaiModel, timeoutMs: config.openaiTimeoutMs,
     tools, parallelTools: config.enableParallelTools, maxToolSteps: config.maxToolSteps,
   });
+  // catalog aliases and the gateway's system prompt, before the provider sees the run
+  return withModelSetup(runner, { modelAliases: config.modelAliases, systemPrompt: config.systemPrompt });
 }

@@ -161,8 +161,14 @@ function toRunError(err: unknown, baseURL: string, timeoutMs: number): RunError 
     const status = err.status;
     if (status === 401 || status === 403) return new RunError(`the model provider refused the credentials (${status}): check OPENAI_API_KEY`, 'unauthorized');
     if (status === undefined) return new RunError(`the model stream reported an error: ${err.message}`, 'stream_error');
+    if (isContextLengthError(err)) return new RunError(`the conversation is longer than the model's context (${status}): ${err.message}`, 'context_length_exceeded');
     return new RunError(`the model provider failed (${status}): ${err.message}`, 'upstream_error');
   }
   if (err instanceof SyntaxError) return new RunError('the model stream was malformed (a chunk is not JSON)', 'stream_error');
   return new RunError(err instanceof Error ? err.message : String(err), 'internal_error');
+}
+
+/** OpenAI says `code: context_length_exceeded`; compatible servers (vLLM, Ollama) only say it in the message. */
+function isContextLengthError(err: APIError): boolean {
+  return err.code === 'context_length_exceeded' || (err.status === 400 && /context length|context window|maximum context/i.test(err.message));
 }

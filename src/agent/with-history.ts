@@ -1,10 +1,12 @@
-import type { TranscriptStore } from '../core/transcript.js';
+import { isResetMarker, type TranscriptMessage, type TranscriptStore } from '../core/transcript.js';
 import type { Runner, RunInput } from '../core/run.js';
 
 // Gives the model the conversation so far: before each run, the session's transcript (newest turns first,
 // up to `budgetChars` of text) is put into `input.history`, oldest first. The run's own user message is
 // already in the transcript when the run starts (recorded on run.started), so it is left out: the runner
-// sends it as the current turn.
+// sends it as the current turn. A context reset (a marker in the transcript) cuts the history: only what
+// comes after the newest marker is given, and a reply that lands after the marker for a run whose
+// message came before it (the run in flight at the reset) is left out with it.
 
 /** One earlier turn of the conversation, as given to the runner. */
 export type HistoryMessage = NonNullable<RunInput['history']>[number];
@@ -26,14 +28,25 @@ export function withHistory(runner: Runner, store: TranscriptStore, budgetChars:
 /** The session's newest whole messages within `budgetChars`, oldest first, leaving out the run's own message. */
 export function historyFor(store: TranscriptStore, input: Pick<RunInput, 'runId' | 'sessionKey'>, budgetChars: number): HistoryMessage[] {
   const { messages } = store.messages(input.sessionKey, { limit: Math.min(MAX_MESSAGES, budgetChars) });
+  const current = sinceReset(messages);
   const out: HistoryMessage[] = [];
   let used = 0;
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i];
-    if (m.runId === input.runId) continue;
+  for (let i = current.length - 1; i >= 0; i--) {
+    const m = current[i];
+    if (m.runId === input.runId || m.role === 'system') continue;
     if (used + m.text.length > budgetChars) break; // keep whole newest turns; never cut a message in half
     used += m.text.length;
     out.push({ role: m.role, content: m.text });
   }
   return out.reverse();
+}
+
+/** The messages after the newest reset marker, without replies of runs whose user message precedes it. */
+function sinceReset(messages: TranscriptMessage[]): TranscriptMessage[] {
+  let marker = -1;
+  for (let i = messages.length - 1; i >= 0 && marker < 0; i--) if (isResetMarker(messages[i])) marker = i;
+  if (marker < 0) return messages;
+  const after = messages.slice(marker + 1);
+  const asked = new Set(after.filter((m) => m.role === 'user').map((m) => m.runId));
+  return after.filter((m) => m.role !== 'assistant' || asked.has(m.runId));
 }

@@ -8,7 +8,7 @@ import { resolveConfig } from './resolve.js';
 
 // `clawgate gateway` flags: flags, then a --config file (JSON or YAML, same keys), then defaults. Flags win.
 
-/** The configuration `clawgate gateway <argv>` runs with (env: OPENCLAW_GATEWAY_TOKEN, OPENAI_API_KEY). */
+/** The configuration `clawgate gateway <argv>` runs with (env: OPENCLAW_GATEWAY_TOKEN, OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL). */
 export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const flags = parseFlags(argv);
   const raw: RawOptions = typeof flags.config === 'string' ? readConfigFile(flags.config) : {};
@@ -16,6 +16,9 @@ export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     if (flags[name] !== undefined) raw[name] = coerce(name, flags[name], 'flag');
   }
   if (raw.token === undefined && env.OPENCLAW_GATEWAY_TOKEN !== undefined) raw.token = env.OPENCLAW_GATEWAY_TOKEN;
+  // the OpenAI SDK's own variables, below flags and the config file
+  if (raw['openai-base-url'] === undefined && env.OPENAI_BASE_URL?.trim()) raw['openai-base-url'] = env.OPENAI_BASE_URL;
+  if (raw['openai-model'] === undefined && env.OPENAI_MODEL?.trim()) raw['openai-model'] = env.OPENAI_MODEL;
   const config = resolveConfig(raw);
   requireOpenAiKey(config, env);
   return config;

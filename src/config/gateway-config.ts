@@ -15,6 +15,10 @@ export interface GatewayConfig {
   maxBodyBytes: number;
   /** Known model aliases; when set, an unknown `model` is refused. */
   modelCatalog?: string[];
+  /** Catalog alias → the provider's model name (`--model-catalog fast=gpt-4o-mini`); a bare entry maps to itself. */
+  modelAliases?: Record<string, string>;
+  /** The system message of every run (`--system-prompt TEXT` or `@FILE`, read at start); a request's own comes after it. */
+  systemPrompt?: string;
   runRetentionMs: number;
   runRetentionMax: number;
   sessionIdleMs: number;

@@ -6,6 +6,9 @@ import { isLoopbackHost } from '../policy/addresses.js';
 // Where the gateway listens and the shared secret that guards it: a non-loopback bind needs a strong token.
 
 const MIN_TOKEN_LENGTH = 32;
+/** A token of few distinct characters ("aaaa…", "abab…") is guessable whatever its length. */
+const MIN_DISTINCT_CHARS = 16;
+const TOKEN_HINT = 'use a random secret such as the output of `openssl rand -base64 32`';
 const WEAK_TOKENS = new Set(['undefined', 'null', 'changeme', 'change-me', 'token', 'secret', 'password']);
 
 
@@ -24,13 +27,24 @@ export function bindAndToken(o: OptionReader): Pick<GatewayConfig, 'bind' | 'tok
   // newline from an env file) could never be presented and would lock every client out.
   const token = o.str('token')?.trim();
   if (token !== undefined) {
-    if (token === '' || WEAK_TOKENS.has(token.toLowerCase())) {
-      throw new ConfigError('--token is empty or a placeholder: use a random secret of at least 32 characters');
-    }
-    if (token.length < MIN_TOKEN_LENGTH) throw new ConfigError(`--token must be at least ${MIN_TOKEN_LENGTH} characters`);
+    const weakness = tokenWeakness(token);
+    if (weakness) throw new ConfigError(`--token ${weakness}: ${TOKEN_HINT}`);
   }
   if (!isLoopbackHost(bind) && token === undefined) {
     throw new ConfigError(`refusing to bind ${bind} without a token: set --token (at least ${MIN_TOKEN_LENGTH} characters) or bind 127.0.0.1`);
   }
   return { bind, token };
+}
+
+/**
+ * Why `token` (trimmed) is too weak to guard the gateway, or undefined when it is strong enough: empty or a
+ * placeholder, shorter than 32 characters, or fewer than 16 distinct characters.
+ */
+export function tokenWeakness(token: string): string | undefined {
+  if (token === '' || WEAK_TOKENS.has(token.toLowerCase())) return 'is empty or a placeholder';
+  const length = [...token].length;
+  if (length < MIN_TOKEN_LENGTH) return `must be at least ${MIN_TOKEN_LENGTH} characters (got ${length})`;
+  const distinct = new Set(token).size;
+  if (distinct < MIN_DISTINCT_CHARS) return `must have at least ${MIN_DISTINCT_CHARS} distinct characters (got ${distinct})`;
+  return undefined;
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ConfigError, type GatewayConfig } from './gateway-config.js';
 import { DEFAULTS } from './options.js';
 import type { OptionReader } from './reader.js';
@@ -17,10 +19,39 @@ export function modelKind(o: OptionReader): GatewayConfig['model'] {
   return model;
 }
 
-/** `--model-catalog`; an empty list means no catalog. */
-export function modelCatalog(o: OptionReader): string[] | undefined {
-  const catalog = o.list('model-catalog');
-  return catalog && catalog.length > 0 ? catalog : undefined;
+/**
+ * `--model-catalog`: the names a request may ask for, each `alias=provider-model` or a bare name (itself);
+ * an empty list means no catalog.
+ */
+export function modelCatalog(o: OptionReader): Pick<GatewayConfig, 'modelCatalog' | 'modelAliases'> {
+  const entries = o.list('model-catalog');
+  if (!entries || entries.length === 0) return { modelCatalog: undefined, modelAliases: undefined };
+  const aliases: Record<string, string> = Object.create(null);
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    const alias = (eq < 0 ? entry : entry.slice(0, eq)).trim();
+    const target = (eq < 0 ? entry : entry.slice(eq + 1)).trim();
+    if (alias === '' || target === '') throw new ConfigError(`--model-catalog: "${entry}" must be NAME or ALIAS=MODEL (e.g. fast=gpt-4o-mini)`);
+    if (Object.hasOwn(aliases, alias)) throw new ConfigError(`--model-catalog: "${alias}" is listed twice`);
+    aliases[alias] = target;
+  }
+  return { modelCatalog: Object.keys(aliases), modelAliases: aliases };
+}
+
+/** `--system-prompt TEXT`, or `@FILE` read now (a missing file is a ConfigError); blank = none. */
+export function systemPrompt(o: OptionReader): string | undefined {
+  const given = o.str('system-prompt');
+  if (given === undefined) return undefined;
+  let text = given;
+  if (given.startsWith('@')) {
+    const path = given.slice(1);
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`--system-prompt: cannot read ${resolve(path)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (give the text itself, or @ and a readable file)`);
+    }
+  }
+  return text.trim() === '' ? undefined : text.trim();
 }
 
 /** `--openai-base-url` (an http(s) URL, no trailing slash) and `--openai-model`. */

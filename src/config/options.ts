@@ -48,6 +48,8 @@ export const OPTIONS = {
   'tls-key': 'string',
   // shutdown that keeps its word (issue 8)
   'shutdown-grace-ms': 'int',
+  // model set-up (issue 8): the system message of every run (TEXT or @FILE)
+  'system-prompt': 'string',
 } as const;
 
 /** A flag name (kebab-case), as on the command line. */

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, type GatewayConfig } from './gateway-config.js';
 import { bindAndToken, listenPort } from './listen.js';
 import { messageFilters, queueRules, recoveryMode } from './messages.js';
-import { modelCatalog, modelKind, openaiEndpoint, toolRules } from './model.js';
+import { modelCatalog, modelKind, openaiEndpoint, systemPrompt, toolRules } from './model.js';
 import { allowedHosts, allowedOrigins, handshakeTimeout, maxConnections, trustedProxies } from './network.js';
 import { DEFAULTS, type RawOptions } from './options.js';
 import { readOptions, type OptionReader } from './reader.js';
@@ -31,11 +31,13 @@ export function resolveConfig(raw: RawOptions): GatewayConfig {
   const endpoint = openaiEndpoint(o);
   const tools = toolRules(o);
   const tls = tlsFiles(o);
+  const catalog = modelCatalog(o);
+  const prompt = systemPrompt(o);
   return {
     ...listen, port, model, ...filters, maxBodyBytes, logLevel, handshakeTimeoutMs,
     trustedProxies: proxies, maxConnections: connections, allowedOrigins: origins, allowedHosts: hosts,
     recovery, ...queue, ...endpoint, ...tools,
-    modelCatalog: modelCatalog(o),
+    ...catalog, systemPrompt: prompt,
     ...uncheckedSettings(o),
     ...(tls ? { tls } : {}),
   };

@@ -1,16 +1,24 @@
 // Conversation history per session and the session index: the types and the store interface. The store
 // itself is SQLite (transcripts-sqlite.ts), so history survives restarts and crashes.
 
-/** One stored user message or assistant reply of a session. */
+/** One stored user message, assistant reply, or context-reset marker (`system`) of a session. */
 export interface TranscriptMessage {
   id: string;
   seq: number;
-  role: 'user' | 'assistant';
+  role: 'user' | 'assistant' | 'system';
   text: string;
   timestamp: number;
   runId: string;
-  /** `<runId>:user` for the user message of a run, `<runId>` for its reply. */
+  /** `<runId>:user` for the user message of a run, `<runId>` for its reply, `reset:<uuid>` for a reset marker. */
   idempotencyKey: string;
+}
+
+/** Prefix of a context-reset marker's idempotency key: the model's history starts after the newest marker. */
+export const RESET_MARKER_PREFIX = 'reset:';
+
+/** Whether `m` is a context-reset marker (sessions.reset, POST /v1/gateway/sessions/reset). */
+export function isResetMarker(m: Pick<TranscriptMessage, 'role' | 'idempotencyKey'>): boolean {
+  return m.role === 'system' && m.idempotencyKey.startsWith(RESET_MARKER_PREFIX);
 }
 
 /** A session's status in the index: that of its latest run. */

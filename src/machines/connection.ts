@@ -1,6 +1,7 @@
 import { enqueueActions, fromPromise, setup } from 'xstate';
 import { validateConnectParams, validateFrame, validateParams } from '../../protocol/validators.js';
 import { authorizeMethod, truncateCloseReason, type ErrorShape } from '../policy/authorize.js';
+import { missingSessionTarget } from '../policy/session-target.js';
 
 // One WebSocket connection (openclaw-protocol.md §3): challenge sent → connect validated → admitted →
 // authenticated → closed. Pure: frames come in as FRAME events; what to send or close goes out as emitted
@@ -214,6 +215,11 @@ export const connectionMachine = setup({
       if (context.unauthorizedStreak !== 0) enqueue.assign({ unauthorizedStreak: 0 });
       if (!context.methods.has(method)) {
         enqueue.emit({ type: 'send', frame: res(id, invalid(`unknown method: ${method}`)) });
+        return;
+      }
+      const noTarget = missingSessionTarget(method, params ?? {});
+      if (noTarget) {
+        enqueue.emit({ type: 'send', frame: res(id, noTarget) });
         return;
       }
       const valid = validateParams(method, params ?? {});

@@ -42,6 +42,8 @@ export const METHOD_SCOPES: ReadonlyMap<string, readonly string[]> = new Map(Obj
   'sessions.subscribe': ['operator.read'],
   'sessions.messages.subscribe': ['operator.read'],
   'sessions.messages.unsubscribe': ['operator.read'],
+  // as OpenClaw: resetting a session's context is an admin operation (so is `agent` with a reset command, §12.1)
+  'sessions.reset': ['operator.admin'],
   'channels.status': ['operator.read'],
   'device.pair.list': ['operator.pairing'],
   'device.pair.approve': ['operator.pairing'],

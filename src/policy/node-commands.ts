@@ -95,7 +95,10 @@ const refused = (reason: string, command: string, message: string): ErrorShape =
   code: 'INVALID_REQUEST', message: `node command not allowed: ${message}`, details: { reason, command },
 });
 
-/** `undefined` when the command may be invoked; otherwise the exact §11.3 error. */
+/**
+ * `undefined` when the command may be invoked; otherwise the §11.3 error, its message naming Clawgate's
+ * own flags (`--node-allow`, `--node-deny`) where OpenClaw names its config keys.
+ */
 export function checkNodeCommand(policy: NodeCommandPolicy, node: NodeIdentity, command: string): ErrorShape | undefined {
   if (node.declared.length === 0) {
     return refused('node did not declare commands', command, 'the node did not declare any supported commands');
@@ -104,13 +107,13 @@ export function checkNodeCommand(policy: NodeCommandPolicy, node: NodeIdentity, 
     return refused('command not declared by node', command, `the node (platform: ${node.platform ?? 'unknown'}) does not support "${command}"`);
   }
   if (policy.deny.includes(command)) {
-    return refused('command not allowlisted', command, `"${command}" is blocked by gateway.nodes.commands.deny`);
+    return refused('command not allowlisted', command, `"${command}" is blocked by --node-deny`);
   }
   if (policy.allow.includes(command)) return undefined;
   if (DANGEROUS_COMMANDS.has(command)) {
-    return refused('command not allowlisted', command, `"${command}" requires explicit gateway.nodes.commands.allow opt-in`);
+    return refused('command not allowlisted', command, `"${command}" requires explicit --node-allow opt-in`);
   }
   const id = platformId(node.platform, node.deviceFamily);
   if (PLATFORM_DEFAULTS[id].has(command)) return undefined;
-  return refused('command not allowlisted', command, `"${command}" is not in the allowlist for platform "${id}"`);
+  return refused('command not allowlisted', command, `"${command}" is not in the allowlist for platform "${id}" (add it to --node-allow)`);
 }

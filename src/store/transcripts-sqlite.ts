@@ -10,7 +10,7 @@ import type { SessionRow, SessionStatus, TranscriptMessage, TranscriptStore } fr
 interface MessageRow {
   seq: number;
   id: string;
-  role: 'user' | 'assistant';
+  role: TranscriptMessage['role'];
   text: string;
   ts: number;
   run_id: string;

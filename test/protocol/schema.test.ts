@@ -39,7 +39,7 @@ test('protocol/schema.json is what `npm run protocol:gen` writes now', () => {
 test('METHOD_PARAMS covers connect and the core methods, all published as OpenClaw methods', () => {
   const core = [
     'health', 'status', 'system-presence', 'last-heartbeat', 'send', 'agent', 'agent.wait', 'chat.send', 'chat.history',
-    'chat.abort', 'sessions.list', 'sessions.subscribe', 'sessions.messages.subscribe', 'sessions.messages.unsubscribe',
+    'chat.abort', 'sessions.list', 'sessions.subscribe', 'sessions.messages.subscribe', 'sessions.messages.unsubscribe', 'sessions.reset',
     'channels.status', 'device.pair.list', 'device.pair.approve', 'device.pair.reject', 'device.pair.remove',
     'device.token.rotate', 'device.token.revoke', 'node.pair.list', 'node.pair.approve', 'node.pair.reject',
     'node.pair.remove', 'node.list', 'node.describe', 'node.invoke', 'node.invoke.result', 'node.invoke.progress',

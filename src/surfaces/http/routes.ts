@@ -8,6 +8,8 @@ import { bearerAuth, type AuthLimiter } from './bearer-auth.js';
 import { decodeJsonBody } from './json-body.js';
 import { parseCancelRequest, parseMessageRequest } from './message-request.js';
 import { RunEventStream } from './run-stream.js';
+import { sessionResetRoute } from './session-reset.js';
+import type { TranscriptStore } from '../../core/transcript.js';
 import type { ApiRequest, ApiResponse, JsonResponse, Route } from '../../transport/http-types.js';
 import type { Router } from '../../transport/router.js';
 
@@ -24,6 +26,8 @@ export interface HttpPlaneDeps {
   /** Auth-failure limiter shared with the WS handshake. */
   authLimiter?: AuthLimiter;
   sseKeepaliveMs: number;
+  /** The transcripts (POST /sessions/reset appends its marker there). */
+  transcripts: TranscriptStore;
   startedAt: number;
   isReady: () => { ready: boolean; failing: string[] };
 }
@@ -93,6 +97,8 @@ export function registerHttpRoutes(router: Router, deps: HttpPlaneDeps): void {
       return json(200, { canceled: deps.sessions.cancel(id) });
     },
   });
+
+  router.route(`${P}/sessions/reset`, sessionResetRoute(deps, authorize));
 
 }
 

@@ -4,6 +4,7 @@ import type { SessionStatus, TranscriptStore, TranscriptMessage } from '../../co
 import { ChatDeltaCoalescer, systemClock, type Clock } from './chat-delta-coalescer.js';
 import { encodeEvent } from '../../../protocol/encode.js';
 import { sessionRow } from './session-row.js';
+import { chatErrorKind } from './chat-error-kind.js';
 
 // Maps the bus's run.* events to the `agent` and `chat` events of openclaw-protocol.md §12.2/§13.2 for every
 // run of every surface, plus `sessions.changed` and `session.message` for subscribers. Each event is
@@ -118,7 +119,7 @@ export function bridgeRunEvents(
   });
   bus.subscribe('run.failed', (e) => {
     const seq = agent(e.runId, e.sessionKey, 'lifecycle', { phase: 'error', error: e.error.message, aborted: false, executionSettled: true });
-    chat(e.runId, e.sessionKey, seq, 'error', { errorMessage: e.error.message, errorKind: 'unknown' });
+    chat(e.runId, e.sessionKey, seq, 'error', { errorMessage: e.error.message, errorKind: chatErrorKind(e.error.type) });
     changed(e.sessionKey, e.runId, 'error', 'failed');
     ended(e.runId);
   });

@@ -237,9 +237,9 @@ describe('nodes with the reference client', () => {
       assert.deepEqual(err.details, { reason: 'command not allowlisted', command });
       return err.message;
     };
-    assert.equal(await refusal(DENIED), `node command not allowed: "${DENIED}" is blocked by gateway.nodes.commands.deny`);
-    assert.equal(await refusal('camera.snap'), 'node command not allowed: "camera.snap" requires explicit gateway.nodes.commands.allow opt-in');
-    assert.equal(await refusal('system.run'), 'node command not allowed: "system.run" is not in the allowlist for platform "linux"');
+    assert.equal(await refusal(DENIED), `node command not allowed: "${DENIED}" is blocked by --node-deny`);
+    assert.equal(await refusal('camera.snap'), 'node command not allowed: "camera.snap" requires explicit --node-allow opt-in');
+    assert.equal(await refusal('system.run'), 'node command not allowed: "system.run" is not in the allowlist for platform "linux" (add it to --node-allow)');
     const adminOnly = await rejection(invoke(writer, other.deviceId, 'system.run'));
     assert.deepEqual([adminOnly.code, adminOnly.message], ['FORBIDDEN', 'missing scope: operator.admin']);
     assert.deepEqual(n.requests.map((r) => r.command), ['canvas.present'], 'refused commands never reach the node');

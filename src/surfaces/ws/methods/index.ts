@@ -1,7 +1,7 @@
 import type { Call, Handler, MethodName, WsServices } from './types.js';
 import { agent, agentWait } from './agent.js';
 import { chatAbort, chatHistory, chatSend } from './chat.js';
-import { messagesSubscribe, messagesUnsubscribe, sessionsList, sessionsSubscribe } from './sessions.js';
+import { messagesSubscribe, messagesUnsubscribe, sessionsList, sessionsReset, sessionsSubscribe } from './sessions.js';
 import { send } from './send.js';
 import { devicePairApprove, devicePairList, devicePairReject, devicePairRemove, deviceTokenRevoke, deviceTokenRotate } from './devices.js';
 import { channelsStatus, health, lastHeartbeat, status, systemPresence } from './system.js';
@@ -27,6 +27,7 @@ const HANDLERS: MethodHandlers = {
   'sessions.subscribe': sessionsSubscribe,
   'sessions.messages.subscribe': messagesSubscribe,
   'sessions.messages.unsubscribe': messagesUnsubscribe,
+  'sessions.reset': sessionsReset,
   'channels.status': channelsStatus,
   'device.pair.list': devicePairList,
   'device.pair.approve': devicePairApprove,

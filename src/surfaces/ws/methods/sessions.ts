@@ -1,6 +1,7 @@
 import type { SessionsListParams } from '../../../../protocol/sessions.js';
 import { sessionRow } from '../session-row.js';
-import type { Handler, WsServices } from './types.js';
+import { resetSessionContext } from '../../../inbound/session-reset.js';
+import { invalidRequest, type Handler, type WsServices } from './types.js';
 
 // sessions.list and the subscriptions that gate `sessions.changed` and `session.message`.
 
@@ -38,4 +39,15 @@ export const messagesSubscribe: Handler<'sessions.messages.subscribe'> = (params
 export const messagesUnsubscribe: Handler<'sessions.messages.unsubscribe'> = (params, call) => {
   call.conn.messageKeys.delete(params.key);
   return { subscribed: false, key: params.key };
+};
+
+/**
+ * `sessions.reset`: empty the session's model context (a marker in the transcript; inbound/session-reset.ts).
+ * A running run is not cancelled; the reset applies from the next run. An unknown session is INVALID_REQUEST.
+ */
+export const sessionsReset: Handler<'sessions.reset'> = (params, _call, ctx) => {
+  const key = params.key.trim();
+  const reset = key === '' ? undefined : resetSessionContext({ transcripts: ctx.transcripts, sessions: ctx.sessions }, key);
+  if (!reset) throw invalidRequest(`session not found: ${params.key}`);
+  return { ok: true as const, key, resetAt: reset.marker.timestamp, ...(reset.runInFlight ? { runInFlight: reset.runInFlight } : {}) };
 };
