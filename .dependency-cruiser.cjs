@@ -23,6 +23,7 @@ module.exports = {
     layer('actors', 'src/actors', [...BOTTOM, 'src/machines', 'src/agent', 'src/store']),
     layer('inbound', 'src/inbound', [...BOTTOM, 'src/machines', 'src/agent', 'src/store', 'src/actors']),
     layer('transport', 'src/transport', ['src/core']),
+    layer('client', 'src/client', ['src/core', 'protocol']),
     layer('surfaces-http', 'src/surfaces/http', [...BOTTOM, 'src/machines', 'src/agent', 'src/store', 'src/actors', 'src/inbound', 'src/transport']),
     layer('surfaces-ws', 'src/surfaces/ws', [...BOTTOM, 'src/machines', 'src/agent', 'src/store', 'src/actors', 'src/inbound', 'src/transport']),
     {

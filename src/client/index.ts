@@ -1,6 +1,6 @@
 // `clawgate/client`: the WebSocket operator client the owner CLI uses, for scripts and examples. It runs on
 // Node 20 (OpenClaw's `@openclaw/gateway-client` needs Node >= 22.19) and resolves `connect()` only after
-// hello-ok. Re-exported from src/cli so the CLI and the published client stay one implementation.
+// hello-ok. The owner CLI uses the same implementation.
 
 export {
   CONNECT_TIMEOUT_MS,
@@ -11,4 +11,4 @@ export {
   withGateway,
   type GatewayEvent,
   type GatewayTarget,
-} from '../cli/gateway-client.js';
+} from './gateway-connection.js';
