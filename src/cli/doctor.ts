@@ -32,8 +32,13 @@ export async function diagnose(argv: string[], env: NodeJS.ProcessEnv = process.
     config = parseGatewayArgs(argv, env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    results.push({ check: 'config', ok: false, detail: err.message, fix: 'correct that flag or config file key (clawgate gateway --help lists them with their defaults)' });
-    return results;
+    // a weak token is the token check's problem: the other checks still run on the rest of the configuration
+    const rest = err.message.startsWith('--token') ? parseWithoutToken(argv, env) : undefined;
+    if (!rest) {
+      results.push({ check: 'config', ok: false, detail: err.message, fix: 'correct that flag or config file key (clawgate gateway --help lists them with their defaults)' });
+      return results;
+    }
+    config = rest;
   }
   results.push({ check: 'config', ok: true, detail: 'flags and config file are valid' });
   const dir = checkStateDir(config.stateDir);
@@ -46,6 +51,19 @@ export async function diagnose(argv: string[], env: NodeJS.ProcessEnv = process.
   results.push(checkToken(config.token, config.bind));
   results.push(await checkModel(config, env));
   return results;
+}
+
+/** The configuration without its token check, carrying the given token as is (for checkToken to judge). */
+function parseWithoutToken(argv: string[], env: NodeJS.ProcessEnv): GatewayConfig | undefined {
+  const at = argv.findIndex((a) => a === '--token' || a.startsWith('--token='));
+  const token = at < 0 ? env.OPENCLAW_GATEWAY_TOKEN : argv[at].startsWith('--token=') ? argv[at].slice('--token='.length) : argv[at + 1];
+  const rest = at < 0 ? argv : [...argv.slice(0, at), ...argv.slice(argv[at].startsWith('--token=') ? at + 1 : at + 2)];
+  try {
+    const config = parseGatewayArgs(rest, { ...env, OPENCLAW_GATEWAY_TOKEN: undefined });
+    return token === undefined ? config : { ...config, token };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Runs `clawgate doctor …`; resolves with the process exit code. */
