@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, AnyActorLogic } from 'xstate';
 import type { Logger } from '../core/log.js';
+import type { WsSocket } from '../core/ws-socket.js';
 import type { RepeatedWarnings } from '../core/repeated-warnings.js';
 import { connectionMachine, type Admitted, type ConnectionMachine, type PeerInfo, type Request } from '../machines/connection.js';
 import { scopeSatisfied } from '../policy/authorize.js';
@@ -12,16 +13,7 @@ import { createSupervisedActor } from './supervise.js';
 // delivers broadcasts: encoded once, then per socket only `seq`, the scope filter and the buffer check.
 // A connection whose actor (or the work it emits) throws is closed 1011; the other connections never notice.
 
-/** What the hub needs of one WebSocket (the transport's socket, or a fake in tests). */
-export interface WsSocket {
-  send(text: string): void;
-  bufferedAmount(): number;
-  /** Close handshake with a code and reason. */
-  end(code: number, reason: string): void;
-  /** Drop the TCP connection at once. */
-  terminate(): void;
-  ping(): void;
-}
+export type { WsSocket };
 
 /** One WS connection as the hub and the method handlers see it: its actor, peer, role, scopes and subscriptions. */
 export interface Connection {

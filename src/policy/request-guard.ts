@@ -1,6 +1,9 @@
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { isLoopbackAddress, normalizeAddress } from './addresses.js';
+import type { GuardInput, GuardRefusal } from '../core/request-guard.js';
+
+export type { GuardInput, GuardRefusal };
 
 // Which browser requests and which Host names the gateway answers, for the HTTP data plane and the WS
 // upgrade alike (one set of rules, pure functions). A web page the owner visits can send requests to
@@ -26,21 +29,6 @@ export interface GuardPolicy {
   isInterfaceAddress?: (address: string) => boolean;
 }
 
-/** The headers of one request (the transport's GuardInput has this shape). */
-export interface GuardInput {
-  origin: string;
-  host: string;
-  secFetchSite: string;
-  /** Health routes: the Host rule does not apply. */
-  skipHostCheck?: boolean;
-}
-
-/** Why a request is refused (answered 403). */
-export interface GuardRefusal {
-  reason: 'host' | 'origin' | 'cross-site';
-  /** Names the flag that would allow the request. */
-  message: string;
-}
 
 /** Paths exempt from the Host rule (liveness and readiness probes use the pod IP as Host). */
 export const HOST_EXEMPT_PATHS: ReadonlySet<string> = new Set(['/healthz', '/health', '/readyz', '/ready']);

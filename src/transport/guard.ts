@@ -1,21 +1,4 @@
 // What the transport asks of the Host / Origin rules before it routes a request or an upgrade. The rules
 // themselves are policy (src/policy/request-guard.ts); the composition root passes them in.
 
-/** The headers the request guard reads. */
-export interface GuardInput {
-  origin: string;
-  host: string;
-  secFetchSite: string;
-  /** Health routes: the Host rule does not apply. */
-  skipHostCheck?: boolean;
-}
-
-/** Why a request was refused (answered 403). */
-export interface GuardRefusal {
-  reason: string;
-  /** Names the flag that would allow the request. */
-  message: string;
-}
-
-/** Checks one request; returns the refusal, or undefined when it may proceed. */
-export type RequestGuard = (input: GuardInput) => GuardRefusal | undefined;
+export type { GuardInput, GuardRefusal, RequestGuard } from '../core/request-guard.js';

@@ -1,20 +1,12 @@
+import type { WsSocket } from '../core/ws-socket.js';
 import type { ForwardingHeaders } from './peer.js';
+
+export type { WsSocket };
 
 // What a WebSocket surface implements to be served on a path: decide the upgrade (before any socket
 // exists), then handle the socket's open, messages, pongs and close. The transport owns the socket library,
 // the Host / Origin guard and the frame-size ceiling; the endpoint owns everything the protocol means.
 
-/** A WebSocket as an endpoint sees it. Calls after the socket closed are ignored. */
-export interface WsSocket {
-  send(text: string): void;
-  /** Bytes queued for the peer and not yet written. */
-  bufferedAmount(): number;
-  /** Close handshake with a code and reason. */
-  end(code: number, reason: string): void;
-  /** Drop the TCP connection at once. */
-  terminate(): void;
-  ping(): void;
-}
 
 /** An upgrade request while the endpoint decides (synchronously: the headers are gone afterwards). */
 export interface UpgradeRequest {
