@@ -23,7 +23,9 @@ const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
 function parseValue(text: string, line: string): number {
   if (text === '+Inf') return Infinity;
   if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
+  // Prometheus parses values with Go's ParseFloat, where NaN and Inf are case-insensitive; prom-client
+  // writes `Nan` for a summary with no samples yet (the event-loop lag right after start)
+  if (text.toLowerCase() === 'nan') return NaN;
   const v = Number(text);
   if (text.trim() === '' || Number.isNaN(v)) throw new Error(`bad sample value in: ${line}`);
   return v;
