@@ -12,7 +12,11 @@ export type Surface = 'http' | 'ws' | 'channel';
 export type RunOrigin =
   | { surface: 'http' }
   | { surface: 'ws'; connId: string }
-  | { surface: 'channel'; channel: string; accountId: string; chatId: string; threadId?: string; replyTo?: string };
+  | {
+    surface: 'channel'; channel: string; accountId: string; chatId: string; threadId?: string; replyTo?: string;
+    /** Direct or group chat, and who wrote (channel origins carry them; never parsed back from a session key). */
+    chatType?: 'direct' | 'group'; senderId?: string;
+  };
 
 /** Token counts of a run, as OpenAI-compatible providers report them. */
 export interface Usage {

@@ -1,0 +1,209 @@
+// What every layer may know of messaging channels (Telegram now; WhatsApp and Signal on the same layer): the
+// names, the resolved per-account settings, the normalized inbound message, the send seam of a transport, the
+// clock every channel timer reads, and the control interface the WS methods and the CLI use.
+
+/** The channels Clawgate speaks, in the order status lists them. */
+export const CHANNELS = ['telegram', 'whatsapp', 'signal'] as const;
+
+/** A channel's name. */
+export type ChannelName = (typeof CHANNELS)[number];
+
+/** The states of a channel account's actor (src/machines/channel.ts). */
+export type ChannelState = 'stopped' | 'starting' | 'needsLogin' | 'connecting' | 'online' | 'backoff' | 'failed' | 'stopping';
+
+/** Who may DM the account. */
+export type DmPolicy = 'pairing' | 'allowlist' | 'open' | 'disabled';
+
+/** Which groups (and group senders) the account answers. */
+export type GroupPolicy = 'allowlist' | 'open' | 'disabled';
+
+/** Per-group overrides under `groups`. */
+export interface GroupRule {
+  requireMention?: boolean;
+  allowFrom?: string[];
+}
+
+/** One account's resolved settings (config keys camelCased, defaults applied, ids normalized). */
+export interface ChannelAccountConfig {
+  channel: ChannelName;
+  accountId: string;
+  enabled: boolean;
+  dmPolicy: DmPolicy;
+  dmScope: 'per-channel-peer' | 'main';
+  /** Normalized ids (Telegram: numeric user ids), or `*`. */
+  allowFrom: string[];
+  groupPolicy: GroupPolicy;
+  /** Absent = falls back to allowFrom. */
+  groupAllowFrom?: string[];
+  /** Allowed groups by id (`*` = any group). A Map, so no id can name an Object.prototype member. */
+  groups: Map<string, GroupRule>;
+  requireMention: boolean;
+  /** Lower-cased substrings. */
+  mentionPatterns: string[];
+  historyLimit: number;
+  textChunkLimit: number;
+  mediaMaxMb: number;
+}
+
+/** A Telegram account's settings. */
+export interface TelegramAccountConfig extends ChannelAccountConfig {
+  channel: 'telegram';
+  botToken: string;
+  tokenSource: 'config' | 'env';
+  /** Bot API base URL without a trailing slash. */
+  apiRoot: string;
+  streaming: 'partial' | 'off';
+  /** Webhook mode; `path` is the local route (the URL's path). */
+  webhook?: { url: string; path: string; secret: string };
+}
+
+/** The `channels` block of the config file, resolved: the enabled and disabled accounts per channel. */
+export interface ChannelsConfig {
+  telegram: TelegramAccountConfig[];
+}
+
+/** A media item of an inbound message (downloaded when within limits). */
+export interface InboundMedia {
+  kind: 'image' | 'audio' | 'voice' | 'video' | 'document' | 'sticker';
+  /** The platform's file reference (Telegram file_id). */
+  fileId?: string;
+  fileName?: string;
+  mime?: string;
+  /** Declared size in bytes, when known. */
+  size?: number;
+  /** The bytes, once downloaded. */
+  data?: Uint8Array;
+}
+
+/** A platform message, normalized (spec channels.md §1.4 step 1). */
+export interface ChannelMessage {
+  channel: ChannelName;
+  accountId: string;
+  /** Unique per delivery, becomes the run id (`tg:<accountId>:<botId>:<update_id>`). */
+  inboundId: string;
+  chatType: 'direct' | 'group';
+  /** What the platform's send call needs (Telegram chat id). */
+  chatId: string;
+  /** A forum topic (Telegram `message_thread_id`; `1` = General). */
+  threadId?: string;
+  senderId: string;
+  senderLabel: string;
+  /** The platform's message id (a reply quotes it). */
+  messageId: string;
+  text: string;
+  media: InboundMedia[];
+  replyTo?: { messageId: string; senderLabel?: string; text?: string; isToBot: boolean };
+  /** A native mention of the account (Telegram `@username` entity). */
+  mentionsBot: boolean;
+  isFromSelf: boolean;
+  /** Platform timestamp, epoch ms. */
+  ts: number;
+  /** A command addressed to another bot (`/status@other_bot`): dropped entirely. */
+  commandForOtherBot?: boolean;
+}
+
+/** The reply address of a channel chat (what the outbox sends to). */
+export interface ChannelTarget {
+  chatId: string;
+  threadId?: string;
+  /** Quote this message (Telegram groups: the first chunk replies to the trigger). */
+  replyToMessageId?: string;
+  chatType?: 'direct' | 'group';
+}
+
+/** One text message to send, or an edit of an earlier one (the Telegram preview). */
+export interface SendText extends ChannelTarget {
+  text: string;
+  /** Edit this message instead of sending a new one. */
+  editMessageId?: string;
+}
+
+/**
+ * What a send call came to (spec channels.md §1.6): sent; rate limited (wait `retryAfterMs`, not an attempt);
+ * not sent at all (safe to retry); rejected (permanent); ambiguous (it may have arrived: never resent).
+ */
+export type SendOutcome =
+  | { kind: 'sent'; remoteId: string }
+  | { kind: 'rateLimited'; retryAfterMs: number; error: string }
+  | { kind: 'notSent'; error: string }
+  | { kind: 'rejected'; error: string }
+  | { kind: 'ambiguous'; error: string };
+
+/** How a channel transport sends (each adapter implements it; tests replace it). Never throws. */
+export interface ChannelSender {
+  /** Send (or edit) one text message, with the channel's own fallbacks (HTML → plain, no thread). */
+  sendText(message: SendText): Promise<SendOutcome>;
+  /** Delete a message (best effort). */
+  deleteMessage?(target: ChannelTarget, messageId: string): Promise<void>;
+  /** Show (or clear, where the platform has that) the typing indicator; best effort. */
+  typing(target: ChannelTarget, on: boolean): Promise<void>;
+}
+
+/** The clock every channel timer reads (XState's `SimulatedClock` fits it; tests drive time with it). */
+export interface ChannelClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** A refused channel request (unknown channel, no such pairing code…): WS `INVALID_REQUEST`, CLI exit 1. */
+export class ChannelRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChannelRequestError';
+  }
+}
+
+/** One account's status snapshot (OpenClaw's ChannelAccountSnapshot plus Clawgate's `state` and `outbox`). */
+export interface ChannelAccountSnapshot {
+  accountId: string;
+  enabled: boolean;
+  configured: boolean;
+  running: boolean;
+  connected: boolean;
+  state: ChannelState;
+  reconnectAttempts: number;
+  lastError: string | null;
+  lastStartAt: number | null;
+  lastStopAt: number | null;
+  lastConnectedAt: number | null;
+  lastInboundAt: number | null;
+  lastOutboundAt: number | null;
+  lastTransportActivityAt: number | null;
+  activeRuns: number;
+  busy: boolean;
+  mode?: string;
+  dmPolicy: DmPolicy;
+  allowFrom: string[];
+  tokenSource?: 'config' | 'env';
+  baseUrl?: string;
+  linked?: boolean;
+  outbox: { pending: number; sending: number; unknown: number; failed: number; expired: number };
+  probe?: { ok: boolean; elapsedMs: number; error?: string };
+  lastProbeAt?: number | null;
+}
+
+/** A pending pairing request, as `channels.pairing.list` shows it. */
+export interface PairingRequestView {
+  requestId: string;
+  channel: ChannelName;
+  accountId: string;
+  senderId: string;
+  senderLabel: string;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+}
+
+/** What the WS methods and the CLI ask of the channel layer (implemented by the channel manager). */
+export interface ChannelsControl {
+  /** One snapshot per configured account of each channel (all channels when `channel` is absent). */
+  status(params: { channel?: string; probe?: boolean; timeoutMs?: number }): Promise<Record<ChannelName, ChannelAccountSnapshot[]>>;
+  start(channel: string, accountId?: string): Promise<{ channel: ChannelName; accountId: string }>;
+  stop(channel: string, accountId?: string): Promise<{ channel: ChannelName; accountId: string }>;
+  logout(channel: string, accountId?: string): Promise<{ channel: ChannelName; accountId: string; cleared: boolean }>;
+  pairingList(params: { channel?: string; accountId?: string }): { accounts: { channel: ChannelName; accountId: string; hasOwner: boolean }[]; requests: PairingRequestView[] };
+  pairingApprove(params: { channel: string; code: string; accountId?: string; notify?: boolean }):
+    { requestId: string; senderId: string; accountId: string; notification: 'sent' | 'not-requested'; commandOwnerBootstrap: 'configured' | 'already-configured' };
+  pairingReject(params: { channel: string; code: string; accountId?: string }): { requestId: string; senderId: string; accountId: string };
+}
