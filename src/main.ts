@@ -41,6 +41,8 @@ import { GatewayMetrics } from './actors/metrics.js';
 import { registerMetricsRoute } from './surfaces/http/metrics.js';
 import { acquireStateLock, type StateLock } from './store/state-lock.js';
 import { ensureStateDir, explainDbOpenError } from './store/state-dir.js';
+import type { ChannelManager } from './surfaces/channels/manager.js';
+import type { ChannelClock } from './core/channel.js';
 
 // The composition root: config → bus, registries, runner, store → HTTP and WS planes → transport.
 //
@@ -63,6 +65,8 @@ export interface Gateway {
   ledger: RunLedger;
   transcripts: TranscriptStore;
   ws: WsPlane;
+  /** The channel layer, when the config file enables a channel. */
+  channels?: ChannelManager;
   /** Stop admitting (503), let running runs finish within the shutdown grace period, cancel (and record) the
    *  rest, leave queued messages journaled for the next start, tell WS clients, close every socket. */
   close(): Promise<void>;
@@ -78,6 +82,9 @@ export interface GatewayOptions {
   clock?: Clock;
   /** Test seams for a failing disk: `faults` makes writes throw, `schedule` fires the storage probe. */
   storage?: { faults?: WriteFaults; schedule?: Schedule; probeEveryMs?: number };
+  /** The clock and jitter source of the channel layer (tests pass XState's SimulatedClock and `() => 0`). */
+  channelClock?: ChannelClock;
+  channelRandom?: () => number;
 }
 
 /** The state dir's database and what records into it. */
@@ -181,6 +188,29 @@ async function loadWsPlane(config: GatewayConfig, log: Logger, options: GatewayO
   return { plane, devices };
 }
 
+/** The channel layer, loaded (with its libraries) only when the config file enables a channel. Its webhook
+ *  routes must be on the router before listen; its accounts start once the WS plane is up. */
+async function loadChannels(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, actors: Actors, router: Router) {
+  const channels = config.channels;
+  if (!channels || !channels.telegram.some((a) => a.enabled)) return undefined;
+  const [{ ChannelManager }, { telegramAdapter }] = await Promise.all([
+    import('./surfaces/channels/manager.js'), import('./surfaces/channels/telegram/adapter.js'),
+  ]);
+  return new ChannelManager({
+    config: channels, db: state.db, ledger: state.ledger, bus: actors.bus, replies: actors.replies, inbound: actors.inbound,
+    sessions: actors.sessions, transcripts: state.transcripts, router, adapters: { telegram: telegramAdapter },
+    model: config.model === 'openai' ? `openai:${config.openaiModel}` : config.model,
+    clock: options.channelClock ?? systemChannelClock, random: options.channelRandom, log: log.child({ component: 'channels' }),
+  });
+}
+
+/** Wall-clock time and unref'd Node timers: a channel timer never holds the process open. */
+const systemChannelClock: ChannelClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 /** Host / Origin rules for both planes (policy/request-guard.ts); the own origins need the port, known after listen. */
 function requestGuard(config: GatewayConfig, hooks: Lifecycle) {
   const policy: GuardPolicy = {
@@ -249,12 +279,15 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   const shared: Shared = { warnings, authLimiter, isDraining: () => draining };
   const trusted = parseTrustedProxies(config.trustedProxies);
   const classify = (remote: string, fwd: PeerHeaders) => classifyPeer(remote, fwd, trusted);
+  let channels: ChannelManager | undefined;
   const isReady = () => {
     const failing = draining ? ['draining'] : ws ? [] : ['starting'];
     if (state.storage.failing) failing.push('storage');
+    if (channels) failing.push(...channels.notOnline());
     return { ready: failing.length === 0, failing };
   };
   const { router, maxConnections } = routeSurfaces(config, actors, shared, isReady, () => ws?.hub, classify, state.transcripts);
+  channels = await loadChannels(config, log, options, state, actors, router).catch(failed);
   const stopMetrics = metrics.attach({ bus: actors.bus, sessions: actors.sessions, hub: () => ws?.hub });
   registerMetricsRoute(router, { scrape: () => metrics.scrape(), token: config.token, authLimiter: shared.authLimiter });
   const hooks = new Lifecycle();
@@ -274,6 +307,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     throw err;
   }
   ws = loaded.plane;
+  channels?.startAll(); // the gateway sends START to every enabled account once the WS plane is up
   // the banner: both planes are ready (/readyz answers 200 from here on)
   log.info({ ...bannerUrls(config.bind, server.port), bind: config.bind, port: server.port, stateDir: config.stateDir,
     model: config.model === 'openai' ? `openai:${config.openaiModel}` : config.model, authMode: config.token ? 'token' : 'none', maxConnections }, 'gateway ready');
@@ -281,10 +315,11 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   let closing: Promise<void> | undefined;
   return {
     port: server.port, bus, inbound, replies, ledger: state.ledger, runs, sessions, transcripts: state.transcripts,
-    ws: loaded.plane, devices: loaded.devices,
+    ws: loaded.plane, devices: loaded.devices, ...(channels ? { channels } : {}),
     close() {
       closing ??= (async () => {
         draining = true; // /readyz 503, WS upgrades refused
+        await channels?.stopAll(); // no new channel message; in-flight sends finish (bounded)
         state.storage.stop();
         inbound.close(); // new messages: 503 / UNAVAILABLE "gateway shutting down"
         // queued messages stay journaled for the next start; running runs get the grace period, then are
