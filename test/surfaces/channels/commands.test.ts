@@ -56,7 +56,9 @@ describe('command replies (C5)', () => {
   test('/help lists one line per command', () => {
     const lines = helpText().split('\n');
     assert.equal(lines.length, COMMANDS.length);
-    COMMANDS.forEach((c, i) => assert.ok(lines[i].startsWith(`/${c.name} - `), lines[i]));
+    COMMANDS.forEach((c, i) => {
+      assert.ok(lines[i].startsWith(`/${c.name} - `), lines[i]);
+    });
   });
 
   test('/status, running and idle', () => {
