@@ -97,17 +97,17 @@ export function chunkText(text: string, limit: number): string[] {
   let pos = 0;
   let open: Fence | null = null;
   while (pos < text.length) {
-    const reopen = open ? `${open.line}\n` : '';
+    const reopen: string = open ? `${open.line}\n` : '';
     const rest = text.slice(pos);
     if (reopen.length + rest.length <= limit) {
       pushChunk(chunks, reopen, rest.trimEnd(), '');
       break;
     }
     // Repairing fences needs room for the reopened line, the closing marker and some text; else cut plainly.
-    const repair = open === null || reopen.length + open.marker.length + 1 + 8 <= limit;
+    const repair: boolean = open === null || reopen.length + open.marker.length + 1 + 8 <= limit;
     const prefix = repair ? reopen : '';
     let cut = findCut(text, pos, limit - prefix.length);
-    let after = repair ? fenceAt(text, pos, cut.end, open) : null;
+    let after: Fence | null = repair ? fenceAt(text, pos, cut.end, open) : null;
     if (after) {
       const close = `\n${after.marker}`;
       if (prefix.length + close.length + 8 <= limit) {
