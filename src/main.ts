@@ -9,6 +9,7 @@ import { RunRegistry } from './actors/run-registry.js';
 import { SessionRegistry } from './actors/session-registry.js';
 import { createRunExecutor } from './actors/run-executor.js';
 import type { TranscriptStore } from './core/transcript.js';
+import type { ChannelsControl } from './core/channel.js';
 import { openDb, type Db } from './store/db.js';
 import { SqliteTranscriptStore } from './store/transcripts-sqlite.js';
 import { RunLedger } from './store/run-ledger.js';
@@ -78,6 +79,8 @@ export interface GatewayOptions {
   clock?: Clock;
   /** Test seams for a failing disk: `faults` makes writes throw, `schedule` fires the storage probe. */
   storage?: { faults?: WriteFaults; schedule?: Schedule; probeEveryMs?: number };
+  /** The channel layer behind the WS channels.* methods (tests inject one; the gateway's own is wired here later). */
+  channels?: ChannelsControl;
 }
 
 /** The state dir's database and what records into it. */
@@ -176,7 +179,7 @@ async function loadWsPlane(config: GatewayConfig, log: Logger, options: GatewayO
     isDraining: shared.isDraining,
     devices, autoApproveLocal: config.autoApproveLocal, rateLimit: shared.authLimiter,
     nodes: { store: new NodeStore(state.db), allow: config.nodeAllow, deny: config.nodeDeny },
-    clock: options.clock,
+    clock: options.clock, channels: options.channels,
   });
   return { plane, devices };
 }
