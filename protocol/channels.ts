@@ -92,3 +92,24 @@ export const ChannelsStatusResult = Closed({
   warnings: Type.Optional(Type.Array(Type.String())),
 });
 export type ChannelsStatusResult = Static<typeof ChannelsStatusResult>;
+
+// `channels.start`, `channels.stop`, `channels.logout` (channels.md §5.1; published `Channels{Start,Stop,Logout}Params`).
+// `accountId` is any string as published; empty means the channel's default account.
+
+export const ChannelsStartParams = Closed({
+  channel: NonEmptyString(),
+  accountId: Type.Optional(Type.String()),
+});
+export type ChannelsStartParams = Static<typeof ChannelsStartParams>;
+
+export const ChannelsStopParams = Closed({
+  channel: NonEmptyString(),
+  accountId: Type.Optional(Type.String()),
+});
+export type ChannelsStopParams = Static<typeof ChannelsStopParams>;
+
+export const ChannelsLogoutParams = Closed({
+  channel: NonEmptyString(),
+  accountId: Type.Optional(Type.String()),
+});
+export type ChannelsLogoutParams = Static<typeof ChannelsLogoutParams>;

@@ -1,6 +1,10 @@
 import type { Static, TSchema } from 'typebox';
 import { AgentEvent, AgentParams, AgentWaitParams, InputProvenance } from './agent.js';
-import { ChannelsStatusParams, ChannelsStatusResult } from './channels.js';
+import {
+  ChannelsPairingApproveParams, ChannelsPairingApproveResult, ChannelsPairingDismissParams, ChannelsPairingDismissResult,
+  ChannelsPairingListParams, ChannelsPairingListResult,
+} from './channel-pairing.js';
+import { ChannelsLogoutParams, ChannelsStartParams, ChannelsStatusParams, ChannelsStatusResult, ChannelsStopParams } from './channels.js';
 import {
   ChatAbortedEvent, ChatAbortParams, ChatAttachment, ChatDeltaEvent, ChatErrorEvent, ChatEvent, ChatFinalEvent,
   ChatHistoryParams, ChatSendParams, ChatStatusEvent,
@@ -32,6 +36,7 @@ import {
 // the published 2026.9.1 schema plus exactly the 2026.9.6 additions of spec §2.
 
 export * from './agent.js';
+export * from './channel-pairing.js';
 export * from './channels.js';
 export * from './chat.js';
 export * from './connect.js';
@@ -66,6 +71,13 @@ const methodParams = {
   'sessions.messages.unsubscribe': SessionsMessagesUnsubscribeParams,
   'sessions.reset': SessionsResetParams,
   'channels.status': ChannelsStatusParams,
+  'channels.logout': ChannelsLogoutParams,
+  'channels.start': ChannelsStartParams,
+  'channels.stop': ChannelsStopParams,
+  'channels.pairing.list': ChannelsPairingListParams,
+  'channels.pairing.approve': ChannelsPairingApproveParams,
+  'channels.pairing.reject': ChannelsPairingDismissParams,
+  'channels.pairing.dismiss': ChannelsPairingDismissParams,
   'device.pair.list': DevicePairListParams,
   'device.pair.approve': DevicePairApproveParams,
   'device.pair.reject': DevicePairRejectParams,
@@ -98,6 +110,10 @@ const methodResults = {
   health: HealthSnapshot,
   'system-presence': SystemPresenceResult,
   'channels.status': ChannelsStatusResult,
+  'channels.pairing.list': ChannelsPairingListResult,
+  'channels.pairing.approve': ChannelsPairingApproveResult,
+  'channels.pairing.reject': ChannelsPairingDismissResult,
+  'channels.pairing.dismiss': ChannelsPairingDismissResult,
   'device.token.rotate': DeviceTokenRotateResult,
   'node.event': NodeEventResult,
   'sessions.reset': SessionsResetResult,
@@ -119,12 +135,15 @@ export const DEFINITIONS: Readonly<Record<string, TSchema>> = Object.freeze({
   HealthParams, StatusParams, SystemPresenceParams, LastHeartbeatParams, SendParams, AgentParams,
   AgentWaitParams, InputProvenance, ChatSendParams, ChatAttachment, ChatHistoryParams, ChatAbortParams,
   SessionsListParams, SessionsMessagesSubscribeParams, SessionsMessagesUnsubscribeParams, SessionsResetParams, ChannelsStatusParams,
+  ChannelsLogoutParams, ChannelsStartParams, ChannelsStopParams, ChannelsPairingListParams, ChannelsPairingApproveParams,
+  ChannelsPairingDismissParams,
   DevicePairListParams, DevicePairApproveParams, DevicePairRejectParams, DevicePairRemoveParams,
   DeviceTokenRotateParams, DeviceTokenRevokeParams, NodePairListParams, NodePairApproveParams,
   NodePairRejectParams, NodePairRemoveParams, NodeListParams, NodeDescribeParams, NodeInvokeParams,
   NodeInvokeResultParams, NodeInvokeProgressParams, NodeEventParams,
   // results
-  SystemPresenceResult, ChannelsStatusResult, DeviceTokenRotateResult, NodeEventResult, SessionsResetResult, SessionRow,
+  SystemPresenceResult, ChannelsStatusResult, ChannelsPairingListResult, ChannelsPairingApproveResult,
+  ChannelsPairingDismissResult, DeviceTokenRotateResult, NodeEventResult, SessionsResetResult, SessionRow,
   // event payloads
   ConnectChallengeEvent, TickEvent, ShutdownEvent, HeartbeatEvent, PresenceEvent, AgentEvent, ChatEvent,
   ChatStatusEvent, ChatDeltaEvent, ChatFinalEvent, ChatAbortedEvent, ChatErrorEvent, SessionsChangedEvent,

@@ -9,6 +9,7 @@ import { RunRegistry } from './actors/run-registry.js';
 import { SessionRegistry } from './actors/session-registry.js';
 import { createRunExecutor } from './actors/run-executor.js';
 import type { TranscriptStore } from './core/transcript.js';
+import type { ChannelsControl } from './core/channel.js';
 import { openDb, type Db } from './store/db.js';
 import { SqliteTranscriptStore } from './store/transcripts-sqlite.js';
 import { RunLedger } from './store/run-ledger.js';
@@ -85,6 +86,8 @@ export interface GatewayOptions {
   /** The clock and jitter source of the channel layer (tests pass XState's SimulatedClock and `() => 0`). */
   channelClock?: ChannelClock;
   channelRandom?: () => number;
+  /** Replaces the channel layer behind the WS channels.* methods (tests of the methods alone). */
+  channels?: ChannelsControl;
 }
 
 /** The state dir's database and what records into it. */
@@ -168,7 +171,8 @@ interface Shared {
 }
 
 /** The WS control plane, its device and node stores: loaded right after listen (its imports cost ~200 ms). */
-async function loadWsPlane(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, actors: Actors, shared: Shared) {
+async function loadWsPlane(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, actors: Actors, shared: Shared,
+  channels: ChannelsControl | undefined) {
   const [{ createWsPlane }, { DeviceStore }, { NodeStore }] = await Promise.all([
     import('./surfaces/ws/plane.js'), import('./store/devices.js'), import('./store/nodes.js'),
   ]);
@@ -183,7 +187,7 @@ async function loadWsPlane(config: GatewayConfig, log: Logger, options: GatewayO
     isDraining: shared.isDraining,
     devices, autoApproveLocal: config.autoApproveLocal, rateLimit: shared.authLimiter,
     nodes: { store: new NodeStore(state.db), allow: config.nodeAllow, deny: config.nodeDeny },
-    clock: options.clock,
+    clock: options.clock, channels: options.channels ?? channels,
   });
   return { plane, devices };
 }
@@ -300,7 +304,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   log.debug({ bind: config.bind, port: server.port }, 'http plane listening; loading the ws plane');
   let loaded: Awaited<ReturnType<typeof loadWsPlane>>;
   try {
-    loaded = await loadWsPlane(config, log, options, state, actors, shared);
+    loaded = await loadWsPlane(config, log, options, state, actors, shared, channels);
   } catch (err) {
     await server.close();
     closeState(state);

@@ -45,6 +45,13 @@ export const METHOD_SCOPES: ReadonlyMap<string, readonly string[]> = new Map(Obj
   // as OpenClaw: resetting a session's context is an admin operation (so is `agent` with a reset command, §12.1)
   'sessions.reset': ['operator.admin'],
   'channels.status': ['operator.read'],
+  'channels.logout': ['operator.admin'],
+  'channels.start': ['operator.admin'],
+  'channels.stop': ['operator.admin'],
+  'channels.pairing.list': ['operator.pairing'],
+  'channels.pairing.approve': ['operator.pairing'],
+  'channels.pairing.reject': ['operator.pairing'],
+  'channels.pairing.dismiss': ['operator.pairing'],
   'device.pair.list': ['operator.pairing'],
   'device.pair.approve': ['operator.pairing'],
   'device.pair.reject': ['operator.pairing'],

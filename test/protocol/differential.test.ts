@@ -77,6 +77,13 @@ function mutations(schema: any): Array<[string, unknown]> {
   return out;
 }
 
+// Deliberate differences (channels.md §5.1): a channel pairing decision may leave out `accountId` (the channel's
+// default account) and name the request by `code` or `requestId`; these mutations are accepted by Clawgate.
+const WIDER: Readonly<Record<string, readonly string[]>> = {
+  'channels.pairing.approve': ['without accountId', 'without requestId'],
+  'channels.pairing.dismiss': ['without accountId', 'without requestId'],
+};
+
 for (const [method, name] of Object.entries(PUBLISHED_PARAMS)) {
   test(`${method} params: same verdicts and texts as OpenClaw's validate${name}`, () => {
     const validate = openclaw[`validate${name}`] as Validate;
@@ -84,6 +91,11 @@ for (const [method, name] of Object.entries(PUBLISHED_PARAMS)) {
     let compared = 0;
     for (const [label, value] of mutations(definitions[name])) {
       const expected = theirs(validate, value);
+      if (WIDER[method]?.includes(label)) {
+        assert.equal(expected.ok, false, `${method} / ${label}: OpenClaw accepts it now; drop it from WIDER`);
+        assert.deepEqual(validateParams(method, value), { ok: true }, `${method} / ${label}`);
+        continue;
+      }
       assert.deepEqual(validateParams(method, value), expected, `${method} / ${label}: ${JSON.stringify(value).slice(0, 300)}`);
       compared += 1;
     }

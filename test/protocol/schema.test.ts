@@ -40,13 +40,18 @@ test('METHOD_PARAMS covers connect and the core methods, all published as OpenCl
   const core = [
     'health', 'status', 'system-presence', 'last-heartbeat', 'send', 'agent', 'agent.wait', 'chat.send', 'chat.history',
     'chat.abort', 'sessions.list', 'sessions.subscribe', 'sessions.messages.subscribe', 'sessions.messages.unsubscribe', 'sessions.reset',
-    'channels.status', 'device.pair.list', 'device.pair.approve', 'device.pair.reject', 'device.pair.remove',
+    'channels.status', 'channels.logout', 'channels.start', 'channels.stop', 'channels.pairing.list',
+    'channels.pairing.approve', 'channels.pairing.reject', 'channels.pairing.dismiss', 'device.pair.list', 'device.pair.approve', 'device.pair.reject', 'device.pair.remove',
     'device.token.rotate', 'device.token.revoke', 'node.pair.list', 'node.pair.approve', 'node.pair.reject',
     'node.pair.remove', 'node.list', 'node.describe', 'node.invoke', 'node.invoke.result', 'node.invoke.progress',
     'node.event',
   ];
   assert.deepEqual(Object.keys(METHOD_PARAMS).sort(), ['connect', ...core].sort());
-  for (const method of Object.keys(METHOD_PARAMS)) assert.ok(method in published.methods, `${method} is not an OpenClaw method`);
+  // `channels.pairing.reject` is Clawgate's name for the published `channels.pairing.dismiss` (channels.md §5.1).
+  for (const method of Object.keys(METHOD_PARAMS).filter((m) => m !== 'channels.pairing.reject')) {
+    assert.ok(method in published.methods, `${method} is not an OpenClaw method`);
+  }
+  assert.ok('channels.pairing.dismiss' in published.methods);
   // `sessions.unsubscribe` is only to be served if published; it is not.
   assert.ok(!('sessions.unsubscribe' in published.methods));
 });

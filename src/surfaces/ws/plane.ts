@@ -9,6 +9,7 @@ import { NodeRegistry } from '../../actors/node-registry.js';
 import type { AdmitInput, AdmitResult, Request } from '../../machines/connection.js';
 import type { ErrorShape } from '../../policy/authorize.js';
 import type { TranscriptStore } from '../../core/transcript.js';
+import type { ChannelsControl } from '../../core/channel.js';
 import { asStorageUnavailable } from '../../store/storage-health.js';
 import { ShuttingDown } from '../../core/errors.js';
 import { createAdmission, type RateLimit } from './admission.js';
@@ -58,6 +59,8 @@ export interface WsPlaneOptions {
   nodes: { store: NodeStore; allow: readonly string[]; deny: readonly string[] };
   /** The clock of the chat-delta throttle (default: wall clock and Node timers). */
   clock?: Clock;
+  /** The channel layer behind the channels.* methods; without it they answer "not configured". */
+  channels?: ChannelsControl;
 }
 
 /** The running WS control plane, as the transport and the composition root use it. */
@@ -155,7 +158,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
   nodes = new NodeRegistry({ hub, store: o.nodes.store, devices: o.devices, policy: o.nodes, log: o.log });
   services = {
     bus: o.bus, sessions: o.sessions, inbound: o.inbound, runs: o.runs, transcripts: o.transcripts, presence, health,
-    dedupe: new Dedupe(), hub, devices: o.devices, pairingResolved, nodes,
+    dedupe: new Dedupe(), hub, devices: o.devices, pairingResolved, nodes, channels: o.channels,
     info: { version: o.version, startedAt, stateDir: o.stateDir, provider: o.model.provider, model: o.model.model },
   };
   bridgeRunEvents(o.bus, hub, o.transcripts, o.model, o.clock);

@@ -4,7 +4,9 @@ import { chatAbort, chatHistory, chatSend } from './chat.js';
 import { messagesSubscribe, messagesUnsubscribe, sessionsList, sessionsReset, sessionsSubscribe } from './sessions.js';
 import { send } from './send.js';
 import { devicePairApprove, devicePairList, devicePairReject, devicePairRemove, deviceTokenRevoke, deviceTokenRotate } from './devices.js';
-import { channelsStatus, health, lastHeartbeat, status, systemPresence } from './system.js';
+import { health, lastHeartbeat, status, systemPresence } from './system.js';
+import { channelsLogout, channelsStart, channelsStatus, channelsStop } from './channels.js';
+import { channelsPairingApprove, channelsPairingDismiss, channelsPairingList, channelsPairingReject } from './channel-pairing.js';
 import { nodeDescribe, nodeEvent, nodeInvoke, nodeInvokeProgress, nodeInvokeResult, nodeList } from './nodes.js';
 import { nodePairApprove, nodePairList, nodePairReject, nodePairRemove } from './node-pairing.js';
 
@@ -29,6 +31,13 @@ const HANDLERS: MethodHandlers = {
   'sessions.messages.unsubscribe': messagesUnsubscribe,
   'sessions.reset': sessionsReset,
   'channels.status': channelsStatus,
+  'channels.logout': channelsLogout,
+  'channels.start': channelsStart,
+  'channels.stop': channelsStop,
+  'channels.pairing.list': channelsPairingList,
+  'channels.pairing.approve': channelsPairingApprove,
+  'channels.pairing.reject': channelsPairingReject,
+  'channels.pairing.dismiss': channelsPairingDismiss,
   'device.pair.list': devicePairList,
   'device.pair.approve': devicePairApprove,
   'device.pair.reject': devicePairReject,

@@ -1,6 +1,6 @@
 import type { Handler } from './types.js';
 
-// health, status, system-presence, last-heartbeat, channels.status.
+// health, status, system-presence, last-heartbeat (channels.status is in channels.ts).
 
 /** `health`: the current snapshot, or a fresh one with `probe`. */
 export const health: Handler<'health'> = (params, _call, ctx) =>
@@ -30,8 +30,3 @@ export const systemPresence: Handler<'system-presence'> = (_params, _call, ctx) 
 
 /** `last-heartbeat`: always null (Clawgate runs no heartbeats). */
 export const lastHeartbeat: Handler<'last-heartbeat'> = () => null;
-
-/** `channels.status`: no channels configured. */
-export const channelsStatus: Handler<'channels.status'> = () => ({
-  ts: Date.now(), channelOrder: [], channelLabels: {}, channels: {}, channelAccounts: {}, channelDefaultAccountId: {},
-});

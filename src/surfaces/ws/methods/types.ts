@@ -5,6 +5,7 @@ import type { SessionRegistry } from '../../../actors/session-registry.js';
 import type { Inbound } from '../../../inbound/submit.js';
 import type { ErrorShape } from '../../../policy/authorize.js';
 import type { Bus } from '../../../core/bus.js';
+import type { ChannelsControl } from '../../../core/channel.js';
 import type { TranscriptStore } from '../../../core/transcript.js';
 import type { DeviceStore } from '../../../store/devices.js';
 import type { Dedupe } from '../dedupe.js';
@@ -34,6 +35,8 @@ export interface WsServices {
   pairingResolved(r: { requestId: string; deviceId: string }, decision: 'approved' | 'rejected'): void;
   /** Connected nodes, node invocations and node approval. */
   nodes: NodeRegistry;
+  /** The channel layer (Telegram, WhatsApp, Signal); absent when the gateway runs none. */
+  channels?: ChannelsControl;
   info: { version: string; startedAt: number; stateDir: string; provider: string; model: string };
 }
 
