@@ -5,7 +5,7 @@ import type { Logger } from '../../core/log.js';
 import { BACKOFF, channelMachine, channelStateOf } from '../../machines/channel.js';
 import type { ChannelOutbox } from '../../store/channel-outbox.js';
 import { OutboxWorker } from './outbox-worker.js';
-import { LIMITS } from './rate-limit.js';
+import type { SendRateLimiter } from './rate-limit.js';
 
 // One channel account: its lifecycle actor (src/machines/channel.ts) with the channel's transport plugged in,
 // the outbox worker that runs while the account is online, and the figures `channels.status` shows. A failing
@@ -35,6 +35,8 @@ export interface ChannelAccountDeps {
   config: ChannelAccountConfig;
   adapter: ChannelAdapter;
   outbox: ChannelOutbox;
+  /** The account's send limits, shared with typing and the preview stream. */
+  limiter: SendRateLimiter;
   clock: ChannelClock;
   /** The jitter source of the reconnect backoff (tests pass `() => 0`). */
   random?: () => number;
@@ -48,6 +50,8 @@ export class ChannelAccount {
   readonly id: string;
   private actor?: ReturnType<typeof createSupervisedActor<typeof channelMachine>>['actor'];
   private worker?: OutboxWorker;
+  /** The last worker's stop, awaited by stop(). */
+  private workerStopped: Promise<void> = Promise.resolve();
   private state: ChannelState = 'stopped';
   private machineError: string | null = null;
   /** A transient error reported while online (a retried poll): shown until the next online. */
@@ -83,7 +87,7 @@ export class ChannelAccount {
       if (channelStateOf(actor.getSnapshot()) === 'stopped') return resolve();
       const sub = actor.subscribe({ next: (s) => { if (channelStateOf(s) === 'stopped') { sub.unsubscribe(); resolve(); } }, error: () => resolve() });
     });
-    await this.worker?.stop();
+    await this.workerStopped;
   }
 
   /** New outbox rows were committed: send them now if online. */
@@ -169,7 +173,7 @@ export class ChannelAccount {
       this.startWorker();
       this.deps.adapter.onOnline?.();
     }
-    if (left === 'online') void this.stopWorker();
+    if (left === 'online') this.stopWorker();
     this.deps.log.info({ account: this.id, state, ...(lastError ? { lastError } : {}) }, 'channel account state');
     this.deps.onState?.(state, lastError);
   }
@@ -177,15 +181,15 @@ export class ChannelAccount {
   private startWorker(): void {
     const { config, adapter, outbox, clock, log } = this.deps;
     this.worker = new OutboxWorker({
-      outbox, sender: adapter.sender, clock, channel: config.channel, accountId: config.accountId, limits: LIMITS[config.channel], log,
+      outbox, sender: adapter.sender, clock, channel: config.channel, accountId: config.accountId, limits: this.deps.limiter, log,
       onSent: () => { this.times.lastOutboundAt = clock.now(); },
     });
     this.worker.start();
   }
 
-  private async stopWorker(): Promise<void> {
+  private stopWorker(): void {
     const worker = this.worker;
     this.worker = undefined;
-    await worker?.stop();
+    if (worker) this.workerStopped = worker.stop();
   }
 }

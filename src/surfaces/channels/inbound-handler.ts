@@ -8,9 +8,10 @@ import type { ChannelInboundStore } from '../../store/channel-inbound.js';
 import type { ChannelOutbox, NewOutboxRow } from '../../store/channel-outbox.js';
 import type { ChannelPairingStore } from '../../store/channel-pairing.js';
 import { decideAccess } from './access.js';
-import { type CommandName, helpText, parseCommand, statusText, whoamiText } from './commands.js';
+import { chatKeyOf } from './chat-key.js';
+import { activationText, type CommandName, helpText, parseActivation, parseCommand, statusText, whoamiText } from './commands.js';
 import { gate, type GroupContext } from './gate.js';
-import { ACTIVATION_GROUPS_ONLY_TEXT, busyText, NEW_SESSION_TEXT, NOTHING_TO_STOP_TEXT, pairingReplyText, STOPPED_TEXT } from './replies.js';
+import { ACTIVATION_GROUPS_ONLY_TEXT, ACTIVATION_USAGE_TEXT, busyText, NEW_SESSION_TEXT, NOTHING_TO_STOP_TEXT, pairingReplyText, STOPPED_TEXT } from './replies.js';
 import { runParts, runText } from './run-input.js';
 import { originFor, sessionKeyFor } from './session-key.js';
 
@@ -122,7 +123,7 @@ export class ChannelInboundHandler {
     const d = this.deps;
     const created = d.transaction(() => {
       d.inboundStore.record({ inboundId: msg.inboundId, channel: msg.channel, accountId: msg.accountId, kind: 'pairing' });
-      const r = d.pairing.request({ channel: msg.channel, accountId: msg.accountId, senderId: msg.senderId, senderLabel: msg.senderLabel, replyTo: targetOf(msg) });
+      const r = d.pairing.request({ channel: msg.channel, accountId: msg.accountId, senderId: msg.senderId, senderLabel: msg.senderLabel, replyTo: targetOfMessage(msg) });
       if (r.kind === 'created') this.enqueue(msg, `${msg.inboundId}:pairing`, 'pairing', pairingReplyText(msg.channel, msg.senderId, r.code));
       ack();
       return r;
@@ -150,6 +151,7 @@ export class ChannelInboundHandler {
       case 'new':
       case 'reset':
         resetSessionContext({ transcripts: d.transcripts, sessions: d.sessions }, sessionKey, d.now());
+        d.groupContext.clear(sessionKey);
         return NEW_SESSION_TEXT;
       case 'stop': {
         const live = d.sessions.inspect(sessionKey);
@@ -168,10 +170,10 @@ export class ChannelInboundHandler {
       case 'activation': {
         if (msg.chatType !== 'group') return ACTIVATION_GROUPS_ONLY_TEXT;
         if (!isOwner) return undefined;
-        const mode = args.trim().toLowerCase();
-        if (mode !== 'mention' && mode !== 'always') return 'Usage: /activation mention|always';
+        const mode = parseActivation(args);
+        if (!mode) return ACTIVATION_USAGE_TEXT;
         d.inboundStore.setActivation(sessionKey, mode);
-        return `Activation: ${mode}`;
+        return activationText(mode);
       }
     }
   }
@@ -184,7 +186,7 @@ export class ChannelInboundHandler {
   }
 
   private enqueue(msg: ChannelMessage, id: string, kind: NewOutboxRow['payload']['kind'], text: string): void {
-    const target = targetOf(msg);
+    const target = targetOfMessage(msg);
     this.deps.outbox.enqueue([{
       id, runId: msg.inboundId, channel: msg.channel, accountId: msg.accountId, chatKey: chatKeyOf(target), target, payload: { kind, text },
     }]);
@@ -192,15 +194,10 @@ export class ChannelInboundHandler {
 }
 
 /** Where a reply to `msg` goes (groups quote the message). */
-export function targetOf(msg: ChannelMessage): ChannelTarget {
+export function targetOfMessage(msg: ChannelMessage): ChannelTarget {
   return {
     chatId: msg.chatId, chatType: msg.chatType,
     ...(msg.threadId ? { threadId: msg.threadId } : {}),
     ...(msg.chatType === 'group' ? { replyToMessageId: msg.messageId } : {}),
   };
-}
-
-/** The outbox's per-chat order key: the chat, and the forum topic when there is one. */
-export function chatKeyOf(target: ChannelTarget): string {
-  return target.threadId ? `${target.chatId}:${target.threadId}` : target.chatId;
 }
