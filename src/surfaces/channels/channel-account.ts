@@ -1,6 +1,6 @@
 import { type AnyActorLogic, fromPromise } from 'xstate';
 import { createSupervisedActor } from '../../actors/supervise.js';
-import type { ChannelAccountConfig, ChannelAccountSnapshot, ChannelClock, ChannelSender, ChannelState } from '../../core/channel.js';
+import type { ChannelAccountConfig, ChannelAccountSnapshot, ChannelClock, ChannelSender, ChannelState, InboundMedia } from '../../core/channel.js';
 import type { Logger } from '../../core/log.js';
 import { BACKOFF, channelMachine, channelStateOf } from '../../machines/channel.js';
 import type { ChannelOutbox } from '../../store/channel-outbox.js';
@@ -26,6 +26,12 @@ export interface ChannelAdapter {
   probe?(timeoutMs: number): Promise<{ ok: boolean; elapsedMs: number; error?: string }>;
   /** Called each time the account comes online (Telegram's command menu). */
   onOnline?(): void;
+  /** The account's own username (commands `/cmd@name`), once known. */
+  botUsername?(): string | undefined;
+  /** DM forum topics enter the session key (Telegram `has_topics_enabled`). */
+  dmTopics?(): boolean;
+  /** Fetches an inbound media item within the account's limit (the ref alone when it cannot). */
+  download?(media: InboundMedia): Promise<InboundMedia>;
   /** Extra snapshot fields (tokenSource, baseUrl, linked). */
   snapshotExtras?(): Partial<ChannelAccountSnapshot>;
 }

@@ -201,16 +201,20 @@ export class ChannelManager implements ChannelsControl {
     const id = `${config.channel}:${config.accountId}`;
     const log = d.log.child({ channel: config.channel, accountId: config.accountId });
     let account: ChannelAccount | undefined;
+    let adapterRef: ChannelAdapter | undefined;
     const handler = new ChannelInboundHandler({
       config, transaction: (fn) => inTransaction(d.db, fn), inboundStore: this.inboundStore, pairing: this.pairing, outbox: this.outbox,
       inbound: d.inbound, sessions: d.sessions, transcripts: d.transcripts, groupContext: new GroupContext(config.historyLimit),
       model: d.model, state: () => account?.lifecycle ?? 'stopped', rowsAdded: () => account?.kick(), seen: () => account?.mark('inbound'),
       now: () => d.clock.now(), log,
+      botUsername: () => adapterRef?.botUsername?.(), dmTopics: () => adapterRef?.dmTopics?.() ?? false,
+      download: (media) => adapterRef?.download?.(media) ?? Promise.resolve(media),
     });
     const adapter = factory(config, {
       handler, clock: d.clock, log, router: d.router, inboundStore: this.inboundStore, botRegistry,
       activity: () => account?.mark('activity'), reportError: (text) => account?.reportError(text), isOnline: () => account?.lifecycle === 'online',
     });
+    adapterRef = adapter;
     const limiter = new SendRateLimiter({ clock: d.clock, limits: CHANNEL_RATE_LIMITS[config.channel] });
     account = new ChannelAccount({
       config, adapter, outbox: this.outbox, limiter, clock: d.clock, random: d.random, log,
