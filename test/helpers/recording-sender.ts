@@ -12,7 +12,7 @@ export type SenderCall =
 /** A recording sender (see the file comment). */
 export class RecordingSender implements ChannelSender {
   readonly calls: SenderCall[] = [];
-  /** Outcomes for the next sends, in order; `undefined` answers sent. */
+  /** Outcomes for the next sends, in order; `undefined` answers sent (an edit: the edited message's id). */
   readonly script: (SendOutcome | ((m: SendText) => SendOutcome) | undefined)[] = [];
   /** When true, sends wait until `release()`. */
   hold = false;
@@ -50,7 +50,7 @@ export class RecordingSender implements ChannelSender {
       if (this.hold) await new Promise<void>((resolve) => this.#held.push(resolve));
       const next = this.script.shift();
       const outcome = typeof next === 'function' ? next(message) : next;
-      return outcome ?? { kind: 'sent', remoteId: String(this.#nextId++) };
+      return outcome ?? { kind: 'sent', remoteId: message.editMessageId ?? String(this.#nextId++) };
     } finally {
       this.#inFlight--;
     }
