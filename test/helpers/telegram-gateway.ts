@@ -28,7 +28,7 @@ export async function startTelegramGateway(opts: {
   fake?: FakeTelegram; account?: Partial<TelegramAccountConfig>; gateway?: Partial<GatewayConfig>; options?: GatewayOptions;
 } = {}): Promise<TelegramGateway> {
   const fake = opts.fake ?? await startFakeTelegram({ username: 't_bot' });
-  const tg = await startTestGateway({ channels: { telegram: [telegramAccount(fake, opts.account)] }, ...opts.gateway }, opts.options);
+  const tg = await startTestGateway({ channels: { telegram: [telegramAccount(fake, opts.account)], whatsapp: [], signal: [] }, ...opts.gateway }, opts.options);
   return {
     tg, fake,
     async close() {
