@@ -148,8 +148,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     }
   };
 
-  const message = (chatId: unknown, text: string, threadId?: unknown) => ({
-    message_id: nextMessageId++,
+  const message = (chatId: unknown, text: string, threadId?: unknown, messageId = nextMessageId++) => ({
+    message_id: messageId,
     date: Math.floor(now() / 1000),
     chat: { id: Number(chatId), type: Number(chatId) < 0 ? 'supergroup' : 'private', ...(isForum(chatId) ? { is_forum: true } : {}) },
     from: { id: botId, is_bot: true, first_name: options.firstName ?? 'Test Bot', username },
@@ -212,7 +212,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
           return bad(res, 'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
         }
         stored.text = body.text;
-        return ok(res, { ...message(body.chat_id, body.text), message_id: Number(body.message_id) });
+        return ok(res, { ...message(body.chat_id, body.text, undefined, Number(body.message_id)), edit_date: Math.floor(now() / 1000) });
       }
       case 'deleteMessage': {
         const key = `${body.chat_id}:${body.message_id}`;
