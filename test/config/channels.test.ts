@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ConfigError, parseGatewayArgs, resolveConfig } from '../../src/config.js';
 import type { ChannelsConfig } from '../../src/core/channel.js';
+import { resolveTarget } from '../../src/cli/gateway-client.js';
 import { assertBuilt, childEnv, failsWith, killAll, runCli } from '../helpers/cli.js';
 
 // The config file's `channels` block (spec channels.md §2.1–2.4): every key of §2.2, the account rules of §2.3 and
@@ -268,6 +269,11 @@ describe('channels config: resolution', () => {
     // only the default account reads it
     refused({ telegram: { accounts: { work: {} } } }, 'channels.telegram.accounts.work: no bot-token (set bot-token, or enabled: false)', { TELEGRAM_BOT_TOKEN: TOKEN2 });
     refused({ telegram: {} }, 'env TELEGRAM_BOT_TOKEN does not look like a bot token (<digits>:<secret>)', { TELEGRAM_BOT_TOKEN: 'nope' });
+  });
+
+  test('CLI clients reading the gateway\'s --config see the Telegram token of the environment too', () => {
+    const file = configFile({ port: 18790, channels: { telegram: { 'dm-policy': 'pairing' } } });
+    assert.equal(resolveTarget({ config: file }, { TELEGRAM_BOT_TOKEN: TOKEN }).url, 'ws://127.0.0.1:18790');
   });
 
   test('camelCase keys are the same keys; both spellings in one mapping are an error', () => {
