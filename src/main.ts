@@ -156,8 +156,6 @@ async function startActors(config: GatewayConfig, log: Logger, options: GatewayO
   const inbound = new Inbound(sessions);
   const replies = new ReplyRouter({ bus, runs, log });
   logRunEnds(bus, log);
-  // before listen: journaled runs are re-submitted ahead of any new message in their sessions
-  recoverRuns({ ledger: state.ledger, transcripts: state.transcripts, runs, sessions, policy: config.recovery, log });
   return { bus, runs, lifecycle, sessions, inbound, replies };
 }
 
@@ -292,6 +290,9 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   };
   const { router, maxConnections } = routeSurfaces(config, actors, shared, isReady, () => ws?.hub, classify, state.transcripts);
   channels = await loadChannels(config, log, options, state, actors, router).catch(failed);
+  // before listen, and after the channel layer registered its reply writer: journaled runs are re-submitted
+  // ahead of any new message in their sessions, and a recovered channel run's reply still reaches its chat
+  recoverRuns({ ledger: state.ledger, transcripts: state.transcripts, runs: actors.runs, sessions: actors.sessions, policy: config.recovery, log });
   const stopMetrics = metrics.attach({ bus: actors.bus, sessions: actors.sessions, hub: () => ws?.hub });
   registerMetricsRoute(router, { scrape: () => metrics.scrape(), token: config.token, authLimiter: shared.authLimiter });
   const hooks = new Lifecycle();
