@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { test } from 'node:test';
 import type { Update, UserFromGetMe } from 'grammy/types';
 import { pino } from 'pino';
@@ -219,5 +220,35 @@ test('a failing pipeline leaves the update unconfirmed: down, and the next attem
   h.clock.increment(2000);
   await until(() => seen.length === 2, 'the update redelivered');
   assert.deepEqual(seen, [1, 1]);
+  await h.stop();
+});
+
+test('stop while an update is in the pipeline: the confirming getUpdates confirms only what was committed', async (t) => {
+  const tg = await startFakeTelegram();
+  t.after(() => tg.close());
+  tg.queueUpdate(dm('slow', 1));
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  let entered = false;
+  const h = harness(tg, { handle: async () => { entered = true; await gate; } });
+  t.after(() => h.stop());
+  await until(() => entered, 'the handler to start');
+  h.actor.send({ type: 'STOP' });
+  await until(() => tg.callsOf('getUpdates').some((c) => c.body.limit === 1), 'the confirming getUpdates');
+  assert.equal(tg.callsOf('getUpdates').at(-1)?.body.offset, 1, 'update 1 is not confirmed while its handler runs');
+  release();
+  await h.stop();
+});
+
+test('getMe on a refused port → down with a scrubbed error (no retry loop)', async () => {
+  const port = await new Promise<number>((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+  });
+  const fakeLike = { token: '123456:AAEsecretsecretsecretsecretsecret123', apiRoot: `http://127.0.0.1:${port}` } as FakeTelegram;
+  const h = harness(fakeLike);
+  await until(() => h.events.length === 1, 'down');
+  assert.equal(h.events[0].type, 'transport.down');
+  assert.ok(!String(h.events[0].error).includes('secret'), h.events[0].error);
   await h.stop();
 });
