@@ -43,7 +43,6 @@ export interface PreviewStreamOptions {
   limit: number;
   /** The account's send limits (the preview takes from the per-chat window like any send). */
   bucket: SendRateLimiter;
-  channel?: 'telegram';
   accountId: string;
   log?: Pick<Logger, 'debug'>;
 }

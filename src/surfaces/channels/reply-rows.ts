@@ -3,9 +3,10 @@
 // rows, a crash before completion has none. Row ids make a second writer harmless (INSERT OR IGNORE).
 
 import { CHANNELS, type ChannelName, type ChannelTarget } from '../../core/channel.js';
-import type { RunErrorInfo, RunRef } from '../../core/bus.js';
+import type { RunRef } from '../../core/bus.js';
 import type { RunOrigin } from '../../core/run.js';
 import type { ChannelOutbox, NewOutboxRow } from '../../store/channel-outbox.js';
+import type { FinishRecord, FinishWriter } from '../../store/run-ledger.js';
 import { chatKeyOf } from './chat-key.js';
 import { chunkText } from './chunk.js';
 
@@ -16,12 +17,6 @@ export const failedRunNotice = (errorType: string): string =>
   `Sorry, something went wrong (${errorType.trim() || 'internal_error'}). Please try again.`;
 /** At most one failure notice per chat in this window. */
 export const FAILED_NOTICE_WINDOW_MS = 60_000;
-
-/** A finished run, as the run ledger's `onFinish` hook reports it. */
-export type FinishRecord =
-  | { kind: 'completed'; ref: RunRef; at: number; reply: string; origin?: RunOrigin }
-  | { kind: 'failed'; ref: RunRef; at: number; error: RunErrorInfo; origin?: RunOrigin }
-  | { kind: 'cancelled'; ref: RunRef; at: number; origin?: RunOrigin };
 
 /** A channel origin whose channel Clawgate speaks. */
 export type ChannelOrigin = Extract<RunOrigin, { surface: 'channel' }> & { channel: ChannelName };
@@ -57,7 +52,7 @@ export interface ReplyRowsOptions {
  * once, from the turn's first run in that chat (the lead run first). Storage errors propagate, so the
  * transaction that records the run's end fails with them.
  */
-export function replyRowsWriter(options: ReplyRowsOptions): (record: FinishRecord) => void {
+export function replyRowsWriter(options: ReplyRowsOptions): FinishWriter {
   const lastNotice = new Map<string, number>();
   /** Per merged turn (by lead run id): the chats written and the runs not yet seen. */
   const turns = new Map<string, { chats: Set<string>; left: Set<string> }>();
@@ -76,7 +71,7 @@ export function replyRowsWriter(options: ReplyRowsOptions): (record: FinishRecor
     return true;
   };
 
-  return (record) => {
+  return (record: FinishRecord) => {
     const origin = record.origin;
     if (record.kind === 'cancelled' || !isChannelOrigin(origin)) return;
     const target = targetOf(origin);

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import type { RunOrigin } from '../../../src/core/run.js';
 import { openDb } from '../../../src/store/db.js';
 import { ChannelOutbox } from '../../../src/store/channel-outbox.js';
-import { EMPTY_REPLY_NOTICE, type FinishRecord, replyRowsWriter } from '../../../src/surfaces/channels/reply-rows.js';
+import { type FinishRecord, RunLedger } from '../../../src/store/run-ledger.js';
+import { SqliteTranscriptStore } from '../../../src/store/transcripts-sqlite.js';
+import { EMPTY_REPLY_NOTICE, replyRowsWriter } from '../../../src/surfaces/channels/reply-rows.js';
 
 // The rows of a finished channel run (§1.6, C7), on a real outbox.
 
@@ -95,5 +97,20 @@ describe('replyRowsWriter', () => {
     assert.deepEqual(outbox.byRun('a').map((r) => r.chatKey), ['111']);
     assert.equal(outbox.byRun('b').length, 0);
     assert.deepEqual(outbox.byRun('c').map((r) => r.chatKey), ['222']);
+  });
+
+  test('registered on the real run ledger: the rows commit with the completed step', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clawgate-reply-rows-ledger-'));
+    dirs.push(dir);
+    const db = openDb(dir);
+    const ledger = new RunLedger(db, new SqliteTranscriptStore(db), { retentionMs: 60_000, now: () => 50 });
+    const outbox = new ChannelOutbox(db, { now: () => 50 });
+    ledger.onFinish(replyRowsWriter({ outbox, chunkLimit: () => 10, now: () => 50 }));
+    const runRef = { runId: 'tg:default:1:5', sessionKey: 'agent:main:telegram:group:-100:topic:42' };
+    ledger.accepted({ ...runRef, surface: 'channel', origin: group, text: 'hi', at: 10 });
+    ledger.started(runRef, 11, 'hi');
+    ledger.completed(runRef, 20, 'Echo: hi there');
+    assert.deepEqual(outbox.byRun(runRef.runId).map((r) => [r.id, r.payload.text, r.target.replyToMessageId, r.state]),
+      [['tg:default:1:5:0', 'Echo: hi', '9', 'pending'], ['tg:default:1:5:1', 'there', undefined, 'pending']]);
   });
 });
