@@ -4,6 +4,7 @@ import { gatewayFlags } from './help.js';
 import {
   checkDatabase, checkLock, checkModel, checkNode, checkPort, checkStateDir, checkToken, type CheckResult,
 } from './doctor-checks.js';
+import { checkTelegram, telegramAccountsFromFile } from './doctor-telegram.js';
 
 // `clawgate doctor [gateway flags]`: checks this machine and configuration for what would stop or weaken
 // `clawgate gateway` with the same flags. Exit 0 healthy, 1 problems (each printed with its fix).
@@ -14,7 +15,8 @@ export function doctorUsage(): string {
 
 Checks what \`clawgate gateway\` with the same options would need: Node.js version, the configuration,
 the state dir (writable, not held by a running gateway), the database (integrity, read-only), the port
-(free), the token (at least 32 characters, 16 distinct) and, with --model openai, that the endpoint answers.
+(free), the token (at least 32 characters, 16 distinct), with --model openai that the endpoint answers, and
+for each Telegram account of the --config file that its bot token works (getMe on its api-root).
 
   --json                      print the results as JSON
 
@@ -26,6 +28,21 @@ Exit codes: 0 healthy, 1 problems found (each printed with its fix).
 
 /** Every check's result for the gateway that `argv` describes. */
 export async function diagnose(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<CheckResult[]> {
+  const results = [...await diagnoseGateway(argv, env)];
+  // the channel accounts are checked even when the rest of the configuration is refused
+  const file = configPath(argv);
+  if (file !== undefined) results.push(...await checkTelegram(telegramAccountsFromFile(file, env)));
+  return results;
+}
+
+/** The --config argument, if any (`--config FILE` or `--config=FILE`). */
+function configPath(argv: string[]): string | undefined {
+  const at = argv.findIndex((a) => a === '--config' || a.startsWith('--config='));
+  if (at < 0) return undefined;
+  return argv[at].startsWith('--config=') ? argv[at].slice('--config='.length) : argv[at + 1];
+}
+
+async function diagnoseGateway(argv: string[], env: NodeJS.ProcessEnv): Promise<CheckResult[]> {
   const results = [checkNode()];
   let config: GatewayConfig;
   try {

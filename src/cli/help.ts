@@ -38,6 +38,8 @@ export const MAIN_USAGE = `usage: clawgate gateway [options]         run the gat
        clawgate doctor [options] [--json]  check this machine and configuration (exit 1 on problems)
        clawgate status                     ask the running gateway: version, uptime, planes, sessions, runs
        clawgate devices list | approve <requestId> | reject <requestId> | remove <deviceId>
+       clawgate channels status [--probe] | logout <channel> [--account ID] | login whatsapp
+       clawgate pairing list [channel] | approve <channel> <CODE> [--notify] | reject <channel> <CODE>
        clawgate nodes list | approve <requestId> | reject <requestId> | invoke <nodeId> <command> [json-params]
        clawgate service print systemd|launchd [--state-dir DIR] [--config FILE]
        clawgate version

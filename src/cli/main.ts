@@ -4,7 +4,7 @@ import { gatewayUsage, MAIN_USAGE } from './help.js';
 
 // `clawgate <command>`. Exit codes: 0 ok, 2 bad usage or configuration, 78 (EX_CONFIG) cannot bind the port, the
 // state dir is locked by another gateway or unusable, or the database is damaged (cli/startup-errors.ts);
-// the owner commands (devices, nodes, status) also: 1 the gateway answered an error, 69 (EX_UNAVAILABLE) gateway not
+// the owner commands (devices, nodes, channels, pairing, status) also: 1 the gateway answered an error, 69 (EX_UNAVAILABLE) gateway not
 // reachable; doctor: 1 problems found. Every --help is generated from the option table (./help.ts).
 
 
@@ -59,6 +59,8 @@ async function gateway(args: string[]): Promise<void> {
 
 const COMMANDS: Record<string, () => Promise<(args: string[]) => Promise<number>>> = {
   devices: async () => (await import('./devices.js')).devices,
+  channels: async () => (await import('./channels.js')).channels,
+  pairing: async () => (await import('./pairing.js')).pairing,
   nodes: async () => (await import('./nodes.js')).nodes,
   status: async () => (await import('./status.js')).status,
   doctor: async () => (await import('./doctor.js')).doctor,
@@ -71,6 +73,8 @@ async function main(argv: string[]): Promise<void> {
     case 'gateway':
       return gateway(rest);
     case 'devices':
+    case 'channels':
+    case 'pairing':
     case 'nodes':
     case 'status':
     case 'doctor':

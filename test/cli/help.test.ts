@@ -66,15 +66,17 @@ describe('--help lists every flag', () => {
   });
 
   test('the owner commands list their connection flags; clawgate --help lists every command', async () => {
-    for (const cmd of ['status', 'devices', 'nodes']) {
+    for (const cmd of ['status', 'devices', 'nodes', 'channels', 'pairing']) {
       const flags = helpFlags(await help([cmd, '--help']));
       for (const name of Object.keys(CONNECTION_OPTIONS)) assert.ok(flags.has(`--${name}`) || name === 'help', `${cmd} --help misses --${name}`);
     }
     assert.ok(helpFlags(await help(['nodes', '--help'])).has('--timeout-ms'));
+    for (const f of ['--probe', '--account']) assert.ok(helpFlags(await help(['channels', '--help'])).has(f), `channels --help misses ${f}`);
+    for (const f of ['--account', '--notify']) assert.ok(helpFlags(await help(['pairing', '--help'])).has(f), `pairing --help misses ${f}`);
     const service = helpFlags(await help(['service', '--help']));
     for (const f of ['--state-dir', '--config']) assert.ok(service.has(f), `service --help misses ${f}`);
     const top = await help(['--help']);
-    for (const cmd of ['gateway', 'doctor', 'status', 'devices', 'nodes list | approve <requestId> | reject <requestId>', 'service print systemd|launchd', 'version']) {
+    for (const cmd of ['gateway', 'doctor', 'status', 'devices', 'nodes list | approve <requestId> | reject <requestId>', 'channels status', 'pairing list', 'service print systemd|launchd', 'version']) {
       assert.ok(top.includes(`clawgate ${cmd}`), `clawgate --help misses ${cmd}`);
     }
   });
