@@ -194,7 +194,7 @@ async function loadWsPlane(config: GatewayConfig, log: Logger, options: GatewayO
  *  routes must be on the router before listen; its accounts start once the WS plane is up. */
 async function loadChannels(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, actors: Actors, router: Router) {
   const channels = config.channels;
-  if (!channels || !channels.telegram.some((a) => a.enabled)) return undefined;
+  if (!channels?.telegram.some((a) => a.enabled)) return undefined;
   const [{ ChannelManager }, { telegramAdapter }] = await Promise.all([
     import('./surfaces/channels/manager.js'), import('./surfaces/channels/telegram/adapter.js'),
   ]);
