@@ -12,7 +12,9 @@ export function createLogger(level: string): Logger {
     level,
     base: { name: 'clawgate' },
     redact: {
-      paths: ['token', '*.token', 'auth', '*.auth', 'authorization', '*.authorization', 'deviceToken', '*.deviceToken', 'password', '*.password'],
+      paths: ['token', '*.token', 'auth', '*.auth', 'authorization', '*.authorization', 'deviceToken', '*.deviceToken', 'password', '*.password',
+        // channel credentials (spec channels.md §7)
+        'botToken', '*.botToken', '"bot-token"', '*["bot-token"]', 'secret', '*.secret', 'creds', '*.creds'],
       censor: '[redacted]',
     },
     ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } } : {}),

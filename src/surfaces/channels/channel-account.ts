@@ -4,8 +4,8 @@ import type { ChannelAccountConfig, ChannelAccountSnapshot, ChannelClock, Channe
 import type { Logger } from '../../core/log.js';
 import { BACKOFF, channelMachine, channelStateOf } from '../../machines/channel.js';
 import type { ChannelOutbox } from '../../store/channel-outbox.js';
-import { OutboxWorker } from './outbox-worker.js';
-import type { SendRateLimiter } from './rate-limit.js';
+import type { Bus } from '../../core/bus.js';
+import { AccountOutbound } from './account-outbound.js';
 
 // One channel account: its lifecycle actor (src/machines/channel.ts) with the channel's transport plugged in,
 // the outbox worker that runs while the account is online, and the figures `channels.status` shows. A failing
@@ -41,8 +41,7 @@ export interface ChannelAccountDeps {
   config: ChannelAccountConfig;
   adapter: ChannelAdapter;
   outbox: ChannelOutbox;
-  /** The account's send limits, shared with typing and the preview stream. */
-  limiter: SendRateLimiter;
+  bus: Bus;
   clock: ChannelClock;
   /** The jitter source of the reconnect backoff (tests pass `() => 0`). */
   random?: () => number;
@@ -55,9 +54,9 @@ export interface ChannelAccountDeps {
 export class ChannelAccount {
   readonly id: string;
   private actor?: ReturnType<typeof createSupervisedActor<typeof channelMachine>>['actor'];
-  private worker?: OutboxWorker;
-  /** The last worker's stop, awaited by stop(). */
-  private workerStopped: Promise<void> = Promise.resolve();
+  /** Sends, typing and the preview: running while the account is online. */
+  private readonly outbound: AccountOutbound;
+  private outboundStopped: Promise<void> = Promise.resolve();
   private state: ChannelState = 'stopped';
   private machineError: string | null = null;
   /** A transient error reported while online (a retried poll): shown until the next online. */
@@ -70,6 +69,14 @@ export class ChannelAccount {
 
   constructor(private readonly deps: ChannelAccountDeps) {
     this.id = `${deps.config.channel}:${deps.config.accountId}`;
+    const { config, adapter, outbox, bus, clock, log } = deps;
+    this.outbound = new AccountOutbound({
+      channel: config.channel, accountId: config.accountId, bus, outbox, sender: adapter.sender, clock, log,
+      chunkLimit: config.textChunkLimit, streaming: (config as { streaming?: string }).streaming === 'partial',
+      onSent: () => { this.times.lastOutboundAt = clock.now(); },
+      onRunStart: () => { this.activeRuns++; },
+      onRunEnd: () => { this.activeRuns = Math.max(0, this.activeRuns - 1); },
+    });
   }
 
   /** The account's lifecycle state. */
@@ -93,12 +100,12 @@ export class ChannelAccount {
       if (channelStateOf(actor.getSnapshot()) === 'stopped') return resolve();
       const sub = actor.subscribe({ next: (s) => { if (channelStateOf(s) === 'stopped') { sub.unsubscribe(); resolve(); } }, error: () => resolve() });
     });
-    await this.workerStopped;
+    await this.outboundStopped;
   }
 
   /** New outbox rows were committed: send them now if online. */
   kick(): void {
-    this.worker?.kick();
+    if (this.state === 'online') this.outbound.kick();
   }
 
   /** A transient error while online (shown as lastError until the next online). */
@@ -111,11 +118,6 @@ export class ChannelAccount {
     const now = this.deps.clock.now();
     if (what === 'inbound') this.times.lastInboundAt = now;
     else this.times.lastTransportActivityAt = now;
-  }
-
-  /** A run of this account started (+1) or ended (−1). */
-  runCount(delta: 1 | -1): void {
-    this.activeRuns = Math.max(0, this.activeRuns + delta);
   }
 
   /** A live check of the account (`channels.status {probe:true}`). */
@@ -176,26 +178,11 @@ export class ChannelAccount {
     if (state === 'online') {
       this.times.lastConnectedAt = now;
       this.transientError = null;
-      this.startWorker();
+      this.outbound.start();
       this.deps.adapter.onOnline?.();
     }
-    if (left === 'online') this.stopWorker();
+    if (left === 'online') this.outboundStopped = this.outbound.stop();
     this.deps.log.info({ account: this.id, state, ...(lastError ? { lastError } : {}) }, 'channel account state');
     this.deps.onState?.(state, lastError);
-  }
-
-  private startWorker(): void {
-    const { config, adapter, outbox, clock, log } = this.deps;
-    this.worker = new OutboxWorker({
-      outbox, sender: adapter.sender, clock, channel: config.channel, accountId: config.accountId, limits: this.deps.limiter, log,
-      onSent: () => { this.times.lastOutboundAt = clock.now(); },
-    });
-    this.worker.start();
-  }
-
-  private stopWorker(): void {
-    const worker = this.worker;
-    this.worker = undefined;
-    if (worker) this.workerStopped = worker.stop();
   }
 }

@@ -20,9 +20,6 @@ import { chatKeyOf } from './chat-key.js';
 import { ChannelInboundHandler } from './inbound-handler.js';
 import { PAIRING_APPROVED_TEXT } from './replies.js';
 import { replyRowsWriter } from './reply-rows.js';
-import { watchAccountRuns } from './run-watcher.js';
-import { CHANNEL_RATE_LIMITS, SendRateLimiter } from './rate-limit.js';
-import { TYPING_INTERVAL_MS, TypingLoop } from './typing.js';
 
 // The channel layer's root: one ChannelAccount per configured account (a Map keyed `<channel>:<accountId>`,
 // like sessions), the stores they share, the writer that turns a finished channel run into outbox rows inside
@@ -215,20 +212,10 @@ export class ChannelManager implements ChannelsControl {
       activity: () => account?.mark('activity'), reportError: (text) => account?.reportError(text), isOnline: () => account?.lifecycle === 'online',
     });
     adapterRef = adapter;
-    const limiter = new SendRateLimiter({ clock: d.clock, limits: CHANNEL_RATE_LIMITS[config.channel] });
     account = new ChannelAccount({
-      config, adapter, outbox: this.outbox, limiter, clock: d.clock, random: d.random, log,
+      config, adapter, outbox: this.outbox, bus: d.bus, clock: d.clock, random: d.random, log,
       onState: (state, lastError) => d.onState?.(id, state, lastError),
     });
-    const typing = new TypingLoop({
-      sender: adapter.sender, clock: d.clock, intervalMs: TYPING_INTERVAL_MS[config.channel], offSignal: config.channel !== 'telegram',
-      isPaused: (chatKey) => limiter.isPaused(chatKey), log,
-    });
-    const acc = account;
-    this.unsubscribe.push(watchAccountRuns({
-      bus: d.bus, channel: config.channel, accountId: config.accountId, typing, streaming: false,
-      onRunStart: () => acc.runCount(1), onRunEnd: () => acc.runCount(-1),
-    }));
     return account;
   }
 }

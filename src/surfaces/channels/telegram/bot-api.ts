@@ -22,7 +22,8 @@ export function idempotentRetry(): Transformer {
 
 /** An Api for the account (sends bypass the retry; see RETRIED_METHODS). */
 export function createTelegramApi(config: TelegramApiConfig): Api {
-  const api = new Api(config.botToken, { apiRoot: config.apiRoot });
+  // a send that hangs ends as `ambiguous` (never resent) after a minute instead of grammY's 500 s default
+  const api = new Api(config.botToken, { apiRoot: config.apiRoot, timeoutSeconds: 60 });
   api.config.use(idempotentRetry());
   return api;
 }

@@ -156,3 +156,54 @@ test('T14: stopping the gateway ends the poller with one confirming getUpdates a
   closed = true;
   await g.fake.close();
 });
+
+test('T12: webhook mode: a wrong secret is refused, the right one answers 200 before the run ends, a repeated update runs once', async (t) => {
+  const g = await startTelegramGateway({
+    account: { dmPolicy: 'allowlist', allowFrom: ['111'], webhook: { url: 'https://x.test/tg/hook', path: '/tg/hook', secret: 's3cret' } },
+    gateway: { mockDelayMs: 300 },
+  });
+  t.after(() => g.close());
+  const { fake, tg } = g;
+  await until(() => tg.gw.channels!.notOnline().length === 0, 'online (setWebhook done)');
+  assert.equal(fake.webhookUrl(), 'https://x.test/tg/hook');
+  const post = (secret: string, body: unknown) => fetch(`${tg.url}/tg/hook`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret }, body: JSON.stringify(body),
+  });
+  const update = { update_id: 7, ...dm(111, 'via webhook') };
+  assert.equal((await post('wrong', update)).status, 401);
+  const ok = await post('s3cret', update);
+  assert.equal(ok.status, 200);
+  assert.equal(fake.callsOf('sendMessage').length, 0, 'answered before the run finished');
+  assert.equal((await post('s3cret', update)).status, 200);
+  await fake.waitForCalls('sendMessage', 1);
+  await new Promise((r) => setTimeout(r, 800)); // a second run would have answered by now (mock: 2 words × 300 ms)
+  assert.deepEqual(sentTexts(fake, 111), ['Echo: via webhook']);
+  assert.equal(fake.callsOf('getUpdates').length, 0);
+});
+
+test('T11: streaming partial shows one preview message, edited, that ends as the reply', async (t) => {
+  const g = await startTelegramGateway({ account: { dmPolicy: 'allowlist', allowFrom: ['111'], streaming: 'partial' }, gateway: { mockDelayMs: 150 } });
+  t.after(() => g.close());
+  const { fake } = g;
+  const words = Array.from({ length: 12 }, (_, i) => `w${i}`).join(' ');
+  fake.queueUpdate(dm(111, words));
+  const [preview] = await fake.waitForCalls('sendMessage', 1);
+  await until(() => fake.messageText(111, Number((preview as { result?: { message_id: number } }).result?.message_id ?? 0)) === `Echo: ${words}`
+    || fake.callsOf('editMessageText').some((c) => c.body.text === `Echo: ${words}`), 'the preview became the reply');
+  assert.equal(fake.callsOf('sendMessage').length, 1, 'one message: the preview, edited into the reply');
+  assert.ok(fake.callsOf('editMessageText').length >= 1);
+});
+
+test('T13: a photo is downloaded (getFile + one file GET) and reaches the model as an image part', async (t) => {
+  const seen: RunInput[] = [];
+  const g = await startTelegramGateway({ account: { dmPolicy: 'allowlist', allowFrom: ['111'] }, options: { runner: inputEcho(seen) } });
+  t.after(() => g.close());
+  const { fake } = g;
+  const fileId = fake.addFile(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]), { filePath: 'photos/p.jpg' });
+  const photo = dm(111, '', { text: undefined, caption: 'look', photo: [{ file_id: fileId, file_unique_id: 'u', width: 10, height: 10, file_size: 7 }] });
+  fake.queueUpdate(photo);
+  await fake.waitForCalls('sendMessage', 1);
+  assert.equal(fake.callsOf('getFile').length, 1);
+  assert.equal(seen[0]!.parts.filter((p) => p.type === 'image').length, 1);
+  assert.equal(seen[0]!.text, 'look');
+});
