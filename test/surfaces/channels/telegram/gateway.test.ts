@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunEvent, RunInput, Runner } from '../../../../src/core/run.js';
-import type { FakeTelegram } from '../../../helpers/fake-telegram.js';
-import { dm, groupMessage, sentTexts, startTelegramGateway } from '../../../helpers/telegram-gateway.js';
+import { type FakeTelegram, startFakeTelegram } from '../../../helpers/fake-telegram.js';
+import { startTestGateway } from '../../../helpers/gateway.js';
+import { assertPublishedFrame } from '../../../helpers/published-schema.js';
+import { dm, groupMessage, sentTexts, startTelegramGateway, telegramAccount } from '../../../helpers/telegram-gateway.js';
+import { RawSocket, TOKEN } from '../../../helpers/ws-client.js';
 import { until } from '../../../helpers/wait.js';
 
 // The channel layer end to end: the fake Bot API → grammY → the pipeline → a session → the runner → the outbox →
@@ -206,4 +209,30 @@ test('T13: a photo is downloaded (getFile + one file GET) and reaches the model 
   assert.equal(fake.callsOf('getFile').length, 1);
   assert.equal(seen[0]!.parts.filter((p) => p.type === 'image').length, 1);
   assert.equal(seen[0]!.text, 'look');
+});
+
+test('a failing account takes down nothing else: a wrong token is failed (unauthorized) while the other bot answers; X1 on the real layer', async (t) => {
+  const fake = await startFakeTelegram({ username: 't_bot' });
+  const good = telegramAccount(fake, { dmPolicy: 'allowlist', allowFrom: ['111'] });
+  const bad = telegramAccount(fake, { accountId: 'work', botToken: '999:wrong' });
+  const tg = await startTestGateway({ token: TOKEN, channels: { telegram: [good, bad], whatsapp: [], signal: [] } });
+  t.after(async () => { await tg.close(); await fake.close(); });
+  await until(() => tg.gw.channels!.notOnline().join() === 'channel:telegram:work', 'default online, work not');
+  fake.queueUpdate(dm(111, 'still here'));
+  await fake.waitForCalls('sendMessage', 1);
+  assert.deepEqual(sentTexts(fake, 111), ['Echo: still here']);
+  const ready = await fetch(`${tg.url}/readyz`);
+  assert.equal(ready.status, 503);
+  assert.match(await ready.text(), /channel:telegram:work/);
+  const ws = await RawSocket.connect(tg.url, { token: TOKEN, scopes: ['operator.read'] }, 'status');
+  t.after(() => ws.ws.close());
+  const res = await ws.request('channels.status', {});
+  assert.equal(res.ok, true, JSON.stringify(res.error));
+  assertPublishedFrame(res, { method: 'channels.status' });
+  const accounts = res.payload.channelAccounts.telegram as { accountId: string; state: string; connected: boolean; lastError: string | null; reconnectAttempts: number }[];
+  const byId = new Map(accounts.map((a) => [a.accountId, a]));
+  assert.equal(byId.get('default')?.connected, true);
+  assert.equal(byId.get('work')?.state, 'failed');
+  assert.match(byId.get('work')?.lastError ?? '', /unauthorized/);
+  assert.ok(!JSON.stringify(res.payload).includes('999:wrong'), 'no token in status');
 });
