@@ -42,6 +42,8 @@ import { GatewayMetrics } from './actors/metrics.js';
 import { registerMetricsRoute } from './surfaces/http/metrics.js';
 import { acquireStateLock, type StateLock } from './store/state-lock.js';
 import { ensureStateDir, explainDbOpenError } from './store/state-dir.js';
+import type { ChannelManager } from './surfaces/channels/manager.js';
+import type { ChannelClock } from './core/channel.js';
 
 // The composition root: config → bus, registries, runner, store → HTTP and WS planes → transport.
 //
@@ -64,6 +66,8 @@ export interface Gateway {
   ledger: RunLedger;
   transcripts: TranscriptStore;
   ws: WsPlane;
+  /** The channel layer, when the config file enables a channel. */
+  channels?: ChannelManager;
   /** Stop admitting (503), let running runs finish within the shutdown grace period, cancel (and record) the
    *  rest, leave queued messages journaled for the next start, tell WS clients, close every socket. */
   close(): Promise<void>;
@@ -79,7 +83,10 @@ export interface GatewayOptions {
   clock?: Clock;
   /** Test seams for a failing disk: `faults` makes writes throw, `schedule` fires the storage probe. */
   storage?: { faults?: WriteFaults; schedule?: Schedule; probeEveryMs?: number };
-  /** The channel layer behind the WS channels.* methods (tests inject one; the gateway's own is wired here later). */
+  /** The clock and jitter source of the channel layer (tests pass XState's SimulatedClock and `() => 0`). */
+  channelClock?: ChannelClock;
+  channelRandom?: () => number;
+  /** Replaces the channel layer behind the WS channels.* methods (tests of the methods alone). */
   channels?: ChannelsControl;
 }
 
@@ -149,8 +156,6 @@ async function startActors(config: GatewayConfig, log: Logger, options: GatewayO
   const inbound = new Inbound(sessions);
   const replies = new ReplyRouter({ bus, runs, log });
   logRunEnds(bus, log);
-  // before listen: journaled runs are re-submitted ahead of any new message in their sessions
-  recoverRuns({ ledger: state.ledger, transcripts: state.transcripts, runs, sessions, policy: config.recovery, log });
   return { bus, runs, lifecycle, sessions, inbound, replies };
 }
 
@@ -164,7 +169,8 @@ interface Shared {
 }
 
 /** The WS control plane, its device and node stores: loaded right after listen (its imports cost ~200 ms). */
-async function loadWsPlane(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, actors: Actors, shared: Shared) {
+async function loadWsPlane(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, actors: Actors, shared: Shared,
+  channels: ChannelsControl | undefined) {
   const [{ createWsPlane }, { DeviceStore }, { NodeStore }] = await Promise.all([
     import('./surfaces/ws/plane.js'), import('./store/devices.js'), import('./store/nodes.js'),
   ]);
@@ -179,10 +185,33 @@ async function loadWsPlane(config: GatewayConfig, log: Logger, options: GatewayO
     isDraining: shared.isDraining,
     devices, autoApproveLocal: config.autoApproveLocal, rateLimit: shared.authLimiter,
     nodes: { store: new NodeStore(state.db), allow: config.nodeAllow, deny: config.nodeDeny },
-    clock: options.clock, channels: options.channels,
+    clock: options.clock, channels: options.channels ?? channels,
   });
   return { plane, devices };
 }
+
+/** The channel layer, loaded (with its libraries) only when the config file enables a channel. Its webhook
+ *  routes must be on the router before listen; its accounts start once the WS plane is up. */
+async function loadChannels(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, actors: Actors, router: Router) {
+  const channels = config.channels;
+  if (!channels || !channels.telegram.some((a) => a.enabled)) return undefined;
+  const [{ ChannelManager }, { telegramAdapter }] = await Promise.all([
+    import('./surfaces/channels/manager.js'), import('./surfaces/channels/telegram/adapter.js'),
+  ]);
+  return new ChannelManager({
+    config: channels, db: state.db, ledger: state.ledger, bus: actors.bus, replies: actors.replies, inbound: actors.inbound,
+    sessions: actors.sessions, transcripts: state.transcripts, router, adapters: { telegram: telegramAdapter },
+    model: config.model === 'openai' ? `openai:${config.openaiModel}` : config.model,
+    clock: options.channelClock ?? systemChannelClock, random: options.channelRandom, log: log.child({ component: 'channels' }),
+  });
+}
+
+/** Wall-clock time and unref'd Node timers: a channel timer never holds the process open. */
+const systemChannelClock: ChannelClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 /** Host / Origin rules for both planes (policy/request-guard.ts); the own origins need the port, known after listen. */
 function requestGuard(config: GatewayConfig, hooks: Lifecycle) {
@@ -252,12 +281,18 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   const shared: Shared = { warnings, authLimiter, isDraining: () => draining };
   const trusted = parseTrustedProxies(config.trustedProxies);
   const classify = (remote: string, fwd: PeerHeaders) => classifyPeer(remote, fwd, trusted);
+  let channels: ChannelManager | undefined;
   const isReady = () => {
     const failing = draining ? ['draining'] : ws ? [] : ['starting'];
     if (state.storage.failing) failing.push('storage');
+    if (channels) failing.push(...channels.notOnline());
     return { ready: failing.length === 0, failing };
   };
   const { router, maxConnections } = routeSurfaces(config, actors, shared, isReady, () => ws?.hub, classify, state.transcripts);
+  channels = await loadChannels(config, log, options, state, actors, router).catch(failed);
+  // before listen, and after the channel layer registered its reply writer: journaled runs are re-submitted
+  // ahead of any new message in their sessions, and a recovered channel run's reply still reaches its chat
+  recoverRuns({ ledger: state.ledger, transcripts: state.transcripts, runs: actors.runs, sessions: actors.sessions, policy: config.recovery, log });
   const stopMetrics = metrics.attach({ bus: actors.bus, sessions: actors.sessions, hub: () => ws?.hub });
   registerMetricsRoute(router, { scrape: () => metrics.scrape(), token: config.token, authLimiter: shared.authLimiter });
   const hooks = new Lifecycle();
@@ -270,13 +305,14 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   log.debug({ bind: config.bind, port: server.port }, 'http plane listening; loading the ws plane');
   let loaded: Awaited<ReturnType<typeof loadWsPlane>>;
   try {
-    loaded = await loadWsPlane(config, log, options, state, actors, shared);
+    loaded = await loadWsPlane(config, log, options, state, actors, shared, channels);
   } catch (err) {
     await server.close();
     closeState(state);
     throw err;
   }
   ws = loaded.plane;
+  channels?.startAll(); // the gateway sends START to every enabled account once the WS plane is up
   // the banner: both planes are ready (/readyz answers 200 from here on)
   log.info({ ...bannerUrls(config.bind, server.port), bind: config.bind, port: server.port, stateDir: config.stateDir,
     model: config.model === 'openai' ? `openai:${config.openaiModel}` : config.model, authMode: config.token ? 'token' : 'none', maxConnections }, 'gateway ready');
@@ -284,10 +320,11 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   let closing: Promise<void> | undefined;
   return {
     port: server.port, bus, inbound, replies, ledger: state.ledger, runs, sessions, transcripts: state.transcripts,
-    ws: loaded.plane, devices: loaded.devices,
+    ws: loaded.plane, devices: loaded.devices, ...(channels ? { channels } : {}),
     close() {
       closing ??= (async () => {
         draining = true; // /readyz 503, WS upgrades refused
+        await channels?.stopAll(); // no new channel message; in-flight sends finish (bounded)
         state.storage.stop();
         inbound.close(); // new messages: 503 / UNAVAILABLE "gateway shutting down"
         // queued messages stay journaled for the next start; running runs get the grace period, then are

@@ -61,8 +61,9 @@ export function resolveTarget(
   let fileToken: string | undefined;
   if (flags.config !== undefined) {
     try {
-      // the gateway's own reader and checks; the environment is left out so only the file speaks here
-      const cfg = parseGatewayArgs(['--config', flags.config], {});
+      // the gateway's own reader and checks; the environment is left out so only the file speaks here, but for
+      // the Telegram token a `channels.telegram` block may rely on (else a file the gateway accepts is refused)
+      const cfg = parseGatewayArgs(['--config', flags.config], { TELEGRAM_BOT_TOKEN: env.TELEGRAM_BOT_TOKEN });
       fileHost = connectHost(cfg.bind);
       filePort = cfg.port;
       fileToken = cfg.token;

@@ -8,10 +8,11 @@ import { resolveConfig } from './resolve.js';
 
 // `clawgate gateway` flags: flags, then a --config file (JSON or YAML, same keys), then defaults. Flags win.
 
-/** The configuration `clawgate gateway <argv>` runs with (env: OPENCLAW_GATEWAY_TOKEN, OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL). */
+/** The configuration `clawgate gateway <argv>` runs with (env: OPENCLAW_GATEWAY_TOKEN, OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL, TELEGRAM_BOT_TOKEN). */
 export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const flags = parseFlags(argv);
-  const raw: RawOptions = typeof flags.config === 'string' ? readConfigFile(flags.config) : {};
+  const file = typeof flags.config === 'string' ? readConfigFile(flags.config) : undefined;
+  const raw: RawOptions = file?.options ?? {};
   for (const name of Object.keys(OPTIONS) as OptionName[]) {
     if (flags[name] !== undefined) raw[name] = coerce(name, flags[name], 'flag');
   }
@@ -19,7 +20,8 @@ export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv = proces
   // the OpenAI SDK's own variables, below flags and the config file
   if (raw['openai-base-url'] === undefined && env.OPENAI_BASE_URL?.trim()) raw['openai-base-url'] = env.OPENAI_BASE_URL;
   if (raw['openai-model'] === undefined && env.OPENAI_MODEL?.trim()) raw['openai-model'] = env.OPENAI_MODEL;
-  const config = resolveConfig(raw);
+  const channels = typeof flags.config === 'string' ? { block: file?.channels, file: flags.config, env } : undefined;
+  const config = resolveConfig(raw, channels);
   requireOpenAiKey(config, env);
   return config;
 }

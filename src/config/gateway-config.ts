@@ -1,3 +1,4 @@
+import type { ChannelsConfig } from '../core/channel.js';
 import type { QueueMode } from '../core/queue-mode.js';
 
 /** The resolved configuration of one gateway: every option with its default applied and its value checked. */
@@ -67,6 +68,8 @@ export interface GatewayConfig {
   tls?: { certFile: string; keyFile: string };
   /** On SIGINT/SIGTERM, how long running runs may go on before they are cancelled (recorded `cancelled`). */
   shutdownGraceMs: number;
+  /** The config file's `channels` block, resolved (spec channels.md §2); no account of any channel when absent. */
+  channels: ChannelsConfig;
 }
 
 /** A configuration problem, with a one-line message; the CLI prints it and exits 2. */

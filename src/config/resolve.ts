@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { noChannels, resolveChannels, type ChannelsSource } from './channels.js';
 import { ConfigError, type GatewayConfig } from './gateway-config.js';
 import { bindAndToken, listenPort } from './listen.js';
 import { messageFilters, queueRules, recoveryMode } from './messages.js';
@@ -11,8 +12,11 @@ import { tlsFiles } from './tls.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-/** Options → a checked GatewayConfig with every default applied; the first bad option is a ConfigError. */
-export function resolveConfig(raw: RawOptions): GatewayConfig {
+/**
+ * Options (and the config file's `channels` block, when there is one) → a checked GatewayConfig with every
+ * default applied; the first bad option is a ConfigError.
+ */
+export function resolveConfig(raw: RawOptions, channelsSource?: ChannelsSource): GatewayConfig {
   const o = readOptions(raw);
   // The checks run in this order, so that of two bad options the same one is always reported.
   const model = modelKind(o);
@@ -33,6 +37,7 @@ export function resolveConfig(raw: RawOptions): GatewayConfig {
   const tls = tlsFiles(o);
   const catalog = modelCatalog(o);
   const prompt = systemPrompt(o);
+  const channels = channelsSource ? resolveChannels(channelsSource) : noChannels();
   return {
     ...listen, port, model, ...filters, maxBodyBytes, logLevel, handshakeTimeoutMs,
     trustedProxies: proxies, maxConnections: connections, allowedOrigins: origins, allowedHosts: hosts,
@@ -40,6 +45,7 @@ export function resolveConfig(raw: RawOptions): GatewayConfig {
     ...catalog, systemPrompt: prompt,
     ...uncheckedSettings(o),
     ...(tls ? { tls } : {}),
+    channels,
   };
 }
 

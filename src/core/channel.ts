@@ -57,9 +57,29 @@ export interface TelegramAccountConfig extends ChannelAccountConfig {
   webhook?: { url: string; path: string; secret: string };
 }
 
+/** A WhatsApp account's settings. */
+export interface WhatsAppAccountConfig extends ChannelAccountConfig {
+  channel: 'whatsapp';
+  /** The account messages itself (the owner's own chat is the conversation). */
+  selfChatMode: boolean;
+  sendReadReceipts: boolean;
+}
+
+/** A Signal account's settings. */
+export interface SignalAccountConfig extends ChannelAccountConfig {
+  channel: 'signal';
+  /** The signal-cli-rest-api base URL without a trailing slash. */
+  apiUrl: string;
+  /** The account's own number (E.164). */
+  account: string;
+  sendReadReceipts: boolean;
+}
+
 /** The `channels` block of the config file, resolved: the enabled and disabled accounts per channel. */
 export interface ChannelsConfig {
   telegram: TelegramAccountConfig[];
+  whatsapp: WhatsAppAccountConfig[];
+  signal: SignalAccountConfig[];
 }
 
 /** A media item of an inbound message (downloaded when within limits). */

@@ -98,7 +98,77 @@ const MIGRATIONS: string[] = [
   // the run ledger: each run's reply address (origin, JSON) and the checkpointed reply of an unfinished run
   `ALTER TABLE journal ADD COLUMN origin TEXT;
    ALTER TABLE journal ADD COLUMN partial TEXT;`,
+  // the channel layer (channels.md §1.7): inbound dedupe records, the Telegram update watermark, small
+  // per-account values, pairing requests and approvals, group activation, the outbox, WhatsApp credentials.
+  // The outbox's seq is its insertion order: a chat's rows are sent by seq (AUTOINCREMENT: never reused).
+  `CREATE TABLE channel_inbound (
+     inbound_id TEXT PRIMARY KEY,
+     channel TEXT NOT NULL, account_id TEXT NOT NULL,
+     kind TEXT NOT NULL, payload TEXT,
+     at INTEGER NOT NULL
+   );
+   CREATE INDEX channel_inbound_at ON channel_inbound(at);
+   CREATE TABLE channel_offsets (
+     channel TEXT NOT NULL, account_id TEXT NOT NULL,
+     bot_id TEXT NOT NULL, completed_update_id INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (channel, account_id)
+   );
+   CREATE TABLE channel_meta (
+     channel TEXT NOT NULL, account_id TEXT NOT NULL, name TEXT NOT NULL,
+     value TEXT NOT NULL, updated_at INTEGER NOT NULL,
+     PRIMARY KEY (channel, account_id, name)
+   );
+   CREATE TABLE channel_pairing (
+     channel TEXT NOT NULL, account_id TEXT NOT NULL, sender_id TEXT NOT NULL,
+     code TEXT NOT NULL, state TEXT NOT NULL,
+     sender_label TEXT NOT NULL, reply_to TEXT NOT NULL,
+     created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+     PRIMARY KEY (channel, account_id, sender_id)
+   );
+   CREATE UNIQUE INDEX channel_pairing_code ON channel_pairing(channel, account_id, code);
+   CREATE TABLE channel_allow (
+     channel TEXT NOT NULL, account_id TEXT NOT NULL, sender_id TEXT NOT NULL,
+     approved_at INTEGER NOT NULL, is_owner INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (channel, account_id, sender_id)
+   );
+   CREATE TABLE channel_activation (
+     session_key TEXT PRIMARY KEY,
+     mode TEXT NOT NULL, updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE channel_outbox (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     run_id TEXT NOT NULL,
+     channel TEXT NOT NULL, account_id TEXT NOT NULL, chat_key TEXT NOT NULL,
+     target TEXT NOT NULL, payload TEXT NOT NULL,
+     state TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at INTEGER NOT NULL,
+     remote_id TEXT, last_error TEXT,
+     created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX channel_outbox_open ON channel_outbox(channel, account_id, chat_key, seq) WHERE state IN ('pending', 'sending');
+   CREATE INDEX channel_outbox_run ON channel_outbox(run_id);
+   CREATE INDEX channel_outbox_state ON channel_outbox(state, updated_at);
+   CREATE TABLE wa_creds (
+     account_id TEXT PRIMARY KEY,
+     creds TEXT NOT NULL, updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE wa_keys (
+     account_id TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL,
+     value TEXT NOT NULL,
+     PRIMARY KEY (account_id, type, id)
+   ) WITHOUT ROWID;`,
 ];
+
+/**
+ * Runs `fn` in one transaction and returns its result; inside an outer transaction it is a savepoint, so an
+ * error rolls back only this part (and still reaches the caller).
+ */
+export function inTransaction<T>(db: Db, fn: () => T): T {
+  return db.transaction(fn)();
+}
 
 /** `fsyncCommits`: every commit reaches the disk (synchronous=FULL) and survives power loss. The default
  *  (NORMAL, with WAL) loses nothing committed when the process dies, only on power loss or an OS crash.

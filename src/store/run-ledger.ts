@@ -15,6 +15,9 @@ import type { StorageHealth } from './storage-health.js';
 //
 // A write that fails because the disk is full or failing throws StorageUnavailable (and marks storage
 // failing); nothing of that step was recorded.
+//
+// Finish writers (onFinish) add their own rows to the transaction of a run's completed / failed / cancelled
+// step — the channel outbox's reply rows commit with the `completed` state or not at all.
 
 /** Where a run is in its life, as the journal records it. */
 export type JournalState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
@@ -56,6 +59,15 @@ interface Row {
   partial: string | null; recoveries: number;
 }
 
+/** A run's end as finish writers see it; `origin` is the journal's reply address (absent for old rows). */
+export type FinishRecord =
+  | { kind: 'completed'; ref: RunRef; at: number; reply: string; origin?: RunOrigin }
+  | { kind: 'failed'; ref: RunRef; at: number; error: RunErrorInfo; origin?: RunOrigin }
+  | { kind: 'cancelled'; ref: RunRef; at: number; origin?: RunOrigin };
+
+/** Writes rows of its own inside a finish step's transaction; throwing aborts the whole step. */
+export type FinishWriter = (record: FinishRecord) => void;
+
 /** Prune finished entries once per this many finishes (and at startup): no timer, no idle work. */
 const PRUNE_EVERY = 256;
 
@@ -65,6 +77,7 @@ export class RunLedger {
   /** Runs a step in a transaction (a savepoint when already inside one). */
   private readonly inTransaction: (step: () => unknown) => unknown;
   private finishes = 0;
+  private readonly finishWriters = new Set<FinishWriter>();
   private readonly now: () => number;
 
   constructor(
@@ -91,6 +104,7 @@ export class RunLedger {
       pending: db.prepare<[], Row>(`SELECT * FROM journal WHERE state IN ('queued', 'running') ORDER BY seq`),
       finishedSince: db.prepare<[number], Row>('SELECT * FROM journal WHERE finished_at >= ? ORDER BY finished_at, seq'),
       get: db.prepare<[string], Row>('SELECT * FROM journal WHERE run_id = ?'),
+      origin: db.prepare<[string], { origin: string | null }>('SELECT origin FROM journal WHERE run_id = ?'),
       prune: db.prepare('DELETE FROM journal WHERE finished_at < ?'),
     };
     this.inTransaction = db.transaction((step: () => unknown) => step());
@@ -129,6 +143,7 @@ export class RunLedger {
   completed(ref: RunRef, at: number, reply: string): TranscriptMessage | undefined {
     return this.write('run.completed', () => {
       this.finish(ref.runId, 'completed', at);
+      this.tellFinishWriters({ kind: 'completed', ref, at, reply });
       this.transcripts.touch(ref.sessionKey, { status: 'done' });
       if (ref.turn && ref.turn.leadRunId !== ref.runId) return undefined;
       if (this.transcripts.byIdempotencyKey(ref.sessionKey, ref.runId)) return undefined;
@@ -140,6 +155,7 @@ export class RunLedger {
   failed(ref: RunRef, at: number, error: RunErrorInfo): void {
     this.write('run.failed', () => {
       this.finish(ref.runId, 'failed', at, error);
+      this.tellFinishWriters({ kind: 'failed', ref, at, error });
       this.transcripts.touch(ref.sessionKey, { status: 'failed' });
     });
   }
@@ -148,6 +164,7 @@ export class RunLedger {
   cancelled(ref: RunRef, at: number, reason?: RunErrorInfo): void {
     this.write('run.cancelled', () => {
       this.finish(ref.runId, 'cancelled', at, reason);
+      this.tellFinishWriters({ kind: 'cancelled', ref, at });
       this.transcripts.touch(ref.sessionKey, { status: 'killed' });
     });
   }
@@ -184,6 +201,23 @@ export class RunLedger {
   /** Delete finished entries older than the retention time; returns how many went. */
   prune(): number {
     return this.q.prune.run(this.now() - this.opts.retentionMs).changes;
+  }
+
+  /**
+   * Run `writer` inside the transaction of every completed, failed and cancelled step, after the journal
+   * update; if it throws, nothing of that step is committed. Returns the unsubscribe function.
+   */
+  onFinish(writer: FinishWriter): () => void {
+    this.finishWriters.add(writer);
+    return () => { this.finishWriters.delete(writer); };
+  }
+
+  /** Inside a finish step: each writer gets the record with the journaled origin (read only when someone listens). */
+  private tellFinishWriters(record: FinishRecord): void {
+    if (this.finishWriters.size === 0) return;
+    const origin = this.q.origin.get(record.ref.runId)?.origin;
+    const full: FinishRecord = origin ? { ...record, origin: JSON.parse(origin) as RunOrigin } : record;
+    for (const writer of [...this.finishWriters]) writer(full);
   }
 
   private finish(runId: string, state: 'completed' | 'failed' | 'cancelled', at: number, error?: RunErrorInfo): void {

@@ -33,6 +33,7 @@ export function tempDir(prefix = 'clawgate-cli-'): string {
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.OPENCLAW_GATEWAY_TOKEN;
+  delete env.TELEGRAM_BOT_TOKEN;
   delete env.UWS_USE_FALLBACK;
   delete env.NODE_OPTIONS; // no tsx loader or inspector inherited from the test runner
   return { ...env, ...extra };

@@ -30,3 +30,24 @@ test('--fsync-commits flag and config key', () => {
   assert.equal(parseGatewayArgs([], {}).fsyncCommits, false);
   assert.equal(parseGatewayArgs(['--fsync-commits'], {}).fsyncCommits, true);
 });
+
+test('the channel migration: every table of channels.md §1.7; wa_keys WITHOUT ROWID; one pairing code per account', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'clawgate-db-'));
+  try {
+    const db = openDb(dir);
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
+    for (const t of ['channel_inbound', 'channel_offsets', 'channel_meta', 'channel_pairing', 'channel_allow', 'channel_activation', 'channel_outbox', 'wa_creds', 'wa_keys']) {
+      assert.ok(tables.includes(t), `table ${t}`);
+    }
+    const waKeys = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'wa_keys'").get() as { sql: string };
+    assert.match(waKeys.sql, /WITHOUT ROWID/);
+    const pairing = db.prepare(`INSERT INTO channel_pairing (channel, account_id, sender_id, code, state, sender_label, reply_to, created_at, last_seen_at, expires_at)
+      VALUES ('telegram', ?, ?, 'ABCDEFGH', 'pending', '', '{}', 0, 0, 0)`);
+    pairing.run('default', '1');
+    pairing.run('other', '1');
+    assert.throws(() => pairing.run('default', '2'), /UNIQUE constraint failed/);
+    db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

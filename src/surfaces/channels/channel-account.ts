@@ -1,0 +1,201 @@
+import { type AnyActorLogic, fromPromise } from 'xstate';
+import { createSupervisedActor } from '../../actors/supervise.js';
+import type { ChannelAccountConfig, ChannelAccountSnapshot, ChannelClock, ChannelSender, ChannelState, InboundMedia } from '../../core/channel.js';
+import type { Logger } from '../../core/log.js';
+import { BACKOFF, channelMachine, channelStateOf } from '../../machines/channel.js';
+import type { ChannelOutbox } from '../../store/channel-outbox.js';
+import { OutboxWorker } from './outbox-worker.js';
+import type { SendRateLimiter } from './rate-limit.js';
+
+// One channel account: its lifecycle actor (src/machines/channel.ts) with the channel's transport plugged in,
+// the outbox worker that runs while the account is online, and the figures `channels.status` shows. A failing
+// account stays a failing account: its actor is supervised, and nothing it does reaches another account.
+
+/** What a channel adapter (Telegram, later WhatsApp and Signal) gives the account. */
+export interface ChannelAdapter {
+  sender: ChannelSender;
+  /** The machine's `transport` actor: opens the connection and reports online / down / fatal. */
+  transport: AnyActorLogic;
+  /** Config checks, credentials: `needsLogin` when there are none yet. */
+  prepare(): Promise<{ needsLogin?: boolean; error?: string }>;
+  /** The transports' close promises, awaited (bounded) by STOP. */
+  closing: Set<Promise<void>>;
+  /** Status `mode` (Telegram `polling` or `webhook`). */
+  mode(): string;
+  /** A live check for `channels.status {probe:true}`. */
+  probe?(timeoutMs: number): Promise<{ ok: boolean; elapsedMs: number; error?: string }>;
+  /** Called each time the account comes online (Telegram's command menu). */
+  onOnline?(): void;
+  /** The account's own username (commands `/cmd@name`), once known. */
+  botUsername?(): string | undefined;
+  /** DM forum topics enter the session key (Telegram `has_topics_enabled`). */
+  dmTopics?(): boolean;
+  /** Fetches an inbound media item within the account's limit (the ref alone when it cannot). */
+  download?(media: InboundMedia): Promise<InboundMedia>;
+  /** Extra snapshot fields (tokenSource, baseUrl, linked). */
+  snapshotExtras?(): Partial<ChannelAccountSnapshot>;
+}
+
+/** What an account needs besides its adapter. */
+export interface ChannelAccountDeps {
+  config: ChannelAccountConfig;
+  adapter: ChannelAdapter;
+  outbox: ChannelOutbox;
+  /** The account's send limits, shared with typing and the preview stream. */
+  limiter: SendRateLimiter;
+  clock: ChannelClock;
+  /** The jitter source of the reconnect backoff (tests pass `() => 0`). */
+  random?: () => number;
+  log: Logger;
+  /** Told on every lifecycle state change. */
+  onState?(state: ChannelState, lastError: string | null): void;
+}
+
+/** One channel account; see the file comment. */
+export class ChannelAccount {
+  readonly id: string;
+  private actor?: ReturnType<typeof createSupervisedActor<typeof channelMachine>>['actor'];
+  private worker?: OutboxWorker;
+  /** The last worker's stop, awaited by stop(). */
+  private workerStopped: Promise<void> = Promise.resolve();
+  private state: ChannelState = 'stopped';
+  private machineError: string | null = null;
+  /** A transient error reported while online (a retried poll): shown until the next online. */
+  private transientError: string | null = null;
+  private attempts = 0;
+  private readonly times = { lastStartAt: null as number | null, lastStopAt: null as number | null, lastConnectedAt: null as number | null,
+    lastInboundAt: null as number | null, lastOutboundAt: null as number | null, lastTransportActivityAt: null as number | null, lastProbeAt: null as number | null };
+  private activeRuns = 0;
+  private lastProbe?: { ok: boolean; elapsedMs: number; error?: string };
+
+  constructor(private readonly deps: ChannelAccountDeps) {
+    this.id = `${deps.config.channel}:${deps.config.accountId}`;
+  }
+
+  /** The account's lifecycle state. */
+  get lifecycle(): ChannelState {
+    return this.state;
+  }
+
+  /** START: a stopped or failed account (re)starts; otherwise nothing. */
+  start(): void {
+    if (!this.deps.config.enabled) return;
+    if (!this.actor) this.actor = this.createActor();
+    this.actor.send({ type: 'START' });
+  }
+
+  /** STOP: waits until the transport and the outbox worker have closed (bounded by the machine at 15 s). */
+  async stop(): Promise<void> {
+    const actor = this.actor;
+    if (!actor) return;
+    actor.send({ type: 'STOP' });
+    await new Promise<void>((resolve) => {
+      if (channelStateOf(actor.getSnapshot()) === 'stopped') return resolve();
+      const sub = actor.subscribe({ next: (s) => { if (channelStateOf(s) === 'stopped') { sub.unsubscribe(); resolve(); } }, error: () => resolve() });
+    });
+    await this.workerStopped;
+  }
+
+  /** New outbox rows were committed: send them now if online. */
+  kick(): void {
+    this.worker?.kick();
+  }
+
+  /** A transient error while online (shown as lastError until the next online). */
+  reportError(text: string): void {
+    this.transientError = text;
+  }
+
+  /** Marks for `channels.status`. */
+  mark(what: 'inbound' | 'activity'): void {
+    const now = this.deps.clock.now();
+    if (what === 'inbound') this.times.lastInboundAt = now;
+    else this.times.lastTransportActivityAt = now;
+  }
+
+  /** A run of this account started (+1) or ended (−1). */
+  runCount(delta: 1 | -1): void {
+    this.activeRuns = Math.max(0, this.activeRuns + delta);
+  }
+
+  /** A live check of the account (`channels.status {probe:true}`). */
+  async probe(timeoutMs: number): Promise<void> {
+    if (!this.deps.adapter.probe) return;
+    this.lastProbe = await this.deps.adapter.probe(timeoutMs);
+    this.times.lastProbeAt = this.deps.clock.now();
+  }
+
+  /** The status snapshot (spec channels.md §5.2). */
+  snapshot(): ChannelAccountSnapshot {
+    const c = this.deps.config;
+    return {
+      accountId: c.accountId, enabled: c.enabled, configured: true,
+      running: this.state !== 'stopped' && this.state !== 'failed', connected: this.state === 'online', state: this.state,
+      reconnectAttempts: this.attempts, lastError: this.transientError ?? this.machineError,
+      ...this.times, activeRuns: this.activeRuns, busy: this.activeRuns > 0,
+      mode: this.deps.adapter.mode(), dmPolicy: c.dmPolicy, allowFrom: [...c.allowFrom],
+      outbox: this.deps.outbox.counts(c.channel, c.accountId),
+      ...(this.lastProbe ? { probe: this.lastProbe } : {}),
+      ...this.deps.adapter.snapshotExtras?.(),
+    };
+  }
+
+  private createActor() {
+    const { config, adapter, clock, log } = this.deps;
+    const logic = channelMachine.provide({
+      actors: {
+        prepare: fromPromise(() => adapter.prepare()),
+        transport: adapter.transport,
+        shutdown: fromPromise(async () => { await Promise.allSettled([...adapter.closing]); }),
+      },
+    });
+    const { actor } = createSupervisedActor(logic, {
+      input: { channel: config.channel, accountId: config.accountId, backoff: BACKOFF[config.channel], random: this.deps.random },
+      clock,
+    }, {
+      kind: 'channel', id: this.id, log,
+      onFailure: (err) => {
+        log.error({ err, account: this.id }, 'channel account actor failed; the account is stopped');
+        this.enter('failed', 'internal error: see the gateway log');
+      },
+    });
+    actor.subscribe({ next: (s) => this.enter(channelStateOf(s), s.context.lastError, s.context.reconnectAttempts), error: () => {} });
+    actor.start();
+    return actor;
+  }
+
+  private enter(state: ChannelState, lastError: string | null, attempts = this.attempts): void {
+    this.attempts = attempts;
+    this.machineError = lastError;
+    if (state === this.state) return;
+    const now = this.deps.clock.now();
+    const left = this.state;
+    this.state = state;
+    if (state === 'starting') this.times.lastStartAt = now;
+    if (state === 'stopped') this.times.lastStopAt = now;
+    if (state === 'online') {
+      this.times.lastConnectedAt = now;
+      this.transientError = null;
+      this.startWorker();
+      this.deps.adapter.onOnline?.();
+    }
+    if (left === 'online') this.stopWorker();
+    this.deps.log.info({ account: this.id, state, ...(lastError ? { lastError } : {}) }, 'channel account state');
+    this.deps.onState?.(state, lastError);
+  }
+
+  private startWorker(): void {
+    const { config, adapter, outbox, clock, log } = this.deps;
+    this.worker = new OutboxWorker({
+      outbox, sender: adapter.sender, clock, channel: config.channel, accountId: config.accountId, limits: this.deps.limiter, log,
+      onSent: () => { this.times.lastOutboundAt = clock.now(); },
+    });
+    this.worker.start();
+  }
+
+  private stopWorker(): void {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) this.workerStopped = worker.stop();
+  }
+}

@@ -1,0 +1,252 @@
+import type { ReplyRouter } from '../../actors/reply-router.js';
+import type { SessionRegistry } from '../../actors/session-registry.js';
+import type { Bus } from '../../core/bus.js';
+import {
+  type ChannelAccountConfig, type ChannelAccountSnapshot, type ChannelClock, type ChannelName, ChannelRequestError, CHANNELS,
+  type ChannelsConfig, type ChannelsControl, type ChannelState,
+} from '../../core/channel.js';
+import type { Logger } from '../../core/log.js';
+import type { TranscriptStore } from '../../core/transcript.js';
+import type { Inbound } from '../../inbound/submit.js';
+import { ChannelInboundStore } from '../../store/channel-inbound.js';
+import { ChannelOutbox } from '../../store/channel-outbox.js';
+import { ChannelPairingStore } from '../../store/channel-pairing.js';
+import { type Db, inTransaction } from '../../store/db.js';
+import type { RunLedger } from '../../store/run-ledger.js';
+import type { Router } from '../../transport/router.js';
+import { ChannelAccount, type ChannelAdapter } from './channel-account.js';
+import { GroupContext } from './gate.js';
+import { chatKeyOf } from './chat-key.js';
+import { ChannelInboundHandler } from './inbound-handler.js';
+import { PAIRING_APPROVED_TEXT } from './replies.js';
+import { replyRowsWriter } from './reply-rows.js';
+import { watchAccountRuns } from './run-watcher.js';
+import { CHANNEL_RATE_LIMITS, SendRateLimiter } from './rate-limit.js';
+import { TYPING_INTERVAL_MS, TypingLoop } from './typing.js';
+
+// The channel layer's root: one ChannelAccount per configured account (a Map keyed `<channel>:<accountId>`,
+// like sessions), the stores they share, the writer that turns a finished channel run into outbox rows inside
+// the run's completion transaction, and the answers of the WS methods and the CLI (ChannelsControl).
+
+/** Builds an account's adapter (the channel-specific part); one per channel. */
+export type AdapterFactory = (config: ChannelAccountConfig, ctx: AdapterContext) => ChannelAdapter;
+
+/** What an adapter gets from the manager: the account's inbound pipeline and its status hooks. */
+export interface AdapterContext {
+  handler: ChannelInboundHandler;
+  clock: ChannelClock;
+  log: Logger;
+  router: Router;
+  inboundStore: ChannelInboundStore;
+  /** Bot id → account id: one poller per bot in this process (Telegram TG2). */
+  botRegistry: Map<string, string>;
+  activity(): void;
+  reportError(text: string): void;
+  isOnline(): boolean;
+}
+
+/** What the manager needs of the gateway. */
+export interface ChannelManagerDeps {
+  config: ChannelsConfig;
+  db: Db;
+  ledger: RunLedger;
+  bus: Bus;
+  replies: ReplyRouter;
+  inbound: Inbound;
+  sessions: SessionRegistry;
+  transcripts: TranscriptStore;
+  router: Router;
+  adapters: Partial<Record<ChannelName, AdapterFactory>>;
+  model: string;
+  clock: ChannelClock;
+  random?: () => number;
+  log: Logger;
+  onState?(account: string, state: ChannelState, lastError: string | null): void;
+}
+
+/** The channel layer; see the file comment. */
+export class ChannelManager implements ChannelsControl {
+  private readonly accounts = new Map<string, ChannelAccount>();
+  private readonly configs = new Map<string, ChannelAccountConfig>();
+  private readonly inboundStore: ChannelInboundStore;
+  private readonly pairing: ChannelPairingStore;
+  private readonly outbox: ChannelOutbox;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly deps: ChannelManagerDeps) {
+    const now = () => deps.clock.now();
+    this.inboundStore = new ChannelInboundStore(deps.db, { now });
+    this.pairing = new ChannelPairingStore(deps.db, { now });
+    this.outbox = new ChannelOutbox(deps.db, { now });
+    this.inboundStore.prune();
+    this.pairing.prune();
+    this.outbox.prune();
+    const botRegistry = new Map<string, string>();
+    for (const config of allAccounts(deps.config)) {
+      const id = `${config.channel}:${config.accountId}`;
+      this.configs.set(id, config);
+      const factory = deps.adapters[config.channel];
+      if (!config.enabled || !factory) continue;
+      this.accounts.set(id, this.createAccount(config, factory, botRegistry));
+    }
+    // a finished channel run's reply rows commit with its completion (spec §1.6)
+    this.unsubscribe.push(deps.ledger.onFinish(replyRowsWriter({
+      outbox: this.outbox, now,
+      chunkLimit: (channel, accountId) => this.configs.get(`${channel}:${accountId}`)?.textChunkLimit ?? 4000,
+    })));
+    // the rows are written by then: the router only tells the account's worker to send them
+    for (const channel of CHANNELS) {
+      this.unsubscribe.push(deps.replies.register(channel, (origin) => this.accounts.get(`${origin.channel}:${origin.accountId}`)?.kick()));
+    }
+  }
+
+  /** Every account that is not online (for /readyz: `channel:<channel>:<accountId>`). */
+  notOnline(): string[] {
+    return [...this.accounts.values()].filter((a) => a.lifecycle !== 'online').map((a) => `channel:${a.id}`);
+  }
+
+  /** START every enabled account (after the WS plane is up). */
+  startAll(): void {
+    for (const account of this.accounts.values()) account.start();
+  }
+
+  /** STOP every account and wait for their transports and outbox workers. */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.accounts.values()].map((a) => a.stop()));
+    for (const off of this.unsubscribe.splice(0)) off();
+  }
+
+  async status(params: { channel?: string; probe?: boolean; timeoutMs?: number }): Promise<Record<ChannelName, ChannelAccountSnapshot[]>> {
+    if (params.channel !== undefined) channelName(params.channel);
+    const out = { telegram: [], whatsapp: [], signal: [] } as Record<ChannelName, ChannelAccountSnapshot[]>;
+    const chosen = [...this.configs.entries()].filter(([, c]) => params.channel === undefined || c.channel === params.channel);
+    if (params.probe) {
+      await Promise.all(chosen.map(([id]) => this.accounts.get(id)?.probe(params.timeoutMs ?? 10_000)));
+    }
+    for (const [id, config] of chosen) out[config.channel].push(this.accounts.get(id)?.snapshot() ?? disabledSnapshot(config, this.outbox));
+    return out;
+  }
+
+  async start(channel: string, accountId?: string) {
+    const account = this.account(channel, accountId);
+    this.accounts.get(account.id)?.start();
+    return { channel: account.channel, accountId: account.accountId };
+  }
+
+  async stop(channel: string, accountId?: string) {
+    const account = this.account(channel, accountId);
+    await this.accounts.get(account.id)?.stop();
+    return { channel: account.channel, accountId: account.accountId };
+  }
+
+  async logout(channel: string, accountId?: string): Promise<{ channel: ChannelName; accountId: string; cleared: boolean }> {
+    const account = this.account(channel, accountId);
+    throw new ChannelRequestError(`channel ${account.channel} does not support logout`);
+  }
+
+  pairingList(params: { channel?: string; accountId?: string }) {
+    const channel = params.channel === undefined ? undefined : channelName(params.channel);
+    const accounts = [...this.configs.values()]
+      .filter((c) => (channel === undefined || c.channel === channel) && (params.accountId === undefined || c.accountId === params.accountId))
+      .map((c) => ({ channel: c.channel, accountId: c.accountId, hasOwner: this.hasOwner(c) }));
+    const requests = this.pairing.list({ ...(channel ? { channel } : {}), ...(params.accountId ? { accountId: params.accountId } : {}) });
+    return { accounts, requests };
+  }
+
+  pairingApprove(params: { channel: string; code: string; accountId?: string; notify?: boolean }) {
+    const account = this.account(params.channel, params.accountId);
+    const code = params.code.trim().toUpperCase();
+    const approved = inTransaction(this.deps.db, () => {
+      const a = this.pairing.approve({ channel: account.channel, accountId: account.accountId, code });
+      if (params.notify) {
+        this.outbox.enqueue([{
+          id: `pairing:${account.id}:${code}:approved`, runId: `pairing:${code}`, channel: account.channel, accountId: account.accountId,
+          chatKey: chatKeyOf(a.replyTo), target: a.replyTo, payload: { kind: 'notice', text: PAIRING_APPROVED_TEXT },
+        }]);
+      }
+      return a;
+    });
+    if (params.notify) this.accounts.get(account.id)?.kick();
+    return {
+      requestId: code, senderId: approved.senderId, accountId: account.accountId,
+      notification: params.notify ? 'sent' as const : 'not-requested' as const,
+      commandOwnerBootstrap: approved.ownerBootstrapped ? 'configured' as const : 'already-configured' as const,
+    };
+  }
+
+  pairingReject(params: { channel: string; code: string; accountId?: string }) {
+    const account = this.account(params.channel, params.accountId);
+    const code = params.code.trim().toUpperCase();
+    const { senderId } = this.pairing.reject({ channel: account.channel, accountId: account.accountId, code });
+    return { requestId: code, senderId, accountId: account.accountId };
+  }
+
+  private hasOwner(c: ChannelAccountConfig): boolean {
+    return c.allowFrom.some((id) => id !== '*') || this.pairing.owner(c.channel, c.accountId) !== undefined;
+  }
+
+  /** The configured account named by a request; the channel's default (or only) account when none is named. */
+  private account(channel: string, accountId?: string): ChannelAccountConfig & { id: string } {
+    const name = channelName(channel);
+    const ofChannel = [...this.configs.values()].filter((c) => c.channel === name);
+    if (ofChannel.length === 0) throw new ChannelRequestError(`channel ${name} is not configured`);
+    const wanted = accountId ?? (ofChannel.some((c) => c.accountId === 'default') ? 'default' : ofChannel[0]!.accountId);
+    const config = ofChannel.find((c) => c.accountId === wanted);
+    if (!config) throw new ChannelRequestError(`unknown account "${wanted}" for channel ${name}`);
+    return { ...config, id: `${name}:${config.accountId}` };
+  }
+
+  private createAccount(config: ChannelAccountConfig, factory: AdapterFactory, botRegistry: Map<string, string>): ChannelAccount {
+    const d = this.deps;
+    const id = `${config.channel}:${config.accountId}`;
+    const log = d.log.child({ channel: config.channel, accountId: config.accountId });
+    let account: ChannelAccount | undefined;
+    let adapterRef: ChannelAdapter | undefined;
+    const handler = new ChannelInboundHandler({
+      config, transaction: (fn) => inTransaction(d.db, fn), inboundStore: this.inboundStore, pairing: this.pairing, outbox: this.outbox,
+      inbound: d.inbound, sessions: d.sessions, transcripts: d.transcripts, groupContext: new GroupContext(config.historyLimit),
+      model: d.model, state: () => account?.lifecycle ?? 'stopped', rowsAdded: () => account?.kick(), seen: () => account?.mark('inbound'),
+      now: () => d.clock.now(), log,
+      botUsername: () => adapterRef?.botUsername?.(), dmTopics: () => adapterRef?.dmTopics?.() ?? false,
+      download: (media) => adapterRef?.download?.(media) ?? Promise.resolve(media),
+    });
+    const adapter = factory(config, {
+      handler, clock: d.clock, log, router: d.router, inboundStore: this.inboundStore, botRegistry,
+      activity: () => account?.mark('activity'), reportError: (text) => account?.reportError(text), isOnline: () => account?.lifecycle === 'online',
+    });
+    adapterRef = adapter;
+    const limiter = new SendRateLimiter({ clock: d.clock, limits: CHANNEL_RATE_LIMITS[config.channel] });
+    account = new ChannelAccount({
+      config, adapter, outbox: this.outbox, limiter, clock: d.clock, random: d.random, log,
+      onState: (state, lastError) => d.onState?.(id, state, lastError),
+    });
+    const typing = new TypingLoop({
+      sender: adapter.sender, clock: d.clock, intervalMs: TYPING_INTERVAL_MS[config.channel], offSignal: config.channel !== 'telegram',
+      isPaused: (chatKey) => limiter.isPaused(chatKey), log,
+    });
+    const acc = account;
+    this.unsubscribe.push(watchAccountRuns({
+      bus: d.bus, channel: config.channel, accountId: config.accountId, typing, streaming: false,
+      onRunStart: () => acc.runCount(1), onRunEnd: () => acc.runCount(-1),
+    }));
+    return account;
+  }
+}
+
+function allAccounts(config: ChannelsConfig): ChannelAccountConfig[] {
+  return CHANNELS.flatMap((name) => (config as unknown as Partial<Record<ChannelName, ChannelAccountConfig[]>>)[name] ?? []);
+}
+
+function channelName(name: string): ChannelName {
+  if (!(CHANNELS as readonly string[]).includes(name)) throw new ChannelRequestError(`unknown channel: ${name}`);
+  return name as ChannelName;
+}
+
+function disabledSnapshot(c: ChannelAccountConfig, outbox: ChannelOutbox): ChannelAccountSnapshot {
+  return {
+    accountId: c.accountId, enabled: c.enabled, configured: true, running: false, connected: false, state: 'stopped',
+    reconnectAttempts: 0, lastError: null, lastStartAt: null, lastStopAt: null, lastConnectedAt: null, lastInboundAt: null,
+    lastOutboundAt: null, lastTransportActivityAt: null, activeRuns: 0, busy: false, dmPolicy: c.dmPolicy, allowFrom: [...c.allowFrom],
+    outbox: outbox.counts(c.channel, c.accountId),
+  };
+}
