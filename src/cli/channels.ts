@@ -16,7 +16,8 @@ Messaging channel accounts (Telegram, WhatsApp, Signal) of the running gateway.
   login whatsapp              link WhatsApp as a device (not available yet)
 
   --probe                status: check each account live (Telegram getMe, Signal /v1/about, WhatsApp socket)
-  --account ID           logout: the channel account (default "default")
+  --account ID           logout, login: the channel account (default "default")
+  --pairing-code +E164   login whatsapp: link with a pairing code for this number instead of a QR code
 
 ${CONNECTION_USAGE}`;
 

@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { CheckResult } from './doctor-checks.js';
 
-// `clawgate doctor`: one check per Telegram account of the --config file, calling the Bot API's getMe on its
-// api-root with a plain fetch (no grammY in the CLI). The bot token is never printed: every reason is scrubbed.
+// `clawgate doctor`: one check per enabled Telegram account of the configuration, calling the Bot API's getMe on
+// its api-root with a plain fetch (no grammY in the CLI). The bot token is never printed: every reason is scrubbed.
 
-/** What the check needs of a Telegram account. */
+/** What the check needs of a Telegram account (a `TelegramAccountConfig` fits). */
 export interface TelegramProbeTarget {
   accountId: string;
   botToken: string;
@@ -15,44 +13,9 @@ export interface TelegramProbeTarget {
 
 /** How long getMe may take. */
 export const TELEGRAM_PROBE_TIMEOUT_MS = 5_000;
-const DEFAULT_API_ROOT = 'https://api.telegram.org';
 
-type Raw = Record<string, unknown>;
-const mapping = (v: unknown): Raw | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Raw) : undefined);
-/** A key in its kebab-case or camelCase spelling (the config file accepts both). */
-const key = (m: Raw, kebab: string): unknown => m[kebab] ?? m[kebab.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())];
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
-
-/**
- * The enabled Telegram accounts of a config file's raw `channels.telegram` block: the top level is account
- * `default` (token from the file or env TELEGRAM_BOT_TOKEN), each `accounts` entry inherits `api-root` and
- * `enabled`. A stand-in until doctor reads the resolved `GatewayConfig.channels.telegram` (same fields); an
- * unreadable file or block gives none (the config check reports the file).
- */
-export function telegramAccountsFromFile(path: string, env: NodeJS.ProcessEnv = process.env): TelegramProbeTarget[] {
-  let doc: unknown;
-  try {
-    const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
-    doc = parse(readFileSync(path, 'utf8'));
-  } catch {
-    return [];
-  }
-  const tg = mapping(mapping(mapping(doc)?.channels)?.telegram);
-  if (!tg) return [];
-  const root = (m: Raw, fallback: string) => (str(key(m, 'api-root')) ?? fallback).replace(/\/+$/, '');
-  const enabled = (m: Raw, fallback: boolean) => (typeof key(m, 'enabled') === 'boolean' ? key(m, 'enabled') as boolean : fallback);
-  const topRoot = root(tg, DEFAULT_API_ROOT);
-  const topEnabled = enabled(tg, true);
-  const out: TelegramProbeTarget[] = [];
-  const topToken = str(key(tg, 'bot-token')) ?? str(env.TELEGRAM_BOT_TOKEN);
-  if (topToken && topEnabled) out.push({ accountId: 'default', botToken: topToken, apiRoot: topRoot });
-  for (const [accountId, value] of Object.entries(mapping(key(tg, 'accounts')) ?? {})) {
-    const a = mapping(value) ?? {};
-    const token = str(key(a, 'bot-token'));
-    if (token && enabled(a, topEnabled)) out.push({ accountId, botToken: token, apiRoot: root(a, topRoot) });
-  }
-  return out;
-}
+const mapping = (v: unknown): Record<string, unknown> | undefined =>
+  (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
 
 /** `text` with the bot token and every `/bot<…>` path segment replaced. */
 export function scrubToken(text: string, token: string): string {

@@ -4,7 +4,7 @@ import { gatewayFlags } from './help.js';
 import {
   checkDatabase, checkLock, checkModel, checkNode, checkPort, checkStateDir, checkToken, type CheckResult,
 } from './doctor-checks.js';
-import { checkTelegram, telegramAccountsFromFile } from './doctor-telegram.js';
+import { checkTelegram } from './doctor-telegram.js';
 
 // `clawgate doctor [gateway flags]`: checks this machine and configuration for what would stop or weaken
 // `clawgate gateway` with the same flags. Exit 0 healthy, 1 problems (each printed with its fix).
@@ -28,21 +28,6 @@ Exit codes: 0 healthy, 1 problems found (each printed with its fix).
 
 /** Every check's result for the gateway that `argv` describes. */
 export async function diagnose(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<CheckResult[]> {
-  const results = [...await diagnoseGateway(argv, env)];
-  // the channel accounts are checked even when the rest of the configuration is refused
-  const file = configPath(argv);
-  if (file !== undefined) results.push(...await checkTelegram(telegramAccountsFromFile(file, env)));
-  return results;
-}
-
-/** The --config argument, if any (`--config FILE` or `--config=FILE`). */
-function configPath(argv: string[]): string | undefined {
-  const at = argv.findIndex((a) => a === '--config' || a.startsWith('--config='));
-  if (at < 0) return undefined;
-  return argv[at].startsWith('--config=') ? argv[at].slice('--config='.length) : argv[at + 1];
-}
-
-async function diagnoseGateway(argv: string[], env: NodeJS.ProcessEnv): Promise<CheckResult[]> {
   const results = [checkNode()];
   let config: GatewayConfig;
   try {
@@ -67,6 +52,7 @@ async function diagnoseGateway(argv: string[], env: NodeJS.ProcessEnv): Promise<
   results.push(await checkPort(config.bind, config.port));
   results.push(checkToken(config.token, config.bind));
   results.push(await checkModel(config, env));
+  results.push(...await checkTelegram(config.channels.telegram.filter((a) => a.enabled)));
   return results;
 }
 

@@ -1,6 +1,6 @@
 import { age, fields, printJson, table, text } from './format.js';
 import {
-  CONNECTION_OPTIONS, CONNECTION_USAGE, UsageError, parseCommandArgs, resolveTarget, runOwnerCommand, withGateway,
+  CONNECTION_OPTIONS, CONNECTION_USAGE, GatewayError, UsageError, parseCommandArgs, resolveTarget, runOwnerCommand, withGateway,
   type GatewayConnection,
 } from './gateway-client.js';
 
@@ -73,7 +73,12 @@ export function pairing(args: string[]): Promise<number> {
 
 /** The account of the one pending request with this code on this channel (codes are unique per account only). */
 async function accountOf(gw: GatewayConnection, channel: string, code: string): Promise<string | undefined> {
-  const { requests } = fields(await gw.request('channels.pairing.list', { channel }));
+  // a refused lookup (unknown channel…) leaves the account to the gateway: its answer to the decision is the error shown
+  const listing = await gw.request('channels.pairing.list', { channel }).catch((err: unknown) => {
+    if (err instanceof GatewayError) return undefined;
+    throw err;
+  });
+  const { requests } = fields(listing);
   const matches = (Array.isArray(requests) ? requests.map(fields) : [])
     .filter((r) => typeof r.requestId === 'string' && r.requestId.toUpperCase() === code.toUpperCase());
   return matches.length === 1 && typeof matches[0].accountId === 'string' ? matches[0].accountId : undefined;

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { scrubToken, telegramAccountsFromFile } from '../../src/cli/doctor-telegram.js';
+import { scrubToken } from '../../src/cli/doctor-telegram.js';
 import { assertBuilt, exits, freePort, killAll, runCli, tempDir } from '../helpers/cli.js';
 
 // `clawgate doctor --config FILE` with Telegram accounts: one check per account, getMe on its api-root (a tiny
@@ -12,6 +12,7 @@ import { assertBuilt, exits, freePort, killAll, runCli, tempDir } from '../helpe
 
 const GOOD = '123456:good-secret_ABC';
 const BAD = '654321:bad-secret_XYZ';
+const OFF = '777777:off-secret_QRS';
 
 describe('clawgate doctor: Telegram accounts', () => {
   let server: Server;
@@ -43,7 +44,7 @@ describe('clawgate doctor: Telegram accounts', () => {
       `    api-root: "${apiRoot}/"`,
       '    accounts:',
       `      work: { bot-token: "${BAD}" }`,
-      `      off: { bot-token: "${BAD}", enabled: false }`,
+      `      off: { bot-token: "${OFF}", enabled: false }`,
       '',
     ].join('\n'));
     const args = ['doctor', '--config', file, '--state-dir', tempDir(), '--port', String(await freePort())];
@@ -52,13 +53,22 @@ describe('clawgate doctor: Telegram accounts', () => {
     assert.match(r.stdout, /^ok\s+telegram\s+telegram\/default: bot @t_bot \(id 123456\)$/m);
     assert.match(r.stdout, /^PROBLEM\s+telegram\s+telegram\/work: getMe failed: HTTP 401 Unauthorized\n\s+fix: check the bot-token/m);
     assert.doesNotMatch(r.stdout, /telegram\/off/);
-    for (const secret of [GOOD, BAD, 'good-secret', 'bad-secret']) assert.ok(!r.stdout.includes(secret), `${secret} printed`);
+    for (const secret of [GOOD, BAD, OFF, 'good-secret', 'bad-secret']) assert.ok(!r.stdout.includes(secret), `${secret} printed`);
     assert.deepEqual(paths.slice(-2).sort(), [`/bot${BAD}/getMe`, `/bot${GOOD}/getMe`].sort());
     const json = await runCli([...args, '--json']);
     exits(json, 1);
     const checks = JSON.parse(json.stdout).checks.filter((c: { check: string }) => c.check === 'telegram');
     assert.equal(checks.length, 2);
     assert.ok(!json.stdout.includes('secret'));
+  });
+
+  test('every account answers getMe → healthy, exit 0', async () => {
+    const file = join(tempDir(), 'ok.yaml');
+    writeFileSync(file, `channels:\n  telegram:\n    bot-token: "${GOOD}"\n    api-root: "${apiRoot}"\n`);
+    const r = await runCli(['doctor', '--config', file, '--state-dir', tempDir(), '--port', String(await freePort())]);
+    exits(r, 0);
+    assert.match(r.stdout, /^ok\s+telegram\s+telegram\/default: bot @t_bot \(id 123456\)$/m);
+    assert.match(r.stdout, /\nhealthy\n$/);
   });
 
   test('an unreachable api-root: the reason, not the URL with the token', async () => {
@@ -82,16 +92,4 @@ after(() => killAll());
 
 test('scrubToken removes the token and every /bot<…> segment', () => {
   assert.equal(scrubToken(`GET https://x/bot${GOOD}/getMe failed (${GOOD})`, GOOD), 'GET https://x/bot<redacted>/getMe failed (<redacted>)');
-});
-
-test('telegramAccountsFromFile: env token for default only, inheritance of api-root, disabled accounts left out', () => {
-  const file = join(tempDir(), 't.yaml');
-  writeFileSync(file, 'channels:\n  telegram:\n    api-root: "http://h:1//"\n    accounts:\n      a: { bot-token: "1:x" }\n      b: { bot-token: "2:y", apiRoot: "http://k" }\n');
-  assert.deepEqual(telegramAccountsFromFile(file, { TELEGRAM_BOT_TOKEN: '9:env' }), [
-    { accountId: 'default', botToken: '9:env', apiRoot: 'http://h:1' },
-    { accountId: 'a', botToken: '1:x', apiRoot: 'http://h:1' },
-    { accountId: 'b', botToken: '2:y', apiRoot: 'http://k' },
-  ]);
-  assert.deepEqual(telegramAccountsFromFile(file, {}).map((a) => a.accountId), ['a', 'b']);
-  assert.deepEqual(telegramAccountsFromFile(join(tempDir(), 'missing.yaml'), {}), []);
 });

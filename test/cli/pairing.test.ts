@@ -69,7 +69,7 @@ describe('clawgate pairing', () => {
       /^clawgate: channels\.pairing\.approve: no pending pairing request NOPE2345 for telegram account default \[INVALID_REQUEST\]\n$/);
     fake.expired.add('OLDX2345');
     failsWith(await runCli(['pairing', 'reject', 'telegram', 'OLDX2345', ...conn]), 1, /pairing request OLDX2345 for telegram has expired/);
-    failsWith(await runCli(['pairing', 'approve', 'slack', 'ABCD2345', ...conn]), 1, /unknown channel: slack/);
+    failsWith(await runCli(['pairing', 'approve', 'slack', 'ABCD2345', ...conn]), 1, /^clawgate: channels\.pairing\.approve: unknown channel: slack/);
   });
 
   test('usage errors → exit 2; no gateway → exit 69', async () => {
