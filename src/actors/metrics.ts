@@ -9,7 +9,7 @@ import type { Bus, BusEventName } from '../core/bus.js';
 /** Every bus event kind (the compiler checks that none is missing). */
 const BUS_KINDS = [
   'run.queued', 'run.started', 'run.delta', 'run.message', 'run.usage', 'run.tool',
-  'run.completed', 'run.failed', 'run.cancelled', 'session.message',
+  'run.completed', 'run.failed', 'run.cancelled', 'session.message', 'channel.state',
 ] as const satisfies readonly BusEventName[];
 type MissingKind = Exclude<BusEventName, (typeof BUS_KINDS)[number]>;
 const allKinds: [MissingKind] extends [never] ? true : MissingKind = true;

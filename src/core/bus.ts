@@ -35,6 +35,8 @@ export type BusEvents = {
   'run.completed': RunRef & { at: number; reply: string; usage?: Usage };
   'run.failed': RunRef & { at: number; error: RunErrorInfo; reply: string };
   'run.cancelled': RunRef & { at: number; reply: string; started: boolean };
+  /** A channel account changed lifecycle state (src/machines/channel.ts). */
+  'channel.state': { channel: string; accountId: string; state: string; lastError?: string };
   /** A message was appended to a session's transcript. */
   'session.message': { sessionKey: string; message: TranscriptMessage };
 };

@@ -219,6 +219,8 @@ export interface PairingRequestView {
 export interface ChannelsControl {
   /** One snapshot per configured account of each channel (all channels when `channel` is absent). */
   status(params: { channel?: string; probe?: boolean; timeoutMs?: number }): Promise<Record<ChannelName, ChannelAccountSnapshot[]>>;
+  /** Per channel with accounts: configured, running, connected — for the `health` snapshot (synchronous). */
+  summary?(): Partial<Record<ChannelName, { configured: boolean; running: boolean; connected: boolean }>>;
   start(channel: string, accountId?: string): Promise<{ channel: ChannelName; accountId: string }>;
   stop(channel: string, accountId?: string): Promise<{ channel: ChannelName; accountId: string }>;
   logout(channel: string, accountId?: string): Promise<{ channel: ChannelName; accountId: string; cleared: boolean }>;

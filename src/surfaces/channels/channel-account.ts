@@ -46,8 +46,6 @@ export interface ChannelAccountDeps {
   /** The jitter source of the reconnect backoff (tests pass `() => 0`). */
   random?: () => number;
   log: Logger;
-  /** Told on every lifecycle state change. */
-  onState?(state: ChannelState, lastError: string | null): void;
 }
 
 /** One channel account; see the file comment. */
@@ -183,6 +181,6 @@ export class ChannelAccount {
     }
     if (left === 'online') this.outboundStopped = this.outbound.stop();
     this.deps.log.info({ account: this.id, state, ...(lastError ? { lastError } : {}) }, 'channel account state');
-    this.deps.onState?.(state, lastError);
+    this.deps.bus.publish('channel.state', { channel: this.deps.config.channel, accountId: this.deps.config.accountId, state, ...(lastError ? { lastError } : {}) });
   }
 }

@@ -3,7 +3,7 @@ import type { SessionRegistry } from '../../actors/session-registry.js';
 import type { Bus } from '../../core/bus.js';
 import {
   type ChannelAccountConfig, type ChannelAccountSnapshot, type ChannelClock, type ChannelName, ChannelRequestError, CHANNELS,
-  type ChannelsConfig, type ChannelsControl, type ChannelState,
+  type ChannelsConfig, type ChannelsControl,
 } from '../../core/channel.js';
 import type { Logger } from '../../core/log.js';
 import type { TranscriptStore } from '../../core/transcript.js';
@@ -58,7 +58,6 @@ export interface ChannelManagerDeps {
   clock: ChannelClock;
   random?: () => number;
   log: Logger;
-  onState?(account: string, state: ChannelState, lastError: string | null): void;
 }
 
 /** The channel layer; see the file comment. */
@@ -121,6 +120,19 @@ export class ChannelManager implements ChannelsControl {
       await Promise.all(chosen.map(([id]) => this.accounts.get(id)?.probe(params.timeoutMs ?? 10_000)));
     }
     for (const [id, config] of chosen) out[config.channel].push(this.accounts.get(id)?.snapshot() ?? disabledSnapshot(config, this.outbox));
+    return out;
+  }
+
+  summary(): Partial<Record<ChannelName, { configured: boolean; running: boolean; connected: boolean }>> {
+    const out: Partial<Record<ChannelName, { configured: boolean; running: boolean; connected: boolean }>> = {};
+    for (const c of this.configs.values()) {
+      const a = this.accounts.get(`${c.channel}:${c.accountId}`);
+      const s = out[c.channel] ?? { configured: true, running: false, connected: true };
+      const state = a?.lifecycle ?? 'stopped';
+      s.running ||= state !== 'stopped' && state !== 'failed';
+      if (c.enabled) s.connected &&= state === 'online';
+      out[c.channel] = s;
+    }
     return out;
   }
 
@@ -195,7 +207,6 @@ export class ChannelManager implements ChannelsControl {
 
   private createAccount(config: ChannelAccountConfig, factory: AdapterFactory, botRegistry: Map<string, string>): ChannelAccount {
     const d = this.deps;
-    const id = `${config.channel}:${config.accountId}`;
     const log = d.log.child({ channel: config.channel, accountId: config.accountId });
     let account: ChannelAccount | undefined;
     let adapterRef: ChannelAdapter | undefined;
@@ -214,7 +225,6 @@ export class ChannelManager implements ChannelsControl {
     adapterRef = adapter;
     account = new ChannelAccount({
       config, adapter, outbox: this.outbox, bus: d.bus, clock: d.clock, random: d.random, log,
-      onState: (state, lastError) => d.onState?.(id, state, lastError),
     });
     return account;
   }

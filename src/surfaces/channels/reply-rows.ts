@@ -2,6 +2,7 @@
 // inside the transaction that records the run as completed/failed: a completed channel run always has its
 // rows, a crash before completion has none. Row ids make a second writer harmless (INSERT OR IGNORE).
 
+import { EMPTY_REPLY_TEXT, failedReplyText } from './replies.js';
 import { CHANNELS, type ChannelName, type ChannelTarget } from '../../core/channel.js';
 import type { RunRef } from '../../core/bus.js';
 import type { RunOrigin } from '../../core/run.js';
@@ -10,11 +11,6 @@ import type { FinishRecord, FinishWriter } from '../../store/run-ledger.js';
 import { chatKeyOf } from './chat-key.js';
 import { chunkText } from './chunk.js';
 
-/** What an empty final reply sends (http-gateway.md §3). */
-export const EMPTY_REPLY_NOTICE = "I didn't produce a visible reply. Please try again.";
-/** A failed run's notice: the error type only, never its message. */
-export const failedRunNotice = (errorType: string): string =>
-  `Sorry, something went wrong (${errorType.trim() || 'internal_error'}). Please try again.`;
 /** At most one failure notice per chat in this window. */
 export const FAILED_NOTICE_WINDOW_MS = 60_000;
 
@@ -81,7 +77,7 @@ export function replyRowsWriter(options: ReplyRowsOptions): FinishWriter {
     const base = { runId: record.ref.runId, channel, accountId, chatKey };
     let rows: NewOutboxRow[];
     if (record.kind === 'completed') {
-      const text = record.reply.trim() === '' ? EMPTY_REPLY_NOTICE : record.reply;
+      const text = record.reply.trim() === '' ? EMPTY_REPLY_TEXT : record.reply;
       const chunks = chunkText(text, options.chunkLimit(channel, accountId));
       const preview = options.outbox.get(`${record.ref.runId}:preview`);
       const previewId = preview?.state === 'sent' ? preview.remoteId : undefined;
@@ -99,7 +95,7 @@ export function replyRowsWriter(options: ReplyRowsOptions): FinishWriter {
       if (last !== undefined && now - last < FAILED_NOTICE_WINDOW_MS) return;
       lastNotice.set(key, now);
       for (const [k, at] of lastNotice) if (now - at >= FAILED_NOTICE_WINDOW_MS) lastNotice.delete(k);
-      rows = [{ ...base, id: `${record.ref.runId}:notice`, target, payload: { kind: 'notice', text: failedRunNotice(record.error.type) } }];
+      rows = [{ ...base, id: `${record.ref.runId}:notice`, target, payload: { kind: 'notice', text: failedReplyText(record.error.type) } }];
     }
     if (options.outbox.enqueue(rows) > 0 && options.onRows) {
       const notify = options.onRows;

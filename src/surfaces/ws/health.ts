@@ -9,6 +9,8 @@ export interface HealthSources {
   /** The most recently updated sessions, newest first. */
   recentSessions: () => { key: string; updatedAt: number }[];
   stateDir: string;
+  /** Per channel: configured, running, connected (absent: no channel layer). */
+  channels?: () => Record<string, { configured: boolean; running: boolean; connected: boolean }>;
 }
 
 /** The versioned health snapshot sent in hello-ok and the `health` event and method. */
@@ -53,6 +55,13 @@ export class Health {
     };
   }
 
+  /** The per-channel summary of channels.status, in its order (only channels with an account). */
+  private channels(): Record<string, unknown> {
+    const channels = this.sources.channels?.() ?? {};
+    const channelOrder = Object.keys(CHANNEL_LABELS).filter((c) => Object.hasOwn(channels, c));
+    return { channels, channelOrder, channelLabels: Object.fromEntries(channelOrder.map((c) => [c, CHANNEL_LABELS[c]])) };
+  }
+
   private build(durationMs: number): Record<string, unknown> {
     const now = Date.now();
     // recent entries are closed {key, updatedAt, age} in the published HealthSnapshot
@@ -60,7 +69,7 @@ export class Health {
     const sessions = { path: this.sources.stateDir, count: this.sources.sessionCount(), recent };
     return {
       ok: true, ts: now, durationMs: Math.round(durationMs),
-      channels: {}, channelOrder: [], channelLabels: {},
+      ...this.channels(),
       heartbeatSeconds: 0, defaultAgentId: 'main',
       // `heartbeat` is required per agent in the published schema; Clawgate runs no heartbeats
       agents: [{ agentId: 'main', isDefault: true, heartbeat: HEARTBEAT_OFF, sessions }],
@@ -69,6 +78,8 @@ export class Health {
     };
   }
 }
+
+const CHANNEL_LABELS: Record<string, string> = { telegram: 'Telegram', whatsapp: 'WhatsApp', signal: 'Signal' };
 
 const HEARTBEAT_OFF = { enabled: false, every: 'disabled', everyMs: null, prompt: '', target: 'none', ackMaxChars: 0 };
 

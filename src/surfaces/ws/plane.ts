@@ -90,6 +90,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
     stateDir: o.stateDir,
     sessionCount: () => o.transcripts.sessionCount(),
     recentSessions: () => o.transcripts.sessions({ limit: 5 }).map((r) => ({ key: r.key, updatedAt: r.updatedAt })),
+    channels: () => (o.channels?.summary?.() ?? {}) as Record<string, { configured: boolean; running: boolean; connected: boolean }>,
   });
   const stateVersion = () => ({ presence: presence.version, health: health.version });
   const methods = [...METHODS.keys()];

@@ -8,7 +8,8 @@ import { openDb } from '../../../src/store/db.js';
 import { ChannelOutbox } from '../../../src/store/channel-outbox.js';
 import { type FinishRecord, RunLedger } from '../../../src/store/run-ledger.js';
 import { SqliteTranscriptStore } from '../../../src/store/transcripts-sqlite.js';
-import { EMPTY_REPLY_NOTICE, replyRowsWriter } from '../../../src/surfaces/channels/reply-rows.js';
+import { replyRowsWriter } from '../../../src/surfaces/channels/reply-rows.js';
+import { EMPTY_REPLY_TEXT } from '../../../src/surfaces/channels/replies.js';
 
 // The rows of a finished channel run (§1.6, C7), on a real outbox.
 
@@ -52,7 +53,7 @@ describe('replyRowsWriter', () => {
   test('an empty reply sends the empty-reply notice', () => {
     const { outbox, write } = setup();
     write(completed('r1', '  \n'));
-    assert.deepEqual(outbox.byRun('r1').map((r) => r.payload.text), [EMPTY_REPLY_NOTICE]);
+    assert.deepEqual(outbox.byRun('r1').map((r) => r.payload.text), [EMPTY_REPLY_TEXT]);
   });
 
   test('a sent preview: chunk 0 edits it', () => {
