@@ -136,6 +136,8 @@ export interface SendText extends ChannelTarget {
   text: string;
   /** Edit this message instead of sending a new one. */
   editMessageId?: string;
+  /** The outbox row being sent (WhatsApp derives its deterministic message id from it, so a resend is the same message). */
+  rowId?: string;
 }
 
 /**
@@ -215,6 +217,18 @@ export interface PairingRequestView {
   expiresAt: number;
 }
 
+/** The answer of `web.login.start` / `web.login.wait` (spec channels.md §5.1). */
+export interface WebLoginResult {
+  connected: boolean;
+  message: string;
+  /** `data:image/png;base64,…` of the current QR. */
+  qrDataUrl?: string;
+  /** The raw QR text (the CLI renders it in the terminal). */
+  qr?: string;
+  /** The 8-character code to type on the phone (`phoneNumber` given). */
+  pairingCode?: string;
+}
+
 /** What the WS methods and the CLI ask of the channel layer (implemented by the channel manager). */
 export interface ChannelsControl {
   /** One snapshot per configured account of each channel (all channels when `channel` is absent). */
@@ -224,6 +238,10 @@ export interface ChannelsControl {
   start(channel: string, accountId?: string): Promise<{ channel: ChannelName; accountId: string }>;
   stop(channel: string, accountId?: string): Promise<{ channel: ChannelName; accountId: string }>;
   logout(channel: string, accountId?: string): Promise<{ channel: ChannelName; accountId: string; cleared: boolean }>;
+  /** WS `web.login.start` (WhatsApp): a QR (or pairing code) to link the account, or `connected` when linked. */
+  loginStart?(params: { accountId?: string; force?: boolean; timeoutMs?: number; phoneNumber?: string }): Promise<WebLoginResult>;
+  /** WS `web.login.wait`: returns when linked, when a QR other than `currentQrDataUrl` exists, or at the timeout. */
+  loginWait?(params: { accountId?: string; timeoutMs?: number; currentQrDataUrl?: string }): Promise<WebLoginResult>;
   pairingList(params: { channel?: string; accountId?: string }): { accounts: { channel: ChannelName; accountId: string; hasOwner: boolean }[]; requests: PairingRequestView[] };
   pairingApprove(params: { channel: string; code: string; accountId?: string; notify?: boolean }):
     { requestId: string; senderId: string; accountId: string; notification: 'sent' | 'not-requested'; commandOwnerBootstrap: 'configured' | 'already-configured' };

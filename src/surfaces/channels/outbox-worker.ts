@@ -126,7 +126,7 @@ export class OutboxWorker {
     const { sender, clock } = this.#o;
     let outcome: SendOutcome;
     try {
-      outcome = await sender.sendText({ ...row.target, text: row.payload.text, ...(row.payload.editMessageId ? { editMessageId: row.payload.editMessageId } : {}) });
+      outcome = await sender.sendText({ ...row.target, text: row.payload.text, rowId: row.id, ...(row.payload.editMessageId ? { editMessageId: row.payload.editMessageId } : {}) });
     } catch (err) {
       // The seam promises never to throw; if it does, the call may have gone out.
       outcome = { kind: 'ambiguous', error: err instanceof Error ? err.message : String(err) };
