@@ -1,6 +1,6 @@
 import { type AnyActorLogic, fromPromise } from 'xstate';
 import { createSupervisedActor } from '../../actors/supervise.js';
-import type { ChannelAccountConfig, ChannelAccountSnapshot, ChannelClock, ChannelSender, ChannelState, InboundMedia, WebLoginResult } from '../../core/channel.js';
+import type { ChannelAccountConfig, ChannelAccountSnapshot, ChannelClock, ChannelSender, ChannelMessage, ChannelState, InboundMedia, WebLoginResult } from '../../core/channel.js';
 import type { Logger } from '../../core/log.js';
 import { BACKOFF, channelMachine, channelStateOf } from '../../machines/channel.js';
 import type { ChannelOutbox } from '../../store/channel-outbox.js';
@@ -32,6 +32,8 @@ export interface ChannelAdapter {
   dmTopics?(): boolean;
   /** Fetches an inbound media item within the account's limit (the ref alone when it cannot). */
   download?(media: InboundMedia): Promise<InboundMedia>;
+  /** A message of this account became a run (read receipts). */
+  onAccepted?(msg: ChannelMessage): void;
   /** The machine's `loginWatch` actor (in needsLogin: sends `credentials.ready` when a login starts or creds appear). */
   loginWatch?: AnyActorLogic;
   /** WS `web.login.start` / `web.login.wait` (WhatsApp). */

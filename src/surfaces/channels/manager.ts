@@ -241,6 +241,7 @@ export class ChannelManager implements ChannelsControl {
       now: () => d.clock.now(), log,
       botUsername: () => adapterRef?.botUsername?.(), dmTopics: () => adapterRef?.dmTopics?.() ?? false,
       download: (media) => adapterRef?.download?.(media) ?? Promise.resolve(media),
+      accepted: (msg) => adapterRef?.onAccepted?.(msg),
     });
     const adapter = factory(config, {
       handler, clock: d.clock, log, router: d.router, inboundStore: this.inboundStore, botRegistry,
