@@ -1,11 +1,11 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { GatewayError, GatewayUnavailableError, type GatewayTarget } from '../client/gateway-connection.js';
+import { GatewayError, GatewayUnavailableError, type GatewayTarget } from './gateway-connection.js';
 import { ConfigError, DEFAULTS, parseGatewayArgs } from '../config.js';
 
-export * from '../client/gateway-connection.js';
+export * from './gateway-connection.js';
 
 // What every owner command shares (`clawgate devices|nodes|status …`): the connection flags, where to
-// connect (flags, --config, env), and exit codes. The connection itself is src/client/gateway-connection.ts.
+// connect (flags, --config, env), and exit codes. The connection itself is src/cli/gateway-connection.ts (on clawgate/client).
 
 /** Bad command line (exit 2). */
 export class UsageError extends Error {}
