@@ -330,7 +330,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
       c?.detach(1000, 'client stopped');
       c?.handle?.end({ code: 1000, reason: 'client stopped' });
       const error = new ConnectionClosedError('ready', { code: 1000, reason: 'client stopped' });
-      if (status.state !== 'stopped') setStatus({ state: 'stopped' });
+      if (status.state !== 'stopped') setStatus({ state: 'stopped', error });
       rejectWaiters(error);
     },
     ready() {
