@@ -188,7 +188,14 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
       });
       this.watch(hello.policy?.tickIntervalMs ?? 30_000);
       const session = this.handle.session;
-      for (const [method, params] of subscriptions.all()) session.request(method as 'health', params as never).catch(() => undefined);
+      // the subscriptions are back before anyone gets the session, so a resync it starts misses nothing
+      const again = subscriptions.all().map(([method, params]) => session.request(method as 'health', params as never));
+      if (again.length === 0) return this.deliver(session);
+      void Promise.allSettled(again).then(() => this.deliver(session));
+    }
+
+    private deliver(session: GatewaySession): void {
+      if (this.finished) return;
       setStatus({ state: 'ready', session });
       emit(listeners.hello, session);
       for (const w of [...waiters]) w.resolve(session);
