@@ -39,6 +39,7 @@ export * from './agent.js';
 export * from './channel-pairing.js';
 export * from './channels.js';
 export * from './chat.js';
+export * from './clawgate-results.js';
 export * from './connect.js';
 export * from './devices.js';
 export * from './events.js';

@@ -22,7 +22,7 @@ export {
 } from './gateway-client.js';
 export { defaultRandom, type KeyStore, memoryKeyStore, type RandomSource } from './key-store.js';
 export {
-  type ChatSendAck, GATEWAY_METHODS, type GatewayMethod, type GatewayMethods, type InspectTicketResult, type ParamsOf,
+  type ChatAbortResult, type ChatHistoryResult, type ChatSendAck, GATEWAY_METHODS, type GatewayMethod, type GatewayMethods, type InspectTicketResult, type ParamsOf,
   type ResultOf, type SessionsListResult,
 } from './methods.js';
 export { type NobleEd25519, type NobleParts, nobleIdentity } from './noble-identity.js';

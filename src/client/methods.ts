@@ -1,22 +1,11 @@
-import type { Static } from 'typebox';
 import type { MethodParams, MethodResults } from '../../protocol/index.js';
-import type { SessionRow } from '../../protocol/sessions.js';
+import type { ChatAbortResult, ChatHistoryResult, ChatSendAck, SessionsListResult } from '../../protocol/clawgate-results.js';
 
 // The typed method map of the client (spec web-surfaces K2): every operator method of protocol/'s
 // METHOD_PARAMS (not `connect`) plus `clawgate.inspect.ticket`. Types only, so a browser bundle carries no
-// TypeBox; results without a published schema are typed here from what the gateway sends.
+// TypeBox; results without a published schema come from protocol/clawgate-results.ts.
 
-/** `chat.send`'s first answer: the run started (or, for a repeated idempotency key, where it is). */
-export interface ChatSendAck {
-  runId: string;
-  status: string;
-}
-
-/** `sessions.list`'s answer. */
-export interface SessionsListResult {
-  sessions: Static<typeof SessionRow>[];
-  [key: string]: unknown;
-}
+export type { ChatAbortResult, ChatHistoryResult, ChatSendAck, SessionsListResult };
 
 /** `clawgate.inspect.ticket`'s answer: a single-use ticket for the inspector stream. */
 export interface InspectTicketResult {
@@ -27,6 +16,8 @@ export interface InspectTicketResult {
 /** Results typed here because the published schema has none. */
 interface ClawgateResults {
   'chat.send': ChatSendAck;
+  'chat.history': ChatHistoryResult;
+  'chat.abort': ChatAbortResult;
   'sessions.list': SessionsListResult;
 }
 
