@@ -44,6 +44,8 @@ test('about reports the mode; accounts lists the account', async (t) => {
   assert.deepEqual(await client.about(), { mode: 'json-rpc', versions: ['v1', 'v2'], build: 2 });
   sig.mode = 'native';
   assert.equal((await client.about()).mode, 'native');
+  sig.mode = 'json-rpc-native' as FakeSignalMode; // not a mode the server reports: a clear error
+  await assert.rejects(client.about(), /about: unknown receive mode "json-rpc-native"/);
   assert.deepEqual(await client.accounts(), ['+15550001']);
   sig.accounts = [];
   assert.deepEqual(await client.accounts(), []);
@@ -136,6 +138,13 @@ test('receivePoll: GET /v1/receive/%2B15550001?timeout=…, parked until a push,
   await sig.waitForCalls((c) => c.path.startsWith('/v1/receive/'), 2);
   sig.push({ timestamp: 6 });
   assert.deepEqual(await within(parked, 'the parked poll'), [{ timestamp: 6 }]);
+});
+
+test('receivePoll: an empty queue at the poll timeout → []; a json-rpc server refuses REST receive', async (t) => {
+  const { sig, client } = await setup(t);
+  assert.deepEqual(await client.receivePoll(0), []);
+  sig.mode = 'json-rpc';
+  await assert.rejects(client.receivePoll(0), (err) => err instanceof SignalRejected && /WebSocket/.test(err.message));
 });
 
 test('receivePoll: the caller’s signal aborts a parked poll (no open handle left); close() aborts too', async (t) => {
