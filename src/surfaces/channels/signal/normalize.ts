@@ -110,7 +110,7 @@ function renderMentions(text: string, mentions: readonly SignalMention[]): strin
 function mediaOf(a: SignalAttachment): InboundMedia {
   const mime = a.contentType ?? undefined;
   return {
-    kind: kindOf(mime, a.filename ?? undefined, a.voiceNote === true),
+    kind: kindOf(mime, a.filename ?? undefined),
     ...optional('fileId', a.id ?? undefined),
     ...optional('fileName', a.filename ?? undefined),
     ...optional('mime', mime),
@@ -118,12 +118,12 @@ function mediaOf(a: SignalAttachment): InboundMedia {
   };
 }
 
-/** Signal voice notes are `audio/aac` without a file name (or flagged `voiceNote`); other audio is a file that plays. */
-function kindOf(mime: string | undefined, fileName: string | undefined, voiceNote: boolean): InboundMedia['kind'] {
+/** Signal voice notes are audio without a file name; other audio is a file that plays. */
+function kindOf(mime: string | undefined, fileName: string | undefined): InboundMedia['kind'] {
   const type = (mime ?? '').toLowerCase();
   if (type.startsWith('image/')) return 'image';
   if (type.startsWith('video/')) return 'video';
-  if (type.startsWith('audio/')) return voiceNote || fileName === undefined ? 'voice' : 'audio';
+  if (type.startsWith('audio/')) return fileName === undefined ? 'voice' : 'audio';
   return 'document';
 }
 
