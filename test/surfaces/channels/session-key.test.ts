@@ -37,7 +37,7 @@ describe('sessionKeyFor (§1.5)', () => {
   test('SG2: a Signal group is keyed by groupInfo.groupId, not by its group.<base64> recipient', () => {
     const msg = groupMessage({ channel: 'signal', chatId: 'group.YWJjPQ==', groupId: 'abc=' });
     assert.equal(sessionKeyFor(msg, cfg), 'agent:main:signal:group:abc=');
-    assert.equal(originFor(msg).chatId, 'group.YWJjPQ==');
+    assert.equal((originFor(msg) as { chatId?: string }).chatId, 'group.YWJjPQ==');
   });
 
   test('T4: forum topics, General = topic 1', () => {
