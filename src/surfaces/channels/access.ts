@@ -34,7 +34,7 @@ export function decideAccess(msg: ChannelMessage, cfg: ChannelAccountConfig, kno
     case 'disabled': return deny('group-policy disabled');
     case 'open': return allow();
     case 'allowlist': {
-      const rule = groupRuleFor(msg.chatId, cfg);
+      const rule = groupRuleFor(msg.groupId ?? msg.chatId, cfg);
       if (!rule) return deny('group not in groups');
       // The group's own list, else group-allow-from, else allow-from; pairing approvals never count here.
       const senders = rule.allowFrom ?? cfg.groupAllowFrom ?? cfg.allowFrom;

@@ -76,6 +76,13 @@ describe('group access (C2)', () => {
     assert.deepEqual(decideAccess(groupMessage({ chatId: '-100' }), cfg, NOBODY), { kind: 'allow', isOwner: true });
   });
 
+  test('SG2: a Signal group is looked up in groups by its groupInfo.groupId, not by its group.<base64> recipient', () => {
+    const cfg = accountConfig({ channel: 'signal', allowFrom: ['+15551112222'], groups: { 'abc=': {} } });
+    const msg = groupMessage({ channel: 'signal', chatId: 'group.YWJjPQ==', groupId: 'abc=', senderId: '+15551112222' });
+    assert.equal(decideAccess(msg, cfg, NOBODY).kind, 'allow');
+    assert.equal(decideAccess({ ...msg, groupId: 'other=' }, cfg, NOBODY).kind, 'deny');
+  });
+
   test('allowlist with no groups allows no group (closed default)', () => {
     const cfg = accountConfig({ allowFrom: ['111'] });
     assert.equal(decideAccess(groupMessage(), cfg, NOBODY).kind, 'deny');
