@@ -200,6 +200,7 @@ async function loadChannels(config: GatewayConfig, log: Logger, options: Gateway
   const { ChannelManager } = await import('./surfaces/channels/manager.js');
   const adapters: AdapterFactories = {};
   if (enabled('telegram')) adapters.telegram = (await import('./surfaces/channels/telegram/adapter.js')).telegramAdapter;
+  if (enabled('signal')) adapters.signal = (await import('./surfaces/channels/signal/adapter.js')).signalAdapter;
   return new ChannelManager({
     config: channels, db: state.db, ledger: state.ledger, bus: actors.bus, replies: actors.replies, inbound: actors.inbound,
     sessions: actors.sessions, transcripts: state.transcripts, router, adapters,
