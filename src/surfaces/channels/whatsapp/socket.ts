@@ -1,6 +1,7 @@
 import type {
   AnyMessageContent, BaileysEventMap, GroupMetadata, MiscMessageGenerationOptions, proto, WAMessage, WAMessageKey, WAPresence, WAVersion,
 } from '@whiskeysockets/baileys';
+import type { IncomingMessage } from 'node:http';
 import { clearTimeout, setTimeout } from 'node:timers';
 import type { Logger } from '../../../core/log.js';
 import type { WaAuthState } from '../../../store/wa-auth.js';
@@ -96,5 +97,25 @@ export const makeBaileysSocket: MakeSocket = async (options) => {
   });
   // A socket error (refused, reset, TLS) must end up as a close with lastDisconnect, never an uncaught exception.
   sock.ws.on('error', (err: Error) => logger.warn({ err: err.message }, 'whatsapp: socket error'));
+  // Baileys forwards `unexpected-response` (an HTTP answer other than 101 to the upgrade: a proxy's 502, a captive
+  // portal's 200) to an emitter nobody listens to, which stops ws from failing the handshake: the socket would hang
+  // in `connecting` for good. End it as a lost connection instead (transient; never a session verdict).
+  sock.ws.on('unexpected-response', (_req: unknown, res: IncomingMessage) => {
+    res.resume();
+    void sock.end(unexpectedResponseError(res.statusCode ?? 0));
+  });
   return sock;
 };
+
+/** Baileys' status code for a lost connection (DisconnectReason.connectionLost), transient in the WA4 table. */
+export const CONNECTION_LOST = 408;
+
+/** A Boom-shaped error (`output.statusCode`, what the transport reads) for a non-101 answer to the upgrade. */
+function unexpectedResponseError(httpStatus: number): Error {
+  const message = `WebSocket Error (Unexpected server response: ${httpStatus})`;
+  return Object.assign(new Error(message), {
+    isBoom: true,
+    data: { httpStatus },
+    output: { statusCode: CONNECTION_LOST, payload: { statusCode: CONNECTION_LOST, error: 'Request Time-out', message }, headers: {} },
+  });
+}
