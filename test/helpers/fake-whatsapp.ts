@@ -25,7 +25,8 @@ export class FakeWhatsAppSocket {
   readonly ev = new EventEmitter();
   readonly calls: FakeWhatsAppCall[] = [];
   user: { id: string; lid?: string } | undefined = { id: '15559990000:2@s.whatsapp.net', lid: '99999999@lid' };
-  readonly authState: { creds: { registered: boolean; [k: string]: unknown } };
+  /** Baileys' `authState`: the creds object of `options.auth` (mutated by creds.update, as Baileys does). */
+  readonly authState: { creds: { registered?: boolean; [k: string]: unknown } };
   /** LID user → PN JID answers of `signalRepository.lidMapping.getPNForLID`. */
   readonly lidToPn = new Map<string, string>();
   readonly signalRepository = {
@@ -42,7 +43,10 @@ export class FakeWhatsAppSocket {
   private sent = 0;
 
   constructor(readonly options: FakeSocketOptions, registered = false) {
-    this.authState = { creds: { registered } };
+    const given = (options.auth as { creds?: { registered?: boolean; [k: string]: unknown } } | undefined)?.creds;
+    const creds = given ?? {};
+    if (registered) creds.registered = true;
+    this.authState = { creds };
     // Baileys' emitter never throws on an unhandled 'error'; neither does the fake
     this.ev.on('error', () => undefined);
   }
