@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { createActor, fromCallback, fromPromise, SimulatedClock } from 'xstate';
+import { createActor, fromPromise, SimulatedClock } from 'xstate';
 import type { WhatsAppAccountConfig } from '../../../../src/core/channel.js';
 import { BACKOFF, channelMachine, channelStateOf } from '../../../../src/machines/channel.js';
 import { LoginState, whatsappLoginWatch, whatsappPrepare } from '../../../../src/surfaces/channels/whatsapp/login.js';
