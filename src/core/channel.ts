@@ -125,6 +125,10 @@ export interface ChannelMessage {
   ts: number;
   /** A command addressed to another bot (`/status@other_bot`): dropped entirely. */
   commandForOtherBot?: boolean;
+  /** Never start the pairing flow for this message (WhatsApp `self-chat-mode`, WA7): an unknown sender is dropped. */
+  noPairing?: boolean;
+  /** The chat's display name when known (a WhatsApp group's subject). */
+  chatLabel?: string;
 }
 
 /** The reply address of a channel chat (what the outbox sends to). */

@@ -27,6 +27,7 @@ export function decideAccess(msg: ChannelMessage, cfg: ChannelAccountConfig, kno
       case 'allowlist':
       case 'pairing':
         if (listAllows(cfg.allowFrom, msg.senderId) || known.isApproved(msg.senderId)) return allow();
+        if (cfg.dmPolicy === 'pairing' && msg.noPairing) return deny('sender unknown; no pairing for this message');
         return cfg.dmPolicy === 'pairing' ? { kind: 'pair' } : deny('sender not in allow-from');
     }
   }

@@ -45,6 +45,13 @@ describe('DM access (C2)', () => {
     assert.deepEqual(decideAccess(message(), cfg, NOBODY), { kind: 'allow', isOwner: true });
   });
 
+  test('W8: a message marked noPairing (WhatsApp self-chat-mode) from an unknown sender is dropped, not paired', () => {
+    const cfg = accountConfig({ channel: 'whatsapp', dmPolicy: 'pairing', allowFrom: ['+15551230000'] });
+    assert.equal(decideAccess(message({ channel: 'whatsapp', senderId: '+15550000000', noPairing: true }), cfg, NOBODY).kind, 'deny');
+    assert.deepEqual(decideAccess(message({ channel: 'whatsapp', senderId: '+15551230000', noPairing: true }), cfg, NOBODY), { kind: 'allow', isOwner: true });
+    assert.deepEqual(decideAccess(message({ channel: 'whatsapp', senderId: '+15550000000' }), cfg, NOBODY), { kind: 'pair' });
+  });
+
   test('Signal: uuid:<uuid> in allow-from matches the bare UUID, whatever the case', () => {
     const cfg = accountConfig({ channel: 'signal', dmPolicy: 'allowlist', allowFrom: ['uuid:abcd-ef'] });
     const from = (senderId: string) => decideAccess(message({ channel: 'signal', senderId }), cfg, NOBODY).kind;
