@@ -64,6 +64,8 @@ export function normalizeEnvelope(env: SignalEnvelope, ctx: SignalNormalizeConte
     chatId,
     ...(groupId !== undefined && { groupId }),
     senderId: noteToSelf ? ctx.account : peer,
+    // allow-from may name a uuid sender by number (SG2)
+    ...(!noteToSelf && uuid !== undefined && number !== undefined && { senderAliases: [number] }),
     senderLabel: (noteToSelf ? undefined : nonEmpty(env.sourceName ?? undefined)) ?? number ?? peer,
     messageId: String(ts),
     text,

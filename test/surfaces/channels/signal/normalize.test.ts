@@ -33,6 +33,7 @@ describe('normalizeEnvelope: DMs (S2, §1.5)', () => {
     assert.equal(msg.chatId, PEER_UUID);
     assert.equal(msg.inboundId, `sg:default:${PEER_UUID.toLowerCase()}:1700000000123`);
     assert.equal(msg.senderLabel, 'Bob');
+    assert.deepEqual(msg.senderAliases, ['+15557770000']);
     assert.equal(msg.text, 'hi');
     assert.equal(msg.messageId, '1700000000123');
     assert.equal(msg.ts, 1_700_000_000_123);
@@ -47,6 +48,7 @@ describe('normalizeEnvelope: DMs (S2, §1.5)', () => {
     assert.equal(msg.chatId, '+15557770000');
     assert.equal(msg.senderLabel, '+15557770000');
     assert.equal(msg.inboundId, 'sg:default:+15557770000:1700000000123');
+    assert.equal(msg.senderAliases, undefined);
   });
 
   test('no number (phone-number privacy): the uuid alone', () => {
