@@ -58,7 +58,7 @@ export interface FakeSignal {
   /** The bodies of every `/v2/send`, in order (also the answered-with-error ones). */
   sends(): any[];
   /** json-rpc: sends `{envelope, account}` to every connected WebSocket (lost when none, as upstream #537); else queues it for GET /v1/receive. */
-  push(envelope: Record<string, unknown>): void;
+  push(envelope: object): void;
   /** json-rpc: sends an `{error}` frame to every connected WebSocket. */
   pushError(error: string): void;
   /** Terminates every connected WebSocket (no close handshake). */
@@ -89,7 +89,7 @@ type SendSwitch = { kind: 'fail'; error: string } | { kind: 'rateLimit' } | { ki
 export async function startFakeSignal(options: FakeSignalOptions = {}): Promise<FakeSignal> {
   const account = options.account ?? '+15550001';
   const calls: FakeSignalCall[] = [];
-  const queue: Record<string, unknown>[] = [];
+  const queue: object[] = [];
   const attachments = new Map<string, Uint8Array>();
   const parked = new Set<() => void>();
   const sockets = new Set<Socket>();

@@ -95,8 +95,10 @@ export class SignalClient {
 
   /** `GET /v1/about`: the receive mode picks the receiver (SG1). */
   async about(): Promise<SignalAbout> {
-    const body = (await this.#json('GET', '/v1/about', { what: 'about', timeoutMs: this.#timeouts.requestMs })) as Record<string, unknown>;
-    const mode = body?.mode ?? 'normal'; // servers before the json-rpc mode had no `mode`
+    const answer = await this.#json('GET', '/v1/about', { what: 'about', timeoutMs: this.#timeouts.requestMs });
+    if (!answer || typeof answer !== 'object') throw new SignalError('about: the answer is not an object');
+    const body = answer as Record<string, unknown>;
+    const mode = body.mode ?? 'normal'; // servers before the json-rpc mode had no `mode`
     if (typeof mode !== 'string' || !MODES.has(mode)) throw new SignalError(`about: unknown receive mode ${JSON.stringify(mode)}`);
     const versions = Array.isArray(body.versions) ? body.versions.map(String) : [];
     return { mode: mode as SignalMode, versions, ...(typeof body.build === 'number' ? { build: body.build } : {}) };
