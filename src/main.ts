@@ -42,8 +42,8 @@ import { GatewayMetrics } from './actors/metrics.js';
 import { registerMetricsRoute } from './surfaces/http/metrics.js';
 import { acquireStateLock, type StateLock } from './store/state-lock.js';
 import { ensureStateDir, explainDbOpenError } from './store/state-dir.js';
-import type { ChannelManager } from './surfaces/channels/manager.js';
-import type { ChannelClock } from './core/channel.js';
+import type { AdapterFactories, ChannelManager } from './surfaces/channels/manager.js';
+import { type ChannelClock, type ChannelName, CHANNELS } from './core/channel.js';
 
 // The composition root: config → bus, registries, runner, store → HTTP and WS planes → transport.
 //
@@ -194,13 +194,15 @@ async function loadWsPlane(config: GatewayConfig, log: Logger, options: GatewayO
  *  routes must be on the router before listen; its accounts start once the WS plane is up. */
 async function loadChannels(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, actors: Actors, router: Router) {
   const channels = config.channels;
-  if (!channels?.telegram.some((a) => a.enabled)) return undefined;
-  const [{ ChannelManager }, { telegramAdapter }] = await Promise.all([
-    import('./surfaces/channels/manager.js'), import('./surfaces/channels/telegram/adapter.js'),
-  ]);
+  const enabled = (name: ChannelName) => channels[name].some((a) => a.enabled);
+  if (!CHANNELS.some(enabled)) return undefined;
+  // each channel's adapter (and its library: grammY, Baileys) is loaded only when one of its accounts is enabled
+  const { ChannelManager } = await import('./surfaces/channels/manager.js');
+  const adapters: AdapterFactories = {};
+  if (enabled('telegram')) adapters.telegram = (await import('./surfaces/channels/telegram/adapter.js')).telegramAdapter;
   return new ChannelManager({
     config: channels, db: state.db, ledger: state.ledger, bus: actors.bus, replies: actors.replies, inbound: actors.inbound,
-    sessions: actors.sessions, transcripts: state.transcripts, router, adapters: { telegram: telegramAdapter },
+    sessions: actors.sessions, transcripts: state.transcripts, router, adapters,
     model: config.model === 'openai' ? `openai:${config.openaiModel}` : config.model,
     clock: options.channelClock ?? systemChannelClock, random: options.channelRandom, log: log.child({ component: 'channels' }),
   });

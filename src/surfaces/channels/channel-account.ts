@@ -1,6 +1,6 @@
 import { type AnyActorLogic, fromPromise } from 'xstate';
 import { createSupervisedActor } from '../../actors/supervise.js';
-import type { ChannelAccountConfig, ChannelAccountSnapshot, ChannelClock, ChannelSender, ChannelState, InboundMedia } from '../../core/channel.js';
+import type { ChannelAccountConfig, ChannelAccountSnapshot, ChannelClock, ChannelSender, ChannelMessage, ChannelState, InboundMedia, WebLoginResult } from '../../core/channel.js';
 import type { Logger } from '../../core/log.js';
 import { BACKOFF, channelMachine, channelStateOf } from '../../machines/channel.js';
 import type { ChannelOutbox } from '../../store/channel-outbox.js';
@@ -32,6 +32,15 @@ export interface ChannelAdapter {
   dmTopics?(): boolean;
   /** Fetches an inbound media item within the account's limit (the ref alone when it cannot). */
   download?(media: InboundMedia): Promise<InboundMedia>;
+  /** A message of this account became a run (read receipts). */
+  onAccepted?(msg: ChannelMessage): void;
+  /** The machine's `loginWatch` actor (in needsLogin: sends `credentials.ready` when a login starts or creds appear). */
+  loginWatch?: AnyActorLogic;
+  /** WS `web.login.start` / `web.login.wait` (WhatsApp). */
+  loginStart?(params: { force?: boolean; timeoutMs?: number; phoneNumber?: string }): Promise<WebLoginResult>;
+  loginWait?(params: { timeoutMs?: number; currentQrDataUrl?: string }): Promise<WebLoginResult>;
+  /** Unlinks the account and wipes its credentials (WhatsApp); the account goes to needsLogin. */
+  logout?(): Promise<void>;
   /** Extra snapshot fields (tokenSource, baseUrl, linked). */
   snapshotExtras?(): Partial<ChannelAccountSnapshot>;
 }
@@ -101,6 +110,11 @@ export class ChannelAccount {
     await this.outboundStopped;
   }
 
+  /** The account's adapter (login, logout). */
+  get adapter(): ChannelAdapter {
+    return this.deps.adapter;
+  }
+
   /** New outbox rows were committed: send them now if online. */
   kick(): void {
     if (this.state === 'online') this.outbound.kick();
@@ -146,6 +160,7 @@ export class ChannelAccount {
       actors: {
         prepare: fromPromise(() => adapter.prepare()),
         transport: adapter.transport,
+        ...(adapter.loginWatch ? { loginWatch: adapter.loginWatch } : {}),
         shutdown: fromPromise(async () => { await Promise.allSettled([...adapter.closing]); }),
       },
     });

@@ -46,6 +46,8 @@ export interface InboundHandlerDeps {
   dmTopics?(): boolean;
   /** Fetches a media item within the account's limits (the ref comes back without data when it cannot). */
   download?(media: InboundMedia): Promise<InboundMedia>;
+  /** A message became a run (committed): read receipts (WhatsApp, Signal). */
+  accepted?(msg: ChannelMessage): void;
   /** New outbox rows were committed: wake the worker. */
   rowsAdded(): void;
   /** A message passed the self-loop step (status `lastInboundAt`). */
@@ -115,7 +117,10 @@ export class ChannelInboundHandler {
       ack();
       return r;
     });
-    if (result.kind === 'accepted') d.inbound.start(result.runId);
+    if (result.kind === 'accepted') {
+      d.inbound.start(result.runId);
+      d.accepted?.(msg);
+    }
     if (result.kind === 'full') d.rowsAdded();
   }
 

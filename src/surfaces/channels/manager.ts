@@ -3,7 +3,7 @@ import type { SessionRegistry } from '../../actors/session-registry.js';
 import type { Bus } from '../../core/bus.js';
 import {
   type ChannelAccountConfig, type ChannelAccountSnapshot, type ChannelClock, type ChannelName, ChannelRequestError, CHANNELS,
-  type ChannelsConfig, type ChannelsControl,
+  type ChannelsConfig, type ChannelsControl, type WebLoginResult,
 } from '../../core/channel.js';
 import type { Logger } from '../../core/log.js';
 import type { TranscriptStore } from '../../core/transcript.js';
@@ -27,6 +27,9 @@ import { replyRowsWriter } from './reply-rows.js';
 
 /** Builds an account's adapter (the channel-specific part); one per channel. */
 export type AdapterFactory = (config: ChannelAccountConfig, ctx: AdapterContext) => ChannelAdapter;
+
+/** The adapter factory of each channel the gateway runs (only the enabled channels' are loaded). */
+export type AdapterFactories = Partial<Record<ChannelName, AdapterFactory>>;
 
 /** What an adapter gets from the manager: the account's inbound pipeline and its status hooks. */
 export interface AdapterContext {
@@ -53,7 +56,7 @@ export interface ChannelManagerDeps {
   sessions: SessionRegistry;
   transcripts: TranscriptStore;
   router: Router;
-  adapters: Partial<Record<ChannelName, AdapterFactory>>;
+  adapters: AdapterFactories;
   model: string;
   clock: ChannelClock;
   random?: () => number;
@@ -150,7 +153,28 @@ export class ChannelManager implements ChannelsControl {
 
   async logout(channel: string, accountId?: string): Promise<{ channel: ChannelName; accountId: string; cleared: boolean }> {
     const account = this.account(channel, accountId);
-    throw new ChannelRequestError(`channel ${account.channel} does not support logout`);
+    const live = this.accounts.get(account.id);
+    if (!live?.adapter.logout) throw new ChannelRequestError(`channel ${account.channel} does not support logout`);
+    await live.adapter.logout();
+    return { channel: account.channel, accountId: account.accountId, cleared: true };
+  }
+
+  async loginStart(params: { accountId?: string; force?: boolean; timeoutMs?: number; phoneNumber?: string }): Promise<WebLoginResult> {
+    const live = this.loginAccount(params.accountId);
+    live.start(); // a failed or stopped account starts again; a running one is unchanged
+    return live.adapter.loginStart!(params);
+  }
+
+  async loginWait(params: { accountId?: string; timeoutMs?: number; currentQrDataUrl?: string }): Promise<WebLoginResult> {
+    return this.loginAccount(params.accountId).adapter.loginWait!(params);
+  }
+
+  /** The WhatsApp account a web login is for. */
+  private loginAccount(accountId?: string): ChannelAccount {
+    const account = this.account('whatsapp', accountId);
+    const live = this.accounts.get(account.id);
+    if (!live?.adapter.loginStart || !live.adapter.loginWait) throw new ChannelRequestError('web login is only available for whatsapp');
+    return live;
   }
 
   pairingList(params: { channel?: string; accountId?: string }) {
@@ -217,6 +241,7 @@ export class ChannelManager implements ChannelsControl {
       now: () => d.clock.now(), log,
       botUsername: () => adapterRef?.botUsername?.(), dmTopics: () => adapterRef?.dmTopics?.() ?? false,
       download: (media) => adapterRef?.download?.(media) ?? Promise.resolve(media),
+      accepted: (msg) => adapterRef?.onAccepted?.(msg),
     });
     const adapter = factory(config, {
       handler, clock: d.clock, log, router: d.router, inboundStore: this.inboundStore, botRegistry,
