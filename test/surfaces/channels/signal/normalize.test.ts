@@ -122,6 +122,10 @@ describe('normalizeEnvelope: groups and mentions (S3, S8)', () => {
     assert.equal(normalizeEnvelope(group({ message: null, groupInfo: { groupId: 'abc=', type: 'UPDATE' } }), ctx()), undefined);
     assert.equal(normalizeEnvelope(dm({}, { message: '   ' }), ctx()), undefined);
   });
+
+  test('a group message without a group id is dropped, never answered as a DM', () => {
+    assert.equal(normalizeEnvelope(dm({}, { message: 'hello', groupInfo: { groupName: 'x' } }), ctx()), undefined);
+  });
 });
 
 describe('normalizeEnvelope: self-loop and sync messages (S4, C10)', () => {
