@@ -112,6 +112,8 @@ export interface ChannelMessage {
   /** A forum topic (Telegram `message_thread_id`; `1` = General). */
   threadId?: string;
   senderId: string;
+  /** Other ids of the same sender that `allow-from` may name (Signal: the E.164 number when `senderId` is the UUID). */
+  senderAliases?: string[];
   senderLabel: string;
   /** The platform's message id (a reply quotes it). */
   messageId: string;

@@ -54,6 +54,7 @@ export function normalizeEnvelope(env: SignalEnvelope, ctx: SignalNormalizeConte
   if (text.trim() === '' && media.length === 0) return undefined; // a timer change, a reaction, a group update (#27615)
 
   const groupId = noteToSelf ? undefined : body.groupInfo?.groupId ?? undefined;
+  if (body.groupInfo && groupId === undefined) return undefined; // a group message we could not answer in its group
   const chatId = noteToSelf ? ctx.account : groupId !== undefined ? groupRecipient(groupId) : (env.sourceUuid ?? number)!;
   const quote = body.quote;
   return {
@@ -64,6 +65,8 @@ export function normalizeEnvelope(env: SignalEnvelope, ctx: SignalNormalizeConte
     chatId,
     ...(groupId !== undefined && { groupId }),
     senderId: noteToSelf ? ctx.account : peer,
+    // allow-from may name a uuid sender by number (SG2)
+    ...(!noteToSelf && uuid !== undefined && number !== undefined && { senderAliases: [number] }),
     senderLabel: (noteToSelf ? undefined : nonEmpty(env.sourceName ?? undefined)) ?? number ?? peer,
     messageId: String(ts),
     text,

@@ -33,6 +33,7 @@ describe('normalizeEnvelope: DMs (S2, §1.5)', () => {
     assert.equal(msg.chatId, PEER_UUID);
     assert.equal(msg.inboundId, `sg:default:${PEER_UUID.toLowerCase()}:1700000000123`);
     assert.equal(msg.senderLabel, 'Bob');
+    assert.deepEqual(msg.senderAliases, ['+15557770000']);
     assert.equal(msg.text, 'hi');
     assert.equal(msg.messageId, '1700000000123');
     assert.equal(msg.ts, 1_700_000_000_123);
@@ -47,6 +48,7 @@ describe('normalizeEnvelope: DMs (S2, §1.5)', () => {
     assert.equal(msg.chatId, '+15557770000');
     assert.equal(msg.senderLabel, '+15557770000');
     assert.equal(msg.inboundId, 'sg:default:+15557770000:1700000000123');
+    assert.equal(msg.senderAliases, undefined);
   });
 
   test('no number (phone-number privacy): the uuid alone', () => {
@@ -119,6 +121,10 @@ describe('normalizeEnvelope: groups and mentions (S3, S8)', () => {
     assert.equal(normalizeEnvelope(dm({}, { message: null, expiresInSeconds: 3600 }), ctx()), undefined);
     assert.equal(normalizeEnvelope(group({ message: null, groupInfo: { groupId: 'abc=', type: 'UPDATE' } }), ctx()), undefined);
     assert.equal(normalizeEnvelope(dm({}, { message: '   ' }), ctx()), undefined);
+  });
+
+  test('a group message without a group id is dropped, never answered as a DM', () => {
+    assert.equal(normalizeEnvelope(dm({}, { message: 'hello', groupInfo: { groupName: 'x' } }), ctx()), undefined);
   });
 });
 
