@@ -2,7 +2,7 @@ import { ConfigError, parseGatewayArgs, type GatewayConfig } from '../config.js'
 import { printJson } from './format.js';
 import { gatewayFlags } from './help.js';
 import {
-  checkDatabase, checkLock, checkModel, checkNode, checkPort, checkStateDir, checkToken, type CheckResult,
+  checkDatabase, checkLock, checkModel, checkNode, checkPort, checkStateDir, checkToken, type CheckResult, checkWhatsApp,
 } from './doctor-checks.js';
 import { checkSignal } from './doctor-signal.js';
 import { checkTelegram } from './doctor-telegram.js';
@@ -55,6 +55,7 @@ export async function diagnose(argv: string[], env: NodeJS.ProcessEnv = process.
   results.push(await checkModel(config, env));
   results.push(...await checkTelegram(config.channels.telegram.filter((a) => a.enabled)));
   results.push(...await checkSignal(config.channels.signal.filter((a) => a.enabled)));
+  results.push(...await checkWhatsApp(config.stateDir, config.channels.whatsapp.filter((a) => a.enabled)));
   return results;
 }
 
