@@ -20,6 +20,8 @@ import { whatsappTransport } from './transport.js';
 /** Replaces the socket factory (tests: a fake socket; nothing may reach WhatsApp). */
 export interface WhatsAppSeams {
   makeSocket?: MakeSocket;
+  /** Another WhatsApp Web endpoint for the real socket, with no version lookup (tests: a closed local port). */
+  waWebSocketUrl?: string;
 }
 
 /** Builds the adapter of one WhatsApp account (the manager's AdapterFactory for `whatsapp`). */
@@ -52,7 +54,10 @@ export function whatsappAdapter(account: ChannelAccountConfig, ctx: AdapterConte
   };
   const transport = whatsappTransport<WASocketLike>({
     config, auth, clock: ctx.clock, log: ctx.log, login,
-    makeSocket: (o) => makeSocket({ accountId: o.accountId, auth: o.auth as WaAuthState, log: o.log, getMessage: async () => undefined }),
+    makeSocket: (o) => makeSocket({
+      accountId: o.accountId, auth: o.auth as WaAuthState, log: o.log, getMessage: async () => undefined,
+      ...(seams.waWebSocketUrl ? { waWebSocketUrl: seams.waWebSocketUrl, fetchLatestVersion: false } : {}),
+    }),
     onSocket: (s) => {
       sock = s;
       if (s) connectedAt = ctx.clock.now();
