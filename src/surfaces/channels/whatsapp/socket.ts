@@ -78,11 +78,18 @@ async function resolveVersion(options: SocketOptions, log: Logger): Promise<WAVe
   }
 }
 
+/** Baileys logs at `warn` (it is chatty below), or quieter when the gateway's own level is quieter (`error`, `silent`). */
+function baileysLevel(log: Logger): string {
+  const values = log.levels.values;
+  const own = values[log.level] ?? Number.POSITIVE_INFINITY;
+  return own > values.warn ? log.level : 'warn';
+}
+
 /** Production's factory: a real Baileys socket on the account's SQLite auth state (options of spec WA1). */
 export const makeBaileysSocket: MakeSocket = async (options) => {
   const baileys = await loadBaileys();
   const { makeWASocket, makeCacheableSignalKeyStore, Browsers } = baileys;
-  const logger = options.log.child({ channel: 'whatsapp', accountId: options.accountId, component: 'baileys' }, { level: 'warn' });
+  const logger = options.log.child({ channel: 'whatsapp', accountId: options.accountId, component: 'baileys' }, { level: baileysLevel(options.log) });
   const version = await resolveVersion(options, logger);
   const sock = makeWASocket({
     auth: { creds: options.auth.creds, keys: makeCacheableSignalKeyStore(options.auth.keys, logger) },
