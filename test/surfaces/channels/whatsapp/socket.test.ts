@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { openDb } from '../../../../src/store/db.js';
 import { WaAuthStore } from '../../../../src/store/wa-auth.js';
 import { loadBaileys } from '../../../../src/surfaces/channels/whatsapp/baileys.js';
-import { makeBaileysSocket, type WASocketEvents, type WASocketLike } from '../../../../src/surfaces/channels/whatsapp/socket.js';
+import { lookupWaVersion, makeBaileysSocket, type WASocketEvents, type WASocketLike } from '../../../../src/surfaces/channels/whatsapp/socket.js';
 
 // The production socket factory against local endpoints that are not WhatsApp (acceptance 2 of issue 13: no
 // network). A refused connection closes with a transient code and a readable error, throws nothing uncaught and
@@ -118,4 +118,11 @@ test('a fake socket whose ev is an EventEmitter fits WASocketLike (spec §6.1 Fa
   await fake.sendMessage('15551230000@s.whatsapp.net', { text: 'hi' }, { messageId: '3EB0ABCDEF0123456789AB' });
   assert.deepEqual(seen, [{ connection: 'open' }]);
   assert.equal(sent.length, 1);
+});
+
+test('the version lookup: the latest when found, else undefined (the bundled version): failed, stale, or too slow', async () => {
+  assert.deepEqual(await lookupWaVersion(async () => ({ version: [2, 3000, 42], isLatest: true })), [2, 3000, 42]);
+  assert.equal(await lookupWaVersion(async () => ({ version: [2, 3000, 1], isLatest: false })), undefined);
+  assert.equal(await lookupWaVersion(async () => { throw new Error('offline'); }), undefined);
+  assert.equal(await lookupWaVersion(() => new Promise(() => {}), 10), undefined, 'a lookup that never answers gives up at the timeout');
 });
