@@ -52,12 +52,9 @@ export function whatsappAdapter(account: ChannelAccountConfig, ctx: AdapterConte
     },
     typing: (target, on) => inner.typing(target, on),
   };
-  const transport = whatsappTransport<WASocketLike>({
+  const transport = whatsappTransport({
     config, auth, clock: ctx.clock, log: ctx.log, login,
-    makeSocket: (o) => makeSocket({
-      accountId: o.accountId, auth: o.auth as WaAuthState, log: o.log, getMessage: async () => undefined,
-      ...(seams.waWebSocketUrl ? { waWebSocketUrl: seams.waWebSocketUrl, fetchLatestVersion: false } : {}),
-    }),
+    makeSocket: (o) => makeSocket({ ...o, ...(seams.waWebSocketUrl ? { waWebSocketUrl: seams.waWebSocketUrl, fetchLatestVersion: false } : {}) }),
     onSocket: (s) => {
       sock = s;
       if (s) connectedAt = ctx.clock.now();
