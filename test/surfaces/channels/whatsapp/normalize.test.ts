@@ -202,9 +202,9 @@ describe('WhatsApp normalize: content (WA5)', () => {
     const [text, image, doc, voice, audio, sticker, video] = entries.map((e) => e.message);
     assert.equal(text?.text, 'disappearing');
     assert.equal(image?.text, 'look');
-    assert.deepEqual(image?.media, [{ kind: 'image', fileId: 'C2', mime: 'image/jpeg', size: 2048 }]);
+    assert.deepEqual(image?.media, [{ kind: 'image', fileId: `wa:default:${PEER}:C2`, mime: 'image/jpeg', size: 2048 }]);
     assert.equal(doc?.text, 'the report');
-    assert.deepEqual(doc?.media, [{ kind: 'document', fileId: 'C3', mime: 'application/pdf', fileName: 'report.pdf', size: 120_000 }]);
+    assert.deepEqual(doc?.media, [{ kind: 'document', fileId: `wa:default:${PEER}:C3`, mime: 'application/pdf', fileName: 'report.pdf', size: 120_000 }]);
     assert.deepEqual(voice?.media.map((m) => [m.kind, m.size]), [['voice', 900]]);
     assert.equal(voice?.text, '');
     assert.deepEqual(audio?.media.map((m) => m.kind), ['audio']);
