@@ -91,6 +91,7 @@ async function normalizeOne(raw: WAMessage, notify: boolean, ctx: WhatsAppNormal
   const history = !notify || (ts !== undefined && ts * 1000 < ctx.connectedAt - HISTORY_GRACE_MS);
   const group = remoteJid.endsWith('@g.us');
   const senderJid = group ? key.participant ?? '' : remoteJid;
+  if (senderJid === '' && !key.fromMe) return skip('group message without a participant');
   const senderAlt = group ? key.participantAlt : key.remoteJidAlt;
   const senderId = key.fromMe ? ownPhone(ctx) ?? (await senderIdOf(remoteJid, undefined, ctx)) : await senderIdOf(senderJid, senderAlt ?? undefined, ctx);
   const context = contextInfoOf(content);

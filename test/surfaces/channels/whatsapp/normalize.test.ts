@@ -62,8 +62,9 @@ describe('WhatsApp normalize: skips (W6, C10)', () => {
       waMessage({ remoteJid: '1203@newsletter', id: 'N1' }, { conversation: 'a channel post' }),
       waMessage({ remoteJid: PEER, id: 'E1' }, null),
       waMessage({ remoteJid: PEER, id: 'R1' }, { reactionMessage: { text: '👍', key: { id: 'X' } } }),
+      waMessage({ remoteJid: '1203@g.us', id: 'P1' }, { conversation: 'a group message without a participant' }),
     ] }, ctx);
-    assert.equal(entries.length, 6, 'one entry per upserted message');
+    assert.equal(entries.length, 7, 'one entry per upserted message');
     for (const e of entries) {
       assert.equal(e.message, undefined, e.skipped);
       assert.equal(e.readKey, undefined);
