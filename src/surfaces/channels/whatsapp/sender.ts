@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ChannelSender, ChannelTarget, SendOutcome, SendText } from '../../../core/channel.js';
+import { markdownToWhatsApp } from './format.js';
 
 // The WhatsApp send seam of the outbox (spec channels.md §1.6, WA6, C8): one `sendMessage` per attempt over the
 // live socket, with a message id derived from the outbox row, so a resend after a disconnect or a crash is the
@@ -36,7 +37,14 @@ const MAX_REMEMBERED_IDS = 2000;
 export class WhatsAppSender implements ChannelSender {
   private readonly ids = new Set<string>();
 
-  constructor(private readonly socket: () => WhatsAppSendSocket | undefined) {}
+  /**
+   * @param socket the live socket, or undefined while there is none
+   * @param format the reply's Markdown → the text sent (default: WhatsApp's own formatting)
+   */
+  constructor(
+    private readonly socket: () => WhatsAppSendSocket | undefined,
+    private readonly format: (markdown: string) => string = markdownToWhatsApp,
+  ) {}
 
   /**
    * Whether this sender sent (or is sending) a message with this id in this process: under self-chat-mode the
@@ -53,7 +61,7 @@ export class WhatsAppSender implements ChannelSender {
     const messageId = message.rowId !== undefined ? whatsappMessageId(message.rowId) : undefined;
     if (messageId !== undefined) this.remember(messageId); // before the call: the echo may beat its answer
     try {
-      const sent = await sock.sendMessage(message.chatId, { text: message.text }, messageId !== undefined ? { messageId } : {});
+      const sent = await sock.sendMessage(message.chatId, { text: this.format(message.text) }, messageId !== undefined ? { messageId } : {});
       const remoteId = messageId ?? keyIdOf(sent);
       if (remoteId !== undefined) this.remember(remoteId);
       return { kind: 'sent', remoteId: remoteId ?? '' };

@@ -71,6 +71,12 @@ describe('WhatsAppSender (WA6)', () => {
     assert.equal(sender.sentHere(whatsappMessageId('r1:1')), false);
   });
 
+  test('Markdown is sent in WhatsApp\'s formatting (plain text unchanged)', async () => {
+    const sock = fakeSocket();
+    await new WhatsAppSender(() => sock).sendText({ chatId: PEER, text: '# Plan\n**bold** and ~~old~~', rowId: 'r1:0' });
+    assert.deepEqual(sock.calls.map((c) => (c.op === 'send' ? c.content.text : '')), ['*Plan*\n*bold* and ~old~']);
+  });
+
   test('no open socket → notSent, and nothing is called', async () => {
     const outcome = await new WhatsAppSender(() => undefined).sendText({ chatId: PEER, text: 'x', rowId: 'r1:0' });
     assert.equal(outcome.kind, 'notSent');
