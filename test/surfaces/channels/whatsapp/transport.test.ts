@@ -307,3 +307,12 @@ test('close codes: read from the Boom output; readable text for transient ones',
   assert.equal(closeErrorText(599, undefined), 'connection closed (599)');
   assert.equal(closeErrorText(undefined, new Error('boom')), 'connection closed: boom');
 });
+
+test('a 500 that is a socket error (Baileys: "WebSocket Error (…)") is a network failure, never a bad session', async () => {
+  const { closeStatusCode } = await import('../../../../src/surfaces/channels/whatsapp/transport.js');
+  const { boom } = await import('../../../helpers/fake-whatsapp.js');
+  assert.equal(closeStatusCode(boom(500, 'WebSocket Error (read ECONNRESET)')), 408);
+  assert.equal(closeStatusCode(boom(500, 'Stream Errored (bad-session)')), 500);
+  assert.equal(closeStatusCode(boom(401)), 401);
+  assert.equal(closeStatusCode(new Error('no boom')), undefined);
+});
