@@ -95,3 +95,21 @@ test('W8: under self-chat-mode a stranger gets no reply and no pairing request; 
   assert.deepEqual(gw.channels!.pairingList({ channel: 'whatsapp' }).requests, []);
   assert.equal(sock.callsOf('readMessages').length, 0, 'no read receipts in self-chat-mode');
 });
+
+test('self-chat-mode: the owner writing in their own chat is answered there; the echo of that answer starts nothing (C10)', async (t) => {
+  const OWN = '15559990000@s.whatsapp.net';
+  const { gw, sock } = await linked(t, { selfChatMode: true, allowFrom: ['+15559990000'] });
+  sock.user = { id: '15559990000:2@s.whatsapp.net', lid: '99999999@lid' };
+  sock.upsert([{ key: { remoteJid: OWN, fromMe: true, id: 'NOTE1' }, messageTimestamp: nowSeconds(), message: { conversation: 'remind me' } }]);
+  await until(() => sock.callsOf('sendMessage').length >= 1, 'the answer in the self chat');
+  const [jid, content, options] = sock.callsOf('sendMessage')[0] as [string, { text: string }, { messageId: string }];
+  assert.deepEqual([jid, content.text], [OWN, 'Echo: remind me']);
+  // the phone shows our answer in the self chat: it comes back as a fromMe upsert with our own message id
+  sock.upsert([{ key: { remoteJid: OWN, fromMe: true, id: options.messageId }, messageTimestamp: nowSeconds(), message: { conversation: 'Echo: remind me' } }]);
+  sock.upsert([{ key: { remoteJid: OWN, fromMe: true, id: 'NOTE2' }, messageTimestamp: nowSeconds(), message: { conversation: 'and this' } }]);
+  await until(() => sock.callsOf('sendMessage').length >= 2, 'the answer to the second note');
+  await sleep(100);
+  const texts = (sock.callsOf('sendMessage') as [string, { text: string }][]).map(([, c]) => c.text);
+  assert.deepEqual(texts, ['Echo: remind me', 'Echo: and this'], 'the echo of our own answer ran nothing');
+  assert.ok(gw.transcripts.session('agent:main:whatsapp:direct:+15559990000'));
+});
