@@ -1,3 +1,4 @@
+import type { GroupMetadata } from '@whiskeysockets/baileys';
 import { EventEmitter } from 'node:events';
 
 // A fake Baileys socket and `makeSocket` factory (spec channels.md §6.1 "Fake WhatsApp"): the factory returns a
@@ -17,7 +18,12 @@ export interface FakeWhatsAppCall {
 }
 
 /** The options a factory call received (what makeSocket passes: accountId, auth, log, getMessage…). */
-export type FakeSocketOptions = Record<string, unknown> & { accountId?: string; auth?: unknown };
+export interface FakeSocketOptions {
+  accountId?: string;
+  auth?: unknown;
+  log?: unknown;
+  getMessage?: unknown;
+}
 
 /** A fake WASocketLike. */
 export class FakeWhatsAppSocket {
@@ -26,7 +32,7 @@ export class FakeWhatsAppSocket {
   readonly calls: FakeWhatsAppCall[] = [];
   user: { id: string; lid?: string } | undefined = { id: '15559990000:2@s.whatsapp.net', lid: '99999999@lid' };
   /** Baileys' `authState`: the creds object of `options.auth` (mutated by creds.update, as Baileys does). */
-  readonly authState: { creds: { registered?: boolean; [k: string]: unknown } };
+  readonly authState: { creds: { registered: boolean; [k: string]: unknown } };
   /** LID user → PN JID answers of `signalRepository.lidMapping.getPNForLID`. */
   readonly lidToPn = new Map<string, string>();
   readonly signalRepository = {
@@ -46,7 +52,8 @@ export class FakeWhatsAppSocket {
     const given = (options.auth as { creds?: { registered?: boolean; [k: string]: unknown } } | undefined)?.creds;
     const creds = given ?? {};
     if (registered) creds.registered = true;
-    this.authState = { creds };
+    creds.registered ??= false;
+    this.authState = { creds: creds as { registered: boolean; [k: string]: unknown } };
     // Baileys' emitter never throws on an unhandled 'error'; neither does the fake
     this.ev.on('error', () => undefined);
   }
@@ -114,11 +121,11 @@ export class FakeWhatsAppSocket {
     this.record('readMessages', [keys]);
   }
 
-  async groupMetadata(jid: string): Promise<{ id: string; subject: string; participants?: unknown[] }> {
+  async groupMetadata(jid: string): Promise<GroupMetadata> {
     this.record('groupMetadata', [jid]);
     const meta = this.groups.get(jid);
     if (!meta) throw boom(404, 'item-not-found');
-    return meta;
+    return { participants: [], ...meta } as unknown as GroupMetadata; // the fields Clawgate reads
   }
 
   async requestPairingCode(phoneNumber: string): Promise<string> {
@@ -131,7 +138,7 @@ export class FakeWhatsAppSocket {
     this.close(401, 'Intentional Logout');
   }
 
-  end(error?: Error): void {
+  async end(error?: Error): Promise<void> {
     this.calls.push({ method: 'end', args: [error] });
     this.ended = true;
   }

@@ -19,6 +19,8 @@ import { whatsappTransport } from './transport.js';
 /** Replaces the socket factory (tests: a fake socket; nothing may reach WhatsApp). */
 export interface WhatsAppSeams {
   makeSocket?: MakeSocket;
+  /** Another WhatsApp Web endpoint for the real socket, with no version lookup (tests: a closed local port). */
+  waWebSocketUrl?: string;
 }
 
 /** Builds the adapter of one WhatsApp account (the manager's AdapterFactory for `whatsapp`). */
@@ -44,9 +46,9 @@ export function whatsappAdapter(account: ChannelAccountConfig, ctx: AdapterConte
     config, baileys: loadBaileys, handle: (msg) => ctx.handler.handle(msg), connectedAt: () => connectedAt,
     outboxSent: (id) => sender.sentHere(id), groupSubjects: subjects, receipts, log: ctx.log,
   });
-  const transport = whatsappTransport<WASocketLike>({
+  const transport = whatsappTransport({
     config, auth, clock: ctx.clock, log: ctx.log, login,
-    makeSocket: (o) => makeSocket({ accountId: o.accountId, auth: o.auth as WaAuthState, log: o.log, getMessage: async () => undefined }),
+    makeSocket: (o) => makeSocket({ ...o, ...(seams.waWebSocketUrl ? { waWebSocketUrl: seams.waWebSocketUrl, fetchLatestVersion: false } : {}) }),
     onSocket: (s) => {
       sock = s;
       if (s) connectedAt = ctx.clock.now();

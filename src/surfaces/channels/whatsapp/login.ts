@@ -1,5 +1,6 @@
-import { type AnyEventObject, type CallbackActorLogic, fromCallback } from 'xstate';
+import { type CallbackActorLogic, fromCallback } from 'xstate';
 import type { ChannelClock, WebLoginResult } from '../../../core/channel.js';
+import type { ChannelAccountRef, TransportEvent } from '../../../machines/channel.js';
 
 // The web login of one WhatsApp account (spec channels.md WA3, §5.1 web.login.start / web.login.wait): what the
 // login socket has shown so far (the rotating QR, or the pairing code), whether the account is linked, and the
@@ -217,8 +218,8 @@ export function whatsappPrepare(auth: Pick<LoginAuth, 'isLinked'>): () => Promis
 }
 
 /** The machine's `loginWatch` for WhatsApp: `credentials.ready` when a web login is (or gets) under way. */
-export function whatsappLoginWatch(login: LoginState): CallbackActorLogic<AnyEventObject> {
-  return fromCallback<AnyEventObject>(({ sendBack }) => {
+export function whatsappLoginWatch(login: LoginState): CallbackActorLogic<TransportEvent, ChannelAccountRef> {
+  return fromCallback<TransportEvent, ChannelAccountRef>(({ sendBack }) => {
     if (login.pending) {
       sendBack({ type: 'credentials.ready' });
       return undefined;

@@ -1,7 +1,10 @@
-import { type AnyEventObject, type CallbackActorLogic, fromCallback } from 'xstate';
+import { type CallbackActorLogic, fromCallback } from 'xstate';
 import type { ChannelClock, WhatsAppAccountConfig } from '../../../core/channel.js';
 import type { Logger } from '../../../core/log.js';
+import type { TransportEvent, TransportInput } from '../../../machines/channel.js';
+import type { WaAuthState } from '../../../store/wa-auth.js';
 import type { LoginState } from './login.js';
+import type { MakeSocket, SocketOptions, WASocketEvents, WASocketLike } from './socket.js';
 
 // The account machine's `transport` actor for WhatsApp (spec channels.md WA3, WA4): one Baileys socket per actor.
 // It saves creds on every `creds.update`, feeds the web login (QR rotation, the pairing code on the first QR), and
@@ -9,58 +12,32 @@ import type { LoginState } from './login.js';
 // per the WA4 table. A socket of an account that is not linked yet is a login socket: it ends at the login's
 // 180 s deadline. Disposal ends the socket and removes every listener and timer.
 
-/** The subset of Baileys' socket the transport uses (WASocketLike, src/surfaces/channels/whatsapp/socket.ts). */
-export interface TransportSocket {
-  ev: {
-    on(event: string, listener: (arg: unknown) => void): unknown;
-    off(event: string, listener: (arg: unknown) => void): unknown;
-  };
-  authState: { creds: { registered?: boolean } };
-  requestPairingCode(phoneNumber: string): Promise<string>;
-  end(error: Error | undefined): void;
-}
-
-/** The account's auth state as one socket uses it: creds and keys, saved on `creds.update`. */
-export interface TransportAuthState {
-  creds: object;
-  keys: object;
-  saveCreds(): void | Promise<void>;
-}
-
-/** The account's credentials store (src/store/wa-auth.ts `WaAuthStore` bound to the account). */
+/** The account's credentials store (src/store/wa-auth.ts `WaAuthStore` bound to the account and Baileys' helpers). */
 export interface WhatsAppAuth {
   /** The current creds and keys (fresh creds after a wipe). */
-  load(): TransportAuthState | Promise<TransportAuthState>;
+  load(): WaAuthState | Promise<WaAuthState>;
   /** Deletes the account's creds and keys (logout, forced relink, WA4 401 and a repeated 500). */
   wipe(): void | Promise<void>;
   /** Creds exist and belong to a linked device. */
   isLinked(): boolean;
 }
 
-/** What `makeSocket` is called with (wa-socket's `SocketOptions`). */
-export interface TransportSocketOptions {
-  accountId: string;
-  auth: TransportAuthState;
-  log: Logger;
-  getMessage(key: unknown): Promise<unknown>;
-}
-
 /** What the transport needs from the adapter. */
-export interface WhatsAppTransportDeps<S extends TransportSocket = TransportSocket> {
+export interface WhatsAppTransportDeps {
   config: WhatsAppAccountConfig;
-  makeSocket(options: TransportSocketOptions): Promise<S>;
+  makeSocket: MakeSocket;
   auth: WhatsAppAuth;
   clock: ChannelClock;
   log: Logger;
   login: LoginState;
   /** The live socket, or undefined once it is gone (the sender and the inbound side use it). */
-  onSocket(sock: S | undefined): void;
+  onSocket(sock: WASocketLike | undefined): void;
   /** A `messages.upsert` of the live socket (the inbound pipeline). */
-  onMessages(upsert: unknown, sock: S): void | Promise<void>;
+  onMessages(upsert: WASocketEvents['messages.upsert'], sock: WASocketLike): void | Promise<void>;
   onActivity(): void;
   setLastError(text: string): void;
   /** Answers Baileys' retry requests from the outbox (WA1); nothing by default. */
-  getMessage?(key: unknown): Promise<unknown>;
+  getMessage?: SocketOptions['getMessage'];
 }
 
 /** lastError of a 401 (WA4). */
@@ -103,10 +80,10 @@ type Report =
   | { type: 'transport.restart' };
 
 /** The `transport` actor logic of one WhatsApp account (one socket per invocation). */
-export function whatsappTransport<S extends TransportSocket>(deps: WhatsAppTransportDeps<S>): CallbackActorLogic<AnyEventObject> {
+export function whatsappTransport(deps: WhatsAppTransportDeps): CallbackActorLogic<TransportEvent, TransportInput> {
   // per account, across sockets: a 500 is retried once, the second in a row wipes (WA4)
   const badSessions = { count: 0 };
-  return fromCallback<AnyEventObject>(({ sendBack }) => {
+  return fromCallback<TransportEvent, TransportInput>(({ sendBack }) => {
     const attempt = new WhatsAppAttempt(deps, badSessions, (e) => sendBack(e));
     void attempt.run();
     return () => attempt.dispose();
@@ -114,16 +91,16 @@ export function whatsappTransport<S extends TransportSocket>(deps: WhatsAppTrans
 }
 
 /** One socket: its listeners, its login deadline, its end. */
-class WhatsAppAttempt<S extends TransportSocket> {
+class WhatsAppAttempt {
   private disposed = false;
   private reported = false;
-  private sock: S | undefined;
+  private sock: WASocketLike | undefined;
   private loginTimer: unknown;
   private qrSeen = false;
   private readonly detach: (() => void)[] = [];
 
   constructor(
-    private readonly deps: WhatsAppTransportDeps<S>,
+    private readonly deps: WhatsAppTransportDeps,
     private readonly badSessions: { count: number },
     private readonly send: (e: Report) => void,
   ) {}
@@ -157,8 +134,8 @@ class WhatsAppAttempt<S extends TransportSocket> {
         deps.onActivity();
         Promise.resolve().then(() => auth.saveCreds()).catch((err: unknown) => deps.log.error({ ...this.who, err }, 'whatsapp creds not saved'));
       });
-      this.listen(sock, 'connection.update', (u: ConnectionUpdate) => this.onUpdate(sock, auth, u));
-      this.listen(sock, 'messages.upsert', (upsert: unknown) => {
+      this.listen(sock, 'connection.update', (u) => this.onUpdate(sock, auth, u));
+      this.listen(sock, 'messages.upsert', (upsert) => {
         deps.onActivity();
         Promise.resolve().then(() => deps.onMessages(upsert, sock)).catch((err: unknown) => deps.log.error({ ...this.who, err }, 'whatsapp inbound failed'));
       });
@@ -171,13 +148,12 @@ class WhatsAppAttempt<S extends TransportSocket> {
     }
   }
 
-  private listen<T>(sock: S, event: string, typed: (arg: T) => void): void {
-    const listener = typed as (arg: unknown) => void; // Baileys' emitter is typed per event; the subset is not
+  private listen<E extends keyof WASocketEvents>(sock: WASocketLike, event: E, listener: (arg: WASocketEvents[E]) => void): void {
     sock.ev.on(event, listener);
     this.detach.push(() => { sock.ev.off(event, listener); });
   }
 
-  private onUpdate(sock: S, auth: TransportAuthState, u: ConnectionUpdate): void {
+  private onUpdate(sock: WASocketLike, auth: WaAuthState, u: WASocketEvents['connection.update']): void {
     const { deps } = this;
     if (this.disposed) return;
     deps.onActivity();
@@ -194,7 +170,7 @@ class WhatsAppAttempt<S extends TransportSocket> {
   }
 
   /** WA3: every QR rotates the login's QR; the first one asks for a pairing code when a number was given. */
-  private onQr(sock: S, qr: string): void {
+  private onQr(sock: WASocketLike, qr: string): void {
     const { deps } = this;
     deps.login.setQr(qr).catch((err: unknown) => deps.log.warn({ ...this.who, err }, 'whatsapp QR not rendered'));
     if (this.qrSeen) return;
@@ -284,17 +260,11 @@ class WhatsAppAttempt<S extends TransportSocket> {
     this.sock = undefined;
     if (!sock) return;
     this.deps.onSocket(undefined);
+    const ended = (err: unknown) => this.deps.log.debug({ ...this.who, err }, 'whatsapp socket end failed');
     try {
-      sock.end(undefined);
+      Promise.resolve(sock.end(undefined)).catch(ended);
     } catch (err) {
-      this.deps.log.debug({ ...this.who, err }, 'whatsapp socket end failed');
+      ended(err);
     }
   }
-}
-
-/** The part of Baileys' `connection.update` the transport reads. */
-interface ConnectionUpdate {
-  connection?: 'open' | 'connecting' | 'close';
-  lastDisconnect?: { error?: unknown };
-  qr?: string;
 }

@@ -1,10 +1,12 @@
 import pino from 'pino';
 import { createActor, fromPromise, SimulatedClock } from 'xstate';
 import type { WhatsAppAccountConfig } from '../../../../src/core/channel.js';
-import { BACKOFF, channelMachine, channelStateOf } from '../../../../src/machines/channel.js';
+import { BACKOFF, type ChannelAccountRef, channelMachine, channelStateOf } from '../../../../src/machines/channel.js';
 import { LoginState, whatsappLoginWatch, whatsappPrepare } from '../../../../src/surfaces/channels/whatsapp/login.js';
+import type { WASocketLike } from '../../../../src/surfaces/channels/whatsapp/socket.js';
 import { whatsappTransport, type WhatsAppAuth } from '../../../../src/surfaces/channels/whatsapp/transport.js';
-import { FakeWhatsApp, type FakeWhatsAppSocket } from '../../../helpers/fake-whatsapp.js';
+import type { WaAuthState } from '../../../../src/store/wa-auth.js';
+import { FakeWhatsApp } from '../../../helpers/fake-whatsapp.js';
 import { flush } from '../../../helpers/wait.js';
 
 // The REAL account machine (src/machines/channel.ts) with the WhatsApp transport, prepare and login watcher
@@ -29,7 +31,8 @@ export class MemoryAuth implements WhatsAppAuth {
 
   load() {
     const creds = (this.creds ??= { registered: false });
-    return { creds, keys: {}, saveCreds: () => { this.saves++; this.saved = { ...creds }; } };
+    const state = { creds, keys: {}, saveCreds: () => { this.saves++; this.saved = { ...creds }; }, hasCreds: () => this.saved !== undefined };
+    return state as unknown as WaAuthState; // Baileys' creds shape is not needed by the fake socket
   }
 
   wipe(): void {
@@ -64,7 +67,7 @@ export function waHarness(opts: { linked?: boolean } = {}) {
   const fake = new FakeWhatsApp();
   const auth = new MemoryAuth(opts.linked);
   const login = new LoginState({ clock, auth });
-  const sockets: (FakeWhatsAppSocket | undefined)[] = [];
+  const sockets: (WASocketLike | undefined)[] = [];
   const upserts: unknown[] = [];
   const errors: string[] = [];
   let activity = 0;
@@ -79,7 +82,7 @@ export function waHarness(opts: { linked?: boolean } = {}) {
       prepare: fromPromise(whatsappPrepare(auth)),
       transport,
       loginWatch: whatsappLoginWatch(login),
-      shutdown: fromPromise(async () => undefined),
+      shutdown: fromPromise<void, ChannelAccountRef>(async () => {}),
     },
   });
   const actor = createActor(logic, { input: { channel: 'whatsapp', accountId: 'default', backoff: BACKOFF.whatsapp, random: () => 0 }, clock });
