@@ -66,6 +66,10 @@ test('W7: a LID participant mentioning the account by its LID → one run keyed 
   assert.equal(sends[0]?.[0], GROUP);
   assert.match(sends[0]?.[1].text ?? '', /hello/);
   assert.ok(gw.transcripts.session(`agent:main:whatsapp:group:${GROUP}`), 'the group session ran');
+  // a group member's retry request (WA1): the socket's getMessage answers with what was sent under that id
+  const messageId = (sock.callsOf('sendMessage')[0] as [string, unknown, { messageId: string }])[2].messageId;
+  const getMessage = sock.options.getMessage as (id: string) => Promise<unknown>;
+  assert.deepEqual(await getMessage(messageId), { conversation: sends[0]?.[1].text });
 });
 
 test('W8: history gets no pairing reply; a fresh DM from a stranger gets exactly one', async (t) => {
