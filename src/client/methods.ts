@@ -52,7 +52,7 @@ export const GATEWAY_METHODS = [
   'channels.pairing.dismiss', 'device.pair.list', 'device.pair.approve', 'device.pair.reject', 'device.pair.remove',
   'device.token.rotate', 'device.token.revoke', 'node.pair.list', 'node.pair.approve', 'node.pair.reject',
   'node.pair.remove', 'node.list', 'node.describe', 'node.invoke', 'node.invoke.result', 'node.invoke.progress',
-  'node.event', 'clawgate.inspect.ticket',
+  'node.event', 'web.login.start', 'web.login.wait', 'clawgate.inspect.ticket',
 ] as const satisfies readonly GatewayMethod[];
 
 // the list names every method of the map (a method added to METHOD_PARAMS fails to type-check until listed)
