@@ -1,5 +1,5 @@
 import { type CallbackActorLogic, fromCallback } from 'xstate';
-import type { ChannelClock, WebLoginResult } from '../../../core/channel.js';
+import { type ChannelClock, WEB_LOGIN_FAILED_PREFIX, WEB_LOGIN_NONE_MESSAGE, type WebLoginResult } from '../../../core/channel.js';
 import type { ChannelAccountRef, TransportEvent } from '../../../machines/channel.js';
 
 // The web login of one WhatsApp account (spec channels.md WA3, §5.1 web.login.start / web.login.wait): what the
@@ -18,10 +18,6 @@ export const QR_DATA_URL_MAX = 16_384;
 
 /** `message` of a wait that timed out while the login goes on. */
 export const WAITING_MESSAGE = 'waiting for the QR code to be scanned';
-/** `message` of a wait (or start) when no login is going on. */
-export const NO_LOGIN_MESSAGE = 'no WhatsApp login in progress: call web.login.start';
-/** Prefix of `message` when the login ended without a link. */
-export const LOGIN_FAILED_PREFIX = 'login failed: ';
 
 /** What the login needs of the account's credentials. */
 export interface LoginAuth {
@@ -129,7 +125,7 @@ export class LoginState {
   /** `web.login.wait`: returns when linked, when a QR other than `currentQrDataUrl` exists, or at `timeoutMs`. */
   async wait(opts: { timeoutMs?: number; currentQrDataUrl?: string } = {}): Promise<WebLoginResult> {
     if (!this.inProgress && !this.linkedNow && this.failure === undefined) {
-      return this.linked ? { connected: true, message: 'linked' } : { connected: false, message: NO_LOGIN_MESSAGE };
+      return this.linked ? { connected: true, message: 'linked' } : { connected: false, message: WEB_LOGIN_NONE_MESSAGE };
     }
     return this.until(opts.timeoutMs ?? LOGIN_WAIT_TIMEOUT_MS,
       () => !this.inProgress || (this.qr !== undefined && this.qr.dataUrl !== opts.currentQrDataUrl));
@@ -179,7 +175,7 @@ export class LoginState {
   private result(): WebLoginResult {
     if (this.linkedNow) return { connected: true, message: 'linked' };
     if (!this.inProgress) {
-      return { connected: false, message: this.failure !== undefined ? `${LOGIN_FAILED_PREFIX}${this.failure}` : NO_LOGIN_MESSAGE };
+      return { connected: false, message: this.failure !== undefined ? `${WEB_LOGIN_FAILED_PREFIX}${this.failure}` : WEB_LOGIN_NONE_MESSAGE };
     }
     const qr = this.qr ? { qrDataUrl: this.qr.dataUrl, qr: this.qr.text } : {};
     if (this.code !== undefined) {
