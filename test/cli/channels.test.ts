@@ -109,7 +109,8 @@ describe('clawgate channels', () => {
     exits(r, 0);
     assert.match(r.stdout, /^Pairing code: WXYZ2345$/m);
     assert.doesNotMatch(r.stdout, /[▀▄█]/);
-    assert.equal(([...fake.calls].reverse().find((c) => c.method === 'loginStart')?.args[0] as { phoneNumber?: string }).phoneNumber, '+15551230000');
+    const start = [...fake.calls].reverse().find((c) => c.method === 'loginStart');
+    assert.deepEqual((start?.args[0] as { phoneNumber?: string } | undefined)?.phoneNumber, '+15551230000');
   });
 
   test('login whatsapp: already linked → `linked` at once; a failed login → exit 1 with its message', async () => {
