@@ -24,6 +24,12 @@ export interface WaAuthState {
   saveCreds(): void;
   /** Whether a creds row exists for the account. */
   hasCreds(): boolean;
+  /**
+   * Deletes the account's creds and keys (logout, forced re-link) and replaces `creds` with fresh ones, so the next
+   * socket made from this state links anew. Detach the old socket's `creds.update` listener first: a late save
+   * would write a creds row again.
+   */
+  wipe(): void;
 }
 
 /** The creds row and key rows of WhatsApp accounts; see the file comment. */
@@ -84,6 +90,10 @@ export class WaAuthStore {
         inTransaction(this.db, () => this.q.saveCreds.run(accountId, text, Date.now()));
       },
       hasCreds: () => this.q.creds.get(accountId) !== undefined,
+      wipe: () => {
+        this.wipe(accountId);
+        state.creds = helpers.initAuthCreds();
+      },
     };
     return state;
   }

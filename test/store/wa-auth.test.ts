@@ -163,3 +163,22 @@ test('works under makeCacheableSignalKeyStore (what the socket wraps it with)', 
   assert.deepEqual(await fresh.keys.get('session', ['s']), { s: Buffer.from('via-cache') }, 'written through to SQLite');
   db.close();
 });
+
+test('the state\'s wipe() deletes the rows and starts fresh creds, so the next socket links anew', async () => {
+  const { db, store } = open();
+  const auth = store.load('default', helpers);
+  auth.creds.registered = true;
+  auth.creds.me = { id: '15551230000:2@s.whatsapp.net' };
+  const oldNoise = auth.creds.noiseKey.private;
+  auth.saveCreds();
+  await auth.keys.set({ session: { s: Buffer.from('x') } });
+  auth.wipe();
+  assert.equal(count(db, 'wa_creds', 'default'), 0);
+  assert.equal(count(db, 'wa_keys', 'default'), 0);
+  assert.equal(auth.hasCreds(), false);
+  assert.equal(auth.creds.registered, false);
+  assert.equal(auth.creds.me, undefined);
+  assert.notDeepEqual(auth.creds.noiseKey.private, oldNoise);
+  assert.deepEqual(await auth.keys.get('session', ['s']), {});
+  db.close();
+});

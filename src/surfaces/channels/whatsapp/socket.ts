@@ -1,6 +1,7 @@
 import type {
   AnyMessageContent, BaileysEventMap, GroupMetadata, MiscMessageGenerationOptions, proto, WAMessage, WAMessageKey, WAPresence, WAVersion,
 } from '@whiskeysockets/baileys';
+import type { IncomingMessage } from 'node:http';
 import { clearTimeout, setTimeout } from 'node:timers';
 import type { Logger } from '../../../core/log.js';
 import type { WaAuthState } from '../../../store/wa-auth.js';
@@ -57,32 +58,44 @@ export type MakeSocket = (options: SocketOptions) => Promise<WASocketLike>;
 /** How long the version lookup may take before the bundled version is used. */
 export const VERSION_LOOKUP_TIMEOUT_MS = 5_000;
 
-/** The WhatsApp Web version to announce: the latest from fetchLatestBaileysVersion() within 5 s, else Baileys' bundled one. */
-async function resolveVersion(options: SocketOptions, log: Logger): Promise<WAVersion | undefined> {
-  if (options.fetchLatestVersion === false) return undefined;
-  const { fetchLatestBaileysVersion } = await loadBaileys();
+/** What fetchLatestBaileysVersion() answers (`isLatest` false: it failed and gave the bundled version). */
+export interface VersionLookupResult {
+  version: WAVersion;
+  isLatest: boolean;
+}
+
+/**
+ * The WhatsApp Web version to announce: what `lookup` finds within `timeoutMs`, or undefined (Baileys then uses
+ * the version it bundles) when it fails, says it is not the latest, or takes longer. Never throws.
+ */
+export async function lookupWaVersion(lookup: () => Promise<VersionLookupResult>, timeoutMs = VERSION_LOOKUP_TIMEOUT_MS): Promise<WAVersion | undefined> {
   let release = (): void => {};
   const timeout = new Promise<undefined>((resolve) => {
-    const timer = setTimeout(resolve, VERSION_LOOKUP_TIMEOUT_MS, undefined);
-    timer.unref();
+    const timer = setTimeout(resolve, timeoutMs, undefined);
     release = () => clearTimeout(timer);
   });
   try {
-    const found = await Promise.race([fetchLatestBaileysVersion().catch(() => undefined), timeout]);
-    if (found?.isLatest) return found.version;
-    log.warn('whatsapp: could not look up the latest WhatsApp Web version; using the one bundled with Baileys');
-    return undefined;
+    const found = await Promise.race([lookup().catch(() => undefined), timeout]);
+    return found?.isLatest ? found.version : undefined;
   } finally {
     release();
   }
+}
+
+/** Baileys logs at `warn` (it is chatty below), or quieter when the gateway's own level is quieter (`error`, `silent`). */
+function baileysLevel(log: Logger): string {
+  const values = log.levels.values;
+  const own = values[log.level] ?? Number.POSITIVE_INFINITY;
+  return own > values.warn ? log.level : 'warn';
 }
 
 /** Production's factory: a real Baileys socket on the account's SQLite auth state (options of spec WA1). */
 export const makeBaileysSocket: MakeSocket = async (options) => {
   const baileys = await loadBaileys();
   const { makeWASocket, makeCacheableSignalKeyStore, Browsers } = baileys;
-  const logger = options.log.child({ channel: 'whatsapp', accountId: options.accountId, component: 'baileys' }, { level: 'warn' });
-  const version = await resolveVersion(options, logger);
+  const logger = options.log.child({ channel: 'whatsapp', accountId: options.accountId, component: 'baileys' }, { level: baileysLevel(options.log) });
+  const version = options.fetchLatestVersion === false ? undefined : await lookupWaVersion(() => baileys.fetchLatestBaileysVersion());
+  if (options.fetchLatestVersion !== false && !version) logger.warn('whatsapp: could not look up the latest WhatsApp Web version; using the one bundled with Baileys');
   const sock = makeWASocket({
     auth: { creds: options.auth.creds, keys: makeCacheableSignalKeyStore(options.auth.keys, logger) },
     markOnlineOnConnect: false,
@@ -96,5 +109,25 @@ export const makeBaileysSocket: MakeSocket = async (options) => {
   });
   // A socket error (refused, reset, TLS) must end up as a close with lastDisconnect, never an uncaught exception.
   sock.ws.on('error', (err: Error) => logger.warn({ err: err.message }, 'whatsapp: socket error'));
+  // Baileys forwards `unexpected-response` (an HTTP answer other than 101 to the upgrade: a proxy's 502, a captive
+  // portal's 200) to an emitter nobody listens to, which stops ws from failing the handshake: the socket would hang
+  // in `connecting` for good. End it as a lost connection instead (transient; never a session verdict).
+  sock.ws.on('unexpected-response', (_req: unknown, res: IncomingMessage) => {
+    res.resume();
+    void sock.end(unexpectedResponseError(res.statusCode ?? 0));
+  });
   return sock;
 };
+
+/** Baileys' status code for a lost connection (DisconnectReason.connectionLost), transient in the WA4 table. */
+export const CONNECTION_LOST = 408;
+
+/** A Boom-shaped error (`output.statusCode`, what the transport reads) for a non-101 answer to the upgrade. */
+function unexpectedResponseError(httpStatus: number): Error {
+  const message = `WebSocket Error (Unexpected server response: ${httpStatus})`;
+  return Object.assign(new Error(message), {
+    isBoom: true,
+    data: { httpStatus },
+    output: { statusCode: CONNECTION_LOST, payload: { statusCode: CONNECTION_LOST, error: 'Request Time-out', message }, headers: {} },
+  });
+}
