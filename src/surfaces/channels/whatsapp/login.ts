@@ -16,6 +16,8 @@ export const LOGIN_TIMEOUT_MS = 180_000;
 /** The longest QR data URL handed out (WA3). */
 export const QR_DATA_URL_MAX = 16_384;
 
+/** Why an account without linked creds waits in needsLogin. */
+export const NOT_LINKED_ERROR = 'not linked: run clawgate channels login whatsapp';
 /** `message` of a wait that timed out while the login goes on. */
 export const WAITING_MESSAGE = 'waiting for the QR code to be scanned';
 
@@ -210,7 +212,7 @@ export class LoginState {
 
 /** The machine's `prepare` for WhatsApp: no linked creds → `needsLogin` (the account waits for a web login). */
 export function whatsappPrepare(auth: Pick<LoginAuth, 'isLinked'>): () => Promise<{ needsLogin?: boolean; error?: string }> {
-  return async () => (auth.isLinked() ? {} : { needsLogin: true, error: 'not linked: run clawgate channels login whatsapp' });
+  return async () => (auth.isLinked() ? {} : { needsLogin: true, error: NOT_LINKED_ERROR });
 }
 
 /** The machine's `loginWatch` for WhatsApp: `credentials.ready` when a web login is (or gets) under way. */

@@ -307,3 +307,24 @@ test('close codes: read from the Boom output; readable text for transient ones',
   assert.equal(closeErrorText(599, undefined), 'connection closed (599)');
   assert.equal(closeErrorText(undefined, new Error('boom')), 'connection closed: boom');
 });
+
+test('creds gone while in backoff (a logout without a socket) → the next connect needs a login instead of opening a login socket', async (t) => {
+  const h = waHarness({ linked: true });
+  t.after(() => h.stop());
+  const s1 = await within(h.fake.socket(1), 'socket 1');
+  await settle();
+  s1.close(428);
+  await settle();
+  assert.equal(h.state(), 'backoff');
+  h.auth.wipe();
+  h.clock.increment(2000);
+  await settle();
+  assert.equal(h.state(), 'needsLogin');
+  assert.match(h.context().lastError ?? '', /not linked/);
+  assert.equal(h.fake.calls, 1);
+  const started = h.login.start();
+  const s2 = await within(h.fake.socket(2), 'login socket');
+  await settle();
+  s2.qr('ref1');
+  assert.equal((await within(started, 'start')).qr, 'ref1');
+});
