@@ -97,6 +97,8 @@ class WhatsAppAttempt {
   private sock: WASocketLike | undefined;
   private loginTimer: unknown;
   private qrSeen = false;
+  /** Set once this socket's creds are being wiped (401, a second 500). */
+  private wiping = false;
   private readonly detach: (() => void)[] = [];
 
   constructor(
@@ -136,6 +138,7 @@ class WhatsAppAttempt {
       this.sock = sock;
       this.listen(sock, 'creds.update', () => {
         deps.onActivity();
+        if (this.wiping) return; // never write back creds that are being wiped
         Promise.resolve().then(() => auth.saveCreds()).catch((err: unknown) => deps.log.error({ ...this.who, err }, 'whatsapp creds not saved'));
       });
       this.listen(sock, 'connection.update', (u) => this.onUpdate(sock, auth, u));
@@ -229,6 +232,7 @@ class WhatsAppAttempt {
   private async wipeToLogin(error: string): Promise<void> {
     const { deps } = this;
     if (this.disposed) return;
+    this.wiping = true;
     this.clearLoginTimer();
     try {
       await deps.auth.wipe();

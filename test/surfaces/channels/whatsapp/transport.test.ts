@@ -328,3 +328,18 @@ test('creds gone while in backoff (a logout without a socket) → the next conne
   s2.qr('ref1');
   assert.equal((await within(started, 'start')).qr, 'ref1');
 });
+
+test('after a 401 a late creds.update of the dead socket does not write the wiped creds back', async (t) => {
+  const h = waHarness({ linked: true });
+  t.after(() => h.stop());
+  const s1 = await within(h.fake.socket(1), 'socket 1');
+  await settle();
+  const wipe = h.auth.wipe.bind(h.auth);
+  // the socket emits one more creds.update while the wipe is under way (Baileys does on logout)
+  h.auth.wipe = () => { wipe(); s1.credsUpdate({ me: { id: 'stale' } }); };
+  s1.close(401);
+  await settle();
+  assert.equal(h.state(), 'needsLogin');
+  assert.equal(h.auth.saved, undefined, 'nothing saved after the wipe');
+  assert.equal(h.auth.isLinked(), false);
+});
