@@ -83,13 +83,15 @@ async function normalizeOne(raw: WAMessage, notify: boolean, ctx: WhatsAppNormal
   const content = h.normalizeMessageContent(raw.message);
   if (!content) return skip('no message content');
   const text = textOf(content);
-  const media = mediaOf(content, key.id);
+  const inboundId = `wa:${ctx.accountId}:${remoteJid}:${key.id}`;
+  const media = mediaOf(content, inboundId);
   if (text === '' && media.length === 0) return skip('unsupported message kind'); // reactions, protocol messages, polls…
 
   const ts = secondsOf(raw.messageTimestamp);
   const history = !notify || (ts !== undefined && ts * 1000 < ctx.connectedAt - HISTORY_GRACE_MS);
   const group = remoteJid.endsWith('@g.us');
   const senderJid = group ? key.participant ?? '' : remoteJid;
+  if (senderJid === '' && !key.fromMe) return skip('group message without a participant');
   const senderAlt = group ? key.participantAlt : key.remoteJidAlt;
   const senderId = key.fromMe ? ownPhone(ctx) ?? (await senderIdOf(remoteJid, undefined, ctx)) : await senderIdOf(senderJid, senderAlt ?? undefined, ctx);
   const context = contextInfoOf(content);
@@ -97,7 +99,7 @@ async function normalizeOne(raw: WAMessage, notify: boolean, ctx: WhatsAppNormal
   const message: ChannelMessage = {
     channel: 'whatsapp',
     accountId: ctx.accountId,
-    inboundId: `wa:${ctx.accountId}:${remoteJid}:${key.id}`,
+    inboundId,
     chatType: group ? 'group' : 'direct',
     chatId: remoteJid,
     senderId,
@@ -185,12 +187,12 @@ function contextInfoOf(c: proto.IMessage): proto.IContextInfo | undefined {
   return (c.extendedTextMessage ?? c.imageMessage ?? c.videoMessage ?? c.documentMessage ?? c.audioMessage ?? c.stickerMessage)?.contextInfo ?? undefined;
 }
 
-/** Media references; `fileId` is the message id (the transport downloads from the raw message). */
-function mediaOf(c: proto.IMessage, messageId: string): InboundMedia[] {
+/** Media references; `fileId` is the message's inboundId (WhatsAppInbound downloads from the raw message). */
+function mediaOf(c: proto.IMessage, inboundId: string): InboundMedia[] {
   const ref = (kind: InboundMedia['kind'], m: { mimetype?: string | null; fileLength?: unknown; fileName?: string | null }): InboundMedia => {
     const size = numberOf(m.fileLength);
     return {
-      kind, fileId: messageId,
+      kind, fileId: inboundId,
       ...(m.mimetype ? { mime: m.mimetype } : {}),
       ...(m.fileName ? { fileName: m.fileName } : {}),
       ...(size !== undefined ? { size } : {}),

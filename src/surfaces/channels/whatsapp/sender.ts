@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ChannelSender, ChannelTarget, SendOutcome, SendText } from '../../../core/channel.js';
+import { markdownToWhatsApp } from './format.js';
 
 // The WhatsApp send seam of the outbox (spec channels.md §1.6, WA6, C8): one `sendMessage` per attempt over the
 // live socket, with a message id derived from the outbox row, so a resend after a disconnect or a crash is the
@@ -29,22 +30,50 @@ export function whatsappMessageId(rowId: string): string {
   return `3EB0${createHash('sha256').update(rowId).digest('hex').slice(0, 18).toUpperCase()}`;
 }
 
+/** Message ids remembered by `sentHere` (the newest; an echo of our own message comes within seconds). */
+const MAX_REMEMBERED_IDS = 2000;
+
 /** Sends and typing for one WhatsApp account, over the socket that is live at the time of each call. */
 export class WhatsAppSender implements ChannelSender {
-  constructor(private readonly socket: () => WhatsAppSendSocket | undefined) {}
+  private readonly ids = new Set<string>();
+
+  /**
+   * @param socket the live socket, or undefined while there is none
+   * @param format the reply's Markdown → the text sent (default: WhatsApp's own formatting)
+   */
+  constructor(
+    private readonly socket: () => WhatsAppSendSocket | undefined,
+    private readonly format: (markdown: string) => string = markdownToWhatsApp,
+  ) {}
+
+  /**
+   * Whether this sender sent (or is sending) a message with this id in this process: under self-chat-mode the
+   * account's own chat is the conversation, and its replies must not start runs (C10, WA5's `outboxSent`).
+   */
+  sentHere(id: string): boolean {
+    return this.ids.has(id);
+  }
 
   /** One `sendMessage(jid, {text}, {messageId})`; an edit is sent as a new message (WhatsApp has no preview edits here). */
   async sendText(message: SendText): Promise<SendOutcome> {
     const sock = this.socket();
     if (!sock) return { kind: 'notSent', error: 'WhatsApp is not connected' };
     const messageId = message.rowId !== undefined ? whatsappMessageId(message.rowId) : undefined;
+    if (messageId !== undefined) this.remember(messageId); // before the call: the echo may beat its answer
     try {
-      const sent = await sock.sendMessage(message.chatId, { text: message.text }, messageId !== undefined ? { messageId } : {});
+      const sent = await sock.sendMessage(message.chatId, { text: this.format(message.text) }, messageId !== undefined ? { messageId } : {});
       const remoteId = messageId ?? keyIdOf(sent);
+      if (remoteId !== undefined) this.remember(remoteId);
       return { kind: 'sent', remoteId: remoteId ?? '' };
     } catch (err) {
       return classifyWhatsAppSendError(err);
     }
+  }
+
+  private remember(id: string): void {
+    this.ids.delete(id);
+    this.ids.add(id);
+    if (this.ids.size > MAX_REMEMBERED_IDS) this.ids.delete(this.ids.values().next().value as string);
   }
 
   /** `composing` while on, `paused` when off (C8); best effort: errors and a missing socket are ignored. */

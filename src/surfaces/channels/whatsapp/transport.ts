@@ -62,7 +62,11 @@ const CLOSE_NAMES: Readonly<Record<number, string>> = {
 /** The Boom status code of a close's `lastDisconnect.error`, when it has one. */
 export function closeStatusCode(error: unknown): number | undefined {
   const code = (error as { output?: { statusCode?: unknown } } | undefined)?.output?.statusCode;
-  return typeof code === 'number' ? code : undefined;
+  if (typeof code !== 'number') return undefined;
+  // Baileys gives 500 to any socket error without an errno code: a network failure, not a bad session (which
+  // would wipe the link); it is transient like a refused connection (408)
+  if (code === 500 && /^WebSocket Error \(/.test((error as Error).message ?? '')) return 408;
+  return code;
 }
 
 /** What a transient close shows as lastError: the code and its name, or the error text. */

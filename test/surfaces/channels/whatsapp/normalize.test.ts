@@ -62,8 +62,9 @@ describe('WhatsApp normalize: skips (W6, C10)', () => {
       waMessage({ remoteJid: '1203@newsletter', id: 'N1' }, { conversation: 'a channel post' }),
       waMessage({ remoteJid: PEER, id: 'E1' }, null),
       waMessage({ remoteJid: PEER, id: 'R1' }, { reactionMessage: { text: '👍', key: { id: 'X' } } }),
+      waMessage({ remoteJid: '1203@g.us', id: 'P1' }, { conversation: 'a group message without a participant' }),
     ] }, ctx);
-    assert.equal(entries.length, 6, 'one entry per upserted message');
+    assert.equal(entries.length, 7, 'one entry per upserted message');
     for (const e of entries) {
       assert.equal(e.message, undefined, e.skipped);
       assert.equal(e.readKey, undefined);
@@ -202,9 +203,9 @@ describe('WhatsApp normalize: content (WA5)', () => {
     const [text, image, doc, voice, audio, sticker, video] = entries.map((e) => e.message);
     assert.equal(text?.text, 'disappearing');
     assert.equal(image?.text, 'look');
-    assert.deepEqual(image?.media, [{ kind: 'image', fileId: 'C2', mime: 'image/jpeg', size: 2048 }]);
+    assert.deepEqual(image?.media, [{ kind: 'image', fileId: `wa:default:${PEER}:C2`, mime: 'image/jpeg', size: 2048 }]);
     assert.equal(doc?.text, 'the report');
-    assert.deepEqual(doc?.media, [{ kind: 'document', fileId: 'C3', mime: 'application/pdf', fileName: 'report.pdf', size: 120_000 }]);
+    assert.deepEqual(doc?.media, [{ kind: 'document', fileId: `wa:default:${PEER}:C3`, mime: 'application/pdf', fileName: 'report.pdf', size: 120_000 }]);
     assert.deepEqual(voice?.media.map((m) => [m.kind, m.size]), [['voice', 900]]);
     assert.equal(voice?.text, '');
     assert.deepEqual(audio?.media.map((m) => m.kind), ['audio']);

@@ -60,6 +60,23 @@ describe('WhatsAppSender (WA6)', () => {
     assert.deepEqual(sock.calls[0], { op: 'send', jid: PEER, content: { text: 'x' }, options: {} });
   });
 
+  test('C10: the sender knows the ids it sent (self-chat-mode must not answer its own replies), also without a row id', async () => {
+    const sock = fakeSocket([boom('Connection Closed', 428)]);
+    const sender = new WhatsAppSender(() => sock);
+    assert.equal(sender.sentHere(whatsappMessageId('r1:0')), false);
+    await sender.sendText({ chatId: PEER, text: 'cut', rowId: 'r1:0' });
+    assert.equal(sender.sentHere(whatsappMessageId('r1:0')), true, 'an ambiguous send may still arrive');
+    await sender.sendText({ chatId: PEER, text: 'no row' });
+    assert.equal(sender.sentHere('BAILEYS-ID'), true);
+    assert.equal(sender.sentHere(whatsappMessageId('r1:1')), false);
+  });
+
+  test('Markdown is sent in WhatsApp\'s formatting (plain text unchanged)', async () => {
+    const sock = fakeSocket();
+    await new WhatsAppSender(() => sock).sendText({ chatId: PEER, text: '# Plan\n**bold** and ~~old~~', rowId: 'r1:0' });
+    assert.deepEqual(sock.calls.map((c) => (c.op === 'send' ? c.content.text : '')), ['*Plan*\n*bold* and ~old~']);
+  });
+
   test('no open socket → notSent, and nothing is called', async () => {
     const outcome = await new WhatsAppSender(() => undefined).sendText({ chatId: PEER, text: 'x', rowId: 'r1:0' });
     assert.equal(outcome.kind, 'notSent');

@@ -343,3 +343,12 @@ test('after a 401 a late creds.update of the dead socket does not write the wipe
   assert.equal(h.auth.saved, undefined, 'nothing saved after the wipe');
   assert.equal(h.auth.isLinked(), false);
 });
+
+test('a 500 that is a socket error (Baileys: "WebSocket Error (…)") is a network failure, never a bad session', async () => {
+  const { closeStatusCode } = await import('../../../../src/surfaces/channels/whatsapp/transport.js');
+  const { boom } = await import('../../../helpers/fake-whatsapp.js');
+  assert.equal(closeStatusCode(boom(500, 'WebSocket Error (read ECONNRESET)')), 408);
+  assert.equal(closeStatusCode(boom(500, 'Stream Errored (bad-session)')), 500);
+  assert.equal(closeStatusCode(boom(401)), 401);
+  assert.equal(closeStatusCode(new Error('no boom')), undefined);
+});
