@@ -4,7 +4,6 @@ import fc from 'fast-check';
 import { decideAccess } from '../../../src/surfaces/channels/access.js';
 import { COMMANDS, parseCommand } from '../../../src/surfaces/channels/commands.js';
 import { cutText, runText } from '../../../src/surfaces/channels/run-input.js';
-import type { ChannelAccountConfig } from '../../../src/core/channel.js';
 import { accountConfig, approved, groupMessage, message } from './pipeline-fixtures.js';
 
 // Properties of the pure pipeline decisions over generated input (bounded runs, fixed seed).
@@ -18,7 +17,7 @@ const config = fc.record({
   allowFrom: ids,
   groupAllowFrom: fc.option(ids, { nil: undefined }),
   groups: fc.dictionary(fc.oneof(id, fc.constant('*')), fc.record({ allowFrom: fc.option(ids, { nil: undefined }) })),
-}).map((c) => accountConfig(c as Partial<ChannelAccountConfig>));
+}).map((c) => accountConfig(c));
 
 test('pairing is only ever proposed for DMs under dm-policy pairing; approvals never change a group decision', () => {
   fc.assert(fc.property(config, id, id, fc.boolean(), (cfg, sender, chat, isApproved) => {
