@@ -1,6 +1,6 @@
 // The Telegram adapter's public face, one module so the channel manager can load grammY lazily
 // (`await import(…/telegram/index.js)` only when a Telegram account is enabled, spec channels.md §1.8).
-export { createTelegramApi, createTelegramBot, RETRIED_METHODS, scrubSecrets } from './bot-api.js';
+export { createTelegramAgent, createTelegramApi, createTelegramBot, RETRIED_METHODS, scrubSecrets } from './bot-api.js';
 export { commandMenuHash, syncCommandMenu, type BotCommandEntry, type MenuHashStore } from './commands-menu.js';
 export { downloadMedia, MEDIA_DOWNLOAD_TIMEOUT_MS } from './media.js';
 export { normalizeUpdate, type NormalizeContext } from './normalize.js';
