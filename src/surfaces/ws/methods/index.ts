@@ -8,6 +8,7 @@ import { health, lastHeartbeat, status, systemPresence } from './system.js';
 import { channelsLogout, channelsStart, channelsStatus, channelsStop } from './channels.js';
 import { channelsPairingApprove, channelsPairingDismiss, channelsPairingList, channelsPairingReject } from './channel-pairing.js';
 import { nodeDescribe, nodeEvent, nodeInvoke, nodeInvokeProgress, nodeInvokeResult, nodeList } from './nodes.js';
+import { inspectTicket } from './inspect.js';
 import { nodePairApprove, nodePairList, nodePairReject, nodePairRemove } from './node-pairing.js';
 
 /** One handler per WS method, under that method's name (a handler's `Call<M>` ties it to its own name). */
@@ -54,6 +55,7 @@ const HANDLERS: MethodHandlers = {
   'node.pair.approve': nodePairApprove,
   'node.pair.reject': nodePairReject,
   'node.pair.remove': nodePairRemove,
+  'clawgate.inspect.ticket': inspectTicket,
 };
 
 /**
