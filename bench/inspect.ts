@@ -19,7 +19,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { fromPromise, SimulatedClock, type AnyActorRef } from 'xstate';
 import { InspectHub } from '../src/actors/inspect-hub.js';
 import { ActorDirectory, createSupervisedActor } from '../src/actors/supervise.js';
-import { connectionMachine, type AdmitResult } from '../src/machines/connection.js';
+import { connectionMachine, type AdmitInput, type AdmitResult } from '../src/machines/connection.js';
 import { sessionMachine, type QueuedRun } from '../src/machines/session.js';
 import { runBench, startWatchdog } from './lib/lifecycle.js';
 import { fmt, fmtInt, loadAvg } from './lib/report.js';
@@ -30,7 +30,7 @@ const log = pino({ level: 'silent' });
 
 const session = sessionMachine.provide({ actors: { executeRun: fromPromise<void, QueuedRun>(() => new Promise(() => {})) } });
 const admitted: AdmitResult = { ok: true, admitted: { role: 'operator', scopes: ['operator.admin'], hello: {}, client: {} } };
-const connection = connectionMachine.provide({ actors: { admit: fromPromise<AdmitResult>(async () => admitted) } });
+const connection = connectionMachine.provide({ actors: { admit: fromPromise<AdmitResult, AdmitInput>(async () => admitted) } });
 const CONNECT = JSON.stringify({
   type: 'req', id: 'c', method: 'connect',
   params: { minProtocol: 4, maxProtocol: 4, client: { id: 'gateway-client', version: '1.0.0', platform: 'linux', mode: 'backend' }, role: 'operator', scopes: ['operator.admin'] },
