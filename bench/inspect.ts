@@ -126,35 +126,29 @@ const LABELS: Record<RunName, string> = {
   a: '(a) no hub', b: '(b) --inspect, no viewer', c: '(c) one viewer over loopback WS', d: '(d) after the viewer left',
 };
 
-async function round(events: number): Promise<Record<RunName, number>> {
+/** Collects the previous run's garbage first (with --expose-gc), so no run pays for another's. */
+async function measured(directory: ActorDirectory, events: number): Promise<number> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const p = await populate(directory);
+  const rate = await drive(p, events);
+  p.stop();
+  return rate;
+}
+
+async function round(events: number, bFirst: boolean): Promise<Record<RunName, number>> {
   const out = {} as Record<RunName, number>;
-  {
-    const directory = new ActorDirectory();
-    const p = await populate(directory);
-    out.a = await drive(p, events);
-    p.stop();
-  }
   const directory = new ActorDirectory();
   const hub = new InspectHub({ version: 'bench', directory });
-  {
-    const p = await populate(directory);
-    out.b = await drive(p, events);
-    p.stop();
-  }
-  {
-    const viewer = await loopbackViewer(hub);
-    const p = await populate(directory);
-    out.c = await drive(p, events);
-    p.stop();
-    await viewer.close();
-  }
-  {
-    const p = await populate(directory);
-    out.d = await drive(p, events);
-    p.stop();
-    const s = hub.state();
-    if (s.viewers || s.watching || s.ring || s.timers) throw new Error(`the hub still holds something after the viewer left: ${JSON.stringify(s)}`);
-  }
+  // (a) and (b) take turns going first: neither always gets the fresher heap
+  if (bFirst) out.b = await measured(directory, events);
+  out.a = await measured(new ActorDirectory(), events);
+  if (!bFirst) out.b = await measured(directory, events);
+  const viewer = await loopbackViewer(hub);
+  out.c = await measured(directory, events);
+  await viewer.close();
+  const s = hub.state();
+  if (s.viewers || s.watching || s.ring || s.timers) throw new Error(`the hub still holds something after the viewer left: ${JSON.stringify(s)}`);
+  out.d = await measured(directory, events);
   return out;
 }
 
@@ -169,10 +163,10 @@ async function main(): Promise<number> {
   const events = Number(values.events ?? 200_000);
   startWatchdog('bench:inspect', 1800);
   console.log(`bench:inspect — ${fmtInt(ACTORS_PER_KIND)} session + ${fmtInt(ACTORS_PER_KIND)} connection actors, ${fmtInt(events)} events per run, ${rounds} rounds; node ${process.version}, load ${loadAvg()}`);
-  await round(Math.min(events, 20_000)); // warm-up, untimed: the JIT sees every path first
+  await round(Math.min(events, 20_000), false); // warm-up, untimed: the JIT sees every path first
   const results: Record<RunName, number>[] = [];
   for (let r = 0; r < rounds; r++) {
-    const res = await round(events);
+    const res = await round(events, r % 2 === 1);
     results.push(res);
     console.log(`  round ${r + 1}: ${(Object.keys(LABELS) as RunName[]).map((k) => `${k} ${fmtInt(res[k])}/s (${fmt(res[k] / res.a, 3)}×)`).join(', ')}`);
   }

@@ -325,6 +325,9 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     throw err;
   }
   ws = loaded.plane;
+  const stopInspectFeed = shared.inspect && config.inspectFeedUrl
+    ? (await import('./surfaces/ws/inspect-feed.js')).startInspectFeed({ url: config.inspectFeedUrl, hub: shared.inspect.hub, log })
+    : undefined;
   channels?.startAll(); // the gateway sends START to every enabled account once the WS plane is up
   // the banner: both planes are ready (/readyz answers 200 from here on)
   log.info({ ...bannerUrls(config.bind, server.port), bind: config.bind, port: server.port, stateDir: config.stateDir,
@@ -343,6 +346,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
         // queued messages stay journaled for the next start; running runs get the grace period, then are
         // cancelled and recorded so (reason shutdown)
         await drainRuns({ bus, runs, sessions, lifecycle: actors.lifecycle, log, graceMs: config.shutdownGraceMs });
+        stopInspectFeed?.();
         loaded.plane.shutdown();
         loaded.plane.stop();
         // let the cancelled runs' answers and the close frames reach their clients before the sockets go

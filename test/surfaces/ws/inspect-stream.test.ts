@@ -152,3 +152,29 @@ test('IT1: with --inspect and no viewer, no observer is attached to any root the
     actorDirectory.add = add;
   }
 });
+
+test('IT6: a viewer that stops reading during 2 000 runs loses live frames, counted; every run completes', async () => {
+  const g = await gateway({ inspect: true, maxQueue: 10_000 });
+  const admin = await operator(g.port);
+  const viewer = await openRaw(streamUrl(g.port, await ticketFor(admin)));
+  await viewer.next((f) => f.type === '@clawgate.live', 5_000, '@clawgate.live');
+  viewer.ws.pause(); // stops reading: the kernel buffers fill, then the gateway's
+  const runIds: string[] = [];
+  for (let batch = 0; batch < 20; batch++) {
+    const acks = await Promise.all(Array.from({ length: 100 }, (_, i) => admin.call('chat.send', {
+      sessionKey: `agent:main:it6-${i % 50}`, message: `message ${batch}-${i}`, idempotencyKey: `it6-${batch}-${i}-0123456789`,
+    })));
+    for (const a of acks) {
+      assert.equal(a.ok, true, JSON.stringify(a.error));
+      runIds.push(a.payload.runId);
+    }
+  }
+  assert.equal(runIds.length, 2000);
+  await until(() => g.gw.runs.liveCount === 0, 'every run finished', 120_000);
+  assert.equal(g.gw.runs.liveCount, 0);
+  viewer.ws.resume();
+  const stats = await viewer.next((f) => f.type === '@clawgate.stats' && f.dropped > 0, 30_000, '@clawgate.stats with dropped > 0');
+  assert.ok(stats.dropped > 0);
+  await viewer.close();
+  await admin.close();
+});
