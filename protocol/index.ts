@@ -31,6 +31,7 @@ import {
   SessionMessageEvent, SessionRow, SessionsChangedEvent, SessionsListParams, SessionsMessagesSubscribeParams,
   SessionsMessagesUnsubscribeParams, SessionsResetParams, SessionsResetResult, SessionsSubscribeParams,
 } from './sessions.js';
+import { WebLoginStartParams, WebLoginWaitParams } from './web-login.js';
 
 // Clawgate's wire protocol: the single source of truth. Every schema here is closed; params schemas accept
 // every field the published OpenClaw schema allows; outbound schemas (results, events, hello-ok) stay within
@@ -80,6 +81,8 @@ const methodParams = {
   'channels.pairing.approve': ChannelsPairingApproveParams,
   'channels.pairing.reject': ChannelsPairingDismissParams,
   'channels.pairing.dismiss': ChannelsPairingDismissParams,
+  'web.login.start': WebLoginStartParams,
+  'web.login.wait': WebLoginWaitParams,
   'device.pair.list': DevicePairListParams,
   'device.pair.approve': DevicePairApproveParams,
   'device.pair.reject': DevicePairRejectParams,
@@ -141,7 +144,7 @@ export const DEFINITIONS: Readonly<Record<string, TSchema>> = Object.freeze({
   AgentWaitParams, InputProvenance, ChatSendParams, ChatAttachment, ChatHistoryParams, ChatAbortParams,
   SessionsListParams, SessionsMessagesSubscribeParams, SessionsMessagesUnsubscribeParams, SessionsResetParams, ChannelsStatusParams,
   ChannelsLogoutParams, ChannelsStartParams, ChannelsStopParams, ChannelsPairingListParams, ChannelsPairingApproveParams,
-  ChannelsPairingDismissParams,
+  ChannelsPairingDismissParams, WebLoginStartParams, WebLoginWaitParams,
   DevicePairListParams, DevicePairApproveParams, DevicePairRejectParams, DevicePairRemoveParams,
   DeviceTokenRotateParams, DeviceTokenRevokeParams, NodePairListParams, NodePairApproveParams,
   NodePairRejectParams, NodePairRemoveParams, NodeListParams, NodeDescribeParams, NodeInvokeParams,

@@ -25,6 +25,8 @@ export const PUBLISHED_PARAMS: Readonly<Record<string, string>> = Object.freeze(
   'channels.pairing.list': 'ChannelsPairingListParams',
   'channels.pairing.approve': 'ChannelsPairingApproveParams',
   'channels.pairing.dismiss': 'ChannelsPairingDismissParams',
+  'web.login.start': 'WebLoginStartParams',
+  'web.login.wait': 'WebLoginWaitParams',
   'device.pair.list': 'DevicePairListParams',
   'device.pair.approve': 'DevicePairApproveParams',
   'device.pair.reject': 'DevicePairRejectParams',

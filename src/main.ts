@@ -45,7 +45,7 @@ import { GatewayMetrics } from './actors/metrics.js';
 import { registerMetricsRoute } from './surfaces/http/metrics.js';
 import { acquireStateLock, type StateLock } from './store/state-lock.js';
 import { ensureStateDir, explainDbOpenError } from './store/state-dir.js';
-import type { AdapterFactories, ChannelManager } from './surfaces/channels/manager.js';
+import type { AdapterFactories, ChannelManager, ChannelSeams } from './surfaces/channels/manager.js';
 import { type ChannelClock, type ChannelName, CHANNELS } from './core/channel.js';
 
 // The composition root: config → bus, registries, runner, store → HTTP and WS planes → transport.
@@ -89,6 +89,8 @@ export interface GatewayOptions {
   /** The clock and jitter source of the channel layer (tests pass XState's SimulatedClock and `() => 0`). */
   channelClock?: ChannelClock;
   channelRandom?: () => number;
+  /** Test seams of the channel adapters (a fake WhatsApp socket factory: `{ whatsapp: { makeSocket } }`). */
+  channelSeams?: ChannelSeams;
   /** Replaces the channel layer behind the WS channels.* methods (tests of the methods alone). */
   channels?: ChannelsControl;
   /** The clock of the inspector's ticket expiry (tests), epoch ms. */
@@ -207,11 +209,13 @@ async function loadChannels(config: GatewayConfig, log: Logger, options: Gateway
   const { ChannelManager } = await import('./surfaces/channels/manager.js');
   const adapters: AdapterFactories = {};
   if (enabled('telegram')) adapters.telegram = (await import('./surfaces/channels/telegram/adapter.js')).telegramAdapter;
+  if (enabled('whatsapp')) adapters.whatsapp = (await import('./surfaces/channels/whatsapp/adapter.js')).whatsappAdapter;
+  if (enabled('signal')) adapters.signal = (await import('./surfaces/channels/signal/adapter.js')).signalAdapter;
   return new ChannelManager({
     config: channels, db: state.db, ledger: state.ledger, bus: actors.bus, replies: actors.replies, inbound: actors.inbound,
     sessions: actors.sessions, transcripts: state.transcripts, router, adapters,
     model: config.model === 'openai' ? `openai:${config.openaiModel}` : config.model,
-    clock: options.channelClock ?? systemChannelClock, random: options.channelRandom, log: log.child({ component: 'channels' }),
+    clock: options.channelClock ?? systemChannelClock, random: options.channelRandom, seams: options.channelSeams, log: log.child({ component: 'channels' }),
   });
 }
 

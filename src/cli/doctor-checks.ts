@@ -107,6 +107,24 @@ export async function checkDatabase(dir: string): Promise<CheckResult> {
   }
 }
 
+/** Each enabled WhatsApp account: linked (credentials stored in the state dir) or waiting for a login. */
+export async function checkWhatsApp(dir: string, accounts: readonly { accountId: string }[]): Promise<CheckResult[]> {
+  if (accounts.length === 0) return [];
+  const file = join(dir, 'clawgate.db');
+  let linked = new Set<string>();
+  if (existsSync(file)) {
+    const { linkedWhatsAppAccounts } = await import('../store/integrity.js');
+    try {
+      linked = linkedWhatsAppAccounts(file);
+    } catch {
+      // the database check reports an unreadable file
+    }
+  }
+  return accounts.map((a) => linked.has(a.accountId)
+    ? ok('whatsapp', `whatsapp/${a.accountId}: linked`)
+    : problem('whatsapp', `whatsapp/${a.accountId}: not linked`, `start the gateway, then link a phone: clawgate channels login whatsapp${a.accountId === 'default' ? '' : ` --account ${a.accountId}`}`));
+}
+
 /** Nothing listens on the gateway's address and port (tried by binding it for a moment). */
 export function checkPort(bind: string, port: number): Promise<CheckResult> {
   if (port === 0) return Promise.resolve(ok('port', 'port 0: the gateway picks a free port'));

@@ -2,8 +2,9 @@ import { ConfigError, parseGatewayArgs, type GatewayConfig } from '../config.js'
 import { printJson } from './format.js';
 import { gatewayFlags } from './help.js';
 import {
-  checkDatabase, checkLock, checkModel, checkNode, checkPort, checkStateDir, checkToken, type CheckResult,
+  checkDatabase, checkLock, checkModel, checkNode, checkPort, checkStateDir, checkToken, type CheckResult, checkWhatsApp,
 } from './doctor-checks.js';
+import { checkSignal } from './doctor-signal.js';
 import { checkTelegram } from './doctor-telegram.js';
 
 // `clawgate doctor [gateway flags]`: checks this machine and configuration for what would stop or weaken
@@ -53,6 +54,8 @@ export async function diagnose(argv: string[], env: NodeJS.ProcessEnv = process.
   results.push(checkToken(config.token, config.bind));
   results.push(await checkModel(config, env));
   results.push(...await checkTelegram(config.channels.telegram.filter((a) => a.enabled)));
+  results.push(...await checkSignal(config.channels.signal.filter((a) => a.enabled)));
+  results.push(...await checkWhatsApp(config.stateDir, config.channels.whatsapp.filter((a) => a.enabled)));
   return results;
 }
 

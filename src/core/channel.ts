@@ -104,9 +104,16 @@ export interface ChannelMessage {
   chatType: 'direct' | 'group';
   /** What the platform's send call needs (Telegram chat id). */
   chatId: string;
+  /**
+   * The group's own id where it differs from `chatId` (Signal: `groupInfo.groupId` as received, while `chatId` is
+   * the `group.<base64>` recipient): the session key and the `groups` rules use it. Absent = `chatId`.
+   */
+  groupId?: string;
   /** A forum topic (Telegram `message_thread_id`; `1` = General). */
   threadId?: string;
   senderId: string;
+  /** Other ids of the same sender that `allow-from` may name (Signal: the E.164 number when `senderId` is the UUID). */
+  senderAliases?: string[];
   senderLabel: string;
   /** The platform's message id (a reply quotes it). */
   messageId: string;
@@ -120,6 +127,10 @@ export interface ChannelMessage {
   ts: number;
   /** A command addressed to another bot (`/status@other_bot`): dropped entirely. */
   commandForOtherBot?: boolean;
+  /** Never start the pairing flow for this message (WhatsApp `self-chat-mode`, WA7): an unknown sender is dropped. */
+  noPairing?: boolean;
+  /** The chat's display name when known (a WhatsApp group's subject). */
+  chatLabel?: string;
 }
 
 /** The reply address of a channel chat (what the outbox sends to). */

@@ -52,6 +52,8 @@ export const METHOD_SCOPES: ReadonlyMap<string, readonly string[]> = new Map(Obj
   'channels.pairing.approve': ['operator.pairing'],
   'channels.pairing.reject': ['operator.pairing'],
   'channels.pairing.dismiss': ['operator.pairing'],
+  'web.login.start': ['operator.admin'],
+  'web.login.wait': ['operator.admin'],
   'device.pair.list': ['operator.pairing'],
   'device.pair.approve': ['operator.pairing'],
   'device.pair.reject': ['operator.pairing'],

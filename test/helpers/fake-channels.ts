@@ -1,5 +1,5 @@
 import {
-  ChannelRequestError, CHANNELS, type ChannelAccountSnapshot, type ChannelName, type ChannelsControl, type PairingRequestView,
+  ChannelRequestError, CHANNELS, type ChannelAccountSnapshot, type ChannelName, type ChannelsControl, type PairingRequestView, type WebLoginResult,
 } from '../../src/core/channel.js';
 
 // An in-test channel layer behind `GatewayOptions.channels` (the WS methods and the CLI talk to it as they would
@@ -75,6 +75,30 @@ export class FakeChannels implements ChannelsControl {
     const a = this.account(channel, accountId);
     if (a.channel !== 'whatsapp') throw new ChannelRequestError(`channel ${a.channel} does not support logout`);
     return { ...a, cleared: true };
+  }
+
+  /** What `loginStart` answers (web.login.start). */
+  loginStartResult: WebLoginResult = { connected: false, message: 'Scan this QR code', qr: 'ref1', qrDataUrl: 'data:image/png;base64,UkVGMQ==' };
+  /** What successive `loginWait` calls answer, in order; the last one repeats. */
+  loginWaits: WebLoginResult[] = [{ connected: true, message: 'linked' }];
+  /** False: the WhatsApp account has no web login (the manager's refusal). */
+  webLogin = true;
+
+  async loginStart(params: { accountId?: string; force?: boolean; timeoutMs?: number; phoneNumber?: string }) {
+    this.record('loginStart', params);
+    this.loginAccount(params.accountId);
+    return this.loginStartResult;
+  }
+
+  async loginWait(params: { accountId?: string; timeoutMs?: number; currentQrDataUrl?: string }) {
+    this.record('loginWait', params);
+    this.loginAccount(params.accountId);
+    return this.loginWaits.length > 1 ? this.loginWaits.shift()! : this.loginWaits[0]!;
+  }
+
+  private loginAccount(accountId?: string): void {
+    this.account('whatsapp', accountId);
+    if (!this.webLogin) throw new ChannelRequestError('web login is only available for whatsapp');
   }
 
   pairingList(params: { channel?: string; accountId?: string }) {

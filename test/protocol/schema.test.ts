@@ -41,7 +41,7 @@ test('METHOD_PARAMS covers connect and the core methods, all published as OpenCl
     'health', 'status', 'system-presence', 'last-heartbeat', 'send', 'agent', 'agent.wait', 'chat.send', 'chat.history',
     'chat.abort', 'sessions.list', 'sessions.subscribe', 'sessions.messages.subscribe', 'sessions.messages.unsubscribe', 'sessions.reset',
     'channels.status', 'channels.logout', 'channels.start', 'channels.stop', 'channels.pairing.list',
-    'channels.pairing.approve', 'channels.pairing.reject', 'channels.pairing.dismiss', 'device.pair.list', 'device.pair.approve', 'device.pair.reject', 'device.pair.remove',
+    'channels.pairing.approve', 'channels.pairing.reject', 'channels.pairing.dismiss', 'web.login.start', 'web.login.wait', 'device.pair.list', 'device.pair.approve', 'device.pair.reject', 'device.pair.remove',
     'device.token.rotate', 'device.token.revoke', 'node.pair.list', 'node.pair.approve', 'node.pair.reject',
     'node.pair.remove', 'node.list', 'node.describe', 'node.invoke', 'node.invoke.result', 'node.invoke.progress',
     'node.event',

@@ -19,14 +19,17 @@ export type AccessDecision = { kind: 'allow'; isOwner: boolean } | { kind: 'deny
 
 /** Decide whether a normalized message may proceed (C2); `pair` only for DMs under `dm-policy: pairing`. */
 export function decideAccess(msg: ChannelMessage, cfg: ChannelAccountConfig, known: KnownSenders): AccessDecision {
-  const allow = (): AccessDecision => ({ kind: 'allow', isOwner: isOwner(msg.senderId, cfg, known) });
+  // Signal: allow-from names a sender by UUID or by number, and a message carries both (SG2).
+  const ids = [msg.senderId, ...(msg.senderAliases ?? [])];
+  const allow = (): AccessDecision => ({ kind: 'allow', isOwner: ids.some((id) => isOwner(id, cfg, known)) });
   if (msg.chatType === 'direct') {
     switch (cfg.dmPolicy) {
       case 'disabled': return deny('dm-policy disabled');
       case 'open': return allow();
       case 'allowlist':
       case 'pairing':
-        if (listAllows(cfg.allowFrom, msg.senderId) || known.isApproved(msg.senderId)) return allow();
+        if (ids.some((id) => listAllows(cfg.allowFrom, id) || known.isApproved(id))) return allow();
+        if (cfg.dmPolicy === 'pairing' && msg.noPairing) return deny('sender unknown; no pairing for this message');
         return cfg.dmPolicy === 'pairing' ? { kind: 'pair' } : deny('sender not in allow-from');
     }
   }
@@ -34,11 +37,11 @@ export function decideAccess(msg: ChannelMessage, cfg: ChannelAccountConfig, kno
     case 'disabled': return deny('group-policy disabled');
     case 'open': return allow();
     case 'allowlist': {
-      const rule = groupRuleFor(msg.chatId, cfg);
+      const rule = groupRuleFor(msg.groupId ?? msg.chatId, cfg);
       if (!rule) return deny('group not in groups');
       // The group's own list, else group-allow-from, else allow-from; pairing approvals never count here.
       const senders = rule.allowFrom ?? cfg.groupAllowFrom ?? cfg.allowFrom;
-      return listAllows(senders, msg.senderId) ? allow() : deny('sender not allowed in this group');
+      return ids.some((id) => listAllows(senders, id)) ? allow() : deny('sender not allowed in this group');
     }
   }
 }

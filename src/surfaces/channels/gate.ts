@@ -20,7 +20,7 @@ export function isMentioned(msg: ChannelMessage, cfg: Pick<ChannelAccountConfig,
 /** The stored `/activation`, else the group's `require-mention`, else the account's. */
 export function activationFor(msg: ChannelMessage, cfg: ChannelAccountConfig, stored?: Activation): Activation {
   if (stored) return stored;
-  const requireMention = groupRuleFor(msg.chatId, cfg)?.requireMention ?? cfg.requireMention;
+  const requireMention = groupRuleFor(msg.groupId ?? msg.chatId, cfg)?.requireMention ?? cfg.requireMention;
   return requireMention ? 'mention' : 'always';
 }
 

@@ -31,6 +31,9 @@ export type AdapterFactory = (config: ChannelAccountConfig, ctx: AdapterContext)
 /** The adapter factory of each channel the gateway runs (only the enabled channels' are loaded). */
 export type AdapterFactories = Partial<Record<ChannelName, AdapterFactory>>;
 
+/** Per-channel test seams, opaque to the manager (each adapter reads its own). */
+export type ChannelSeams = Partial<Record<ChannelName, unknown>>;
+
 /** What an adapter gets from the manager: the account's inbound pipeline and its status hooks. */
 export interface AdapterContext {
   handler: ChannelInboundHandler;
@@ -38,6 +41,10 @@ export interface AdapterContext {
   log: Logger;
   router: Router;
   inboundStore: ChannelInboundStore;
+  /** The state dir's database (WhatsApp keeps its auth state there). */
+  db: Db;
+  /** Test seams per channel (a fake WhatsApp socket factory…), from GatewayOptions.channelSeams. */
+  seams?: ChannelSeams;
   /** Bot id → account id: one poller per bot in this process (Telegram TG2). */
   botRegistry: Map<string, string>;
   activity(): void;
@@ -58,6 +65,7 @@ export interface ChannelManagerDeps {
   router: Router;
   adapters: AdapterFactories;
   model: string;
+  seams?: ChannelSeams;
   clock: ChannelClock;
   random?: () => number;
   log: Logger;
@@ -156,6 +164,8 @@ export class ChannelManager implements ChannelsControl {
     const live = this.accounts.get(account.id);
     if (!live?.adapter.logout) throw new ChannelRequestError(`channel ${account.channel} does not support logout`);
     await live.adapter.logout();
+    await live.stop(); // starts again without credentials: needsLogin until the next login
+    live.start();
     return { channel: account.channel, accountId: account.accountId, cleared: true };
   }
 
@@ -244,7 +254,7 @@ export class ChannelManager implements ChannelsControl {
       accepted: (msg) => adapterRef?.onAccepted?.(msg),
     });
     const adapter = factory(config, {
-      handler, clock: d.clock, log, router: d.router, inboundStore: this.inboundStore, botRegistry,
+      handler, clock: d.clock, log, router: d.router, inboundStore: this.inboundStore, botRegistry, db: d.db, seams: d.seams,
       activity: () => account?.mark('activity'), reportError: (text) => account?.reportError(text), isOnline: () => account?.lifecycle === 'online',
     });
     adapterRef = adapter;

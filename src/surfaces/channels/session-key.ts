@@ -13,7 +13,7 @@ export const MAIN_SESSION_KEY = 'agent:main:main';
  * `has_topics_enabled`), for a DM thread.
  */
 export function sessionKeyFor(msg: ChannelMessage, cfg: Pick<ChannelAccountConfig, 'dmScope'>, opts?: { dmTopics?: boolean }): string {
-  if (msg.chatType === 'group') return `agent:main:${msg.channel}:group:${msg.chatId}${topic(msg.threadId)}`;
+  if (msg.chatType === 'group') return `agent:main:${msg.channel}:group:${msg.groupId ?? msg.chatId}${topic(msg.threadId)}`;
   if (cfg.dmScope === 'main') return MAIN_SESSION_KEY;
   // Signal allow-from spells UUIDs `uuid:<uuid>`; the key holds the bare, lower-cased UUID.
   const peer = msg.senderId.toLowerCase().replace(/^uuid:/, '');

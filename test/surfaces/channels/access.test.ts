@@ -45,6 +45,20 @@ describe('DM access (C2)', () => {
     assert.deepEqual(decideAccess(message(), cfg, NOBODY), { kind: 'allow', isOwner: true });
   });
 
+  test('W8: a message marked noPairing (WhatsApp self-chat-mode) from an unknown sender is dropped, not paired', () => {
+    const cfg = accountConfig({ channel: 'whatsapp', dmPolicy: 'pairing', allowFrom: ['+15551230000'] });
+    assert.equal(decideAccess(message({ channel: 'whatsapp', senderId: '+15550000000', noPairing: true }), cfg, NOBODY).kind, 'deny');
+    assert.deepEqual(decideAccess(message({ channel: 'whatsapp', senderId: '+15551230000', noPairing: true }), cfg, NOBODY), { kind: 'allow', isOwner: true });
+    assert.deepEqual(decideAccess(message({ channel: 'whatsapp', senderId: '+15550000000' }), cfg, NOBODY), { kind: 'pair' });
+  });
+
+  test('SG2: a Signal DM from a uuid sender whose number is in allow-from is allowed (and its owner); a stranger pairs', () => {
+    const cfg = accountConfig({ channel: 'signal', dmPolicy: 'pairing', allowFrom: ['+15551112222'] });
+    const msg = message({ channel: 'signal', senderId: 'aaaa-1', chatId: 'aaaa-1', senderAliases: ['+15551112222'] });
+    assert.deepEqual(decideAccess(msg, cfg, NOBODY), { kind: 'allow', isOwner: true });
+    assert.deepEqual(decideAccess({ ...msg, senderAliases: ['+15553334444'] }, cfg, NOBODY), { kind: 'pair' });
+  });
+
   test('Signal: uuid:<uuid> in allow-from matches the bare UUID, whatever the case', () => {
     const cfg = accountConfig({ channel: 'signal', dmPolicy: 'allowlist', allowFrom: ['uuid:abcd-ef'] });
     const from = (senderId: string) => decideAccess(message({ channel: 'signal', senderId }), cfg, NOBODY).kind;
@@ -74,6 +88,19 @@ describe('group access (C2)', () => {
     const cfg = accountConfig({ allowFrom: ['111'], groups: { '-100': {} } });
     assert.equal(decideAccess(groupMessage({ chatId: '-200' }), cfg, NOBODY).kind, 'deny');
     assert.deepEqual(decideAccess(groupMessage({ chatId: '-100' }), cfg, NOBODY), { kind: 'allow', isOwner: true });
+  });
+
+  test('SG2: a Signal group is looked up in groups by its groupInfo.groupId, not by its group.<base64> recipient', () => {
+    const cfg = accountConfig({ channel: 'signal', allowFrom: ['+15551112222'], groups: { 'abc=': {} } });
+    const msg = groupMessage({ channel: 'signal', chatId: 'group.YWJjPQ==', groupId: 'abc=', senderId: '+15551112222' });
+    assert.equal(decideAccess(msg, cfg, NOBODY).kind, 'allow');
+    assert.equal(decideAccess({ ...msg, groupId: 'other=' }, cfg, NOBODY).kind, 'deny');
+  });
+
+  test('SG2: a Signal group sender allowed by number is admitted though the message names it by uuid', () => {
+    const cfg = accountConfig({ channel: 'signal', allowFrom: ['+15551112222'], groups: { 'abc=': {} } });
+    const msg = groupMessage({ channel: 'signal', chatId: 'group.YWJjPQ==', groupId: 'abc=', senderId: 'aaaa-1', senderAliases: ['+15551112222'] });
+    assert.deepEqual(decideAccess(msg, cfg, NOBODY), { kind: 'allow', isOwner: true });
   });
 
   test('allowlist with no groups allows no group (closed default)', () => {

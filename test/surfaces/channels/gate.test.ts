@@ -37,6 +37,11 @@ describe('gate (C4)', () => {
     assert.equal(activationFor(groupMessage({ chatId: '-300' }), accountConfig({ groups: { '*': { requireMention: false } } })), 'always');
   });
 
+  test('SG2: a Signal group\'s require-mention is found by its groupInfo.groupId', () => {
+    const grouped = accountConfig({ channel: 'signal', requireMention: true, groups: { 'abc=': { requireMention: false } } });
+    assert.equal(activationFor(groupMessage({ channel: 'signal', chatId: 'group.YWJjPQ==', groupId: 'abc=' }), grouped), 'always');
+  });
+
   test('always runs every group message; a stored mention gates again', () => {
     const always = accountConfig({ groups: { '-100': { requireMention: false } } });
     assert.deepEqual(gate(groupMessage({ text: 'hello' }), always), { kind: 'run' });

@@ -34,6 +34,12 @@ describe('sessionKeyFor (§1.5)', () => {
     assert.equal(sessionKeyFor(groupMessage({ channel: 'signal', chatId: 'aBc=' }), cfg), 'agent:main:signal:group:aBc=');
   });
 
+  test('SG2: a Signal group is keyed by groupInfo.groupId, not by its group.<base64> recipient', () => {
+    const msg = groupMessage({ channel: 'signal', chatId: 'group.YWJjPQ==', groupId: 'abc=' });
+    assert.equal(sessionKeyFor(msg, cfg), 'agent:main:signal:group:abc=');
+    assert.equal((originFor(msg) as { chatId?: string }).chatId, 'group.YWJjPQ==');
+  });
+
   test('T4: forum topics, General = topic 1', () => {
     assert.equal(sessionKeyFor(groupMessage({ threadId: '42' }), cfg), 'agent:main:telegram:group:-100:topic:42');
     assert.equal(sessionKeyFor(groupMessage({ threadId: '1' }), cfg), 'agent:main:telegram:group:-100:topic:1');

@@ -7,6 +7,7 @@ import { devicePairApprove, devicePairList, devicePairReject, devicePairRemove, 
 import { health, lastHeartbeat, status, systemPresence } from './system.js';
 import { channelsLogout, channelsStart, channelsStatus, channelsStop } from './channels.js';
 import { channelsPairingApprove, channelsPairingDismiss, channelsPairingList, channelsPairingReject } from './channel-pairing.js';
+import { webLoginStart, webLoginWait } from './web-login.js';
 import { nodeDescribe, nodeEvent, nodeInvoke, nodeInvokeProgress, nodeInvokeResult, nodeList } from './nodes.js';
 import { inspectTicket } from './inspect.js';
 import { nodePairApprove, nodePairList, nodePairReject, nodePairRemove } from './node-pairing.js';
@@ -39,6 +40,8 @@ const HANDLERS: MethodHandlers = {
   'channels.pairing.approve': channelsPairingApprove,
   'channels.pairing.reject': channelsPairingReject,
   'channels.pairing.dismiss': channelsPairingDismiss,
+  'web.login.start': webLoginStart,
+  'web.login.wait': webLoginWait,
   'device.pair.list': devicePairList,
   'device.pair.approve': devicePairApprove,
   'device.pair.reject': devicePairReject,
