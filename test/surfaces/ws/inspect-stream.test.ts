@@ -161,9 +161,14 @@ test('IT6: a viewer that stops reading during 2 000 runs loses live frames, coun
   viewer.ws.pause(); // stops reading: the kernel buffers fill, then the gateway's
   const runIds: string[] = [];
   for (let batch = 0; batch < 20; batch++) {
-    const acks = await Promise.all(Array.from({ length: 100 }, (_, i) => admin.call('chat.send', {
-      sessionKey: `agent:main:it6-${i % 50}`, message: `message ${batch}-${i}`, idempotencyKey: `it6-${batch}-${i}-0123456789`,
-    })));
+    // a hang guard generous enough for a loaded machine (never a timing assertion)
+    const acks = await Promise.all(Array.from({ length: 100 }, (_, i) => {
+      const id = `it6-${batch}-${i}`;
+      admin.send({ type: 'req', id, method: 'chat.send', params: {
+        sessionKey: `agent:main:it6-${i % 50}`, message: `message ${batch}-${i}`, idempotencyKey: `it6-${batch}-${i}-0123456789`,
+      } });
+      return admin.res(id, 60_000);
+    }));
     for (const a of acks) {
       assert.equal(a.ok, true, JSON.stringify(a.error));
       runIds.push(a.payload.runId);
