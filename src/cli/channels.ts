@@ -1,10 +1,11 @@
+import { LoginFailed, loginWhatsApp } from './channels-login.js';
 import { age, fields, printJson, table, text, yesNo } from './format.js';
 import {
   CONNECTION_OPTIONS, CONNECTION_USAGE, UsageError, parseCommandArgs, resolveTarget, runOwnerCommand, withGateway,
 } from './gateway-client.js';
 
 // `clawgate channels status|logout|login`: the running gateway's messaging channel accounts (channels.md §5.4:
-// channels.status, channels.logout). `login` is WhatsApp's QR / pairing-code link (not available yet).
+// channels.status, channels.logout). `login` is WhatsApp's QR / pairing-code link (channels-login.ts).
 
 /** The `clawgate channels --help` text. */
 export const CHANNELS_USAGE = `usage: clawgate channels <command> [options]
@@ -13,7 +14,7 @@ Messaging channel accounts (Telegram, WhatsApp, Signal) of the running gateway.
 
   status                      one row per account: state, connection, mode, last inbound message, last error
   logout <channel>            unlink the account and delete its credentials (WhatsApp only)
-  login whatsapp              link WhatsApp as a device (not available yet)
+  login whatsapp              link WhatsApp as a device: scan the QR code shown (or enter the pairing code)
 
   --probe                status: check each account live (Telegram getMe, Signal /v1/about, WhatsApp socket)
   --account ID           logout, login: the channel account (default "default")
@@ -72,7 +73,19 @@ async function run(args: string[]): Promise<void> {
   if (account === '') throw new UsageError('--account is empty');
   if (sub === 'login') {
     if (channel !== 'whatsapp') throw new UsageError(`channels login: only whatsapp links by login (got "${channel}"; Telegram uses bot-token, Signal its signal-cli-rest-api server)`);
-    throw new CommandFailed('channels login whatsapp: not available yet');
+    const phone = values['pairing-code']?.trim();
+    if (phone !== undefined && !/^\+?[0-9][0-9 ()-]{5,}$/.test(phone)) throw new UsageError(`--pairing-code must be a phone number in E.164 form (+15551230000), got "${phone}"`);
+    const target = resolveTarget(values);
+    await withGateway(target, async (gw) => {
+      try {
+        await loginWhatsApp(gw, { ...(account !== undefined ? { accountId: account } : {}), ...(phone ? { phoneNumber: phone } : {}) },
+          { out: (t) => process.stdout.write(t), now: Date.now });
+      } catch (err) {
+        if (err instanceof LoginFailed) throw new CommandFailed(`channels login whatsapp: ${err.message}`);
+        throw err;
+      }
+    });
+    return;
   }
   const target = resolveTarget(values);
   await withGateway(target, async (gw) => {

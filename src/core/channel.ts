@@ -258,3 +258,9 @@ export interface ChannelsControl {
     { requestId: string; senderId: string; accountId: string; notification: 'sent' | 'not-requested'; commandOwnerBootstrap: 'configured' | 'already-configured' };
   pairingReject(params: { channel: string; code: string; accountId?: string }): { requestId: string; senderId: string; accountId: string };
 }
+
+/** `message` of a web login answer when the login ended without a link (`login failed: login timed out`). */
+export const WEB_LOGIN_FAILED_PREFIX = 'login failed: ';
+
+/** `message` of a web login answer when no login is going on (the CLI stops on it). */
+export const WEB_LOGIN_NONE_MESSAGE = 'no WhatsApp login in progress: call web.login.start';

@@ -75,11 +75,56 @@ describe('clawgate channels', () => {
     assert.deepEqual(JSON.parse(r.stdout), { channel: 'whatsapp', accountId: 'default', cleared: true });
   });
 
-  test('login: a usage error for every channel but whatsapp; whatsapp is not available yet (exit 1)', async () => {
+  test('login: a usage error for every channel but whatsapp (exit 2)', async () => {
     failsWith(await runCli(['channels', 'login', 'telegram', ...conn]), 2, /channels login: only whatsapp/);
     failsWith(await runCli(['channels', 'login', 'signal', ...conn]), 2, /channels login: only whatsapp/);
     failsWith(await runCli(['channels', 'login', ...conn]), 2, /channels login: missing <channel>/);
-    failsWith(await runCli(['channels', 'login', 'whatsapp', ...conn]), 1, /^clawgate: channels login whatsapp: not available yet\n$/);
+    failsWith(await runCli(['channels', 'login', 'whatsapp', '--pairing-code', 'abc', ...conn]), 2, /--pairing-code must be a phone number/);
+  });
+
+  test('login whatsapp: start, then wait until linked; the QR is drawn, redrawn when it rotates; `linked`, exit 0', async () => {
+    const first = 'data:image/png;base64,UkVGMQ==';
+    const second = 'data:image/png;base64,UkVGMg==';
+    fake.loginStartResult = { connected: false, message: 'Scan this QR code', qr: 'ref1', qrDataUrl: first };
+    fake.loginWaits = [{ connected: false, message: 'Scan this QR code', qr: 'ref2', qrDataUrl: second }, { connected: true, message: 'linked' }];
+    const before = fake.calls.length;
+    const r = await runCli(['channels', 'login', 'whatsapp', '--account', 'default', ...conn]);
+    exits(r, 0);
+    assert.equal(r.stderr, '');
+    assert.ok(r.stdout.endsWith('linked\n'), r.stdout);
+    assert.match(r.stdout, /Scan this QR code/);
+    assert.match(r.stdout, /The QR code changed/);
+    assert.equal((r.stdout.match(/[▀▄█]/g) ?? []).length > 100, true, 'a terminal QR is drawn');
+    const calls = fake.calls.slice(before);
+    assert.deepEqual(calls.map((c) => c.method), ['loginStart', 'loginWait', 'loginWait']);
+    assert.equal((calls[0].args[0] as { accountId?: string }).accountId, 'default');
+    assert.equal((calls[1].args[0] as { currentQrDataUrl?: string }).currentQrDataUrl, first);
+    assert.equal((calls[2].args[0] as { currentQrDataUrl?: string }).currentQrDataUrl, second);
+  });
+
+  test('login whatsapp --pairing-code: the number goes to web.login.start; the code is printed, no QR', async () => {
+    fake.loginStartResult = { connected: false, message: 'Enter this code', pairingCode: 'WXYZ2345', qr: 'ref1', qrDataUrl: 'data:image/png;base64,UkVGMQ==' };
+    fake.loginWaits = [{ connected: true, message: 'linked' }];
+    const r = await runCli(['channels', 'login', 'whatsapp', '--pairing-code', '+15551230000', ...conn]);
+    exits(r, 0);
+    assert.match(r.stdout, /^Pairing code: WXYZ2345$/m);
+    assert.doesNotMatch(r.stdout, /[▀▄█]/);
+    const start = [...fake.calls].reverse().find((c) => c.method === 'loginStart');
+    assert.deepEqual((start?.args[0] as { phoneNumber?: string } | undefined)?.phoneNumber, '+15551230000');
+  });
+
+  test('login whatsapp: already linked → `linked` at once; a failed login → exit 1 with its message', async () => {
+    fake.loginStartResult = { connected: true, message: 'already linked' };
+    let r = await runCli(['channels', 'login', 'whatsapp', ...conn]);
+    exits(r, 0);
+    assert.equal(r.stdout, 'linked\n');
+    fake.loginStartResult = { connected: false, message: 'Scan', qr: 'ref1', qrDataUrl: 'data:image/png;base64,UkVGMQ==' };
+    fake.loginWaits = [{ connected: false, message: 'login failed: login timed out' }];
+    r = await runCli(['channels', 'login', 'whatsapp', ...conn]);
+    exits(r, 1);
+    assert.equal(r.stderr, 'clawgate: channels login whatsapp: login failed: login timed out\n');
+    assert.match(r.stdout, /Scan this QR code/);
+    failsWith(await runCli(['channels', 'login', 'whatsapp', '--port', String(bare.port), '--token', TOKEN]), 1, /channel whatsapp is not configured/);
   });
 
   test('usage errors → exit 2; no gateway → exit 69', async () => {

@@ -88,6 +88,8 @@ export interface FakeTelegram {
   waitForCalls(method: string, n: number, guardMs?: number): Promise<FakeTelegramCall[]>;
   /** Number of getUpdates requests parked right now. */
   parkedCount(): number;
+  /** Client connections open right now (keep-alive ones included). */
+  openSockets(): number;
   /** Ends parked requests and every socket, then the server. */
   close(): Promise<void>;
 }
@@ -312,6 +314,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       return fake.callsOf(method);
     },
     parkedCount: () => parked.length,
+    openSockets: () => sockets.size,
     close: () => new Promise<void>((resolve) => {
       if (closed) return resolve();
       closed = true;

@@ -42,7 +42,7 @@ function harness(channel: ChannelName = 'telegram', random: () => number = () =>
   const clock = new SimulatedClock();
   const prepares: Deferred<PrepareOutput>[] = [];
   const shutdowns: Deferred<void>[] = [];
-  const transports: { input: TransportInput; disposed: boolean }[] = [];
+  const transports: { input: TransportInput; disposed: boolean; sendBack: (event: TransportEvent) => void }[] = [];
   const loginWatches: { input: ChannelAccountRef; disposed: boolean }[] = [];
   const logic = channelMachine.provide({
     actors: {
@@ -51,8 +51,8 @@ function harness(channel: ChannelName = 'telegram', random: () => number = () =>
         prepares.push(d);
         return d.promise;
       }),
-      transport: fromCallback<TransportEvent, TransportInput>(({ input }) => {
-        const record = { input, disposed: false };
+      transport: fromCallback<TransportEvent, TransportInput>(({ input, sendBack }) => {
+        const record = { input, disposed: false, sendBack };
         transports.push(record);
         return () => { record.disposed = true; };
       }),
@@ -267,6 +267,19 @@ test('transport: connecting → online keeps the one transport; transport.restar
   assert.equal(h.state(), 'connecting', 'from online as well');
   assert.equal(h.transports.length, 4);
   assert.equal(h.context().reconnectAttempts, 0);
+});
+
+test('transport: events from a disposed transport are ignored; the live one is heard', async () => {
+  const h = harness('telegram');
+  await h.start();
+  h.transports[0]!.sendBack({ type: 'transport.online' });
+  assert.equal(h.state(), 'online', 'the transport reports through sendBack');
+  h.send({ type: 'transport.restart' });
+  h.transports[0]!.sendBack({ type: 'transport.down', error: 'late close of the old socket' });
+  assert.equal(h.state(), 'connecting');
+  assert.equal(h.context().reconnectAttempts, 0);
+  h.transports[1]!.sendBack({ type: 'transport.down', error: 'refused' });
+  assert.equal(h.state(), 'backoff');
 });
 
 /** Drives a fresh actor to `state`. */

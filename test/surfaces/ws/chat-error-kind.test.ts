@@ -12,8 +12,8 @@ let tg: TestGateway;
 let client: TappedClient;
 before(async () => {
   fake = await startFakeOpenAI();
-  // a short provider deadline so the `hang` script fails as a timeout
-  tg = await startTestGateway({ model: 'openai', openaiBaseUrl: fake.url, openaiModel: 'fake-model', openaiTimeoutMs: 300 });
+  // a short provider deadline so the `hang` script fails as a timeout (long enough that four quick 429s fit on a busy machine)
+  tg = await startTestGateway({ model: 'openai', openaiBaseUrl: fake.url, openaiModel: 'fake-model', openaiTimeoutMs: 2000 });
   client = await startClient(tg.url, {}, 'kinds');
 });
 after(async () => {

@@ -1,5 +1,7 @@
+import http from 'node:http';
+import https from 'node:https';
 import { autoRetry } from '@grammyjs/auto-retry';
-import { Api, Bot, type Transformer } from 'grammy';
+import { Api, type ApiClientOptions, Bot, type Transformer } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { TelegramAccountConfig } from '../../../core/channel.js';
 
@@ -20,17 +22,30 @@ export function idempotentRetry(): Transformer {
     RETRIED_METHODS.has(method) ? retry(prev, method, payload, signal) : prev(method, payload, signal);
 }
 
-/** An Api for the account (sends bypass the retry; see RETRIED_METHODS). */
-export function createTelegramApi(config: TelegramApiConfig): Api {
+/**
+ * A keep-alive agent of one's own. grammY otherwise shares one agent per api-root for the whole process, so
+ * a new attempt could reuse the connection of a conflicting poll (#69787) and a stopped account would keep
+ * idle sockets open; the transport destroys its agent when the attempt stops.
+ */
+export function createTelegramAgent(apiRoot: string): http.Agent {
+  return apiRoot.startsWith('https:') ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+}
+
+function clientOptions(config: TelegramApiConfig, agent: http.Agent | undefined): ApiClientOptions {
+  return { apiRoot: config.apiRoot, ...(agent ? { baseFetchConfig: { agent, compress: true } } : {}) };
+}
+
+/** An Api for the account (sends bypass the retry; see RETRIED_METHODS), on `agent` when given. */
+export function createTelegramApi(config: TelegramApiConfig, agent?: http.Agent): Api {
   // a send that hangs ends as `ambiguous` (never resent) after a minute instead of grammY's 500 s default
-  const api = new Api(config.botToken, { apiRoot: config.apiRoot, timeoutSeconds: 60 });
+  const api = new Api(config.botToken, { ...clientOptions(config, agent), timeoutSeconds: 60 });
   api.config.use(idempotentRetry());
   return api;
 }
 
 /** A fresh Bot for one polling attempt: botInfo from this connect's getMe, so grammY calls no getMe itself. */
-export function createTelegramBot(config: TelegramApiConfig, botInfo: UserFromGetMe): Bot {
-  const bot = new Bot(config.botToken, { botInfo, client: { apiRoot: config.apiRoot } });
+export function createTelegramBot(config: TelegramApiConfig, botInfo: UserFromGetMe, agent?: http.Agent): Bot {
+  const bot = new Bot(config.botToken, { botInfo, client: clientOptions(config, agent) });
   bot.api.config.use(idempotentRetry());
   return bot;
 }

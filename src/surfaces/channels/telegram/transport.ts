@@ -3,7 +3,7 @@ import type { Update, UserFromGetMe } from 'grammy/types';
 import { type AnyEventObject, type CallbackActorLogic, fromCallback } from 'xstate';
 import type { ChannelClock, ChannelMessage, TelegramAccountConfig } from '../../../core/channel.js';
 import type { Logger } from '../../../core/log.js';
-import { createTelegramApi, createTelegramBot, scrubSecrets } from './bot-api.js';
+import { createTelegramAgent, createTelegramApi, createTelegramBot, scrubSecrets } from './bot-api.js';
 import { normalizeUpdate } from './normalize.js';
 
 // The account machine's `transport` actor for Telegram (spec channels.md TG1–TG3, TG9): one connect
@@ -65,6 +65,8 @@ export function telegramTransport(deps: TelegramTransportDeps): CallbackActorLog
 /** One connect attempt: its bot, its watchdog and its stop. */
 class TelegramAttempt {
   private readonly abort = new AbortController();
+  /** This attempt's connections only: destroyed when it stops. */
+  private readonly agent: ReturnType<typeof createTelegramAgent>;
   private readonly previous: Promise<void>[];
   private disposed = false;
   private reported = false;
@@ -82,6 +84,7 @@ class TelegramAttempt {
     private readonly send: (e: TelegramTransportEvent) => void,
   ) {
     this.previous = [...deps.closing];
+    this.agent = createTelegramAgent(deps.config.apiRoot);
   }
 
   private scrub(text: string): string {
@@ -99,7 +102,7 @@ class TelegramAttempt {
     try {
       await Promise.allSettled(this.previous); // TG2 #56566: the previous bot has stopped and its start settled
       if (this.disposed) return;
-      const api = createTelegramApi(this.deps.config);
+      const api = createTelegramApi(this.deps.config, this.agent);
       const me = await this.getMe(api);
       if (!me || this.disposed) return;
       const botId = String(me.id);
@@ -142,7 +145,7 @@ class TelegramAttempt {
   private poll(me: UserFromGetMe): void {
     const { config, log } = this.deps;
     const botId = String(me.id);
-    const bot = createTelegramBot(config, me);
+    const bot = createTelegramBot(config, me, this.agent);
     this.bot = bot;
     bot.api.config.use(async (prev, method, payload, signal) => {
       if (method !== 'getUpdates') return prev(method, payload, signal);
@@ -238,6 +241,7 @@ class TelegramAttempt {
     const stopping: Promise<void> = Promise.race([work, new Promise<void>((r) => { bound = clock.setTimeout(r, STOP_BOUND_MS); })])
       .finally(() => {
         clock.clearTimeout(bound);
+        this.agent.destroy();
         closing.delete(stopping);
         if (this.heldBotId !== undefined && botRegistry.get(this.heldBotId) === config.accountId) botRegistry.delete(this.heldBotId);
       });

@@ -55,6 +55,8 @@ export function whatsappAdapter(account: ChannelAccountConfig, ctx: AdapterConte
     },
     onMessages: (upsert, current) => inbound.onUpsert(upsert, current),
     onActivity: ctx.activity, setLastError: ctx.reportError,
+    // a recipient's retry request re-sends our message: its content, from the sender's memory of this process
+    getMessage: async (id) => sender.sentMessage(id),
   });
   return {
     sender, transport, closing: new Set(),

@@ -1,5 +1,5 @@
 import { type CallbackActorLogic, fromCallback } from 'xstate';
-import type { ChannelClock, WebLoginResult } from '../../../core/channel.js';
+import { type ChannelClock, WEB_LOGIN_FAILED_PREFIX, WEB_LOGIN_NONE_MESSAGE, type WebLoginResult } from '../../../core/channel.js';
 import type { ChannelAccountRef, TransportEvent } from '../../../machines/channel.js';
 
 // The web login of one WhatsApp account (spec channels.md WA3, §5.1 web.login.start / web.login.wait): what the
@@ -16,12 +16,10 @@ export const LOGIN_TIMEOUT_MS = 180_000;
 /** The longest QR data URL handed out (WA3). */
 export const QR_DATA_URL_MAX = 16_384;
 
+/** Why an account without linked creds waits in needsLogin. */
+export const NOT_LINKED_ERROR = 'not linked: run clawgate channels login whatsapp';
 /** `message` of a wait that timed out while the login goes on. */
 export const WAITING_MESSAGE = 'waiting for the QR code to be scanned';
-/** `message` of a wait (or start) when no login is going on. */
-export const NO_LOGIN_MESSAGE = 'no WhatsApp login in progress: call web.login.start';
-/** Prefix of `message` when the login ended without a link. */
-export const LOGIN_FAILED_PREFIX = 'login failed: ';
 
 /** What the login needs of the account's credentials. */
 export interface LoginAuth {
@@ -129,7 +127,7 @@ export class LoginState {
   /** `web.login.wait`: returns when linked, when a QR other than `currentQrDataUrl` exists, or at `timeoutMs`. */
   async wait(opts: { timeoutMs?: number; currentQrDataUrl?: string } = {}): Promise<WebLoginResult> {
     if (!this.inProgress && !this.linkedNow && this.failure === undefined) {
-      return this.linked ? { connected: true, message: 'linked' } : { connected: false, message: NO_LOGIN_MESSAGE };
+      return this.linked ? { connected: true, message: 'linked' } : { connected: false, message: WEB_LOGIN_NONE_MESSAGE };
     }
     return this.until(opts.timeoutMs ?? LOGIN_WAIT_TIMEOUT_MS,
       () => !this.inProgress || (this.qr !== undefined && this.qr.dataUrl !== opts.currentQrDataUrl));
@@ -179,7 +177,7 @@ export class LoginState {
   private result(): WebLoginResult {
     if (this.linkedNow) return { connected: true, message: 'linked' };
     if (!this.inProgress) {
-      return { connected: false, message: this.failure !== undefined ? `${LOGIN_FAILED_PREFIX}${this.failure}` : NO_LOGIN_MESSAGE };
+      return { connected: false, message: this.failure !== undefined ? `${WEB_LOGIN_FAILED_PREFIX}${this.failure}` : WEB_LOGIN_NONE_MESSAGE };
     }
     const qr = this.qr ? { qrDataUrl: this.qr.dataUrl, qr: this.qr.text } : {};
     if (this.code !== undefined) {
@@ -214,7 +212,7 @@ export class LoginState {
 
 /** The machine's `prepare` for WhatsApp: no linked creds → `needsLogin` (the account waits for a web login). */
 export function whatsappPrepare(auth: Pick<LoginAuth, 'isLinked'>): () => Promise<{ needsLogin?: boolean; error?: string }> {
-  return async () => (auth.isLinked() ? {} : { needsLogin: true, error: 'not linked: run clawgate channels login whatsapp' });
+  return async () => (auth.isLinked() ? {} : { needsLogin: true, error: NOT_LINKED_ERROR });
 }
 
 /** The machine's `loginWatch` for WhatsApp: `credentials.ready` when a web login is (or gets) under way. */

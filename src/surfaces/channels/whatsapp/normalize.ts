@@ -71,6 +71,7 @@ export async function normalizeUpsert(upsert: WhatsAppUpsert, ctx: WhatsAppNorma
 
 async function normalizeOne(raw: WAMessage, notify: boolean, ctx: WhatsAppNormalizeContext): Promise<NormalizedWhatsAppMessage> {
   const h = ctx.helpers;
+  if (typeof raw !== 'object' || raw === null) return { history: !notify, skipped: 'not a message', raw };
   const key = raw.key ?? {};
   const remoteJid = key.remoteJid ?? '';
   const skip = (skipped: string, history = !notify): NormalizedWhatsAppMessage => ({ history, skipped, raw });

@@ -30,12 +30,13 @@ export function whatsappMessageId(rowId: string): string {
   return `3EB0${createHash('sha256').update(rowId).digest('hex').slice(0, 18).toUpperCase()}`;
 }
 
-/** Message ids remembered by `sentHere` (the newest; an echo of our own message comes within seconds). */
+/** Messages remembered by `sentHere` / `sentMessage` (the newest; an echo or a retry request comes within minutes). */
 const MAX_REMEMBERED_IDS = 2000;
 
 /** Sends and typing for one WhatsApp account, over the socket that is live at the time of each call. */
 export class WhatsAppSender implements ChannelSender {
-  private readonly ids = new Set<string>();
+  /** Message id → the text sent under it. */
+  private readonly sent = new Map<string, string>();
 
   /**
    * @param socket the live socket, or undefined while there is none
@@ -51,7 +52,16 @@ export class WhatsAppSender implements ChannelSender {
    * account's own chat is the conversation, and its replies must not start runs (C10, WA5's `outboxSent`).
    */
   sentHere(id: string): boolean {
-    return this.ids.has(id);
+    return this.sent.has(id);
+  }
+
+  /**
+   * The content of a message this sender sent in this process, for Baileys' `getMessage` (WA1): a recipient that
+   * could not decrypt it asks for it again, and without the content it would show "Waiting for this message".
+   */
+  sentMessage(id: string): { conversation: string } | undefined {
+    const text = this.sent.get(id);
+    return text === undefined ? undefined : { conversation: text };
   }
 
   /** One `sendMessage(jid, {text}, {messageId})`; an edit is sent as a new message (WhatsApp has no preview edits here). */
@@ -59,21 +69,22 @@ export class WhatsAppSender implements ChannelSender {
     const sock = this.socket();
     if (!sock) return { kind: 'notSent', error: 'WhatsApp is not connected' };
     const messageId = message.rowId !== undefined ? whatsappMessageId(message.rowId) : undefined;
-    if (messageId !== undefined) this.remember(messageId); // before the call: the echo may beat its answer
+    const text = this.format(message.text);
+    if (messageId !== undefined) this.remember(messageId, text); // before the call: the echo may beat its answer
     try {
-      const sent = await sock.sendMessage(message.chatId, { text: this.format(message.text) }, messageId !== undefined ? { messageId } : {});
+      const sent = await sock.sendMessage(message.chatId, { text }, messageId !== undefined ? { messageId } : {});
       const remoteId = messageId ?? keyIdOf(sent);
-      if (remoteId !== undefined) this.remember(remoteId);
+      if (remoteId !== undefined) this.remember(remoteId, text);
       return { kind: 'sent', remoteId: remoteId ?? '' };
     } catch (err) {
       return classifyWhatsAppSendError(err);
     }
   }
 
-  private remember(id: string): void {
-    this.ids.delete(id);
-    this.ids.add(id);
-    if (this.ids.size > MAX_REMEMBERED_IDS) this.ids.delete(this.ids.values().next().value as string);
+  private remember(id: string, text: string): void {
+    this.sent.delete(id);
+    this.sent.set(id, text);
+    if (this.sent.size > MAX_REMEMBERED_IDS) this.sent.delete(this.sent.keys().next().value as string);
   }
 
   /** `composing` while on, `paused` when off (C8); best effort: errors and a missing socket are ignored. */

@@ -3,7 +3,7 @@ import type { ChannelClock, WhatsAppAccountConfig } from '../../../core/channel.
 import type { Logger } from '../../../core/log.js';
 import type { TransportEvent, TransportInput } from '../../../machines/channel.js';
 import type { WaAuthState } from '../../../store/wa-auth.js';
-import type { LoginState } from './login.js';
+import { type LoginState, NOT_LINKED_ERROR } from './login.js';
 import type { MakeSocket, SocketOptions, WASocketEvents, WASocketLike } from './socket.js';
 
 // The account machine's `transport` actor for WhatsApp (spec channels.md WA3, WA4): one Baileys socket per actor.
@@ -101,6 +101,8 @@ class WhatsAppAttempt {
   private sock: WASocketLike | undefined;
   private loginTimer: unknown;
   private qrSeen = false;
+  /** Set once this socket's creds are being wiped (401, a second 500). */
+  private wiping = false;
   private readonly detach: (() => void)[] = [];
 
   constructor(
@@ -122,8 +124,12 @@ class WhatsAppAttempt {
 
   async run(): Promise<void> {
     const { deps } = this;
+    // a forced relink (web.login.start {force}) wiped the creds: a new socket at once (even while this one is made)
+    this.detach.push(deps.login.onRequest((kind) => { if (kind === 'relink') this.report({ type: 'transport.restart' }); }));
     try {
       const loginSocket = !deps.auth.isLinked();
+      // unlinked while away (logout in backoff): no socket showing QR codes to nobody until a web login asks
+      if (loginSocket && !deps.login.pending) return this.report({ type: 'transport.needsLogin', error: NOT_LINKED_ERROR });
       const auth = await deps.auth.load();
       if (this.disposed) return;
       const sock = await deps.makeSocket({
@@ -136,6 +142,7 @@ class WhatsAppAttempt {
       this.sock = sock;
       this.listen(sock, 'creds.update', () => {
         deps.onActivity();
+        if (this.wiping) return; // never write back creds that are being wiped
         Promise.resolve().then(() => auth.saveCreds()).catch((err: unknown) => deps.log.error({ ...this.who, err }, 'whatsapp creds not saved'));
       });
       this.listen(sock, 'connection.update', (u) => this.onUpdate(sock, auth, u));
@@ -143,8 +150,6 @@ class WhatsAppAttempt {
         deps.onActivity();
         Promise.resolve().then(() => deps.onMessages(upsert, sock)).catch((err: unknown) => deps.log.error({ ...this.who, err }, 'whatsapp inbound failed'));
       });
-      // a forced relink (web.login.start {force}) wiped the creds: a new socket at once
-      this.detach.push(deps.login.onRequest((kind) => { if (kind === 'relink') this.report({ type: 'transport.restart' }); }));
       if (loginSocket) this.loginTimer = deps.clock.setTimeout(() => this.loginTimedOut(), deps.login.remainingMs());
       deps.onSocket(sock);
     } catch (err) {
@@ -231,6 +236,7 @@ class WhatsAppAttempt {
   private async wipeToLogin(error: string): Promise<void> {
     const { deps } = this;
     if (this.disposed) return;
+    this.wiping = true;
     this.clearLoginTimer();
     try {
       await deps.auth.wipe();

@@ -143,6 +143,7 @@ test('T14: stop → one final confirming getUpdates, then no request; updates ar
   const total = tg.calls.length;
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(tg.calls.length, total, 'no request after the stop');
+  await until(() => tg.openSockets() === 0, 'the attempt\'s keep-alive connections to close', 5000);
 });
 
 test('T7 (transport): watermark 2 → the first getUpdates asks for offset ≥ 3; updates 1 and 2 are not handled again', async (t) => {

@@ -63,8 +63,11 @@ describe('WhatsApp normalize: skips (W6, C10)', () => {
       waMessage({ remoteJid: PEER, id: 'E1' }, null),
       waMessage({ remoteJid: PEER, id: 'R1' }, { reactionMessage: { text: '👍', key: { id: 'X' } } }),
       waMessage({ remoteJid: '1203@g.us', id: 'P1' }, { conversation: 'a group message without a participant' }),
+      waMessage({ remoteJid: PEER, id: 'ED1' }, { protocolMessage: { type: 14, editedMessage: { conversation: 'an edit' } } }),
+      waMessage({ remoteJid: PEER, id: 'ED2' }, { editedMessage: { message: { protocolMessage: { type: 14, editedMessage: { conversation: 'an edit' } } } } }),
+      null as never,
     ] }, ctx);
-    assert.equal(entries.length, 7, 'one entry per upserted message');
+    assert.equal(entries.length, 10, 'one entry per upserted message');
     for (const e of entries) {
       assert.equal(e.message, undefined, e.skipped);
       assert.equal(e.readKey, undefined);

@@ -71,6 +71,14 @@ describe('WhatsAppSender (WA6)', () => {
     assert.equal(sender.sentHere(whatsappMessageId('r1:1')), false);
   });
 
+  test('WA1: the content of a sent message is there for Baileys\' retry requests (getMessage), as sent', async () => {
+    const sock = fakeSocket();
+    const sender = new WhatsAppSender(() => sock);
+    await sender.sendText({ chatId: PEER, text: '**answer**', rowId: 'r1:0' });
+    assert.deepEqual(sender.sentMessage(whatsappMessageId('r1:0')), { conversation: '*answer*' });
+    assert.equal(sender.sentMessage('3EB0000000000000000000'), undefined);
+  });
+
   test('Markdown is sent in WhatsApp\'s formatting (plain text unchanged)', async () => {
     const sock = fakeSocket();
     await new WhatsAppSender(() => sock).sendText({ chatId: PEER, text: '# Plan\n**bold** and ~~old~~', rowId: 'r1:0' });

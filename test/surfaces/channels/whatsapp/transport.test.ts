@@ -308,6 +308,42 @@ test('close codes: read from the Boom output; readable text for transient ones',
   assert.equal(closeErrorText(undefined, new Error('boom')), 'connection closed: boom');
 });
 
+test('creds gone while in backoff (a logout without a socket) → the next connect needs a login instead of opening a login socket', async (t) => {
+  const h = waHarness({ linked: true });
+  t.after(() => h.stop());
+  const s1 = await within(h.fake.socket(1), 'socket 1');
+  await settle();
+  s1.close(428);
+  await settle();
+  assert.equal(h.state(), 'backoff');
+  h.auth.wipe();
+  h.clock.increment(2000);
+  await settle();
+  assert.equal(h.state(), 'needsLogin');
+  assert.match(h.context().lastError ?? '', /not linked/);
+  assert.equal(h.fake.calls, 1);
+  const started = h.login.start();
+  const s2 = await within(h.fake.socket(2), 'login socket');
+  await settle();
+  s2.qr('ref1');
+  assert.equal((await within(started, 'start')).qr, 'ref1');
+});
+
+test('after a 401 a late creds.update of the dead socket does not write the wiped creds back', async (t) => {
+  const h = waHarness({ linked: true });
+  t.after(() => h.stop());
+  const s1 = await within(h.fake.socket(1), 'socket 1');
+  await settle();
+  const wipe = h.auth.wipe.bind(h.auth);
+  // the socket emits one more creds.update while the wipe is under way (Baileys does on logout)
+  h.auth.wipe = () => { wipe(); s1.credsUpdate({ me: { id: 'stale' } }); };
+  s1.close(401);
+  await settle();
+  assert.equal(h.state(), 'needsLogin');
+  assert.equal(h.auth.saved, undefined, 'nothing saved after the wipe');
+  assert.equal(h.auth.isLinked(), false);
+});
+
 test('a 500 that is a socket error (Baileys: "WebSocket Error (…)") is a network failure, never a bad session', async () => {
   const { closeStatusCode } = await import('../../../../src/surfaces/channels/whatsapp/transport.js');
   const { boom } = await import('../../../helpers/fake-whatsapp.js');
