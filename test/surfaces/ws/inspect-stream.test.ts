@@ -183,3 +183,15 @@ test('IT6: a viewer that stops reading during 2 000 runs loses live frames, coun
   await viewer.close();
   await admin.close();
 });
+
+test('I4: a viewer\'s inbound frames are ignored; one over 1 KiB closes the stream 1009', async () => {
+  const g = await gateway({ inspect: true });
+  const admin = await operator(g.port);
+  const viewer = await openRaw(streamUrl(g.port, await ticketFor(admin)));
+  await viewer.next((f) => f.type === '@clawgate.live', 5_000, '@clawgate.live');
+  viewer.sendRaw('{"type":"req","id":"1","method":"health"}');
+  viewer.sendRaw('x'.repeat(2048));
+  assert.equal((await viewer.closed).code, 1009);
+  assert.equal(viewer.frames.some((f) => f.type === 'res'), false);
+  await admin.close();
+});
