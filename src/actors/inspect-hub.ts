@@ -160,11 +160,12 @@ export class InspectHub {
   }
 
   private startWatching(): void {
-    this.stopWatching = this.directory.inspect((e) => this.observe(e), {
-      added: (entry) => this.rootAdded(entry),
-      removed: (entry) => this.publish(entry.actor.sessionId, this.encode({
+    // the inspector must never fail an actor: whatever goes wrong while showing it is only not shown
+    this.stopWatching = this.directory.inspect((e) => shielded(() => this.observe(e)), {
+      added: (entry) => shielded(() => this.rootAdded(entry)),
+      removed: (entry) => shielded(() => this.publish(entry.actor.sessionId, this.encode({
         type: '@clawgate.stopped', createdAt: String(this.now()), sessionId: entry.actor.sessionId,
-      }), true),
+      }), true)),
     });
     this.statsTimer = this.timers.setInterval(() => this.stats(), this.statsEveryMs);
     try {
@@ -289,6 +290,15 @@ export class InspectHub {
       if (v.burst) continue;
       this.sendLive(v, this.encode({ ...common, dropped: v.dropped }));
     }
+  }
+}
+
+/** Runs `fn`; an exception is swallowed (a frame not shown), never thrown into XState or a registry. */
+function shielded(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // nothing to log: a log line per event would be its own flood, and frames are never logged (I3)
   }
 }
 

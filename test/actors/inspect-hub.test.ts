@@ -162,3 +162,16 @@ test('IT5: every @xstate.* frame carries type, sessionId, rootId, createdAt, _ve
   assert.ok(v.frames.some((f) => f.type === '@clawgate.stopped' && f.sessionId === root.sessionId));
   for (const f of v.frames.filter((x) => x.type.startsWith('@clawgate.'))) assert.equal('_version' in f, false);
 });
+
+test('a frame that cannot be built is not shown, and the actor goes on', () => {
+  const { hub, start } = setup();
+  const v = new MemoryViewer();
+  hub.attach(v);
+  const t = start('connection', 'c1');
+  const hostile = { get boom() { throw new Error('getter'); } };
+  t.send({ type: 'FLIP', hostile } as any);
+  assert.equal((t.getSnapshot() as any).value, 'on');
+  t.send({ type: 'FLIP' });
+  assert.equal((t.getSnapshot() as any).value, 'off');
+  assert.ok(v.frames.some((f) => f.type === '@xstate.snapshot' && f.snapshot.value === 'off'));
+});
