@@ -24,6 +24,7 @@ import {
   NodeInvokeProgressParams, NodeInvokeRequestEvent, NodeInvokeResultParams, NodeListParams, NodePairApproveParams,
   NodePairListParams, NodePairRejectParams, NodePairRemoveParams, NodePairRequestedEvent, NodePairResolvedEvent,
 } from './nodes.js';
+import { ClawgateInspectTicketParams, ClawgateInspectTicketResult } from './inspect.js';
 import { PresenceEntry, PresenceEvent, SystemPresenceParams, SystemPresenceResult } from './presence.js';
 import { SendParams } from './send.js';
 import {
@@ -47,6 +48,7 @@ export * from './events.js';
 export * from './frames.js';
 export * from './health.js';
 export * from './hello.js';
+export * from './inspect.js';
 export * from './nodes.js';
 export * from './presence.js';
 export * from './send.js';
@@ -98,6 +100,8 @@ const methodParams = {
   'node.invoke.result': NodeInvokeResultParams,
   'node.invoke.progress': NodeInvokeProgressParams,
   'node.event': NodeEventParams,
+  // Clawgate-only (web-surfaces.md I4), served only with --inspect
+  'clawgate.inspect.ticket': ClawgateInspectTicketParams,
 } satisfies Record<string, TSchema>;
 
 /** Method → params schema, for `connect` and every method of spec §7.3 (`sessions.unsubscribe` is not published). */
@@ -121,6 +125,7 @@ const methodResults = {
   'device.token.rotate': DeviceTokenRotateResult,
   'node.event': NodeEventResult,
   'sessions.reset': SessionsResetResult,
+  'clawgate.inspect.ticket': ClawgateInspectTicketResult,
 } satisfies Record<string, TSchema>;
 
 /** Method → result schema, where the published schema defines one. */
@@ -144,10 +149,11 @@ export const DEFINITIONS: Readonly<Record<string, TSchema>> = Object.freeze({
   DevicePairListParams, DevicePairApproveParams, DevicePairRejectParams, DevicePairRemoveParams,
   DeviceTokenRotateParams, DeviceTokenRevokeParams, NodePairListParams, NodePairApproveParams,
   NodePairRejectParams, NodePairRemoveParams, NodeListParams, NodeDescribeParams, NodeInvokeParams,
-  NodeInvokeResultParams, NodeInvokeProgressParams, NodeEventParams,
+  NodeInvokeResultParams, NodeInvokeProgressParams, NodeEventParams, ClawgateInspectTicketParams,
   // results
   SystemPresenceResult, ChannelsStatusResult, ChannelsPairingListResult, ChannelsPairingApproveResult,
   ChannelsPairingDismissResult, DeviceTokenRotateResult, NodeEventResult, SessionsResetResult, SessionRow,
+  ClawgateInspectTicketResult,
   // event payloads
   ConnectChallengeEvent, TickEvent, ShutdownEvent, HeartbeatEvent, PresenceEvent, AgentEvent, ChatEvent,
   ChatStatusEvent, ChatDeltaEvent, ChatFinalEvent, ChatAbortedEvent, ChatErrorEvent, SessionsChangedEvent,

@@ -25,6 +25,9 @@ import { withHistory } from './agent/with-history.js';
 import { DEFAULT_PART_POLICY } from './inbound/content-parts.js';
 import { registerHttpRoutes } from './surfaces/http/routes.js';
 import { controlPlaneEndpoint } from './surfaces/ws/upgrade-endpoint.js';
+import { INSPECT_PREFIX, inspectEndpoint } from './surfaces/ws/inspect-endpoint.js';
+import { InspectTickets } from './surfaces/ws/inspect-tickets.js';
+import { InspectHub } from './actors/inspect-hub.js';
 import { startServer, type ListeningServer } from './transport/server.js';
 import { Lifecycle } from './transport/lifecycle.js';
 import { Router } from './transport/router.js';
@@ -90,6 +93,8 @@ export interface GatewayOptions {
   channelSeams?: ChannelSeams;
   /** Replaces the channel layer behind the WS channels.* methods (tests of the methods alone). */
   channels?: ChannelsControl;
+  /** The clock of the inspector's ticket expiry (tests), epoch ms. */
+  inspectNow?: () => number;
 }
 
 /** The state dir's database and what records into it. */
@@ -168,6 +173,8 @@ interface Shared {
   warnings: RepeatedWarnings;
   authLimiter: AuthRateLimiter;
   isDraining(): boolean;
+  /** The actor inspector (--inspect): its hub and stream tickets. */
+  inspect?: { hub: InspectHub; tickets: InspectTickets };
 }
 
 /** The WS control plane, its device and node stores: loaded right after listen (its imports cost ~200 ms). */
@@ -187,7 +194,7 @@ async function loadWsPlane(config: GatewayConfig, log: Logger, options: GatewayO
     isDraining: shared.isDraining,
     devices, autoApproveLocal: config.autoApproveLocal, rateLimit: shared.authLimiter,
     nodes: { store: new NodeStore(state.db), allow: config.nodeAllow, deny: config.nodeDeny },
-    clock: options.clock, channels: options.channels ?? channels,
+    clock: options.clock, channels: options.channels ?? channels, inspectTickets: shared.inspect?.tickets,
   });
   return { plane, devices };
 }
@@ -249,6 +256,8 @@ function routeSurfaces(config: GatewayConfig, actors: Actors, shared: Shared, is
     },
   });
   const maxConnections = config.maxConnections ?? defaultMaxConnections();
+  // the inspector's stream (--inspect); without it every /__clawgate__/inspect* upgrade gets 404
+  router.ws(INSPECT_PREFIX, inspectEndpoint({ inspect: shared.inspect }), { prefix: true });
   // the control plane answers upgrades on every path no other endpoint claims
   router.ws('/', controlPlaneEndpoint({
     hub, warnings: shared.warnings, maxConnections, maxPayload: 26_214_400, maxPreauthPerIp: 32,
@@ -285,6 +294,8 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     onFailure: (k) => warnings.warn('authentication refused', { clientAddress: k.source, credential: k.credentialClass }),
   });
   const shared: Shared = { warnings, authLimiter, isDraining: () => draining };
+  // with no viewer the hub attaches nothing to any actor (web-surfaces.md I1)
+  if (config.inspect) shared.inspect = { hub: new InspectHub({ version: VERSION }), tickets: new InspectTickets({ now: options.inspectNow }) };
   const trusted = parseTrustedProxies(config.trustedProxies);
   const classify = (remote: string, fwd: PeerHeaders) => classifyPeer(remote, fwd, trusted);
   let channels: ChannelManager | undefined;
@@ -318,6 +329,9 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     throw err;
   }
   ws = loaded.plane;
+  const stopInspectFeed = shared.inspect && config.inspectFeedUrl
+    ? (await import('./surfaces/ws/inspect-feed.js')).startInspectFeed({ url: config.inspectFeedUrl, hub: shared.inspect.hub, log })
+    : undefined;
   channels?.startAll(); // the gateway sends START to every enabled account once the WS plane is up
   // the banner: both planes are ready (/readyz answers 200 from here on)
   log.info({ ...bannerUrls(config.bind, server.port), bind: config.bind, port: server.port, stateDir: config.stateDir,
@@ -336,6 +350,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
         // queued messages stay journaled for the next start; running runs get the grace period, then are
         // cancelled and recorded so (reason shutdown)
         await drainRuns({ bus, runs, sessions, lifecycle: actors.lifecycle, log, graceMs: config.shutdownGraceMs });
+        stopInspectFeed?.();
         loaded.plane.shutdown();
         loaded.plane.stop();
         // let the cancelled runs' answers and the close frames reach their clients before the sockets go

@@ -18,6 +18,14 @@ export type ActorKind = 'session' | 'connection' | 'node' | 'channel';
 /** What an inspection observer is given with each event: which actor it came from. */
 export type InspectionListener = (event: InspectionEvent, from: { kind: ActorKind; id: string }) => void;
 
+/** What an inspector hears besides the actors' own events: a root actor listed or gone. */
+export interface DirectoryHooks {
+  /** A root actor was listed (before it starts); its observer is already attached. */
+  added?(entry: LiveActor): void;
+  /** A root actor stopped, ended or failed; its observer is already detached. */
+  removed?(entry: LiveActor): void;
+}
+
 /** A live root actor, as the directory lists it. */
 export interface LiveActor {
   kind: ActorKind;
@@ -29,6 +37,7 @@ export interface LiveActor {
 export class ActorDirectory {
   private readonly live = new Map<AnyActor, LiveActor>();
   private readonly watchers = new Map<InspectionListener, Map<AnyActor, Subscription>>();
+  private readonly hooks = new Map<InspectionListener, DirectoryHooks>();
 
   /** The live actors, oldest first. */
   list(): LiveActor[] {
@@ -36,13 +45,15 @@ export class ActorDirectory {
   }
 
   /** Watch every live actor and every actor created from now on; returns the function that stops watching. */
-  inspect(listener: InspectionListener): () => void {
+  inspect(listener: InspectionListener, hooks: DirectoryHooks = {}): () => void {
     const subscriptions = new Map<AnyActor, Subscription>();
     this.watchers.set(listener, subscriptions);
+    this.hooks.set(listener, hooks);
     for (const entry of this.live.values()) subscriptions.set(entry.actor, attach(entry, listener));
     return () => {
       for (const s of subscriptions.values()) s.unsubscribe();
       this.watchers.delete(listener);
+      this.hooks.delete(listener);
     };
   }
 
@@ -51,16 +62,26 @@ export class ActorDirectory {
     return this.watchers.size;
   }
 
+  /** Lists a root actor (createSupervisedActor calls this before the actor starts). */
   add(entry: LiveActor): void {
     this.live.set(entry.actor, entry);
-    for (const [listener, subscriptions] of this.watchers) subscriptions.set(entry.actor, attach(entry, listener));
+    if (this.watchers.size === 0) return;
+    for (const [listener, subscriptions] of this.watchers) {
+      subscriptions.set(entry.actor, attach(entry, listener));
+      this.hooks.get(listener)?.added?.(entry);
+    }
   }
 
+  /** Forgets a root actor that stopped, ended or failed. */
   remove(actor: AnyActor): void {
-    if (!this.live.delete(actor)) return;
-    for (const subscriptions of this.watchers.values()) {
+    const entry = this.live.get(actor);
+    if (!entry) return;
+    this.live.delete(actor);
+    if (this.watchers.size === 0) return;
+    for (const [listener, subscriptions] of this.watchers) {
       subscriptions.get(actor)?.unsubscribe();
       subscriptions.delete(actor);
+      this.hooks.get(listener)?.removed?.(entry);
     }
   }
 }
@@ -86,6 +107,8 @@ export interface Supervision {
   log: Logger;
 }
 
+const ID_PREFIX: Record<ActorKind, string> = { session: 'session', connection: 'conn', node: 'node', channel: 'channel' };
+
 /** A supervised actor and the guard for its listeners. */
 export interface Supervised<TLogic extends AnyActorLogic> {
   actor: Actor<TLogic>;
@@ -100,7 +123,9 @@ export interface Supervised<TLogic extends AnyActorLogic> {
 export function createSupervisedActor<TLogic extends AnyActorLogic>(
   logic: TLogic, options: ActorOptions<TLogic>, supervision: Supervision, directory: ActorDirectory = actorDirectory,
 ): Supervised<TLogic> {
-  const actor = createActor(logic as AnyActorLogic, options as ActorOptions<AnyActorLogic>) as Actor<TLogic>;
+  // a readable id for the inspector (session:<key>, conn:<id>, node:<id>, channel:<channel>:<account>)
+  const id = options.id ?? `${ID_PREFIX[supervision.kind]}:${supervision.id}`;
+  const actor = createActor(logic as AnyActorLogic, { ...options, id } as ActorOptions<AnyActorLogic>) as Actor<TLogic>;
   directory.add({ kind: supervision.kind, id: supervision.id, actor });
   let failed = false;
   const fail = (err: unknown) => {

@@ -5,10 +5,11 @@ import { ConfigError, type GatewayConfig } from './gateway-config.js';
 import { requireOpenAiKey } from './model.js';
 import { OPTIONS, type OptionName, type RawOptions } from './options.js';
 import { resolveConfig } from './resolve.js';
+import { inspectFeedUrl } from './inspect-feed-url.js';
 
 // `clawgate gateway` flags: flags, then a --config file (JSON or YAML, same keys), then defaults. Flags win.
 
-/** The configuration `clawgate gateway <argv>` runs with (env: OPENCLAW_GATEWAY_TOKEN, OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL, TELEGRAM_BOT_TOKEN). */
+/** The configuration `clawgate gateway <argv>` runs with (env: OPENCLAW_GATEWAY_TOKEN, OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL, TELEGRAM_BOT_TOKEN, CLAWGATE_INSPECT_WS). */
 export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const flags = parseFlags(argv);
   const file = typeof flags.config === 'string' ? readConfigFile(flags.config) : undefined;
@@ -23,6 +24,7 @@ export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv = proces
   const channels = typeof flags.config === 'string' ? { block: file?.channels, file: flags.config, env } : undefined;
   const config = resolveConfig(raw, channels);
   requireOpenAiKey(config, env);
+  if (config.inspect && env.CLAWGATE_INSPECT_WS?.trim()) config.inspectFeedUrl = inspectFeedUrl(env.CLAWGATE_INSPECT_WS);
   return config;
 }
 

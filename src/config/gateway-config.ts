@@ -39,6 +39,10 @@ export interface GatewayConfig {
   maxBufferedBytes: number;
   /** fsync every SQLite commit (survives power loss; slower). */
   fsyncCommits: boolean;
+  /** The actor inspector: its stream endpoint and `clawgate.inspect.ticket` (web-surfaces.md §5). */
+  inspect: boolean;
+  /** With --inspect, env CLAWGATE_INSPECT_WS: a loopback Stately inspector server fed `@xstate.*` frames (I6). */
+  inspectFeedUrl?: string;
   /** Silently pair devices on a direct-local socket (off: every device waits for approval). */
   autoApproveLocal: boolean;
   /** Peers whose forwarding headers are believed (IPs/CIDRs). */

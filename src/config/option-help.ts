@@ -75,6 +75,7 @@ export const OPTION_HELP: Readonly<Partial<Record<OptionName | string, OptionHel
   'system-prompt': { arg: 'TEXT|@FILE', text: 'system message of every run (@FILE reads it from a file)', default: 'none' },
   'shutdown-grace-ms': { arg: 'N', text: 'on SIGINT/SIGTERM, let running runs finish this long, then cancel them', default: '10000' },
   'tls-cert': { arg: 'FILE', text: 'PEM certificate: serve HTTPS and WSS on the same port (needs --tls-key)', default: 'none' },
+  inspect: { text: 'live actor inspector: stream at /__clawgate__/inspect/ws (ticket from clawgate.inspect.ticket, operator.admin)', default: 'off' },
   'tls-key': { arg: 'FILE', text: 'PEM private key for --tls-cert', default: 'none' },
 };
 

@@ -50,6 +50,8 @@ export const OPTIONS = {
   'shutdown-grace-ms': 'int',
   // model set-up (issue 8): the system message of every run (TEXT or @FILE)
   'system-prompt': 'string',
+  // web surfaces (issue 12): the actor inspector
+  inspect: 'boolean',
 } as const;
 
 /** A flag name (kebab-case), as on the command line. */

@@ -76,6 +76,7 @@ function uncheckedSettings(o: OptionReader) {
     maxBufferedBytes: Math.max(1024, o.int('max-buffered-bytes') ?? 52_428_800),
     autoApproveLocal: !(o.bool('no-auto-approve-local') ?? false),
     fsyncCommits: o.bool('fsync-commits') ?? false,
+    inspect: o.bool('inspect') ?? false,
     nodeAllow: o.list('node-allow') ?? [],
     nodeDeny: o.list('node-deny') ?? [],
     openaiTimeoutMs: Math.max(100, o.int('openai-timeout-ms') ?? 120_000),

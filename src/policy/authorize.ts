@@ -67,6 +67,7 @@ export const METHOD_SCOPES: ReadonlyMap<string, readonly string[]> = new Map(Obj
   'node.list': ['operator.read'],
   'node.describe': ['operator.read'],
   'node.invoke': ['operator.write'],
+  'clawgate.inspect.ticket': ['operator.admin'],
 }));
 
 /** A protocol error (`error` of a `res` frame). */

@@ -14,6 +14,8 @@ export interface UpgradeRequest {
   path: string;
   /** The path after the endpoint's prefix ('' for an exact endpoint or the prefix itself). */
   rest: string;
+  /** The raw query string, without `?` ('' when absent). */
+  query: string;
   /** Lower-case header name → value ('' when absent). */
   header(name: string): string;
   /** The socket's peer address. */

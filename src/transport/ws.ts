@@ -81,7 +81,7 @@ export function attachWebSocket(app: TemplatedApp, router: Router, opts: WsTrans
       const { remoteAddress, forwarded } = readPeer(res, req);
       const match = router.matchUpgrade(path);
       if (!match) return refuse(res, 404, 'not_found', `no WebSocket endpoint at ${path}`);
-      const upgrade: UpgradeRequest = { path, rest: match.rest, header: (name) => req.getHeader(name), remoteAddress, forwarded };
+      const upgrade: UpgradeRequest = { path, rest: match.rest, query: req.getQuery() ?? '', header: (name) => req.getHeader(name), remoteAddress, forwarded };
       const decision = match.target.upgrade(upgrade);
       if ('refuse' in decision) return refuse(res, decision.refuse.status, decision.refuse.type, decision.refuse.message);
       // after the endpoint's own refusals (its limits answer first, as they always have), before any socket

@@ -46,9 +46,11 @@ test('METHOD_PARAMS covers connect and the core methods, all published as OpenCl
     'node.pair.remove', 'node.list', 'node.describe', 'node.invoke', 'node.invoke.result', 'node.invoke.progress',
     'node.event',
   ];
-  assert.deepEqual(Object.keys(METHOD_PARAMS).sort(), ['connect', ...core].sort());
+  // Clawgate-only methods: not OpenClaw's (web-surfaces.md I4)
+  const clawgate = ['clawgate.inspect.ticket'];
+  assert.deepEqual(Object.keys(METHOD_PARAMS).sort(), ['connect', ...core, ...clawgate].sort());
   // `channels.pairing.reject` is Clawgate's name for the published `channels.pairing.dismiss` (channels.md §5.1).
-  for (const method of Object.keys(METHOD_PARAMS).filter((m) => m !== 'channels.pairing.reject')) {
+  for (const method of Object.keys(METHOD_PARAMS).filter((m) => m !== 'channels.pairing.reject' && !clawgate.includes(m))) {
     assert.ok(method in published.methods, `${method} is not an OpenClaw method`);
   }
   assert.ok('channels.pairing.dismiss' in published.methods);

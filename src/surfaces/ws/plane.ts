@@ -26,6 +26,8 @@ import { Presence } from './presence.js';
 import { bridgeRunEvents } from './run-events.js';
 import type { Clock } from './chat-delta-coalescer.js';
 import type { RepeatedWarnings } from '../../core/repeated-warnings.js';
+import type { InspectTickets } from './inspect-tickets.js';
+import { INSPECT_TICKET_METHOD } from '../../../protocol/inspect.js';
 
 // The WS control plane minus the socket library: connection actors (hub), admission, method dispatch,
 // the run → agent/chat bridge, presence, health, tick, keepalive and shutdown.
@@ -61,6 +63,8 @@ export interface WsPlaneOptions {
   clock?: Clock;
   /** The channel layer behind the channels.* methods; without it they answer "not configured". */
   channels?: ChannelsControl;
+  /** With --inspect: the inspector's tickets (`clawgate.inspect.ticket` is served and advertised only then). */
+  inspectTickets?: InspectTickets;
 }
 
 /** The running WS control plane, as the transport and the composition root use it. */
@@ -93,7 +97,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
     channels: () => (o.channels?.summary?.() ?? {}) as Record<string, { configured: boolean; running: boolean; connected: boolean }>,
   });
   const stateVersion = () => ({ presence: presence.version, health: health.version });
-  const methods = [...METHODS.keys()];
+  const methods = [...METHODS.keys()].filter((m) => m !== INSPECT_TICKET_METHOD || o.inspectTickets);
   const pairers = (c: Connection) => c.role === 'operator' && scopeSatisfied(c.scopes, 'operator.pairing');
   const pairingRequested = (r: PairingRequest, silent: boolean) => hub.broadcast(encodeEvent('device.pair.requested', {
     requestId: r.requestId, deviceId: r.deviceId, publicKey: r.publicKey,
@@ -154,12 +158,13 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
     onClosed: (conn) => {
       presence.remove(conn.id);
       nodes.closed(conn);
+      o.inspectTickets?.connectionClosed(conn.id);
     },
   });
   nodes = new NodeRegistry({ hub, store: o.nodes.store, devices: o.devices, policy: o.nodes, log: o.log });
   services = {
     bus: o.bus, sessions: o.sessions, inbound: o.inbound, runs: o.runs, transcripts: o.transcripts, presence, health,
-    dedupe: new Dedupe(), hub, devices: o.devices, pairingResolved, nodes, channels: o.channels,
+    dedupe: new Dedupe(), hub, devices: o.devices, pairingResolved, nodes, channels: o.channels, inspectTickets: o.inspectTickets,
     info: { version: o.version, startedAt, stateDir: o.stateDir, provider: o.model.provider, model: o.model.model },
   };
   bridgeRunEvents(o.bus, hub, o.transcripts, o.model, o.clock);

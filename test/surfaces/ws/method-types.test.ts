@@ -50,7 +50,7 @@ export const missing: MethodHandlers = { health };
 // @ts-expect-error node.event answers {ok, event, handled}
 export const badResult: Handler<'node.event'> = () => ({ ok: true });
 
-test('METHODS holds a handler for every protocol method but connect, and hello-ok advertises exactly those', async () => {
+test('METHODS holds a handler for every protocol method but connect, and hello-ok advertises exactly those (the inspector\'s only with --inspect)', async () => {
   const served = [...METHODS.keys()].sort();
   assert.deepEqual(served, [...CORE_METHODS].sort());
   for (const [name, handler] of METHODS) assert.equal(typeof handler, 'function', name);
@@ -61,11 +61,22 @@ test('METHODS holds a handler for every protocol method but connect, and hello-o
   try {
     const s = await RawSocket.connect(tg.url, {}, 'method-types');
     try {
-      assert.deepEqual([...(s.hello.features.methods as string[])].sort(), served);
+      assert.deepEqual([...(s.hello.features.methods as string[])].sort(), served.filter((m) => m !== 'clawgate.inspect.ticket'));
     } finally {
       await s.close();
     }
   } finally {
     await tg.close();
+  }
+  const inspecting = await startTestGateway({ inspect: true });
+  try {
+    const s = await RawSocket.connect(inspecting.url, {}, 'method-types');
+    try {
+      assert.deepEqual([...(s.hello.features.methods as string[])].sort(), served);
+    } finally {
+      await s.close();
+    }
+  } finally {
+    await inspecting.close();
   }
 });

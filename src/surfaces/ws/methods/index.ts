@@ -9,6 +9,7 @@ import { channelsLogout, channelsStart, channelsStatus, channelsStop } from './c
 import { channelsPairingApprove, channelsPairingDismiss, channelsPairingList, channelsPairingReject } from './channel-pairing.js';
 import { webLoginStart, webLoginWait } from './web-login.js';
 import { nodeDescribe, nodeEvent, nodeInvoke, nodeInvokeProgress, nodeInvokeResult, nodeList } from './nodes.js';
+import { inspectTicket } from './inspect.js';
 import { nodePairApprove, nodePairList, nodePairReject, nodePairRemove } from './node-pairing.js';
 
 /** One handler per WS method, under that method's name (a handler's `Call<M>` ties it to its own name). */
@@ -57,6 +58,7 @@ const HANDLERS: MethodHandlers = {
   'node.pair.approve': nodePairApprove,
   'node.pair.reject': nodePairReject,
   'node.pair.remove': nodePairRemove,
+  'clawgate.inspect.ticket': inspectTicket,
 };
 
 /**

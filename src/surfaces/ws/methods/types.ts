@@ -11,6 +11,7 @@ import type { DeviceStore } from '../../../store/devices.js';
 import type { Dedupe } from '../dedupe.js';
 import type { Health } from '../health.js';
 import type { Presence } from '../presence.js';
+import type { InspectTickets } from '../inspect-tickets.js';
 import type { MethodParams, MethodResults } from '../../../../protocol/index.js';
 
 // What a WS method handler gets: its params (already schema-checked), the call (who, and how to answer)
@@ -37,6 +38,8 @@ export interface WsServices {
   nodes: NodeRegistry;
   /** The channel layer (Telegram, WhatsApp, Signal); absent when the gateway runs none. */
   channels?: ChannelsControl;
+  /** The inspector's stream tickets; absent without --inspect. */
+  inspectTickets?: InspectTickets;
   info: { version: string; startedAt: number; stateDir: string; provider: string; model: string };
 }
 
