@@ -46,8 +46,9 @@ test('S11: src/client has no innerHTML, outerHTML, insertAdjacentHTML, document.
   }
 });
 
-test('K2: the method map is exactly the operator methods of METHOD_PARAMS plus clawgate.inspect.ticket', () => {
-  const expected = [...Object.keys(METHOD_PARAMS).filter((m) => m !== 'connect'), 'clawgate.inspect.ticket'].sort();
+test('K2: the method map is exactly the operator methods of METHOD_PARAMS (clawgate.inspect.ticket included)', () => {
+  const expected = Object.keys(METHOD_PARAMS).filter((m) => m !== 'connect').sort();
+  assert.ok(expected.includes('clawgate.inspect.ticket'));
   assert.deepEqual([...GATEWAY_METHODS].sort(), expected);
   assert.equal(new Set(GATEWAY_METHODS).size, GATEWAY_METHODS.length);
 });
