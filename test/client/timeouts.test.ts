@@ -37,11 +37,19 @@ test('no connect.challenge within 5 s → the client closes 4000 "connect challe
   const gw = await fakeGateway({ challenge: false });
   t.after(() => gw.close());
   const clock = new ManualClock();
-  const client = createGatewayClient({ url: gw.url, WebSocket, clock });
+  // The server accepting the socket is not the client seeing it open: a close before 'open' is an abort (1006).
+  const opened: WebSocket[] = [];
+  class TrackedWebSocket extends WebSocket {
+    constructor(url: string) {
+      super(url);
+      opened.push(this);
+    }
+  }
+  const client = createGatewayClient({ url: gw.url, WebSocket: TrackedWebSocket, clock });
   t.after(() => client.stop());
   const ready = client.ready().catch((e: unknown) => e);
   client.start();
-  await until(() => gw.sockets.length === 1, 'the socket to open');
+  await until(() => gw.sockets.length === 1 && opened[0]?.readyState === WebSocket.OPEN, 'the socket to open');
   clock.advance(4_999);
   assert.equal(client.status.state, 'connecting');
   clock.advance(1);
