@@ -34,6 +34,12 @@ test('every file index.html references is built and in `npm pack` (S5)', () => {
   }
 });
 
+test('index.html has no inline script or style, so the CSP needs no hashes (§2.3)', () => {
+  const html = readFileSync(built(join(WEBCHAT, 'index.html')), 'utf8');
+  assert.doesNotMatch(html, /<style|\sstyle=|\son[a-z]+=/i);
+  for (const tag of html.match(/<script[^>]*>/gi) ?? []) assert.match(tag, /\ssrc="/, tag);
+});
+
 test('size budget: WebChat app.js ≤ 120 KB minified (S6)', () => {
   const size = statSync(built(join(WEBCHAT, 'app.js'))).size;
   assert.ok(size <= 120 * 1024, `app.js is ${size} bytes`);
