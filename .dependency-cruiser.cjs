@@ -27,6 +27,7 @@ module.exports = {
     layer('surfaces-http', 'src/surfaces/http', [...BOTTOM, 'src/machines', 'src/agent', 'src/store', 'src/actors', 'src/inbound', 'src/transport']),
     layer('surfaces-ws', 'src/surfaces/ws', [...BOTTOM, 'src/machines', 'src/agent', 'src/store', 'src/actors', 'src/inbound', 'src/transport']),
     layer('surfaces-channels', 'src/surfaces/channels', [...BOTTOM, 'src/machines', 'src/agent', 'src/store', 'src/actors', 'src/inbound', 'src/transport']),
+    layer('surfaces-web', 'src/surfaces/web', [...BOTTOM, 'src/transport']),
     {
       name: 'cli', severity: 'error',
       comment: 'src/cli may import only the composition root, config, the client, the bottom layers and (doctor) the read-only database check',

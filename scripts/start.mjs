@@ -23,6 +23,13 @@ if (stale) {
   const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 }
+// the pages bundle web/ and src/client/: rebuilt when either is newer than the built WebChat page
+const webEntry = join(root, 'dist/web/webchat/app.js');
+if (stale || !existsSync(webEntry)
+  || Math.max(newestSource(join(root, 'web')), newestSource(join(root, 'src/client'))) > statSync(webEntry).mtimeMs) {
+  const web = spawnSync(process.execPath, [join(root, 'scripts/build-web.mjs')], { stdio: 'inherit' });
+  if (web.status !== 0) process.exit(web.status ?? 1);
+}
 const args = process.argv.slice(2);
 const child = spawn(process.execPath, [entry, ...args], { stdio: 'inherit' });
 // the gateway drains, then exits 0; a Ctrl-C in a terminal reaches it directly too (same process group)

@@ -24,6 +24,7 @@ import { drainRuns } from './actors/drain.js';
 import { withHistory } from './agent/with-history.js';
 import { DEFAULT_PART_POLICY } from './inbound/content-parts.js';
 import { registerHttpRoutes } from './surfaces/http/routes.js';
+import { registerWebChatRoutes } from './surfaces/web/webchat-routes.js';
 import { controlPlaneEndpoint } from './surfaces/ws/upgrade-endpoint.js';
 import { INSPECT_PREFIX, inspectEndpoint } from './surfaces/ws/inspect-endpoint.js';
 import { InspectTickets } from './surfaces/ws/inspect-tickets.js';
@@ -95,6 +96,8 @@ export interface GatewayOptions {
   channels?: ChannelsControl;
   /** The clock of the inspector's ticket expiry (tests), epoch ms. */
   inspectNow?: () => number;
+  /** Where WebChat's built files are read from (tests of missing assets); default `<package root>/dist/web/webchat`. */
+  webchatDir?: string;
 }
 
 /** The state dir's database and what records into it. */
@@ -312,6 +315,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   recoverRuns({ ledger: state.ledger, transcripts: state.transcripts, runs: actors.runs, sessions: actors.sessions, policy: config.recovery, log });
   const stopMetrics = metrics.attach({ bus: actors.bus, sessions: actors.sessions, hub: () => ws?.hub });
   registerMetricsRoute(router, { scrape: () => metrics.scrape(), token: config.token, authLimiter: shared.authLimiter });
+  registerWebChatRoutes(router, { log, ...(options.webchatDir !== undefined ? { dir: options.webchatDir } : {}) });
   const hooks = new Lifecycle();
   const server: ListeningServer = await startServer({
     bind: config.bind, port: config.port, router, lifecycle: hooks, guard: requestGuard(config, hooks),

@@ -104,7 +104,7 @@ describe('routing and errors', () => {
   test('#3 unknown paths → 404 JSON not_found', async () => {
     for (const [method, path] of [
       ['GET', '/nope'], ['GET', '/healthz/x'], ['POST', `${P}/messages/x`], ['GET', `${P}/`], ['GET', `${P}/Status`],
-      ['GET', `${P}//status`], ['GET', '/'], ['POST', `${P}/messages:streamx`], ['DELETE', '/nope'],
+      ['GET', `${P}//status`], ['GET', '/webchatx'], ['POST', `${P}/messages:streamx`], ['DELETE', '/nope'],
     ] as const) {
       const r = await call(`${method} ${path}`, a.url, path, { method, ...(method === 'POST' ? { body: '{}' } : {}) });
       assertJsonError(r, 404, 'not_found');

@@ -1,0 +1,34 @@
+// `npm run build`, after tsc: type-check web/ (its own tsconfig: lib ES2022 + DOM) and bundle the pages with
+// esbuild into dist/web/ (web-surfaces.md S2): minified ES2022, third-party licence texts in a .LEGAL.txt
+// beside each bundle, the static files copied as they are. The gateway only reads the result (S3).
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const out = join(root, 'dist/web/webchat');
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'web/tsconfig.json')], { stdio: 'inherit' });
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const result = await build({
+  entryPoints: { app: join(root, 'web/webchat/app.ts') },
+  outdir: out,
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  legalComments: 'external', // app.js.LEGAL.txt: the licence texts of the bundled third-party code
+  define: { __CLAWGATE_VERSION__: JSON.stringify(version) },
+  metafile: true,
+  logLevel: 'warning',
+});
+// the metafile (outside the packed dist/web/) shows which sources went in (KT5: the page bundles src/client/index.ts, not a copy)
+writeFileSync(join(root, 'dist/webchat.meta.json'), JSON.stringify(result.metafile));
+for (const file of ['index.html', 'app.css', 'icon.svg']) copyFileSync(join(root, 'web/webchat', file), join(out, file));
