@@ -21,6 +21,8 @@ export interface ControlPlaneEndpointOptions {
   maxPreauthPerIp: number;
   /** Locality of a peer, from its address and the forwarding headers it sent. */
   classify: PeerClassifier;
+  /** The scheme clients reach this gateway with (https with TLS): the base of URLs in hello-ok. */
+  scheme?: 'http' | 'https';
 }
 
 /** The worker protocol's path: not served by this gateway. */
@@ -47,7 +49,10 @@ export function controlPlaneEndpoint(o: ControlPlaneEndpointOptions): WsEndpoint
         return unavailable('Too many unauthenticated sockets');
       }
       const origin = req.header('origin');
-      return { accept: { remoteAddress: clientAddress, local, ...(origin ? { origin } : {}) } };
+      // the URL base comes from the Host the client used, never the bind address (openclaw #16250)
+      const host = req.header('host');
+      const urlBase = /^[A-Za-z0-9.:[\]-]+$/.test(host) ? `${o.scheme ?? 'http'}://${host}` : undefined;
+      return { accept: { remoteAddress: clientAddress, local, ...(origin ? { origin } : {}), ...(urlBase ? { urlBase } : {}) } };
     },
     open: (socket, peer) => hub().open(socket, peer),
     message: (conn, text, bytes) => hub().frame(conn, text, bytes),
