@@ -17,8 +17,8 @@ let outside: string;
 
 /** A raw request (no client-side path normalization), with the bearer unless `auth` is false. */
 function get(path: string, o: { method?: string; auth?: boolean } = {}): Promise<RawResponse> {
-  const headers = o.auth === false ? {} : { Authorization: `Bearer ${TOKEN}` };
-  return rawExchange(g.port, { head: o.method === 'HEAD', write: (s) => s.write(requestHead(o.method ?? 'GET', path, headers)) });
+  const headers: Record<string, string> = o.auth === false ? {} : { Authorization: `Bearer ${TOKEN}` };
+  return rawExchange(g.port, { head: o.method === 'HEAD', write: (s) => { s.write(requestHead(o.method ?? 'GET', path, headers)); } });
 }
 
 function assertSandboxed(r: RawResponse, what: string): void {
@@ -105,7 +105,7 @@ describe('canvas files (CT1)', () => {
       assertSandboxed(r, p);
       assert.deepEqual(JSON.parse(r.body.toString()), { error: { message: 'Unauthorized', type: 'unauthorized' } });
     }
-    const wrong = await rawExchange(g.port, { write: (s) => s.write(requestHead('GET', '/__openclaw__/canvas/app.js', { Authorization: 'Bearer nope' })) });
+    const wrong = await rawExchange(g.port, { write: (s) => { s.write(requestHead('GET', '/__openclaw__/canvas/app.js', { Authorization: 'Bearer nope' })); } });
     assert.equal(wrong.status, 401);
   });
 });
