@@ -28,18 +28,29 @@ const DEFAULT_INDEX = `<!doctype html>
 </body></html>
 `;
 
+/** The clock of capability expiry, and the control plane's sockets for the shared --max-connections. */
+export interface CanvasHostSeams {
+  now?: () => number;
+  otherSockets: () => number;
+  maxConnections: number;
+}
+
 /** Creates a missing root (0700, with a starter index.html) and registers the canvas routes on `router`. */
-export function startCanvasHost(config: GatewayConfig, router: Router, log: Logger, now?: () => number): CanvasHost {
+export function startCanvasHost(config: GatewayConfig, router: Router, log: Logger, seams: CanvasHostSeams): CanvasHost {
   const root = config.canvasRoot ?? join(config.stateDir, 'canvas');
   if (!existsSync(root)) {
     mkdirSync(root, { recursive: true, mode: 0o700 });
     writeFileSync(join(root, 'index.html'), DEFAULT_INDEX, { mode: 0o600 });
   }
-  const caps = new CanvasCaps({ now });
+  const caps = new CanvasCaps({ now: seams.now });
   const useCap = (cap: string) => caps.use(cap);
   const routes = canvasRoutes({ root, token: config.token, useCap, warn: (msg, fields) => log.warn(fields, msg) });
   router.prefix(CANVAS_PREFIX, routes.canvas).prefix(CAP_PATH_PREFIX, routes.cap);
-  const liveReload = canvasLiveReload({ root, token: config.token, useCap });
+  const liveReload: LiveReload = canvasLiveReload({
+    root, token: config.token, useCap, pinCap: (cap) => caps.pin(cap),
+    atLimit: () => seams.otherSockets() + liveReload.size >= seams.maxConnections,
+  });
   router.ws(LIVE_RELOAD_PATH, liveReload.endpoint).ws(CAP_PATH_PREFIX, liveReload.capEndpoint, { prefix: true });
+  router.route(LIVE_RELOAD_PATH, routes.upgradeRequired);
   return { caps, liveReload, root };
 }

@@ -267,6 +267,7 @@ function routeSurfaces(config: GatewayConfig, actors: Actors, shared: Shared, is
   // the control plane answers upgrades on every path no other endpoint claims
   router.ws('/', controlPlaneEndpoint({
     hub, warnings: shared.warnings, maxConnections, maxPayload: 26_214_400, maxPreauthPerIp: 32, scheme: config.tls ? 'https' : 'http',
+    otherSockets: () => shared.canvas?.liveReload.size ?? 0,
     classify: (remote, fwd) => {
       const c = classify(remote, fwd);
       if (c.untrustedForwarding) shared.warnings.warn('forwarding headers from a peer that is not a trusted proxy: treated as remote', { remote });
@@ -312,7 +313,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     return { ready: failing.length === 0, failing };
   };
   const { router, maxConnections } = routeSurfaces(config, actors, shared, isReady, () => ws?.hub, classify, state.transcripts);
-  shared.canvas = startCanvasHost(config, router, log, options.canvasNow);
+  shared.canvas = startCanvasHost(config, router, log, { now: options.canvasNow, otherSockets: () => ws?.hub.size ?? 0, maxConnections });
   channels = await loadChannels(config, log, options, state, actors, router).catch(failed);
   // before listen, and after the channel layer registered its reply writer: journaled runs are re-submitted
   // ahead of any new message in their sessions, and a recovered channel run's reply still reaches its chat

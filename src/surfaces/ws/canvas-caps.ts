@@ -16,6 +16,8 @@ export interface CanvasCapsOptions {
 interface Entry {
   connId: string;
   expiresAtMs: number;
+  /** Open live-reload sockets on this capability: while any is open it counts as in use. */
+  pins: number;
 }
 
 const hashOf = (cap: string) => createHash('sha256').update(cap).digest('base64url');
@@ -39,7 +41,7 @@ export class CanvasCaps {
     if (old) this.byHash.delete(old);
     const cap = randomBytes(18).toString('base64url');
     const hash = hashOf(cap);
-    this.byHash.set(hash, { connId, expiresAtMs: this.now() + this.ttlMs });
+    this.byHash.set(hash, { connId, expiresAtMs: this.now() + this.ttlMs, pins: 0 });
     this.byConn.set(connId, hash);
     return cap;
   }
@@ -49,12 +51,27 @@ export class CanvasCaps {
     if (!cap) return false;
     const entry = this.byHash.get(hashOf(cap));
     if (!entry) return false;
-    if (entry.expiresAtMs <= this.now()) {
+    if (entry.pins === 0 && entry.expiresAtMs <= this.now()) {
       this.drop(entry.connId);
       return false;
     }
     entry.expiresAtMs = this.now() + this.ttlMs;
     return true;
+  }
+
+  /** Keeps a live capability in use until the returned release is called (an open live-reload socket);
+   *  its 10 minutes start again at the release. Nothing for a capability that is not live. */
+  pin(cap: string): () => void {
+    const entry = cap ? this.byHash.get(hashOf(cap)) : undefined;
+    if (!entry) return () => {};
+    entry.pins += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      entry.pins -= 1;
+      entry.expiresAtMs = this.now() + this.ttlMs;
+    };
   }
 
   /** The connection is gone: its capability dies with it. */
@@ -75,6 +92,6 @@ export class CanvasCaps {
 
   private sweep(): void {
     const now = this.now();
-    for (const [, e] of this.byHash) if (e.expiresAtMs <= now) this.drop(e.connId);
+    for (const [, e] of this.byHash) if (e.pins === 0 && e.expiresAtMs <= now) this.drop(e.connId);
   }
 }

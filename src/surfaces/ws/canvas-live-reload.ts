@@ -4,9 +4,10 @@ import type { UpgradeDecision, UpgradeRequest, WsEndpoint, WsSocket } from '../.
 
 // The canvas live reload (web-surfaces.md C3): `WS /__openclaw__/ws`, also behind the capability prefix
 // `/__openclaw__/cap/<cap>/__openclaw__/ws`. The upgrade needs the bearer secret or a live capability (prefix
-// or `?oc_cap=`). A recursive fs.watch runs on the canvas root only while a socket is open; it ignores
-// dotfiles and node_modules, and 75 ms after the last change sends the text frame `reload` to every socket.
-// Inbound frames are ignored (over 1 KiB: 1009 from the transport).
+// or `?oc_cap=`); sandboxed pages send `Origin: null`, which this path alone accepts. A recursive fs.watch runs
+// on the canvas root only while a socket is open; it ignores dotfiles and node_modules, and 75 ms after the
+// last change sends the text frame `reload` to every socket. Inbound frames are ignored (over 1 KiB: 1009 from
+// the transport). An open socket keeps its capability in use.
 
 /** The live-reload path. */
 export const LIVE_RELOAD_PATH = '/__openclaw__/ws';
@@ -16,35 +17,46 @@ export interface LiveReloadOptions {
   root: string;
   token?: string;
   useCap(cap: string): boolean;
-  /** Sockets at once; more get 503. */
-  maxSockets?: number;
+  /** Keeps a capability in use while a socket is open; returns the release. */
+  pinCap(cap: string): () => void;
+  /** Whether the gateway is at --max-connections (every socket counts): more get 503. */
+  atLimit?: () => boolean;
   debounceMs?: number;
 }
 
 /** The live-reload sockets and their watcher. */
 export interface LiveReload {
   /** On `/__openclaw__/ws`. */
-  endpoint: WsEndpoint<true, WsSocket>;
+  endpoint: WsEndpoint<Accepted, Conn>;
   /** On the `/__openclaw__/cap` prefix (upgrades only). */
-  capEndpoint: WsEndpoint<true, WsSocket>;
+  capEndpoint: WsEndpoint<Accepted, Conn>;
   /** Open sockets. */
   readonly size: number;
   stop(): void;
 }
 
-const refuse = (status: number, type: string, message: string): UpgradeDecision<true> => ({ refuse: { status, type, message } });
+/** An accepted upgrade: the capability it used ('' for the bearer). */
+interface Accepted {
+  cap: string;
+}
+
+interface Conn {
+  socket: WsSocket;
+  release(): void;
+}
+
+const refuse = (status: number, type: string, message: string): UpgradeDecision<Accepted> => ({ refuse: { status, type, message } });
 
 /** Builds the live-reload endpoints; see the file comment. */
 export function canvasLiveReload(o: LiveReloadOptions): LiveReload {
-  const sockets = new Set<WsSocket>();
-  const maxSockets = o.maxSockets ?? 64;
+  const conns = new Set<Conn>();
   let watcher: FSWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
   const changed = (_event: string, name: string | Buffer | null) => {
     const parts = String(name ?? '').split(/[\\/]/);
     if (parts.some((p) => p.startsWith('.') || p === 'node_modules')) return;
     clearTimeout(timer);
-    timer = setTimeout(() => { for (const s of sockets) s.send('reload'); }, o.debounceMs ?? 75);
+    timer = setTimeout(() => { for (const c of conns) c.socket.send('reload'); }, o.debounceMs ?? 75);
   };
   const bearer = (header: string) => {
     if (!o.token || !header.startsWith('Bearer ')) return false;
@@ -52,45 +64,54 @@ export function canvasLiveReload(o: LiveReloadOptions): LiveReload {
     const b = Buffer.from(o.token);
     return a.length === b.length && timingSafeEqual(a, b);
   };
-  const admit = (authorized: boolean): UpgradeDecision<true> => {
+  const admit = (authorized: false | Accepted): UpgradeDecision<Accepted> => {
     if (!authorized) return refuse(401, 'unauthorized', 'Unauthorized');
-    if (sockets.size >= maxSockets) return refuse(503, 'unavailable', 'too many live-reload sockets');
-    return { accept: true };
+    if (o.atLimit?.()) return refuse(503, 'unavailable', 'connection limit reached');
+    return { accept: authorized };
   };
   const common = {
     maxPayload: 1024,
-    open(socket: WsSocket): WsSocket {
-      sockets.add(socket);
+    allowNullOrigin: true,
+    open(socket: WsSocket, accepted: Accepted): Conn {
+      const conn = { socket, release: o.pinCap(accepted.cap) };
+      conns.add(conn);
       if (!watcher) {
         try {
           watcher = watch(o.root, { recursive: true }, changed);
           watcher.on('error', () => { watcher?.close(); watcher = undefined; });
         } catch { /* no root: nothing to watch, pages simply never reload */ }
       }
-      return socket;
+      return conn;
     },
     message() { /* a page only listens */ },
-    close(socket: WsSocket) {
-      sockets.delete(socket);
-      if (sockets.size === 0) {
+    close(conn: Conn) {
+      conn.release();
+      conns.delete(conn);
+      if (conns.size === 0) {
         watcher?.close();
         watcher = undefined;
         clearTimeout(timer);
       }
     },
   };
-  const queryCap = (query: string) => new URLSearchParams(query).get('oc_cap') ?? '';
+  const withCap = (cap: string) => (o.useCap(cap) ? { cap } : false);
   return {
-    endpoint: { ...common, upgrade: (req: UpgradeRequest) => admit(bearer(req.header('authorization')) || o.useCap(queryCap(req.query))) },
+    endpoint: {
+      ...common,
+      upgrade(req: UpgradeRequest) {
+        if (bearer(req.header('authorization'))) return admit({ cap: '' });
+        return admit(withCap(new URLSearchParams(req.query).get('oc_cap') ?? ''));
+      },
+    },
     capEndpoint: {
       ...common,
       upgrade(req: UpgradeRequest) {
         const m = /^\/([A-Za-z0-9_-]+)(\/.*)?$/.exec(req.rest);
         if (!m || m[2] !== LIVE_RELOAD_PATH) return refuse(404, 'not_found', `no WebSocket endpoint at ${req.path}`);
-        return admit(o.useCap(m[1]));
+        return admit(withCap(m[1]));
       },
     },
-    get size() { return sockets.size; },
+    get size() { return conns.size; },
     stop() {
       clearTimeout(timer);
       watcher?.close();

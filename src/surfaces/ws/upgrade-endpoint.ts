@@ -23,6 +23,8 @@ export interface ControlPlaneEndpointOptions {
   classify: PeerClassifier;
   /** The scheme clients reach this gateway with (https with TLS): the base of URLs in hello-ok. */
   scheme?: 'http' | 'https';
+  /** Sockets of other endpoints that count against the same maxConnections (canvas live reload). */
+  otherSockets?: () => number;
 }
 
 /** The worker protocol's path: not served by this gateway. */
@@ -39,7 +41,7 @@ export function controlPlaneEndpoint(o: ControlPlaneEndpointOptions): WsEndpoint
       if (req.path === WORKER_PATH) return { refuse: { status: 404, type: 'not_found', message: 'the worker protocol is not served here' } };
       const h = o.hub();
       if (!h) return unavailable('gateway starting');
-      if (h.size >= o.maxConnections) {
+      if (h.size + (o.otherSockets?.() ?? 0) >= o.maxConnections) {
         o.warnings.warn('upgrade refused: connection limit', { connections: h.size, remote: req.remoteAddress });
         return unavailable('connection limit reached');
       }

@@ -16,11 +16,12 @@ let g: TestGateway;
 let root: string;
 let cap: string;
 let operator: RawSocket;
+let now = 1_000_000;
 
 before(async () => {
   root = mkdtempSync(join(tmpdir(), 'clawgate-canvas-'));
   writeFileSync(join(root, 'index.html'), '<p>v1</p>');
-  g = await startTestGateway({ token: TOKEN, canvasRoot: root });
+  g = await startTestGateway({ token: TOKEN, canvasRoot: root }, { canvasNow: () => now });
   operator = await RawSocket.connect(g.url, { token: TOKEN, scopes: ['operator.read'] }, 'op');
   cap = String(operator.hello.pluginSurfaceUrls.canvas).split('/').pop()!;
 });
@@ -41,9 +42,9 @@ async function open(url: string, headers: Record<string, string> = {}): Promise<
 }
 
 /** The HTTP status of a refused upgrade. */
-function refusedStatus(url: string): Promise<number> {
+function refusedStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
   return within(new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, { headers });
     ws.once('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); ws.terminate(); });
     ws.once('open', () => { ws.terminate(); reject(new Error('upgrade accepted')); });
     ws.once('error', () => { /* the refusal above decides */ });
@@ -79,4 +80,41 @@ test('a frame over 1 KiB closes the socket 1009', async () => {
   const closed = new Promise<number>((resolve) => s.ws.once('close', (code) => resolve(code)));
   s.ws.send('x'.repeat(2048));
   assert.equal(await within(closed, 'close'), 1009);
+});
+
+test('sandboxed pages send Origin: null: accepted on the live-reload path only; a plain GET there is 426', async () => {
+  const base = wsUrl(g.url);
+  const page = await open(`${base}/__openclaw__/ws?oc_cap=${cap}`, { Origin: 'null' });
+  page.ws.close();
+  assert.equal(await refusedStatus(`${base}/`, { Origin: 'null' }), 403, 'the control plane refuses Origin: null');
+  const plain = await fetch(`${g.url}/__openclaw__/ws`);
+  assert.equal(plain.status, 426);
+  assert.equal(plain.headers.get('content-security-policy'), 'sandbox allow-scripts allow-forms');
+});
+
+test('an open live-reload socket keeps its capability in use past 10 minutes; the clock restarts when it closes', async () => {
+  const s = await open(`${wsUrl(g.url)}/__openclaw__/ws?oc_cap=${cap}`);
+  const page = `${g.url}/__openclaw__/canvas/?oc_cap=${cap}`;
+  now += 3 * 600_000;
+  assert.equal((await fetch(page)).status, 200, 'pinned by the open socket');
+  const closed = new Promise<void>((resolve) => s.ws.once('close', () => resolve()));
+  s.ws.close();
+  await within(closed, 'close');
+  await until(async () => { now += 600_000; return (await fetch(page)).status === 401; }, 'expiry after the socket closed');
+});
+
+test('live-reload sockets count against --max-connections', async () => {
+  const small = await startTestGateway({ token: TOKEN, canvasRoot: root, maxConnections: 2 });
+  try {
+    const base = wsUrl(small.url);
+    const auth = { Authorization: `Bearer ${TOKEN}` };
+    const a = await open(`${base}/__openclaw__/ws`, auth);
+    const b = await open(`${base}/__openclaw__/ws`, auth);
+    assert.equal(await refusedStatus(`${base}/__openclaw__/ws`, auth), 503, 'a third live-reload socket');
+    assert.equal(await refusedStatus(`${base}/`), 503, 'the control plane is full too');
+    a.ws.close();
+    b.ws.close();
+  } finally {
+    await small.close();
+  }
 });

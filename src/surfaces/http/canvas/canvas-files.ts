@@ -54,10 +54,11 @@ function bearerMatches(header: string, token: string | undefined): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** The two prefix routes: the canvas path and the capability prefix. */
-export function canvasRoutes(o: CanvasFilesOptions): { canvas: Route; cap: Route } {
+/** The canvas routes: the canvas path, the capability prefix, and the plain GET on the live-reload path. */
+export function canvasRoutes(o: CanvasFilesOptions): { canvas: Route; cap: Route; upgradeRequired: Route } {
   const route = (handle: Route['handle']): Route => ({ method: 'GET', head: true, readsBody: false, handle });
   return {
+    upgradeRequired: route(() => jsonError(426, 'upgrade_required', 'upgrade required')),
     canvas: route((req) => {
       const queryCap = req.query.get('oc_cap') ?? '';
       if (!bearerMatches(req.header('authorization'), o.token) && !o.useCap(queryCap)) return unauthorized();
