@@ -3,11 +3,12 @@ import type { Connection, ConnectionHub } from '../../actors/connection-hub.js';
 import type { PeerInfo } from '../../machines/connection.js';
 import type { PeerClassifier } from '../../transport/peer.js';
 import type { UpgradeDecision, UpgradeRequest, WsEndpoint } from '../../transport/ws-endpoint.js';
+import { urlBaseOf } from './url-base.js';
 
 // The control plane as a transport WebSocket endpoint. Upgrades are refused here, before any actor exists,
 // while the gateway is starting, at the connection limit, when one address holds too many unauthenticated
 // sockets, and on the reserved worker path; everything after the upgrade belongs to the connection actor.
-// (Type imports only: the composition root loads this before the WS plane's heavier modules.)
+// (Type imports and the small url-base.ts only: the composition root loads this before the WS plane's heavier modules.)
 
 /** The control plane's upgrade limits and where it finds the hub. */
 export interface ControlPlaneEndpointOptions {
@@ -45,15 +46,13 @@ export function controlPlaneEndpoint(o: ControlPlaneEndpointOptions): WsEndpoint
         o.warnings.warn('upgrade refused: connection limit', { connections: h.size, remote: req.remoteAddress });
         return unavailable('connection limit reached');
       }
-      const { local, clientAddress } = o.classify(req.remoteAddress, req.forwarded);
+      const { local, clientAddress, proxied } = o.classify(req.remoteAddress, req.forwarded);
       if (h.preauthCount(clientAddress) >= o.maxPreauthPerIp) {
         o.warnings.warn('upgrade refused: too many unauthenticated sockets from one address', { clientAddress });
         return unavailable('Too many unauthenticated sockets');
       }
       const origin = req.header('origin');
-      // the URL base comes from the Host the client used, never the bind address (openclaw #16250)
-      const host = req.header('host');
-      const urlBase = /^[A-Za-z0-9.:[\]-]+$/.test(host) ? `${o.scheme ?? 'http'}://${host}` : undefined;
+      const urlBase = urlBaseOf(req, o.scheme ?? 'http', proxied === true);
       return { accept: { remoteAddress: clientAddress, local, ...(origin ? { origin } : {}), ...(urlBase ? { urlBase } : {}) } };
     },
     open: (socket, peer) => hub().open(socket, peer),

@@ -8,6 +8,7 @@ import { RawSocket, TOKEN } from '../../helpers/ws-client.js';
 import { until } from '../../helpers/wait.js';
 import { connectDevice } from '../../helpers/device-connect.js';
 import { createTestDevice } from '../../helpers/device.js';
+import { urlBaseOf } from '../../../src/surfaces/ws/url-base.js';
 
 // web-surfaces.md C5 / CT3 without a browser: hello-ok's pluginSurfaceUrls.canvas, the capability prefix and
 // `?oc_cap=` without any header, the 10-minute TTL on an injected clock (extended by use), a guessed capability,
@@ -113,4 +114,33 @@ test('auth mode none: the canvas needs a capability, a bearer header is no crede
   } finally {
     await open.close();
   }
+});
+
+test('behind a trusted proxy the URL starts with the proxy origin and prefix; an untrusted peer\'s headers are ignored', async () => {
+  const proxied = await startTestGateway({ token: TOKEN, canvasRoot: root, trustedProxies: ['127.0.0.1'] });
+  const forwarded = { 'X-Forwarded-For': '203.0.113.7', 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'claw.example.org', 'X-Forwarded-Prefix': '/claw' };
+  const admin = await RawSocket.connect(proxied.url, { token: TOKEN }, 'admin');
+  try {
+    // a remote device is paired by the owner first (a device-less remote socket keeps no scope)
+    const dev = createTestDevice();
+    const how = { scopes: ['operator.read'], auth: { token: TOKEN }, headers: forwarded };
+    const first = await connectDevice(proxied.url, dev, how, 'first');
+    const requestId = first.res.error?.details?.requestId as string;
+    assert.ok(requestId, JSON.stringify(first.res.error));
+    await first.close();
+    assert.equal((await admin.request('device.pair.approve', { requestId })).ok, true);
+    const viaProxy = await connectDevice(proxied.url, dev, how, 'via-proxy');
+    assert.equal(viaProxy.res.ok, true, JSON.stringify(viaProxy.res.error));
+    assert.match(viaProxy.res.payload.pluginSurfaceUrls.canvas, /^https:\/\/claw\.example\.org\/claw\/__openclaw__\/cap\/[A-Za-z0-9_-]{24}$/);
+    await viaProxy.close();
+  } finally {
+    await admin.close();
+    await proxied.close();
+  }
+  // from a peer that is not a trusted proxy the forwarding headers are ignored: the Host decides
+  const header = (h: Record<string, string>) => (name: string) => h[name] ?? '';
+  const sent = { host: '127.0.0.1:1234', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example', 'x-forwarded-prefix': '/x' };
+  assert.equal(urlBaseOf({ header: header(sent) }, 'http', false), 'http://127.0.0.1:1234');
+  assert.equal(urlBaseOf({ header: header({ ...sent, 'x-forwarded-prefix': '/a"b' }) }, 'http', true), 'https://evil.example', 'a bad prefix is dropped');
+  assert.equal(urlBaseOf({ header: header({ host: 'a b' }) }, 'http', false), undefined, 'no URL from an unusable Host');
 });
