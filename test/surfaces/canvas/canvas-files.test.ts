@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
@@ -108,4 +108,18 @@ describe('canvas files (CT1)', () => {
     const wrong = await rawExchange(g.port, { write: (s) => { s.write(requestHead('GET', '/__openclaw__/canvas/app.js', { Authorization: 'Bearer nope' })); } });
     assert.equal(wrong.status, 401);
   });
+});
+
+test('a missing default root (<state-dir>/canvas) is created 0700 with a starter index.html', async () => {
+  const fresh = await startTestGateway({ token: TOKEN });
+  try {
+    const dir = join(fresh.config.stateDir, 'canvas');
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    const r = await fetch(`${fresh.url}/__openclaw__/canvas/`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    assert.equal(r.status, 200);
+    const html = await r.text();
+    assert.equal((html.match(/<button type="button" onclick="openclawSendUserAction/g) ?? []).length, 4);
+  } finally {
+    await fresh.close();
+  }
 });
