@@ -29,6 +29,7 @@ import { controlPlaneEndpoint } from './surfaces/ws/upgrade-endpoint.js';
 import { INSPECT_PREFIX, inspectEndpoint } from './surfaces/ws/inspect-endpoint.js';
 import { InspectTickets } from './surfaces/ws/inspect-tickets.js';
 import { InspectHub } from './actors/inspect-hub.js';
+import { startCanvasHost, type CanvasHost } from './canvas-host.js';
 import { startServer, type ListeningServer } from './transport/server.js';
 import { Lifecycle } from './transport/lifecycle.js';
 import { Router } from './transport/router.js';
@@ -98,6 +99,8 @@ export interface GatewayOptions {
   inspectNow?: () => number;
   /** Where WebChat's built files are read from (tests of missing assets); default `<package root>/dist/web/webchat`. */
   webchatDir?: string;
+  /** The clock of the canvas capabilities' expiry (tests), epoch ms. */
+  canvasNow?: () => number;
 }
 
 /** The state dir's database and what records into it. */
@@ -178,6 +181,8 @@ interface Shared {
   isDraining(): boolean;
   /** The actor inspector (--inspect): its hub and stream tickets. */
   inspect?: { hub: InspectHub; tickets: InspectTickets };
+  /** The canvas host (web-surfaces.md §4). */
+  canvas?: CanvasHost;
 }
 
 /** The WS control plane, its device and node stores: loaded right after listen (its imports cost ~200 ms). */
@@ -198,6 +203,7 @@ async function loadWsPlane(config: GatewayConfig, log: Logger, options: GatewayO
     devices, autoApproveLocal: config.autoApproveLocal, rateLimit: shared.authLimiter,
     nodes: { store: new NodeStore(state.db), allow: config.nodeAllow, deny: config.nodeDeny },
     clock: options.clock, channels: options.channels ?? channels, inspectTickets: shared.inspect?.tickets,
+    canvasCaps: shared.canvas?.caps,
   });
   return { plane, devices };
 }
@@ -263,7 +269,8 @@ function routeSurfaces(config: GatewayConfig, actors: Actors, shared: Shared, is
   router.ws(INSPECT_PREFIX, inspectEndpoint({ inspect: shared.inspect }), { prefix: true });
   // the control plane answers upgrades on every path no other endpoint claims
   router.ws('/', controlPlaneEndpoint({
-    hub, warnings: shared.warnings, maxConnections, maxPayload: 26_214_400, maxPreauthPerIp: 32,
+    hub, warnings: shared.warnings, maxConnections, maxPayload: 26_214_400, maxPreauthPerIp: 32, scheme: config.tls ? 'https' : 'http',
+    otherSockets: () => shared.canvas?.liveReload.size ?? 0,
     classify: (remote, fwd) => {
       const c = classify(remote, fwd);
       if (c.untrustedForwarding) shared.warnings.warn('forwarding headers from a peer that is not a trusted proxy: treated as remote', { remote });
@@ -309,6 +316,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     return { ready: failing.length === 0, failing };
   };
   const { router, maxConnections } = routeSurfaces(config, actors, shared, isReady, () => ws?.hub, classify, state.transcripts);
+  shared.canvas = startCanvasHost(config, router, log, { now: options.canvasNow, otherSockets: () => ws?.hub.size ?? 0, maxConnections });
   channels = await loadChannels(config, log, options, state, actors, router).catch(failed);
   // before listen, and after the channel layer registered its reply writer: journaled runs are re-submitted
   // ahead of any new message in their sessions, and a recovered channel run's reply still reaches its chat
@@ -355,6 +363,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
         // cancelled and recorded so (reason shutdown)
         await drainRuns({ bus, runs, sessions, lifecycle: actors.lifecycle, log, graceMs: config.shutdownGraceMs });
         stopInspectFeed?.();
+        shared.canvas?.liveReload.stop();
         loaded.plane.shutdown();
         loaded.plane.stop();
         // let the cancelled runs' answers and the close frames reach their clients before the sockets go

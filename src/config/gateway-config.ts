@@ -41,6 +41,8 @@ export interface GatewayConfig {
   fsyncCommits: boolean;
   /** The actor inspector: its stream endpoint and `clawgate.inspect.ticket` (web-surfaces.md §5). */
   inspect: boolean;
+  /** The canvas host's root (web-surfaces.md C1); default `<state-dir>/canvas`. */
+  canvasRoot?: string;
   /** With --inspect, env CLAWGATE_INSPECT_WS: a loopback Stately inspector server fed `@xstate.*` frames (I6). */
   inspectFeedUrl?: string;
   /** Silently pair devices on a direct-local socket (off: every device waits for approval). */

@@ -77,6 +77,7 @@ export const OPTION_HELP: Readonly<Partial<Record<OptionName | string, OptionHel
   'tls-cert': { arg: 'FILE', text: 'PEM certificate: serve HTTPS and WSS on the same port (needs --tls-key)', default: 'none' },
   inspect: { text: 'live actor inspector: stream at /__clawgate__/inspect/ws (ticket from clawgate.inspect.ticket, operator.admin)', default: 'off' },
   'tls-key': { arg: 'FILE', text: 'PEM private key for --tls-cert', default: 'none' },
+  'canvas-root': { arg: 'DIR', text: 'canvas files served at /__openclaw__/canvas/ (bearer token or a node\'s capability URL)', default: '<state-dir>/canvas' },
 };
 
 /** `--config FILE`: not in the option table (it names where the others come from). */

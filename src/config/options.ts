@@ -52,6 +52,8 @@ export const OPTIONS = {
   'system-prompt': 'string',
   // web surfaces (issue 12): the actor inspector
   inspect: 'boolean',
+  // web surfaces (issue 12): the canvas host
+  'canvas-root': 'string',
 } as const;
 
 /** A flag name (kebab-case), as on the command line. */

@@ -63,8 +63,10 @@ function logLevelOf(o: OptionReader): string {
 
 /** The options that cannot be wrong once coerced: a default, at most a floor. */
 function uncheckedSettings(o: OptionReader) {
+  const canvasRoot = o.str('canvas-root');
   return {
     stateDir: resolve(o.str('state-dir') ?? join(homedir(), '.clawgate')),
+    ...(canvasRoot ? { canvasRoot: resolve(canvasRoot) } : {}),
     mockDelayMs: o.int('mock-delay-ms') ?? DEFAULTS.mockDelayMs,
     runRetentionMs: o.int('run-retention-ms') ?? DEFAULTS.runRetentionMs,
     runRetentionMax: o.int('run-retention-max') ?? DEFAULTS.runRetentionMax,

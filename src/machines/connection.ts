@@ -29,6 +29,8 @@ export interface PeerInfo {
   /** Loopback peer and no forwarding headers (openclaw-protocol.md §9). */
   local: boolean;
   origin?: string;
+  /** `<scheme>://<host>` as the client addressed the gateway (from the upgrade's Host), for URLs in hello-ok. */
+  urlBase?: string;
 }
 
 /** What admission decided for an accepted connect. */

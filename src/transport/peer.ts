@@ -16,6 +16,8 @@ export interface ForwardingHeaders {
 export interface ClassifiedPeer {
   local: boolean;
   clientAddress: string;
+  /** Forwarding headers came from a trusted proxy and were used. */
+  proxied?: boolean;
 }
 
 /** Classifies a peer from its socket address and forwarding headers. */

@@ -40,6 +40,8 @@ export type UpgradeDecision<A> = { accept: A } | { refuse: UpgradeRefusal };
 export interface WsEndpoint<A = unknown, C = unknown> {
   /** Largest message accepted; a bigger one closes the socket with 1009 `message too big`. */
   maxPayload: number;
+  /** Accept `Origin: null` (sandboxed pages send it); the Host rule still applies. */
+  allowNullOrigin?: boolean;
   /** Decides an upgrade. It must hold nothing for an accepted one: the Host / Origin guard runs after it
    *  and may still refuse; resources belong in `open`. */
   upgrade(req: UpgradeRequest): UpgradeDecision<A>;

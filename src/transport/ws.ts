@@ -85,7 +85,9 @@ export function attachWebSocket(app: TemplatedApp, router: Router, opts: WsTrans
       const decision = match.target.upgrade(upgrade);
       if ('refuse' in decision) return refuse(res, decision.refuse.status, decision.refuse.type, decision.refuse.message);
       // after the endpoint's own refusals (its limits answer first, as they always have), before any socket
-      const refusal = opts.guard?.({ origin, host, secFetchSite: req.getHeader('sec-fetch-site') });
+      // `Origin: null` only where the endpoint says so (canvas live reload, web-surfaces.md S7)
+      const checkedOrigin = origin === 'null' && match.target.allowNullOrigin ? '' : origin;
+      const refusal = opts.guard?.({ origin: checkedOrigin, host, secFetchSite: req.getHeader('sec-fetch-site') });
       if (refusal) {
         warnings.warn('upgrade refused: host or origin not allowed', { origin, host, remote: remoteAddress, reason: refusal.reason });
         return refuse(res, 403, 'forbidden', refusal.message);

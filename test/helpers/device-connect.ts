@@ -14,6 +14,8 @@ export interface DeviceConnectOptions {
   mode?: string;
   role?: string;
   scopes?: string[];
+  /** `caps` of the connect (default none). */
+  caps?: string[];
   platform?: string;
   deviceFamily?: string;
   /** More `client` fields (version, displayName, modelIdentifier…); not part of the signed payload. */
@@ -120,7 +122,7 @@ export async function connectDevice(httpUrl: string, dev: TestDevice | undefined
     const res = await request('connect', {
       minProtocol: 4, maxProtocol: 4,
       client: { id: clientId, version: '1.0.0', platform, mode, ...(o.deviceFamily !== undefined ? { deviceFamily: o.deviceFamily } : {}), ...o.clientExtra },
-      role, scopes, caps: [],
+      role, scopes, caps: o.caps ?? [],
       ...(Object.keys(auth).length > 0 ? { auth } : {}),
       ...(device ? { device } : {}),
     });

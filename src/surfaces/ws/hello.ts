@@ -21,7 +21,8 @@ export interface HelloSources {
 }
 
 /** The hello-ok payload for one admitted connection; the state dir is shown to operator.admin only. */
-export function buildHello(src: HelloSources, connId: string, auth: { method: string; role: string; scopes: string[] }): Record<string, unknown> {
+export function buildHello(src: HelloSources, connId: string, auth: { method: string; role: string; scopes: string[] },
+  extra: Record<string, unknown> = {}): Record<string, unknown> {
   const admin = auth.scopes.includes('operator.admin');
   return {
     type: 'hello-ok',
@@ -39,5 +40,6 @@ export function buildHello(src: HelloSources, connId: string, auth: { method: st
     },
     auth,
     policy: { maxPayload: MAX_PAYLOAD, maxBufferedBytes: src.maxBufferedBytes, tickIntervalMs: src.tickIntervalMs },
+    ...extra,
   };
 }

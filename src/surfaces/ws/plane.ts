@@ -20,6 +20,7 @@ import { Dedupe } from './dedupe.js';
 import { encodeEvent } from '../../../protocol/encode.js';
 import { Health } from './health.js';
 import { buildHello } from './hello.js';
+import { pluginSurfaces, type CanvasCaps } from './plugin-surfaces.js';
 import { EVENTS, METHODS } from './methods/index.js';
 import { MethodError, RESPONDED, storageUnavailable, type Call, type WsServices } from './methods/types.js';
 import { Presence } from './presence.js';
@@ -65,6 +66,8 @@ export interface WsPlaneOptions {
   channels?: ChannelsControl;
   /** With --inspect: the inspector's tickets (`clawgate.inspect.ticket` is served and advertised only then). */
   inspectTickets?: InspectTickets;
+  /** With the canvas host: the capabilities behind hello-ok's `pluginSurfaceUrls.canvas` (web-surfaces.md C5). */
+  canvasCaps?: CanvasCaps;
 }
 
 /** The running WS control plane, as the transport and the composition root use it. */
@@ -118,7 +121,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
     hello: (input: AdmitInput, auth) => buildHello({
       version: o.version, startedAt, stateDir: o.stateDir, authMode: o.token ? 'token' : 'none',
       tickIntervalMs: o.tickIntervalMs, maxBufferedBytes: o.maxBufferedBytes, methods, events: EVENTS, presence, health,
-    }, input.connId, auth),
+    }, input.connId, auth, pluginSurfaces(o.canvasCaps, input, auth)),
   });
 
   let services!: WsServices;
@@ -159,6 +162,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
       presence.remove(conn.id);
       nodes.closed(conn);
       o.inspectTickets?.connectionClosed(conn.id);
+      o.canvasCaps?.connectionClosed(conn.id);
     },
   });
   nodes = new NodeRegistry({ hub, store: o.nodes.store, devices: o.devices, policy: o.nodes, log: o.log });

@@ -3,11 +3,12 @@ import type { Connection, ConnectionHub } from '../../actors/connection-hub.js';
 import type { PeerInfo } from '../../machines/connection.js';
 import type { PeerClassifier } from '../../transport/peer.js';
 import type { UpgradeDecision, UpgradeRequest, WsEndpoint } from '../../transport/ws-endpoint.js';
+import { urlBaseOf } from './url-base.js';
 
 // The control plane as a transport WebSocket endpoint. Upgrades are refused here, before any actor exists,
 // while the gateway is starting, at the connection limit, when one address holds too many unauthenticated
 // sockets, and on the reserved worker path; everything after the upgrade belongs to the connection actor.
-// (Type imports only: the composition root loads this before the WS plane's heavier modules.)
+// (Type imports and the small url-base.ts only: the composition root loads this before the WS plane's heavier modules.)
 
 /** The control plane's upgrade limits and where it finds the hub. */
 export interface ControlPlaneEndpointOptions {
@@ -21,6 +22,10 @@ export interface ControlPlaneEndpointOptions {
   maxPreauthPerIp: number;
   /** Locality of a peer, from its address and the forwarding headers it sent. */
   classify: PeerClassifier;
+  /** The scheme clients reach this gateway with (https with TLS): the base of URLs in hello-ok. */
+  scheme?: 'http' | 'https';
+  /** Sockets of other endpoints that count against the same maxConnections (canvas live reload). */
+  otherSockets?: () => number;
 }
 
 /** The worker protocol's path: not served by this gateway. */
@@ -37,17 +42,18 @@ export function controlPlaneEndpoint(o: ControlPlaneEndpointOptions): WsEndpoint
       if (req.path === WORKER_PATH) return { refuse: { status: 404, type: 'not_found', message: 'the worker protocol is not served here' } };
       const h = o.hub();
       if (!h) return unavailable('gateway starting');
-      if (h.size >= o.maxConnections) {
+      if (h.size + (o.otherSockets?.() ?? 0) >= o.maxConnections) {
         o.warnings.warn('upgrade refused: connection limit', { connections: h.size, remote: req.remoteAddress });
         return unavailable('connection limit reached');
       }
-      const { local, clientAddress } = o.classify(req.remoteAddress, req.forwarded);
+      const { local, clientAddress, proxied } = o.classify(req.remoteAddress, req.forwarded);
       if (h.preauthCount(clientAddress) >= o.maxPreauthPerIp) {
         o.warnings.warn('upgrade refused: too many unauthenticated sockets from one address', { clientAddress });
         return unavailable('Too many unauthenticated sockets');
       }
       const origin = req.header('origin');
-      return { accept: { remoteAddress: clientAddress, local, ...(origin ? { origin } : {}) } };
+      const urlBase = urlBaseOf(req, o.scheme ?? 'http', proxied === true);
+      return { accept: { remoteAddress: clientAddress, local, ...(origin ? { origin } : {}), ...(urlBase ? { urlBase } : {}) } };
     },
     open: (socket, peer) => hub().open(socket, peer),
     message: (conn, text, bytes) => hub().frame(conn, text, bytes),

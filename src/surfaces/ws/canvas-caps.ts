@@ -1,0 +1,97 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+// The canvas host's capabilities (web-surfaces.md C5). A node socket that declared cap `canvas`, or an
+// operator socket holding operator.read, gets one in its hello-ok as `pluginSurfaceUrls.canvas`. A capability
+// is 18 random bytes in base64url (24 characters), kept only as its SHA-256; it expires 10 minutes after it
+// was issued or last used successfully, and dies with the connection it was issued to. Capabilities never
+// reach a log line.
+
+/** How capabilities are kept. */
+export interface CanvasCapsOptions {
+  /** Epoch ms (tests inject a clock). */
+  now?: () => number;
+  ttlMs?: number;
+}
+
+interface Entry {
+  connId: string;
+  expiresAtMs: number;
+  /** Open live-reload sockets on this capability: while any is open it counts as in use. */
+  pins: number;
+}
+
+const hashOf = (cap: string) => createHash('sha256').update(cap).digest('base64url');
+
+/** The live canvas capabilities, one per connection. */
+export class CanvasCaps {
+  private readonly now: () => number;
+  private readonly ttlMs: number;
+  private readonly byHash = new Map<string, Entry>();
+  private readonly byConn = new Map<string, string>();
+
+  constructor(opts: CanvasCapsOptions = {}) {
+    this.now = opts.now ?? Date.now;
+    this.ttlMs = opts.ttlMs ?? 600_000;
+  }
+
+  /** A fresh capability for this connection (replaces the one it held). */
+  issue(connId: string): string {
+    this.sweep();
+    const old = this.byConn.get(connId);
+    if (old) this.byHash.delete(old);
+    const cap = randomBytes(18).toString('base64url');
+    const hash = hashOf(cap);
+    this.byHash.set(hash, { connId, expiresAtMs: this.now() + this.ttlMs, pins: 0 });
+    this.byConn.set(connId, hash);
+    return cap;
+  }
+
+  /** Whether `cap` is live now; a successful use extends its life by the TTL. */
+  use(cap: string): boolean {
+    if (!cap) return false;
+    const entry = this.byHash.get(hashOf(cap));
+    if (!entry) return false;
+    if (entry.pins === 0 && entry.expiresAtMs <= this.now()) {
+      this.drop(entry.connId);
+      return false;
+    }
+    entry.expiresAtMs = this.now() + this.ttlMs;
+    return true;
+  }
+
+  /** Keeps a live capability in use until the returned release is called (an open live-reload socket);
+   *  its 10 minutes start again at the release. Nothing for a capability that is not live. */
+  pin(cap: string): () => void {
+    const entry = cap ? this.byHash.get(hashOf(cap)) : undefined;
+    if (!entry) return () => {};
+    entry.pins += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      entry.pins -= 1;
+      entry.expiresAtMs = this.now() + this.ttlMs;
+    };
+  }
+
+  /** The connection is gone: its capability dies with it. */
+  connectionClosed(connId: string): void {
+    this.drop(connId);
+  }
+
+  /** Capabilities held (tests and metrics). */
+  get size(): number {
+    return this.byHash.size;
+  }
+
+  private drop(connId: string): void {
+    const hash = this.byConn.get(connId);
+    if (hash) this.byHash.delete(hash);
+    this.byConn.delete(connId);
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [, e] of this.byHash) if (e.pins === 0 && e.expiresAtMs <= now) this.drop(e.connId);
+  }
+}
