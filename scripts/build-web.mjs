@@ -8,27 +8,42 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const out = join(root, 'dist/web/webchat');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+/**
+ * One output directory under dist/web/: its bundles (output name → source; a .css source bundles its @imports),
+ * and the static files copied as they are.
+ */
+const targets = [
+  {
+    dir: 'webchat',
+    bundles: { app: 'web/webchat/app.ts', 'app.css': 'web/webchat/app.css' },
+    copy: ['web/webchat/index.html', 'web/webchat/icon.svg'],
+  },
+];
 
 const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'web/tsconfig.json')], { stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
-rmSync(out, { recursive: true, force: true });
-mkdirSync(out, { recursive: true });
-const result = await build({
-  entryPoints: { app: join(root, 'web/webchat/app.ts') },
-  outdir: out,
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  minify: true,
-  legalComments: 'external', // app.js.LEGAL.txt: the licence texts of the bundled third-party code
-  define: { __CLAWGATE_VERSION__: JSON.stringify(version) },
-  metafile: true,
-  logLevel: 'warning',
-});
-// the metafile (outside the packed dist/web/) shows which sources went in (KT5: the page bundles src/client/index.ts, not a copy)
-writeFileSync(join(root, 'dist/webchat.meta.json'), JSON.stringify(result.metafile));
-for (const file of ['index.html', 'app.css', 'icon.svg']) copyFileSync(join(root, 'web/webchat', file), join(out, file));
+for (const target of targets) {
+  const out = join(root, 'dist/web', target.dir);
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const entryPoints = Object.entries(target.bundles).map(([name, source]) => ({ in: join(root, source), out: name.replace(/\.css$/, '') }));
+  const result = await build({
+    entryPoints,
+    outdir: out,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    legalComments: 'external', // <bundle>.LEGAL.txt: the licence texts of the bundled third-party code
+    define: { __CLAWGATE_VERSION__: JSON.stringify(version) },
+    metafile: true,
+    logLevel: 'warning',
+  });
+  // the metafile (outside the packed dist/web/) shows which sources went in (KT5: the page bundles src/client/index.ts, not a copy)
+  writeFileSync(join(root, `dist/${target.dir}.meta.json`), JSON.stringify(result.metafile));
+  for (const file of target.copy) copyFileSync(join(root, file), join(out, file.split('/').pop()));
+}
