@@ -1,10 +1,7 @@
 import type { GatewayConfig } from './config.js';
 import type { Logger } from './core/log.js';
-import type { Bus } from './core/bus.js';
 import { createLocalBus } from './core/local-bus.js';
 import { createConfiguredRunner } from './agent/configured-runner.js';
-import type { Tool } from './agent/tools/registry.js';
-import type { Runner } from './core/run.js';
 import { RunRegistry } from './actors/run-registry.js';
 import { SessionRegistry } from './actors/session-registry.js';
 import { createRunExecutor } from './actors/run-executor.js';
@@ -16,8 +13,7 @@ import { RunLedger } from './store/run-ledger.js';
 import { RunLifecycle } from './actors/run-lifecycle.js';
 import { Inbound } from './inbound/submit.js';
 import { ReplyRouter } from './actors/reply-router.js';
-import { probeWrite, StorageHealth, type Schedule } from './store/storage-health.js';
-import type { WriteFaults } from './store/write-faults.js';
+import { probeWrite, StorageHealth } from './store/storage-health.js';
 import { recoverRuns } from './actors/recover.js';
 import { logRunEnds } from './actors/run-log.js';
 import { drainRuns } from './actors/drain.js';
@@ -37,71 +33,25 @@ import { defaultMaxConnections } from './transport/open-files.js';
 import { VERSION } from './core/version.js';
 import { classifyPeer, parseTrustedProxies, type PeerClass, type PeerHeaders } from './policy/locality.js';
 import type { WsPlane } from './surfaces/ws/plane.js';
-import type { Clock } from './surfaces/ws/chat-delta-coalescer.js';
 import { AuthRateLimiter } from './policy/auth-rate-limit.js';
 import { allowedHostKeys, checkRequest, interfaceAddressLookup, isWildcardBind, ownOrigins, type GuardPolicy } from './policy/request-guard.js';
-import type { DeviceStore } from './store/devices.js';
 import { RepeatedWarnings } from './core/repeated-warnings.js';
 import { isLoopbackHost } from './policy/addresses.js';
 import { GatewayMetrics } from './actors/metrics.js';
 import { registerMetricsRoute } from './surfaces/http/metrics.js';
 import { acquireStateLock, type StateLock } from './store/state-lock.js';
 import { ensureStateDir, explainDbOpenError } from './store/state-dir.js';
-import type { AdapterFactories, ChannelManager, ChannelSeams } from './surfaces/channels/manager.js';
+import type { AdapterFactories, ChannelManager } from './surfaces/channels/manager.js';
 import { type ChannelClock, type ChannelName, CHANNELS } from './core/channel.js';
+import type { Gateway, GatewayOptions } from './gateway-types.js';
+
+export type { Gateway, GatewayOptions } from './gateway-types.js';
 
 // The composition root: config → bus, registries, runner, store → HTTP and WS planes → transport.
 //
 // The port is bound and /healthz answers before the WS plane loads: its schema validators and the
 // database cost ~200 ms of imports, paid right after listen. Until then upgrades get 503 (the spec's
 // startup gate) and /readyz says `starting`.
-
-/** A running gateway: its port, its parts (for embedders and tests), and close(). */
-export interface Gateway {
-  port: number;
-  devices: DeviceStore;
-  bus: Bus;
-  runs: RunRegistry;
-  sessions: SessionRegistry;
-  /** The one way in for messages of every surface. */
-  inbound: Inbound;
-  /** Where channel deliverers register for the replies to their chats. */
-  replies: ReplyRouter;
-  /** Every run's recorded life (journal with origins, transcript writes). */
-  ledger: RunLedger;
-  transcripts: TranscriptStore;
-  ws: WsPlane;
-  /** The channel layer, when the config file enables a channel. */
-  channels?: ChannelManager;
-  /** Stop admitting (503), let running runs finish within the shutdown grace period, cancel (and record) the
-   *  rest, leave queued messages journaled for the next start, tell WS clients, close every socket. */
-  close(): Promise<void>;
-}
-
-/** What an embedder or a test may replace. */
-export interface GatewayOptions {
-  /** Replaces the configured model (tests use this for failing or scripted runners). */
-  runner?: Runner;
-  /** Tools offered to the model besides the enabled built-ins (with --model openai). */
-  tools?: Tool[];
-  /** The clock of the WS chat-delta throttle (tests pass XState's SimulatedClock). */
-  clock?: Clock;
-  /** Test seams for a failing disk: `faults` makes writes throw, `schedule` fires the storage probe. */
-  storage?: { faults?: WriteFaults; schedule?: Schedule; probeEveryMs?: number };
-  /** The clock and jitter source of the channel layer (tests pass XState's SimulatedClock and `() => 0`). */
-  channelClock?: ChannelClock;
-  channelRandom?: () => number;
-  /** Test seams of the channel adapters (a fake WhatsApp socket factory: `{ whatsapp: { makeSocket } }`). */
-  channelSeams?: ChannelSeams;
-  /** Replaces the channel layer behind the WS channels.* methods (tests of the methods alone). */
-  channels?: ChannelsControl;
-  /** The clock of the inspector's ticket expiry (tests), epoch ms. */
-  inspectNow?: () => number;
-  /** Where WebChat's built files are read from (tests of missing assets); default `<package root>/dist/web/webchat`. */
-  webchatDir?: string;
-  /** The clock of the canvas capabilities' expiry (tests), epoch ms. */
-  canvasNow?: () => number;
-}
 
 /** The state dir's database and what records into it. */
 interface State {
