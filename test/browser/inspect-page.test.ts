@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import WebSocket from 'ws';
+import { createGatewayClient } from '../../src/client/index.js';
+import { PAGE_CSP } from '../../src/surfaces/web/page-headers.js';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { within } from '../helpers/wait.js';
+import { type BrowserHarness, browserHarness, type TestPage } from './harness.js';
+
+// IT2 (web-surfaces.md §5.2): the inspector page on a live gateway shows the actors as they change. A second
+// client sends two chat.send to one session: the session row goes idle → running → idle, with queue depth 1
+// while the second message waits; a WebChat page opened in another context shows up as a connection row.
+// Needs `npm run build` first (npm test builds).
+
+const KEY = 'agent:main:inspect-it2';
+let harness: BrowserHarness;
+before(async () => {
+  harness = await browserHarness(import.meta.url);
+});
+after(() => harness.close());
+
+/** The rendered (state, queue depth) pairs of the session row, recorded in the page from now on. */
+async function recordSessionRow(p: TestPage): Promise<void> {
+  await p.page.evaluate((key) => {
+    const seen: string[] = [];
+    (window as unknown as { seen: string[] }).seen = seen;
+    const look = () => {
+      for (const tr of document.querySelectorAll('tbody tr')) {
+        const cells = [...(tr as HTMLTableRowElement).cells].map((c) => c.textContent ?? '');
+        if (cells[0] !== key) continue;
+        const entry = `${cells[1]} q${cells[2]}`;
+        if (seen.at(-1) !== entry) seen.push(entry);
+      }
+    };
+    look();
+    new MutationObserver(look).observe(document.body, { subtree: true, childList: true, characterData: true });
+  }, KEY);
+}
+
+async function openInspector(p: TestPage, gw: TestGateway): Promise<void> {
+  const res = await p.page.goto(`${gw.url}/__clawgate__/inspect`);
+  assert.equal(res?.status(), 200);
+  assert.equal(res?.headers()['content-security-policy'], PAGE_CSP);
+  assert.equal(res?.headers()['x-frame-options'], 'DENY');
+  await p.page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+  await p.page.getByText('Stream open').waitFor();
+}
+
+test('IT2: the session row goes idle → running → idle with queue depth 1; a WebChat page is a connection row', async (t) => {
+  if (harness.skip) return t.skip(harness.skip);
+  let gw: TestGateway | undefined;
+  const p = await harness.open('live-page');
+  let chat: TestPage | undefined;
+  const client = () => createGatewayClient({
+    url: `ws://127.0.0.1:${gw!.port}`, WebSocket,
+    client: { id: 'cli', mode: 'cli', version: '1.0.0', platform: 'linux' }, scopes: ['operator.read', 'operator.write'],
+  });
+  let sender: ReturnType<typeof client> | undefined;
+  try {
+    gw = await startTestGateway({ inspect: true, mockDelayMs: 200 });
+    await openInspector(p, gw);
+    const connect = p.json('sent').find((f) => f.method === 'connect');
+    assert.equal(connect?.params?.client?.id, 'webchat-ui');
+    assert.equal(connect?.params?.client?.mode, 'ui');
+    assert.deepEqual(connect?.params?.scopes, ['operator.admin']);
+    assert.ok(p.json('sent').some((f) => f.method === 'clawgate.inspect.ticket'), 'the page asked for a ticket');
+    assert.ok(p.requests().some((u) => u.includes('/__clawgate__/inspect/ws?ticket=')), 'the stream was opened with it');
+    await recordSessionRow(p);
+
+    sender = client();
+    sender.start();
+    const session = await within(sender.ready(), 'hello-ok');
+    const finals = new Set<string>();
+    const bothDone = new Promise<void>((resolve) => {
+      sender!.onEvent('chat', (payload) => {
+        if (payload.state === 'final') finals.add(payload.runId);
+        if (finals.size === 2) resolve();
+      });
+    });
+    await session.request('chat.send', { sessionKey: KEY, message: 'first message to watch', idempotencyKey: randomUUID() });
+    await session.request('chat.send', { sessionKey: KEY, message: 'second message waits', idempotencyKey: randomUUID() });
+    await within(bothDone, 'both replies');
+    const row = p.page.getByRole('row').filter({ hasText: KEY });
+    // the row settles: idle, nothing queued, two runs done
+    await p.page.waitForFunction((key) => [...document.querySelectorAll('tbody tr')].some((tr) => {
+      const cells = [...(tr as HTMLTableRowElement).cells].map((c) => c.textContent);
+      return cells[0] === key && cells[1] === 'idle' && cells[2] === '0' && cells[6] === '2';
+    }), KEY);
+    const seen = await p.page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+    const running = seen.findIndex((s) => /^running\S* q1$/.test(s));
+    assert.ok(running >= 0, `the row showed running with queue depth 1: ${seen.join(' | ')}`);
+    assert.ok(seen.slice(running).includes('idle q0'), `then idle: ${seen.join(' | ')}`);
+    // the session actor was announced idle before it ran (its first frame on the stream)
+    const first = p.frames().filter((f) => f.url.includes('/inspect/ws')).map((f) => JSON.parse(f.payload) as Record<string, any>)
+      .find((f) => f.type === '@xstate.actor' && f.name === `session:${KEY}`);
+    assert.equal(first?.snapshot?.value, 'idle');
+    await row.click();
+    await p.page.getByRole('region', { name: 'Detail' }).getByText(`session:${KEY}`).first().waitFor();
+    assert.match(await p.page.getByLabel('Snapshot').textContent() ?? '', /"sessionKey": "agent:main:inspect-it2"/);
+
+    chat = await harness.open('live-page-webchat');
+    await chat.page.goto(`${gw.url}/`);
+    await chat.page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+    await p.page.getByRole('tab', { name: /^Connections/ }).click();
+    const webchat = p.page.getByRole('row').filter({ hasText: 'webchat-ui · webchat' });
+    await webchat.waitFor();
+    const cells = await webchat.getByRole('cell').allTextContents();
+    assert.ok(cells.includes('operator'), cells.join(' | '));
+    assert.ok(cells.includes('operator.read, operator.write'), cells.join(' | '));
+    assert.ok(cells.some((c) => c.startsWith('local')), cells.join(' | '));
+  } finally {
+    sender?.stop();
+    await chat?.finish();
+    await p.finish();
+    await gw?.close();
+  }
+});
