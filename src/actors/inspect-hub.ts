@@ -2,6 +2,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { actorDirectory, type ActorDirectory, type ActorKind, type LiveActor } from './supervise.js';
 import { actorFrame, childrenOf, frameOf, type InspectFrame } from './inspect-frames.js';
+import { sanitize } from './inspect-sanitize.js';
 
 // The actor inspector's hub (web-surfaces.md I1, I2, I4): the one owner of the viewers of the live actors.
 //
@@ -106,6 +107,8 @@ export class InspectHub {
   private statsTimer?: unknown;
   private loopDelay?: IntervalHistogram;
   private events = 0;
+  /** The last `@clawgate.vitals` view sent per live actor (JSON), to send only changes. */
+  private vitalsSent = new Map<LiveActor['actor'], string>();
 
   constructor(private readonly opts: InspectHubOptions) {
     this.directory = opts.directory ?? actorDirectory;
@@ -131,6 +134,7 @@ export class InspectHub {
   /** A viewer joins: it gets its burst, then live frames, until the returned function detaches it. */
   attach(sink: ViewerSink): () => void {
     if (this.viewers.size === 0) this.startWatching();
+    this.vitalsSent.clear(); // the next tick sends every actor's view again, for the newcomer
     const actors: Synthesized[] = [];
     for (const { actor } of this.directory.list()) collect(actor, actor.sessionId, actors);
     const replay = this.replay();
@@ -186,6 +190,7 @@ export class InspectHub {
     this.ring = [];
     this.ringStart = 0;
     this.events = 0;
+    this.vitalsSent.clear();
   }
 
   /** XState's own `@xstate.actor` for a root never reaches an observer (it is sent in the constructor,
@@ -275,7 +280,25 @@ export class InspectHub {
     return [...this.ring.slice(this.ringStart), ...this.ring.slice(0, this.ringStart)];
   }
 
+  /** `@clawgate.vitals` for each live actor whose view changed since the last tick (at most once a tick). */
+  private vitals(): void {
+    const sent = new Map<LiveActor['actor'], string>();
+    for (const entry of this.directory.list()) {
+      if (!entry.describe) continue;
+      shielded(() => {
+        const view = JSON.stringify(sanitize(entry.describe!()));
+        sent.set(entry.actor, view);
+        if (this.vitalsSent.get(entry.actor) === view) return;
+        const sessionId = entry.actor.sessionId;
+        const createdAt = JSON.stringify(String(this.now()));
+        this.publish(sessionId, `{"type":"@clawgate.vitals","createdAt":${createdAt},"sessionId":${JSON.stringify(sessionId)},"kind":"${entry.kind}","view":${view}}`, true);
+      });
+    }
+    this.vitalsSent = sent;
+  }
+
   private stats(): void {
+    this.vitals();
     const actors: Record<ActorKind, number> = { session: 0, connection: 0, node: 0, channel: 0 };
     for (const { kind } of this.directory.list()) actors[kind]++;
     const eventsPerSec = Math.round((this.events * 1000) / this.statsEveryMs);

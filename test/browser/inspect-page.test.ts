@@ -22,20 +22,30 @@ after(() => harness.close());
 
 /** The rendered (state, queue depth) pairs of the session row, recorded in the page from now on. */
 async function recordSessionRow(p: TestPage): Promise<void> {
-  await p.page.evaluate((key) => {
-    const seen: string[] = [];
-    (window as unknown as { seen: string[] }).seen = seen;
-    const look = () => {
+  // a string, not a function: tsx's name helpers do not exist in the page
+  await p.page.evaluate(`(() => {
+    const key = ${JSON.stringify(KEY)};
+    const seen = [];
+    window.seen = seen;
+    function look() {
       for (const tr of document.querySelectorAll('tbody tr')) {
-        const cells = [...(tr as HTMLTableRowElement).cells].map((c) => c.textContent ?? '');
+        const cells = [...tr.cells].map((c) => c.textContent);
         if (cells[0] !== key) continue;
-        const entry = `${cells[1]} q${cells[2]}`;
+        const entry = cells[1] + ' q' + cells[2];
         if (seen.at(-1) !== entry) seen.push(entry);
       }
-    };
+    }
     look();
     new MutationObserver(look).observe(document.body, { subtree: true, childList: true, characterData: true });
-  }, KEY);
+  })()`);
+}
+
+/** Waits until the session row shows idle, nothing queued and `done` runs done. */
+async function settled(p: TestPage, done: number): Promise<void> {
+  await p.page.waitForFunction(([key, runs]) => [...document.querySelectorAll('tbody tr')].some((tr) => {
+    const cells = [...(tr as HTMLTableRowElement).cells].map((c) => c.textContent);
+    return cells[0] === key && cells[1] === 'idle' && cells[2] === '0' && cells[6] === runs;
+  }), [KEY, String(done)]);
 }
 
 async function openInspector(p: TestPage, gw: TestGateway): Promise<void> {
@@ -83,11 +93,8 @@ test('IT2: the session row goes idle → running → idle with queue depth 1; a 
     await within(bothDone, 'both replies');
     const row = p.page.getByRole('row').filter({ hasText: KEY });
     // the row settles: idle, nothing queued, two runs done
-    await p.page.waitForFunction((key) => [...document.querySelectorAll('tbody tr')].some((tr) => {
-      const cells = [...(tr as HTMLTableRowElement).cells].map((c) => c.textContent);
-      return cells[0] === key && cells[1] === 'idle' && cells[2] === '0' && cells[6] === '2';
-    }), KEY);
-    const seen = await p.page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+    await settled(p, 2);
+    const seen = await p.page.evaluate('window.seen') as string[];
     const running = seen.findIndex((s) => /^running\S* q1$/.test(s));
     assert.ok(running >= 0, `the row showed running with queue depth 1: ${seen.join(' | ')}`);
     assert.ok(seen.slice(running).includes('idle q0'), `then idle: ${seen.join(' | ')}`);
@@ -110,9 +117,9 @@ test('IT2: the session row goes idle → running → idle with queue depth 1; a 
     assert.ok(cells.includes('operator.read, operator.write'), cells.join(' | '));
     assert.ok(cells.some((c) => c.startsWith('local')), cells.join(' | '));
   } finally {
-    sender?.stop();
+    await p.finish(); // its screenshot shows the three connections and the session's detail
     await chat?.finish();
-    await p.finish();
+    sender?.stop();
     await gw?.close();
   }
 });

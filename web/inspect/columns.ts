@@ -3,7 +3,8 @@ import { field, type Kind, text } from './frames.ts';
 
 // The columns of each tab (web-surfaces.md I5). A cell is text, or a number (those columns sort numerically).
 // Values come from the sanitized snapshot's context, from what the page counted, and from the actor's
-// `@clawgate.vitals` view where only the gateway knows them (buffered bytes, last seq …): '—' until then.
+// `@clawgate.vitals` view where only the gateway knows them (client, device, buffered bytes, last seq …): "—" until
+// the first one (at most a second after the actor appears).
 
 /** One column: its header and how a record's cell is found. */
 export interface Column {
@@ -69,14 +70,14 @@ const connection: Column[] = [
   {
     label: 'client · mode',
     cell: (r) => {
-      const client = field(field(ctx(r), 'params'), 'client');
-      return client ? `${text(client, 'id')} · ${text(client, 'mode')}` : NONE;
+      const id = viewText(r, 'clientId');
+      return id === NONE ? NONE : `${id} · ${viewText(r, 'clientMode')}`;
     },
   },
-  { label: 'role', cell: (r) => text(field(ctx(r), 'admitted'), 'role') || text(field(ctx(r), 'params'), 'role') || NONE },
+  { label: 'role', cell: (r) => text(field(ctx(r), 'admitted'), 'role') || viewText(r, 'role') },
   {
     label: 'scopes',
-    cell: (r) => list(field(field(ctx(r), 'admitted'), 'scopes') ?? field(field(ctx(r), 'params'), 'scopes')) || NONE,
+    cell: (r) => list(field(field(ctx(r), 'admitted'), 'scopes') ?? field(r.view, 'scopes')) || NONE,
   },
   { label: 'device', cell: (r) => short(viewText(r, 'deviceId')) },
   {
