@@ -107,6 +107,8 @@ export class InspectHub {
   private statsTimer?: unknown;
   private loopDelay?: IntervalHistogram;
   private events = 0;
+  /** Children announced before they had a snapshot (see observe). */
+  private unborn: InspectionEvent[] = [];
   /** The last `@clawgate.vitals` view sent per live actor (JSON), to send only changes. */
   private vitalsSent = new Map<LiveActor['actor'], string>();
 
@@ -191,6 +193,7 @@ export class InspectHub {
     this.ringStart = 0;
     this.events = 0;
     this.vitalsSent.clear();
+    this.unborn = [];
   }
 
   /** XState's own `@xstate.actor` for a root never reaches an observer (it is sent in the constructor,
@@ -202,10 +205,28 @@ export class InspectHub {
 
   private observe(e: InspectionEvent): void {
     this.events++;
+    if (this.unborn.length > 0) this.bornChildren();
     // a root's @xstate.actor frame is written by the hub (rootAdded); a child's comes from XState
     if (e.type === '@xstate.actor' && e.rootId === e.actorRef.sessionId) return;
+    // XState announces a child from its constructor, before it has a snapshot: its frame is written at the
+    // next inspection event (or microtask), when it has one (as Stately's deferred conversion sees it)
+    if (e.type === '@xstate.actor' && e.actorRef.getSnapshot() === undefined) {
+      if (this.unborn.push(e) === 1) queueMicrotask(() => shielded(() => this.bornChildren()));
+      return;
+    }
     const frame = frameOf(e, this.now());
     if (frame) this.publish(e.actorRef.sessionId, this.encode(frame), false);
+  }
+
+  /** Writes the `@xstate.actor` frames of the children announced before they had a snapshot. */
+  private bornChildren(): void {
+    const unborn = this.unborn;
+    this.unborn = [];
+    for (const e of unborn) {
+      if (!this.stopWatching) return;
+      const frame = frameOf(e, this.now());
+      if (frame) this.publish(e.actorRef.sessionId, this.encode(frame), false);
+    }
   }
 
   private encode(frame: InspectFrame): string {
