@@ -1,11 +1,24 @@
-import type { Connection } from './connection-hub.js';
+import type { PeerInfo } from '../machines/connection.js';
 
 // What the inspector shows of a connection beyond its actor's snapshot (web-surfaces.md I5): the hub's own
 // knowledge of it (who the client is once admitted, its device, socket buffer, last seq, subscriptions). The
 // snapshot alone cannot say: the machine forgets the connect params at admission (they hold the secret).
 
+/** What the view reads of a hub connection (its `Connection`, without importing the hub). */
+export interface ConnectionFacts {
+  client: Record<string, unknown>;
+  role: string;
+  scopes: string[];
+  peer: PeerInfo;
+  open: boolean;
+  socket: { bufferedAmount(): number };
+  seq: number;
+  sessionsSubscribed: boolean;
+  messageKeys: ReadonlySet<string>;
+}
+
 /** The connection's `@clawgate.vitals` view; strings and numbers only, nothing secret. */
-export function connectionVitals(conn: Connection): Record<string, unknown> {
+export function connectionVitals(conn: ConnectionFacts): Record<string, unknown> {
   const client = conn.client;
   const text = (v: unknown) => (typeof v === 'string' ? v : '');
   return {
