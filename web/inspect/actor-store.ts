@@ -1,4 +1,4 @@
-import { field, type Kind, kindOfName, stateText, type StreamFrame, text } from './frames.ts';
+import { field, type Kind, kindOfName, stateText, type StreamFrame, text } from './frames.js';
 
 // What the page knows of the live actors, built from the stream in order (web-surfaces.md I4, I5): one record
 // per actor (roots and their children), its latest sanitized snapshot, its last 50 events, the last 50

@@ -1,5 +1,5 @@
-import type { ActorRecord } from './actor-store.ts';
-import { field, type Kind, text } from './frames.ts';
+import type { ActorRecord } from './actor-store.js';
+import { field, type Kind, text } from './frames.js';
 
 // The columns of each tab (web-surfaces.md I5). A cell is text, or a number (those columns sort numerically).
 // Values come from the sanitized snapshot's context, from what the page counted, and from the actor's
