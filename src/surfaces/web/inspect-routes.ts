@@ -12,8 +12,9 @@ import { serve, webRoute } from './webchat-routes.js';
 // --inspect) and the Stately bridge `/__clawgate__/inspect/stately` (only with --inspect-stately-url, which
 // needs --inspect). Without them the paths are not registered: the router's 404 `not_found` answers. The
 // pages are built into dist/web/webchat/ (inspect.html, stately.html) and load their scripts relatively
-// (`../webchat/…`), so they work at `/` and under a proxy prefix alike. The bridge page learns its target
-// from a meta element filled in here, and its CSP admits that origin, and only it, as a frame.
+// (`../webchat/…`), so they work at `/` and under a proxy prefix alike. Meta elements filled in here, once, tell
+// the pages the auth mode (as WebChat's page is told), whether the bridge exists, and the bridge its target;
+// the bridge's CSP admits that origin, and only it, as a frame.
 
 /** The inspector page's path. */
 export const INSPECT_PAGE_PATH = '/__clawgate__/inspect';
@@ -29,6 +30,8 @@ export interface InspectRouteDeps {
   inspect: boolean;
   /** --inspect-stately-url: the bridge's target; without it the bridge is not registered. */
   statelyUrl?: string;
+  /** How the gateway authenticates, for the pages' `clawgate-auth` meta (as WebChat's, W1): never a secret. */
+  authMode?: 'none' | 'token';
   /** The built files' directory; default `<package root>/dist/web/webchat`. */
   dir?: string;
 }
@@ -46,11 +49,12 @@ export function registerInspectRoutes(router: Router, deps: InspectRouteDeps): v
   const assets = dir ? loadWebAssets(dir) : undefined;
   const files = assets?.ok ? assets.files : new Map<string, WebAsset>();
   // the page shows "Open in Stately" only when the bridge exists
-  const page = withMeta(files.get('inspect.html'), 'clawgate-stately', deps.statelyUrl ? 'on' : '');
+  const auth = deps.authMode ?? '';
+  const page = withMeta(withMeta(files.get('inspect.html'), 'clawgate-auth', auth), 'clawgate-stately', deps.statelyUrl ? 'on' : '');
   if (!page) deps.log.error({ missing: join(dir ?? 'dist/web/webchat', 'inspect.html'), fix: 'npm run build' }, 'inspector assets not found');
   router.route(INSPECT_PAGE_PATH, webRoute((req) => (page ? serve(req, page) : missingPage())));
   if (deps.statelyUrl === undefined) return;
-  const bridge = withMeta(files.get('stately.html'), 'clawgate-stately-url', deps.statelyUrl);
+  const bridge = withMeta(withMeta(files.get('stately.html'), 'clawgate-auth', auth), 'clawgate-stately-url', deps.statelyUrl);
   const csp = statelyCsp(deps.statelyUrl);
   router.route(STATELY_PAGE_PATH, webRoute((req: ApiRequest) => {
     const res = bridge ? serve(req, bridge) : missingPage();

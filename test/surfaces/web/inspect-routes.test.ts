@@ -18,7 +18,7 @@ function tempBuild(): string {
   const dir = mkdtempSync(join(tmpdir(), 'clawgate-inspect-'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>w</title>');
   writeFileSync(join(dir, 'inspect.html'),
-    '<!doctype html><meta name="clawgate-stately" content=""><title>i</title><script type="module" src="../webchat/inspect.js"></script>');
+    '<!doctype html><meta name="clawgate-auth" content=""><meta name="clawgate-stately" content=""><title>i</title><script type="module" src="../webchat/inspect.js"></script>');
   writeFileSync(join(dir, 'stately.html'),
     '<!doctype html><meta name="clawgate-stately-url" content=""><title>s</title><script type="module" src="../../webchat/stately.js"></script>');
   writeFileSync(join(dir, 'inspect.js'), 'console.log(1)');
@@ -60,6 +60,7 @@ describe('inspector pages', () => {
     const html = await page.text();
     assert.match(html, /src="\.\.\/webchat\/inspect\.js"/);
     assert.match(html, /<meta name="clawgate-stately" content="">/, 'no "Open in Stately" without the bridge');
+    assert.match(html, /<meta name="clawgate-auth" content="none">/, 'the auth mode, as WebChat is told');
     const again = await fetch(`${g.url}/__clawgate__/inspect`, { headers: { 'If-None-Match': page.headers.get('etag')! } });
     assert.equal(again.status, 304);
     const head = await fetch(`${g.url}/__clawgate__/inspect`, { method: 'HEAD' });
@@ -81,7 +82,7 @@ describe('inspector pages', () => {
   });
 
   test('with --inspect-stately-url: the bridge frames only that origin and carries the URL; the page offers it', async () => {
-    const g = await gateway({ inspect: true, inspectStatelyUrl: new URL(STATELY).href });
+    const g = await gateway({ inspect: true, inspectStatelyUrl: new URL(STATELY).href, token: 'inspect-routes-token-0123456789abcdefghij' });
     const bridge = await fetch(`${g.url}/__clawgate__/inspect/stately`);
     assert.equal(bridge.status, 200);
     assertPageHeaders(bridge, `${PAGE_CSP}; frame-src https://stately.example`);
@@ -93,6 +94,8 @@ describe('inspector pages', () => {
     assert.equal(head.headers.get('content-security-policy'), `${PAGE_CSP}; frame-src https://stately.example`);
     const page = await (await fetch(`${g.url}/__clawgate__/inspect`)).text();
     assert.match(page, /<meta name="clawgate-stately" content="on">/);
+    assert.match(page, /<meta name="clawgate-auth" content="token">/);
+    assert.doesNotMatch(page, /inspect-routes-token/, 'never the secret');
   });
 
   test('without --inspect the pages are 404 even with a build', async () => {
