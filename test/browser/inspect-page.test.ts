@@ -5,12 +5,14 @@ import WebSocket from 'ws';
 import { createGatewayClient } from '../../src/client/index.js';
 import { PAGE_CSP } from '../../src/surfaces/web/page-headers.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { frameSpy } from '../helpers/client-kit.js';
 import { within } from '../helpers/wait.js';
 import { type BrowserHarness, browserHarness, type TestPage } from './harness.js';
 
 // IT2 (web-surfaces.md §5.2): the inspector page on a live gateway shows the actors as they change. A second
 // client sends two chat.send to one session: the session row goes idle → running → idle, with queue depth 1
 // while the second message waits; a WebChat page opened in another context shows up as a connection row.
+// IT4, page-level: on a token gateway, nothing the page's stream received holds a secret or raw frame text.
 // Needs `npm run build` first (npm test builds).
 
 const KEY = 'agent:main:inspect-it2';
@@ -119,6 +121,53 @@ test('IT2: the session row goes idle → running → idle with queue depth 1; a 
   } finally {
     await p.finish(); // its screenshot shows the three connections and the session's detail
     await chat?.finish();
+    sender?.stop();
+    await gw?.close();
+  }
+});
+
+test('IT4 (page): on a token gateway the stream the page reads holds no secret and no raw frame text', async (t) => {
+  if (harness.skip) return t.skip(harness.skip);
+  const TOKEN = 'inspect-page-token-0123456789abcdefghijklmn';
+  let gw: TestGateway | undefined;
+  const p = await harness.open('sanitized');
+  const spy = frameSpy();
+  let sender: ReturnType<typeof createGatewayClient> | undefined;
+  try {
+    gw = await startTestGateway({ inspect: true, mockDelayMs: 5, token: TOKEN });
+    await p.page.goto(`${gw.url}/__clawgate__/inspect`);
+    await p.page.getByLabel('Gateway token').fill(TOKEN);
+    await p.page.getByRole('button', { name: 'Connect' }).click();
+    await p.page.getByText('Stream open').waitFor();
+    sender = createGatewayClient({
+      url: `ws://127.0.0.1:${gw.port}`, WebSocket: spy.WebSocket, token: TOKEN,
+      client: { id: 'cli', mode: 'cli', version: '1.0.0', platform: 'linux' }, scopes: ['operator.read', 'operator.write'],
+    });
+    sender.start();
+    const session = await within(sender.ready(), 'hello-ok');
+    const long = 'y'.repeat(300);
+    const done = new Promise<void>((resolve) => sender!.onEvent('chat', (e) => e.state === 'final' && resolve()));
+    await session.request('chat.send', { sessionKey: KEY, message: long, idempotencyKey: randomUUID() });
+    await within(done, 'the reply');
+    await settled(p, 1);
+
+    const stream = p.frames().filter((f) => f.dir === 'received' && f.url.includes('/__clawgate__/inspect/ws')).map((f) => f.payload);
+    assert.ok(stream.length > 10, `the page read the stream (${stream.length} frames)`);
+    const all = stream.join('\n');
+    const control = p.json('received');
+    const secrets: [string, string | undefined][] = [
+      ['the shared token', TOKEN],
+      ['the page\'s device token', control.find((f) => f.payload?.type === 'hello-ok')?.payload?.auth?.deviceToken],
+      ['the page\'s device signature', p.json('sent').find((f) => f.method === 'connect')?.params?.device?.signature],
+      ['the stream ticket', control.find((f) => typeof f.payload?.ticket === 'string')?.payload?.ticket],
+    ];
+    for (const [what, secret] of secrets) if (secret) assert.ok(!all.includes(secret), `no frame holds ${what}`);
+    assert.ok(secrets.filter(([, s]) => s).length >= 3, 'the secrets to look for were found');
+    for (const raw of spy.sent) assert.ok(!all.includes(raw), `no raw frame text: ${raw.slice(0, 60)}`);
+    assert.ok(all.includes(`${'y'.repeat(200)}…(+100)`), 'the 300-character message shows as 200 plus …(+100)');
+    assert.ok(!all.includes('y'.repeat(201)));
+  } finally {
+    await p.finish();
     sender?.stop();
     await gw?.close();
   }
