@@ -56,3 +56,16 @@ test('I6: the bridge forwards only @xstate.* frames, none before connected, the 
   assert.equal(posted.at(-1)?.n, -1);
   assert.equal(bridge.forwarded, BRIDGE_BUFFER + 1);
 });
+
+test('the store forgets ended children beyond the last 100, and starts over with a new stream', () => {
+  const store = new ActorStore();
+  store.apply(base('@xstate.actor', 'x:0', { name: 'session:k', snapshot: { value: 'idle', context: {} } }));
+  for (let i = 1; i <= 150; i++) {
+    store.apply(base('@xstate.actor', `x:${i}`, { name: 'run', rootId: 'x:0', parentId: 'x:0', snapshot: { status: 'active' } }));
+    store.apply(base('@xstate.snapshot', `x:${i}`, { rootId: 'x:0', snapshot: { status: 'done' }, event: { type: 'x' } }));
+  }
+  assert.equal(store.actors.size, 1 + 100, 'the root and the last 100 ended children');
+  assert.ok(store.actors.has('x:150') && !store.actors.has('x:50'));
+  store.apply({ type: '@clawgate.hello', createdAt: '2', version: 't', replayed: 0 });
+  assert.equal(store.actors.size, 0);
+});

@@ -7,6 +7,8 @@ import { field, type Kind, kindOfName, stateText, type StreamFrame, text } from 
 
 /** Events and messages kept per actor. */
 export const KEEP = 50;
+/** Ended children kept (for their names in message lists) before they are forgotten. */
+const RETIRED = 100;
 
 /** One event an actor received. */
 export interface EventEntry {
@@ -47,6 +49,8 @@ export interface ActorRecord {
   events: EventEntry[];
   messages: MessageEntry[];
   stopped: boolean;
+  /** Bumped at every change of this record (the detail pane re-renders only then). */
+  version: number;
 }
 
 /** The latest `@clawgate.stats` values. */
@@ -76,13 +80,20 @@ export class ActorStore {
   frames = 0;
   /** Whether the join burst is over (`@clawgate.live` seen). */
   live = false;
+  /** Bumped when an actor is added or removed. */
+  generation = 0;
+  private retired: string[] = [];
 
   /** Applies one frame; returns whether anything shown may have changed. */
   apply(f: StreamFrame): boolean {
     this.frames++;
     switch (f.type) {
       case '@clawgate.hello':
+        // a new stream (after a reconnect): its burst replays what is needed, and actors gone meanwhile go
         this.live = false;
+        this.actors.clear();
+        this.retired = [];
+        this.generation++;
         return true;
       case '@clawgate.live':
         this.live = true;
@@ -101,7 +112,10 @@ export class ActorStore {
         return this.event(f);
       case '@clawgate.vitals': {
         const rec = f.sessionId ? this.actors.get(f.sessionId) : undefined;
-        if (rec) rec.view = f.view;
+        if (rec) {
+          rec.view = f.view;
+          rec.version++;
+        }
         return rec !== undefined;
       }
       case '@clawgate.stopped':
@@ -116,6 +130,7 @@ export class ActorStore {
     for (const rec of this.actors.values()) {
       rec.events = [];
       rec.messages = [];
+      rec.version++;
     }
   }
 
@@ -138,8 +153,9 @@ export class ActorStore {
     const old = this.actors.get(f.sessionId);
     const rec: ActorRecord = old ?? {
       sessionId: f.sessionId, name, firstSeen: at(f), snapshot: undefined, state, stateSince: at(f), lastEvent: '',
-      runsDone: 0, runsFailed: 0, events: [], messages: [], stopped: false,
+      runsDone: 0, runsFailed: 0, events: [], messages: [], stopped: false, version: 0,
     };
+    if (!old) this.generation++;
     rec.name = name;
     rec.kind = isRoot ? kindOfName(name) : undefined;
     rec.rootId = f.rootId;
@@ -155,15 +171,22 @@ export class ActorStore {
     const rec = f.sessionId ? this.actors.get(f.sessionId) : undefined;
     if (!rec) return false;
     this.setSnapshot(rec, f.snapshot, at(f));
-    // a child that reached its end is gone from its parent's view
-    if (text(f.snapshot, 'status') === 'done' || text(f.snapshot, 'status') === 'error' || text(f.snapshot, 'status') === 'stopped') {
-      if (rec.kind === undefined) rec.stopped = true;
-    }
+    // a child that reached its end is gone from its parent's view; the last ones are kept for their names
+    const status = text(f.snapshot, 'status');
+    if (rec.kind === undefined && !rec.stopped && (status === 'done' || status === 'error' || status === 'stopped')) this.retire(rec);
     return true;
+  }
+
+  private retire(rec: ActorRecord): void {
+    rec.stopped = true;
+    this.generation++;
+    this.retired.push(rec.sessionId);
+    if (this.retired.length > RETIRED) this.actors.delete(this.retired.shift()!);
   }
 
   private setSnapshot(rec: ActorRecord, snapshot: unknown, when: number): void {
     rec.snapshot = snapshot;
+    rec.version++;
     const state = stateText(field(snapshot, 'value'));
     if (state !== rec.state) {
       rec.state = state;
@@ -182,9 +205,13 @@ export class ActorStore {
       if (type.startsWith('xstate.error.actor.')) target.runsFailed++;
       push(target.events, { at: when, type, json: JSON.stringify(f.event) ?? '' });
       push(target.messages, message);
+      target.version++;
     }
     const source = f.sourceId && f.sourceId !== f.sessionId ? this.actors.get(f.sourceId) : undefined;
-    if (source) push(source.messages, message);
+    if (source) {
+      push(source.messages, message);
+      source.version++;
+    }
     return target !== undefined || source !== undefined;
   }
 
@@ -196,6 +223,7 @@ export class ActorStore {
         changed = true;
       }
     }
+    if (changed) this.generation++;
     return changed;
   }
 }

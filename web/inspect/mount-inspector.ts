@@ -49,6 +49,7 @@ export function mountInspector(root: HTMLElement): Inspector & { showStately(hre
   const tabs = new Map<Kind, HTMLButtonElement>();
   const tables = new Map<Kind, ActorTable>();
   const loop = renderLoop(render);
+  let shownDetail = '';
 
   for (const kind of KINDS) {
     const tab = h('button', { attrs: { type: 'button', role: 'tab', 'aria-controls': 'actors-panel', id: `tab-${kind}` } });
@@ -93,7 +94,13 @@ export function mountInspector(root: HTMLElement): Inspector & { showStately(hre
     panel.setAttribute('aria-labelledby', `tab-${open}`);
     if (panel.firstElementChild !== table.element) panel.replaceChildren(table.element);
     table.render(store.ofKind(open), filter.value, selected, now);
-    renderDetail(detail, store, selected ? store.actors.get(selected) : undefined, selected);
+    // the detail pane only when what it shows changed (its <pre> keeps its scroll and selection otherwise)
+    const rec = selected ? store.actors.get(selected) : undefined;
+    const key = `${selected}:${rec?.version}:${store.generation}`;
+    if (key !== shownDetail) {
+      shownDetail = key;
+      renderDetail(detail, store, rec, selected);
+    }
   }
   render();
 
