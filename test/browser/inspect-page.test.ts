@@ -6,7 +6,7 @@ import { createGatewayClient } from '../../src/client/index.js';
 import { PAGE_CSP } from '../../src/surfaces/web/page-headers.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { frameSpy } from '../helpers/client-kit.js';
-import { within } from '../helpers/wait.js';
+import { until, within } from '../helpers/wait.js';
 import { type BrowserHarness, browserHarness, type TestPage } from './harness.js';
 
 // IT2 (web-surfaces.md §5.2): the inspector page on a live gateway shows the actors as they change. A second
@@ -118,6 +118,22 @@ test('IT2: the session row goes idle → running → idle with queue depth 1; a 
     assert.ok(cells.includes('operator'), cells.join(' | '));
     assert.ok(cells.includes('operator.read, operator.write'), cells.join(' | '));
     assert.ok(cells.some((c) => c.startsWith('local')), cells.join(' | '));
+
+    // the filter narrows the rows; Pause stops rendering while frames keep arriving; Resume shows them
+    await p.page.getByRole('searchbox', { name: 'Filter' }).fill('webchat-ui · webchat');
+    assert.equal(await p.page.locator('tbody tr').count(), 1);
+    await p.page.getByRole('searchbox', { name: 'Filter' }).fill('');
+    await p.page.getByRole('button', { name: 'Pause' }).click();
+    const actorId = await webchat.getAttribute('data-actor');
+    const stopFrame = `{"type":"@clawgate.stopped","createdAt":`;
+    const stopped = () => p.frames().some((f) => f.url.includes('/inspect/ws') && f.payload.startsWith(stopFrame) && f.payload.includes(`"sessionId":"${actorId}"`));
+    await chat.finish(); // the WebChat page's connection ends
+    chat = undefined;
+    await until(stopped, 'the stream tells the page the WebChat connection stopped', 20_000, 20);
+    assert.equal(await webchat.count(), 1, 'paused: the row is still shown');
+    assert.equal(await p.page.getByRole('button', { name: 'Resume' }).getAttribute('aria-pressed'), 'true');
+    await p.page.getByRole('button', { name: 'Resume' }).click();
+    await webchat.waitFor({ state: 'detached' });
   } finally {
     await p.finish(); // its screenshot shows the three connections and the session's detail
     await chat?.finish();
