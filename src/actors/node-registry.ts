@@ -106,7 +106,10 @@ export class NodeRegistry {
     this.live.get(nodeId)?.actor.send({ type: 'DISCONNECT' }); // a newer socket of the same node replaces it
     const { actor, guard } = createSupervisedActor(nodeMachine, {
       input: { nodeId, declared, approved: approved ? surfaceOf(approved) : null, retryDelayMs: this.deps.retryDelayMs },
-    }, { kind: 'node', id: nodeId, log: this.deps.log, onFailure: (err) => this.failed(node, err) });
+    }, {
+      kind: 'node', id: nodeId, log: this.deps.log, onFailure: (err) => this.failed(node, err),
+      describe: () => ({ lastSeenAtMs: node.lastSeenAtMs, lastSeenReason: node.lastSeenReason }),
+    });
     const now = this.now();
     const node: LiveNode = { nodeId, conn, actor, client, connectedAtMs: now, lastSeenAtMs: now, lastSeenReason: 'connect' };
     actor.on('request', guard(({ request }) => this.deps.hub.direct(conn, 'node.invoke.request', request)));

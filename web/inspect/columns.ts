@@ -113,7 +113,13 @@ const node: Column[] = [
       return typeof pending === 'object' && pending !== null ? Object.keys(pending).length : 0;
     },
   },
-  { label: 'last seen (s)', numeric: true, cell: (r, now) => age(r.events.at(-1)?.at ?? r.firstSeen, now) },
+  {
+    label: 'last seen (s)', numeric: true,
+    cell: (r, now) => {
+      const seen = field(r.view, 'lastSeenAtMs');
+      return age(typeof seen === 'number' ? seen : r.firstSeen, now);
+    },
+  },
 ];
 
 const channel: Column[] = [

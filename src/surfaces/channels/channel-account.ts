@@ -72,6 +72,8 @@ export class ChannelAccount {
   private readonly times = { lastStartAt: null as number | null, lastStopAt: null as number | null, lastConnectedAt: null as number | null,
     lastInboundAt: null as number | null, lastOutboundAt: null as number | null, lastTransportActivityAt: null as number | null, lastProbeAt: null as number | null };
   private activeRuns = 0;
+  /** Messages in (past the self-loop step) and out (sent), for the inspector's row (I5). */
+  private readonly counts = { in: 0, out: 0 };
   private lastProbe?: { ok: boolean; elapsedMs: number; error?: string };
 
   constructor(private readonly deps: ChannelAccountDeps) {
@@ -80,7 +82,10 @@ export class ChannelAccount {
     this.outbound = new AccountOutbound({
       channel: config.channel, accountId: config.accountId, bus, outbox, sender: adapter.sender, clock, log,
       chunkLimit: config.textChunkLimit, streaming: (config as { streaming?: string }).streaming === 'partial',
-      onSent: () => { this.times.lastOutboundAt = clock.now(); },
+      onSent: () => {
+        this.times.lastOutboundAt = clock.now();
+        this.counts.out++;
+      },
       onRunStart: () => { this.activeRuns++; },
       onRunEnd: () => { this.activeRuns = Math.max(0, this.activeRuns - 1); },
     });
@@ -128,8 +133,10 @@ export class ChannelAccount {
   /** Marks for `channels.status`. */
   mark(what: 'inbound' | 'activity'): void {
     const now = this.deps.clock.now();
-    if (what === 'inbound') this.times.lastInboundAt = now;
-    else this.times.lastTransportActivityAt = now;
+    if (what === 'inbound') {
+      this.times.lastInboundAt = now;
+      this.counts.in++;
+    } else this.times.lastTransportActivityAt = now;
   }
 
   /** A live check of the account (`channels.status {probe:true}`). */
@@ -169,6 +176,7 @@ export class ChannelAccount {
       clock,
     }, {
       kind: 'channel', id: this.id, log,
+      describe: () => ({ messagesIn: this.counts.in, messagesOut: this.counts.out, activeRuns: this.activeRuns }),
       onFailure: (err) => {
         log.error({ err, account: this.id }, 'channel account actor failed; the account is stopped');
         this.enter('failed', 'internal error: see the gateway log');
