@@ -76,6 +76,13 @@ export function startPageConnection(options: PageConnectionOptions): PageConnect
   if (!ui.notices.hasAttribute('aria-live')) ui.notices.setAttribute('aria-live', 'polite');
   const notices = noticeBoard(ui.notices);
   if (cleaned.tokenRemoved) notices.set('url-token', URL_TOKEN_NOTICE);
+  // a fragment typed into the address bar of the open page does not reload it
+  addEventListener('hashchange', () => {
+    const again = cleanPageUrl(location.href, false);
+    if (!again.tokenRemoved) return;
+    history.replaceState(history.state, '', again.href);
+    notices.set('url-token', URL_TOKEN_NOTICE);
+  });
 
   // W3: a stored device token first, then the stored secret; read at every attempt
   const secretToSend = () => {
