@@ -1,4 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
 import type { Page } from 'playwright-core';
+import { type GatewayConfig, resolveConfig } from '../../src/config.js';
+import { startGateway } from '../../src/main.js';
+import type { TestGateway } from '../helpers/gateway.js';
 import { until } from '../helpers/wait.js';
 import type { TestPage } from './harness.js';
 
@@ -44,4 +51,24 @@ export function connects(p: TestPage): Record<string, any>[] {
 /** Waits (bounded) until the recorded frames satisfy `check`. */
 export function waitFrames(check: () => boolean, what: string): Promise<void> {
   return until(check, what, 20_000, 50);
+}
+
+/** A test gateway whose log lines (info and up) are kept, for assertions on what it logged. */
+export interface LoggedGateway extends TestGateway {
+  lines: Record<string, any>[];
+}
+
+/** startTestGateway with a log that keeps its lines. */
+export async function startLoggedGateway(overrides: Partial<GatewayConfig> = {}): Promise<LoggedGateway> {
+  const lines: Record<string, any>[] = [];
+  const stateDir = mkdtempSync(join(tmpdir(), 'clawgate-test-'));
+  const config: GatewayConfig = { ...resolveConfig({}), port: 0, stateDir, shutdownGraceMs: 0, ...overrides };
+  const gw = await startGateway(config, pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) }));
+  return {
+    gw, config, lines, port: gw.port, url: `http://127.0.0.1:${gw.port}`,
+    async close() {
+      await gw.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
 }

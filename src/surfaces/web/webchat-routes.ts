@@ -41,7 +41,8 @@ export function registerWebChatRoutes(router: Router, deps: WebChatRouteDeps): v
 }
 
 function webRoute(handle: (req: ApiRequest) => BodyResponse): Route {
-  return { method: 'GET', head: true, readsBody: false, headers: ['if-none-match'], handle };
+  // public files without a secret (W1): any Origin may load them (the page under an unlisted origin explains the fix)
+  return { method: 'GET', head: true, readsBody: false, anyOrigin: true, headers: ['if-none-match'], handle };
 }
 
 function serve(req: ApiRequest, asset: WebAsset | undefined): BodyResponse {

@@ -43,6 +43,16 @@ describe('the clawgate-auth meta (W1)', () => {
     const again = await fetch(`${locked.url}/`, { headers: { 'If-None-Match': b.headers.get('etag') ?? '' } });
     assert.equal(again.status, 304);
   });
+
+  test('the page files load under any Origin (a module script sends one), so an unlisted origin still gets the fix (W5); the API does not', async () => {
+    const g = await startTestGateway({}, { webchatDir: dir });
+    gateways.push(g);
+    const headers = { Origin: 'http://lan.test:9', 'Sec-Fetch-Site': 'cross-site' };
+    assert.equal((await fetch(`${g.url}/`, { headers })).status, 200);
+    const api = await fetch(`${g.url}/v1/gateway/messages`, { method: 'POST', headers, body: '{}' });
+    assert.equal(api.status, 403, 'the data plane keeps its Origin rule');
+    await api.arrayBuffer();
+  });
 });
 
 test('the gateway ready line names the WebChat URL, without the secret (W8)', async () => {
