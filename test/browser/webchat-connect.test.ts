@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { TOKEN } from '../helpers/ws-client.js';
+import { adminClient, stopClient, TOKEN } from '../helpers/ws-client.js';
 import { type BrowserHarness, browserHarness } from './harness.js';
 import { chatThroughPage, connects, recordSockets, waitFrames } from './webchat-connect-kit.js';
 
@@ -37,6 +37,12 @@ test('WT1(a)/W8: with no token the page connects at once, and the gateway pairs 
     assert.equal(device?.approvedVia, 'silent');
     assert.equal(await p.page.evaluate(() => isSecureContext), true);
     assert.equal(await p.page.getByText('Not a secure connection').count(), 0, 'WebCrypto: no insecure notice');
+    // W5: the gateway goes away: neither the socket nor <base>health answers
+    p.expectConsoleError(/WebSocket connection to .* failed|Failed to load resource|ERR_CONNECTION_REFUSED/);
+    await gw.close();
+    gw = undefined;
+    await p.page.getByText('Gateway not reachable', { exact: true }).waitFor();
+    await p.page.getByRole('status').filter({ hasText: /Reconnecting in \d+ s/ }).waitFor();
   } finally {
     await p.finish();
     await gw?.close();
@@ -82,6 +88,30 @@ test('WT1(b), WT2, Forget: the form, then Connected and chat; after a reload the
     assert.equal(again.params.device.id, first.params.device.id, 'the identity persists (IndexedDB)');
     assert.equal(await p.page.getByLabel('Gateway token').isVisible(), false, 'no form after the reload');
     await chatThroughPage(p, 'again', 'k2');
+
+    // W5: the owner revokes the device token (close 4001): the page drops it and retries with the stored secret
+    const deviceId = first.params.device.id as string;
+    const op = await adminClient(gw.url);
+    try {
+      const n = connects(p).length;
+      await op.request('device.token.revoke', { deviceId, role: 'operator' });
+      await waitFrames(() => connects(p).length > n, 'a connect after the revoke');
+      assert.equal(connects(p)[n].params.auth.token, TOKEN, 'the secret, not the revoked device token');
+      assert.equal(connects(p)[n].params.auth.deviceToken, undefined);
+      await p.page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+    } finally {
+      await stopClient(op);
+    }
+    // W5: a stale stored device token (AUTH_DEVICE_TOKEN_MISMATCH) is dropped; the retry sends the secret
+    await p.page.evaluate(([key]) => localStorage.setItem(key, JSON.stringify({ token: 'stale-device-token', scopes: [] })),
+      [`${prefix}deviceToken:${deviceId}:operator`]);
+    const m = connects(p).length;
+    await p.page.reload();
+    await waitFrames(() => connects(p).length > m + 1, 'the retry after the mismatch');
+    assert.equal(connects(p)[m].params.auth.deviceToken, 'stale-device-token');
+    assert.deepEqual(connects(p)[m + 1].params.auth, { token: TOKEN });
+    await p.page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+    assert.equal(await p.page.getByLabel('Gateway token').isVisible(), false, 'no form: the stored secret was enough');
 
     // Forget this browser: everything of this <base> goes, the page reloads to the form
     await p.page.getByRole('button', { name: 'Forget this browser' }).click();
