@@ -157,3 +157,27 @@ test('WT1(b) wrong token, WT3: the form shows the gateway\'s message; a token in
     await gw?.close();
   }
 });
+
+test('W5: after too many wrong tokens the page says when it retries, and waits that long', async (t) => {
+  if (harness.skip) return t.skip(harness.skip);
+  let gw: TestGateway | undefined;
+  const p = await harness.open('rate-limited');
+  try {
+    gw = await startTestGateway({ token: TOKEN });
+    await p.page.goto(`${gw.url}/`);
+    for (let i = 0; i < 12 && (await p.page.getByText('Too many failed attempts').count()) === 0; i++) {
+      const n = p.json('received').filter((f) => f.type === 'res' && f.ok === false).length;
+      await p.page.getByLabel('Gateway token').fill(`wrong-token-${i}-0123456789abcdef-0123456789`);
+      await p.page.getByRole('button', { name: 'Connect' }).click();
+      await waitFrames(() => p.json('received').filter((f) => f.type === 'res' && f.ok === false).length > n, `refusal ${i}`);
+    }
+    await p.page.getByText(/^Too many failed attempts; retrying at \d/).waitFor();
+    const limited = p.json('received').filter((f) => f.type === 'res' && f.ok === false).at(-1);
+    assert.equal(limited?.error?.details?.code, 'AUTH_RATE_LIMITED');
+    const seconds = Math.ceil(limited.error.retryAfterMs / 1000);
+    await p.page.getByRole('status').filter({ hasText: `Reconnecting in ${seconds} s` }).waitFor();
+  } finally {
+    await p.finish();
+    await gw?.close();
+  }
+});
