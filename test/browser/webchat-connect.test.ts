@@ -181,3 +181,34 @@ test('W5: after too many wrong tokens the page says when it retries, and waits t
     await gw?.close();
   }
 });
+
+test('W5: PROTOCOL_MISMATCH and DEVICE_AUTH_* stop with their text (a stand-in gateway answers the connect)', async (t) => {
+  if (harness.skip) return t.skip(harness.skip);
+  let gw: TestGateway | undefined;
+  const p = await harness.open('stopping-refusals');
+  try {
+    gw = await startTestGateway();
+    const refusals = [
+      { code: 'INVALID_REQUEST', message: 'protocol mismatch', details: { code: 'PROTOCOL_MISMATCH' } },
+      { code: 'INVALID_REQUEST', message: 'device signature invalid', details: { code: 'DEVICE_AUTH_SIGNATURE_INVALID' } },
+    ];
+    let next = 0;
+    await p.page.routeWebSocket(`${gw.url.replace('http', 'ws')}/`, (ws) => {
+      ws.send(JSON.stringify({ type: 'event', event: 'connect.challenge', payload: { nonce: 'n-1', ts: Date.now() } }));
+      ws.onMessage((text) => {
+        const req = JSON.parse(String(text));
+        if (req.method === 'connect') ws.send(JSON.stringify({ type: 'res', id: req.id, ok: false, error: refusals[next++] ?? refusals[1] }));
+      });
+    });
+    await p.page.goto(`${gw.url}/`);
+    await p.page.getByText('This page and the gateway are different versions: reload the page', { exact: true }).waitFor();
+    await p.page.getByRole('status').filter({ hasText: 'Offline' }).waitFor();
+    await p.page.reload();
+    await p.page.getByText('DEVICE_AUTH_SIGNATURE_INVALID: device signature invalid', { exact: true }).waitFor();
+    await p.page.getByRole('status').filter({ hasText: 'Offline' }).waitFor();
+    assert.equal(next, 2, 'one connect each: neither is retried');
+  } finally {
+    await p.finish();
+    await gw?.close();
+  }
+});
