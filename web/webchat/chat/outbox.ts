@@ -1,7 +1,7 @@
 // Messages the user sent (web-surfaces W6 "Send", W7 "Offline sends"): each gets a fresh 128-bit hex idempotency
 // key once and keeps it for every attempt, so the gateway's dedupe turns a repeat into `in_flight` or `ok`, never
 // a second run. A message typed while offline waits in memory and goes out once the next hello-ok arrives.
-import { type ChatSendAck, ConnectionClosedError, type GatewaySession, GatewayRequestError } from '../../../src/client/index.ts';
+import { type ChatSendAck, ConnectionClosedError, type GatewaySession, GatewayRequestError } from '../../../src/client/index.js';
 
 /** One message on its way. */
 export interface OutgoingMessage {
