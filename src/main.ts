@@ -273,7 +273,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   recoverRuns({ ledger: state.ledger, transcripts: state.transcripts, runs: actors.runs, sessions: actors.sessions, policy: config.recovery, log });
   const stopMetrics = metrics.attach({ bus: actors.bus, sessions: actors.sessions, hub: () => ws?.hub });
   registerMetricsRoute(router, { scrape: () => metrics.scrape(), token: config.token, authLimiter: shared.authLimiter });
-  registerWebChatRoutes(router, { log, ...(options.webchatDir !== undefined ? { dir: options.webchatDir } : {}) });
+  registerWebChatRoutes(router, { log, authMode: config.token ? 'token' : 'none', ...(options.webchatDir !== undefined ? { dir: options.webchatDir } : {}) });
   const hooks = new Lifecycle();
   const server: ListeningServer = await startServer({
     bind: config.bind, port: config.port, router, lifecycle: hooks, guard: requestGuard(config, hooks),
@@ -329,10 +329,10 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   };
 }
 
-/** The URLs the banner names: where to open the gateway over HTTP and WS (a wildcard bind is reached on loopback). */
-function bannerUrls(bind: string, port: number): { url: string; wsUrl: string } {
+/** The URLs the banner names: HTTP, WS and WebChat (W8; a wildcard bind is reached on loopback). */
+function bannerUrls(bind: string, port: number): { url: string; wsUrl: string; webchat: string } {
   const host = bind === '0.0.0.0' ? '127.0.0.1' : bind === '::' ? '[::1]' : bind.includes(':') ? `[${bind}]` : bind;
-  return { url: `http://${host}:${port}/`, wsUrl: `ws://${host}:${port}/` };
+  return { url: `http://${host}:${port}/`, wsUrl: `ws://${host}:${port}/`, webchat: `http://${host}:${port}/` };
 }
 
 /** Options of {@link createGateway}: any configuration key (defaults as `clawgate gateway`), a logger, and the runner or tools. */

@@ -61,6 +61,11 @@ export interface Route {
   authorize?: (req: AuthRequest) => AuthRefusal | undefined;
   /** Answers whatever the Host header says (health probes address the pod IP); Origin rules still apply. */
   anyHost?: boolean;
+  /**
+   * Answers whatever the Origin says: public, read-only page files. A browser sends `Origin` with a module
+   * script's request, so a page under an origin not listed must still load, to explain the fix (WebChat W5).
+   */
+  anyOrigin?: boolean;
   handle(req: ApiRequest): ApiResponse | Promise<ApiResponse>;
 }
 

@@ -14,6 +14,7 @@ byId('load-failed').hidden = true;
 const conn = startPageConnection({
   clientMode: 'webchat',
   scopes: ['operator.read', 'operator.write'],
+  directoryPage: true,
   ui: { status: byId('status'), notices: byId('notices'), login: byId('login') },
 });
 mountChat(byId('chat'), conn);
