@@ -17,8 +17,11 @@ const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const targets = [
   {
     dir: 'webchat',
-    bundles: { app: 'web/webchat/app.ts', 'app.css': 'web/webchat/app.css' },
-    copy: ['web/webchat/index.html', 'web/webchat/icon.svg'],
+    bundles: {
+      app: 'web/webchat/app.ts', 'app.css': 'web/webchat/app.css',
+      inspect: 'web/inspect/inspect.ts', stately: 'web/inspect/stately.ts', 'inspect.css': 'web/inspect/inspect.css',
+    },
+    copy: ['web/webchat/index.html', 'web/webchat/icon.svg', 'web/inspect/inspect.html', 'web/inspect/stately.html'],
   },
 ];
 

@@ -25,6 +25,7 @@ import { controlPlaneEndpoint } from './surfaces/ws/upgrade-endpoint.js';
 import { INSPECT_PREFIX, inspectEndpoint } from './surfaces/ws/inspect-endpoint.js';
 import { InspectTickets } from './surfaces/ws/inspect-tickets.js';
 import { InspectHub } from './actors/inspect-hub.js';
+import { registerInspectRoutes } from './surfaces/web/inspect-routes.js';
 import { startCanvasHost, type CanvasHost } from './canvas-host.js';
 import { startServer, type ListeningServer } from './transport/server.js';
 import { Lifecycle } from './transport/lifecycle.js';
@@ -274,6 +275,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   const stopMetrics = metrics.attach({ bus: actors.bus, sessions: actors.sessions, hub: () => ws?.hub });
   registerMetricsRoute(router, { scrape: () => metrics.scrape(), token: config.token, authLimiter: shared.authLimiter });
   registerWebChatRoutes(router, { log, authMode: config.token ? 'token' : 'none', ...(options.webchatDir !== undefined ? { dir: options.webchatDir } : {}) });
+  registerInspectRoutes(router, { log, inspect: config.inspect, statelyUrl: config.inspectStatelyUrl, authMode: config.token ? 'token' : 'none', dir: options.webchatDir });
   const hooks = new Lifecycle();
   const server: ListeningServer = await startServer({
     bind: config.bind, port: config.port, router, lifecycle: hooks, guard: requestGuard(config, hooks),

@@ -45,6 +45,8 @@ export interface GatewayConfig {
   canvasRoot?: string;
   /** With --inspect, env CLAWGATE_INSPECT_WS: a loopback Stately inspector server fed `@xstate.*` frames (I6). */
   inspectFeedUrl?: string;
+  /** --inspect-stately-url: the Stately inspector page the bridge `/__clawgate__/inspect/stately` frames (I6). */
+  inspectStatelyUrl?: string;
   /** Silently pair devices on a direct-local socket (off: every device waits for approval). */
   autoApproveLocal: boolean;
   /** Peers whose forwarding headers are believed (IPs/CIDRs). */

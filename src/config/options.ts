@@ -52,6 +52,7 @@ export const OPTIONS = {
   'system-prompt': 'string',
   // web surfaces (issue 12): the actor inspector
   inspect: 'boolean',
+  'inspect-stately-url': 'string',
   // web surfaces (issue 12): the canvas host
   'canvas-root': 'string',
 } as const;

@@ -9,6 +9,7 @@ import { allowedHosts, allowedOrigins, handshakeTimeout, maxConnections, trusted
 import { DEFAULTS, type RawOptions } from './options.js';
 import { readOptions, type OptionReader } from './reader.js';
 import { tlsFiles } from './tls.js';
+import { inspectStatelyUrl } from './inspect-stately-url.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -37,6 +38,7 @@ export function resolveConfig(raw: RawOptions, channelsSource?: ChannelsSource):
   const tls = tlsFiles(o);
   const catalog = modelCatalog(o);
   const prompt = systemPrompt(o);
+  const stately = inspectStatelyUrl(o, o.bool('inspect') ?? false);
   const channels = channelsSource ? resolveChannels(channelsSource) : noChannels();
   return {
     ...listen, port, model, ...filters, maxBodyBytes, logLevel, handshakeTimeoutMs,
@@ -45,6 +47,7 @@ export function resolveConfig(raw: RawOptions, channelsSource?: ChannelsSource):
     ...catalog, systemPrompt: prompt,
     ...uncheckedSettings(o),
     ...(tls ? { tls } : {}),
+    ...stately,
     channels,
   };
 }
