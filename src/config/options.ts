@@ -54,6 +54,8 @@ export const OPTIONS = {
   inspect: 'boolean',
   // web surfaces (issue 12): the canvas host
   'canvas-root': 'string',
+  'no-canvas-host': 'boolean',
+  'no-canvas-live-reload': 'boolean',
 } as const;
 
 /** A flag name (kebab-case), as on the command line. */
