@@ -61,6 +61,9 @@ export interface Route {
   authorize?: (req: AuthRequest) => AuthRefusal | undefined;
   /** Answers whatever the Host header says (health probes address the pod IP); Origin rules still apply. */
   anyHost?: boolean;
+  /** Requests of sandboxed pages pass the Origin rule: `Origin: null` and `Sec-Fetch-Site: cross-site` (an opaque
+   *  origin is cross-site to everything). For routes whose own credential grants access (canvas capabilities). */
+  allowSandboxedPages?: boolean;
   handle(req: ApiRequest): ApiResponse | Promise<ApiResponse>;
 }
 

@@ -86,3 +86,14 @@ test('without the built bundle every A2UI path answers 503 "A2UI assets not foun
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a sandboxed page\'s sub-resource requests (Origin null, cross-site) pass on canvas and A2UI paths only', async () => {
+  const sandboxed = { Origin: 'null', 'Sec-Fetch-Site': 'cross-site' };
+  const bundle = await fetch(`${g.url}/__openclaw__/a2ui/a2ui.bundle.js`, { headers: { ...bearer, ...sandboxed } });
+  assert.equal(bundle.status, 200);
+  assert.equal(bundle.headers.get('access-control-allow-origin'), '*');
+  assert.equal((await fetch(`${g.url}/__openclaw__/canvas/`, { headers: { ...bearer, 'Sec-Fetch-Site': 'cross-site' } })).status, 200);
+  assert.equal((await fetch(`${g.url}/__openclaw__/a2ui/`, { headers: sandboxed })).status, 401, 'still no access without a credential');
+  assert.equal((await fetch(`${g.url}/__openclaw__/a2ui/`, { headers: { ...bearer, Origin: 'https://evil.example' } })).status, 403, 'a foreign origin is refused');
+  assert.equal((await fetch(`${g.url}/health`, { headers: sandboxed })).status, 403, 'the JSON API still refuses origin null');
+});

@@ -63,7 +63,7 @@ function bearerMatches(header: string, token: string | undefined): boolean {
 
 /** The canvas routes: the canvas path, the A2UI path, the capability prefix, and the plain GET on the live-reload path. */
 export function canvasRoutes(o: CanvasFilesOptions): { canvas: Route; a2ui: Route; cap: Route; upgradeRequired: Route } {
-  const route = (handle: Route['handle']): Route => ({ method: 'GET', head: true, readsBody: false, handle });
+  const route = (handle: Route['handle']): Route => ({ method: 'GET', head: true, readsBody: false, allowSandboxedPages: true, handle });
   const allowed = (req: ApiRequest) => bearerMatches(req.header('authorization'), o.token) || o.useCap(req.query.get('oc_cap') ?? '');
   return {
     upgradeRequired: route(() => jsonError(426, 'upgrade_required', 'upgrade required')),
