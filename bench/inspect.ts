@@ -3,8 +3,9 @@
 // In process, 2 000 session actors (the real session machine; its run never ends, so ENQUEUE starts a run
 // and CANCEL stops it) and 2 000 connection actors (the real connection machine, admitted, then `health`
 // requests as FRAME events) receive a fixed mix of 200 000 events, in batches of 2 000 with a turn of the
-// event loop between them (so a WebSocket viewer can be written to). Four runs, five interleaved rounds:
+// event loop between them (so a WebSocket viewer can be written to). Four runs, five rounds:
 //   (a) no hub; (b) --inspect, no viewer; (c) one viewer reading over loopback WS; (d) after it left.
+// (a), (b) and (d) run at the same time, batch by batch in turn, so a noisy machine slows them alike.
 // Prints each run's median events/s and its ratio to (a) of the same round. Targets: (b) and (d) ≥ 0.95 × (a);
 // (c) is only reported (an attached observer roughly halves XState's throughput).
 //
@@ -70,15 +71,27 @@ async function populate(directory: ActorDirectory): Promise<Population> {
   };
 }
 
-/** Sends the fixed mix; returns events per second. */
-async function drive(p: Population, events: number): Promise<number> {
-  const runs = new Array<string | undefined>(ACTORS_PER_KIND);
-  let n = 0;
-  let elapsed = 0;
-  while (n < events) {
+/** The median of `xs`. */
+function median(xs: number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Sends the fixed mix to one population, a batch at a time; `elapsed` is the time spent sending, in ms. */
+class Driver {
+  private readonly runs = new Array<string | undefined>(ACTORS_PER_KIND);
+  private n = 0;
+  elapsed = 0;
+  /** Time of each batch, ms. */
+  readonly batches: number[] = [];
+  constructor(private readonly p: Population) {}
+
+  /** Sends the next `count` events of the mix. */
+  batch(count: number): void {
+    const { p, runs } = this;
     const start = performance.now();
-    const end = Math.min(events, n + BATCH);
-    for (; n < end; n++) {
+    const end = this.n + count;
+    for (let n = this.n; n < end; n++) {
       const k = (n >> 1) % ACTORS_PER_KIND;
       if (n & 1) {
         p.connections[k].send({ type: 'FRAME', text: HEALTH, bytes: HEALTH.length });
@@ -91,10 +104,43 @@ async function drive(p: Population, events: number): Promise<number> {
         runs[k] = undefined;
       }
     }
-    elapsed += performance.now() - start;
+    this.n = end;
+    const took = performance.now() - start;
+    this.elapsed += took;
+    this.batches.push(took);
+  }
+}
+
+/** Sends `events` to one population; returns events per second. */
+async function drive(p: Population, events: number): Promise<number> {
+  const d = new Driver(p);
+  for (let sent = 0; sent < events; sent += BATCH) {
+    d.batch(Math.min(BATCH, events - sent));
     await turn();
   }
-  return events / (elapsed / 1000);
+  return events / (d.elapsed / 1000);
+}
+
+/**
+ * Sends `events` to each population, batch by batch in turn (the order rotates each cycle), so that a noisy
+ * machine slows every population alike. Returns each one's events per second, and its speed relative to the
+ * first population as the median over cycles of (first's batch time / its batch time): a batch that another
+ * process preempted moves one cycle's ratio, not the median.
+ */
+async function driveInterleaved<K extends string>(pops: Record<K, Population>, events: number): Promise<{ rates: Record<K, number>; ratios: Record<K, number> }> {
+  const keys = Object.keys(pops) as K[];
+  const drivers = keys.map((k) => new Driver(pops[k]));
+  for (let sent = 0, cycle = 0; sent < events; sent += BATCH, cycle++) {
+    for (let i = 0; i < drivers.length; i++) {
+      drivers[(i + cycle) % drivers.length].batch(Math.min(BATCH, events - sent));
+      await turn();
+    }
+  }
+  const base = drivers[0].batches;
+  return {
+    rates: Object.fromEntries(keys.map((k, i) => [k, events / (drivers[i].elapsed / 1000)])) as Record<K, number>,
+    ratios: Object.fromEntries(keys.map((k, i) => [k, median(drivers[i].batches.map((t, j) => base[j] / t))])) as Record<K, number>,
+  };
 }
 
 /** A loopback WS viewer: the server side is the hub's sink; the client reads and counts. */
@@ -135,27 +181,28 @@ async function measured(directory: ActorDirectory, events: number): Promise<numb
   return rate;
 }
 
-async function round(events: number, bFirst: boolean): Promise<Record<RunName, number>> {
-  const out = {} as Record<RunName, number>;
-  const directory = new ActorDirectory();
-  const hub = new InspectHub({ version: 'bench', directory });
-  // (a) and (b) take turns going first: neither always gets the fresher heap
-  if (bFirst) out.b = await measured(directory, events);
-  out.a = await measured(new ActorDirectory(), events);
-  if (!bFirst) out.b = await measured(directory, events);
+/**
+ * One round: (c) first, on a hub with a viewer; after the viewer left, (a), (b) and (d) run interleaved batch
+ * by batch, each on its own population: (a) listed in a directory no hub watches, (b) in the directory of a
+ * hub that never had a viewer, (d) in the directory of the hub whose viewer left.
+ */
+async function round(events: number): Promise<{ rates: Record<RunName, number>; ratios: Record<RunName, number> }> {
+  const watched = new ActorDirectory();
+  const hub = new InspectHub({ version: 'bench', directory: watched });
   const viewer = await loopbackViewer(hub);
-  out.c = await measured(directory, events);
+  const c = await measured(watched, events);
   await viewer.close();
   const s = hub.state();
   if (s.viewers || s.watching || s.ring || s.timers) throw new Error(`the hub still holds something after the viewer left: ${JSON.stringify(s)}`);
-  out.d = await measured(directory, events);
-  return out;
+  const unviewed = new ActorDirectory();
+  new InspectHub({ version: 'bench', directory: unviewed });
+  (globalThis as { gc?: () => void }).gc?.();
+  const pops = { a: await populate(new ActorDirectory()), b: await populate(unviewed), d: await populate(watched) };
+  const { rates, ratios } = await driveInterleaved(pops, events);
+  for (const p of Object.values(pops)) p.stop();
+  return { rates: { ...rates, c }, ratios: { ...ratios, c: c / rates.a } };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { rounds: { type: 'string' }, events: { type: 'string' }, strict: { type: 'boolean' } } });
@@ -163,18 +210,19 @@ async function main(): Promise<number> {
   const events = Number(values.events ?? 200_000);
   startWatchdog('bench:inspect', 1800);
   console.log(`bench:inspect — ${fmtInt(ACTORS_PER_KIND)} session + ${fmtInt(ACTORS_PER_KIND)} connection actors, ${fmtInt(events)} events per run, ${rounds} rounds; node ${process.version}, load ${loadAvg()}`);
-  await round(Math.min(events, 20_000), false); // warm-up, untimed: the JIT sees every path first
-  const results: Record<RunName, number>[] = [];
+  await round(Math.min(events, 20_000)); // warm-up, untimed: the JIT sees every path first
+  const results: { rates: Record<RunName, number>; ratios: Record<RunName, number> }[] = [];
+  const names = Object.keys(LABELS) as RunName[];
   for (let r = 0; r < rounds; r++) {
-    const res = await round(events, r % 2 === 1);
+    const res = await round(events);
     results.push(res);
-    console.log(`  round ${r + 1}: ${(Object.keys(LABELS) as RunName[]).map((k) => `${k} ${fmtInt(res[k])}/s (${fmt(res[k] / res.a, 3)}×)`).join(', ')}`);
+    console.log(`  round ${r + 1}: ${names.map((k) => `${k} ${fmtInt(res.rates[k])}/s (${fmt(res.ratios[k], 3)}×)`).join(', ')}`);
   }
-  console.log('\nmedians (events/s, ratio to (a) of the same round)');
+  console.log('\nmedians over rounds (events/s; ratio to (a): per round the median over batch cycles, (c) from totals)');
   const ratios: Record<RunName, number> = { a: 1, b: 0, c: 0, d: 0 };
-  for (const k of Object.keys(LABELS) as RunName[]) {
-    ratios[k] = median(results.map((r) => r[k] / r.a));
-    console.log(`  ${LABELS[k].padEnd(34)} ${fmtInt(median(results.map((r) => r[k]))).padStart(12)}/s   ${fmt(ratios[k], 3)}×`);
+  for (const k of names) {
+    ratios[k] = median(results.map((r) => r.ratios[k]));
+    console.log(`  ${LABELS[k].padEnd(34)} ${fmtInt(median(results.map((r) => r.rates[k]))).padStart(12)}/s   ${fmt(ratios[k], 3)}×`);
   }
   const met = { b: ratios.b >= 0.95, d: ratios.d >= 0.95 };
   console.log('\ntargets');
