@@ -6,8 +6,9 @@ import { safeSegments } from '../../../transport/static-files.js';
 import type { ApiRequest, BodyResponse, Route } from '../../../transport/http-types.js';
 import { withSnippet } from './snippet.js';
 
-// The canvas host's files (web-surfaces.md C1, C2, C5; the A2UI host's files come from a2ui-files.ts): `GET|HEAD /__openclaw__/canvas/<path>`, and the same
-// behind the capability prefix `/__openclaw__/cap/<cap>/__openclaw__/canvas/<path>`. Access needs the bearer
+// The canvas host's files (web-surfaces.md C1, C2, C5): `GET|HEAD /__openclaw__/canvas/<path>`, and the same
+// behind the capability prefix `/__openclaw__/cap/<cap>/__openclaw__/canvas/<path>`; the A2UI host's files
+// (a2ui-files.ts) are reached the same ways under `/__openclaw__/a2ui/`. Access needs the bearer
 // secret (when one is configured) or a live capability (prefix or `?oc_cap=`); anything else gets 401, never
 // another page. Paths are decoded once and refused (404) for malformed escapes, NUL, backslashes, dot segments
 // and real paths outside the root. Every answer, whatever its status, carries the sandbox CSP.
