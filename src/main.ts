@@ -221,7 +221,7 @@ function routeSurfaces(config: GatewayConfig, actors: Actors, shared: Shared, is
   // the control plane answers upgrades on every path no other endpoint claims
   router.ws('/', controlPlaneEndpoint({
     hub, warnings: shared.warnings, maxConnections, maxPayload: 26_214_400, maxPreauthPerIp: 32, scheme: config.tls ? 'https' : 'http',
-    otherSockets: () => shared.canvas?.liveReload.size ?? 0,
+    otherSockets: () => shared.canvas?.liveReload?.size ?? 0,
     classify: (remote, fwd) => {
       const c = classify(remote, fwd);
       if (c.untrustedForwarding) shared.warnings.warn('forwarding headers from a peer that is not a trusted proxy: treated as remote', { remote });
@@ -267,14 +267,14 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     return { ready: failing.length === 0, failing };
   };
   const { router, maxConnections } = routeSurfaces(config, actors, shared, isReady, () => ws?.hub, classify, state.transcripts);
-  shared.canvas = startCanvasHost(config, router, log, { now: options.canvasNow, otherSockets: () => ws?.hub.size ?? 0, maxConnections });
+  shared.canvas = startCanvasHost(config, router, log, { now: options.canvasNow, otherSockets: () => ws?.hub.size ?? 0, maxConnections, a2uiDir: options.a2uiDir });
   channels = await loadChannels(config, log, options, state, actors, router).catch(failed);
   // before listen, and after the channel layer registered its reply writer: journaled runs are re-submitted
   // ahead of any new message in their sessions, and a recovered channel run's reply still reaches its chat
   recoverRuns({ ledger: state.ledger, transcripts: state.transcripts, runs: actors.runs, sessions: actors.sessions, policy: config.recovery, log });
   const stopMetrics = metrics.attach({ bus: actors.bus, sessions: actors.sessions, hub: () => ws?.hub });
   registerMetricsRoute(router, { scrape: () => metrics.scrape(), token: config.token, authLimiter: shared.authLimiter });
-  registerWebChatRoutes(router, { log, ...(options.webchatDir !== undefined ? { dir: options.webchatDir } : {}) });
+  registerWebChatRoutes(router, { log, authMode: config.token ? 'token' : 'none', ...(options.webchatDir !== undefined ? { dir: options.webchatDir } : {}) });
   registerInspectRoutes(router, { log, inspect: config.inspect, statelyUrl: config.inspectStatelyUrl, authMode: config.token ? 'token' : 'none', dir: options.webchatDir });
   const hooks = new Lifecycle();
   const server: ListeningServer = await startServer({
@@ -315,7 +315,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
         // cancelled and recorded so (reason shutdown)
         await drainRuns({ bus, runs, sessions, lifecycle: actors.lifecycle, log, graceMs: config.shutdownGraceMs });
         stopInspectFeed?.();
-        shared.canvas?.liveReload.stop();
+        shared.canvas?.liveReload?.stop();
         loaded.plane.shutdown();
         loaded.plane.stop();
         // let the cancelled runs' answers and the close frames reach their clients before the sockets go
@@ -331,10 +331,10 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   };
 }
 
-/** The URLs the banner names: where to open the gateway over HTTP and WS (a wildcard bind is reached on loopback). */
-function bannerUrls(bind: string, port: number): { url: string; wsUrl: string } {
+/** The URLs the banner names: HTTP, WS and WebChat (W8; a wildcard bind is reached on loopback). */
+function bannerUrls(bind: string, port: number): { url: string; wsUrl: string; webchat: string } {
   const host = bind === '0.0.0.0' ? '127.0.0.1' : bind === '::' ? '[::1]' : bind.includes(':') ? `[${bind}]` : bind;
-  return { url: `http://${host}:${port}/`, wsUrl: `ws://${host}:${port}/` };
+  return { url: `http://${host}:${port}/`, wsUrl: `ws://${host}:${port}/`, webchat: `http://${host}:${port}/` };
 }
 
 /** Options of {@link createGateway}: any configuration key (defaults as `clawgate gateway`), a logger, and the runner or tools. */

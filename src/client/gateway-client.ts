@@ -215,12 +215,16 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
 
     /** The tick watchdog: no inbound frame for 2 × tickIntervalMs → close 4000 `tick timeout`. */
     private watch(tickMs: number): void {
+      // wakes when the silence would pass 2 × tickMs (not every tickMs, which closed up to one interval late)
+      const arm = () => {
+        this.timer = clock.setTimeout(check, Math.max(1, this.lastInbound + 2 * tickMs + 1 - clock.now()));
+      };
       const check = () => {
         if (this.finished) return;
         if (clock.now() - this.lastInbound > 2 * tickMs) return this.lost({ code: 4000, reason: 'tick timeout' }, true);
-        this.timer = clock.setTimeout(check, tickMs);
+        arm();
       };
-      this.timer = clock.setTimeout(check, tickMs);
+      arm();
     }
 
     private newId(): string {

@@ -55,6 +55,8 @@ export const OPTIONS = {
   'inspect-stately-url': 'string',
   // web surfaces (issue 12): the canvas host
   'canvas-root': 'string',
+  'no-canvas-host': 'boolean',
+  'no-canvas-live-reload': 'boolean',
 } as const;
 
 /** A flag name (kebab-case), as on the command line. */

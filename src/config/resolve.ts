@@ -82,6 +82,8 @@ function uncheckedSettings(o: OptionReader) {
     autoApproveLocal: !(o.bool('no-auto-approve-local') ?? false),
     fsyncCommits: o.bool('fsync-commits') ?? false,
     inspect: o.bool('inspect') ?? false,
+    canvasHost: !(o.bool('no-canvas-host') ?? false),
+    canvasLiveReload: !(o.bool('no-canvas-live-reload') ?? false),
     nodeAllow: o.list('node-allow') ?? [],
     nodeDeny: o.list('node-deny') ?? [],
     openaiTimeoutMs: Math.max(100, o.int('openai-timeout-ms') ?? 120_000),

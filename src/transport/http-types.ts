@@ -61,6 +61,14 @@ export interface Route {
   authorize?: (req: AuthRequest) => AuthRefusal | undefined;
   /** Answers whatever the Host header says (health probes address the pod IP); Origin rules still apply. */
   anyHost?: boolean;
+  /**
+   * Answers whatever the Origin says: public, read-only page files. A browser sends `Origin` with a module
+   * script's request, so a page under an origin not listed must still load, to explain the fix (WebChat W5).
+   */
+  anyOrigin?: boolean;
+  /** Requests of sandboxed pages pass the Origin rule: `Origin: null` and `Sec-Fetch-Site: cross-site` (an opaque
+   *  origin is cross-site to everything). For routes whose own credential grants access (canvas capabilities). */
+  allowSandboxedPages?: boolean;
   handle(req: ApiRequest): ApiResponse | Promise<ApiResponse>;
 }
 

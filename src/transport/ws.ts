@@ -89,7 +89,9 @@ export function attachWebSocket(app: TemplatedApp, router: Router, opts: WsTrans
       const checkedOrigin = origin === 'null' && match.target.allowNullOrigin ? '' : origin;
       const refusal = opts.guard?.({ origin: checkedOrigin, host, secFetchSite: req.getHeader('sec-fetch-site') });
       if (refusal) {
-        warnings.warn('upgrade refused: host or origin not allowed', { origin, host, remote: remoteAddress, reason: refusal.reason });
+        // S7: an Origin refusal names its fix (a LAN name, a proxy's origin must be listed)
+        if (refusal.reason === 'origin') warnings.warn('upgrade refused: origin not allowed', { origin, fix: `--allowed-origins ${origin}`, host, remote: remoteAddress });
+        else warnings.warn('upgrade refused: host or origin not allowed', { origin, host, remote: remoteAddress, reason: refusal.reason });
         return refuse(res, 403, 'forbidden', refusal.message);
       }
       // no subprotocol, and no permessage-deflate (offered extensions are declined)

@@ -1,7 +1,15 @@
-// The connection every page shares (WebChat, the inspector): the gateway URL from `location` only (S9), the
-// browser's credentials and device identity, the connect parameters, and the status line. Pages get a
-// GatewayClient and build their own views on its sessions and events.
-import { createGatewayClient, type GatewayClient, type GatewayStatus } from '../../src/client/index.ts';
+// The connection every page shares (WebChat, the inspector): the gateway URL from `location` only (S9), the URL
+// cleaned of tokens (W2), the browser's credentials (W3) and device identity (W4), and what each outcome of the
+// handshake shows (W5) and the status line (W7). Reconnecting is the client's job (src/client/); this file only
+// reacts to its statuses and pauses. Pages get the GatewayClient and build their own views on it.
+import { createGatewayClient, type GatewayClient, type GatewayClientOptions, type GatewayStatus } from '../../src/client/index.ts';
+import { forgetBrowserIdentity, INSECURE_NOTICE, loadBrowserIdentity } from './browser-identity.ts';
+import { connectOutcome, rateLimitedText, refusedOriginText, UNREACHABLE_TEXT } from './connect-outcome.ts';
+import { credentialStore, storagePrefix } from './credential-store.ts';
+import { mountLoginForm } from './login-form.ts';
+import { noticeBoard } from './notice-board.ts';
+import { mountPairingPanel } from './pairing-panel.ts';
+import { basePath, cleanPageUrl, socketUrl } from './url-hygiene.ts';
 
 /** What a page asks for when it connects (web-surfaces W5, I4). */
 export interface PageConnectionOptions {
@@ -11,6 +19,14 @@ export interface PageConnectionOptions {
   scopes: string[];
   /** Where the connection shows its state: the `role="status"` line, notices, and the login / pairing panel. */
   ui: { status: HTMLElement; notices: HTMLElement; login: HTMLElement };
+  /**
+   * `<base>` when the page is not its gateway's directory index (the inspector at `/__clawgate__/inspect`:
+   * `new URL('..', location.href).pathname`); default the directory of the page's URL. It names the socket and
+   * the storage keys, so pages of one gateway share one identity and one secret.
+   */
+  base?: string;
+  /** The page is its directory's index (WebChat): `/claw` becomes `/claw/` before the socket opens (W2). */
+  directoryPage?: boolean;
 }
 
 /** A started page connection. */
@@ -20,15 +36,16 @@ export interface PageConnection {
   base: string;
   /** A storage key (localStorage, sessionStorage, IndexedDB) private to this gateway: `clawgate:<origin><base>:<name>`. */
   storageKey(name: string): string;
+  /** Deletes this browser's secret, device tokens and identity for this `<base>` ("Forget this browser"). */
+  forget(): Promise<void>;
 }
+
+/** The notice after a `token=` was removed from the address (W2). */
+export const URL_TOKEN_NOTICE = 'A token in the address was ignored and removed: tokens are never taken from URLs. Enter it in the form.';
 
 /** `<base>` of the page as a ws:// or wss:// URL. */
 export function gatewayUrl(href = location.href): string {
-  const url = new URL('.', href);
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  url.search = '';
-  url.hash = '';
-  return url.href;
+  return socketUrl(new URL(href).origin, basePath(href));
 }
 
 function describe(status: GatewayStatus): string {
@@ -36,27 +53,145 @@ function describe(status: GatewayStatus): string {
     case 'ready': return 'Connected';
     case 'connecting': return 'Connecting';
     case 'reconnecting': return `Reconnecting in ${Math.ceil(status.delayMs / 1000)} s`;
-    case 'paused': return `Not connected: ${status.error.message}`;
     default: return 'Offline';
   }
 }
 
-/** Creates the client for this page and starts it. */
+/** The `clawgate-auth` meta of the page (W1); an unknown or missing value lets the gateway say what it wants. */
+function authMode(): 'none' | 'token' | 'password' | 'unknown' {
+  const mode = document.querySelector('meta[name="clawgate-auth"]')?.getAttribute('content');
+  return mode === 'none' || mode === 'token' || mode === 'password' ? mode : 'unknown';
+}
+
+/** Creates the client for this page and starts it (at once, or after the form when a secret is needed). */
 export function startPageConnection(options: PageConnectionOptions): PageConnection {
-  const base = new URL('.', location.href).pathname;
-  const client = createGatewayClient({
-    url: gatewayUrl(),
+  const cleaned = cleanPageUrl(location.href, options.directoryPage ?? false);
+  if (cleaned.changed) history.replaceState(history.state, '', cleaned.href);
+  const base = options.base ?? basePath(cleaned.href);
+  const prefix = storagePrefix(location.origin, base);
+  const store = credentialStore(prefix);
+  const mode = authMode();
+  const role = 'operator';
+  const { ui } = options;
+  if (!ui.notices.hasAttribute('aria-live')) ui.notices.setAttribute('aria-live', 'polite');
+  const notices = noticeBoard(ui.notices);
+  if (cleaned.tokenRemoved) notices.set('url-token', URL_TOKEN_NOTICE);
+  // a fragment typed into the address bar of the open page does not reload it
+  addEventListener('hashchange', () => {
+    const again = cleanPageUrl(location.href, false);
+    if (!again.tokenRemoved) return;
+    history.replaceState(history.state, '', again.href);
+    notices.set('url-token', URL_TOKEN_NOTICE);
+  });
+
+  // W3: a stored device token first, then the stored secret; read at every attempt
+  const secretToSend = () => {
+    const identity = inputs.identity;
+    return identity && store.hasDeviceToken(identity.deviceId, role) ? undefined : store.secret();
+  };
+  const inputs: GatewayClientOptions = {
+    url: socketUrl(location.origin, base),
     client: { id: 'webchat-ui', mode: options.clientMode, platform: 'web', version: __CLAWGATE_VERSION__ },
-    role: 'operator',
+    role,
     scopes: options.scopes,
     caps: ['session-scoped-events'],
     locale: navigator.language,
     userAgent: navigator.userAgent,
     reconnect: true,
+    tokenStore: store.tokenStore,
+    get token() { return mode === 'password' ? undefined : secretToSend(); },
+    get password() { return mode === 'password' ? secretToSend() : undefined; },
+  };
+  const client = createGatewayClient(inputs);
+
+  const showLogin = (show: boolean) => {
+    ui.login.hidden = !show;
+  };
+  const form = mountLoginForm(ui.login, mode === 'password' ? 'Gateway password' : 'Gateway token', (secret, remember) => {
+    store.saveSecret(secret, remember);
+    form.hide();
+    notices.set('problem', undefined);
+    client.start();
   });
+  const pairing = mountPairingPanel(ui.login, () => client.start());
+  const forget = async () => {
+    store.forget();
+    await forgetBrowserIdentity(prefix);
+  };
+  const forgetButton = document.createElement('button');
+  forgetButton.type = 'button';
+  forgetButton.textContent = 'Forget this browser';
+  forgetButton.addEventListener('click', () => {
+    client.stop();
+    void forget().then(() => location.reload());
+  });
+  ui.status.after(forgetButton);
+
+  const onProblem = async (error: Error, paused: boolean, delayMs = 0) => {
+    const outcome = connectOutcome(error);
+    switch (outcome.kind) {
+      case 'form':
+        if (outcome.wrongSecret) store.dropSecret();
+        pairing.hide();
+        form.show(outcome.message);
+        showLogin(true);
+        return notices.set('problem', undefined);
+      case 'pairing':
+        form.hide();
+        pairing.show(outcome.requestId);
+        showLogin(true);
+        return notices.set('problem', undefined);
+      case 'rate-limited':
+        return notices.set('problem', rateLimitedText(new Date(Date.now() + (outcome.retryAfterMs ?? delayMs))));
+      case 'version':
+      case 'stop':
+        return notices.set('problem', outcome.text);
+      case 'device-token-dropped': {
+        const identity = inputs.identity;
+        if (identity) await store.tokenStore.delete(identity.deviceId, role);
+        return notices.set('problem', undefined);
+      }
+      case 'not-opened': {
+        const answered = await fetch(`${base}health`, { cache: 'no-store' }).then(() => true, () => false);
+        return notices.set('problem', answered ? refusedOriginText(location.origin) : UNREACHABLE_TEXT);
+      }
+      default:
+        // while reconnecting the status line says when; paused, the line is all there is
+        return notices.set('problem', paused ? `${outcome.text} (not retrying: reload the page)` : outcome.text);
+    }
+  };
+
   client.onStatus((status) => {
-    options.ui.status.textContent = describe(status);
+    ui.status.textContent = describe(status);
+    if (status.state === 'ready') {
+      form.hide();
+      pairing.hide();
+      showLogin(false);
+      notices.set('problem', undefined);
+    } else if (status.state === 'reconnecting') {
+      void onProblem(status.error, false, status.delayMs);
+    }
   });
-  client.start();
-  return { client, base, storageKey: (name) => `clawgate:${location.origin}${base}:${name}` };
+  client.onReconnectPaused((error) => void onProblem(error, true));
+
+  void loadBrowserIdentity(prefix).then(
+    (loaded) => {
+      inputs.identity = loaded.identity;
+      if (loaded.kind === 'noble') notices.set('insecure', INSECURE_NOTICE);
+    },
+    (err: Error) => notices.set('identity', `No device identity in this browser: ${err.message}`),
+  ).then(() => {
+    const identity = inputs.identity;
+    const stored = (identity && store.hasDeviceToken(identity.deviceId, role)) || store.secret() !== undefined;
+    if (mode === 'token' || mode === 'password') {
+      if (!stored) {
+        ui.status.textContent = 'Offline';
+        form.show();
+        showLogin(true);
+        return;
+      }
+    }
+    client.start();
+  });
+  return { client, base, storageKey: (name) => `${prefix}${name}`, forget };
 }

@@ -22,8 +22,18 @@ export type WebAssets =
 /** The page every WebChat URL needs first; without it there is no WebChat. */
 const ENTRY = 'index.html';
 
-/** Reads every file of `dir` (not below it); `missing` names the absent entry page or directory. */
-export function loadWebAssets(dir: string): WebAssets {
+/** How the gateway authenticates, as the page's `<meta name="clawgate-auth">` says (W1): never a secret. */
+export type WebAuthMode = 'none' | 'token' | 'password';
+
+// the built page carries a placeholder value; the gateway writes its mode once, at load, so the ETag stays a
+// hash of the bytes actually served
+const AUTH_META = /(<meta name="clawgate-auth" content=")[^"]*(">)/;
+
+/**
+ * Reads every file of `dir` (not below it); `missing` names the absent entry page or directory. With
+ * `authMode`, index.html's `clawgate-auth` meta is set to it.
+ */
+export function loadWebAssets(dir: string, options: { authMode?: WebAuthMode } = {}): WebAssets {
   let names: string[];
   try {
     names = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
@@ -33,9 +43,16 @@ export function loadWebAssets(dir: string): WebAssets {
   if (!names.includes(ENTRY)) return { ok: false, missing: join(dir, ENTRY) };
   const files = new Map<string, WebAsset>();
   for (const name of names) {
-    const body = readFileSync(join(dir, name));
+    let body: Uint8Array = readFileSync(join(dir, name));
+    if (name === ENTRY && options.authMode) body = withAuthMeta(body, options.authMode);
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
     files.set(name, { body, contentType: contentTypeOf(name), etag });
   }
   return { ok: true, files };
+}
+
+/** The page with its `clawgate-auth` meta set to `mode` (unchanged when the page has none). */
+export function withAuthMeta(page: Uint8Array, mode: WebAuthMode): Uint8Array {
+  const text = new TextDecoder().decode(page);
+  return new TextEncoder().encode(text.replace(AUTH_META, `$1${mode}$2`));
 }

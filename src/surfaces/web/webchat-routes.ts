@@ -6,7 +6,7 @@ import type { Router } from '../../transport/router.js';
 import { safeSegments } from '../../transport/static-files.js';
 import { findPackageRoot } from './package-root.js';
 import { PAGE_HEADERS } from './page-headers.js';
-import { loadWebAssets, type WebAsset, type WebAssets } from './webchat-assets.js';
+import { loadWebAssets, type WebAsset, type WebAssets, type WebAuthMode } from './webchat-assets.js';
 
 // WebChat on the one port (web-surfaces.md §2.1, S3, S4): GET/HEAD `/` is the page and `/webchat/<file>` its
 // built assets, from memory, with the §2.3 headers and a strong ETag (304 on If-None-Match). Missing assets
@@ -17,6 +17,8 @@ export interface WebChatRouteDeps {
   log: Logger;
   /** The built files' directory; default `<package root>/dist/web/webchat`. */
   dir?: string;
+  /** The configured auth mode, written into the page's `clawgate-auth` meta (W1). */
+  authMode?: WebAuthMode;
 }
 
 /** The message of the 503 page when the built files are missing (S4). */
@@ -26,7 +28,7 @@ export const WEBCHAT_MISSING_TEXT = 'WebChat assets not found: run `npm run buil
 export function registerWebChatRoutes(router: Router, deps: WebChatRouteDeps): void {
   const root = findPackageRoot();
   const dir = deps.dir ?? (root ? join(root, 'dist/web/webchat') : undefined);
-  const assets: WebAssets = dir ? loadWebAssets(dir) : { ok: false, missing: 'dist/web/webchat (no clawgate package root)' };
+  const assets: WebAssets = dir ? loadWebAssets(dir, deps.authMode ? { authMode: deps.authMode } : {}) : { ok: false, missing: 'dist/web/webchat (no clawgate package root)' };
   if (!assets.ok) deps.log.error({ missing: assets.missing, fix: 'npm run build' }, 'WebChat assets not found');
   router.route('/', webRoute((req) => (assets.ok ? serve(req, assets.files.get('index.html')) : missingPage())));
   router.prefix('/webchat', webRoute((req) => {
@@ -40,7 +42,8 @@ export function registerWebChatRoutes(router: Router, deps: WebChatRouteDeps): v
 
 /** A GET/HEAD route of a page or asset (reads If-None-Match). */
 export function webRoute(handle: (req: ApiRequest) => BodyResponse): Route {
-  return { method: 'GET', head: true, readsBody: false, headers: ['if-none-match'], handle };
+  // public files without a secret (W1): any Origin may load them (the page under an unlisted origin explains the fix)
+  return { method: 'GET', head: true, readsBody: false, anyOrigin: true, headers: ['if-none-match'], handle };
 }
 
 /** Answers with `asset` (§2.3 headers, ETag, 304, HEAD), or a 404 when there is none. */

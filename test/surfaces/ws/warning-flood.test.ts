@@ -16,7 +16,7 @@ import { connectParams, connectRaw, refusedUpgrade, TOKEN, wsUrl } from '../../h
 
 const REFUSED = 200;
 const BAD_TOKENS = 20;
-const ORIGIN = 'upgrade refused: host or origin not allowed';
+const ORIGIN = 'upgrade refused: origin not allowed';
 const FORWARDING = 'forwarding headers from a peer that is not a trusted proxy: treated as remote';
 const HANDSHAKE = 'ws handshake failed';
 
@@ -52,5 +52,6 @@ test(`${REFUSED} refused upgrades and ${BAD_TOKENS} failed handshakes write a ha
   assert.equal(total(HANDSHAKE), BAD_TOKENS);
   const first = warns.find((l) => l.msg === ORIGIN)!;
   assert.equal(first.origin, 'http://evil0.example', 'the first occurrence keeps its details');
+  assert.equal(first.fix, '--allowed-origins http://evil0.example', 'and names the fix (S7)');
   for (const s of warns.filter((l) => l.msg === SUMMARY_MESSAGE)) assert.equal(s.windowMs, 10_000);
 });
