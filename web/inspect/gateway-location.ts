@@ -2,11 +2,9 @@ import { type PageConnection, type PageConnectionOptions, startPageConnection } 
 
 // The inspector's pages live below the gateway's base (`<base>__clawgate__/inspect`, `…/inspect/stately`), but
 // they connect as WebChat does, to `<base>` itself, with WebChat's stored credentials and device identity
-// (web-surfaces.md I4, S9: URLs from `location` only). The shared connection takes `<base>` from the page's
-// own location, so the page presents `<base>` as its location while the connection starts, then puts its
-// own URL back, and also passes `base` (which the shared connection takes as `<base>` where it knows the
-// option). Without either, `/__clawgate__/inspect/` would be routed to the inspector's stream endpoint, not the
-// control plane, and the storage keys would differ from WebChat's.
+// (web-surfaces.md I4, S9: URLs from `location` only): the shared connection is given that `<base>`. (The
+// directory of the bridge's own URL, `/__clawgate__/inspect/`, is the inspector's stream endpoint, and its
+// storage keys would differ from WebChat's.)
 
 /** `<base>` of the gateway for an inspector page's URL: the path before `__clawgate__/inspect`. */
 export function gatewayBaseHref(href: string = location.href): string {
@@ -26,15 +24,8 @@ export function streamUrl(baseHref: string, ticket: string): string {
   return url.href;
 }
 
-/** startPageConnection() as if the page were at `<base>`. */
-export function connectAtGatewayBase(options: PageConnectionOptions): { conn: PageConnection; baseHref: string } {
-  const here = location.href;
-  const baseHref = gatewayBaseHref(here);
-  const withBase: PageConnectionOptions & { base?: string } = { ...options, base: new URL(baseHref).pathname };
-  history.replaceState(history.state, '', baseHref);
-  try {
-    return { conn: startPageConnection(withBase), baseHref };
-  } finally {
-    history.replaceState(history.state, '', here);
-  }
+/** startPageConnection() on the gateway's `<base>`, not the page's directory. */
+export function connectAtGatewayBase(options: Omit<PageConnectionOptions, 'base'>): { conn: PageConnection; baseHref: string } {
+  const baseHref = gatewayBaseHref(location.href);
+  return { conn: startPageConnection({ ...options, base: new URL(baseHref).pathname }), baseHref };
 }
