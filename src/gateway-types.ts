@@ -62,5 +62,7 @@ export interface GatewayOptions {
   webchatDir?: string;
   /** The clock of the canvas capabilities' expiry (tests), epoch ms. */
   canvasNow?: () => number;
+  /** Where the A2UI host's built files are read from (tests of missing assets); default `<package root>/dist/web/a2ui`. */
+  a2uiDir?: string;
 }
 

@@ -25,6 +25,7 @@ import { controlPlaneEndpoint } from './surfaces/ws/upgrade-endpoint.js';
 import { INSPECT_PREFIX, inspectEndpoint } from './surfaces/ws/inspect-endpoint.js';
 import { InspectTickets } from './surfaces/ws/inspect-tickets.js';
 import { InspectHub } from './actors/inspect-hub.js';
+import { registerInspectRoutes } from './surfaces/web/inspect-routes.js';
 import { startCanvasHost, type CanvasHost } from './canvas-host.js';
 import { startServer, type ListeningServer } from './transport/server.js';
 import { Lifecycle } from './transport/lifecycle.js';
@@ -220,7 +221,7 @@ function routeSurfaces(config: GatewayConfig, actors: Actors, shared: Shared, is
   // the control plane answers upgrades on every path no other endpoint claims
   router.ws('/', controlPlaneEndpoint({
     hub, warnings: shared.warnings, maxConnections, maxPayload: 26_214_400, maxPreauthPerIp: 32, scheme: config.tls ? 'https' : 'http',
-    otherSockets: () => shared.canvas?.liveReload.size ?? 0,
+    otherSockets: () => shared.canvas?.liveReload?.size ?? 0,
     classify: (remote, fwd) => {
       const c = classify(remote, fwd);
       if (c.untrustedForwarding) shared.warnings.warn('forwarding headers from a peer that is not a trusted proxy: treated as remote', { remote });
@@ -266,7 +267,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     return { ready: failing.length === 0, failing };
   };
   const { router, maxConnections } = routeSurfaces(config, actors, shared, isReady, () => ws?.hub, classify, state.transcripts);
-  shared.canvas = startCanvasHost(config, router, log, { now: options.canvasNow, otherSockets: () => ws?.hub.size ?? 0, maxConnections });
+  shared.canvas = startCanvasHost(config, router, log, { now: options.canvasNow, otherSockets: () => ws?.hub.size ?? 0, maxConnections, a2uiDir: options.a2uiDir });
   channels = await loadChannels(config, log, options, state, actors, router).catch(failed);
   // before listen, and after the channel layer registered its reply writer: journaled runs are re-submitted
   // ahead of any new message in their sessions, and a recovered channel run's reply still reaches its chat
@@ -274,6 +275,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   const stopMetrics = metrics.attach({ bus: actors.bus, sessions: actors.sessions, hub: () => ws?.hub });
   registerMetricsRoute(router, { scrape: () => metrics.scrape(), token: config.token, authLimiter: shared.authLimiter });
   registerWebChatRoutes(router, { log, authMode: config.token ? 'token' : 'none', ...(options.webchatDir !== undefined ? { dir: options.webchatDir } : {}) });
+  registerInspectRoutes(router, { log, inspect: config.inspect, statelyUrl: config.inspectStatelyUrl, authMode: config.token ? 'token' : 'none', dir: options.webchatDir });
   const hooks = new Lifecycle();
   const server: ListeningServer = await startServer({
     bind: config.bind, port: config.port, router, lifecycle: hooks, guard: requestGuard(config, hooks),
@@ -313,7 +315,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
         // cancelled and recorded so (reason shutdown)
         await drainRuns({ bus, runs, sessions, lifecycle: actors.lifecycle, log, graceMs: config.shutdownGraceMs });
         stopInspectFeed?.();
-        shared.canvas?.liveReload.stop();
+        shared.canvas?.liveReload?.stop();
         loaded.plane.shutdown();
         loaded.plane.stop();
         // let the cancelled runs' answers and the close frames reach their clients before the sockets go

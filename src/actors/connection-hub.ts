@@ -7,6 +7,7 @@ import { connectionMachine, type Admitted, type ConnectionMachine, type PeerInfo
 import { scopeSatisfied } from '../policy/authorize.js';
 import { directEvent, resFrame, withSeq, type EncodedEvent } from '../../protocol/encode.js';
 import { createSupervisedActor } from './supervise.js';
+import { connectionVitals } from './connection-vitals.js';
 
 // Every WS connection is a connection actor, held here as an independent root (not a child of a parent).
 // The hub feeds socket frames to the actor, carries out what it emits (send, close, requests), and
@@ -104,7 +105,7 @@ export class ConnectionHub {
         handshakeTimeoutMs: this.opts.handshakeTimeoutMs,
         preauthMaxBytes: PREAUTH_MAX_BYTES, maxPendingFrames: MAX_PENDING_FRAMES,
       },
-    }, { kind: 'connection', id: conn.id, log: this.opts.log, onFailure: (err) => this.failed(conn, err) });
+    }, { kind: 'connection', id: conn.id, log: this.opts.log, onFailure: (err) => this.failed(conn, err), describe: () => connectionVitals(conn) });
     conn.actor = actor;
     // one wildcard listener, not one per event type: each actor.on() allocates a Set (19 000 sockets)
     actor.on('*', guard((e) => {

@@ -2,6 +2,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { actorDirectory, type ActorDirectory, type ActorKind, type LiveActor } from './supervise.js';
 import { actorFrame, childrenOf, frameOf, type InspectFrame } from './inspect-frames.js';
+import { sanitize } from './inspect-sanitize.js';
 
 // The actor inspector's hub (web-surfaces.md I1, I2, I4): the one owner of the viewers of the live actors.
 //
@@ -106,6 +107,10 @@ export class InspectHub {
   private statsTimer?: unknown;
   private loopDelay?: IntervalHistogram;
   private events = 0;
+  /** Children announced before they had a snapshot (see observe). */
+  private unborn: InspectionEvent[] = [];
+  /** The last `@clawgate.vitals` view sent per live actor (JSON), to send only changes. */
+  private vitalsSent = new Map<LiveActor['actor'], string>();
 
   constructor(private readonly opts: InspectHubOptions) {
     this.directory = opts.directory ?? actorDirectory;
@@ -131,6 +136,7 @@ export class InspectHub {
   /** A viewer joins: it gets its burst, then live frames, until the returned function detaches it. */
   attach(sink: ViewerSink): () => void {
     if (this.viewers.size === 0) this.startWatching();
+    this.vitalsSent.clear(); // the next tick sends every actor's view again, for the newcomer
     const actors: Synthesized[] = [];
     for (const { actor } of this.directory.list()) collect(actor, actor.sessionId, actors);
     const replay = this.replay();
@@ -186,6 +192,8 @@ export class InspectHub {
     this.ring = [];
     this.ringStart = 0;
     this.events = 0;
+    this.vitalsSent.clear();
+    this.unborn = [];
   }
 
   /** XState's own `@xstate.actor` for a root never reaches an observer (it is sent in the constructor,
@@ -197,10 +205,28 @@ export class InspectHub {
 
   private observe(e: InspectionEvent): void {
     this.events++;
+    if (this.unborn.length > 0) this.bornChildren();
     // a root's @xstate.actor frame is written by the hub (rootAdded); a child's comes from XState
     if (e.type === '@xstate.actor' && e.rootId === e.actorRef.sessionId) return;
+    // XState announces a child from its constructor, before it has a snapshot: its frame is written at the
+    // next inspection event (or microtask), when it has one (as Stately's deferred conversion sees it)
+    if (e.type === '@xstate.actor' && e.actorRef.getSnapshot() === undefined) {
+      if (this.unborn.push(e) === 1) queueMicrotask(() => shielded(() => this.bornChildren()));
+      return;
+    }
     const frame = frameOf(e, this.now());
     if (frame) this.publish(e.actorRef.sessionId, this.encode(frame), false);
+  }
+
+  /** Writes the `@xstate.actor` frames of the children announced before they had a snapshot. */
+  private bornChildren(): void {
+    const unborn = this.unborn;
+    this.unborn = [];
+    for (const e of unborn) {
+      if (!this.stopWatching) return;
+      const frame = frameOf(e, this.now());
+      if (frame) this.publish(e.actorRef.sessionId, this.encode(frame), false);
+    }
   }
 
   private encode(frame: InspectFrame): string {
@@ -275,7 +301,25 @@ export class InspectHub {
     return [...this.ring.slice(this.ringStart), ...this.ring.slice(0, this.ringStart)];
   }
 
+  /** `@clawgate.vitals` for each live actor whose view changed since the last tick (at most once a tick). */
+  private vitals(): void {
+    const sent = new Map<LiveActor['actor'], string>();
+    for (const entry of this.directory.list()) {
+      if (!entry.describe) continue;
+      shielded(() => {
+        const view = JSON.stringify(sanitize(entry.describe!()));
+        sent.set(entry.actor, view);
+        if (this.vitalsSent.get(entry.actor) === view) return;
+        const sessionId = entry.actor.sessionId;
+        const createdAt = JSON.stringify(String(this.now()));
+        this.publish(sessionId, `{"type":"@clawgate.vitals","createdAt":${createdAt},"sessionId":${JSON.stringify(sessionId)},"kind":"${entry.kind}","view":${view}}`, true);
+      });
+    }
+    this.vitalsSent = sent;
+  }
+
   private stats(): void {
+    this.vitals();
     const actors: Record<ActorKind, number> = { session: 0, connection: 0, node: 0, channel: 0 };
     for (const { kind } of this.directory.list()) actors[kind]++;
     const eventsPerSec = Math.round((this.events * 1000) / this.statsEveryMs);

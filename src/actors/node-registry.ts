@@ -8,6 +8,7 @@ import type { DeviceStore } from '../store/devices.js';
 import type { ApprovedNode, NodeClientInfo, NodePairingRequest, NodeStore } from '../store/nodes.js';
 import { encodeEvent } from '../../protocol/encode.js';
 import { checkNodeCommand, type NodeCommandPolicy } from '../policy/node-commands.js';
+import { a2uiRefusal, checkA2uiPush } from '../policy/a2ui-messages.js';
 import { requestView, type LiveNodeInfo } from './node-views.js';
 import type { Connection, ConnectionHub } from './connection-hub.js';
 import { createSupervisedActor } from './supervise.js';
@@ -159,6 +160,9 @@ export class NodeRegistry {
       platform: node.client.platform, deviceFamily: node.client.deviceFamily, declared: snapshot.context.declared.commands,
     }, command);
     if (refused) return Promise.resolve(fail(refused));
+    // A2UI pushes are checked here, so a node never sees messages its v0.8 renderer would choke on (C6)
+    const badA2ui = checkA2uiPush(command, req.params);
+    if (badA2ui) return Promise.resolve(fail(a2uiRefusal(badA2ui)));
     const id = randomUUID();
     return new Promise((resolve) => {
       this.waiters.set(id, { nodeId, command, actor: node.actor, resolve, onProgress: req.onProgress });

@@ -31,6 +31,8 @@ export interface LiveActor {
   kind: ActorKind;
   id: string;
   actor: AnyActor;
+  /** What its registry knows about it beyond its snapshot, for the inspector (I1, `@clawgate.vitals`). */
+  describe?: () => Record<string, unknown>;
 }
 
 /** Every live root actor, and the inspectors watching them; see the file comment. */
@@ -105,6 +107,8 @@ export interface Supervision {
   onDone?(): void;
   /** Where an exception thrown by onFailure itself is logged. */
   log: Logger;
+  /** What the registry knows about the actor beyond its snapshot (the inspector's row; called only while a viewer watches). */
+  describe?: () => Record<string, unknown>;
 }
 
 const ID_PREFIX: Record<ActorKind, string> = { session: 'session', connection: 'conn', node: 'node', channel: 'channel' };
@@ -126,7 +130,7 @@ export function createSupervisedActor<TLogic extends AnyActorLogic>(
   // a readable id for the inspector (session:<key>, conn:<id>, node:<id>, channel:<channel>:<account>)
   const id = options.id ?? `${ID_PREFIX[supervision.kind]}:${supervision.id}`;
   const actor = createActor(logic as AnyActorLogic, { ...options, id } as ActorOptions<AnyActorLogic>) as Actor<TLogic>;
-  directory.add({ kind: supervision.kind, id: supervision.id, actor });
+  directory.add({ kind: supervision.kind, id: supervision.id, actor, ...(supervision.describe ? { describe: supervision.describe } : {}) });
   let failed = false;
   const fail = (err: unknown) => {
     if (failed) return;

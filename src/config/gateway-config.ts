@@ -43,8 +43,14 @@ export interface GatewayConfig {
   inspect: boolean;
   /** The canvas host's root (web-surfaces.md C1); default `<state-dir>/canvas`. */
   canvasRoot?: string;
+  /** The canvas host (canvas and A2UI routes, live reload, pluginSurfaceUrls); off with --no-canvas-host (C5). */
+  canvasHost: boolean;
+  /** The canvas live reload (watcher, snippet socket, `/__openclaw__/ws`); off with --no-canvas-live-reload (C3). */
+  canvasLiveReload: boolean;
   /** With --inspect, env CLAWGATE_INSPECT_WS: a loopback Stately inspector server fed `@xstate.*` frames (I6). */
   inspectFeedUrl?: string;
+  /** --inspect-stately-url: the Stately inspector page the bridge `/__clawgate__/inspect/stately` frames (I6). */
+  inspectStatelyUrl?: string;
   /** Silently pair devices on a direct-local socket (off: every device waits for approval). */
   autoApproveLocal: boolean;
   /** Peers whose forwarding headers are believed (IPs/CIDRs). */

@@ -76,8 +76,11 @@ export const OPTION_HELP: Readonly<Partial<Record<OptionName | string, OptionHel
   'shutdown-grace-ms': { arg: 'N', text: 'on SIGINT/SIGTERM, let running runs finish this long, then cancel them', default: '10000' },
   'tls-cert': { arg: 'FILE', text: 'PEM certificate: serve HTTPS and WSS on the same port (needs --tls-key)', default: 'none' },
   inspect: { text: 'live actor inspector: stream at /__clawgate__/inspect/ws (ticket from clawgate.inspect.ticket, operator.admin)', default: 'off' },
+  'inspect-stately-url': { arg: 'URL', text: 'with --inspect: the Stately inspector page that /__clawgate__/inspect/stately frames and feeds (https; http only on loopback)', default: 'none' },
   'tls-key': { arg: 'FILE', text: 'PEM private key for --tls-cert', default: 'none' },
   'canvas-root': { arg: 'DIR', text: 'canvas files served at /__openclaw__/canvas/ (bearer token or a node\'s capability URL)', default: '<state-dir>/canvas' },
+  'no-canvas-host': { text: 'no canvas or A2UI routes, no live reload, no pluginSurfaceUrls in hello-ok', default: 'off: host on' },
+  'no-canvas-live-reload': { text: 'canvas pages do not reload on file changes (no watcher; /__openclaw__/ws gets 404)', default: 'off: live reload on' },
 };
 
 /** `--config FILE`: not in the option table (it names where the others come from). */

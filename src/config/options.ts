@@ -52,8 +52,11 @@ export const OPTIONS = {
   'system-prompt': 'string',
   // web surfaces (issue 12): the actor inspector
   inspect: 'boolean',
+  'inspect-stately-url': 'string',
   // web surfaces (issue 12): the canvas host
   'canvas-root': 'string',
+  'no-canvas-host': 'boolean',
+  'no-canvas-live-reload': 'boolean',
 } as const;
 
 /** A flag name (kebab-case), as on the command line. */

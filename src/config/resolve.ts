@@ -9,6 +9,7 @@ import { allowedHosts, allowedOrigins, handshakeTimeout, maxConnections, trusted
 import { DEFAULTS, type RawOptions } from './options.js';
 import { readOptions, type OptionReader } from './reader.js';
 import { tlsFiles } from './tls.js';
+import { inspectStatelyUrl } from './inspect-stately-url.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -37,6 +38,7 @@ export function resolveConfig(raw: RawOptions, channelsSource?: ChannelsSource):
   const tls = tlsFiles(o);
   const catalog = modelCatalog(o);
   const prompt = systemPrompt(o);
+  const stately = inspectStatelyUrl(o, o.bool('inspect') ?? false);
   const channels = channelsSource ? resolveChannels(channelsSource) : noChannels();
   return {
     ...listen, port, model, ...filters, maxBodyBytes, logLevel, handshakeTimeoutMs,
@@ -45,6 +47,7 @@ export function resolveConfig(raw: RawOptions, channelsSource?: ChannelsSource):
     ...catalog, systemPrompt: prompt,
     ...uncheckedSettings(o),
     ...(tls ? { tls } : {}),
+    ...stately,
     channels,
   };
 }
@@ -79,6 +82,8 @@ function uncheckedSettings(o: OptionReader) {
     autoApproveLocal: !(o.bool('no-auto-approve-local') ?? false),
     fsyncCommits: o.bool('fsync-commits') ?? false,
     inspect: o.bool('inspect') ?? false,
+    canvasHost: !(o.bool('no-canvas-host') ?? false),
+    canvasLiveReload: !(o.bool('no-canvas-live-reload') ?? false),
     nodeAllow: o.list('node-allow') ?? [],
     nodeDeny: o.list('node-deny') ?? [],
     openaiTimeoutMs: Math.max(100, o.int('openai-timeout-ms') ?? 120_000),

@@ -53,9 +53,12 @@ export function createHttpHandler(router: Router, opts: HttpAdapterOptions) {
     const match = router.matchRoute(path);
     const route = match?.target;
     const origin = req.getHeader('origin');
+    // public page files answer any Origin (anyOrigin); a sandboxed canvas page loads its own sub-resources from
+    // origin null, cross-site (web-surfaces.md C2)
+    const sandboxed = route?.allowSandboxedPages === true;
     const refusal = opts.guard?.({
-      origin: route?.anyOrigin ? '' : origin, host: req.getHeader('host'),
-      secFetchSite: route?.anyOrigin ? '' : req.getHeader('sec-fetch-site'), skipHostCheck: route?.anyHost,
+      origin: route?.anyOrigin || (sandboxed && origin === 'null') ? '' : origin, host: req.getHeader('host'),
+      secFetchSite: route?.anyOrigin || sandboxed ? '' : req.getHeader('sec-fetch-site'), skipHostCheck: route?.anyHost,
     });
     if (refusal) {
       opts.log.debug({ path, reason: refusal.reason }, 'http request refused: host or origin not allowed');

@@ -66,6 +66,9 @@ export interface Route {
    * script's request, so a page under an origin not listed must still load, to explain the fix (WebChat W5).
    */
   anyOrigin?: boolean;
+  /** Requests of sandboxed pages pass the Origin rule: `Origin: null` and `Sec-Fetch-Site: cross-site` (an opaque
+   *  origin is cross-site to everything). For routes whose own credential grants access (canvas capabilities). */
+  allowSandboxedPages?: boolean;
   handle(req: ApiRequest): ApiResponse | Promise<ApiResponse>;
 }
 

@@ -46,6 +46,14 @@ test('WT4: over plain http under a LAN name the pure-JS signature is accepted, t
     await p.page.getByText(`Request ${requestId}`).waitFor();
     await p.page.getByText(`clawgate devices approve ${requestId}`, { exact: true }).waitFor();
 
+    // nobody approves for 10 min: the page stops knocking and offers "Try again"
+    await p.page.clock.runFor(10 * 60_000);
+    await p.page.getByRole('button', { name: 'Try again' }).waitFor();
+    const waited = connects(p).length;
+    await p.page.getByRole('button', { name: 'Try again' }).click();
+    await waitFrames(() => connects(p).length > waited, 'a connect after Try again');
+    await p.page.getByText(`Request ${requestId}`).waitFor(); // the gateway reused the pending request
+
     op = await adminClient(gw.url);
     await op.request('device.pair.approve', { requestId });
     const tries = connects(p).length;

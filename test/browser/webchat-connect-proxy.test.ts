@@ -103,3 +103,27 @@ test('WT6: two gateways at /a/ and /b/ on one proxy keep their own token and dev
     await b?.close();
   }
 });
+
+test('W2: a page at /claw (no trailing slash) moves to /claw/ before its socket opens', async (t) => {
+  if (harness.skip) return t.skip(harness.skip);
+  let gw: TestGateway | undefined;
+  let proxy: ReverseProxy | undefined;
+  const p = await harness.open('proxy-no-slash');
+  try {
+    proxy = await startReverseProxy();
+    gw = await startTestGateway({ trustedProxies: ['127.0.0.1'], allowedOrigins: [proxy.url] });
+    proxy.mount('/claw/', gw.url);
+    // the proxy answers /claw with the page too; its files, asked for one level too high, are served from /claw/
+    const origin = proxy.url;
+    await p.page.route(`${origin}/webchat/**`, async (route) =>
+      route.fulfill({ response: await route.fetch({ url: route.request().url().replace(`${origin}/webchat/`, `${origin}/claw/webchat/`) }) }));
+    await p.page.goto(`${origin}/claw`);
+    await p.page.getByText('Waiting for approval').waitFor();
+    assert.equal(p.page.url(), `${origin}/claw/`);
+    assert.deepEqual([...new Set(p.frames().map((f) => f.url))], [`${origin.replace('http', 'ws')}/claw/`]);
+  } finally {
+    await p.finish();
+    await proxy?.close();
+    await gw?.close();
+  }
+});

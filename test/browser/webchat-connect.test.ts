@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { TOKEN } from '../helpers/ws-client.js';
+import { adminClient, stopClient, TOKEN } from '../helpers/ws-client.js';
 import { type BrowserHarness, browserHarness } from './harness.js';
 import { chatThroughPage, connects, recordSockets, waitFrames } from './webchat-connect-kit.js';
 
@@ -37,6 +37,12 @@ test('WT1(a)/W8: with no token the page connects at once, and the gateway pairs 
     assert.equal(device?.approvedVia, 'silent');
     assert.equal(await p.page.evaluate(() => isSecureContext), true);
     assert.equal(await p.page.getByText('Not a secure connection').count(), 0, 'WebCrypto: no insecure notice');
+    // W5: the gateway goes away: neither the socket nor <base>health answers
+    p.expectConsoleError(/WebSocket connection to .* failed|Failed to load resource|ERR_CONNECTION_REFUSED/);
+    await gw.close();
+    gw = undefined;
+    await p.page.getByText('Gateway not reachable', { exact: true }).waitFor();
+    await p.page.getByRole('status').filter({ hasText: /Reconnecting in \d+ s/ }).waitFor();
   } finally {
     await p.finish();
     await gw?.close();
@@ -83,6 +89,30 @@ test('WT1(b), WT2, Forget: the form, then Connected and chat; after a reload the
     assert.equal(await p.page.getByLabel('Gateway token').isVisible(), false, 'no form after the reload');
     await chatThroughPage(p, 'again', 'k2');
 
+    // W5: the owner revokes the device token (close 4001): the page drops it and retries with the stored secret
+    const deviceId = first.params.device.id as string;
+    const op = await adminClient(gw.url);
+    try {
+      const n = connects(p).length;
+      await op.request('device.token.revoke', { deviceId, role: 'operator' });
+      await waitFrames(() => connects(p).length > n, 'a connect after the revoke');
+      assert.equal(connects(p)[n].params.auth.token, TOKEN, 'the secret, not the revoked device token');
+      assert.equal(connects(p)[n].params.auth.deviceToken, undefined);
+      await p.page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+    } finally {
+      await stopClient(op);
+    }
+    // W5: a stale stored device token (AUTH_DEVICE_TOKEN_MISMATCH) is dropped; the retry sends the secret
+    await p.page.evaluate(([key]) => localStorage.setItem(key, JSON.stringify({ token: 'stale-device-token', scopes: [] })),
+      [`${prefix}deviceToken:${deviceId}:operator`]);
+    const m = connects(p).length;
+    await p.page.reload();
+    await waitFrames(() => connects(p).length > m + 1, 'the retry after the mismatch');
+    assert.equal(connects(p)[m].params.auth.deviceToken, 'stale-device-token');
+    assert.deepEqual(connects(p)[m + 1].params.auth, { token: TOKEN });
+    await p.page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+    assert.equal(await p.page.getByLabel('Gateway token').isVisible(), false, 'no form: the stored secret was enough');
+
     // Forget this browser: everything of this <base> goes, the page reloads to the form
     await p.page.getByRole('button', { name: 'Forget this browser' }).click();
     await p.page.getByLabel('Gateway token').waitFor();
@@ -122,6 +152,61 @@ test('WT1(b) wrong token, WT3: the form shows the gateway\'s message; a token in
     assert.deepEqual(p.requests().filter((u) => u.includes(T)), [`${gw.url}/?token=${T}`], 'only the typed navigation carried T');
     assert.ok(!p.frames().some((f) => f.payload.includes(T)), 'no frame carries T');
     assert.ok(!p.frames().some((f) => f.url.includes('token')), 'the socket URL has no token');
+  } finally {
+    await p.finish();
+    await gw?.close();
+  }
+});
+
+test('W5: after too many wrong tokens the page says when it retries, and waits that long', async (t) => {
+  if (harness.skip) return t.skip(harness.skip);
+  let gw: TestGateway | undefined;
+  const p = await harness.open('rate-limited');
+  try {
+    gw = await startTestGateway({ token: TOKEN });
+    await p.page.goto(`${gw.url}/`);
+    for (let i = 0; i < 12 && (await p.page.getByText('Too many failed attempts').count()) === 0; i++) {
+      const n = p.json('received').filter((f) => f.type === 'res' && f.ok === false).length;
+      await p.page.getByLabel('Gateway token').fill(`wrong-token-${i}-0123456789abcdef-0123456789`);
+      await p.page.getByRole('button', { name: 'Connect' }).click();
+      await waitFrames(() => p.json('received').filter((f) => f.type === 'res' && f.ok === false).length > n, `refusal ${i}`);
+    }
+    await p.page.getByText(/^Too many failed attempts; retrying at \d/).waitFor();
+    const limited = p.json('received').filter((f) => f.type === 'res' && f.ok === false).at(-1);
+    assert.equal(limited?.error?.details?.code, 'AUTH_RATE_LIMITED');
+    const seconds = Math.ceil(limited.error.retryAfterMs / 1000);
+    await p.page.getByRole('status').filter({ hasText: `Reconnecting in ${seconds} s` }).waitFor();
+  } finally {
+    await p.finish();
+    await gw?.close();
+  }
+});
+
+test('W5: PROTOCOL_MISMATCH and DEVICE_AUTH_* stop with their text (a stand-in gateway answers the connect)', async (t) => {
+  if (harness.skip) return t.skip(harness.skip);
+  let gw: TestGateway | undefined;
+  const p = await harness.open('stopping-refusals');
+  try {
+    gw = await startTestGateway();
+    const refusals = [
+      { code: 'INVALID_REQUEST', message: 'protocol mismatch', details: { code: 'PROTOCOL_MISMATCH' } },
+      { code: 'INVALID_REQUEST', message: 'device signature invalid', details: { code: 'DEVICE_AUTH_SIGNATURE_INVALID' } },
+    ];
+    let next = 0;
+    await p.page.routeWebSocket(`${gw.url.replace('http', 'ws')}/`, (ws) => {
+      ws.send(JSON.stringify({ type: 'event', event: 'connect.challenge', payload: { nonce: 'n-1', ts: Date.now() } }));
+      ws.onMessage((text) => {
+        const req = JSON.parse(String(text));
+        if (req.method === 'connect') ws.send(JSON.stringify({ type: 'res', id: req.id, ok: false, error: refusals[next++] ?? refusals[1] }));
+      });
+    });
+    await p.page.goto(`${gw.url}/`);
+    await p.page.getByText('This page and the gateway are different versions: reload the page', { exact: true }).waitFor();
+    await p.page.getByRole('status').filter({ hasText: 'Offline' }).waitFor();
+    await p.page.reload();
+    await p.page.getByText('DEVICE_AUTH_SIGNATURE_INVALID: device signature invalid', { exact: true }).waitFor();
+    await p.page.getByRole('status').filter({ hasText: 'Offline' }).waitFor();
+    assert.equal(next, 2, 'one connect each: neither is retried');
   } finally {
     await p.finish();
     await gw?.close();

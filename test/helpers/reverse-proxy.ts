@@ -16,7 +16,8 @@ export interface ReverseProxy {
 export async function startReverseProxy(): Promise<ReverseProxy> {
   const mounts = new Map<string, URL>();
   const route = (req: IncomingMessage) => {
-    const prefix = [...mounts.keys()].find((p) => req.url?.startsWith(p));
+    // `/claw` itself too, as Traefik's PathPrefix + StripPrefix does (the page then fixes its URL, W2)
+    const prefix = [...mounts.keys()].find((p) => req.url?.startsWith(p) || req.url === p.slice(0, -1));
     if (!prefix) return undefined;
     const target = mounts.get(prefix)!;
     const headers = { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '', 'x-forwarded-proto': 'http', 'x-forwarded-host': req.headers.host ?? '' };

@@ -34,18 +34,20 @@ export function registerWebChatRoutes(router: Router, deps: WebChatRouteDeps): v
   router.prefix('/webchat', webRoute((req) => {
     if (!assets.ok) return missingPage();
     const segments = safeSegments(req.rest);
-    // only the flat files of the build; index.html is reached as `/`
+    // only the flat files of the build; the pages (index.html, the inspector's) are reached at their own paths
     const name = segments?.length === 1 ? segments[0] : undefined;
-    return serve(req, name && name !== 'index.html' ? assets.files.get(name) : undefined);
+    return serve(req, name && !name.endsWith('.html') ? assets.files.get(name) : undefined);
   }));
 }
 
-function webRoute(handle: (req: ApiRequest) => BodyResponse): Route {
+/** A GET/HEAD route of a page or asset (reads If-None-Match). */
+export function webRoute(handle: (req: ApiRequest) => BodyResponse): Route {
   // public files without a secret (W1): any Origin may load them (the page under an unlisted origin explains the fix)
   return { method: 'GET', head: true, readsBody: false, anyOrigin: true, headers: ['if-none-match'], handle };
 }
 
-function serve(req: ApiRequest, asset: WebAsset | undefined): BodyResponse {
+/** Answers with `asset` (§2.3 headers, ETag, 304, HEAD), or a 404 when there is none. */
+export function serve(req: ApiRequest, asset: WebAsset | undefined): BodyResponse {
   if (!asset) {
     const notFound = errorResponse(new ApiError(404, 'not_found', 'not found'));
     return { ...notFound, headers: { ...notFound.headers, 'X-Content-Type-Options': 'nosniff' } };

@@ -7,13 +7,16 @@ import type { ApiRequest, BodyResponse, Route } from '../../../transport/http-ty
 import { withSnippet } from './snippet.js';
 
 // The canvas host's files (web-surfaces.md C1, C2, C5): `GET|HEAD /__openclaw__/canvas/<path>`, and the same
-// behind the capability prefix `/__openclaw__/cap/<cap>/__openclaw__/canvas/<path>`. Access needs the bearer
+// behind the capability prefix `/__openclaw__/cap/<cap>/__openclaw__/canvas/<path>`; the A2UI host's files
+// (a2ui-files.ts) are reached the same ways under `/__openclaw__/a2ui/`. Access needs the bearer
 // secret (when one is configured) or a live capability (prefix or `?oc_cap=`); anything else gets 401, never
 // another page. Paths are decoded once and refused (404) for malformed escapes, NUL, backslashes, dot segments
 // and real paths outside the root. Every answer, whatever its status, carries the sandbox CSP.
 
 /** The canvas path prefix. */
 export const CANVAS_PREFIX = '/__openclaw__/canvas';
+/** The A2UI host's path prefix (C4). */
+export const A2UI_PREFIX = '/__openclaw__/a2ui';
 /** The capability prefix. */
 export const CAP_PATH_PREFIX = '/__openclaw__/cap';
 /** Larger canvas files get 404 (and a log line). */
@@ -29,9 +32,14 @@ export interface CanvasFilesOptions {
   useCap(cap: string): boolean;
   /** One log line (a file over the size limit). */
   warn(msg: string, fields: Record<string, unknown>): void;
+  /** Whether served HTML gets the live-reload socket (off with --no-canvas-live-reload). */
+  liveReload?: boolean;
+  /** The A2UI host's answer for `rest` (raw, after `/__openclaw__/a2ui`), once access is granted. */
+  a2ui(req: ApiRequest, rest: string): BodyResponse;
 }
 
-const SANDBOX_HEADERS: Record<string, string> = {
+/** The headers of every canvas and A2UI answer, whatever its status (C2). */
+export const SANDBOX_HEADERS: Record<string, string> = {
   'Content-Security-Policy': 'sandbox allow-scripts allow-forms',
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
@@ -54,22 +62,21 @@ function bearerMatches(header: string, token: string | undefined): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** The canvas routes: the canvas path, the capability prefix, and the plain GET on the live-reload path. */
-export function canvasRoutes(o: CanvasFilesOptions): { canvas: Route; cap: Route; upgradeRequired: Route } {
-  const route = (handle: Route['handle']): Route => ({ method: 'GET', head: true, readsBody: false, handle });
+/** The canvas routes: the canvas path, the A2UI path, the capability prefix, and the plain GET on the live-reload path. */
+export function canvasRoutes(o: CanvasFilesOptions): { canvas: Route; a2ui: Route; cap: Route; upgradeRequired: Route } {
+  const route = (handle: Route['handle']): Route => ({ method: 'GET', head: true, readsBody: false, allowSandboxedPages: true, handle });
+  const allowed = (req: ApiRequest) => bearerMatches(req.header('authorization'), o.token) || o.useCap(req.query.get('oc_cap') ?? '');
   return {
     upgradeRequired: route(() => jsonError(426, 'upgrade_required', 'upgrade required')),
-    canvas: route((req) => {
-      const queryCap = req.query.get('oc_cap') ?? '';
-      if (!bearerMatches(req.header('authorization'), o.token) && !o.useCap(queryCap)) return unauthorized();
-      return serve(o, req, req.rest);
-    }),
+    canvas: route((req) => (allowed(req) ? serve(o, req, req.rest) : unauthorized())),
+    a2ui: route((req) => (allowed(req) ? o.a2ui(req, req.rest) : unauthorized())),
     cap: route((req) => {
       // rest = '/<cap>/<path>': the capability must be live before anything else is looked at
       const m = /^\/([A-Za-z0-9_-]+)(\/.*)?$/.exec(req.rest);
       if (!m || !o.useCap(m[1])) return unauthorized();
       const inner = m[2] ?? '';
       if (inner === CANVAS_PREFIX || inner.startsWith(`${CANVAS_PREFIX}/`)) return serve(o, req, inner.slice(CANVAS_PREFIX.length));
+      if (inner === A2UI_PREFIX || inner.startsWith(`${A2UI_PREFIX}/`)) return o.a2ui(req, inner.slice(A2UI_PREFIX.length));
       return notFound();
     }),
   };
@@ -100,7 +107,7 @@ async function serve(o: CanvasFilesOptions, req: ApiRequest, rest: string): Prom
     const html = type.startsWith('text/html');
     const headers = { ...SANDBOX_HEADERS, 'Content-Type': type, ...(html ? {} : { 'Access-Control-Allow-Origin': '*' }) };
     const bytes = await readFile(file);
-    const body = html ? Buffer.from(withSnippet(bytes.toString('utf8'))) : bytes;
+    const body = html ? Buffer.from(withSnippet(bytes.toString('utf8'), o.liveReload !== false)) : bytes;
     // uWS writes Content-Length only for a body it sends: a HEAD answer states the GET's size itself
     if (req.method === 'HEAD') return { status: 200, body: '', headers: { ...headers, 'Content-Length': String(body.length) } };
     return { status: 200, body, headers };
