@@ -5,8 +5,9 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { type BrowserHarness, browserHarness } from './harness.js';
 
 // WebChat's Channels panel (issue 15: channel status and the WhatsApp QR login): rows from `channels.status` of a
-// gateway whose channel layer is the in-test fake; "Link WhatsApp" refused by the real gateway (WebChat holds
-// operator.read and operator.write, and web.login.* needs operator.admin); and the QR flow itself with
+// gateway whose channel layer is the in-test fake; "Link WhatsApp" through a short admin connection of the same
+// device (WebChat holds operator.read and operator.write, and web.login.* needs operator.admin), and refused
+// with the way out when the gateway will not grant it; and the QR flow itself with
 // page.routeWebSocket answering web.login.* in the gateway's place (B7), everything else going to the gateway.
 // Needs `npm run build` first (npm test builds).
 
@@ -16,11 +17,13 @@ before(async () => {
 });
 after(() => harness.close());
 
+const TOKEN = 'webchat-channels-token-0123456789abcdefghij';
+
 // two distinct 1×1 PNGs
 const QR1 = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 const QR2 = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
 
-test('Channels panel: one row per account with its state and last error; Link WhatsApp explains the missing admin scope', async (t) => {
+test('Channels panel: one row per account with its state and last error; Link WhatsApp links over an admin connection', async (t) => {
   if (harness.skip) return t.skip(harness.skip);
   let gw: TestGateway | undefined;
   const p = await harness.open('channels-status');
@@ -37,9 +40,36 @@ test('Channels panel: one row per account with its state and last error; Link Wh
     await p.page.getByRole('button', { name: 'Refresh channels' }).click();
     await table.getByRole('row', { name: /WhatsApp · default\s+online/ }).waitFor();
 
+    fake.loginWaits = [{ connected: false, message: 'waiting for the scan', qrDataUrl: QR1 }, { connected: true, message: 'linked' }];
     await p.page.getByRole('button', { name: 'Link WhatsApp' }).click();
-    await p.page.getByText('Linking WhatsApp needs the operator.admin scope').waitFor();
-    assert.ok(!fake.calls.some((c) => c.method === 'loginStart'), 'the gateway refused before the channel layer');
+    await p.page.getByText('WhatsApp linked.').waitFor();
+    assert.deepEqual(fake.calls.filter((c) => c.method.startsWith('login')).map((c) => c.method), ['loginStart', 'loginWait', 'loginWait']);
+    const connects = p.json('sent').filter((f) => f.method === 'connect').map((f) => f.params);
+    assert.deepEqual(connects.map((c) => c.scopes), [['operator.read', 'operator.write'], ['operator.admin']], 'the login has a connection of its own');
+    assert.equal(connects[1].device.id, connects[0].device.id, 'of the same device');
+  } finally {
+    await p.finish();
+    await gw?.close();
+  }
+});
+
+test('Link WhatsApp on a token gateway without a stored token: refused, with the way out; the channel layer is not asked', async (t) => {
+  if (harness.skip) return t.skip(harness.skip);
+  let gw: TestGateway | undefined;
+  const p = await harness.open('channels-admin-refused');
+  try {
+    const fake = new FakeChannels();
+    gw = await startTestGateway({ token: TOKEN }, { channels: fake });
+    await p.page.goto(`${gw.url}/`);
+    await p.page.getByLabel('Gateway token').fill(TOKEN);
+    await p.page.getByRole('button', { name: 'Connect' }).click();
+    await p.page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+    // the secret is forgotten with the tab's storage; the device token alone is read and write
+    await p.page.evaluate(() => sessionStorage.clear());
+    await p.page.getByRole('button', { name: 'Link WhatsApp' }).click();
+    await p.page.getByText('Linking WhatsApp needs the operator.admin scope.').waitFor();
+    await p.page.getByText('clawgate channels login whatsapp').waitFor();
+    assert.ok(!fake.calls.some((c) => c.method === 'loginStart'), 'refused before the channel layer');
     assert.equal(await p.page.getByRole('img', { name: 'WhatsApp QR code' }).count(), 0);
   } finally {
     await p.finish();

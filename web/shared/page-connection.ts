@@ -2,7 +2,9 @@
 // cleaned of tokens (W2), the browser's credentials (W3) and device identity (W4), and what each outcome of the
 // handshake shows (W5) and the status line (W7). Reconnecting is the client's job (src/client/); this file only
 // reacts to its statuses and pauses. Pages get the GatewayClient and build their own views on it.
-import { createGatewayClient, type GatewayClient, type GatewayClientOptions, type GatewayStatus } from '../../src/client/index.ts';
+import {
+  createGatewayClient, type GatewayClient, type GatewayClientOptions, type GatewaySession, type GatewayStatus, memoryTokenStore,
+} from '../../src/client/index.ts';
 import { forgetBrowserIdentity, INSECURE_NOTICE, loadBrowserIdentity } from './browser-identity.ts';
 import { connectOutcome, rateLimitedText, refusedOriginText, UNREACHABLE_TEXT } from './connect-outcome.ts';
 import { credentialStore, storagePrefix } from './credential-store.ts';
@@ -38,6 +40,12 @@ export interface PageConnection {
   storageKey(name: string): string;
   /** Deletes this browser's secret, device tokens and identity for this `<base>` ("Forget this browser"). */
   forget(): Promise<void>;
+  /**
+   * A second, short-lived connection of the same device asking for `operator.admin` (WebChat's own holds read
+   * and write only), for the rare admin action a page offers (linking WhatsApp). It sends the stored secret,
+   * or on a gateway without one only the device identity; `close()` ends it. Rejects with the ConnectError.
+   */
+  adminSession(): Promise<{ session: GatewaySession; close(): void }>;
 }
 
 /** The notice after a `token=` was removed from the address (W2). */
@@ -193,5 +201,22 @@ export function startPageConnection(options: PageConnectionOptions): PageConnect
     }
     client.start();
   });
-  return { client, base, storageKey: (name) => `${prefix}${name}`, forget };
+  const adminSession = async () => {
+    const secret = store.secret();
+    const admin = createGatewayClient({
+      url: inputs.url, client: inputs.client, role, scopes: ['operator.admin'], locale: navigator.language,
+      userAgent: navigator.userAgent, ...(inputs.identity ? { identity: inputs.identity } : {}),
+      // not the page's stored device token: it was issued for read and write, and asking wider with it is refused
+      tokenStore: memoryTokenStore(),
+      ...(secret === undefined ? {} : mode === 'password' ? { password: secret } : { token: secret }),
+    });
+    admin.start();
+    try {
+      return { session: await admin.ready(), close: () => admin.stop() };
+    } catch (err) {
+      admin.stop();
+      throw err;
+    }
+  };
+  return { client, base, storageKey: (name) => `${prefix}${name}`, forget, adminSession };
 }

@@ -4,7 +4,7 @@
 import type { GatewaySession } from '../../../src/client/index.ts';
 import type { PageConnection } from '../../shared/page-connection.ts';
 import { channelRows } from './channel-rows.ts';
-import { linkWhatsApp } from './whatsapp-login.ts';
+import { adminRefusedText, linkWhatsApp } from './whatsapp-login.ts';
 
 function cell(text: string, tag: 'td' | 'th' = 'td'): HTMLTableCellElement {
   const el = document.createElement(tag);
@@ -62,8 +62,7 @@ export function mountChannels(root: HTMLElement, conn: PageConnection): void {
   });
 
   const startLogin = (accountId: string) => {
-    const session = live;
-    if (!session || login) return;
+    if (!live || login) return;
     const mine = { accountId, cancelled: false };
     login = mine;
     cancel.hidden = false;
@@ -76,7 +75,12 @@ export function mountChannels(root: HTMLElement, conn: PageConnection): void {
         else qr.src = dataUrl;
       },
     };
-    void linkWhatsApp(session, accountId, view, () => mine.cancelled).then(() => {
+    // web.login.* needs operator.admin: a connection of its own asks for it, for the length of the login
+    view.say('Connecting as an admin of this gateway…');
+    void conn.adminSession().then(
+      (admin) => linkWhatsApp(admin.session, accountId, view, () => mine.cancelled).finally(() => admin.close()),
+      (err: unknown) => view.say(adminRefusedText(err)),
+    ).then(() => {
       if (login === mine) login = undefined;
       if (!mine.cancelled) cancel.hidden = true;
       load();

@@ -40,10 +40,15 @@ function answerOf(payload: unknown): LoginAnswer {
 /** The text for a refused login request. */
 export function loginErrorText(err: unknown): string {
   const details = err instanceof GatewayRequestError ? (err.details as { missingScope?: unknown } | undefined) : undefined;
-  if (details?.missingScope === 'operator.admin') {
-    return 'Linking WhatsApp needs the operator.admin scope, which WebChat does not ask for. On the gateway host run: clawgate channels login whatsapp';
-  }
+  if (details?.missingScope === 'operator.admin') return `${ADMIN_NEEDED} On the gateway host you can also run: clawgate channels login whatsapp`;
   return `Could not link WhatsApp: ${(err as Error).message}`;
+}
+
+const ADMIN_NEEDED = 'Linking WhatsApp needs the operator.admin scope.';
+
+/** The text when the admin connection for the login is refused (no secret stored, pairing, a wrong token…). */
+export function adminRefusedText(err: unknown): string {
+  return `${ADMIN_NEEDED} The gateway refused it to this browser (${(err as Error).message}). Log in with the gateway token, or on the gateway host run: clawgate channels login whatsapp`;
 }
 
 /** Runs one login for `accountId`; `cancelled()` is asked between requests. */
