@@ -68,7 +68,10 @@ test('WT1(b), WT2, Forget: the form, then Connected and chat; after a reload the
     assert.equal(first.params.auth.token, TOKEN);
     assert.equal(typeof first.params.device?.signature, 'string');
     await waitFrames(() => p.json('received').some((f) => typeof f.payload?.auth?.deviceToken === 'string'), 'hello-ok with a device token');
-    await chatThroughPage(p, 'hello', 'k1');
+    // WT1(b): the same exchange as without a token, through the page
+    await p.page.getByRole('textbox', { name: 'Message' }).fill('hello');
+    await p.page.getByRole('button', { name: 'Send' }).click();
+    await p.page.getByText('Echo: hello', { exact: true }).waitFor();
 
     // W3: remembered, under this <base>'s prefix
     const prefix = `clawgate:${gw.url}/:`;
@@ -87,6 +90,10 @@ test('WT1(b), WT2, Forget: the form, then Connected and chat; after a reload the
     assert.equal(again.params.auth.token, undefined, 'no secret once a device token is stored');
     assert.equal(again.params.device.id, first.params.device.id, 'the identity persists (IndexedDB)');
     assert.equal(await p.page.getByLabel('Gateway token').isVisible(), false, 'no form after the reload');
+    // WT2: the history shows both messages, each exactly once
+    await p.page.getByText('Echo: hello', { exact: true }).waitFor();
+    assert.equal(await p.page.getByText('hello', { exact: true }).count(), 1, 'the user message once');
+    assert.equal(await p.page.getByText('Echo: hello', { exact: true }).count(), 1, 'the reply once');
     await chatThroughPage(p, 'again', 'k2');
 
     // W5: the owner revokes the device token (close 4001): the page drops it and retries with the stored secret
