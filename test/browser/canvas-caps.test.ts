@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { connectDevice } from '../helpers/device-connect.js';
 import { createTestDevice } from '../helpers/device.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { type ReverseProxy, startReverseProxy } from '../helpers/reverse-proxy.js';
 import { RawSocket, TOKEN } from '../helpers/ws-client.js';
 import { type BrowserHarness, browserHarness } from './harness.js';
 
@@ -82,13 +81,14 @@ test('CT3: behind a proxy under /claw the URL starts with the proxy origin and p
   if (harness.skip) return t.skip(harness.skip);
   const p = await harness.open('behind-proxy');
   let gw: TestGateway | undefined;
-  let proxy: { url: string; close(): Promise<void> } | undefined;
+  let proxy: ReverseProxy | undefined;
   let op: Awaited<ReturnType<typeof connectDevice>> | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'clawgate-canvas-'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><html><body><h1>Proxied v1</h1></body></html>');
   try {
     gw = await startTestGateway({ token: TOKEN, canvasRoot: dir, trustedProxies: ['127.0.0.1'] });
-    proxy = await startPrefixProxy(gw.port, '/claw');
+    proxy = await startReverseProxy();
+    proxy.mount('/claw/', gw.url);
     // through a proxy a socket is remote: its device is approved by the owner first (direct, with the token)
     const admin = await RawSocket.connect(gw.url, { token: TOKEN }, 'admin');
     const dev = createTestDevice();
@@ -120,48 +120,3 @@ test('CT3: behind a proxy under /claw the URL starts with the proxy origin and p
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
-/**
- * A minimal reverse proxy on 127.0.0.1 that serves the gateway under `prefix` (HTTP and upgrades), stripping
- * the prefix and adding X-Forwarded-For/-Proto/-Host/-Prefix. Only for this file; it is not a general helper.
- */
-async function startPrefixProxy(gatewayPort: number, prefix: string): Promise<{ url: string; close(): Promise<void> }> {
-  const forwarded = (headers: IncomingHttpHeaders): IncomingHttpHeaders => ({
-    ...headers, 'x-forwarded-for': '127.0.0.1', 'x-forwarded-proto': 'http', 'x-forwarded-host': headers.host, 'x-forwarded-prefix': prefix,
-  });
-  const inner = (url = '') => (url.startsWith(`${prefix}/`) ? url.slice(prefix.length) : undefined);
-  const server: Server = createServer((req, res) => {
-    const path = inner(req.url);
-    if (!path) return void res.writeHead(404).end();
-    const up = request({ host: '127.0.0.1', port: gatewayPort, method: req.method, path, headers: forwarded(req.headers) }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    up.on('error', () => res.destroy());
-    req.pipe(up);
-  });
-  const tunnels = new Set<{ destroy(): void }>(); // upgraded sockets leave the server: closed by hand
-  server.on('upgrade', (req, socket, head) => {
-    const path = inner(req.url);
-    if (!path) return void socket.destroy();
-    const up = connect(gatewayPort, '127.0.0.1', () => {
-      const lines = Object.entries(forwarded(req.headers)).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : v}`);
-      up.write(`GET ${path} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`);
-      up.write(head);
-      socket.pipe(up).pipe(socket);
-    });
-    tunnels.add(socket).add(up);
-    up.on('error', () => socket.destroy());
-    socket.on('error', () => up.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => {
-      for (const s of tunnels) s.destroy();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}

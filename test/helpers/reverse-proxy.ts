@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, request } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 
 // A reverse proxy for tests (web-surfaces WT6), as nginx would be set up: each mount (`/claw/`) forwards HTTP
-// and WebSocket upgrades to a gateway with the prefix stripped, adding X-Forwarded-For, -Proto and -Host.
+// and WebSocket upgrades to a gateway with the prefix stripped, adding X-Forwarded-For, -Proto, -Host and -Prefix
+// (the mount without its trailing slash, as Traefik's StripPrefix sends it).
 
 /** A running proxy on 127.0.0.1. */
 export interface ReverseProxy {
@@ -20,7 +21,7 @@ export async function startReverseProxy(): Promise<ReverseProxy> {
     const prefix = [...mounts.keys()].find((p) => req.url?.startsWith(p) || req.url === p.slice(0, -1));
     if (!prefix) return undefined;
     const target = mounts.get(prefix)!;
-    const headers = { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '', 'x-forwarded-proto': 'http', 'x-forwarded-host': req.headers.host ?? '' };
+    const headers = { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '', 'x-forwarded-proto': 'http', 'x-forwarded-host': req.headers.host ?? '', 'x-forwarded-prefix': prefix.slice(0, -1) };
     return { target, path: `/${req.url!.slice(prefix.length)}`, headers };
   };
   const server = createServer((req, res) => {
