@@ -63,6 +63,16 @@ test('without credentials 401; a capability (prefix or oc_cap) opens the page', 
     assert.equal((await fetch(`${url}/__openclaw__/a2ui/`)).status, 200);
     assert.equal((await fetch(`${url}/__openclaw__/a2ui/a2ui.bundle.js`)).status, 200);
     assert.equal((await fetch(`${g.url}/__openclaw__/a2ui/?oc_cap=${cap}`)).status, 200);
+    // a page opened with ?oc_cap= moves under the capability prefix, so its relative ./a2ui.bundle.js is allowed too
+    const moved = await fetch(`${g.url}/__openclaw__/a2ui/?oc_cap=${cap}&theme=dark`, { redirect: 'manual' });
+    assert.deepEqual([moved.status, moved.headers.get('location')], [307, `../../__openclaw__/cap/${cap}/__openclaw__/a2ui/?theme=dark`]);
+    const landed = new URL(moved.headers.get('location')!, `${g.url}/__openclaw__/a2ui/`);
+    assert.equal(landed.href, `${url}/__openclaw__/a2ui/?theme=dark`);
+    assert.equal((await fetch(new URL('./a2ui.bundle.js', landed))).status, 200, 'the bundle, relative to the page');
+    const deep = await fetch(`${g.url}/__openclaw__/canvas/sub/page.html?oc_cap=${cap}`, { redirect: 'manual' });
+    assert.deepEqual([deep.status, deep.headers.get('location')], [307, `../../../__openclaw__/cap/${cap}/__openclaw__/canvas/sub/page.html`]);
+    assert.equal((await fetch(`${g.url}/__openclaw__/a2ui/a2ui.bundle.js?oc_cap=${cap}`, { redirect: 'manual' })).status, 200, 'a file is served in place');
+    assert.equal((await fetch(`${g.url}/__openclaw__/a2ui/?oc_cap=AAAAAAAAAAAAAAAAAAAAAAAA`, { redirect: 'manual' })).status, 401, 'a dead capability is not redirected');
     assert.equal((await fetch(`${g.url}/__openclaw__/cap/AAAAAAAAAAAAAAAAAAAAAAAA/__openclaw__/a2ui/`)).status, 401);
   } finally {
     await op.close();

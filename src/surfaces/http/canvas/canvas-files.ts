@@ -3,7 +3,7 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { contentTypeOf } from '../../../transport/mime.js';
 import { safeSegments } from '../../../transport/static-files.js';
-import type { ApiRequest, BodyResponse, Route } from '../../../transport/http-types.js';
+import type { ApiRequest, ApiResponse, BodyResponse, Route } from '../../../transport/http-types.js';
 import { withSnippet } from './snippet.js';
 
 // The canvas host's files (web-surfaces.md C1, C2, C5): `GET|HEAD /__openclaw__/canvas/<path>`, and the same
@@ -65,11 +65,18 @@ function bearerMatches(header: string, token: string | undefined): boolean {
 /** The canvas routes: the canvas path, the A2UI path, the capability prefix, and the plain GET on the live-reload path. */
 export function canvasRoutes(o: CanvasFilesOptions): { canvas: Route; a2ui: Route; cap: Route; upgradeRequired: Route } {
   const route = (handle: Route['handle']): Route => ({ method: 'GET', head: true, readsBody: false, allowSandboxedPages: true, handle });
-  const allowed = (req: ApiRequest) => bearerMatches(req.header('authorization'), o.token) || o.useCap(req.query.get('oc_cap') ?? '');
+  const byBearer = (req: ApiRequest) => bearerMatches(req.header('authorization'), o.token);
+  const byQuery = (req: ApiRequest) => o.useCap(req.query.get('oc_cap') ?? '');
+  /** A page opened with `?oc_cap=` moves to the capability prefix, which its relative sub-resources then keep. */
+  const page = (req: ApiRequest, surface: string, serveIt: () => ApiResponse | Promise<ApiResponse>) => {
+    if (byBearer(req)) return serveIt();
+    if (!byQuery(req)) return unauthorized();
+    return isPagePath(req.rest) ? toCapPrefix(req, surface) : serveIt();
+  };
   return {
     upgradeRequired: route(() => jsonError(426, 'upgrade_required', 'upgrade required')),
-    canvas: route((req) => (allowed(req) ? serve(o, req, req.rest) : unauthorized())),
-    a2ui: route((req) => (allowed(req) ? o.a2ui(req, req.rest) : unauthorized())),
+    canvas: route((req) => page(req, CANVAS_PREFIX, () => serve(o, req, req.rest))),
+    a2ui: route((req) => page(req, A2UI_PREFIX, () => o.a2ui(req, req.rest))),
     cap: route((req) => {
       // rest = '/<cap>/<path>': the capability must be live before anything else is looked at
       const m = /^\/([A-Za-z0-9_-]+)(\/.*)?$/.exec(req.rest);
@@ -80,6 +87,25 @@ export function canvasRoutes(o: CanvasFilesOptions): { canvas: Route; a2ui: Rout
       return notFound();
     }),
   };
+}
+
+/** Whether `rest` names an HTML page (a directory or `.html`), whose relative URLs would lose a `?oc_cap=`. */
+function isPagePath(rest: string): boolean {
+  return rest === '' || rest.endsWith('/') || /\.html?$/i.test(rest);
+}
+
+/**
+ * 307 to the same path under `/__openclaw__/cap/<cap>/`, the other query parameters kept. The Location is
+ * relative to the request's directory, so it stays right behind a proxy prefix.
+ */
+function toCapPrefix(req: ApiRequest, surface: string): BodyResponse {
+  const query = new URLSearchParams(req.query);
+  const cap = query.get('oc_cap') ?? '';
+  query.delete('oc_cap');
+  const path = `${surface}${req.rest}`; // e.g. /__openclaw__/canvas/a/index.html
+  const up = '../'.repeat(path.split('/').length - 2);
+  const search = query.size > 0 ? `?${query}` : '';
+  return { status: 307, body: '', headers: { ...SANDBOX_HEADERS, Location: `${up}__openclaw__/cap/${encodeURIComponent(cap)}${path}${search}` } };
 }
 
 /** The file at `rest` (raw, after `/__openclaw__/canvas`). */
