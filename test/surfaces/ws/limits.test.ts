@@ -223,6 +223,9 @@ test('backpressure: lossy events are skipped for a socket over maxBufferedBytes 
     const MARK = 1; // a tick payload no real tick carries
     hub.broadcast(encodeEvent('tick', { ts: MARK }), () => true);
     await until(() => !slow.conn.open, 'the server to close the slow consumer');
+    // the slow client reads again at once: its close handshake must not wait on the checks below (under load a
+    // close left unanswered for long ends without its frame, 1006)
+    (slow.c.ws as any)._socket.resume();
     const lastSeq = reader.conn.seq;
     await until(() => seqs(reader.c).at(-1) === lastSeq, 'the reader to receive the tick');
     assert.equal(events(reader.c, 'tick').filter((f) => f.payload.ts === MARK).length, 1);
@@ -231,7 +234,6 @@ test('backpressure: lossy events are skipped for a socket over maxBufferedBytes 
     assert.equal((await reader.c.call('status', {})).ok, true, 'the reader is still served');
 
     // the slow client, once it reads again: events up to the budget, a gap, then close 1008 "slow consumer"
-    (slow.c.ws as any)._socket.resume();
     const info = await bounded(slow.c.closed, 10_000, 'the slow socket close');
     assert.deepEqual({ code: info.code, reason: info.reason }, { code: 1008, reason: 'slow consumer' });
     const got = seqs(slow.c);
@@ -248,9 +250,9 @@ test('backpressure: a direct res to a socket over maxBufferedBytes closes it 100
     await floodUntilOverBudget(g, reader, slow.conn);
     slow.c.send({ type: 'req', id: 'h1', method: 'health', params: {} }); // the paused socket still writes
     await until(() => !slow.conn.open, 'the server to close the slow consumer');
+    (slow.c.ws as any)._socket.resume(); // at once, as above
     assert.equal((await reader.c.call('health', {})).ok, true);
     assertGapFree(reader.c, 'reader');
-    (slow.c.ws as any)._socket.resume();
     const info = await bounded(slow.c.closed, 10_000, 'the slow socket close');
     assert.deepEqual({ code: info.code, reason: info.reason }, { code: 1008, reason: 'slow consumer' });
     assert.equal(slow.c.frames.some((f) => f.type === 'res' && f.id === 'h1'), false, 'the res was not sent');
