@@ -20,6 +20,9 @@ interface Entry {
   pins: number;
 }
 
+/** How often issuing a capability also drops the expired ones. */
+const SWEEP_EVERY_MS = 60_000;
+
 const hashOf = (cap: string) => createHash('sha256').update(cap).digest('base64url');
 
 /** The live canvas capabilities, one per connection. */
@@ -28,6 +31,7 @@ export class CanvasCaps {
   private readonly ttlMs: number;
   private readonly byHash = new Map<string, Entry>();
   private readonly byConn = new Map<string, string>();
+  private lastSweepMs = Number.NEGATIVE_INFINITY;
 
   constructor(opts: CanvasCapsOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -36,7 +40,9 @@ export class CanvasCaps {
 
   /** A fresh capability for this connection (replaces the one it held). */
   issue(connId: string): string {
-    this.sweep();
+    // expired capabilities of live connections are only memory (use() checks expiry itself): sweeping them at
+    // every issue made each handshake O(connections); once a minute is enough
+    if (this.now() - this.lastSweepMs >= SWEEP_EVERY_MS) this.sweep();
     const old = this.byConn.get(connId);
     if (old) this.byHash.delete(old);
     const cap = randomBytes(18).toString('base64url');
@@ -92,6 +98,7 @@ export class CanvasCaps {
 
   private sweep(): void {
     const now = this.now();
+    this.lastSweepMs = now;
     for (const [, e] of this.byHash) if (e.pins === 0 && e.expiresAtMs <= now) this.drop(e.connId);
   }
 }
