@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { type ReverseProxy, startReverseProxy } from '../helpers/reverse-proxy.js';
-import { adminClient, stopClient, TOKEN } from '../helpers/ws-client.js';
+import { TOKEN } from '../helpers/ws-client.js';
 import { type BrowserHarness, browserHarness } from './harness.js';
+import { pairThroughProxy } from './webchat-connect-kit.js';
 
 // The inspector behind a reverse proxy (web-surfaces.md I4, I5, S9): at `/claw/__clawgate__/inspect` the page
 // loads its assets relatively, connects to `<base>` = `/claw/` as WebChat does (token, then approval: a proxied
@@ -26,20 +27,7 @@ test('under /claw/ the inspector page, its socket and its stream go through the 
     gw = await startTestGateway({ inspect: true, token: TOKEN, trustedProxies: ['127.0.0.1'], allowedOrigins: [proxy.url] });
     proxy.mount('/claw/', gw.url);
     await p.page.clock.install();
-    await p.page.goto(`${proxy.url}/claw/__clawgate__/inspect`);
-    await p.page.getByLabel('Gateway token').fill(TOKEN);
-    await p.page.getByRole('button', { name: 'Connect' }).click();
-    await p.page.getByText('Waiting for approval').waitFor();
-    const refusal = p.json('received').filter((f) => f.type === 'res' && f.ok === false).at(-1);
-    assert.equal(refusal?.error?.details?.code, 'PAIRING_REQUIRED');
-    const op = await adminClient(gw.url, 'owner', TOKEN);
-    try {
-      await op.request('device.pair.approve', { requestId: refusal.error.details.requestId });
-    } finally {
-      await stopClient(op);
-    }
-    await p.page.clock.runFor(5_000);
-    await p.page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+    await pairThroughProxy(p, `${proxy.url}/claw/__clawgate__/inspect`, TOKEN, gw, false);
     await p.page.getByText('Stream open').waitFor();
     await p.page.getByRole('tab', { name: /^Connections/ }).click();
     await p.page.getByRole('row').filter({ hasText: 'webchat-ui · ui' }).waitFor();

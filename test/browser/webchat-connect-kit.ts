@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { type GatewayConfig, resolveConfig } from '../../src/config.js';
 import { startGateway } from '../../src/main.js';
 import type { TestGateway } from '../helpers/gateway.js';
+import { adminClient, stopClient } from '../helpers/ws-client.js';
 import { until } from '../helpers/wait.js';
 import type { TestPage } from './harness.js';
 
@@ -71,4 +73,29 @@ export async function startLoggedGateway(overrides: Partial<GatewayConfig> = {})
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Opens `url` behind a proxy, enters `token` (remembered unless `remember` is false), approves the pairing the
+ * page waits for (a proxied browser is never direct-local) over a direct admin socket to `gw`, runs the page
+ * clock (installed by the caller) past the 5 s retry, and waits for Connected. Returns the last `connect`.
+ */
+export async function pairThroughProxy(p: TestPage, url: string, token: string, gw: TestGateway, remember = true): Promise<Record<string, any>> {
+  const before = connects(p).length;
+  await p.page.goto(url);
+  await p.page.getByLabel('Gateway token').fill(token);
+  if (remember) await p.page.getByRole('checkbox', { name: 'Remember on this browser' }).check();
+  await p.page.getByRole('button', { name: 'Connect' }).click();
+  await p.page.getByText('Waiting for approval').waitFor();
+  const refusal = p.json('received').filter((f) => f.type === 'res' && f.ok === false).at(-1);
+  assert.equal(refusal?.error?.details?.code, 'PAIRING_REQUIRED', 'a proxied browser is never direct-local');
+  const op = await adminClient(gw.url, 'owner', token);
+  try {
+    await op.request('device.pair.approve', { requestId: refusal.error.details.requestId });
+  } finally {
+    await stopClient(op);
+  }
+  await p.page.clock.runFor(5_000);
+  await p.page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+  return connects(p).slice(before).at(-1)!;
 }

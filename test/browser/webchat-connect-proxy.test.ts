@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { type ReverseProxy, startReverseProxy } from '../helpers/reverse-proxy.js';
-import { adminClient, stopClient, TOKEN } from '../helpers/ws-client.js';
-import { type BrowserHarness, browserHarness, type TestPage } from './harness.js';
-import { chatThroughPage, connects, recordSockets, waitFrames } from './webchat-connect-kit.js';
+import { TOKEN } from '../helpers/ws-client.js';
+import { type BrowserHarness, browserHarness } from './harness.js';
+import { chatThroughPage, connects, pairThroughProxy, recordSockets, waitFrames } from './webchat-connect-kit.js';
 
 // WebChat behind a reverse proxy (web-surfaces W2, W3, S9; WT6): `<base>` and the socket URL come from the
 // page's location, a proxied browser waits for approval (never direct-local), and two gateways under one origin
@@ -21,27 +21,6 @@ const OTHER_TOKEN = 'clawgate-other-token-0123456789abcdef-xyz';
 /** A gateway behind `proxy`, trusting it and allowing its origin. */
 function proxiedGateway(proxy: ReverseProxy, token: string): Promise<TestGateway> {
   return startTestGateway({ token, trustedProxies: ['127.0.0.1'], allowedOrigins: [proxy.url] });
-}
-
-/** Opens `url`, enters `token` (remembered), approves the pairing the page waits for, and waits for Connected. */
-async function pairThroughProxy(p: TestPage, url: string, token: string, gw: TestGateway): Promise<Record<string, any>> {
-  const before = connects(p).length;
-  await p.page.goto(url);
-  await p.page.getByLabel('Gateway token').fill(token);
-  await p.page.getByRole('checkbox', { name: 'Remember on this browser' }).check();
-  await p.page.getByRole('button', { name: 'Connect' }).click();
-  await p.page.getByText('Waiting for approval').waitFor();
-  const refusal = p.json('received').filter((f) => f.type === 'res' && f.ok === false).at(-1);
-  assert.equal(refusal?.error?.details?.code, 'PAIRING_REQUIRED', 'a proxied browser is never direct-local');
-  const op = await adminClient(gw.url, 'owner', token);
-  try {
-    await op.request('device.pair.approve', { requestId: refusal.error.details.requestId });
-  } finally {
-    await stopClient(op);
-  }
-  await p.page.clock.runFor(5_000);
-  await p.page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
-  return connects(p).slice(before).at(-1)!;
 }
 
 test('WT6: under /claw/ the page and its socket go through the proxy; after approval it chats', async (t) => {
