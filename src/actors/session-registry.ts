@@ -1,4 +1,4 @@
-import type { Actor, AnyActorLogic } from 'xstate';
+import type { Actor, ActorOptions, AnyActorLogic } from 'xstate';
 import { pino } from 'pino';
 import type { RunErrorInfo } from '../core/bus.js';
 import type { RunInput, RunOrigin } from '../core/run.js';
@@ -61,6 +61,8 @@ export interface SessionRegistryDeps {
   log?: Logger;
   /** The session machine (default: sessionMachine); tests inject faults through it. */
   machine?: SessionMachine;
+  /** The session actors' clock for their idle and deadline timers (tests pass XState's SimulatedClock). */
+  clock?: ActorOptions<SessionMachine>['clock'];
 }
 
 /** Messages that may wait behind a session's running run unless `maxQueue` says otherwise. */
@@ -280,6 +282,7 @@ export class SessionRegistry {
     if (actor) return actor;
     const { actor: created, guard } = createSupervisedActor(this.machine, {
       input: { sessionKey, idleMs: this.deps.idleMs, runTimeoutMs: this.deps.runTimeoutMs ?? 0 },
+      ...(this.deps.clock ? { clock: this.deps.clock } : {}),
     }, {
       kind: 'session', id: sessionKey, log: this.log,
       onDone: () => {
