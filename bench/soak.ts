@@ -10,8 +10,10 @@
 // most of a 10-minute run to fill, which looks like growth but is the cap being reached).
 // Every window (--windows, default 10, of equal length) the gateway's RSS, live heap (after a full GC) and
 // event-loop delay over the window (p99, max; the max includes the window's forced GC) are read through an
-// IPC probe and printed. Verdict: over the windows after the first quarter (warm-up), the mean of the last
-// third against the mean of the first third: live heap ≤ +10 % + 2 MiB and RSS ≤ +10 % + 8 MiB, else GROWING.
+// IPC probe and printed, with the gateway's CPU per message over the window (all the window's work, churn and
+// broadcasts included, ÷ messages: flat while throughput falls means the machine, not the gateway, slowed down).
+// Verdict: over the windows after the first quarter (warm-up), the mean of the last third against the mean of
+// the first third: live heap ≤ +10 % + 2 MiB and RSS ≤ +10 % + 8 MiB, else GROWING.
 //
 //   --minutes M  --rate R  --sessions S  --operators K  --churn C  --windows W  --json FILE  --strict
 import { existsSync, writeFileSync } from 'node:fs';
@@ -24,6 +26,7 @@ import type WebSocket from 'ws';
 import { runBench, startWatchdog } from './lib/lifecycle.js';
 import { HOST } from './lib/local-server.js';
 import { mib, type ProbeReading, startProbedGateway } from './lib/probed-gateway.js';
+import { cpuUs } from './lib/proc-stats.js';
 import { killAllNow } from './lib/processes.js';
 import { fmtInt, loadAvg, treeLabel } from './lib/report.js';
 import { makeTempDir, removeTempDirs } from './lib/temp-dirs.js';
@@ -69,6 +72,8 @@ interface Window {
   messages: number;
   churn: number;
   frames: number;
+  /** Gateway CPU (utime+stime) over the window ÷ messages answered in it: flat while the machine slows = not us. */
+  cpuUsPerMessage: number;
 }
 
 function verdictOf(windows: Window[]) {
@@ -130,7 +135,7 @@ async function main(): Promise<number> {
     const start = await gw.read(true);
     console.log(`  start (operators connected)  RSS ${mib(start.rss)} MiB, live heap ${mib(start.heapUsed)} MiB`);
     console.log(`\n  ${'t (s)'.padStart(6)} ${'RSS MiB'.padStart(8)} ${'heap MiB'.padStart(9)} ${'heap total'.padStart(11)} ${'loop p99 ms'.padStart(12)} ${'loop max ms'.padStart(12)} `
-      + `${'msgs'.padStart(7)} ${'churn'.padStart(6)} ${'frames'.padStart(9)}`);
+      + `${'msgs'.padStart(7)} ${'churn'.padStart(6)} ${'frames'.padStart(9)} ${'CPU µs/msg'.padStart(11)}`);
 
     const t0 = performance.now();
     const until = t0 + durationMs;
@@ -158,16 +163,20 @@ async function main(): Promise<number> {
     });
     const windows: Window[] = [];
     const sampling = (async () => {
-      let last = { messages: 0, churn: 0, frames: 0 };
+      let last = { messages: 0, churn: 0, frames: 0, cpu: cpuUs(gw.pid) };
       for (let w = 1; w <= windowCount; w++) {
         const wait = t0 + (w * durationMs) / windowCount - performance.now();
         if (wait > 0) await sleep(wait);
         const reading = await gw.read(true);
-        const win: Window = { atS: (performance.now() - t0) / 1000, reading, messages: c.messages - last.messages, churn: c.churn - last.churn, frames: c.framesToOperators - last.frames };
-        last = { messages: c.messages, churn: c.churn, frames: c.framesToOperators };
+        const cpu = cpuUs(gw.pid);
+        const win: Window = {
+          atS: (performance.now() - t0) / 1000, reading, messages: c.messages - last.messages, churn: c.churn - last.churn,
+          frames: c.framesToOperators - last.frames, cpuUsPerMessage: (cpu - last.cpu) / Math.max(1, c.messages - last.messages),
+        };
+        last = { messages: c.messages, churn: c.churn, frames: c.framesToOperators, cpu };
         windows.push(win);
         console.log(`  ${win.atS.toFixed(0).padStart(6)} ${mib(reading.rss).padStart(8)} ${mib(reading.heapUsed).padStart(9)} ${mib(reading.heapTotal).padStart(11)} `
-          + `${reading.loopP99Ms.toFixed(1).padStart(12)} ${reading.loopMaxMs.toFixed(1).padStart(12)} ${fmtInt(win.messages).padStart(7)} ${fmtInt(win.churn).padStart(6)} ${fmtInt(win.frames).padStart(9)}`);
+          + `${reading.loopP99Ms.toFixed(1).padStart(12)} ${reading.loopMaxMs.toFixed(1).padStart(12)} ${fmtInt(win.messages).padStart(7)} ${fmtInt(win.churn).padStart(6)} ${fmtInt(win.frames).padStart(9)} ${fmtInt(win.cpuUsPerMessage).padStart(11)}`);
       }
     })();
     await Promise.all([http, churn, sampling]);
