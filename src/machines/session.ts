@@ -1,4 +1,4 @@
-import { assign, emit, fromPromise, setup } from 'xstate';
+import { and, assign, emit, fromPromise, setup } from 'xstate';
 import type { RunInput } from '../core/run.js';
 
 // One session = one lane: a queue of turns, at most one running at a time.
@@ -166,9 +166,17 @@ export const sessionMachine = setup({
   initial: 'idle',
   states: {
     idle: {
-      always: { guard: 'hasQueued', target: 'running' },
+      always: [
+        { guard: and(['hasQueued', 'hasDeadline']), target: 'running.timed' },
+        { guard: 'hasQueued', target: 'running.untimed' },
+      ],
       after: { idleTimeout: 'stopped' },
-      on: { ENQUEUE: { actions: 'enqueue', target: 'running' } },
+      on: {
+        ENQUEUE: [
+          { guard: 'hasDeadline', actions: 'enqueue', target: 'running.timed' },
+          { actions: 'enqueue', target: 'running.untimed' },
+        ],
+      },
     },
     running: {
       entry: 'takeNext',
@@ -179,6 +187,8 @@ export const sessionMachine = setup({
         onDone: [{ guard: 'endsWithRun', target: 'stopped' }, { target: 'idle' }],
         onError: [{ guard: 'endsWithRun', target: 'stopped' }, { target: 'idle' }],
       },
+      // the transitions into `running` pick `timed` or `untimed` themselves (one microstep less per run than
+      // choosing on entry); `choose` is the fallback for a plain `running` target
       initial: 'choose',
       states: {
         choose: {
@@ -197,7 +207,8 @@ export const sessionMachine = setup({
       },
       on: {
         ENQUEUE: [
-          { guard: 'isInterrupt', actions: 'enqueueFront', target: 'running', reenter: true },
+          { guard: and(['isInterrupt', 'hasDeadline']), actions: 'enqueueFront', target: 'running.timed', reenter: true },
+          { guard: 'isInterrupt', actions: 'enqueueFront', target: 'running.untimed', reenter: true },
           { guard: 'isCollect', actions: 'collect' },
           { actions: 'enqueue' },
         ],

@@ -509,3 +509,21 @@ test('run deadline: a merged turn times out as a whole', () => {
   assert.equal(h.actor.getSnapshot().value, 'idle');
   h.actor.stop();
 });
+
+test('cost: a message to an idle session starts its run in one microstep (running.timed or .untimed chosen by the transition)', () => {
+  for (const runTimeoutMs of [0, 5_000]) {
+    const steps: string[] = [];
+    let counting = false;
+    const actor = createActor(sessionMachine.provide({ actors: { executeRun: fromPromise<void, QueuedRun>(() => new Promise<void>(() => {})) } }), {
+      input: { sessionKey: 's1', idleMs: IDLE_MS, runTimeoutMs },
+      clock: new SimulatedClock(),
+      inspect: (e) => {
+        if (counting && e.type === '@xstate.microstep') steps.push(JSON.stringify((e as { snapshot: { value: unknown } }).snapshot.value));
+      },
+    }).start();
+    counting = true;
+    actor.send({ type: 'ENQUEUE', run: run('a') });
+    assert.deepEqual(steps, [JSON.stringify({ running: runTimeoutMs > 0 ? 'timed' : 'untimed' })]);
+    actor.stop();
+  }
+});
