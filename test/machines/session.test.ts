@@ -518,7 +518,7 @@ test('cost: a message to an idle session starts its run in one microstep (runnin
       input: { sessionKey: 's1', idleMs: IDLE_MS, runTimeoutMs },
       clock: new SimulatedClock(),
       inspect: (e) => {
-        if (counting && e.type === '@xstate.microstep') steps.push(JSON.stringify((e as { snapshot: { value: unknown } }).snapshot.value));
+        if (counting && e.type === '@xstate.microstep') steps.push(JSON.stringify((e.snapshot as unknown as { value: unknown }).value));
       },
     }).start();
     counting = true;
