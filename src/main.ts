@@ -311,6 +311,9 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
         await channels?.stopAll(); // no new channel message; in-flight sends finish (bounded)
         state.storage.stop();
         inbound.close(); // new messages: 503 / UNAVAILABLE "gateway shutting down"
+        // accepts waiting for their group commit: committed, acknowledged and handed to their sessions first
+        state.ledger.flush();
+        await new Promise((r) => setImmediate(r));
         // queued messages stay journaled for the next start; running runs get the grace period, then are
         // cancelled and recorded so (reason shutdown)
         await drainRuns({ bus, runs, sessions, lifecycle: actors.lifecycle, log, graceMs: config.shutdownGraceMs });

@@ -3,25 +3,33 @@ import type { Actor, AnyActorLogic } from 'xstate';
 import type { Logger } from '../core/log.js';
 import type { WsSocket } from '../core/ws-socket.js';
 import type { RepeatedWarnings } from '../core/repeated-warnings.js';
-import { connectionMachine, type Admitted, type ConnectionMachine, type PeerInfo, type Request } from '../machines/connection.js';
+import {
+  connectionMachine, type Admitted, type ConnectionEvent, type ConnectionInput, type ConnectionMachine, type PeerInfo, type Request,
+} from '../machines/connection.js';
 import { scopeSatisfied } from '../policy/authorize.js';
 import { directEvent, resFrame, withSeq, type EncodedEvent } from '../../protocol/encode.js';
-import { createSupervisedActor } from './supervise.js';
+import { actorDirectory, createSupervisedActor, type ActorDirectory, type LiveActor } from './supervise.js';
 import { connectionVitals } from './connection-vitals.js';
+import { idleStreak, passivatedRef, rehydrationSnapshot, type PassivationRecord } from './connection-passivation.js';
 
 // Every WS connection is a connection actor, held here as an independent root (not a child of a parent).
 // The hub feeds socket frames to the actor, carries out what it emits (send, close, requests), and
 // delivers broadcasts: encoded once, then per socket only `seq`, the scope filter and the buffer check.
 // A connection whose actor (or the work it emits) throws is closed 1011; the other connections never notice.
+// After hello an idle connection is passivated (connection-passivation.ts): its actor is stopped and rebuilt
+// from the connection's role, scopes and streak for the next frame or server close.
 
 export type { WsSocket };
 
 /** One WS connection as the hub and the method handlers see it: its actor, peer, role, scopes and subscriptions. */
-export interface Connection {
+export interface Connection extends PassivationRecord {
   id: string;
   socket: WsSocket;
   peer: PeerInfo;
-  actor: Actor<ConnectionMachine>;
+  /** Undefined while passivated. */
+  actor: Actor<ConnectionMachine> | undefined;
+  /** The actor's inspector identity, kept across passivation. */
+  sessionId: string;
   open: boolean;
   authenticated: boolean;
   /** Per-connection frame sequence: every broadcast addressed to this socket takes the next value. */
@@ -33,7 +41,8 @@ export interface Connection {
   /** Precomputed: operator with operator.read (agent, chat, presence, sessions.* events). */
   reader: boolean;
   sessionsSubscribed: boolean;
-  messageKeys: Set<string>;
+  /** Session keys of `sessions.messages.subscribe`: a shared empty set until the first (addMessageKey). */
+  messageKeys: ReadonlySet<string>;
   awaitingPong: boolean;
 }
 
@@ -50,12 +59,36 @@ export interface HubOptions {
   maxBufferedBytes: number;
   /** The methods with a handler. */
   methods: ReadonlySet<string>;
+  /** Stop idle actors after hello (default true); tests compare with connections that never are. */
+  passivate?: boolean;
+  /** Where the actors are listed (default: the process's directory). */
+  directory?: ActorDirectory;
 }
 
 const PREAUTH_MAX_BYTES = 65_536;
 const MAX_PENDING_FRAMES = 15;
-/** Most sockets declare no caps: they share one empty set. */
+/** Most sockets declare no caps and subscribe to no session's messages: they share one empty set. */
 const NO_CAPS: ReadonlySet<string> = new Set();
+const NO_KEYS: ReadonlySet<string> = new Set();
+
+/** `sessions.messages.subscribe`: the connection gets `session.message` for this session key. */
+export function addMessageKey(conn: Connection, key: string): void {
+  if (conn.messageKeys === NO_KEYS) conn.messageKeys = new Set([key]);
+  else (conn.messageKeys as Set<string>).add(key);
+}
+
+/** `sessions.messages.unsubscribe`: no more `session.message` for this session key. */
+export function deleteMessageKey(conn: Connection, key: string): void {
+  if (conn.messageKeys !== NO_KEYS) (conn.messageKeys as Set<string>).delete(key);
+}
+
+/** What the hub keeps of the admitted client record: what its readers use (device id; client id and mode for
+ *  the inspector), not the whole record (declared commands, permissions, caps, platform …) per socket. */
+function compactClient(client: Record<string, unknown>): Record<string, unknown> {
+  const kept: Record<string, unknown> = { id: client.id, mode: client.mode };
+  if (client.deviceId !== undefined) kept.deviceId = client.deviceId;
+  return kept;
+}
 
 /** Every live WS connection, each a supervised connection actor: frames in, emitted work out, broadcasts fanned out. */
 export class ConnectionHub {
@@ -65,9 +98,25 @@ export class ConnectionHub {
   private readonly authed = new Set<Connection>();
   private readonly preauthByIp = new Map<string, number>();
   private readonly machine: ConnectionMachine;
+  private readonly directory: ActorDirectory;
+  /** The input fields every connection shares (each actor's input is a copy with its own id, nonce, peer). */
+  private readonly shared: Pick<ConnectionInput, 'handshakeTimeoutMs' | 'preauthMaxBytes' | 'maxPendingFrames' | 'methods'>;
+  private passivatedCount = 0;
+  /** Depth of deliver() calls on the stack (see deliver). */
+  private delivering = 0;
 
   constructor(private readonly opts: HubOptions) {
     this.machine = connectionMachine.provide({ actors: { admit: opts.admit as never } });
+    this.directory = opts.directory ?? actorDirectory;
+    this.shared = {
+      handshakeTimeoutMs: opts.handshakeTimeoutMs, preauthMaxBytes: PREAUTH_MAX_BYTES, maxPendingFrames: MAX_PENDING_FRAMES, methods: opts.methods,
+    };
+    this.directory.listPassivated(() => this.passivatedEntries());
+  }
+
+  /** Connections whose actor is passivated now. */
+  get passivated(): number {
+    return this.passivatedCount;
   }
 
   get size(): number {
@@ -91,22 +140,27 @@ export class ConnectionHub {
     const nonce = randomUUID();
     const conn: Connection = {
       id: randomUUID(), socket, peer, open: true, authenticated: false, seq: 0,
-      role: '', scopes: [], caps: NO_CAPS, client: {}, reader: false,
-      sessionsSubscribed: false, messageKeys: new Set(), awaitingPong: false,
-      actor: undefined as unknown as Actor<ConnectionMachine>,
+      role: '', scopes: [], unauthorizedStreak: 0, caps: NO_CAPS, client: {}, reader: false,
+      sessionsSubscribed: false, messageKeys: NO_KEYS, awaitingPong: false, actor: undefined, sessionId: '',
     };
     this.all.add(conn);
     this.preauthByIp.set(peer.remoteAddress, this.preauthCount(peer.remoteAddress) + 1);
     // the challenge goes out before anything else, without seq
     socket.send(directEvent('connect.challenge', { nonce, ts: Date.now(), capabilities: [] }));
-    const { actor, guard } = createSupervisedActor(this.machine, {
-      input: {
-        connId: conn.id, nonce, peer, methods: this.opts.methods,
-        handshakeTimeoutMs: this.opts.handshakeTimeoutMs,
-        preauthMaxBytes: PREAUTH_MAX_BYTES, maxPendingFrames: MAX_PENDING_FRAMES,
-      },
-    }, { kind: 'connection', id: conn.id, log: this.opts.log, onFailure: (err) => this.failed(conn, err), describe: () => connectionVitals(conn) });
+    this.spawn(conn, nonce).start();
+    return conn;
+  }
+
+  /** A supervised actor for the connection: new (with the challenge's nonce), or rebuilt from its record. */
+  private spawn(conn: Connection, nonce: string | undefined): Actor<ConnectionMachine> {
+    const input: ConnectionInput = { ...this.shared, connId: conn.id, nonce: nonce ?? '', peer: conn.peer };
+    const options = nonce === undefined ? { input, snapshot: rehydrationSnapshot(this.machine, input, conn) } : { input };
+    const { actor, guard } = createSupervisedActor(this.machine, options, {
+      kind: 'connection', id: conn.id, log: this.opts.log, onFailure: (err) => this.failed(conn, err), describe: () => connectionVitals(conn),
+      ...(conn.sessionId === '' ? {} : { sessionId: conn.sessionId }),
+    }, this.directory);
     conn.actor = actor;
+    conn.sessionId = actor.sessionId;
     // one wildcard listener, not one per event type: each actor.on() allocates a Set (19 000 sockets)
     actor.on('*', guard((e) => {
       switch (e.type) {
@@ -114,17 +168,66 @@ export class ConnectionHub {
         case 'close':
           if (!conn.authenticated && e.code !== 1012) this.handshakeFailed(conn, e.code, e.reason);
           return this.end(conn, e.code, e.reason);
-        case 'authenticated': return this.authenticate(conn, e.admitted);
+        case 'authenticated':
+          this.authenticate(conn, e.admitted);
+          // the actor is mid-step (frames held behind connect are replayed next): passivate once it is done
+          if (this.opts.passivate !== false) queueMicrotask(() => this.passivateIfIdle(conn));
+          return;
         case 'request': return this.opts.dispatch(conn, e.request);
         case 'ignored': return this.opts.log.debug({ conn: conn.id, reason: e.reason }, 'frame ignored');
       }
     }));
-    actor.start();
-    return conn;
+    return actor;
+  }
+
+  /** The connection's actor, rebuilt first if it is passivated. */
+  private live(conn: Connection): Actor<ConnectionMachine> {
+    if (conn.actor) return conn.actor;
+    this.passivatedCount--;
+    return this.spawn(conn, undefined).start();
+  }
+
+  /** Hands an event to the connection's actor, then passivates it if that left it idle. Not from inside
+   *  another delivery: a handler that closes a socket while its actor is mid-step only queues the CLOSE. */
+  private deliver(conn: Connection, event: ConnectionEvent): void {
+    this.delivering++;
+    try {
+      this.live(conn).send(event);
+    } finally {
+      this.delivering--;
+    }
+    if (this.delivering === 0 && this.opts.passivate !== false) this.passivateIfIdle(conn);
+  }
+
+  /** Stops the actor of an open, authenticated connection that is idle (see connection-passivation.ts); the
+   *  hub calls it after every step of the actor unless `passivate: false`. Whether it did. */
+  passivateIfIdle(conn: Connection): boolean {
+    const actor = conn.actor;
+    if (!actor || !conn.open) return false;
+    const streak = idleStreak(actor.getSnapshot());
+    if (streak === undefined) return false;
+    conn.unauthorizedStreak = streak;
+    conn.actor = undefined;
+    this.passivatedCount++;
+    this.directory.remove(actor, true);
+    actor.stop();
+    return true;
+  }
+
+  /** The inspector's stand-ins for the passivated connections (built only when a viewer lists them). */
+  private *passivatedEntries(): Iterable<LiveActor> {
+    if (this.passivatedCount === 0) return;
+    for (const conn of this.authed) if (!conn.actor) yield this.standIn(conn);
+  }
+
+  private standIn(conn: Connection): LiveActor {
+    const snapshot = () => rehydrationSnapshot(this.machine, { ...this.shared, connId: conn.id, nonce: '', peer: conn.peer }, conn);
+    const actor = passivatedRef(this.machine, `conn:${conn.id}`, conn.sessionId, snapshot);
+    return { kind: 'connection', id: conn.id, actor, describe: () => connectionVitals(conn), passivated: true };
   }
 
   frame(conn: Connection, text: string, bytes: number): void {
-    if (conn.open) conn.actor.send({ type: 'FRAME', text, bytes });
+    if (conn.open) this.deliver(conn, { type: 'FRAME', text, bytes });
   }
 
   pong(conn: Connection): void {
@@ -137,14 +240,21 @@ export class ConnectionHub {
     conn.open = false;
     if (conn.authenticated) this.authed.delete(conn);
     else this.releasePreauth(conn);
-    conn.actor.send({ type: 'SOCKET_CLOSED' });
-    conn.actor.stop();
+    // a passivated actor would only go to `closed` (SOCKET_CLOSED has no action): it is rebuilt for that
+    // only while an inspector watches, which shows the event
+    const actor = conn.actor ?? (this.directory.watching > 0 ? this.live(conn) : undefined);
+    if (actor) {
+      actor.send({ type: 'SOCKET_CLOSED' });
+      actor.stop();
+    } else {
+      this.passivatedCount--;
+    }
     this.opts.onClosed?.(conn);
   }
 
   /** Ask the connection to close (server side): its actor emits the close. */
   close(conn: Connection, code: number, reason: string): void {
-    if (conn.open) conn.actor.send({ type: 'CLOSE', code, reason });
+    if (conn.open) this.deliver(conn, { type: 'CLOSE', code, reason });
   }
 
   respond(conn: Connection, id: string, ok: boolean, payload?: unknown, error?: unknown): void {
@@ -213,7 +323,7 @@ export class ConnectionHub {
     this.stats.handshakesOk++;
     conn.role = admitted.role;
     conn.scopes = admitted.scopes;
-    conn.client = admitted.client;
+    conn.client = compactClient(admitted.client);
     const caps = admitted.client.caps as string[] | undefined;
     conn.caps = caps && caps.length > 0 ? new Set(caps) : NO_CAPS;
     conn.reader = admitted.role === 'operator' && scopeSatisfied(admitted.scopes, 'operator.read');

@@ -109,8 +109,9 @@ export class InspectHub {
   private events = 0;
   /** Children announced before they had a snapshot (see observe). */
   private unborn: InspectionEvent[] = [];
-  /** The last `@clawgate.vitals` view sent per live actor (JSON), to send only changes. */
-  private vitalsSent = new Map<LiveActor['actor'], string>();
+  /** The last `@clawgate.vitals` view sent per listed actor (JSON) by session id, to send only changes (a
+   *  passivated actor's stand-in is a new object at each listing, its session id is not). */
+  private vitalsSent = new Map<string, string>();
 
   constructor(private readonly opts: InspectHubOptions) {
     this.directory = opts.directory ?? actorDirectory;
@@ -169,7 +170,8 @@ export class InspectHub {
     // the inspector must never fail an actor: whatever goes wrong while showing it is only not shown
     this.stopWatching = this.directory.inspect((e) => shielded(() => this.observe(e)), {
       added: (entry) => shielded(() => this.rootAdded(entry)),
-      removed: (entry) => shielded(() => this.publish(entry.actor.sessionId, this.encode({
+      // a passivated actor is still listed (as a stand-in): its row stays, its vitals say `passivated`
+      removed: (entry, passivated) => passivated || shielded(() => this.publish(entry.actor.sessionId, this.encode({
         type: '@clawgate.stopped', createdAt: String(this.now()), sessionId: entry.actor.sessionId,
       }), true)),
     });
@@ -303,14 +305,14 @@ export class InspectHub {
 
   /** `@clawgate.vitals` for each live actor whose view changed since the last tick (at most once a tick). */
   private vitals(): void {
-    const sent = new Map<LiveActor['actor'], string>();
+    const sent = new Map<string, string>();
     for (const entry of this.directory.list()) {
       if (!entry.describe) continue;
       shielded(() => {
         const view = JSON.stringify(sanitize(entry.describe!()));
-        sent.set(entry.actor, view);
-        if (this.vitalsSent.get(entry.actor) === view) return;
         const sessionId = entry.actor.sessionId;
+        sent.set(sessionId, view);
+        if (this.vitalsSent.get(sessionId) === view) return;
         const createdAt = JSON.stringify(String(this.now()));
         this.publish(sessionId, `{"type":"@clawgate.vitals","createdAt":${createdAt},"sessionId":${JSON.stringify(sessionId)},"kind":"${entry.kind}","view":${view}}`, true);
       });

@@ -22,8 +22,9 @@ export type InspectionListener = (event: InspectionEvent, from: { kind: ActorKin
 export interface DirectoryHooks {
   /** A root actor was listed (before it starts); its observer is already attached. */
   added?(entry: LiveActor): void;
-  /** A root actor stopped, ended or failed; its observer is already detached. */
-  removed?(entry: LiveActor): void;
+  /** A root actor stopped, ended or failed (or was passivated: see ActorDirectory.remove); its observer is
+   *  already detached. */
+  removed?(entry: LiveActor, passivated: boolean): void;
 }
 
 /** A live root actor, as the directory lists it. */
@@ -33,6 +34,8 @@ export interface LiveActor {
   actor: AnyActor;
   /** What its registry knows about it beyond its snapshot, for the inspector (I1, `@clawgate.vitals`). */
   describe?: () => Record<string, unknown>;
+  /** Passivated: `actor` is a stand-in holding the snapshot the actor would be rebuilt from. */
+  passivated?: boolean;
 }
 
 /** Every live root actor, and the inspectors watching them; see the file comment. */
@@ -40,10 +43,20 @@ export class ActorDirectory {
   private readonly live = new Map<AnyActor, LiveActor>();
   private readonly watchers = new Map<InspectionListener, Map<AnyActor, Subscription>>();
   private readonly hooks = new Map<InspectionListener, DirectoryHooks>();
+  private readonly passivatedSources = new Set<() => Iterable<LiveActor>>();
 
-  /** The live actors, oldest first. */
+  /** The live actors, oldest first, then the passivated ones (stand-ins built now by their registries). */
   list(): LiveActor[] {
-    return [...this.live.values()];
+    const all = [...this.live.values()];
+    for (const source of this.passivatedSources) for (const entry of source()) all.push(entry);
+    return all;
+  }
+
+  /** A registry that passivates actors lists them through `source` (called only when listing); returns the
+   *  function that unlists the source. */
+  listPassivated(source: () => Iterable<LiveActor>): () => void {
+    this.passivatedSources.add(source);
+    return () => void this.passivatedSources.delete(source);
   }
 
   /** Watch every live actor and every actor created from now on; returns the function that stops watching. */
@@ -74,8 +87,9 @@ export class ActorDirectory {
     }
   }
 
-  /** Forgets a root actor that stopped, ended or failed. */
-  remove(actor: AnyActor): void {
+  /** Forgets a root actor that stopped, ended or failed; `passivated`: it is being stopped to be kept in
+   *  compact form by its registry, which lists it as passivated from now on (the viewers keep showing it). */
+  remove(actor: AnyActor, passivated = false): void {
     const entry = this.live.get(actor);
     if (!entry) return;
     this.live.delete(actor);
@@ -83,7 +97,7 @@ export class ActorDirectory {
     for (const [listener, subscriptions] of this.watchers) {
       subscriptions.get(actor)?.unsubscribe();
       subscriptions.delete(actor);
-      this.hooks.get(listener)?.removed?.(entry);
+      this.hooks.get(listener)?.removed?.(entry, passivated);
     }
   }
 }
@@ -109,6 +123,8 @@ export interface Supervision {
   log: Logger;
   /** What the registry knows about the actor beyond its snapshot (the inspector's row; called only while a viewer watches). */
   describe?: () => Record<string, unknown>;
+  /** The inspector identity (XState session id) of the passivated actor this one is rebuilt from. */
+  sessionId?: string;
 }
 
 const ID_PREFIX: Record<ActorKind, string> = { session: 'session', connection: 'conn', node: 'node', channel: 'channel' };
@@ -130,6 +146,7 @@ export function createSupervisedActor<TLogic extends AnyActorLogic>(
   // a readable id for the inspector (session:<key>, conn:<id>, node:<id>, channel:<channel>:<account>)
   const id = options.id ?? `${ID_PREFIX[supervision.kind]}:${supervision.id}`;
   const actor = createActor(logic as AnyActorLogic, { ...options, id } as ActorOptions<AnyActorLogic>) as Actor<TLogic>;
+  if (supervision.sessionId !== undefined) keepSessionId(actor, supervision.sessionId);
   directory.add({ kind: supervision.kind, id: supervision.id, actor, ...(supervision.describe ? { describe: supervision.describe } : {}) });
   let failed = false;
   const fail = (err: unknown) => {
@@ -161,6 +178,18 @@ export function createSupervisedActor<TLogic extends AnyActorLogic>(
       }
     },
   };
+}
+
+/**
+ * Gives a rebuilt actor the session id of the passivated actor it replaces, before it is listed or started: a
+ * viewer sees one actor that was passivated and came back. Each root actor has its own system, and the
+ * actor it replaces is stopped, so the id is free. (XState assigns it in the constructor; nothing reads it
+ * before start but the actor scope.)
+ */
+function keepSessionId(actor: AnyActor, sessionId: string): void {
+  const internals = actor as unknown as { sessionId: string; _actorScope?: { sessionId: string } };
+  internals.sessionId = sessionId;
+  if (internals._actorScope) internals._actorScope.sessionId = sessionId;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { enqueueActions, fromPromise, setup } from 'xstate';
-import { validateConnectParams, validateFrame, validateParams } from '../../protocol/validators.js';
+import { validateConnectParams, validateFrame, validateParams } from '../../protocol/precompiled.js';
 import { authorizeMethod, truncateCloseReason, type ErrorShape } from '../policy/authorize.js';
 import { missingSessionTarget } from '../policy/session-target.js';
 
@@ -81,8 +81,10 @@ export type ConnectionEmitted =
   | { type: 'request'; request: Request }
   | { type: 'ignored'; reason: string };
 
-interface Context extends ConnectionInput {
-  pending: { text: string; bytes: number }[];
+/** The machine's context. The input is kept as given (one shared object, not spread: a connect is cheaper). */
+export interface ConnectionContext {
+  input: ConnectionInput;
+  pending: readonly { text: string; bytes: number }[];
   connectId: string;
   params: Record<string, unknown>;
   /** Set at hello: the role and scopes the role gate and scope checks use. */
@@ -92,6 +94,9 @@ interface Context extends ConnectionInput {
 }
 
 const MAX_UNAUTHORIZED_STREAK = 10;
+/** Shared by every context that holds nothing (most of them): a connect allocates less. */
+const NO_PENDING: readonly { text: string; bytes: number }[] = Object.freeze([]);
+const NO_PARAMS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 function parse(text: string): { ok: true; value: unknown } | { ok: false } {
   try {
@@ -108,7 +113,7 @@ const invalid = (message: string): ErrorShape => ({ code: 'INVALID_REQUEST', mes
 export const connectionMachine = setup({
   types: {
     input: {} as ConnectionInput,
-    context: {} as Context,
+    context: {} as ConnectionContext,
     events: {} as ConnectionEvent,
     emitted: {} as ConnectionEmitted,
   },
@@ -118,14 +123,14 @@ export const connectionMachine = setup({
     }),
   },
   delays: {
-    handshakeTimeout: ({ context }) => context.handshakeTimeoutMs,
+    handshakeTimeout: ({ context }) => context.input.handshakeTimeoutMs,
   },
   actions: {
     /** Before hello the first frame decides everything: anything but a valid `connect` request closes. */
     firstFrame: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'FRAME') return;
       const closeWith = (code: number, reason: string) => enqueue.raise({ type: 'CLOSE', code, reason });
-      if (event.bytes > context.preauthMaxBytes) return closeWith(1009, 'preauth payload too large');
+      if (event.bytes > context.input.preauthMaxBytes) return closeWith(1009, 'preauth payload too large');
       const parsed = parse(event.text);
       if (!parsed.ok) return closeWith(1000, '');
       const frame = parsed.value as Record<string, unknown> | null;
@@ -147,11 +152,11 @@ export const connectionMachine = setup({
     }),
     holdFrame: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'FRAME') return;
-      if (event.bytes > context.preauthMaxBytes) {
+      if (event.bytes > context.input.preauthMaxBytes) {
         enqueue.raise({ type: 'CLOSE', code: 1009, reason: 'preauth payload too large' });
         return;
       }
-      if (context.pending.length >= context.maxPendingFrames) {
+      if (context.pending.length >= context.input.maxPendingFrames) {
         enqueue.raise({ type: 'CLOSE', code: 1008, reason: 'too many pending handshake frames' });
         return;
       }
@@ -161,12 +166,13 @@ export const connectionMachine = setup({
       const output = (event as unknown as { output: AdmitResult }).output;
       if (!output.ok) return;
       // only what later decisions need: keeping the hello payload alive per socket costs ~0.5 KB each
-      enqueue.assign({ admitted: { role: output.admitted.role, scopes: output.admitted.scopes }, params: {} });
+      enqueue.assign({ admitted: { role: output.admitted.role, scopes: output.admitted.scopes }, params: NO_PARAMS });
       enqueue.emit({ type: 'send', frame: { type: 'res', id: context.connectId, ok: true, payload: output.admitted.hello } });
       enqueue.emit({ type: 'authenticated', admitted: output.admitted });
       // frames pipelined behind `connect` are handled now, in arrival order
+      if (context.pending.length === 0) return;
       for (const f of context.pending) enqueue.raise({ type: 'FRAME', text: f.text, bytes: f.bytes });
-      enqueue.assign({ pending: [] });
+      enqueue.assign({ pending: NO_PENDING });
     }),
     refuse: enqueueActions(({ context, event, enqueue }) => {
       const output = (event as unknown as { output: AdmitResult }).output;
@@ -215,7 +221,7 @@ export const connectionMachine = setup({
         return;
       }
       if (context.unauthorizedStreak !== 0) enqueue.assign({ unauthorizedStreak: 0 });
-      if (!context.methods.has(method)) {
+      if (!context.input.methods.has(method)) {
         enqueue.emit({ type: 'send', frame: res(id, invalid(`unknown method: ${method}`)) });
         return;
       }
@@ -238,9 +244,7 @@ export const connectionMachine = setup({
   },
 }).createMachine({
   id: 'connection',
-  context: ({ input }) => ({
-    ...input, pending: [], connectId: 'invalid', params: {}, admitted: null, unauthorizedStreak: 0,
-  }),
+  context: ({ input }) => ({ input, pending: NO_PENDING, connectId: 'invalid', params: NO_PARAMS, admitted: null, unauthorizedStreak: 0 }),
   initial: 'handshake',
   on: {
     CLOSE: { target: '.closed', actions: 'close' },
@@ -260,7 +264,7 @@ export const connectionMachine = setup({
         admitting: {
           invoke: {
             src: 'admit',
-            input: ({ context }) => ({ connId: context.connId, nonce: context.nonce, peer: context.peer, params: context.params }),
+            input: ({ context }) => ({ connId: context.input.connId, nonce: context.input.nonce, peer: context.input.peer, params: context.params }),
             onDone: [
               { guard: ({ event }) => event.output.ok, target: '#connection.authenticated', actions: 'welcome' },
               { actions: 'refuse' },

@@ -1,6 +1,7 @@
 import type { SessionsListParams } from '../../../../protocol/sessions.js';
 import { sessionRow } from '../session-row.js';
 import { resetSessionContext } from '../../../inbound/session-reset.js';
+import { addMessageKey, deleteMessageKey } from '../../../actors/connection-hub.js';
 import { invalidRequest, type Handler, type WsServices } from './types.js';
 
 // sessions.list and the subscriptions that gate `sessions.changed` and `session.message`.
@@ -31,13 +32,13 @@ export const sessionsSubscribe: Handler<'sessions.subscribe'> = (params, call, c
 
 /** `sessions.messages.subscribe`: turn on `session.message` for one session key. */
 export const messagesSubscribe: Handler<'sessions.messages.subscribe'> = (params, call) => {
-  call.conn.messageKeys.add(params.key);
+  addMessageKey(call.conn, params.key);
   return { subscribed: true, key: params.key };
 };
 
 /** `sessions.messages.unsubscribe`: turn `session.message` off for one session key. */
 export const messagesUnsubscribe: Handler<'sessions.messages.unsubscribe'> = (params, call) => {
-  call.conn.messageKeys.delete(params.key);
+  deleteMessageKey(call.conn, params.key);
   return { subscribed: false, key: params.key };
 };
 
