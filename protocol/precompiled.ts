@@ -24,19 +24,41 @@ interface ErrorText {
 
 let errorText: ErrorText | undefined;
 
-function loadErrorText(): ErrorText {
-  if (errorText) return errorText;
-  const require = createRequire(import.meta.url);
-  const { RequestFrame, METHOD_PARAMS, EVENT_PAYLOADS } = require('./index.js') as typeof import('./index.js');
-  const { Errors } = require('typebox/value') as typeof import('typebox/value');
-  const { formatValidationErrors } = require('./validation-errors.js') as typeof import('./validation-errors.js');
+type Modules = [typeof import('./index.js'), typeof import('typebox/value'), typeof import('./validation-errors.js')];
+
+function errorTextFrom([{ RequestFrame, METHOD_PARAMS, EVENT_PAYLOADS }, { Errors }, { formatValidationErrors }]: Modules): ErrorText {
   const text = (schema: TSchema, value: unknown) => formatValidationErrors(Errors(schema, value) as never);
-  errorText = {
+  return {
     frame: (value) => text(RequestFrame, value),
     params: (method, value) => text(METHOD_PARAMS[method], value),
     event: (event, value) => text(EVENT_PAYLOADS[event], value),
   };
+}
+
+function loadErrorText(): ErrorText {
+  if (errorText) return errorText;
+  // a failure before preloadErrorText() finished: load synchronously (blocks the loop while TypeBox loads)
+  const require = createRequire(import.meta.url);
+  errorText = errorTextFrom([require('./index.js'), require('typebox/value'), require('./validation-errors.js')] as Modules);
   return errorText;
+}
+
+let preloading: Promise<void> | undefined;
+
+/** Whether the failure texts' modules are loaded (a failure costs no module load). */
+export function errorTextLoaded(): boolean {
+  return errorText !== undefined;
+}
+
+/**
+ * Loads the failure texts' modules (TypeBox and the schemas) in the background, so that the first invalid
+ * frame does not block the event loop while they load synchronously (hundreds of ms; seconds on a busy
+ * machine). The gateway calls it once it is ready; idempotent.
+ */
+export function preloadErrorText(): Promise<void> {
+  preloading ??= Promise.all([import('./index.js'), import('typebox/value'), import('./validation-errors.js')])
+    .then((modules) => { errorText ??= errorTextFrom(modules); });
+  return preloading;
 }
 
 function lookup(table: Readonly<Record<string, Check>>, key: string): Check | undefined {

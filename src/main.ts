@@ -300,6 +300,8 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   // the banner: both planes are ready (/readyz answers 200 from here on)
   log.info({ ...bannerUrls(config.bind, server.port), bind: config.bind, port: server.port, stateDir: config.stateDir,
     model: config.model === 'openai' ? `openai:${config.openaiModel}` : config.model, authMode: config.token ? 'token' : 'none', maxConnections }, 'gateway ready');
+  // the first invalid frame must not stall the loop while the validators' failure texts load
+  setImmediate(() => { import('../protocol/precompiled.js').then((m) => m.preloadErrorText()).catch((err) => log.warn({ err }, 'validation texts not preloaded')); });
   const { bus, inbound, replies, runs, sessions } = actors;
   let closing: Promise<void> | undefined;
   return {

@@ -40,8 +40,23 @@ let flushScheduled = false;
 
 function flushOutbox(): void {
   flushScheduled = false;
-  for (const socket of outbox) socket.flush();
+  const sockets = [...outbox];
   outbox.clear();
+  for (const socket of sockets) {
+    try {
+      socket.flush();
+    } catch {
+      // uWS throws only for a socket that closed meanwhile; its frames have nowhere to go, the others still do
+    }
+  }
+}
+
+/** The socket and frames being written inside the current cork (one shared callback, no closure per socket). */
+let corkWs: WebSocket<UserData>;
+let corkFrames: string[];
+function writeCorked(): void {
+  const ws = corkWs;
+  for (const frame of corkFrames) ws.send(frame, false);
 }
 
 /** The endpoint's view of a uWS socket: methods on the prototype, not five closures per socket. Calls after
@@ -54,6 +69,8 @@ function flushOutbox(): void {
 class UwsSocket implements WsSocket {
   private pending: string[] | undefined;
   private pendingBytes = 0;
+  /** uWS held nothing for the socket at this turn's first check (valid while frames are pending). */
+  private keepingUp = false;
   constructor(private readonly ws: WebSocket<UserData>, private readonly data: UserData) {}
   send(text: string): void {
     if (this.data.closed) return;
@@ -72,7 +89,11 @@ class UwsSocket implements WsSocket {
    *  for the end of the turn. A socket that keeps up is never charged for what one turn sends it. */
   bufferedAmount(): number {
     if (this.data.closed) return 0;
+    // nothing is written to uWS before the flush, so a socket that held nothing at this turn's first check
+    // still holds nothing: no call into uWS per event of a burst
+    if (this.pending !== undefined && this.keepingUp) return 0;
     const held = this.ws.getBufferedAmount();
+    this.keepingUp = held === 0;
     return held === 0 ? 0 : held + this.pendingBytes;
   }
   end(code: number, reason: string): void {
@@ -93,11 +114,11 @@ class UwsSocket implements WsSocket {
     if (frames === undefined) return;
     this.pending = undefined;
     this.pendingBytes = 0;
+    this.keepingUp = false;
     if (this.data.closed) return;
-    const ws = this.ws;
-    ws.cork(() => {
-      for (const frame of frames) ws.send(frame, false);
-    });
+    corkWs = this.ws;
+    corkFrames = frames;
+    this.ws.cork(writeCorked);
   }
 }
 
