@@ -151,7 +151,8 @@ test('IT4 (page): on a token gateway the stream the page reads holds no secret a
   const spy = frameSpy();
   let sender: ReturnType<typeof createGatewayClient> | undefined;
   try {
-    gw = await startTestGateway({ inspect: true, mockDelayMs: 5, token: TOKEN });
+    // the session actor stays idle after its run (idle time), so its row settles on idle
+    gw = await startTestGateway({ inspect: true, mockDelayMs: 5, token: TOKEN, sessionIdleMs: 10_000 });
     await p.page.goto(`${gw.url}/__clawgate__/inspect`);
     await p.page.getByLabel('Gateway token').fill(TOKEN);
     await p.page.getByRole('button', { name: 'Connect' }).click();
