@@ -328,6 +328,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
         await server.close();
         shared.warnings.flush(); // the counts of the unfinished window
         stopMetrics();
+        state.ledger.flush();
         state.db.close();
         state.lock.release();
       })();
