@@ -411,12 +411,13 @@ async function main(): Promise<number> {
     const cpuRatio = (id: string) => byId(id).cpuUsPerReq / base.cpuUsPerReq;
     const verdicts: { name: string; value: number; target: number; stretch?: number }[] = [
       { name: 'gateway healthz ÷ bare (req/s)', value: ratio('gw-healthz'), target: 0.8 },
-      { name: 'distinct-session messages ÷ bare (req/s)', value: ratio('gw-msg-distinct'), target: 0.3, stretch: 0.5 },
+      // issue 16: messages ≥ 0.1× bare, goal 0.3×
+      { name: 'distinct-session messages ÷ bare (req/s)', value: ratio('gw-msg-distinct'), target: 0.1, stretch: 0.3 },
     ];
     console.log('\nratios against the bare baseline');
     for (const v of verdicts) {
       const met = v.value >= v.target;
-      const stretch = v.stretch === undefined ? '' : `, stretch ≥ ${v.stretch.toFixed(2)}: ${v.value >= v.stretch ? 'met' : 'not met'}`;
+      const stretch = v.stretch === undefined ? '' : `, goal ≥ ${v.stretch.toFixed(2)}: ${v.value >= v.stretch ? 'met' : 'not met'}`;
       console.log(`  ${pad(v.name, 50)} ${lpad(v.value.toFixed(2), 6)}   target ≥ ${v.target.toFixed(2)}: ${met ? 'MET' : 'NOT MET'}${stretch}`);
     }
     console.log(`  ${pad('one-session messages ÷ bare (req/s)', 50)} ${lpad(ratio('gw-msg-same').toFixed(2), 6)}   (informational)`);

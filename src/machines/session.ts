@@ -1,4 +1,4 @@
-import { assign, emit, fromPromise, setup } from 'xstate';
+import { and, assign, emit, fromPromise, setup } from 'xstate';
 import type { RunInput } from '../core/run.js';
 
 // One session = one lane: a queue of turns, at most one running at a time.
@@ -12,7 +12,7 @@ import type { RunInput } from '../core/run.js';
 //   interrupt — the running turn is cancelled (as with CANCEL) and the message runs next, ahead of the queue.
 // With nothing running every mode just runs the message.
 // Idle: after `idleMs` with nothing queued or running the actor stops (its final state); with `idleMs` 0 it
-// stops as its last run ends, so a one-message session costs no timer and leaves nothing behind.
+// stops as its last run ends (however it ends), so a one-message session sets no timer and leaves nothing behind.
 // Run deadline: a turn still running after `runTimeoutMs` (0 = none) is stopped; `timedOut` is emitted first,
 // so whoever provides `executeRun` can tell a deadline from a cancel.
 
@@ -94,6 +94,7 @@ export const sessionMachine = setup({
     // an idle session holds nothing (empty queue, no run): with no idle time it ends with its last run, and
     // no idle timer is set for it
     endsWithRun: ({ context }) => context.idleMs <= 0 && context.queue.length === 0,
+    hasIdleTime: ({ context }) => context.idleMs > 0,
     isInterrupt: ({ event }) => event.type === 'ENQUEUE' && event.mode === 'interrupt',
     isCollect: ({ event }) => event.type === 'ENQUEUE' && event.mode === 'collect',
     isCurrent: ({ context, event }) => event.type === 'CANCEL' && context.current !== null && inTurn(context.current, event.runId),
@@ -155,7 +156,9 @@ export const sessionMachine = setup({
     })),
   },
   delays: {
-    idleTimeout: ({ context }) => context.idleMs,
+    // no idle time: no timer at all (a raise without a delay is handled at once, and the guarded `after`
+    // transition ignores it); the transitions that end a run stop the actor themselves (endsWithRun)
+    idleTimeout: ({ context }) => (context.idleMs > 0 ? context.idleMs : (undefined as unknown as number)),
     runDeadline: ({ context }) => context.runTimeoutMs,
   },
 }).createMachine({
@@ -166,9 +169,17 @@ export const sessionMachine = setup({
   initial: 'idle',
   states: {
     idle: {
-      always: { guard: 'hasQueued', target: 'running' },
-      after: { idleTimeout: 'stopped' },
-      on: { ENQUEUE: { actions: 'enqueue', target: 'running' } },
+      always: [
+        { guard: and(['hasQueued', 'hasDeadline']), target: 'running.timed' },
+        { guard: 'hasQueued', target: 'running.untimed' },
+      ],
+      after: { idleTimeout: { guard: 'hasIdleTime', target: 'stopped' } },
+      on: {
+        ENQUEUE: [
+          { guard: 'hasDeadline', actions: 'enqueue', target: 'running.timed' },
+          { actions: 'enqueue', target: 'running.untimed' },
+        ],
+      },
     },
     running: {
       entry: 'takeNext',
@@ -179,6 +190,8 @@ export const sessionMachine = setup({
         onDone: [{ guard: 'endsWithRun', target: 'stopped' }, { target: 'idle' }],
         onError: [{ guard: 'endsWithRun', target: 'stopped' }, { target: 'idle' }],
       },
+      // the transitions into `running` pick `timed` or `untimed` themselves (one microstep less per run than
+      // choosing on entry); `choose` is the fallback for a plain `running` target
       initial: 'choose',
       states: {
         choose: {
@@ -192,16 +205,18 @@ export const sessionMachine = setup({
         // then stops it (its signal aborts) and the queue moves on.
         timedOut: {
           entry: 'emitTimedOut',
-          always: { target: '#session.idle' },
+          always: [{ guard: 'endsWithRun', target: '#session.stopped' }, { target: '#session.idle' }],
         },
       },
       on: {
         ENQUEUE: [
-          { guard: 'isInterrupt', actions: 'enqueueFront', target: 'running', reenter: true },
+          { guard: and(['isInterrupt', 'hasDeadline']), actions: 'enqueueFront', target: 'running.timed', reenter: true },
+          { guard: 'isInterrupt', actions: 'enqueueFront', target: 'running.untimed', reenter: true },
           { guard: 'isCollect', actions: 'collect' },
           { actions: 'enqueue' },
         ],
         CANCEL: [
+          { guard: and(['isCurrent', 'endsWithRun']), target: 'stopped' },
           { guard: 'isCurrent', target: 'idle' },
           { guard: 'isQueued', actions: ['dropQueued', 'emitDequeued'] },
         ],

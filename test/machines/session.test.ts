@@ -509,3 +509,44 @@ test('run deadline: a merged turn times out as a whole', () => {
   assert.equal(h.actor.getSnapshot().value, 'idle');
   h.actor.stop();
 });
+
+test('cost: a message to an idle session starts its run in one microstep (running.timed or .untimed chosen by the transition)', () => {
+  for (const runTimeoutMs of [0, 5_000]) {
+    const steps: string[] = [];
+    let counting = false;
+    const actor = createActor(sessionMachine.provide({ actors: { executeRun: fromPromise<void, QueuedRun>(() => new Promise<void>(() => {})) } }), {
+      input: { sessionKey: 's1', idleMs: IDLE_MS, runTimeoutMs },
+      clock: new SimulatedClock(),
+      inspect: (e) => {
+        if (counting && e.type === '@xstate.microstep') steps.push(JSON.stringify((e.snapshot as unknown as { value: unknown }).value));
+      },
+    }).start();
+    counting = true;
+    actor.send({ type: 'ENQUEUE', run: run('a') });
+    assert.deepEqual(steps, [JSON.stringify({ running: runTimeoutMs > 0 ? 'timed' : 'untimed' })]);
+    actor.stop();
+  }
+});
+
+test('idleMs 0: no timer is ever set, and a session ends with its run however it ends (done, failed, cancelled)', async () => {
+  for (const end of ['resolve', 'reject', 'cancel'] as const) {
+    let timers = 0;
+    const clock = new SimulatedClock();
+    const counting = {
+      setTimeout: (fn: (...args: unknown[]) => void, ms: number) => { timers++; return clock.setTimeout(fn, ms); },
+      clearTimeout: (id: number) => clock.clearTimeout(id),
+    };
+    let settle: { resolve(): void; reject(err: unknown): void } | undefined;
+    const executeRun = fromPromise<void, QueuedRun>(() => new Promise<void>((resolve, reject) => { settle = { resolve, reject }; }));
+    const actor = createActor(sessionMachine.provide({ actors: { executeRun } }), { input: { sessionKey: 's1', idleMs: 0 }, clock: counting }).start();
+    assert.equal(actor.getSnapshot().value, 'idle', `${end}: a new session waits for its first message`);
+    actor.send({ type: 'ENQUEUE', run: run('a') });
+    assert.ok(actor.getSnapshot().matches('running'));
+    if (end === 'resolve') settle!.resolve();
+    else if (end === 'reject') settle!.reject(new Error('boom'));
+    else actor.send({ type: 'CANCEL', runId: 'a' });
+    await flush();
+    assert.equal(actor.getSnapshot().status, 'done', `${end}: the actor ended with its run`);
+    assert.equal(timers, 0, `${end}: no timer was set`);
+  }
+});
