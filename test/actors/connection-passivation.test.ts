@@ -93,7 +93,7 @@ async function run(mode: Mode, admission: Admission, steps: Step[], passivateAt:
     }
     await settle();
     if (mode === 'random' && passivateAt[i % passivateAt.length] && hub.passivateIfIdle(conn)) passivations++;
-    if (mode === 'auto' && conn.open && conn.actor === undefined) passivations++;
+    if (mode === 'auto' && hub.passivated === 1) passivations++;
   }
   hub.socketClosed(conn); // ends a connection the sequence left open (and its handshake timer)
   await settle();
@@ -184,7 +184,7 @@ test('memory: an idle authenticated connection holds its compact record, not an 
   gc();
   const perConn = (process.memoryUsage().heapUsed - before) / N;
   assert.equal(hub.passivated, N + 200);
-  assert.ok(conns.every((c) => c.authenticated && c.actor === undefined));
+  assert.ok(conns.every((c) => c.authenticated && c.running === undefined));
   // a live connection actor holds ~5 KB (its actor, system, snapshot, listeners); the record is under 1.5 KB
   assert.ok(perConn < 1500, `${Math.round(perConn)} B of heap per idle connection`);
   for (const c of conns) hub.socketClosed(c);
