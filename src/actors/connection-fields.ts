@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Actor } from 'xstate';
 import type { PeerInfo, ConnectionMachine } from '../machines/connection.js';
 import type { WsSocket } from '../core/ws-socket.js';
-import type { Connection } from './connection-hub.js';
 
 // The small parts of a hub connection that 19 000 idle sockets each hold: shared empty sets until used, a
 // compact client record, a flat id.
@@ -13,13 +12,13 @@ export const NO_CAPS: ReadonlySet<string> = new Set();
 export const NO_KEYS: ReadonlySet<string> = new Set();
 
 /** `sessions.messages.subscribe`: the connection gets `session.message` for this session key. */
-export function addMessageKey(conn: Connection, key: string): void {
+export function addMessageKey(conn: { messageKeys: ReadonlySet<string> }, key: string): void {
   if (conn.messageKeys === NO_KEYS) conn.messageKeys = new Set([key]);
   else (conn.messageKeys as Set<string>).add(key);
 }
 
 /** `sessions.messages.unsubscribe`: no more `session.message` for this session key. */
-export function deleteMessageKey(conn: Connection, key: string): void {
+export function deleteMessageKey(conn: { messageKeys: ReadonlySet<string> }, key: string): void {
   if (conn.messageKeys !== NO_KEYS) (conn.messageKeys as Set<string>).delete(key);
 }
 
@@ -42,11 +41,11 @@ const NO_CLIENT: Record<string, unknown> = Object.freeze({}) as Record<string, u
 
 /** Where a connection's actor comes from when it is read while not running (the hub). */
 export interface ActorSource {
-  actorOf(conn: Connection): Actor<ConnectionMachine>;
+  actorOf(conn: HubConnection): Actor<ConnectionMachine>;
 }
 
-/** The hub's connection record (fields on the instance, the accessor on the prototype). */
-export class HubConnection implements Connection {
+/** The hub's connection record, its `Connection` (fields on the instance, the accessor on the prototype). */
+export class HubConnection {
   id = flatUuid();
   open = true;
   authenticated = false;
