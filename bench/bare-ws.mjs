@@ -4,13 +4,17 @@
 //   on open                 send {"type":"event","event":"connect.challenge","payload":{nonce,ts,capabilities:[]}}
 //   on a `connect` req      answer {"type":"res","id":…,"ok":true,"payload":{"type":"hello-ok","protocol":4}}
 //                           and add the socket to the broadcast set (other frames are ignored)
-//   POST /broadcast?b=ID&count=C&bytes=B
-//                           C times: encode one event once ({"type":"event","event":"bench","payload":
-//                           {"b":ID,"i":i,"n":C,"ts":…,"pad":"…"},"seq":), then in a plain JS loop send
-//                           `prefix + seq + "}"` to every hello'd socket, each with its own per-connection
-//                           seq (openclaw-protocol.md §15.3, like the gateway's hub). `bytes` pads the
-//                           payload so a frame is about B bytes (default 300, about the gateway's agent/chat
-//                           events). Answers {"sockets":N,"count":C,"loopMs":[…per loop…],"frameBytes":…}.
+//   POST /broadcast?b=ID&count=C&bytes=B[&mode=loop]
+//                           C times: encode one event ({"type":"event","event":"bench","payload":{"b":ID,"i":i,
+//                           "n":C,"ts":…,"pad":"…"},"seq":N}) and publish it with uWS's own app.publish to the
+//                           topic every hello'd socket is subscribed to (uWS queues it per subscriber and writes
+//                           each socket's frames of the turn in one corked write, in C++). `seq` is one counter
+//                           for all sockets: every socket was subscribed before the first broadcast, so it is
+//                           each socket's gap-free per-connection seq too. `mode=loop` instead sends
+//                           `prefix + seq + "}"` to every socket in a plain JS loop with its own per-connection
+//                           seq (one write per frame per socket: the old baseline, for comparison). `bytes` pads
+//                           the payload so a frame is about B bytes (default 300, about the gateway's agent/chat
+//                           events). Answers {"sockets":N,"count":C,"loopMs":[…per publish or loop…],"frameBytes":…}.
 //   GET  /stats             {"open":…,"hello":…}
 //   POST /gc                full GC if started with --expose-gc, answers process.memoryUsage()
 //   GET  /healthz           {"status":"ok"}
@@ -30,6 +34,8 @@ const { port, exitOnStdinClose } = parseServerArgs('bare-ws');
 /** Sockets that got their hello, in a Set like the gateway's hub; user data holds the per-connection seq. */
 const hello = new Set();
 let open = 0;
+/** Publish mode: one seq for every socket (each saw every broadcast since its hello). */
+let publishSeq = 0;
 
 const json = (res, status, body) => {
   res.cork(() => res.writeStatus(status).writeHeader('Content-Type', 'application/json').end(JSON.stringify(body)));
@@ -65,6 +71,7 @@ const app = uws.App()
       }
       d.hello = true;
       hello.add(ws);
+      ws.subscribe('bench');
       ws.send(`{"type":"res","id":${JSON.stringify(frame.id)},"ok":true,"payload":{"type":"hello-ok","protocol":4}}`, false);
     },
     close: (ws) => {
@@ -77,6 +84,7 @@ const app = uws.App()
     const b = q.get('b') ?? String(Date.now());
     const count = Math.min(1000, Math.max(1, Number(q.get('count') ?? 1) || 1));
     const bytes = Math.min(65_536, Math.max(0, Number(q.get('bytes') ?? 300) || 0));
+    const loop = q.get('mode') === 'loop';
     let aborted = false;
     res.onAborted(() => {
       aborted = true;
@@ -91,6 +99,11 @@ const app = uws.App()
       const prefix = head + pad + tail;
       frameBytes = prefix.length + 6;
       const t0 = performance.now();
+      if (!loop) {
+        app.publish('bench', `${prefix}${++publishSeq}}`, false);
+        loopMs.push(performance.now() - t0);
+        continue;
+      }
       for (const ws of hello) {
         const d = ws.getUserData();
         ws.send(`${prefix}${++d.seq}}`, false);

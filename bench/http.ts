@@ -21,6 +21,7 @@
 //   --threads N       load-generator threads: 0 = autocannon in this thread, N = N worker threads that
 //                     split the connections (default 2: one autocannon thread tops out near 70k req/s here,
 //                     below what bare uWS serves, so it would flatter every ratio; two reach ~110k)
+//   --ready-runs N    runs of the ready phase after the load (spawn → /readyz 200, both planes; default 9, 0 = skip)
 //   --json FILE       also write the results as JSON
 //   --strict          exit 1 when a target is not met or a case saw errors
 //
@@ -39,6 +40,8 @@ import { CLK_TCK, cpuTicks, vmKiB } from './lib/proc-stats.js';
 import { captureOutput, killAllNow, stopChild, track, waitReadyPort } from './lib/processes.js';
 import { fmt, fmtInt, loadAvg, treeLabel } from './lib/report.js';
 import { makeTempDir, removeTempDirs } from './lib/temp-dirs.js';
+import { readyPhase } from './lib/ready-phase.js';
+import { RUN_BUDGET_S } from './lib/start-time.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist/src/cli/main.js');
@@ -328,6 +331,7 @@ async function main(): Promise<number> {
       threads: { type: 'string', default: '2' },
       json: { type: 'string' },
       strict: { type: 'boolean', default: false },
+      'ready-runs': { type: 'string', default: '9' },
     },
   });
   const num = (name: string, v: string, min: number, max: number) => {
@@ -340,10 +344,11 @@ async function main(): Promise<number> {
   const rounds = Math.round(num('rounds', values.rounds!, 1, 10));
   const warmupS = num('warmup', values.warmup!, 0, 30);
   const threads = Math.round(num('threads', values.threads!, 0, 8));
+  const readyRuns = Math.round(num('ready-runs', values['ready-runs']!, 0, 50));
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm run bench:http does)`);
 
   // Everything is bounded: a watchdog ends the run if it takes far longer than planned.
-  const budgetS = CASES.length * (Math.ceil(warmupS) + 1 + rounds * (durationS + 6)) + 60;
+  const budgetS = CASES.length * (Math.ceil(warmupS) + 1 + rounds * (durationS + 6)) + 60 + (readyRuns + 1) * 2 * RUN_BUDGET_S;
   startWatchdog('bench:http', budgetS);
 
   const tree = treeLabel();
@@ -450,7 +455,8 @@ async function main(): Promise<number> {
     await gen.close();
     gen = undefined;
     await Promise.all([stopChild(bare.proc), stopChild(gw.proc)]);
-    const failed = verdicts.some((v) => v.value < v.target) || bad.length > 0;
+    const ready = readyRuns > 0 ? await readyPhase(readyRuns) : undefined; // after the load: the servers are gone
+    const failed = verdicts.some((v) => v.value < v.target) || bad.length > 0 || ready?.met === false;
     return values.strict && failed ? 1 : 0;
   } finally {
     await gen?.close();

@@ -18,10 +18,12 @@
 //      first): K triggers, each waited for until every client has the last event, never overlapping.
 //        gateway  K × POST /v1/gateway/messages (a distinct `from` per run): every run broadcasts its agent/
 //                 chat events to every operator.read socket (the bench counts them; 7–8 with the mock)
-//        bare     K × POST /broadcast?count=E: E events, each one JS loop over all sockets, E = the
-//                 gateway's events per run (so both see the same bursts)
+//        bare     K × POST /broadcast?count=E: E events, each published with uWS's app.publish to every
+//                 socket (uWS writes a socket's frames of one turn in one corked write), E = the gateway's
+//                 events per run (so both see the same bursts); --bare-loop: a JS loop of ws.send per
+//                 socket per event instead (one write per frame, the baseline before 2026-12-07)
 //      Measured: server CPU per broadcast (CPU delta ÷ broadcasts that reached every socket in the window,
-//      a gateway `tick`/`health` included), the publish call (bare: its own loop timing; gateway: wall time
+//      a gateway `tick`/`health` included), the publish call (bare: its own publish/loop timing; gateway: wall time
 //      of ConnectionHub.broadcast, measured in the gateway process by a preload that wraps that one method
 //      and answers over an IPC channel; --no-probe turns it off and the CPU estimate remains), and the
 //      delivery latency of an event to all sockets: trigger (just before the HTTP call) → the moment the
@@ -35,6 +37,7 @@
 //   --runs K          triggers per broadcast phase (default 10) after one warm-up trigger
 //   --burst E         bare events per trigger (default: the gateway's events per run, or 7)
 //   --bytes B         bare frame size (default 300, about the gateway's agent/chat frames)
+//   --bare-loop       bare broadcasts with a JS loop of ws.send (one write per frame) instead of app.publish
 //   --addresses A     source addresses 127.0.0.2 … (default: enough for --per-address, at least 4)
 //   --per-address M   max sockets per source address (default 5000)
 //   --workers W       client processes (default: one per source address)
@@ -684,6 +687,8 @@ interface BenchOptions {
   runs: number;
   burst?: number;
   bytes: number;
+  /** Bare broadcasts with a JS loop of ws.send instead of uWS's app.publish. */
+  bareLoop: boolean;
   addresses: string[];
   perAddress: number;
   concurrency: number;
@@ -792,7 +797,7 @@ async function broadcastPhase(srv: Server, pool: ClientPool, o: BenchOptions, ta
       const t0 = wallNow();
       if (measured) groups.set(group, t0);
       const waiting = pool.waitGroup(group, 30_000);
-      const res = await fetch(`http://${HOST}:${srv.port}/broadcast?b=${encodeURIComponent(group)}&count=${burst}&bytes=${o.bytes}`, {
+      const res = await fetch(`http://${HOST}:${srv.port}/broadcast?b=${encodeURIComponent(group)}&count=${burst}&bytes=${o.bytes}${o.bareLoop ? '&mode=loop' : ''}`, {
         method: 'POST', signal: AbortSignal.timeout(30_000),
       });
       const body = (await res.json()) as { loopMs: number[]; frameBytes: number };
@@ -866,7 +871,7 @@ async function broadcastPhase(srv: Server, pool: ClientPool, o: BenchOptions, ta
   let publishMs: BroadcastResult['publishMs'];
   let emptyScans: BroadcastResult['emptyScans'];
   if (srv.kind === 'bare') {
-    publishMs = { mean: mean(loopMs), p50: pct(loopMs, 50), p99: pct(loopMs, 99), samples: loopMs.length, source: 'bare: its own loop timing' };
+    publishMs = { mean: mean(loopMs), p50: pct(loopMs, 50), p99: pct(loopMs, 99), samples: loopMs.length, source: o.bareLoop ? 'bare: its own loop timing' : 'bare: its app.publish calls' };
   } else if (srv.probe) {
     const rec = (await srv.probe('probe:get')) as (string | number)[];
     const delivering: number[] = [];
@@ -973,6 +978,7 @@ async function main(): Promise<number> {
       'heap-snapshots': { type: 'boolean', default: false },
       json: { type: 'string' },
       strict: { type: 'boolean', default: false },
+      'bare-loop': { type: 'boolean', default: false },
     },
   });
   const num = (name: string, v: string | undefined, min: number, max: number) => {
@@ -991,7 +997,7 @@ async function main(): Promise<number> {
   const o: BenchOptions = {
     n, at: num('at', values.at, 0, 100_000), runs: num('runs', values.runs, 1, 200),
     burst: values.burst ? num('burst', values.burst, 1, 100) : undefined,
-    bytes: num('bytes', values.bytes, 0, 65_536),
+    bytes: num('bytes', values.bytes, 0, 65_536), bareLoop: values['bare-loop'] === true,
     addresses, perAddress, concurrency: num('concurrency', values.concurrency, 1, 1000),
     settleMs: num('settle-ms', values['settle-ms'], 0, 60_000),
     handshakeRate: num('handshake-rate', values['handshake-rate'], 0, 100_000),
@@ -1100,12 +1106,13 @@ function report(results: ServerResult[], o: BenchOptions, workerRss: number[], j
   if (gw && bare) {
     const r = gw.connect.cpuUsPerHandshake / bare.connect.cpuUsPerHandshake;
     verdicts.push({ name: 'server CPU per handshake ≤ 3× bare', ok: r <= 3, detail: `${fmt(r, 2)}×` });
-    const g10 = gw.broadcast.find((b) => b.connections === (o.at > 0 ? o.at : 10_000)) ?? gw.broadcast[gw.broadcast.length - 1];
-    const b10 = bare.broadcast.find((b) => b.connections === g10.connections) ?? bare.broadcast[bare.broadcast.length - 1];
-    const r10 = g10.cpuMsPerBroadcast / b10.cpuMsPerBroadcast;
-    const target = o.at > 0 ? o.at : 10_000;
-    const measuredAt = g10.connections === target ? `measured with ${g10.connections} connected` : `measured at ${g10.connections}: no ${target} phase`;
-    verdicts.push({ name: `server CPU per broadcast to ${target} connections ≤ 1.5× bare`, ok: r10 <= 1.5, detail: `${fmt(r10, 2)}× (${measuredAt})` });
+    // the issue's figure: a run's events seen by every one of the N connections (the first broadcast phase)
+    const gN = gw.broadcast[0];
+    const bN = bare.broadcast.find((b) => b.connections === gN.connections) ?? bare.broadcast[0];
+    const r10 = gN.cpuMsPerBroadcast / bN.cpuMsPerBroadcast;
+    const target = gN.connections;
+    const measuredAt = `${fmt(gN.cpuMsPerBroadcast, 2)} vs ${fmt(bN.cpuMsPerBroadcast, 2)} ms, bare ${o.bareLoop ? 'JS loop' : 'app.publish'}`;
+    verdicts.push({ name: `server CPU per broadcast to ${target} read-scoped operators ≤ 1.5× bare`, ok: r10 <= 1.5, detail: `${fmt(r10, 2)}× (${measuredAt})` });
   }
   const integrityBad = results.some((r) => r.broadcast.some((b) => b.dropped + b.gaps + b.disorder + b.badFirst + b.unexpectedCloses + b.incompleteTriggers > 0))
     || results.some((r) => r.connect.connected < o.n);

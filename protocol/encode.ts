@@ -12,16 +12,25 @@ export interface EncodedEvent {
   prefix: string;
   /** Lossy events may be skipped for a slow socket (its seq still advances). */
   lossy: boolean;
+  /** The last frame built by withSeq and its seq: sockets that share a seq (most readers connected before a
+   *  run started) share one frame string instead of one concatenation each. */
+  lastSeq?: number;
+  lastFrame?: string;
 }
 
 export function encodeEvent(event: string, payload: unknown, opts: { lossy?: boolean; stateVersion?: StateVersion } = {}): EncodedEvent {
   const sv = opts.stateVersion ? `,"stateVersion":${JSON.stringify(opts.stateVersion)}` : '';
   const body = payload === undefined ? '' : `,"payload":${JSON.stringify(payload)}`;
-  return { event, prefix: `{"type":"event","event":${JSON.stringify(event)}${body}${sv},"seq":`, lossy: opts.lossy ?? false };
+  return { event, prefix: `{"type":"event","event":${JSON.stringify(event)}${body}${sv},"seq":`, lossy: opts.lossy ?? false, lastSeq: -1, lastFrame: '' };
 }
 
+/** The event's frame for one socket: the shared prefix, that socket's seq, and the closing brace. */
 export function withSeq(e: EncodedEvent, seq: number): string {
-  return `${e.prefix}${seq}}`;
+  if (e.lastSeq === seq) return e.lastFrame!;
+  const frame = `${e.prefix}${seq}}`;
+  e.lastSeq = seq;
+  e.lastFrame = frame;
+  return frame;
 }
 
 /** A direct event without `seq` (connect.challenge, node.invoke.request). */

@@ -17,5 +17,4 @@ export const ClawgateInspectTicketResult = Closed({
 });
 export type ClawgateInspectTicketResult = Static<typeof ClawgateInspectTicketResult>;
 
-/** The method's name. */
-export const INSPECT_TICKET_METHOD = 'clawgate.inspect.ticket';
+export { INSPECT_TICKET_METHOD } from './inspect-method.js';

@@ -16,4 +16,6 @@ process.stderr.write('clawgate: building dist/ (tsc)…\n');
 const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
 // the bin must be executable: npx runs it directly (tsc writes a new file without the x bit)
 if (r.status === 0) chmodSync(join(root, 'dist/src/cli/main.js'), 0o755);
-process.exit(r.status ?? 1);
+// the generated validators are JavaScript beside the TypeScript: copied, not compiled
+const copied = r.status === 0 ? spawnSync(process.execPath, [join(root, 'scripts/copy-generated.mjs')], { stdio: 'inherit' }).status : r.status;
+process.exit(copied ?? 1);

@@ -300,6 +300,8 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   // the banner: both planes are ready (/readyz answers 200 from here on)
   log.info({ ...bannerUrls(config.bind, server.port), bind: config.bind, port: server.port, stateDir: config.stateDir,
     model: config.model === 'openai' ? `openai:${config.openaiModel}` : config.model, authMode: config.token ? 'token' : 'none', maxConnections }, 'gateway ready');
+  // the first invalid frame must not stall the loop while the validators' failure texts load
+  setImmediate(() => { import('../protocol/precompiled.js').then((m) => m.preloadErrorText()).catch((err) => log.warn({ err }, 'validation texts not preloaded')); });
   const { bus, inbound, replies, runs, sessions } = actors;
   let closing: Promise<void> | undefined;
   return {
@@ -311,6 +313,9 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
         await channels?.stopAll(); // no new channel message; in-flight sends finish (bounded)
         state.storage.stop();
         inbound.close(); // new messages: 503 / UNAVAILABLE "gateway shutting down"
+        // accepts waiting for their group commit: committed, acknowledged and handed to their sessions first
+        state.ledger.flush();
+        await new Promise((r) => setImmediate(r));
         // queued messages stay journaled for the next start; running runs get the grace period, then are
         // cancelled and recorded so (reason shutdown)
         await drainRuns({ bus, runs, sessions, lifecycle: actors.lifecycle, log, graceMs: config.shutdownGraceMs });

@@ -8,8 +8,10 @@ import type { RunLedger } from '../store/run-ledger.js';
 // written, the error (StorageUnavailable for a full disk) goes back to the caller and nobody heard of it.
 // A run must always end: `failed` and `cancelled` are published even when their own write fails.
 
-/** The ledger steps the lifecycle records (a test may pass an in-memory one). */
-export type RunRecorder = Pick<RunLedger, 'accepted' | 'started' | 'checkpoint' | 'completed' | 'failed' | 'cancelled'>;
+/** The ledger steps the lifecycle records (a test may pass an in-memory one; without `acceptedGrouped`,
+ *  grouped accepts are written one by one). */
+export type RunRecorder = Pick<RunLedger, 'accepted' | 'started' | 'checkpoint' | 'completed' | 'failed' | 'cancelled'>
+  & Partial<Pick<RunLedger, 'acceptedGrouped'>>;
 
 /** The progress events of a running run: published, not recorded (the reply is checkpointed instead). */
 export type RunProgressName = 'run.delta' | 'run.message' | 'run.usage' | 'run.tool';
@@ -26,6 +28,17 @@ export class RunLifecycle {
   /** Accepted: durable before this returns (throws, recording nothing, when it cannot be written). */
   accepted(e: BusEvents['run.queued']): void {
     this.deps.ledger.accepted({ runId: e.runId, sessionKey: e.sessionKey, surface: e.surface, origin: e.origin, text: e.text, at: e.at });
+    this.deps.bus.publish('run.queued', e);
+  }
+
+  /**
+   * accepted() through the ledger's group commit queue: `run.queued` is published once the shared transaction
+   * committed (rejects, recording and publishing nothing, when it cannot be written).
+   */
+  async acceptedGrouped(e: BusEvents['run.queued']): Promise<void> {
+    const run = { runId: e.runId, sessionKey: e.sessionKey, surface: e.surface, origin: e.origin, text: e.text, at: e.at };
+    if (this.deps.ledger.acceptedGrouped) await this.deps.ledger.acceptedGrouped(run);
+    else this.deps.ledger.accepted(run);
     this.deps.bus.publish('run.queued', e);
   }
 

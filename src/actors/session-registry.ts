@@ -1,4 +1,4 @@
-import type { Actor, AnyActorLogic } from 'xstate';
+import type { Actor, ActorOptions, AnyActorLogic } from 'xstate';
 import { pino } from 'pino';
 import type { RunErrorInfo } from '../core/bus.js';
 import type { RunInput, RunOrigin } from '../core/run.js';
@@ -61,6 +61,8 @@ export interface SessionRegistryDeps {
   log?: Logger;
   /** The session machine (default: sessionMachine); tests inject faults through it. */
   machine?: SessionMachine;
+  /** The session actors' clock for their idle and deadline timers (tests pass XState's SimulatedClock). */
+  clock?: ActorOptions<SessionMachine>['clock'];
 }
 
 /** Messages that may wait behind a session's running run unless `maxQueue` says otherwise. */
@@ -77,6 +79,9 @@ export class SessionRegistry {
   private readonly machine: SessionMachine;
   /** Accepted, not yet started. */
   private readonly pending = new Map<string, { input: RunInput; mode: QueueMode }>();
+  /** Accepts waiting for their group commit (run ids), and how many per session. */
+  private readonly accepting = new Set<string>();
+  private readonly acceptingIn = new Map<string, number>();
   /** Runs stopped by their deadline (or by their session's failure), until their executor asks why it was aborted. */
   private readonly timedOut = new Map<string, RunErrorInfo>();
   private readonly log: Logger;
@@ -99,7 +104,54 @@ export class SessionRegistry {
    * write fails: then nothing at all is recorded, and the same id may be sent again.
    */
   accept(req: SubmitRequest): SubmitResult {
+    const refused = this.refusal(req);
+    if (refused) return refused;
     const { runId, input } = req;
+    const now = this.deps.now ?? Date.now;
+    // recorded before anything else knows of it; a failed write (full disk) throws with nothing recorded
+    this.deps.lifecycle.accepted({
+      runId, sessionKey: input.sessionKey, surface: req.origin.surface, origin: req.origin, at: req.queuedAt ?? now(), text: input.text,
+    });
+    return this.accepted(req);
+  }
+
+  /**
+   * accept() with the journal write through the group commit queue: resolves once it committed (the accepts of
+   * one tick share a transaction). Until then the id counts as queued (a repeat is a conflict) and the message
+   * counts against its session's queue bound. Rejects (StorageUnavailable) with nothing recorded.
+   */
+  async acceptGrouped(req: SubmitRequest): Promise<SubmitResult> {
+    const refused = this.refusal(req);
+    if (refused) return refused;
+    const { runId, input } = req;
+    const now = this.deps.now ?? Date.now;
+    const key = input.sessionKey;
+    this.accepting.add(runId);
+    this.acceptingIn.set(key, (this.acceptingIn.get(key) ?? 0) + 1);
+    try {
+      await this.deps.lifecycle.acceptedGrouped({
+        runId, sessionKey: key, surface: req.origin.surface, origin: req.origin, at: req.queuedAt ?? now(), text: input.text,
+      });
+    } finally {
+      this.accepting.delete(runId);
+      const n = this.acceptingIn.get(key)! - 1;
+      if (n === 0) this.acceptingIn.delete(key);
+      else this.acceptingIn.set(key, n);
+    }
+    return this.accepted(req);
+  }
+
+  /** acceptGrouped() then start(): for surfaces with nothing to acknowledge in between. */
+  async submitGrouped(req: SubmitRequest): Promise<SubmitResult> {
+    const result = await this.acceptGrouped(req);
+    if (result.kind === 'accepted') this.start(req.runId);
+    return result;
+  }
+
+  /** The id checks (conflict, replay) and the queue bound: why `req` is not accepted, if it is not. */
+  private refusal(req: SubmitRequest): SubmitResult | undefined {
+    const { runId, input } = req;
+    if (this.accepting.has(runId)) return { kind: 'conflict', message: `request_id "${runId}" is already queued or running` };
     const existing = this.deps.runs.get(runId);
     if (existing) {
       if (existing.state === 'queued' || existing.state === 'running') {
@@ -121,13 +173,14 @@ export class SessionRegistry {
         return { kind: 'full', queued, max, message: `session ${input.sessionKey} has ${queued} queued runs (max ${max})` };
       }
     }
-    const now = this.deps.now ?? Date.now;
-    // recorded before anything else knows of it; a failed write (full disk) throws with nothing recorded
-    this.deps.lifecycle.accepted({
-      runId, sessionKey: input.sessionKey, surface: req.origin.surface, origin: req.origin, at: req.queuedAt ?? now(), text: input.text,
-    });
+    return undefined;
+  }
+
+  /** The accept of `req` was recorded (and `run.queued` published): it waits for start(). */
+  private accepted(req: SubmitRequest): SubmitResult {
+    const { runId, input } = req;
     if (req.listener) this.deps.runs.watch(runId, req.listener);
-    this.pending.set(runId, { input, mode });
+    this.pending.set(runId, { input, mode: req.mode ?? this.deps.queueMode ?? 'followup' });
     return { kind: 'accepted', record: this.deps.runs.get(runId)! };
   }
 
@@ -220,6 +273,7 @@ export class SessionRegistry {
     const actor = this.actors.get(sessionKey);
     let n = actor ? queuedMessages(actor.getSnapshot().context.queue) : 0;
     for (const p of this.pending.values()) if (p.input.sessionKey === sessionKey) n++;
+    n += this.acceptingIn.get(sessionKey) ?? 0;
     return n;
   }
 
@@ -228,6 +282,7 @@ export class SessionRegistry {
     if (actor) return actor;
     const { actor: created, guard } = createSupervisedActor(this.machine, {
       input: { sessionKey, idleMs: this.deps.idleMs, runTimeoutMs: this.deps.runTimeoutMs ?? 0 },
+      ...(this.deps.clock ? { clock: this.deps.clock } : {}),
     }, {
       kind: 'session', id: sessionKey, log: this.log,
       onDone: () => {

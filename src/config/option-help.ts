@@ -32,7 +32,7 @@ export const OPTION_HELP: Readonly<Partial<Record<OptionName | string, OptionHel
   'model-catalog': { arg: 'a,b', text: 'known model aliases; others are refused', default: 'any' },
   'run-retention-ms': { arg: 'N', text: 'keep finished runs this long', default: '600000' },
   'run-retention-max': { arg: 'N', text: 'keep at most this many finished runs', default: '10000' },
-  'session-idle-ms': { arg: 'N', text: 'stop an idle session actor after this long', default: '10000' },
+  'session-idle-ms': { arg: 'N', text: 'stop an idle session actor after this long (0: as its last run ends)', default: '0' },
   'sse-keepalive-ms': { arg: 'N', text: 'SSE keepalive comment period', default: '15000' },
   'body-timeout-ms': { arg: 'N', text: 'deadline for reading a request body', default: '30000' },
   'allow-private-part-urls': { text: 'let content_parts URLs reach private addresses', default: 'off' },

@@ -77,7 +77,8 @@ export const DEFAULTS = {
   maxBodyBytes: 12_582_912,
   runRetentionMs: 600_000,
   runRetentionMax: 10_000,
-  sessionIdleMs: 10_000,
+  // an idle session actor holds nothing (no queue, no run): it ends with its last run
+  sessionIdleMs: 0,
   sseKeepaliveMs: 15_000,
   bodyTimeoutMs: 30_000,
   logLevel: 'info',

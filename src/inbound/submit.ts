@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RunListener } from '../actors/run-registry.js';
-import type { SessionRegistry, SubmitResult } from '../actors/session-registry.js';
+import type { SessionRegistry, SubmitRequest, SubmitResult } from '../actors/session-registry.js';
 import { badRequest, ShuttingDown } from '../core/errors.js';
 import type { QueueMode } from '../core/queue-mode.js';
 import type { InputPart, RunInput, RunOrigin, Surface } from '../core/run.js';
@@ -65,6 +65,28 @@ export class Inbound {
    * once close() was called.
    */
   accept(message: InboundMessage): InboundResult {
+    const req = this.request(message);
+    return { ...this.sessions.accept(req), runId: req.runId };
+  }
+
+  /**
+   * accept() with the journal write through the group commit queue: resolves once it is durable (the messages
+   * of one tick share one transaction). Acknowledge after it resolves, then start(). Rejects as accept() throws.
+   */
+  async acceptGrouped(message: InboundMessage): Promise<InboundResult> {
+    const req = this.request(message);
+    return { ...await this.sessions.acceptGrouped(req), runId: req.runId };
+  }
+
+  /** acceptGrouped() then start(): for surfaces with nothing to acknowledge in between. */
+  async submitGrouped(message: InboundMessage): Promise<InboundResult> {
+    const result = await this.acceptGrouped(message);
+    if (result.kind === 'accepted') this.start(result.runId);
+    return result;
+  }
+
+  /** The checked message as the session registry takes it (throws ShuttingDown or ApiError 400). */
+  private request(message: InboundMessage): SubmitRequest & { runId: string } {
     if (this.closed) throw new ShuttingDown();
     validate(message);
     const runId = message.idempotencyKey?.trim() || randomUUID();
@@ -74,8 +96,7 @@ export class Inbound {
       ...(message.systemPrompt ? { systemPrompt: message.systemPrompt } : {}),
       ...(message.lateContext ? { lateContext: message.lateContext } : {}),
     };
-    const result = this.sessions.accept({ runId, origin: message.origin, input, mode: message.queueMode, listener: message.listener });
-    return { ...result, runId };
+    return { runId, origin: message.origin, input, mode: message.queueMode, listener: message.listener };
   }
 
   /** Hand an accepted message to its session; false if it was not accepted or was cancelled meanwhile. */

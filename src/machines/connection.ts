@@ -1,5 +1,5 @@
 import { enqueueActions, fromPromise, setup } from 'xstate';
-import { validateConnectParams, validateFrame, validateParams } from '../../protocol/validators.js';
+import { validateConnectParams, validateFrame, validateParams } from '../../protocol/precompiled.js';
 import { authorizeMethod, truncateCloseReason, type ErrorShape } from '../policy/authorize.js';
 import { missingSessionTarget } from '../policy/session-target.js';
 

@@ -11,6 +11,8 @@ import type { RunInput } from '../core/run.js';
 //               one run ends up in ONE next turn. Each message keeps its own run id: the turn carries them all;
 //   interrupt — the running turn is cancelled (as with CANCEL) and the message runs next, ahead of the queue.
 // With nothing running every mode just runs the message.
+// Idle: after `idleMs` with nothing queued or running the actor stops (its final state); with `idleMs` 0 it
+// stops as its last run ends, so a one-message session costs no timer and leaves nothing behind.
 // Run deadline: a turn still running after `runTimeoutMs` (0 = none) is stopped; `timedOut` is emitted first,
 // so whoever provides `executeRun` can tell a deadline from a cancel.
 
@@ -30,7 +32,7 @@ export interface QueuedRun {
 /** What the registry gives a session actor. */
 export interface SessionInput {
   sessionKey: string;
-  /** Stop the actor after this long with nothing queued or running. */
+  /** Stop the actor after this long with nothing queued or running; 0 or less: as soon as its last run ends. */
   idleMs: number;
   /** Stop a run still going after this long (0 or absent = no deadline). */
   runTimeoutMs?: number;
@@ -89,6 +91,9 @@ export const sessionMachine = setup({
   guards: {
     hasQueued: ({ context }) => context.queue.length > 0,
     hasDeadline: ({ context }) => context.runTimeoutMs > 0,
+    // an idle session holds nothing (empty queue, no run): with no idle time it ends with its last run, and
+    // no idle timer is set for it
+    endsWithRun: ({ context }) => context.idleMs <= 0 && context.queue.length === 0,
     isInterrupt: ({ event }) => event.type === 'ENQUEUE' && event.mode === 'interrupt',
     isCollect: ({ event }) => event.type === 'ENQUEUE' && event.mode === 'collect',
     isCurrent: ({ context, event }) => event.type === 'CANCEL' && context.current !== null && inTurn(context.current, event.runId),
@@ -171,8 +176,8 @@ export const sessionMachine = setup({
       invoke: {
         src: 'executeRun',
         input: ({ context }) => context.current!,
-        onDone: 'idle',
-        onError: 'idle',
+        onDone: [{ guard: 'endsWithRun', target: 'stopped' }, { target: 'idle' }],
+        onError: [{ guard: 'endsWithRun', target: 'stopped' }, { target: 'idle' }],
       },
       initial: 'choose',
       states: {

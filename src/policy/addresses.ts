@@ -32,11 +32,21 @@ export function normalizeAddress(address: string): string {
   return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
 }
 
+/** Answers already computed: every upgrade and request asks about the same few peer and Host texts, and a
+ *  BlockList check builds a SocketAddress each time (~30 µs of a handshake). Bounded: cleared when full. */
+const loopbackMemo = new Map<string, boolean>();
+const LOOPBACK_MEMO_MAX = 4096;
+
 /** An address in 127.0.0.0/8 or ::1, in any textual form (IPv4-mapped included). */
 export function isLoopbackAddress(address: string): boolean {
+  const known = loopbackMemo.get(address);
+  if (known !== undefined) return known;
   const a = stripZone(normalizeAddress(address));
   const f = family(a);
-  return f !== undefined && LOOPBACK.check(a, f);
+  const loopback = f !== undefined && LOOPBACK.check(a, f);
+  if (loopbackMemo.size >= LOOPBACK_MEMO_MAX) loopbackMemo.clear();
+  loopbackMemo.set(address, loopback);
+  return loopback;
 }
 
 /** A Host-like name that means this machine: `localhost`, or a loopback address (brackets allowed). */

@@ -2,6 +2,7 @@ import type { RunErrorInfo, RunRef } from '../core/bus.js';
 import type { RunOrigin, Surface } from '../core/run.js';
 import type { TranscriptMessage, TranscriptStore } from '../core/transcript.js';
 import type { Db } from './db.js';
+import { GroupCommit } from './group-commit.js';
 import type { StorageHealth } from './storage-health.js';
 
 // The run ledger: the one place that records a run's life — accepted, started, checkpointed, completed /
@@ -15,6 +16,10 @@ import type { StorageHealth } from './storage-health.js';
 //
 // A write that fails because the disk is full or failing throws StorageUnavailable (and marks storage
 // failing); nothing of that step was recorded.
+//
+// `acceptedGrouped` is the accepted step through the group commit queue (group-commit.ts): the accepts of one
+// tick share one transaction, each resolves once committed. Every synchronous step flushes that queue first,
+// so no step overtakes an accept queued before it.
 //
 // Finish writers (onFinish) add their own rows to the transaction of a run's completed / failed / cancelled
 // step — the channel outbox's reply rows commit with the `completed` state or not at all.
@@ -74,6 +79,8 @@ const PRUNE_EVERY = 256;
 /** Records every step of every run; see the file comment. */
 export class RunLedger {
   private readonly q;
+  /** The accepted steps waiting for their shared transaction. */
+  private readonly queue: GroupCommit;
   /** Runs a step in a transaction (a savepoint when already inside one). */
   private readonly inTransaction: (step: () => unknown) => unknown;
   private finishes = 0;
@@ -87,6 +94,8 @@ export class RunLedger {
       retentionMs: number; storage?: StorageHealth; now?: () => number;
       /** Told how long each committed step took (seconds): the journal commit latency of /metrics. */
       observe?: (step: string, seconds: number) => void;
+      /** Most accepted steps that share one transaction (default 256). */
+      groupCommitMaxSteps?: number;
     },
   ) {
     this.now = opts.now ?? Date.now;
@@ -108,14 +117,25 @@ export class RunLedger {
       prune: db.prepare('DELETE FROM journal WHERE finished_at < ?'),
     };
     this.inTransaction = db.transaction((step: () => unknown) => step());
+    this.queue = new GroupCommit(db, { maxSteps: opts.groupCommitMaxSteps, storage: opts.storage, observe: opts.observe });
   }
 
   /** The run was accepted: journaled `queued`, the session index points at it. Durable before this returns. */
   accepted(run: AcceptedRun): void {
-    this.write('run.queued', () => {
-      this.q.queued.run({ ...run, origin: JSON.stringify(run.origin) });
-      this.transcripts.touch(run.sessionKey, { lastRunId: run.runId, status: 'queued' });
-    });
+    this.write('run.queued', () => this.queuedStep(run));
+  }
+
+  /**
+   * accepted() through the group commit queue: resolves once the transaction it shares with the other accepts
+   * of this tick committed; rejects (StorageUnavailable for a full disk) with nothing of it recorded.
+   */
+  acceptedGrouped(run: AcceptedRun): Promise<void> {
+    return this.queue.enqueue('run.queued', () => this.queuedStep(run));
+  }
+
+  /** Commit the queued accepts now (a shutdown does before it closes the database). */
+  flush(): void {
+    this.queue.flush();
   }
 
   /**
@@ -220,6 +240,11 @@ export class RunLedger {
     for (const writer of [...this.finishWriters]) writer(full);
   }
 
+  private queuedStep(run: AcceptedRun): void {
+    this.q.queued.run({ ...run, origin: JSON.stringify(run.origin) });
+    this.transcripts.touch(run.sessionKey, { lastRunId: run.runId, status: 'queued' });
+  }
+
   private finish(runId: string, state: 'completed' | 'failed' | 'cancelled', at: number, error?: RunErrorInfo): void {
     this.q.finished.run(state, at, error?.type ?? null, error?.message ?? null, runId);
     if (++this.finishes % PRUNE_EVERY === 0) this.prune();
@@ -227,6 +252,7 @@ export class RunLedger {
 
   /** One step in one transaction; a disk failure becomes StorageUnavailable, a success clears the failing state. */
   private write<R>(what: string, step: () => R): R {
+    this.queue.flush(); // what was queued before this step commits before it
     let result: R;
     const t0 = this.opts.observe ? process.hrtime.bigint() : 0n;
     try {

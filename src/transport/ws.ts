@@ -34,24 +34,91 @@ interface UserData {
   closed: boolean;
 }
 
+/** Sockets holding frames for the end of this turn of the event loop, and whether that flush is scheduled. */
+const outbox = new Set<UwsSocket>();
+let flushScheduled = false;
+
+function flushOutbox(): void {
+  flushScheduled = false;
+  const sockets = [...outbox];
+  outbox.clear();
+  for (const socket of sockets) {
+    try {
+      socket.flush();
+    } catch {
+      // uWS throws only for a socket that closed meanwhile; its frames have nowhere to go, the others still do
+    }
+  }
+}
+
+/** The socket and frames being written inside the current cork (one shared callback, no closure per socket). */
+let corkWs: WebSocket<UserData>;
+let corkFrames: string[];
+function writeCorked(): void {
+  const ws = corkWs;
+  for (const frame of corkFrames) ws.send(frame, false);
+}
+
 /** The endpoint's view of a uWS socket: methods on the prototype, not five closures per socket. Calls after
- *  the socket closed are ignored (uWS throws on a closed WebSocket). */
+ *  the socket closed are ignored (uWS throws on a closed WebSocket).
+ *
+ *  Frames are not written one by one: what a socket is sent during one turn of the event loop (a run's
+ *  lifecycle, delta and final events; a response and the events behind it) waits in order and goes out in
+ *  one corked write at the end of the turn, as uWS's own publish does. A write per frame cost a syscall per
+ *  frame per socket: ~12 µs per delivered frame against ~1.7 µs for uWS publishing the same frames. */
 class UwsSocket implements WsSocket {
+  private pending: string[] | undefined;
+  private pendingBytes = 0;
+  /** uWS held nothing for the socket at this turn's first check (valid while frames are pending). */
+  private keepingUp = false;
   constructor(private readonly ws: WebSocket<UserData>, private readonly data: UserData) {}
   send(text: string): void {
-    if (!this.data.closed) this.ws.send(text, false);
+    if (this.data.closed) return;
+    if (this.pending === undefined) {
+      this.pending = [];
+      outbox.add(this);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flushOutbox);
+      }
+    }
+    this.pending.push(text);
+    this.pendingBytes += text.length;
   }
+  /** Bytes uWS holds for the socket; once it holds any (the peer is not keeping up), plus the frames waiting
+   *  for the end of the turn. A socket that keeps up is never charged for what one turn sends it. */
   bufferedAmount(): number {
-    return this.data.closed ? 0 : this.ws.getBufferedAmount();
+    if (this.data.closed) return 0;
+    // nothing is written to uWS before the flush, so a socket that held nothing at this turn's first check
+    // still holds nothing: no call into uWS per event of a burst
+    if (this.pending !== undefined && this.keepingUp) return 0;
+    const held = this.ws.getBufferedAmount();
+    this.keepingUp = held === 0;
+    return held === 0 ? 0 : held + this.pendingBytes;
   }
   end(code: number, reason: string): void {
-    if (!this.data.closed) this.ws.end(code, reason);
+    if (this.data.closed) return;
+    this.flush(); // what was sent before the close goes out before it
+    this.ws.end(code, reason);
   }
   terminate(): void {
+    this.pending = undefined;
     if (!this.data.closed) this.ws.close();
   }
   ping(): void {
     if (!this.data.closed) this.ws.ping();
+  }
+  /** Writes the waiting frames, in order, in one cork. */
+  flush(): void {
+    const frames = this.pending;
+    if (frames === undefined) return;
+    this.pending = undefined;
+    this.pendingBytes = 0;
+    this.keepingUp = false;
+    if (this.data.closed) return;
+    corkWs = this.ws;
+    corkFrames = frames;
+    this.ws.cork(writeCorked);
   }
 }
 

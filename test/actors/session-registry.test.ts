@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import type { Bus, BusEvents } from '../../src/core/bus.js';
 import { createLocalBus as createBus } from '../../src/core/local-bus.js';
 import { unrecordedLifecycle } from '../helpers/no-ledger.js';
-import { until } from '../helpers/wait.js';
+import { SimulatedClock } from 'xstate';
+import { flush, until } from '../helpers/wait.js';
+import { actorDirectory } from '../../src/actors/supervise.js';
 import { RunRegistry, type RunRecord } from '../../src/actors/run-registry.js';
 import { SessionRegistry, type SubmitResult } from '../../src/actors/session-registry.js';
 import { createRunExecutor, EMPTY_REPLY_FALLBACK } from '../../src/actors/run-executor.js';
@@ -33,6 +35,7 @@ interface Options {
   now?: () => number;
   maxQueue?: number;
   runTimeoutMs?: number;
+  clock?: SimulatedClock;
 }
 
 // Every registry a test creates is stopped afterwards (even when the test fails), so no session timer is left.
@@ -59,6 +62,7 @@ function setup(opts: Options = {}) {
   };
   const sessions: SessionRegistry = new SessionRegistry({
     lifecycle: unrecordedLifecycle(bus), runs, idleMs: opts.idleMs ?? 60_000, now, maxQueue: opts.maxQueue, runTimeoutMs: opts.runTimeoutMs,
+    clock: opts.clock,
     executeRun: createRunExecutor({ runner, lifecycle: unrecordedLifecycle(bus), now, abortReason: (id) => sessions.abortReason(id) }),
   });
   created.push(sessions);
@@ -532,6 +536,34 @@ test('idle sessions are removed from the registry after idleMs', GUARD, async ()
   assert.equal(h.sessions.size, 1);
   assert.equal((await h.runs.settled('c')).reply, 'Echo: message c');
   await until(() => h.sessions.size === 0);
+});
+
+test('idleMs 0: one-message sessions leave nothing behind once their runs end, with no timer to wait for', GUARD, async () => {
+  // a simulated clock that never moves: an actor waiting on an idle timer would stay
+  const h = setup({ idleMs: 0, clock: new SimulatedClock() });
+  const keys = Array.from({ length: 300 }, (_, i) => `one-${i}`);
+  for (const key of keys) accepted(h.submit(`r-${key}`, key));
+  assert.equal(h.sessions.size, keys.length);
+  const records = await Promise.all(keys.map((key) => h.runs.settled(`r-${key}`)));
+  assert.ok(records.every((r) => r.state === 'completed'));
+  await flush();
+  assert.equal(h.sessions.size, 0);
+  assert.equal(h.sessions.queueDepth(), 0);
+  const listed = new Set(actorDirectory.list().filter((e) => e.kind === 'session').map((e) => e.id));
+  assert.equal(keys.filter((k) => listed.has(k)).length, 0, 'no session actor left in the directory');
+  // a queued message keeps its session until it has run
+  const m = manualRunner();
+  const q = setup({ runner: m.runner, idleMs: 0, clock: new SimulatedClock() });
+  accepted(q.submit('first', 'busy'));
+  accepted(q.submit('second', 'busy'));
+  m.control('first').end();
+  await q.runs.settled('first');
+  await flush();
+  assert.deepEqual(q.sessions.inspect('busy'), { running: 'second', runningIds: ['second'], queued: [] });
+  m.control('second').end();
+  await q.runs.settled('second');
+  await flush();
+  assert.equal(q.sessions.size, 0);
 });
 
 test('a session with a run in progress is not removed while idle time passes', GUARD, async () => {

@@ -70,7 +70,8 @@ test('IT2: the session row goes idle → running → idle with queue depth 1; a 
   });
   let sender: ReturnType<typeof client> | undefined;
   try {
-    gw = await startTestGateway({ inspect: true, mockDelayMs: 200 });
+    // the session actor stays idle after its runs (idle time), so its row settles on idle
+    gw = await startTestGateway({ inspect: true, mockDelayMs: 200, sessionIdleMs: 10_000 });
     await openInspector(p, gw);
     const connect = p.json('sent').find((f) => f.method === 'connect');
     assert.equal(connect?.params?.client?.id, 'webchat-ui');

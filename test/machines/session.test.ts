@@ -295,6 +295,23 @@ test('idle stop: an ENQUEUE before the timeout keeps the session alive; the time
   assert.equal(h.completed, true);
 });
 
+test('idle stop with idleMs 0: the actor ends with its last run, with no timer; not while runs are queued', async () => {
+  const h = harness(0);
+  h.actor.send({ type: 'ENQUEUE', run: run('a') });
+  h.actor.send({ type: 'ENQUEUE', run: run('b') });
+  h.call('a').resolve();
+  await flush();
+  // b was queued behind a: the session goes on
+  assert.deepEqual(h.started(), ['a', 'b']);
+  assert.equal(h.actor.getSnapshot().status, 'active');
+  h.call('b').reject(new Error('boom'));
+  await flush();
+  // the clock never moved: nothing waits on a timer
+  assert.equal(h.actor.getSnapshot().status, 'done');
+  assert.equal(h.actor.getSnapshot().value, 'stopped');
+  assert.equal(h.completed, true);
+});
+
 test('idle stop: no timeout while runs are queued behind a long one', async () => {
   const h = harness();
   h.actor.send({ type: 'ENQUEUE', run: run('a') });

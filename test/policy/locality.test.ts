@@ -163,3 +163,20 @@ test('malformed trusted entries throw a one-line message naming the entry', () =
     }, bad);
   }
 });
+
+test('isLoopbackAddress: remembered answers stay right, also past the memo\'s bound', () => {
+  for (let round = 0; round < 2; round++) {
+    assert.equal(isLoopbackAddress('127.0.0.9'), true);
+    assert.equal(isLoopbackAddress('::ffff:127.0.0.1'), true);
+    assert.equal(isLoopbackAddress('10.0.0.1'), false);
+    assert.equal(isLoopbackAddress('127.evil.com'), false);
+  }
+  // more distinct texts than the memo holds: each answer is still computed right
+  for (let i = 0; i < 5000; i++) {
+    const octet = i % 256;
+    assert.equal(isLoopbackAddress(`127.0.${Math.floor(i / 256)}.${octet}`), true);
+    assert.equal(isLoopbackAddress(`10.1.${Math.floor(i / 256)}.${octet}`), false);
+  }
+  assert.equal(isLoopbackAddress('::1'), true);
+  assert.equal(isLoopbackAddress('::2'), false);
+});

@@ -51,7 +51,8 @@ export async function admitMessage(req: MessageRequest, policy: AdmitPolicy, lis
   // the journal write failing for lack of disk is 507 insufficient_storage, and nothing was recorded
   let result: InboundResult;
   try {
-    result = policy.inbound.submit({
+    // durable (group commit) before the 202 goes out, and started only then
+    result = await policy.inbound.submitGrouped({
       surface: 'http', origin: { surface: 'http' }, sessionKey, text, parts, sender: { id: userId },
       idempotencyKey: req.request_id, queueMode: req.queue_mode, listener,
       model: model || undefined,

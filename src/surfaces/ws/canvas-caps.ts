@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 
 // The canvas host's capabilities (web-surfaces.md C5). A node socket that declared cap `canvas`, or an
 // operator socket holding operator.read, gets one in its hello-ok as `pluginSurfaceUrls.canvas`. A capability
@@ -25,6 +25,22 @@ const SWEEP_EVERY_MS = 60_000;
 
 const hashOf = (cap: string) => createHash('sha256').update(cap).digest('base64url');
 
+const CAP_BYTES = 18;
+/** Random bytes drawn from the CSPRNG in blocks: one randomBytes call per handshake cost ~30 µs of it. */
+const pool = Buffer.alloc(CAP_BYTES * 256);
+let poolOffset = pool.length;
+
+/** 18 fresh random bytes as base64url; a pool byte is never handed out twice. */
+function freshCap(): string {
+  if (poolOffset + CAP_BYTES > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const cap = pool.toString('base64url', poolOffset, poolOffset + CAP_BYTES);
+  poolOffset += CAP_BYTES;
+  return cap;
+}
+
 /** The live canvas capabilities, one per connection. */
 export class CanvasCaps {
   private readonly now: () => number;
@@ -45,7 +61,7 @@ export class CanvasCaps {
     if (this.now() - this.lastSweepMs >= SWEEP_EVERY_MS) this.sweep();
     const old = this.byConn.get(connId);
     if (old) this.byHash.delete(old);
-    const cap = randomBytes(18).toString('base64url');
+    const cap = freshCap();
     const hash = hashOf(cap);
     this.byHash.set(hash, { connId, expiresAtMs: this.now() + this.ttlMs, pins: 0 });
     this.byConn.set(connId, hash);

@@ -28,7 +28,7 @@ import { bridgeRunEvents } from './run-events.js';
 import type { Clock } from './chat-delta-coalescer.js';
 import type { RepeatedWarnings } from '../../core/repeated-warnings.js';
 import type { InspectTickets } from './inspect-tickets.js';
-import { INSPECT_TICKET_METHOD } from '../../../protocol/inspect.js';
+import { INSPECT_TICKET_METHOD } from '../../../protocol/inspect-method.js';
 
 // The WS control plane minus the socket library: connection actors (hub), admission, method dispatch,
 // the run → agent/chat bridge, presence, health, tick, keepalive and shutdown.

@@ -19,7 +19,8 @@ describe('GET /metrics', () => {
   let guarded: TestGateway;
   let open: TestGateway;
   before(async () => {
-    guarded = await startTestGateway({ token: TOKEN });
+    // the session actor outlives its run (idle time), so the live-sessions gauge has one to count
+    guarded = await startTestGateway({ token: TOKEN, sessionIdleMs: 10_000 });
     open = await startTestGateway();
   });
   after(async () => {

@@ -35,3 +35,19 @@ test('a pinned capability (an open live-reload socket) survives the sweep; its c
   assert.equal(caps.use(a), false);
   assert.equal(caps.size, 1);
 });
+
+test('capabilities are 24 base64url characters, all distinct, across refills of the random pool', () => {
+  const caps = new CanvasCaps();
+  const seen = new Set<string>();
+  for (let i = 0; i < 1000; i++) {
+    const cap = caps.issue(`c${i}`);
+    assert.match(cap, /^[A-Za-z0-9_-]{24}$/);
+    seen.add(cap);
+  }
+  assert.equal(seen.size, 1000);
+  assert.equal(caps.size, 1000);
+  // each is live and bound to its own connection
+  assert.equal(caps.use([...seen][999]!), true);
+  caps.connectionClosed('c999');
+  assert.equal(caps.use([...seen][999]!), false);
+});

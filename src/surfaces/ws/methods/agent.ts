@@ -8,7 +8,7 @@ import { AGENT_ID, DEFAULT_SESSION_KEY, RESPONDED, storageUnavailable, type Hand
 // retryable, before any ack). `agent.wait`: the outcome of a run, or `timeout` when it does not end in time (§12.3).
 
 /** `agent`: ack, then the run's outcome on the same request id. */
-export const agent: Handler<'agent'> = (params, call, ctx) => {
+export const agent: Handler<'agent'> = async (params, call, ctx) => {
   const runId = params.idempotencyKey;
   const sessionKey = params.sessionKey?.trim() || DEFAULT_SESSION_KEY;
   const key = `agent:${runId}`;
@@ -22,12 +22,22 @@ export const agent: Handler<'agent'> = (params, call, ctx) => {
   if (existing && (existing.state === 'queued' || existing.state === 'running')) {
     return { runId, status: 'in_flight', sessionKey: existing.sessionKey, agentId: AGENT_ID };
   }
-  const accepted = ctx.inbound.accept({
-    surface: 'ws', origin: { surface: 'ws', connId: call.conn.id }, sessionKey, text: params.message.trim(),
-    sender: { id: deviceIdOf(call.conn) }, idempotencyKey: runId,
-  });
-  if (accepted.kind === 'full') throw queueFull(accepted);
+  // in flight from here: a repeat while the accept waits for its group commit answers in_flight
   ctx.dedupe.start(key, params.message);
+  let accepted: Awaited<ReturnType<typeof ctx.inbound.acceptGrouped>>;
+  try {
+    accepted = await ctx.inbound.acceptGrouped({
+      surface: 'ws', origin: { surface: 'ws', connId: call.conn.id }, sessionKey, text: params.message.trim(),
+      sender: { id: deviceIdOf(call.conn) }, idempotencyKey: runId,
+    });
+  } catch (err) {
+    ctx.dedupe.forget(key); // nothing recorded: the same key may be retried
+    throw err;
+  }
+  if (accepted.kind === 'full') {
+    ctx.dedupe.forget(key);
+    throw queueFull(accepted);
+  }
   call.respond(true, { runId, sessionKey, agentId: AGENT_ID, status: 'accepted', acceptedAt: Date.now() });
   if (accepted.kind === 'conflict') {
     const error = { code: 'INVALID_REQUEST', message: accepted.message };

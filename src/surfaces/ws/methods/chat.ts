@@ -24,7 +24,7 @@ export function deviceIdOf(conn: { client?: Record<string, unknown> }): string {
 const CONFLICT = 'This message ID was already used for different input. Check the conversation history and use a new message ID to send again.';
 
 /** `chat.send`: accept, ack `started`, then start the run (deduped by idempotencyKey). */
-export const chatSend: Handler<'chat.send'> = (params, call, ctx) => {
+export const chatSend: Handler<'chat.send'> = async (params, call, ctx) => {
   const runId = params.idempotencyKey;
   const key = `chat:${runId}`;
   const seen = ctx.dedupe.get(key);
@@ -38,12 +38,22 @@ export const chatSend: Handler<'chat.send'> = (params, call, ctx) => {
   if (existing && (existing.state === 'queued' || existing.state === 'running')) return { runId, status: 'in_flight' };
   const mode = params.queueMode === undefined ? undefined : toQueueMode(params.queueMode);
   if (params.queueMode !== undefined && !mode) throw invalidRequest(`unknown queueMode "${params.queueMode}" (want ${WIRE_QUEUE_MODES.join(', ')})`);
-  const accepted = ctx.inbound.accept({
-    surface: 'ws', origin: { surface: 'ws', connId: call.conn.id }, sessionKey, text: params.message.trim(),
-    sender: { id: deviceIdOf(call.conn) }, idempotencyKey: runId, queueMode: mode,
-  });
-  if (accepted.kind === 'full') throw queueFull(accepted); // nothing recorded: the same key may be retried
+  // in flight from here: a repeat while the accept waits for its group commit answers in_flight
   ctx.dedupe.start(key, params.message);
+  let accepted: Awaited<ReturnType<typeof ctx.inbound.acceptGrouped>>;
+  try {
+    accepted = await ctx.inbound.acceptGrouped({
+      surface: 'ws', origin: { surface: 'ws', connId: call.conn.id }, sessionKey, text: params.message.trim(),
+      sender: { id: deviceIdOf(call.conn) }, idempotencyKey: runId, queueMode: mode,
+    });
+  } catch (err) {
+    ctx.dedupe.forget(key); // nothing recorded: the same key may be retried
+    throw err;
+  }
+  if (accepted.kind === 'full') {
+    ctx.dedupe.forget(key);
+    throw queueFull(accepted); // nothing recorded: the same key may be retried
+  }
   call.respond(true, { runId, status: 'started' });
   if (accepted.kind === 'conflict') {
     ctx.dedupe.finish(key, { ok: false });

@@ -1,7 +1,7 @@
 import { PAIRING_CHANGED } from '../../../actors/node-registry.js';
 import { missingScope, scopeSatisfied } from '../../../policy/authorize.js';
 import type { NodeEventParams } from '../../../../protocol/nodes.js';
-import { validateEventPayload } from '../../../../protocol/validators.js';
+import { validateEventPayload } from '../../../../protocol/precompiled.js';
 import { isAdminCommand } from '../../../policy/node-commands.js';
 import { nodeEntry, type NodeFacts } from '../../../actors/node-views.js';
 import { invalidRequest, MethodError, type Handler, type WsServices } from './types.js';

@@ -1,0 +1,10 @@
+import { CanvasCaps } from '/work/main/dist/src/surfaces/ws/canvas-caps.js';
+import { createHash } from 'node:crypto';
+const c = new CanvasCaps();
+const N = 50000;
+let t0 = process.cpuUsage();
+for (let i = 0; i < N; i++) c.issue('conn' + i);
+let t = process.cpuUsage(t0); console.log('issue us', ((t.user + t.system) / N).toFixed(2));
+t0 = process.cpuUsage();
+for (let i = 0; i < N; i++) createHash('sha256').update('abcdefghijklmnopqrstuvwx' + i).digest('base64url');
+t = process.cpuUsage(t0); console.log('sha us', ((t.user + t.system) / N).toFixed(2));
