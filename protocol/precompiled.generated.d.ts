@@ -9,3 +9,9 @@ export declare const requestFrame: PrecompiledCheck;
 export declare const PARAMS: Readonly<Record<string, PrecompiledCheck>>;
 /** Event → its payload validator (`EVENT_PAYLOADS`), a null-prototype frozen table. */
 export declare const EVENTS: Readonly<Record<string, PrecompiledCheck>>;
+/** `RequestFrame` as plain JSON Schema. */
+export declare const FRAME_SCHEMA: object;
+/** Method → its params schema as plain JSON Schema. */
+export declare const PARAMS_SCHEMAS: Readonly<Record<string, object>>;
+/** Event → its payload schema as plain JSON Schema. */
+export declare const EVENT_SCHEMAS: Readonly<Record<string, object>>;

@@ -38,7 +38,7 @@ import { AuthRateLimiter } from './policy/auth-rate-limit.js';
 import { allowedHostKeys, checkRequest, interfaceAddressLookup, isWildcardBind, ownOrigins, type GuardPolicy } from './policy/request-guard.js';
 import { RepeatedWarnings } from './core/repeated-warnings.js';
 import { isLoopbackHost } from './policy/addresses.js';
-import { GatewayMetrics } from './actors/metrics.js';
+import { DeferredMetrics } from './actors/deferred-metrics.js';
 import { registerMetricsRoute } from './surfaces/http/metrics.js';
 import { acquireStateLock, type StateLock } from './store/state-lock.js';
 import { ensureStateDir, explainDbOpenError } from './store/state-dir.js';
@@ -66,7 +66,7 @@ interface State {
 
 /** The database opens before listen: transcripts and the journal are durable from the first message. The state
  *  dir's lock comes first of all: a second gateway on the same dir stops before it touches anything. */
-function openState(config: GatewayConfig, log: Logger, options: GatewayOptions, metrics: GatewayMetrics): State {
+function openState(config: GatewayConfig, log: Logger, options: GatewayOptions, metrics: DeferredMetrics): State {
   ensureStateDir(config.stateDir);
   const lock = acquireStateLock(config.stateDir);
   if (lock.takenOverFrom) log.warn({ stateDir: config.stateDir, stale: lock.takenOverFrom }, 'took over the lock of a gateway that is gone');
@@ -242,7 +242,7 @@ function logTransportSecurity(config: GatewayConfig, server: ListeningServer, lo
 
 /** Start the gateway with a resolved configuration: store, actors, both planes, then listen. */
 export async function startGateway(config: GatewayConfig, log: Logger, options: GatewayOptions = {}): Promise<Gateway> {
-  const metrics = new GatewayMetrics();
+  const metrics = new DeferredMetrics(); // prom-client is loaded right after `gateway ready`
   const state = openState(config, log, options, metrics);
   const failed = (err: unknown): never => { closeState(state); throw err; }; // a failed start frees the state dir
   let ws: WsPlane | undefined;
@@ -300,8 +300,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   // the banner: both planes are ready (/readyz answers 200 from here on)
   log.info({ ...bannerUrls(config.bind, server.port), bind: config.bind, port: server.port, stateDir: config.stateDir,
     model: config.model === 'openai' ? `openai:${config.openaiModel}` : config.model, authMode: config.token ? 'token' : 'none', maxConnections }, 'gateway ready');
-  // the first invalid frame must not stall the loop while the validators' failure texts load
-  setImmediate(() => { import('../protocol/precompiled.js').then((m) => m.preloadErrorText()).catch((err) => log.warn({ err }, 'validation texts not preloaded')); });
+  metrics.load().catch((err: unknown) => log.warn({ err }, 'metrics could not be loaded: /metrics will fail'));
   const { bus, inbound, replies, runs, sessions } = actors;
   let closing: Promise<void> | undefined;
   return {
@@ -328,6 +327,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
         await server.close();
         shared.warnings.flush(); // the counts of the unfinished window
         stopMetrics();
+        state.ledger.flush();
         state.db.close();
         state.lock.release();
       })();

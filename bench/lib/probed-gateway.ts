@@ -4,6 +4,7 @@
 // channel closes, so a dead bench cannot leave it running. Used by bench:soak and bench:storm.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { HOST, startOnFreePort } from './local-server.js';
 import { captureOutput, stopChild, track } from './processes.js';
@@ -61,6 +62,7 @@ export async function startProbedGateway(stateDir: string, extraArgs: string[] =
     return { name: 'gateway', proc, output: captureOutput(proc) };
   }, 15_000);
   const { proc } = started;
+  await waitReady(started.port, 15_000, started.output);
   const waiting = new Map<string, (r: ProbeReading) => void>();
   proc.on('message', (raw) => {
     const m = raw as { probe?: string; body?: ProbeReading } | null;
@@ -77,6 +79,22 @@ export async function startProbedGateway(stateDir: string, extraArgs: string[] =
     proc.send(key);
   });
   return { pid: proc.pid!, port: started.port, output: started.output, read, stop: () => stopChild(proc) };
+}
+
+/** Polls GET /readyz until a 200 (both planes up): /healthz, which startOnFreePort waits for, comes first. */
+async function waitReady(port: number, timeoutMs: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://${HOST}:${port}/readyz`, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // not yet
+    }
+    await sleep(20);
+  }
+  throw new Error(`the gateway was not ready within ${timeoutMs} ms:\n${output()}`);
 }
 
 /** Bytes as MiB, one decimal. */

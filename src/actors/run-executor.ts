@@ -94,7 +94,8 @@ export function createRunExecutor(deps: {
       const reply = text.trim() === '' ? EMPTY_REPLY_FALLBACK : text;
       const at = now();
       const u = usage && usage.total_tokens + usage.prompt_tokens + usage.completion_tokens > 0 ? { usage } : {};
-      end('completed', (ref) => ({ ...ref, at, reply, ...u }));
+      // group commit: the reply is durable (and published) once the transaction it shares with other runs commits
+      for (; ended < refs.length; ended++) await lifecycle.completedGrouped({ ...refs[ended], at, reply, ...u });
     } catch (err) {
       // a storage failure is a write of run.started or run.completed that nobody heard of: the run still ends
       const unavailable = err instanceof StorageUnavailable;

@@ -8,10 +8,10 @@ import type { RunLedger } from '../store/run-ledger.js';
 // written, the error (StorageUnavailable for a full disk) goes back to the caller and nobody heard of it.
 // A run must always end: `failed` and `cancelled` are published even when their own write fails.
 
-/** The ledger steps the lifecycle records (a test may pass an in-memory one; without `acceptedGrouped`,
- *  grouped accepts are written one by one). */
+/** The ledger steps the lifecycle records (a test may pass an in-memory one; without the `…Grouped` steps,
+ *  grouped steps are written one by one). */
 export type RunRecorder = Pick<RunLedger, 'accepted' | 'started' | 'checkpoint' | 'completed' | 'failed' | 'cancelled'>
-  & Partial<Pick<RunLedger, 'acceptedGrouped'>>;
+  & Partial<Pick<RunLedger, 'acceptedGrouped' | 'completedGrouped'>>;
 
 /** The progress events of a running run: published, not recorded (the reply is checkpointed instead). */
 export type RunProgressName = 'run.delta' | 'run.message' | 'run.usage' | 'run.tool';
@@ -66,6 +66,16 @@ export class RunLifecycle {
   /** Completed, with the reply recorded (throws when it cannot be written: the run must then fail). */
   completed(e: BusEvents['run.completed']): void {
     const message = this.deps.ledger.completed(e, e.at, e.reply);
+    this.deps.bus.publish('run.completed', e);
+    if (message) this.deps.bus.publish('session.message', { sessionKey: e.sessionKey, message });
+  }
+
+  /**
+   * completed() through the ledger's group commit queue: `run.completed` is published once the shared
+   * transaction committed (rejects, publishing nothing, when it cannot be written: the run must then fail).
+   */
+  async completedGrouped(e: BusEvents['run.completed']): Promise<void> {
+    const message = this.deps.ledger.completedGrouped ? await this.deps.ledger.completedGrouped(e, e.at, e.reply) : this.deps.ledger.completed(e, e.at, e.reply);
     this.deps.bus.publish('run.completed', e);
     if (message) this.deps.bus.publish('session.message', { sessionKey: e.sessionKey, message });
   }

@@ -17,8 +17,8 @@ import type { StorageHealth } from './storage-health.js';
 // A write that fails because the disk is full or failing throws StorageUnavailable (and marks storage
 // failing); nothing of that step was recorded.
 //
-// `acceptedGrouped` is the accepted step through the group commit queue (group-commit.ts): the accepts of one
-// tick share one transaction, each resolves once committed. Every synchronous step flushes that queue first,
+// `acceptedGrouped` and `completedGrouped` are those steps through the group commit queue (group-commit.ts): the
+// steps of one tick share one transaction, each resolves once committed. Every synchronous step flushes that queue first,
 // so no step overtakes an accept queued before it.
 //
 // Finish writers (onFinish) add their own rows to the transaction of a run's completed / failed / cancelled
@@ -133,7 +133,7 @@ export class RunLedger {
     return this.queue.enqueue('run.queued', () => this.queuedStep(run));
   }
 
-  /** Commit the queued accepts now (a shutdown does before it closes the database). */
+  /** Commit the queued steps now (a shutdown does before it closes the database). */
   flush(): void {
     this.queue.flush();
   }
@@ -161,14 +161,12 @@ export class RunLedger {
    * recorded by its lead message only). Returns the appended message, if any.
    */
   completed(ref: RunRef, at: number, reply: string): TranscriptMessage | undefined {
-    return this.write('run.completed', () => {
-      this.finish(ref.runId, 'completed', at);
-      this.tellFinishWriters({ kind: 'completed', ref, at, reply });
-      this.transcripts.touch(ref.sessionKey, { status: 'done' });
-      if (ref.turn && ref.turn.leadRunId !== ref.runId) return undefined;
-      if (this.transcripts.byIdempotencyKey(ref.sessionKey, ref.runId)) return undefined;
-      return this.transcripts.append(ref.sessionKey, { role: 'assistant', text: reply, timestamp: at, runId: ref.runId, idempotencyKey: ref.runId });
-    });
+    return this.write('run.completed', () => this.completedStep(ref, at, reply));
+  }
+
+  /** completed() through the group commit queue: resolves once its shared transaction committed. */
+  completedGrouped(ref: RunRef, at: number, reply: string): Promise<TranscriptMessage | undefined> {
+    return this.queue.enqueue('run.completed', () => this.completedStep(ref, at, reply));
   }
 
   /** The run failed with `error`. */
@@ -243,6 +241,15 @@ export class RunLedger {
   private queuedStep(run: AcceptedRun): void {
     this.q.queued.run({ ...run, origin: JSON.stringify(run.origin) });
     this.transcripts.touch(run.sessionKey, { lastRunId: run.runId, status: 'queued' });
+  }
+
+  private completedStep(ref: RunRef, at: number, reply: string): TranscriptMessage | undefined {
+    this.finish(ref.runId, 'completed', at);
+    this.tellFinishWriters({ kind: 'completed', ref, at, reply });
+    this.transcripts.touch(ref.sessionKey, { status: 'done' });
+    if (ref.turn && ref.turn.leadRunId !== ref.runId) return undefined;
+    if (this.transcripts.byIdempotencyKey(ref.sessionKey, ref.runId)) return undefined;
+    return this.transcripts.append(ref.sessionKey, { role: 'assistant', text: reply, timestamp: at, runId: ref.runId, idempotencyKey: ref.runId });
   }
 
   private finish(runId: string, state: 'completed' | 'failed' | 'cancelled', at: number, error?: RunErrorInfo): void {

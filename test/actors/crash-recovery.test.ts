@@ -112,7 +112,7 @@ describe('crash recovery (real CLI gateway, SIGKILL mid-run)', () => {
     for (const [i, id] of ids.entries()) {
       void fetch(`${gw.url}/v1/gateway/messages`, {
         method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ session_id: session, request_id: id, user_id: 'u1', text: `m${i + 1}` }),
+        body: JSON.stringify({ session_id: session, request_id: id, user_id: 'u1', text: `m${i + 1} long enough to be running still` }), // ~2 s of mock words: the kill lands mid-run even on a busy machine
       }).then((r) => r.text()).catch(() => undefined);
       await until(async () => (await status(gw.url, id)).code === 200, `${id} is accepted`, SLOW_MS, 20);
     }

@@ -119,6 +119,8 @@ test('IT2: the session row goes idle → running → idle with queue depth 1; a 
     assert.ok(cells.includes('operator'), cells.join(' | '));
     assert.ok(cells.includes('operator.read, operator.write'), cells.join(' | '));
     assert.ok(cells.some((c) => c.startsWith('local')), cells.join(' | '));
+    // idle after its hello, the page's connection actor is passivated: same row, its actor column says so
+    await webchat.getByRole('cell', { name: 'passivated', exact: true }).waitFor();
 
     // the filter narrows the rows; Pause stops rendering while frames keep arriving; Resume shows them
     await p.page.getByRole('searchbox', { name: 'Filter' }).fill('webchat-ui · webchat');
@@ -151,7 +153,7 @@ test('IT4 (page): on a token gateway the stream the page reads holds no secret a
   const spy = frameSpy();
   let sender: ReturnType<typeof createGatewayClient> | undefined;
   try {
-    gw = await startTestGateway({ inspect: true, mockDelayMs: 5, token: TOKEN });
+    gw = await startTestGateway({ inspect: true, mockDelayMs: 5, token: TOKEN, sessionIdleMs: 10_000 }); // the row settles on idle
     await p.page.goto(`${gw.url}/__clawgate__/inspect`);
     await p.page.getByLabel('Gateway token').fill(TOKEN);
     await p.page.getByRole('button', { name: 'Connect' }).click();

@@ -45,7 +45,7 @@ function setup(opts: { maxQueue?: number } = {}) {
   registries.push(sessions);
   const req = (runId: string, sessionKey: string) => ({ runId, origin: { surface: 'http' as const }, input: { runId, sessionKey, text: `m ${runId}`, parts: [] } satisfies RunInput });
   const journal = () => (reader.prepare('SELECT run_id FROM journal ORDER BY seq').all() as Array<{ run_id: string }>).map((r) => r.run_id);
-  return { ledger, runs, sessions, ran, req, journal };
+  return { ledger, lifecycle, bus, reader, runs, sessions, ran, req, journal };
 }
 
 test('accepts of one tick: nothing is journaled before their shared commit, each resolves after it, and a session keeps their order', async () => {
@@ -94,4 +94,26 @@ test('a synchronous ledger step commits the queued accepts first (journal order 
   h.ledger.accepted({ runId: 'now', sessionKey: 's', surface: 'http', origin: { surface: 'http' }, text: 'now', at: 2 });
   assert.deepEqual(h.journal(), ['q', 'now']);
   await queued;
+});
+
+test('completions of one tick share one commit; run.completed is published only once the reply is durable', async () => {
+  const h = setup();
+  const reader = h.reader;
+  const durableAtPublish: boolean[] = [];
+  h.bus.subscribe('run.completed', (e) => {
+    const row = reader.prepare('SELECT state FROM journal WHERE run_id = ?').get(e.runId) as { state: string } | undefined;
+    const reply = reader.prepare("SELECT 1 FROM messages WHERE idempotency_key = ? AND role = 'assistant'").get(e.runId);
+    durableAtPublish.push(row?.state === 'completed' && reply !== undefined);
+  });
+  for (const [id, key] of [['x', 's1'], ['y', 's2']]) {
+    h.ledger.accepted({ runId: id, sessionKey: key, surface: 'http', origin: { surface: 'http' }, text: id, at: 1 });
+    h.ledger.started({ runId: id, sessionKey: key }, 2, id);
+  }
+  const x = h.lifecycle.completedGrouped({ runId: 'x', sessionKey: 's1', at: 3, reply: 'rx' });
+  const y = h.lifecycle.completedGrouped({ runId: 'y', sessionKey: 's2', at: 3, reply: 'ry' });
+  const state = () => (reader.prepare("SELECT run_id FROM journal WHERE state = 'completed' ORDER BY run_id").all() as Array<{ run_id: string }>).map((r) => r.run_id);
+  assert.deepEqual(state(), [], 'queued, not yet committed');
+  await Promise.all([x, y]);
+  assert.deepEqual(state(), ['x', 'y']);
+  assert.deepEqual(durableAtPublish, [true, true]);
 });

@@ -14,6 +14,8 @@ export interface Column {
 }
 
 const ctx = (rec: ActorRecord) => field(rec.snapshot, 'context');
+/** A connection's input (connId, peer…): one shared object in its context (`context.input`). */
+const connInput = (rec: ActorRecord) => field(ctx(rec), 'input') ?? ctx(rec);
 const short = (id: string) => (id.length > 8 ? id.slice(0, 8) : id);
 const NONE = '—';
 
@@ -65,8 +67,10 @@ const session: Column[] = [
 ];
 
 const connection: Column[] = [
-  { label: 'conn id', cell: (r) => short(text(ctx(r), 'connId') || r.name.replace(/^conn:/, '')) },
+  { label: 'conn id', cell: (r) => short(text(connInput(r), 'connId') || r.name.replace(/^conn:/, '')) },
   { label: 'state', cell: (r) => r.state },
+  // an idle connection's actor is stopped and rebuilt for its next frame (passivation): same row, same state
+  { label: 'actor', cell: (r) => (field(r.view, 'passivated') === true ? 'passivated' : 'live') },
   {
     label: 'client · mode',
     cell: (r) => {
@@ -83,7 +87,7 @@ const connection: Column[] = [
   {
     label: 'peer',
     cell: (r) => {
-      const peer = field(ctx(r), 'peer');
+      const peer = field(connInput(r), 'peer');
       const where = field(peer, 'local') === true ? 'local' : 'remote';
       const origin = text(peer, 'origin');
       return origin ? `${where} ${origin}` : where;
