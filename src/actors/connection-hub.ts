@@ -10,6 +10,9 @@ import { scopeSatisfied } from '../policy/authorize.js';
 import { directEvent, resFrame, withSeq, type EncodedEvent } from '../../protocol/encode.js';
 import { actorDirectory, createSupervisedActor, type ActorDirectory, type LiveActor } from './supervise.js';
 import { connectionVitals } from './connection-vitals.js';
+import { compactClient, HubConnection, NO_CAPS } from './connection-fields.js';
+
+export { addMessageKey, deleteMessageKey } from './connection-fields.js';
 import { idleStreak, passivatedRef, rehydrationSnapshot, type PassivationRecord } from './connection-passivation.js';
 
 // Every WS connection is a connection actor, held here as an independent root (not a child of a parent).
@@ -17,7 +20,10 @@ import { idleStreak, passivatedRef, rehydrationSnapshot, type PassivationRecord 
 // delivers broadcasts: encoded once, then per socket only `seq`, the scope filter and the buffer check.
 // A connection whose actor (or the work it emits) throws is closed 1011; the other connections never notice.
 // After hello an idle connection is passivated (connection-passivation.ts): its actor is stopped and rebuilt
-// from the connection's role, scopes and streak for the next frame or server close.
+// from the connection's role, scopes and streak for the next frame or server close. Before hello the actor is
+// activated by the first frame (as a virtual actor is by its first message), not at open: a socket waiting to
+// send `connect` holds its nonce and a timer, not an actor. Its actor starts with what is left of the
+// handshake deadline, and a socket that sends nothing gets its actor at the deadline, which closes it.
 
 export type { WsSocket };
 
@@ -26,8 +32,11 @@ export interface Connection extends PassivationRecord {
   id: string;
   socket: WsSocket;
   peer: PeerInfo;
-  /** Undefined while passivated. */
-  actor: Actor<ConnectionMachine> | undefined;
+  /** The connection's actor. Reading it activates (or rebuilds) the actor of an open socket: before the first
+   *  frame and while passivated it exists only virtually (see `running`). */
+  readonly actor: Actor<ConnectionMachine> | undefined;
+  /** The actor while it runs; undefined before the first frame and while passivated. */
+  running: Actor<ConnectionMachine> | undefined;
   /** The actor's inspector identity, kept across passivation. */
   sessionId: string;
   open: boolean;
@@ -67,27 +76,11 @@ export interface HubOptions {
 
 const PREAUTH_MAX_BYTES = 65_536;
 const MAX_PENDING_FRAMES = 15;
-/** Most sockets declare no caps and subscribe to no session's messages: they share one empty set. */
-const NO_CAPS: ReadonlySet<string> = new Set();
-const NO_KEYS: ReadonlySet<string> = new Set();
-
-/** `sessions.messages.subscribe`: the connection gets `session.message` for this session key. */
-export function addMessageKey(conn: Connection, key: string): void {
-  if (conn.messageKeys === NO_KEYS) conn.messageKeys = new Set([key]);
-  else (conn.messageKeys as Set<string>).add(key);
-}
-
-/** `sessions.messages.unsubscribe`: no more `session.message` for this session key. */
-export function deleteMessageKey(conn: Connection, key: string): void {
-  if (conn.messageKeys !== NO_KEYS) (conn.messageKeys as Set<string>).delete(key);
-}
-
-/** What the hub keeps of the admitted client record: what its readers use (device id; client id and mode for
- *  the inspector), not the whole record (declared commands, permissions, caps, platform …) per socket. */
-function compactClient(client: Record<string, unknown>): Record<string, unknown> {
-  const kept: Record<string, unknown> = { id: client.id, mode: client.mode };
-  if (client.deviceId !== undefined) kept.deviceId = client.deviceId;
-  return kept;
+/** A socket whose actor is not activated yet. */
+interface Dormant {
+  nonce: string;
+  openedAt: number;
+  deadline: NodeJS.Timeout;
 }
 
 /** Every live WS connection, each a supervised connection actor: frames in, emitted work out, broadcasts fanned out. */
@@ -104,6 +97,8 @@ export class ConnectionHub {
   private passivatedCount = 0;
   /** Depth of deliver() calls on the stack (see deliver). */
   private delivering = 0;
+  /** Open sockets whose actor is not activated yet (no frame so far): the challenge's nonce, when it went. */
+  private readonly dormant = new Map<Connection, Dormant>();
 
   constructor(private readonly opts: HubOptions) {
     this.machine = connectionMachine.provide({ actors: { admit: opts.admit as never } });
@@ -138,28 +133,34 @@ export class ConnectionHub {
 
   open(socket: WsSocket, peer: PeerInfo): Connection {
     const nonce = randomUUID();
-    const conn: Connection = {
-      id: randomUUID(), socket, peer, open: true, authenticated: false, seq: 0,
-      role: '', scopes: [], unauthorizedStreak: 0, caps: NO_CAPS, client: {}, reader: false,
-      sessionsSubscribed: false, messageKeys: NO_KEYS, awaitingPong: false, actor: undefined, sessionId: '',
-    };
+    const conn: Connection = new HubConnection(socket, peer, this);
     this.all.add(conn);
     this.preauthByIp.set(peer.remoteAddress, this.preauthCount(peer.remoteAddress) + 1);
     // the challenge goes out before anything else, without seq
+    const openedAt = Date.now();
     socket.send(directEvent('connect.challenge', { nonce, ts: Date.now(), capabilities: [] }));
-    this.spawn(conn, nonce).start();
+    const deadline = setTimeout(() => this.live(conn), this.opts.handshakeTimeoutMs);
+    this.dormant.set(conn, { nonce, openedAt, deadline });
     return conn;
   }
 
+  /** The actor of a socket that had no frame yet, started with what is left of its handshake deadline. */
+  private activate(conn: Connection, dormant: Dormant): Actor<ConnectionMachine> {
+    clearTimeout(dormant.deadline);
+    this.dormant.delete(conn);
+    const left = Math.min(this.opts.handshakeTimeoutMs, Math.max(0, this.opts.handshakeTimeoutMs - (Date.now() - dormant.openedAt)));
+    return this.spawn(conn, dormant.nonce, Math.ceil(left)).start();
+  }
+
   /** A supervised actor for the connection: new (with the challenge's nonce), or rebuilt from its record. */
-  private spawn(conn: Connection, nonce: string | undefined): Actor<ConnectionMachine> {
-    const input: ConnectionInput = { ...this.shared, connId: conn.id, nonce: nonce ?? '', peer: conn.peer };
+  private spawn(conn: Connection, nonce: string | undefined, handshakeTimeoutMs = this.shared.handshakeTimeoutMs): Actor<ConnectionMachine> {
+    const input: ConnectionInput = { ...this.shared, handshakeTimeoutMs, connId: conn.id, nonce: nonce ?? '', peer: conn.peer };
     const options = nonce === undefined ? { input, snapshot: rehydrationSnapshot(this.machine, input, conn) } : { input };
     const { actor, guard } = createSupervisedActor(this.machine, options, {
       kind: 'connection', id: conn.id, log: this.opts.log, onFailure: (err) => this.failed(conn, err), describe: () => connectionVitals(conn),
       ...(conn.sessionId === '' ? {} : { sessionId: conn.sessionId }),
     }, this.directory);
-    conn.actor = actor;
+    conn.running = actor;
     conn.sessionId = actor.sessionId;
     // one wildcard listener, not one per event type: each actor.on() allocates a Set (19 000 sockets)
     actor.on('*', guard((e) => {
@@ -180,9 +181,15 @@ export class ConnectionHub {
     return actor;
   }
 
-  /** The connection's actor, rebuilt first if it is passivated. */
+  /** The connection's actor: activated first if the socket had no frame yet, rebuilt if it is passivated. */
+  actorOf(conn: Connection): Actor<ConnectionMachine> {
+    return this.live(conn);
+  }
+
   private live(conn: Connection): Actor<ConnectionMachine> {
-    if (conn.actor) return conn.actor;
+    if (conn.running) return conn.running;
+    const dormant = this.dormant.get(conn);
+    if (dormant) return this.activate(conn, dormant);
     this.passivatedCount--;
     return this.spawn(conn, undefined).start();
   }
@@ -202,12 +209,12 @@ export class ConnectionHub {
   /** Stops the actor of an open, authenticated connection that is idle (see connection-passivation.ts); the
    *  hub calls it after every step of the actor unless `passivate: false`. Whether it did. */
   passivateIfIdle(conn: Connection): boolean {
-    const actor = conn.actor;
+    const actor = conn.running;
     if (!actor || !conn.open) return false;
     const streak = idleStreak(actor.getSnapshot());
     if (streak === undefined) return false;
     conn.unauthorizedStreak = streak;
-    conn.actor = undefined;
+    conn.running = undefined;
     this.passivatedCount++;
     this.directory.remove(actor, true);
     actor.stop();
@@ -217,7 +224,7 @@ export class ConnectionHub {
   /** The inspector's stand-ins for the passivated connections (built only when a viewer lists them). */
   private *passivatedEntries(): Iterable<LiveActor> {
     if (this.passivatedCount === 0) return;
-    for (const conn of this.authed) if (!conn.actor) yield this.standIn(conn);
+    for (const conn of this.authed) if (!conn.running) yield this.standIn(conn);
   }
 
   private standIn(conn: Connection): LiveActor {
@@ -242,12 +249,18 @@ export class ConnectionHub {
     else this.releasePreauth(conn);
     // a passivated actor would only go to `closed` (SOCKET_CLOSED has no action): it is rebuilt for that
     // only while an inspector watches, which shows the event
-    const actor = conn.actor ?? (this.directory.watching > 0 ? this.live(conn) : undefined);
+    const actor = conn.running ?? (this.directory.watching > 0 ? this.live(conn) : undefined);
     if (actor) {
       actor.send({ type: 'SOCKET_CLOSED' });
       actor.stop();
     } else {
-      this.passivatedCount--;
+      const dormant = this.dormant.get(conn);
+      if (dormant) {
+        clearTimeout(dormant.deadline);
+        this.dormant.delete(conn);
+      } else {
+        this.passivatedCount--;
+      }
     }
     this.opts.onClosed?.(conn);
   }

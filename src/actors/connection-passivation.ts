@@ -37,7 +37,7 @@ export function idleStreak(snapshot: Snapshot): number | undefined {
 /** The persisted snapshot an actor is rebuilt from: `authenticated`, with the record's role, scopes and streak. */
 export function rehydrationSnapshot(machine: ConnectionMachine, input: ConnectionInput, record: PassivationRecord): Snapshot {
   const context: ConnectionContext = {
-    input, pending: NO_PENDING, connectId: 'invalid', params: NO_PARAMS,
+    input, connId: input.connId, peer: input.peer, pending: NO_PENDING, connectId: 'invalid', params: NO_PARAMS,
     admitted: { role: record.role, scopes: record.scopes }, unauthorizedStreak: record.unauthorizedStreak,
   };
   return machine.resolveState({ value: 'authenticated', context });

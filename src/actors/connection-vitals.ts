@@ -15,8 +15,8 @@ export interface ConnectionFacts {
   seq: number;
   sessionsSubscribed: boolean;
   messageKeys: ReadonlySet<string>;
-  /** Undefined while the connection is passivated. */
-  actor?: object;
+  /** The running actor; undefined while the connection is passivated. */
+  running?: object;
 }
 
 /** The connection's `@clawgate.vitals` view; strings and numbers only, nothing secret. */
@@ -27,6 +27,6 @@ export function connectionVitals(conn: ConnectionFacts): Record<string, unknown>
     clientId: text(client.id), clientMode: text(client.mode), role: conn.role, scopes: conn.scopes,
     deviceId: text(client.deviceId), local: conn.peer.local, origin: conn.peer.origin ?? '',
     bufferedBytes: conn.open ? conn.socket.bufferedAmount() : 0, lastSeq: conn.seq,
-    subscriptions: (conn.sessionsSubscribed ? 1 : 0) + conn.messageKeys.size, passivated: conn.actor === undefined,
+    subscriptions: (conn.sessionsSubscribed ? 1 : 0) + conn.messageKeys.size, passivated: conn.running === undefined,
   };
 }

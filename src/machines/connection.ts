@@ -84,6 +84,9 @@ export type ConnectionEmitted =
 /** The machine's context. The input is kept as given (one shared object, not spread: a connect is cheaper). */
 export interface ConnectionContext {
   input: ConnectionInput;
+  /** From the input, at the top level where the inspector page reads them. */
+  connId: string;
+  peer: PeerInfo;
   pending: readonly { text: string; bytes: number }[];
   connectId: string;
   params: Record<string, unknown>;
@@ -244,7 +247,7 @@ export const connectionMachine = setup({
   },
 }).createMachine({
   id: 'connection',
-  context: ({ input }) => ({ input, pending: NO_PENDING, connectId: 'invalid', params: NO_PARAMS, admitted: null, unauthorizedStreak: 0 }),
+  context: ({ input }) => ({ input, connId: input.connId, peer: input.peer, pending: NO_PENDING, connectId: 'invalid', params: NO_PARAMS, admitted: null, unauthorizedStreak: 0 }),
   initial: 'handshake',
   on: {
     CLOSE: { target: '.closed', actions: 'close' },

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { pino } from 'pino';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { fromPromise } from 'xstate';
 
 import { ConnectionHub, type Connection, type WsSocket } from '../../src/actors/connection-hub.js';
@@ -91,7 +93,7 @@ async function run(mode: Mode, admission: Admission, steps: Step[], passivateAt:
     }
     await settle();
     if (mode === 'random' && passivateAt[i % passivateAt.length] && hub.passivateIfIdle(conn)) passivations++;
-    if (mode === 'auto' && conn.open && conn.actor === undefined) passivations++;
+    if (mode === 'auto' && hub.passivated === 1) passivations++;
   }
   hub.socketClosed(conn); // ends a connection the sequence left open (and its handshake timer)
   await settle();
@@ -152,4 +154,38 @@ test('flood guard: the unauthorized streak survives passivation (close after the
   assert.deepEqual(auto.out, reference.out);
   assert.ok(auto.passivations >= 10, `passivated between the calls (${auto.passivations})`);
   assert.ok(auto.out.includes('end 1008 repeated unauthorized calls'), auto.out.join('\n'));
+});
+
+test('memory: an idle authenticated connection holds its compact record, not an actor (heap per connection)', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const hub = new ConnectionHub({
+    log, warnings: { warn() {} }, handshakeTimeoutMs: 600_000, maxBufferedBytes: 1 << 30, directory: new ActorDirectory(),
+    methods: new Set(METHODS), dispatch() {},
+    admit: fromPromise<AdmitResult>(async () => ({ ok: true, admitted: { role: 'operator', scopes: ['operator.read'], hello: { type: 'hello-ok' }, client: { id: 'test', mode: 'backend' } } })),
+  });
+  const socket: WsSocket = { send() {}, bufferedAmount: () => 0, end() {}, terminate() {}, ping() {} };
+  const connect = req('c1', 'connect', CONNECT_PARAMS);
+  const openMany = async (n: number) => {
+    const conns: Connection[] = [];
+    for (let i = 0; i < n; i++) {
+      const conn = hub.open(socket, { remoteAddress: `10.0.${i >> 8}.${i & 255}`, local: false });
+      hub.frame(conn, connect, connect.length);
+      conns.push(conn);
+    }
+    await flush();
+    return conns;
+  };
+  const N = 2000;
+  await openMany(200); // warm-up: lazily compiled code and caches are not charged to the connections
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const conns = await openMany(N);
+  gc();
+  const perConn = (process.memoryUsage().heapUsed - before) / N;
+  assert.equal(hub.passivated, N + 200);
+  assert.ok(conns.every((c) => c.authenticated && c.running === undefined));
+  // a live connection actor holds ~5 KB (its actor, system, snapshot, listeners); the record is under 1.5 KB
+  assert.ok(perConn < 1500, `${Math.round(perConn)} B of heap per idle connection`);
+  for (const c of conns) hub.socketClosed(c);
 });

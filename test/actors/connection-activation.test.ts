@@ -1,0 +1,81 @@
+import { test, mock } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { fromPromise } from 'xstate';
+
+import { ConnectionHub, type WsSocket } from '../../src/actors/connection-hub.js';
+import { ActorDirectory } from '../../src/actors/supervise.js';
+import type { AdmitResult } from '../../src/machines/connection.js';
+
+// Before hello a connection's actor is activated by its first frame, not at open (virtual actors): a socket
+// waiting to send `connect` holds no actor. The handshake deadline still runs from open: the actor starts
+// with what is left of it, and a socket that sends nothing gets its actor at the deadline, which closes it.
+// Timers are node:test's mock timers (XState's default clock uses the same setTimeout); no wall clock.
+
+const log = pino({ level: 'silent' });
+const TIMEOUT = 10_000;
+
+function setup() {
+  const ends: string[] = [];
+  const directory = new ActorDirectory();
+  const hub = new ConnectionHub({
+    log, warnings: { warn() {} }, handshakeTimeoutMs: TIMEOUT, maxBufferedBytes: 1 << 30, directory,
+    methods: new Set(['health']), dispatch() {},
+    // admission never settles: a connection that sent `connect` stays in the handshake
+    admit: fromPromise<AdmitResult>(() => new Promise<AdmitResult>(() => {})),
+  });
+  const socket = (): WsSocket => ({ send() {}, bufferedAmount: () => 0, end: (code, reason) => void ends.push(`${code} ${reason}`), terminate() {}, ping() {} });
+  return { hub, ends, socket, directory };
+}
+
+const CONNECT = JSON.stringify({
+  type: 'req', id: 'c1', method: 'connect',
+  params: { minProtocol: 4, maxProtocol: 4, client: { id: 'test', version: '1', platform: 'linux', mode: 'test' } },
+});
+
+test('a socket that sends nothing has no running actor, then is closed 1000 by its actor at the handshake deadline', (t) => {
+  mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  t.after(() => mock.timers.reset());
+  const { hub, ends, socket, directory } = setup();
+  const conn = hub.open(socket(), { remoteAddress: '127.0.0.1', local: true });
+  assert.equal(conn.running, undefined, 'no actor before the first frame');
+  assert.equal(directory.list().length, 0, 'none listed');
+  mock.timers.tick(TIMEOUT - 1);
+  assert.deepEqual(ends, []);
+  mock.timers.tick(1); // the deadline: the actor is activated with nothing left of it
+  mock.timers.tick(0);
+  assert.deepEqual(ends, ['1000 '], 'closed by the machine\'s handshake timeout');
+  assert.equal(hub.stats.handshakesFailed, 1);
+  hub.socketClosed(conn);
+});
+
+test('a first frame after 6 s activates the actor with the 4 s left of the deadline, not a new 10 s', (t) => {
+  mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  t.after(() => mock.timers.reset());
+  const { hub, ends, socket } = setup();
+  const conn = hub.open(socket(), { remoteAddress: '127.0.0.1', local: true });
+  mock.timers.tick(6_000);
+  hub.frame(conn, CONNECT, CONNECT.length);
+  assert.ok(conn.running, 'the first frame activated the actor');
+  assert.equal(conn.running.getSnapshot().value && JSON.stringify(conn.running.getSnapshot().value), '{"handshake":"admitting"}');
+  mock.timers.tick(3_999);
+  assert.deepEqual(ends, []);
+  mock.timers.tick(1);
+  assert.deepEqual(ends, ['1000 '], 'closed at 10 s from open');
+  hub.socketClosed(conn);
+});
+
+test('a socket closed before its first frame leaves no timer and no actor; reading `actor` activates it', (t) => {
+  mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  t.after(() => mock.timers.reset());
+  const { hub, ends, socket } = setup();
+  const quiet = hub.open(socket(), { remoteAddress: '127.0.0.1', local: true });
+  hub.socketClosed(quiet);
+  const read = hub.open(socket(), { remoteAddress: '127.0.0.1', local: true });
+  assert.equal(JSON.stringify(read.actor?.getSnapshot().value), '{"handshake":"awaitingConnect"}');
+  assert.ok(read.running);
+  mock.timers.tick(TIMEOUT);
+  assert.deepEqual(ends, ['1000 '], 'only the open socket timed out');
+  hub.socketClosed(read);
+  assert.equal(hub.size, 0);
+});
