@@ -5,7 +5,7 @@ import {
   MIN_PROBE_PROTOCOL_VERSION, OPERATOR_SCOPES, PROTOCOL_VERSION,
 } from './index.js';
 
-// The JSON Schema document written to protocol/schema.json by `npm run protocol:gen` (protocol/gen.ts).
+// The JSON Schema document written to protocol/schema.json by `npm run protocol:gen` (scripts/gen-protocol.ts).
 // Stable output: definitions, methods and events are sorted by name and every schema's keywords are
 // sorted, except `properties`, whose order is kept as authored (it decides which missing property a
 // validator reports first).

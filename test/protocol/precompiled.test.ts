@@ -13,13 +13,13 @@ import { PRECOMPILED_PATH, renderPrecompiledValidators } from '../../scripts/pre
 // (typebox/schema, for the text of a failure) on the load path, and
 // the same verdict and text for systematic mutations of every schema and for random values.
 
-test('protocol/precompiled.generated.js is what `npm run validators:gen` writes now', () => {
+test('protocol/precompiled.generated.js is what `npm run protocol:gen` writes now', () => {
   let actual = '';
   try {
     actual = readFileSync(PRECOMPILED_PATH, 'utf8');
   } catch { /* missing counts as stale */ }
   assert.ok(actual === renderPrecompiledValidators(),
-    `${fileURLToPath(PRECOMPILED_PATH)} is out of date with protocol/*.ts: run \`npm run validators:gen\` and commit the result`);
+    `${fileURLToPath(PRECOMPILED_PATH)} is out of date with protocol/*.ts: run \`npm run protocol:gen\` and commit the result`);
 });
 
 test('loading the precompiled validators imports neither TypeBox\'s builders and compiler nor the schemas', () => {
