@@ -44,6 +44,15 @@ export type BusEvents = {
 /** Every event the bus carries. */
 export type BusEventName = keyof BusEvents;
 
+/** Every bus event kind, once (the compiler checks that none is missing): for subscribers to all of them. */
+export const BUS_EVENT_KINDS = [
+  'run.queued', 'run.started', 'run.delta', 'run.message', 'run.usage', 'run.tool',
+  'run.completed', 'run.failed', 'run.cancelled', 'session.message', 'channel.state',
+] as const satisfies readonly BusEventName[];
+type MissingKind = Exclude<BusEventName, (typeof BUS_EVENT_KINDS)[number]>;
+const allKinds: [MissingKind] extends [never] ? true : MissingKind = true;
+void allKinds;
+
 /** A subscriber of one event kind. */
 export type BusHandler<K extends BusEventName> = (event: BusEvents[K]) => void;
 
