@@ -48,7 +48,7 @@ export async function connectNats(o: NatsConnectOptions): Promise<NatsLink> {
     nc = await withDeadline(connecting, timeoutMs);
   } catch (err) {
     connecting.then((late) => late.close(), () => {}); // a connection that comes after the deadline is not kept
-    throw new StartupError(`cannot reach NATS at ${o.url} (--nats-url) within ${timeoutMs} ms: ${(err as Error).message}; `
+    throw new StartupError(`cannot reach NATS at ${o.url} (--nats-url): ${(err as Error).message} (waited at most ${timeoutMs} ms); `
       + 'start nats-server with JetStream (nats-server -js) or fix the URL');
   }
   let state: NatsState = 'connected';

@@ -19,7 +19,7 @@ test('no NATS at the URL: a StartupError naming the URL and what to do, within t
   const url = `nats://127.0.0.1:${await freePort()}`;
   const err = await within(connectNats({ url, instanceId: 'x', log, connectTimeoutMs: 2_000 }).then(() => undefined, (e: unknown) => e), 'the connect to fail');
   assert.ok(err instanceof StartupError, String(err));
-  assert.match(err.message, new RegExp(`cannot reach NATS at ${url} \\(--nats-url\\) within 2000 ms: .*start nats-server with JetStream`));
+  assert.match(err.message, new RegExp(`cannot reach NATS at ${url} \\(--nats-url\\): .* \\(waited at most 2000 ms\\); start nats-server with JetStream`));
 });
 
 test('the state follows the server: connected, reconnecting while it is gone, connected once it is back, closed after close()', async () => {
