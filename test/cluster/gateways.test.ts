@@ -61,6 +61,9 @@ describe('three gateways on one NATS server', () => {
       assert.deepEqual(agentSeqs, agentSeqs.map((_, i) => i + 1), r.log.label);
     }
     assert.deepEqual(runTrace(onB.log, runId), runTrace(onA.log, runId), 'B sees what A\'s own operator sees');
+    // what counts runs hears its own instance only: the run is A's, once
+    const completed = async (g: CliGateway) => /^clawgate_runs_total\{outcome="completed"\} (\d+)$/m.exec(await (await fetch(`${g.url}/metrics`, { headers: auth })).text())?.[1];
+    assert.deepEqual([await completed(gw.a), await completed(gw.b), await completed(gw.c)], ['1', '0', '0']);
   });
 
   test('clawgate status shows the instance id and the NATS state; /metrics carries the instance id', async () => {
@@ -74,5 +77,10 @@ describe('three gateways on one NATS server', () => {
     const metrics = await (await fetch(`${gw.b.url}/metrics`, { headers: auth })).text();
     assert.match(metrics, /^clawgate_cluster_instance_info\{instance_id="gw-b"\} 1$/m);
     assert.match(metrics, /^clawgate_nats_connected 1$/m);
+  });
+
+  test('SIGTERM: a cluster gateway drains (runs, then its NATS connection) and exits 0', async () => {
+    gw.c.proc.kill('SIGTERM');
+    exits(await gw.c.proc.exit(15_000), 0);
   });
 });

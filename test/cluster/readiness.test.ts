@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, test } from 'node:test';
-import { assertBuilt, failsWith, freePort, killAll, runCli, tempDir } from '../helpers/cli.js';
+import { assertBuilt, exits, failsWith, freePort, killAll, runCli, tempDir } from '../helpers/cli.js';
 import { startCliGatewayOn } from '../helpers/cli-gateway.js';
 import { getJson } from '../helpers/json-http.js';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
@@ -31,6 +31,11 @@ test('/readyz is 503 with "nats" failing while nats-server is down, and 200 agai
   await nats.restart();
   await until(async () => (await getJson(`${gw.url}/readyz`)).status === 200, '/readyz to answer 200 again', 20_000, 50);
   assert.ok(gw.proc.running);
+  // and a stop while NATS is gone still ends: the drain of the connection is bounded
+  await nats.kill();
+  await until(async () => (await getJson(`${gw.url}/readyz`)).status === 503, '/readyz to answer 503 again', 15_000, 50);
+  gw.proc.kill('SIGTERM');
+  exits(await gw.proc.exit(15_000), 0);
 });
 
 test('nothing listening at --nats-url: the start fails with one line naming the URL (exit 78)', async () => {
