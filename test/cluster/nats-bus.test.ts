@@ -100,3 +100,28 @@ test('a message on an event subject with an unknown kind or a body that is not J
   off();
   await raw.close();
 });
+
+test('while NATS is unreachable, what is kept for the other instances is bounded; local subscribers still hear everything', async () => {
+  const own = await startNatsServer();
+  const link = await connectNats({ url: own.url, instanceId: 'outage', log, reconnectWaitMs: 100 });
+  try {
+    const bus = createNatsBus(link, log, { maxBacklogBytes: 1000 });
+    const local: string[] = [];
+    bus.subscribe('run.delta', (e) => local.push(e.delta));
+    await own.kill();
+    await until(() => link.nats === 'reconnecting', 'the link to notice', 10_000, 10);
+    const big = 'x'.repeat(400);
+    for (const delta of ['1', '2', '3']) bus.publish('run.delta', { runId: 'o1', sessionKey: 'k', delta, text: big });
+    assert.deepEqual(local, ['1', '2', '3']);
+    assert.equal(bus.dropped, 1, 'two events fit in 1000 characters, the third does not');
+    await own.restart();
+    await until(() => link.nats === 'connected', 'the link to reconnect', 15_000, 10);
+    bus.publish('run.delta', { runId: 'o1', sessionKey: 'k', delta: '4', text: big });
+    bus.publish('run.delta', { runId: 'o1', sessionKey: 'k', delta: '5', text: big });
+    assert.equal(bus.dropped, 1, 'connected again: nothing more is dropped');
+    bus.stop();
+  } finally {
+    await link.close();
+    await own.stop();
+  }
+});
