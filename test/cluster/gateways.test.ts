@@ -74,6 +74,10 @@ describe('three gateways on one NATS server', () => {
     assert.match(r.stdout, /^nats {7}connected$/m);
     const json = JSON.parse((await runCli(['status', '--json', '--port', port, '--token', TOKEN])).stdout);
     assert.deepEqual(json.cluster, { nats: 'connected', instanceId: 'gw-b' });
+    // the instance id names the host: a reader gets the NATS state only
+    const reader = await startClient(gw.b.url, { token: TOKEN, scopes: ['operator.read'], deviceIdentity: null }, 'status-reader');
+    readers.push(reader);
+    assert.deepEqual((await reader.request('status')).cluster, { nats: 'connected' });
     const metrics = await (await fetch(`${gw.b.url}/metrics`, { headers: auth })).text();
     assert.match(metrics, /^clawgate_cluster_instance_info\{instance_id="gw-b"\} 1$/m);
     assert.match(metrics, /^clawgate_nats_connected 1$/m);
