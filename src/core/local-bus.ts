@@ -1,34 +1,38 @@
+import mittModule, { type Emitter, type EventType } from 'mitt';
 import type { Bus, BusEventName, BusEvents, ClusterBusHandler } from './bus.js';
 
-// The in-process Bus, and the fan-out the cluster bus (src/cluster/nats-bus.ts) delivers through. Delivery is
-// synchronous, in subscription order; a subscriber added or removed during a delivery takes effect from the
-// next one (each delivery walks a snapshot of the list).
+// The in-process Bus: mitt, behind the interface, so nothing else depends on it. Delivery is synchronous;
+// this process's subscribers (`subscribe`) hear an event before the cluster subscribers (`subscribeCluster`),
+// each group in subscription order. The cluster bus (src/cluster/nats-bus.ts) delivers through the same
+// fan-out, handing other instances' events to the cluster subscribers only.
 
-interface Subscriber {
-  handler: ClusterBusHandler<BusEventName>;
-  /** Subscribed with subscribeCluster: also hears other instances' events. */
-  cluster: boolean;
-}
+// mitt's types are CommonJS-shaped while Node loads its ESM build: the default export is the factory.
+const mitt = mittModule as unknown as <E extends Record<EventType, unknown>>() => Emitter<E>;
 
-/** The subscribers of one process, by event kind; `deliver` hands them one event. */
+/** What a cluster subscriber is handed: the event and whether another instance published it. */
+type ClusterDelivery = { [K in BusEventName]: { event: BusEvents[K]; remote: boolean } };
+
+/** The subscribers of one process, by event kind: two mitt emitters, this process's and the cluster's. */
 export class LocalFanout {
-  private readonly byKind = new Map<BusEventName, Subscriber[]>();
+  private readonly local = mitt<BusEvents>();
+  private readonly cluster = mitt<ClusterDelivery>();
 
-  /** Adds a subscriber; returns the function that removes it. */
+  /** Adds a subscriber (`cluster`: it also hears other instances' events); returns the function that removes it. */
   add<K extends BusEventName>(type: K, handler: ClusterBusHandler<K>, cluster: boolean): () => void {
-    const entry: Subscriber = { handler: handler as ClusterBusHandler<BusEventName>, cluster };
-    this.byKind.set(type, [...(this.byKind.get(type) ?? []), entry]);
-    return () => {
-      const list = this.byKind.get(type);
-      if (list?.includes(entry)) this.byKind.set(type, list.filter((e) => e !== entry));
-    };
+    if (!cluster) {
+      const local = (event: BusEvents[K]) => handler(event, false);
+      this.local.on(type, local);
+      return () => this.local.off(type, local);
+    }
+    const unwrap = (d: ClusterDelivery[K]) => handler(d.event, d.remote);
+    this.cluster.on(type, unwrap);
+    return () => this.cluster.off(type, unwrap);
   }
 
-  /** Hands an event to its kind's subscribers; a remote one (another instance's) only to cluster subscribers. */
+  /** Hands an event to its kind's subscribers; a remote one (another instance's) to cluster subscribers only. */
   deliver<K extends BusEventName>(type: K, event: BusEvents[K], remote: boolean): void {
-    const list = this.byKind.get(type);
-    if (!list) return;
-    for (const s of list) if (s.cluster || !remote) s.handler(event, remote);
+    if (!remote) this.local.emit(type, event);
+    this.cluster.emit(type, { event, remote } as ClusterDelivery[K]);
   }
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLocalBus, LocalFanout } from '../../src/core/local-bus.js';
 
-// The in-process bus: synchronous delivery in subscription order, both kinds of subscriber hear local events;
+// The in-process bus (mitt): synchronous delivery, this process's subscribers first, each kind in subscription order; both kinds of subscriber hear local events;
 // the fan-out underneath hands a remote event to cluster subscribers only.
 
 const ref = { runId: 'r1', sessionKey: 's1', at: 1 };
@@ -38,4 +38,13 @@ test('a remote event reaches cluster subscribers only, with remote true', () => 
   assert.deepEqual(heard, ['cluster true']);
   fanout.deliver('run.started', ref, false);
   assert.deepEqual(heard, ['cluster true', 'local', 'cluster false']);
+});
+
+test("this process's subscribers hear an event before the cluster subscribers, whatever the order they subscribed in", () => {
+  const bus = createLocalBus();
+  const heard: string[] = [];
+  bus.subscribeCluster('run.started', () => heard.push('cluster'));
+  bus.subscribe('run.started', () => heard.push('local'));
+  bus.publish('run.started', ref);
+  assert.deepEqual(heard, ['local', 'cluster']);
 });
