@@ -249,18 +249,19 @@ export class RunLedger {
 
   private startedStep(ref: RunRef, at: number, userText: string): TranscriptMessage | undefined {
     this.q.started.run(at, ref.runId);
-    this.transcripts.touch(ref.sessionKey, { lastRunId: ref.runId, status: 'running' });
-    if (this.transcripts.byIdempotencyKey(ref.sessionKey, `${ref.runId}:user`)) return undefined;
-    return this.transcripts.append(ref.sessionKey, { role: 'user', text: userText, timestamp: at, runId: ref.runId, idempotencyKey: `${ref.runId}:user` });
+    // unless it is already there (a recovered run starts again); the session index is set either way
+    return this.transcripts.appendOnce(ref.sessionKey, { role: 'user', text: userText, timestamp: at, runId: ref.runId, idempotencyKey: `${ref.runId}:user` },
+      { lastRunId: ref.runId, status: 'running' });
   }
 
   private completedStep(ref: RunRef, at: number, reply: string): TranscriptMessage | undefined {
     this.finish(ref.runId, 'completed', at);
     this.tellFinishWriters({ kind: 'completed', ref, at, reply });
-    this.transcripts.touch(ref.sessionKey, { status: 'done' });
-    if (ref.turn && ref.turn.leadRunId !== ref.runId) return undefined;
-    if (this.transcripts.byIdempotencyKey(ref.sessionKey, ref.runId)) return undefined;
-    return this.transcripts.append(ref.sessionKey, { role: 'assistant', text: reply, timestamp: at, runId: ref.runId, idempotencyKey: ref.runId });
+    if (ref.turn && ref.turn.leadRunId !== ref.runId) {
+      this.transcripts.touch(ref.sessionKey, { status: 'done' });
+      return undefined;
+    }
+    return this.transcripts.appendOnce(ref.sessionKey, { role: 'assistant', text: reply, timestamp: at, runId: ref.runId, idempotencyKey: ref.runId }, { status: 'done' });
   }
 
   private finish(runId: string, state: 'completed' | 'failed' | 'cancelled', at: number, error?: RunErrorInfo): void {
