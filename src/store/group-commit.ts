@@ -81,13 +81,16 @@ export class GroupCommit {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ what, step, resolve: resolve as (value: unknown) => void, reject });
       if (this.queue.length >= this.maxSteps) this.flush();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        this.schedule(() => {
-          this.scheduled = false;
-          this.flush();
-        });
-      }
+      else this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.schedule(() => {
+      this.scheduled = false;
+      this.flush();
     });
   }
 
@@ -96,6 +99,11 @@ export class GroupCommit {
     if (this.db.inTransaction || this.queue.length === 0) return;
     const queued = this.queue;
     this.queue = [];
+    // The next flush is scheduled before the callers hear back: the steps they queue next (a run's `completed`
+    // after its `accepted`) then commit in the next turn ahead of what they wrote to sockets meanwhile, so the
+    // transport's end-of-turn flush (scheduled after this one) sends a fast run's events in one write, not two.
+    // With nothing queued by then it does nothing.
+    this.scheduleFlush();
     for (let i = 0; i < queued.length; i += this.maxSteps) this.commit(queued.slice(i, i + this.maxSteps));
   }
 
