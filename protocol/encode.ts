@@ -23,6 +23,9 @@ export class EncodedEvent {
   /** The prefix's UTF-8 bytes, then per digit count of seq a buffer `prefix digits }` (see bytes). */
   private head: Buffer | undefined;
   private readonly byDigits: Buffer[] = [];
+  /** The seq last written and its buffer: sockets that share a seq share the bytes as they are. */
+  private bytesSeq = -1;
+  private lastBytes: Buffer | undefined;
   /** The last frame built by withSeq and its seq: sockets that share a seq share one string. */
   lastSeq = -1;
   lastFrame = '';
@@ -48,6 +51,7 @@ export class EncodedEvent {
   /** The frame for one socket as UTF-8 bytes, in a buffer the next call with a seq of as many digits
    *  overwrites: the caller writes it out before that. */
   bytes(seq: number): Uint8Array {
+    if (seq === this.bytesSeq && this.lastBytes !== undefined) return this.lastBytes;
     const head = (this.head ??= Buffer.from(this.prefix));
     const digits = digitCount(seq);
     let frame = this.byDigits[digits];
@@ -58,6 +62,8 @@ export class EncodedEvent {
       this.byDigits[digits] = frame;
     }
     for (let i = head.length + digits - 1, x = seq; i >= head.length; i--, x = Math.floor(x / 10)) frame[i] = DIGIT_0 + (x % 10);
+    this.bytesSeq = seq;
+    this.lastBytes = frame;
     return frame;
   }
 }

@@ -9,7 +9,7 @@ test('an encoded event spliced with a seq is the frame JSON.stringify writes, as
   const payload = { runId: 'r1', text: 'ünïcode ✓ "quoted"', n: 3 };
   const event = encodeEvent('agent', payload, { lossy: true, stateVersion: { presence: 2, health: 5 } });
   assert.equal(event.lossy, true);
-  for (const seq of [1, 9, 10, 42, 99, 100, 5, 65_535, 1_000_000, Number.MAX_SAFE_INTEGER, 7]) {
+  for (const seq of [1, 9, 9, 10, 42, 42, 99, 100, 5, 65_535, 1_000_000, Number.MAX_SAFE_INTEGER, 7, 42, 42]) {
     const expected = JSON.stringify({ type: 'event', event: 'agent', payload, stateVersion: { presence: 2, health: 5 }, seq });
     assert.equal(withSeq(event, seq), expected);
     assert.equal(event.text(seq), expected);
