@@ -32,7 +32,8 @@ interface UserData {
   accepted: unknown;
   conn?: unknown;
   opened: boolean;
-  closed: boolean;
+  /** The endpoint's view of the socket, from open on (it holds whether the socket closed). */
+  socket: UwsSocket | undefined;
 }
 
 /** Sockets holding frames for the end of this turn of the event loop, and whether that flush is scheduled. A
@@ -83,14 +84,16 @@ class UwsSocket implements WsSocket {
   private pendingBytes = 0;
   /** uWS held nothing for the socket at this turn's first check (valid while frames are pending). */
   private keepingUp = false;
-  constructor(private readonly ws: WebSocket<UserData>, private readonly data: UserData) {}
+  /** uWS reported the socket closed (kept here, not in the user data: a broadcast touches one object less per socket). */
+  closed = false;
+  constructor(private readonly ws: WebSocket<UserData>) {}
   send(text: string): void {
-    if (this.data.closed) return;
+    if (this.closed) return;
     this.waiting().push(text);
     this.pendingBytes += text.length;
   }
   sendNumbered(frame: NumberedFrame, n: number): void {
-    if (this.data.closed) return;
+    if (this.closed) return;
     this.waiting().push(frame, n);
     this.pendingBytes += frame.length;
   }
@@ -107,7 +110,7 @@ class UwsSocket implements WsSocket {
   /** Bytes uWS holds for the socket; once it holds any (the peer is not keeping up), plus the frames waiting
    *  for the end of the turn. A socket that keeps up is never charged for what one turn sends it. */
   bufferedAmount(): number {
-    if (this.data.closed) return 0;
+    if (this.closed) return 0;
     // nothing is written to uWS before the flush, so a socket that held nothing at this turn's first check
     // still holds nothing: no call into uWS per event of a burst
     if (this.pending !== undefined && this.keepingUp) return 0;
@@ -116,16 +119,16 @@ class UwsSocket implements WsSocket {
     return held === 0 ? 0 : held + this.pendingBytes;
   }
   end(code: number, reason: string): void {
-    if (this.data.closed) return;
+    if (this.closed) return;
     this.flush(); // what was sent before the close goes out before it
     this.ws.end(code, reason);
   }
   terminate(): void {
     this.pending = undefined;
-    if (!this.data.closed) this.ws.close();
+    if (!this.closed) this.ws.close();
   }
   ping(): void {
-    if (!this.data.closed) this.ws.ping();
+    if (!this.closed) this.ws.ping();
   }
   /** Writes the waiting frames, in order, in one cork. */
   flush(): void {
@@ -134,7 +137,7 @@ class UwsSocket implements WsSocket {
     this.pending = undefined;
     this.pendingBytes = 0;
     this.keepingUp = false;
-    if (this.data.closed) return;
+    if (this.closed) return;
     corkWs = this.ws;
     corkFrames = frames;
     this.ws.cork(writeCorked);
@@ -181,12 +184,13 @@ export function attachWebSocket(app: TemplatedApp, router: Router, opts: WsTrans
         return refuse(res, 403, 'forbidden', refusal.message);
       }
       // no subprotocol, and no permessage-deflate (offered extensions are declined)
-      res.upgrade<UserData>({ endpoint: match.target, accepted: decision.accept, opened: false, closed: false }, key, '', '', context);
+      res.upgrade<UserData>({ endpoint: match.target, accepted: decision.accept, opened: false, socket: undefined }, key, '', '', context);
     },
 
     open: (ws: WebSocket<UserData>) => {
       const data = ws.getUserData();
-      data.conn = data.endpoint.open(new UwsSocket(ws, data), data.accepted);
+      data.socket = new UwsSocket(ws);
+      data.conn = data.endpoint.open(data.socket, data.accepted);
       data.opened = true;
     },
 
@@ -206,7 +210,7 @@ export function attachWebSocket(app: TemplatedApp, router: Router, opts: WsTrans
 
     close: (ws: WebSocket<UserData>) => {
       const data = ws.getUserData();
-      data.closed = true;
+      if (data.socket) data.socket.closed = true;
       // outside uWS's callback: the endpoint may be mid-step when its own close triggered this
       if (data.opened) queueMicrotask(() => data.endpoint.close(data.conn));
     },
