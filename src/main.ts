@@ -289,7 +289,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   const server: ListeningServer = await startServer({
     bind: config.bind, port: config.port, router, lifecycle: hooks, guard: requestGuard(config, hooks),
     maxBodyBytes: config.maxBodyBytes, bodyTimeoutMs: config.bodyTimeoutMs, log, warnings: shared.warnings, classify,
-    tls: config.tls,
+    tls: config.tls, writesPending: () => state.ledger.writesPending,
   }).catch(failed);
   logTransportSecurity(config, server, log);
   log.debug({ bind: config.bind, port: server.port }, 'http plane listening; loading the ws plane');

@@ -7,7 +7,7 @@ import {
   connectionMachine, type Admitted, type ConnectionEvent, type ConnectionInput, type ConnectionMachine, type PeerInfo, type Request,
 } from '../machines/connection.js';
 import { scopeSatisfied } from '../policy/authorize.js';
-import { directEvent, resFrame, withSeq, type EncodedEvent } from '../../protocol/encode.js';
+import { directEvent, resFrame, type EncodedEvent } from '../../protocol/encode.js';
 import { actorDirectory, createSupervisedActor, type ActorDirectory, type LiveActor } from './supervise.js';
 import { connectionVitals } from './connection-vitals.js';
 import { compactClient, HubConnection, NO_CAPS } from './connection-fields.js';
@@ -298,7 +298,7 @@ export class ConnectionHub {
       if (!event.lossy) this.slowConsumer(conn);
       return; // a dropped lossy event still consumed its seq: the client sees the gap
     }
-    conn.socket.send(withSeq(event, seq));
+    conn.socket.sendNumbered(event, seq);
   }
 
   /** Ping every socket; terminate those that did not answer the previous ping. */

@@ -90,18 +90,27 @@ export class GroupCommit {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ what, step, committed: committed as ((value: unknown) => void) | undefined, resolve: resolve as (value: unknown) => void, reject });
       if (this.queue.length >= this.maxSteps) this.flush();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        this.schedule(() => {
-          this.scheduled = false;
-          this.flush();
-        });
-      }
+      else this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.schedule(() => {
+      this.scheduled = false;
+      this.flush();
     });
   }
 
   /** Commit everything queued now (in transactions of at most maxSteps); a no-op inside another transaction. */
   flush(): void {
+    if (this.db.inTransaction || this.queue.length === 0) return;
+    // The next flush is scheduled before the callers hear back: the steps they queue next (a run's `completed`
+    // after its `accepted`) then commit in the next turn ahead of what they wrote to sockets meanwhile, so the
+    // transport's end-of-turn flush (scheduled after this one) sends a fast run's events in one write, not two.
+    // With nothing queued by then it does nothing.
+    this.scheduleFlush();
     // taken from the queue one batch at a time: a `committed` callback that writes (and so flushes) meanwhile
     // commits the next batches in their order
     while (this.queue.length > 0 && !this.db.inTransaction) this.commit(this.queue.splice(0, this.maxSteps));

@@ -133,6 +133,11 @@ export class RunLedger {
     return this.queue.enqueue('run.queued', () => this.queuedStep(run));
   }
 
+  /** Steps are queued for the group commit (they will be published once it commits). */
+  get writesPending(): boolean {
+    return this.queue.size > 0;
+  }
+
   /** Commit the queued steps now (a shutdown does before it closes the database). */
   flush(): void {
     this.queue.flush();

@@ -5,7 +5,7 @@ import { createHttpHandler, type HttpAdapterOptions } from './http-adapter.js';
 import { ListenError } from '../core/errors.js';
 import { Lifecycle } from './lifecycle.js';
 import type { Router } from './router.js';
-import { attachWebSocket } from './ws.js';
+import { attachWebSocket, type WsTransportOptions } from './ws.js';
 import { uws } from './uws.js';
 import { resumeHeadroom } from './open-files.js';
 import { inspectTlsFiles, type TlsCertificateInfo, type TlsFiles } from '../core/tls-files.js';
@@ -18,7 +18,7 @@ import { inspectTlsFiles, type TlsCertificateInfo, type TlsFiles } from '../core
 // process has no file descriptors left, then listens again once there is headroom.
 
 /** Where to listen, what to serve, and the owner's rules. */
-export interface ServerOptions extends HttpAdapterOptions {
+export interface ServerOptions extends HttpAdapterOptions, Pick<WsTransportOptions, 'writesPending'> {
   bind: string;
   port: number;
   /** Every route and WebSocket endpoint; sealed when the server starts. */
@@ -70,7 +70,7 @@ export async function startServer(opts: ServerOptions): Promise<ListeningServer>
   // checked before uWS sees them: SSLApp does not say which file is wrong
   const tls = opts.tls ? inspectTlsFiles(opts.tls) : undefined;
   const app = opts.tls ? uws.SSLApp({ cert_file_name: opts.tls.certFile, key_file_name: opts.tls.keyFile }) : uws.App();
-  attachWebSocket(app, opts.router, opts);
+  const detachWebSocket = attachWebSocket(app, opts.router, opts);
   app.any('/*', createHttpHandler(opts.router, opts));
   let socket = await listen(app, opts.bind, opts.port);
   if (!socket) throw new ListenError(`cannot listen on ${opts.bind}:${opts.port} (address in use or not available)`);
@@ -106,6 +106,7 @@ export async function startServer(opts: ServerOptions): Promise<ListeningServer>
       if (open) {
         open = false;
         clearTimeout(timer);
+        detachWebSocket();
         if (!paused) uws.us_listen_socket_close(socket as us_listen_socket);
         (app as TemplatedApp & { close(): void }).close(); // present at runtime, missing from the typings
       }

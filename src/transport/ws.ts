@@ -4,6 +4,7 @@ import type { RequestGuard } from './guard.js';
 import { readPeer } from './peer.js';
 import type { Router } from './router.js';
 import { statusLine } from './status-text.js';
+import type { NumberedFrame } from '../core/ws-socket.js';
 import type { UpgradeRequest, WsEndpoint, WsSocket } from './ws-endpoint.js';
 import { uws } from './uws.js';
 
@@ -18,6 +19,9 @@ export interface WsTransportOptions {
   guard?: RequestGuard;
   /** Refused upgrades are warnings a peer can trigger at will: aggregated per reason, not one line each. */
   warnings: Pick<RepeatedWarnings, 'warn'>;
+  /** True while a write is queued that will send more frames once it commits (the run ledger's group commit):
+   *  the end-of-turn flush then waits one more turn, at most, so those frames share its write. */
+  writesPending?: () => boolean;
 }
 
 /** uWS drops the TCP connection (no close frame) above maxPayloadLength, so it gets headroom and each
@@ -31,17 +35,34 @@ interface UserData {
   accepted: unknown;
   conn?: unknown;
   opened: boolean;
-  closed: boolean;
+  /** The endpoint's view of the socket, from open on (it holds whether the socket closed). */
+  socket: UwsSocket | undefined;
 }
 
-/** Sockets holding frames for the end of this turn of the event loop, and whether that flush is scheduled. */
-const outbox = new Set<UwsSocket>();
+/** Sockets holding frames for the end of this turn of the event loop, and whether that flush is scheduled. A
+ *  socket is listed with its first frame of the turn (an array, not a Set: no hashing of 19 000 sockets per turn;
+ *  one listed twice, after an early flush, has nothing left the second time). */
+let outbox: UwsSocket[] = [];
 let flushScheduled = false;
+/** The owners' writesPending hooks (one per server in this process), and whether this flush waited already. */
+const pendingWriters = new Set<() => boolean>();
+let flushHeld = false;
 
 function flushOutbox(): void {
+  // A run's reply commits a turn after its start (group commit) and the frames of both would otherwise leave
+  // in two writes per socket; waiting one turn (never more) while a commit is queued sends them in one.
+  if (!flushHeld && pendingWriters.size > 0) {
+    for (const pending of pendingWriters) {
+      if (!pending()) continue;
+      flushHeld = true;
+      setImmediate(flushOutbox);
+      return;
+    }
+  }
+  flushHeld = false;
   flushScheduled = false;
-  const sockets = [...outbox];
-  outbox.clear();
+  const sockets = outbox;
+  outbox = [];
   for (const socket of sockets) {
     try {
       socket.flush();
@@ -51,12 +72,21 @@ function flushOutbox(): void {
   }
 }
 
+/** What a socket waits to write: text frames, and numbered frames each followed by its number. */
+type Pending = Array<string | NumberedFrame | number>;
+
 /** The socket and frames being written inside the current cork (one shared callback, no closure per socket). */
 let corkWs: WebSocket<UserData>;
-let corkFrames: string[];
+let corkFrames: Pending;
 function writeCorked(): void {
   const ws = corkWs;
-  for (const frame of corkFrames) ws.send(frame, false);
+  const frames = corkFrames;
+  for (let i = 0; i < frames.length; i++) {
+    const frame = frames[i];
+    // a numbered frame's bytes are rendered into a shared buffer and copied by uWS before the next one
+    if (typeof frame === 'string') ws.send(frame, false);
+    else ws.send((frame as NumberedFrame).bytes(frames[++i] as number), false);
+  }
 }
 
 /** The endpoint's view of a uWS socket: methods on the prototype, not five closures per socket. Calls after
@@ -67,28 +97,37 @@ function writeCorked(): void {
  *  one corked write at the end of the turn, as uWS's own publish does. A write per frame cost a syscall per
  *  frame per socket: ~12 µs per delivered frame against ~1.7 µs for uWS publishing the same frames. */
 class UwsSocket implements WsSocket {
-  private pending: string[] | undefined;
+  private pending: Pending | undefined;
   private pendingBytes = 0;
   /** uWS held nothing for the socket at this turn's first check (valid while frames are pending). */
   private keepingUp = false;
-  constructor(private readonly ws: WebSocket<UserData>, private readonly data: UserData) {}
+  /** uWS reported the socket closed (kept here, not in the user data: a broadcast touches one object less per socket). */
+  closed = false;
+  constructor(private readonly ws: WebSocket<UserData>) {}
   send(text: string): void {
-    if (this.data.closed) return;
-    if (this.pending === undefined) {
-      this.pending = [];
-      outbox.add(this);
-      if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(flushOutbox);
-      }
-    }
-    this.pending.push(text);
+    if (this.closed) return;
+    this.waiting().push(text);
     this.pendingBytes += text.length;
+  }
+  sendNumbered(frame: NumberedFrame, n: number): void {
+    if (this.closed) return;
+    this.waiting().push(frame, n);
+    this.pendingBytes += frame.length;
+  }
+  /** The frames waiting for the end of this turn (the flush is scheduled with the first). */
+  private waiting(): Pending {
+    if (this.pending !== undefined) return this.pending;
+    outbox.push(this);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushOutbox);
+    }
+    return (this.pending = []);
   }
   /** Bytes uWS holds for the socket; once it holds any (the peer is not keeping up), plus the frames waiting
    *  for the end of the turn. A socket that keeps up is never charged for what one turn sends it. */
   bufferedAmount(): number {
-    if (this.data.closed) return 0;
+    if (this.closed) return 0;
     // nothing is written to uWS before the flush, so a socket that held nothing at this turn's first check
     // still holds nothing: no call into uWS per event of a burst
     if (this.pending !== undefined && this.keepingUp) return 0;
@@ -97,16 +136,16 @@ class UwsSocket implements WsSocket {
     return held === 0 ? 0 : held + this.pendingBytes;
   }
   end(code: number, reason: string): void {
-    if (this.data.closed) return;
+    if (this.closed) return;
     this.flush(); // what was sent before the close goes out before it
     this.ws.end(code, reason);
   }
   terminate(): void {
     this.pending = undefined;
-    if (!this.data.closed) this.ws.close();
+    if (!this.closed) this.ws.close();
   }
   ping(): void {
-    if (!this.data.closed) this.ws.ping();
+    if (!this.closed) this.ws.ping();
   }
   /** Writes the waiting frames, in order, in one cork. */
   flush(): void {
@@ -115,7 +154,7 @@ class UwsSocket implements WsSocket {
     this.pending = undefined;
     this.pendingBytes = 0;
     this.keepingUp = false;
-    if (this.data.closed) return;
+    if (this.closed) return;
     corkWs = this.ws;
     corkFrames = frames;
     this.ws.cork(writeCorked);
@@ -129,9 +168,11 @@ function refuse(res: HttpResponse, status: number, type: string, message: string
   });
 }
 
-/** Serves the router's WebSocket endpoints on `app` (every path; unclaimed ones are refused 404). */
-export function attachWebSocket(app: TemplatedApp, router: Router, opts: WsTransportOptions): void {
-  const { warnings } = opts;
+/** Serves the router's WebSocket endpoints on `app` (every path; unclaimed ones are refused 404); returns the
+ *  function that forgets its writesPending hook (when the server closes). */
+export function attachWebSocket(app: TemplatedApp, router: Router, opts: WsTransportOptions): () => void {
+  const { warnings, writesPending } = opts;
+  if (writesPending) pendingWriters.add(writesPending);
   const largest = Math.max(0, ...router.endpoints().map((e) => e.maxPayload));
   app.ws<UserData>('/*', {
     compression: uws.DISABLED,
@@ -162,12 +203,13 @@ export function attachWebSocket(app: TemplatedApp, router: Router, opts: WsTrans
         return refuse(res, 403, 'forbidden', refusal.message);
       }
       // no subprotocol, and no permessage-deflate (offered extensions are declined)
-      res.upgrade<UserData>({ endpoint: match.target, accepted: decision.accept, opened: false, closed: false }, key, '', '', context);
+      res.upgrade<UserData>({ endpoint: match.target, accepted: decision.accept, opened: false, socket: undefined }, key, '', '', context);
     },
 
     open: (ws: WebSocket<UserData>) => {
       const data = ws.getUserData();
-      data.conn = data.endpoint.open(new UwsSocket(ws, data), data.accepted);
+      data.socket = new UwsSocket(ws);
+      data.conn = data.endpoint.open(data.socket, data.accepted);
       data.opened = true;
     },
 
@@ -187,9 +229,12 @@ export function attachWebSocket(app: TemplatedApp, router: Router, opts: WsTrans
 
     close: (ws: WebSocket<UserData>) => {
       const data = ws.getUserData();
-      data.closed = true;
+      if (data.socket) data.socket.closed = true;
       // outside uWS's callback: the endpoint may be mid-step when its own close triggered this
       if (data.opened) queueMicrotask(() => data.endpoint.close(data.conn));
     },
   });
+  return () => {
+    if (writesPending) pendingWriters.delete(writesPending);
+  };
 }

@@ -24,7 +24,7 @@ function setup() {
     // admission never settles: a connection that sent `connect` stays in the handshake
     admit: fromPromise<AdmitResult>(() => new Promise<AdmitResult>(() => {})),
   });
-  const socket = (): WsSocket => ({ send() {}, bufferedAmount: () => 0, end: (code, reason) => void ends.push(`${code} ${reason}`), terminate() {}, ping() {} });
+  const socket = (): WsSocket => ({ send() {}, sendNumbered() {}, bufferedAmount: () => 0, end: (code, reason) => void ends.push(`${code} ${reason}`), terminate() {}, ping() {} });
   return { hub, ends, socket, directory };
 }
 

@@ -7,6 +7,7 @@ import { runInNewContext } from 'node:vm';
 import { fromPromise } from 'xstate';
 
 import { ConnectionHub, type Connection, type WsSocket } from '../../src/actors/connection-hub.js';
+import type { NumberedFrame } from '../../src/core/ws-socket.js';
 import { ActorDirectory } from '../../src/actors/supervise.js';
 import type { AdmitResult, Request } from '../../src/machines/connection.js';
 import { flush } from '../helpers/wait.js';
@@ -30,6 +31,7 @@ class RecordingSocket implements WsSocket {
   send(text: string): void {
     if (!this.done) this.out.push(`send ${text}`);
   }
+  sendNumbered(frame: NumberedFrame, n: number): void { this.send(frame.text(n)); }
   bufferedAmount(): number { return 0; }
   end(code: number, reason: string): void {
     if (this.done) return;
@@ -164,7 +166,7 @@ test('memory: an idle authenticated connection holds its compact record, not an 
     methods: new Set(METHODS), dispatch() {},
     admit: fromPromise<AdmitResult>(async () => ({ ok: true, admitted: { role: 'operator', scopes: ['operator.read'], hello: { type: 'hello-ok' }, client: { id: 'test', mode: 'backend' } } })),
   });
-  const socket: WsSocket = { send() {}, bufferedAmount: () => 0, end() {}, terminate() {}, ping() {} };
+  const socket: WsSocket = { send() {}, sendNumbered() {}, bufferedAmount: () => 0, end() {}, terminate() {}, ping() {} };
   const connect = req('c1', 'connect', CONNECT_PARAMS);
   const openMany = async (n: number) => {
     const conns: Connection[] = [];

@@ -7,6 +7,7 @@ import { createLocalBus as createBus } from '../../src/core/local-bus.js';
 import { unrecordedLifecycle } from '../helpers/no-ledger.js';
 import { until } from '../helpers/wait.js';
 import { ConnectionHub, type Connection, type WsSocket } from '../../src/actors/connection-hub.js';
+import type { NumberedFrame } from '../../src/core/ws-socket.js';
 import { NodeRegistry } from '../../src/actors/node-registry.js';
 import { createRunExecutor } from '../../src/actors/run-executor.js';
 import { RunRegistry } from '../../src/actors/run-registry.js';
@@ -45,6 +46,7 @@ class FakeSocket implements WsSocket {
   sent: any[] = [];
   ended?: { code: number; reason: string };
   send(text: string): void { this.sent.push(JSON.parse(text)); }
+  sendNumbered(frame: NumberedFrame, n: number): void { this.send(frame.text(n)); }
   bufferedAmount(): number { return 0; }
   end(code: number, reason: string): void { this.ended ??= { code, reason }; }
   terminate(): void { this.ended ??= { code: 1006, reason: '' }; }

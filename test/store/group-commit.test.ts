@@ -57,6 +57,24 @@ test('the steps of one tick share one transaction, committed on the scheduled fl
   assert.equal(gc.size, 0);
 });
 
+test('a step queued by a caller a commit woke commits in the next turn ahead of what that caller left for the end of the turn', async () => {
+  // the real schedule (setImmediate): a run's `completed`, queued once its `accepted` committed, must commit before
+  // the transport's end-of-turn socket flush that the run's first events scheduled, so one write carries them all
+  const { db, reader } = open();
+  const gc = new GroupCommit(db);
+  const insert = db.prepare('INSERT INTO t (id) VALUES (?)');
+  const order: string[] = [];
+  await new Promise<void>((resolve) => {
+    void gc.enqueue('accepted', () => insert.run(1)).then(() => {
+      setImmediate(() => { order.push('end-of-turn flush'); resolve(); });
+      void gc.enqueue('completed', () => insert.run(2)).then(() => order.push('completed committed'));
+    });
+  });
+  assert.deepEqual(order, ['completed committed', 'end-of-turn flush']);
+  assert.deepEqual(rows(reader), [1, 2]);
+  assert.equal(gc.size, 0);
+});
+
 test('a failing step fails only its own caller: its writes roll back, the others commit', async () => {
   const { db, reader, flushes } = open();
   const gc = new GroupCommit(db, { schedule: (f) => flushes.push(f) });

@@ -5,17 +5,21 @@ import WebSocket from 'ws';
 import { startServer, type ListeningServer } from '../../src/transport/server.js';
 import { Router } from '../../src/transport/router.js';
 import type { WsEndpoint, WsSocket } from '../../src/transport/ws-endpoint.js';
+import { encodeEvent } from '../../protocol/encode.js';
 
 // How the transport writes WebSocket frames: what a socket is sent during one turn of the event loop goes out in
 // order, in one write at the end of the turn (a write per frame cost a syscall per frame per socket), and a
 // close sent after frames never overtakes them. Asserted from outside, on the TCP chunks a client reads.
 
 const WAIT_MS = 5_000;
+/** Seqs of one digit count share a buffer (rewritten per frame); the count changes in between. */
+const NUMBERS = [9, 10, 11, 99, 100, 7, 1000, 123_456_789_012];
 let server: ListeningServer;
 let url: string;
 
 /** On `burst <n>` (handled on a timer, as run events arrive outside any uWS callback) sends n numbered frames;
- *  on `close <n>` sends n frames then closes 4000. */
+ *  on `close <n>` sends n frames then closes 4000; on `seq` one event spliced with several seqs (NUMBERS),
+ *  each behind a text frame. */
 const endpoint: WsEndpoint<undefined, WsSocket> = {
   maxPayload: 1024,
   upgrade: () => ({ accept: undefined }),
@@ -23,6 +27,14 @@ const endpoint: WsEndpoint<undefined, WsSocket> = {
   message: (socket, text) => {
     const [verb, count] = text.split(' ');
     setTimeout(() => {
+      if (verb === 'seq') {
+        const event = encodeEvent('tick', { note: 'ünïcode ✓' });
+        for (const n of NUMBERS) {
+          socket.send(`text ${n}`);
+          socket.sendNumbered(event, n);
+        }
+        return;
+      }
       for (let i = 1; i <= Number(count); i++) socket.send(`frame ${i} ${'x'.repeat(100)}`);
       if (verb === 'close') socket.end(4000, 'done');
     }, 5);
@@ -41,7 +53,7 @@ async function connected(): Promise<{ ws: WebSocket; frames: string[]; chunks: (
   const ws = new WebSocket(url);
   await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
   const frames: string[] = [];
-  ws.on('message', (d) => frames.push(d.toString()));
+  ws.on('message', (d, isBinary) => frames.push(isBinary ? `binary ${d.toString()}` : d.toString()));
   let chunks = 0;
   (ws as unknown as { _socket: NodeJS.EventEmitter })._socket.prependListener('data', () => { chunks++; });
   return { ws, frames, chunks: () => chunks };
@@ -70,4 +82,14 @@ test('a close after frames of the same turn comes after them', async () => {
   c.ws.send('close 5');
   assert.equal(await closed, 4000);
   assert.deepEqual(c.frames.map((f) => f.split(' ')[1]), ['1', '2', '3', '4', '5']);
+});
+
+test('an event spliced with a number per frame arrives as text frames, each with its own seq, in order with the others', async () => {
+  const c = await connected();
+  c.ws.send('seq');
+  await until(() => c.frames.length === NUMBERS.length * 2, 'the frames');
+  const expected = NUMBERS.flatMap((n) => [`text ${n}`, JSON.stringify({ type: 'event', event: 'tick', payload: { note: 'ünïcode ✓' }, seq: n })]);
+  assert.deepEqual(c.frames, expected);
+  assert.equal(c.chunks(), 1, 'in one write');
+  c.ws.close();
 });
