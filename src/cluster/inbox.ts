@@ -7,7 +7,7 @@ import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { QueueMode } from '../core/queue-mode.js';
 import type { RunInput, RunOrigin } from '../core/run.js';
 import { INSTANCE_HEADER, instanceHeaders } from './instance-header.js';
-import { sessionToken } from './session-token.js';
+import { sessionKeyOf, sessionToken } from './session-token.js';
 
 // The inbox: the cluster's journal of accepted messages, JetStream stream CLAWGATE_INBOX, one subject per
 // session (`clawgate.inbox.<sessionToken>`), file storage. Whichever instance accepts a message appends it
@@ -169,6 +169,16 @@ export class Inbox {
         await this.deleteConsumer(name);
       },
     };
+  }
+
+  /** The sessions with messages in the journal (unfinished runs), with how many each. */
+  async sessionsWithMessages(): Promise<Map<string, number>> {
+    const info = await this.jsm.streams.info(INBOX_STREAM, { subjects_filter: 'clawgate.inbox.*' });
+    const out = new Map<string, number>();
+    for (const [subject, n] of Object.entries(info.state.subjects ?? {})) {
+      if (n > 0) out.set(sessionKeyOf(subject.slice('clawgate.inbox.'.length)), n);
+    }
+    return out;
   }
 
   private async deleteConsumer(name: string): Promise<void> {
