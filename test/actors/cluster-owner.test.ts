@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { pino } from 'pino';
+import { ClusterRunOwner } from '../../src/actors/cluster-owner.js';
+import { createRunExecutor } from '../../src/actors/run-executor.js';
+import { RunRegistry } from '../../src/actors/run-registry.js';
+import { SessionRegistry } from '../../src/actors/session-registry.js';
+import { Inbox, type InboxEntry } from '../../src/cluster/inbox.js';
+import { Ownership } from '../../src/cluster/ownership.js';
+import { requestCancel } from '../../src/cluster/remote-cancel.js';
+import { RunStatuses } from '../../src/cluster/run-status.js';
+import type { BusEvents } from '../../src/core/bus.js';
+import { createLocalBus } from '../../src/core/local-bus.js';
+import { gatedRunner } from '../helpers/gated-runner.js';
+import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
+import { unrecordedLifecycle } from '../helpers/no-ledger.js';
+import { until } from '../helpers/wait.js';
+
+// The owner's side of cluster mode with the real session registry, run executor and (gated) mock runner on
+// each "instance", and a real nats-server between them: journaled messages run one at a time in acceptance
+// order, their status is readable from every instance, a cancel through another instance stops a run, and a
+// successor re-runs what a dead owner left running.
+
+const TTL = 1000;
+let server: NatsServer;
+const conns: NatsConnection[] = [];
+const stops: (() => Promise<void> | void)[] = [];
+
+before(async () => { server = await startNatsServer(); });
+after(async () => {
+  for (const stop of stops.reverse()) await stop();
+  await Promise.all(conns.map((c) => (c.isClosed() ? undefined : c.close())));
+  await server.stop();
+});
+
+async function instance(id: string, bucket: string) {
+  const nc = await connect({ servers: server.url });
+  conns.push(nc);
+  const bus = createLocalBus();
+  const events: [keyof BusEvents, string][] = [];
+  for (const name of ['run.queued', 'run.started', 'run.completed', 'run.failed', 'run.cancelled'] as const) {
+    bus.subscribe(name, (e) => events.push([name, e.runId]));
+  }
+  const runs = new RunRegistry(bus, { retentionMs: 60_000, retentionMax: 1000 });
+  const gated = gatedRunner();
+  const lifecycle = unrecordedLifecycle(bus);
+  const sessions: SessionRegistry = new SessionRegistry({
+    lifecycle, runs, idleMs: 60_000,
+    executeRun: createRunExecutor({ runner: gated.runner, lifecycle, abortReason: (runId) => sessions.abortReason(runId) }),
+  });
+  const inbox = await Inbox.open(nc, { instanceId: id });
+  const statuses = await RunStatuses.open(nc, { instanceId: id, retentionMs: 60_000, bucket: `${bucket}-runs` });
+  const owner = new ClusterRunOwner({ bus, sessions, runs, lifecycle, statuses, log: pino({ level: 'silent' }) });
+  const ownership = await Ownership.open(nc, { instanceId: id, ttlMs: TTL, policy: 'rerun', inbox, statuses, handler: owner, bucket, sweepMs: 100 });
+  let dead = false;
+  stops.push(async () => {
+    if (dead) return;
+    await ownership.close();
+    owner.close();
+    sessions.stopAll();
+  });
+  return {
+    id, nc, inbox, statuses, ownership, owner, sessions, events, gated,
+    /** Accept a message here: journal it, then own its session if nobody does. */
+    async accept(sessionKey: string, runId: string, text: string): Promise<void> {
+      const entry: InboxEntry = { runId, origin: { surface: 'http' }, input: { runId, sessionKey, text, parts: [] }, queuedAt: Date.now() };
+      assert.equal((await inbox.append(entry)).duplicate, false);
+      await ownership.claim(sessionKey);
+    },
+    /** What a SIGKILL looks like to the others: no goodbye, no lease released, no ack. */
+    async die(): Promise<void> {
+      dead = true;
+      owner.close();
+      await nc.close();
+      sessions.stopAll();
+    },
+  };
+}
+
+test('messages accepted by two instances run on the owner one at a time, in acceptance order; status and cancel work from the other', async () => {
+  const a = await instance('a', 'co-order');
+  const b = await instance('b', 'co-order');
+  await a.accept('chat', 'r1', 'hold one');
+  await b.accept('chat', 'r2', 'two');
+  await a.accept('chat', 'r3', 'hold three');
+  await b.accept('chat', 'r4', 'four');
+  assert.equal(await b.ownership.owner('chat'), 'a');
+  await until(async () => (await b.statuses.get('r1'))?.state === 'running', 'r1 running, seen from b', 10_000, 10);
+  await until(async () => (await b.statuses.get('r2'))?.state === 'queued', 'r2 queued behind r1, seen from b', 10_000, 10);
+  assert.equal((await b.statuses.get('r2'))?.owner, 'a');
+  a.gated.release('r1');
+  await until(async () => (await b.statuses.get('r3'))?.state === 'running', 'r3 running', 10_000, 10);
+  // a cancel received by b stops r3 on a
+  assert.equal(await requestCancel(b.nc, { instanceId: 'b', sessionKey: 'chat', runId: 'r3' }), 'cancelled');
+  await until(async () => (await b.statuses.get('r4'))?.state === 'completed', 'r4 completed', 10_000, 10);
+  const r1 = await b.statuses.get('r1');
+  assert.equal(r1?.state, 'completed');
+  assert.ok(r1?.reply, 'the reply is in the status');
+  assert.equal((await b.statuses.get('r3'))?.state, 'cancelled');
+  // one at a time, in acceptance order, on a alone
+  assert.deepEqual(a.events.filter(([n]) => n !== 'run.queued'), [
+    ['run.started', 'r1'], ['run.completed', 'r1'], ['run.started', 'r2'], ['run.completed', 'r2'],
+    ['run.started', 'r3'], ['run.cancelled', 'r3'], ['run.started', 'r4'], ['run.completed', 'r4'],
+  ]);
+  assert.deepEqual(b.events, []);
+  await until(async () => !(await a.inbox.sessionsWithMessages()).has('chat'), 'the finished messages to leave the inbox', 10_000, 10);
+  assert.equal(a.owner.pending, 0);
+});
+
+test('failover: the owner dies mid-run; the successor runs the interrupted run once more, then the rest, and nothing is left', async () => {
+  const a = await instance('a', 'co-failover');
+  const b = await instance('b', 'co-failover');
+  await a.accept('fo', 'x1', 'hold x1');
+  await a.accept('fo', 'x2', 'x2');
+  await until(async () => (await b.statuses.get('x1'))?.state === 'running', 'x1 running on a', 10_000, 10);
+  await a.die();
+  await b.accept('fo', 'x3', 'x3'); // the lease is still a's: b only journals it
+  assert.equal(b.ownership.owns('fo'), false);
+  // b's sweep takes the session once a's lease expired
+  await until(() => b.gated.inputs.length > 0, 'b to take the session and re-run x1', 10 * TTL, 20);
+  assert.equal(b.gated.inputs[0].runId, 'x1');
+  b.gated.release('x1');
+  await until(async () => (await b.statuses.get('x3'))?.state === 'completed', 'x3 completed on b', 10_000, 10);
+  const x1 = await b.statuses.get('x1');
+  assert.equal(x1?.state, 'completed');
+  assert.equal(x1?.recoveries, 1);
+  assert.equal(x1?.owner, 'b');
+  assert.deepEqual(b.gated.inputs.map((i) => i.runId), ['x1', 'x2', 'x3']);
+  await until(async () => !(await b.inbox.sessionsWithMessages()).has('fo'), 'nothing unfinished left', 10_000, 10);
+});
