@@ -6,8 +6,7 @@ import {
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { QueueMode } from '../core/queue-mode.js';
 import type { RunInput, RunOrigin } from '../core/run.js';
-import { INSTANCE_HEADER, instanceHeaders } from './instance-header.js';
-import { sessionKeyOf, sessionToken } from './session-token.js';
+import { INBOX_PREFIX, INBOX_STREAM, inboxSubject, INSTANCE_HEADER, instanceHeaders, sessionKeyOf } from './subjects.js';
 
 // The inbox: the cluster's journal of accepted messages, JetStream stream CLAWGATE_INBOX, one subject per
 // session (`clawgate.inbox.<sessionToken>`), file storage. Whichever instance accepts a message appends it
@@ -22,16 +21,8 @@ import { sessionKeyOf, sessionToken } from './session-token.js';
 // acceptance order — the runs the previous owner did not finish, then the new ones. Whether such a run
 // was already started (and may run once more or must fail) is for the run status (run-status.ts) to say.
 
-/** The stream of accepted messages. */
-export const INBOX_STREAM = 'CLAWGATE_INBOX';
-
 /** Default dedupe window: a repeated idempotency key within it is refused by the stream. */
 export const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
-
-/** The subject a session's accepted messages are appended to. */
-export function inboxSubject(sessionKey: string): string {
-  return `clawgate.inbox.${sessionToken(sessionKey)}`;
-}
 
 /**
  * The durable consumer name of a session: a hash, because a token may be longer than a consumer name (a
@@ -100,7 +91,7 @@ export class Inbox {
     } catch (err) {
       if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound)) throw err;
       await jsm.streams.add({
-        name: INBOX_STREAM, subjects: ['clawgate.inbox.*'], storage: StorageType.File, retention: RetentionPolicy.Workqueue,
+        name: INBOX_STREAM, subjects: [`${INBOX_PREFIX}.*`], storage: StorageType.File, retention: RetentionPolicy.Workqueue,
         duplicate_window: nanos(opts.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS),
       });
     }
@@ -173,10 +164,10 @@ export class Inbox {
 
   /** The sessions with messages in the journal (unfinished runs), with how many each. */
   async sessionsWithMessages(): Promise<Map<string, number>> {
-    const info = await this.jsm.streams.info(INBOX_STREAM, { subjects_filter: 'clawgate.inbox.*' });
+    const info = await this.jsm.streams.info(INBOX_STREAM, { subjects_filter: `${INBOX_PREFIX}.*` });
     const out = new Map<string, number>();
     for (const [subject, n] of Object.entries(info.state.subjects ?? {})) {
-      if (n > 0) out.set(sessionKeyOf(subject.slice('clawgate.inbox.'.length)), n);
+      if (n > 0) out.set(sessionKeyOf(subject.slice(INBOX_PREFIX.length + 1)), n);
     }
     return out;
   }

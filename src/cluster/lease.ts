@@ -1,7 +1,7 @@
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { sessionKeyOf, sessionToken } from './session-token.js';
+import { SESSIONS_BUCKET, sessionKeyOf, sessionToken } from './subjects.js';
 
 // Leases: which instance owns a session (or any other key, such as a channel account) in the cluster.
 // One JetStream KV bucket whose max age is the lease TTL (nats-server 2.9 has no per-key TTL): a lease is a
@@ -12,12 +12,6 @@ import { sessionKeyOf, sessionToken } from './session-token.js';
 //   release  kv.delete with our revision, so we never delete a successor's lease.
 // A renewal that fails for another reason (NATS unreachable) is retried at the next tick; once TTL has passed
 // since the last renewal we sent, the server has expired it too, and the lease is reported lost.
-
-/** The KV bucket of the session leases. */
-export const SESSIONS_BUCKET = 'clawgate-sessions';
-
-/** Default lease TTL (`--lease-ttl-ms`). */
-export const DEFAULT_LEASE_TTL_MS = 10_000;
 
 /** What a lease key holds. */
 export interface LeaseValue {

@@ -1,16 +1,10 @@
 import { NoRespondersError, type NatsConnection, RequestError, type Subscription } from '@nats-io/transport-node';
-import { instanceHeaders } from './instance-header.js';
-import { sessionToken } from './session-token.js';
+import { cancelSubject, instanceHeaders } from './subjects.js';
 
 // Cancel from anywhere: only a run's owner can stop it (its session actor lives there), so a cancel received
 // by any instance is a NATS request on `clawgate.cancel.<sessionToken>`, answered by the session's owner
 // alone — it subscribes while it holds the session's lease. Nobody subscribed means nobody owns the session
 // now: the run is not running anywhere (a new owner will settle it from the inbox and its status record).
-
-/** The subject a session's owner answers cancel requests on. */
-export function cancelSubject(sessionKey: string): string {
-  return `clawgate.cancel.${sessionToken(sessionKey)}`;
-}
 
 /** The owner's answer: it cancelled the run, or the run is not queued or running there; or no owner answered. */
 export type CancelAnswer = 'cancelled' | 'not-live' | 'no-owner';

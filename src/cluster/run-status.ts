@@ -2,17 +2,14 @@ import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { RunErrorInfo } from '../core/bus.js';
 import type { Usage } from '../core/run.js';
-import { sessionToken } from './session-token.js';
+import { RUNS_BUCKET, sessionToken } from './subjects.js';
 
 // Run status records, readable from every instance: KV bucket `clawgate-runs`, one key per run id, written by
 // the session's owner at each lifecycle step (queued, started, checkpoints of the reply, completed / failed /
 // cancelled) — not at every streamed delta. `/v1/gateway/status`, request-id replay and `agent.wait` on any
 // instance read them; a new owner reads them to apply the recovery rules to runs a dead owner left behind
 // (failover.ts). The bucket's max age is the run retention: a record lives that long after its last write.
-// Run ids are free text (a client's request_id), so keys are their token (session-token.ts).
-
-/** The KV bucket of run status records. */
-export const RUNS_BUCKET = 'clawgate-runs';
+// Run ids are free text (a client's request_id), so keys are their token (subjects.ts's sessionToken).
 
 /** Where a run is in its life. */
 export type RunStatusState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { Inbox, INBOX_STREAM, type InboxDelivery, type InboxEntry, inboxSubject } from '../../src/cluster/inbox.js';
+import { Inbox, type InboxDelivery, type InboxEntry } from '../../src/cluster/inbox.js';
+import { INBOX_STREAM, inboxSubject } from '../../src/cluster/subjects.js';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
 import { until } from '../helpers/wait.js';
 

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import { type LeaseLoss, Leases } from '../../src/cluster/lease.js';
-import { sessionToken } from '../../src/cluster/session-token.js';
+import { sessionToken } from '../../src/cluster/subjects.js';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
 import { sleep, until } from '../helpers/wait.js';
 

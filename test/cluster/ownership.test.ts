@@ -8,7 +8,7 @@ import type { LeaseLoss } from '../../src/cluster/lease.js';
 import { Ownership } from '../../src/cluster/ownership.js';
 import { requestCancel } from '../../src/cluster/remote-cancel.js';
 import { RunStatuses } from '../../src/cluster/run-status.js';
-import { sessionToken } from '../../src/cluster/session-token.js';
+import { sessionToken } from '../../src/cluster/subjects.js';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
 import { until } from '../helpers/wait.js';
 

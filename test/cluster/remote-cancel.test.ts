@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { INSTANCE_HEADER } from '../../src/cluster/instance-header.js';
-import { cancelSubject, requestCancel, serveCancels } from '../../src/cluster/remote-cancel.js';
+import { requestCancel, serveCancels } from '../../src/cluster/remote-cancel.js';
+import { cancelSubject, INSTANCE_HEADER } from '../../src/cluster/subjects.js';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
 
 // Cancel requests between instances on a real nats-server: the owner answers, nobody else does.
