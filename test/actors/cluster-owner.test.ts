@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
+import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { ClusterRunOwner } from '../../src/actors/cluster-owner.js';
@@ -10,6 +11,7 @@ import { Inbox, type InboxEntry } from '../../src/cluster/inbox.js';
 import { Ownership } from '../../src/cluster/ownership.js';
 import { requestCancel } from '../../src/cluster/remote-cancel.js';
 import { RunStatuses } from '../../src/cluster/run-status.js';
+import { sessionToken } from '../../src/cluster/subjects.js';
 import type { BusEvents } from '../../src/core/bus.js';
 import { createLocalBus } from '../../src/core/local-bus.js';
 import { gatedRunner } from '../helpers/gated-runner.js';
@@ -28,8 +30,12 @@ const conns: NatsConnection[] = [];
 const stops: (() => Promise<void> | void)[] = [];
 
 before(async () => { server = await startNatsServer(); });
+// every test's instances stop after it: they share the inbox stream, and a live one would sweep up the next
+// test's sessions
+afterEach(async () => {
+  for (const stop of stops.splice(0).reverse()) await stop();
+});
 after(async () => {
-  for (const stop of stops.reverse()) await stop();
   await Promise.all(conns.map((c) => (c.isClosed() ? undefined : c.close())));
   await server.stop();
 });
@@ -74,6 +80,7 @@ async function instance(id: string, bucket: string) {
       owner.close();
       await nc.close();
       sessions.stopAll();
+      await ownership.close(); // stops its sweeper; nothing can be released over the closed connection
     },
   };
 }
@@ -128,4 +135,43 @@ test('failover: the owner dies mid-run; the successor runs the interrupted run o
   assert.equal(x1?.owner, 'b');
   assert.deepEqual(b.gated.inputs.map((i) => i.runId), ['x1', 'x2', 'x3']);
   await until(async () => !(await b.inbox.sessionsWithMessages()).has('fo'), 'nothing unfinished left', 10_000, 10);
+});
+
+test('a shutdown leaves queued messages in the inbox for the next owner and ends the running one', async () => {
+  const a = await instance('a', 'co-shutdown');
+  await a.accept('sd', 'q1', 'hold q1');
+  await a.accept('sd', 'q2', 'q2');
+  await until(async () => (await a.statuses.get('q2'))?.state === 'queued', 'q2 queued behind q1', 10_000, 10);
+  a.owner.beginShutdown();
+  a.sessions.dropQueued(); // the drain's first step: q2 is cancelled, not started
+  a.sessions.stopAll(); // the grace period is over: q1 is cancelled while running
+  await until(async () => (await a.statuses.get('q1'))?.state === 'cancelled', 'q1 recorded cancelled', 10_000, 10);
+  await until(() => a.owner.pending === 0, 'nothing pending', 10_000, 10);
+  await until(async () => (await a.inbox.sessionsWithMessages()).get('sd') === 1, 'only q2 left in the inbox', 10_000, 10);
+  assert.equal((await a.statuses.get('q2'))?.state, 'queued', 'q2 is not recorded cancelled');
+  await a.ownership.close(); // hands the session over at once
+  const b = await instance('b', 'co-shutdown');
+  assert.deepEqual(await b.ownership.sweep(), ['sd']);
+  await until(async () => (await b.statuses.get('q2'))?.state === 'completed', 'q2 run by b', 10_000, 10);
+  assert.deepEqual(b.gated.inputs.map((i) => i.runId), ['q2']);
+});
+
+test('an owner that loses a session\'s lease stops its runs there without acking or recording them', async () => {
+  const a = await instance('a', 'co-lost');
+  await a.accept('lo', 'l1', 'hold l1');
+  await until(async () => (await a.statuses.get('l1'))?.state === 'running', 'l1 running on a', 10_000, 10);
+  // an operator purges the lease and b takes the session while a still runs l1
+  await (await new Kvm(a.nc).open('co-lost')).purge(sessionToken('lo'));
+  const b = await instance('b', 'co-lost');
+  assert.equal(await b.ownership.claim('lo'), true);
+  await until(() => a.events.some(([n, id]) => n === 'run.cancelled' && id === 'l1'), 'a to stop l1', 10 * TTL, 20);
+  // b got l1 from the inbox and re-runs it: a neither acked nor recorded it cancelled
+  await until(() => b.gated.inputs.length === 1, 'b to re-run l1', 10_000, 10);
+  const l1 = await b.statuses.get('l1');
+  assert.equal(l1?.state, 'running');
+  assert.equal(l1?.owner, 'b');
+  assert.equal(l1?.recoveries, 1);
+  b.gated.release('l1');
+  await until(async () => (await b.statuses.get('l1'))?.state === 'completed', 'l1 completed on b', 10_000, 10);
+  assert.equal(a.owner.pending, 0);
 });
