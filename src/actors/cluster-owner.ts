@@ -6,7 +6,7 @@ import type { LeaseLoss } from '../cluster/lease.js';
 import type { OwnerHandler } from '../cluster/ownership.js';
 import type { RunStatus, RunStatuses, RunStatusUpdate } from '../cluster/run-status.js';
 import type { RunLifecycle } from './run-lifecycle.js';
-import type { RunRecord, RunRegistry } from './run-registry.js';
+import type { RunListener, RunRecord, RunRegistry } from './run-registry.js';
 import type { SessionRegistry } from './session-registry.js';
 
 // Cluster mode, the owner's side (src/cluster/ownership.ts hands it the journaled messages of the sessions this
@@ -26,6 +26,8 @@ type RunEnd = 'run.completed' | 'run.failed' | 'run.cancelled';
 export class ClusterRunOwner implements OwnerHandler {
   /** Deliveries whose runs are under way here, by run id: acked when the run's end is written. */
   private readonly unacked = new Map<string, { d: InboxDelivery; recoveries: number; writes: Promise<unknown> }>();
+  /** Listeners of runs accepted here, attached when their message is delivered here (expect()). */
+  private readonly waiting = new Map<string, RunListener>();
   private shuttingDown = false;
   private readonly unsubscribe: (() => void)[] = [];
 
@@ -63,8 +65,10 @@ export class ClusterRunOwner implements OwnerHandler {
         const recoveries = decision.action === 'rerun' ? decision.recoveries : 0;
         // registered before submit: its run.queued is published within submit()
         this.unacked.set(runId, { d, recoveries, writes: live?.writes ?? Promise.resolve() });
+        const listener = this.waiting.get(runId);
+        this.waiting.delete(runId);
         const result = this.deps.sessions.submit({
-          runId, origin: entry.origin, input: entry.input, queuedAt: entry.queuedAt, unbounded: true,
+          runId, origin: entry.origin, input: entry.input, queuedAt: entry.queuedAt, unbounded: true, listener,
           // a re-run goes behind the others, as recover.ts re-submits
           mode: decision.action === 'rerun' ? 'followup' : entry.mode,
         });
@@ -76,6 +80,19 @@ export class ClusterRunOwner implements OwnerHandler {
         return;
       }
     }
+  }
+
+  /**
+   * A run accepted on this instance, with a surface waiting on it: `listener` sees all its events if its
+   * message is delivered here (this instance owns its session). unexpect() when it will not be.
+   */
+  expect(runId: string, listener: RunListener): void {
+    this.waiting.set(runId, listener);
+  }
+
+  /** The run of expect() is not coming here (not journaled, or its session is owned elsewhere). */
+  unexpect(runId: string): void {
+    this.waiting.delete(runId);
   }
 
   cancel(runId: string): boolean {

@@ -1,3 +1,4 @@
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { RunErrorInfo } from '../core/bus.js';
@@ -53,6 +54,43 @@ export class RunStatuses {
     const status: RunStatus = { ...update, recoveries: update.recoveries ?? 0, owner: this.instanceId, updatedAt: this.now() };
     await this.kv.put(sessionToken(update.runId), JSON.stringify(status));
     return status;
+  }
+
+  /**
+   * Record a newly accepted run as `queued`, as the accepting instance — only if the record is still what the
+   * caller read (`revision` from getWithRevision, 0 for none). Resolves with it and its revision, or undefined when
+   * someone wrote it meanwhile (the same id accepted elsewhere at the same moment): never overwrites a later step.
+   */
+  async writeAccepted(update: RunStatusUpdate & { state: 'queued' }, revision: number): Promise<{ status: RunStatus; revision: number } | undefined> {
+    const status: RunStatus = { ...update, recoveries: 0, owner: this.instanceId, updatedAt: this.now() };
+    try {
+      const key = sessionToken(update.runId);
+      const written = revision === 0 ? await this.kv.create(key, JSON.stringify(status)) : await this.kv.update(key, JSON.stringify(status), revision);
+      return { status, revision: written };
+    } catch (err) {
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Undo writeAccepted (an accept that was not journaled after all) if the record is still at `revision`: put
+   * back `prior`, or delete the record when there was none.
+   */
+  async undoAccepted(runId: string, revision: number, prior: RunStatus | undefined): Promise<void> {
+    try {
+      if (prior) await this.kv.update(sessionToken(runId), JSON.stringify(prior), revision);
+      else await this.kv.delete(sessionToken(runId), { previousSeq: revision });
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence)) throw err;
+    }
+  }
+
+  /** A run's status and its revision (0 and undefined when there is none), for writeAccepted. */
+  async getWithRevision(runId: string): Promise<{ status: RunStatus | undefined; revision: number }> {
+    const entry = await this.kv.get(sessionToken(runId));
+    if (!entry) return { status: undefined, revision: 0 };
+    return { status: entry.operation === 'PUT' ? entry.json<RunStatus>() : undefined, revision: entry.revision };
   }
 
   /** The status of a run, or undefined if unknown (never accepted, or older than the retention). */

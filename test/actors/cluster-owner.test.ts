@@ -1,22 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
 import { Kvm } from '@nats-io/kv';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { pino } from 'pino';
-import { ClusterRunOwner } from '../../src/actors/cluster-owner.js';
-import { createRunExecutor } from '../../src/actors/run-executor.js';
-import { RunRegistry } from '../../src/actors/run-registry.js';
-import { SessionRegistry } from '../../src/actors/session-registry.js';
-import { Inbox, type InboxEntry } from '../../src/cluster/inbox.js';
-import { Ownership } from '../../src/cluster/ownership.js';
 import { requestCancel } from '../../src/cluster/remote-cancel.js';
-import { RunStatuses } from '../../src/cluster/run-status.js';
 import { sessionToken } from '../../src/cluster/subjects.js';
-import type { BusEvents } from '../../src/core/bus.js';
-import { createLocalBus } from '../../src/core/local-bus.js';
-import { gatedRunner } from '../helpers/gated-runner.js';
+import { type ClusterInstance, clusterInstance } from '../helpers/cluster-instance.js';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
-import { unrecordedLifecycle } from '../helpers/no-ledger.js';
 import { until } from '../helpers/wait.js';
 
 // The owner's side of cluster mode with the real session registry, run executor and (gated) mock runner on
@@ -26,7 +14,6 @@ import { until } from '../helpers/wait.js';
 
 const TTL = 1000;
 let server: NatsServer;
-const conns: NatsConnection[] = [];
 const stops: (() => Promise<void> | void)[] = [];
 
 before(async () => { server = await startNatsServer(); });
@@ -36,53 +23,13 @@ afterEach(async () => {
   for (const stop of stops.splice(0).reverse()) await stop();
 });
 after(async () => {
-  await Promise.all(conns.map((c) => (c.isClosed() ? undefined : c.close())));
   await server.stop();
 });
 
-async function instance(id: string, bucket: string) {
-  const nc = await connect({ servers: server.url });
-  conns.push(nc);
-  const bus = createLocalBus();
-  const events: [keyof BusEvents, string][] = [];
-  for (const name of ['run.queued', 'run.started', 'run.completed', 'run.failed', 'run.cancelled'] as const) {
-    bus.subscribe(name, (e) => events.push([name, e.runId]));
-  }
-  const runs = new RunRegistry(bus, { retentionMs: 60_000, retentionMax: 1000 });
-  const gated = gatedRunner();
-  const lifecycle = unrecordedLifecycle(bus);
-  const sessions: SessionRegistry = new SessionRegistry({
-    lifecycle, runs, idleMs: 60_000,
-    executeRun: createRunExecutor({ runner: gated.runner, lifecycle, abortReason: (runId) => sessions.abortReason(runId) }),
-  });
-  const inbox = await Inbox.open(nc, { instanceId: id });
-  const statuses = await RunStatuses.open(nc, { instanceId: id, retentionMs: 60_000, bucket: `${bucket}-runs` });
-  const owner = new ClusterRunOwner({ bus, sessions, runs, lifecycle, statuses, log: pino({ level: 'silent' }) });
-  const ownership = await Ownership.open(nc, { instanceId: id, ttlMs: TTL, policy: 'rerun', inbox, statuses, handler: owner, bucket, sweepMs: 100 });
-  let dead = false;
-  stops.push(async () => {
-    if (dead) return;
-    await ownership.close();
-    owner.close();
-    sessions.stopAll();
-  });
-  return {
-    id, nc, inbox, statuses, ownership, owner, sessions, events, gated,
-    /** Accept a message here: journal it, then own its session if nobody does. */
-    async accept(sessionKey: string, runId: string, text: string): Promise<void> {
-      const entry: InboxEntry = { runId, origin: { surface: 'http' }, input: { runId, sessionKey, text, parts: [] }, queuedAt: Date.now() };
-      assert.equal((await inbox.append(entry)).duplicate, false);
-      await ownership.claim(sessionKey);
-    },
-    /** What a SIGKILL looks like to the others: no goodbye, no lease released, no ack. */
-    async die(): Promise<void> {
-      dead = true;
-      owner.close();
-      await nc.close();
-      sessions.stopAll();
-      await ownership.close(); // stops its sweeper; nothing can be released over the closed connection
-    },
-  };
+async function instance(id: string, bucket: string): Promise<ClusterInstance> {
+  const made = await clusterInstance(server.url, id, bucket, TTL);
+  stops.push(() => made.stop());
+  return made;
 }
 
 test('messages accepted by two instances run on the owner one at a time, in acceptance order; status and cancel work from the other', async () => {
