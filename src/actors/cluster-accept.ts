@@ -64,7 +64,9 @@ export class ClusterAcceptor {
       await undo();
       return { kind: 'conflict', message: `request_id "${runId}" was sent moments ago; send it again later or with a new id` };
     }
-    const here = await ownership.claim(sessionKey);
+    // journaled: accepted whatever happens next; a claim that fails (NATS gone at this moment) leaves the
+    // session to whoever claims it next (a sweep finds it)
+    const here = await ownership.claim(sessionKey).catch(() => false);
     if (!here) owner.unexpect(runId);
     return { kind: 'accepted', status: written.status, here };
   }

@@ -45,7 +45,17 @@ export class RunStatuses {
   /** Open (create if needed) the bucket with max age `retentionMs`. */
   static async open(nc: NatsConnection, opts: { instanceId: string; retentionMs: number; bucket?: string; now?: () => number }): Promise<RunStatuses> {
     if (!Number.isInteger(opts.retentionMs) || opts.retentionMs <= 0) throw new Error(`run retention must be a positive integer of ms, got ${opts.retentionMs}`);
-    const kv = await new Kvm(nc).create(opts.bucket ?? RUNS_BUCKET, { ttl: opts.retentionMs, history: 1 });
+    const bucket = opts.bucket ?? RUNS_BUCKET;
+    let kv: KV;
+    try {
+      kv = await new Kvm(nc).create(bucket, { ttl: opts.retentionMs, history: 1 });
+    } catch (err) {
+      throw new Error(`cannot open the run status bucket ${bucket} with a retention of ${opts.retentionMs} ms (a bucket made with another retention must be deleted, or every instance given the same --run-retention-ms): ${(err as Error).message}`, { cause: err });
+    }
+    const maxAgeMs = (await kv.status()).ttl;
+    if (maxAgeMs !== opts.retentionMs) {
+      throw new Error(`the run status bucket ${bucket} keeps records ${maxAgeMs} ms, this instance was given ${opts.retentionMs} ms: every instance must use the same --run-retention-ms`);
+    }
     return new RunStatuses(kv, opts.instanceId, opts.now ?? Date.now);
   }
 

@@ -52,8 +52,10 @@ test('records expire after the retention', async () => {
   await until(async () => (await table.get('old')) === undefined, 'the record to expire', 10_000, 50);
 });
 
-test('a bad retention is refused', async () => {
+test('a bad retention, or one other than the bucket\'s, is refused', async () => {
   const nc = await connect({ servers: server.url });
   conns.push(nc);
   await assert.rejects(RunStatuses.open(nc, { instanceId: 'a', retentionMs: 0 }), /positive integer/);
+  await open('a', { retentionMs: 60_000, bucket: 'runs-agree' });
+  await assert.rejects(open('b', { retentionMs: 30_000, bucket: 'runs-agree' }), /same --run-retention-ms/);
 });
