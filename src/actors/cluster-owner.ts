@@ -22,10 +22,18 @@ import type { SessionRegistry } from './session-registry.js';
 
 type RunEnd = 'run.completed' | 'run.failed' | 'run.cancelled';
 
+/** A delivery whose run is under way here; `ending` once its end is being written (it is acked after). */
+interface Held {
+  d: InboxDelivery;
+  recoveries: number;
+  writes: Promise<unknown>;
+  ending?: Promise<void>;
+}
+
 /** Runs the journaled messages of owned sessions through the session registry; see the file comment. */
 export class ClusterRunOwner implements OwnerHandler {
   /** Deliveries whose runs are under way here, by run id: acked when the run's end is written. */
-  private readonly unacked = new Map<string, { d: InboxDelivery; recoveries: number; writes: Promise<unknown> }>();
+  private readonly unacked = new Map<string, Held>();
   /** Listeners of runs accepted here, attached when their message is delivered here (expect()). */
   private readonly waiting = new Map<string, RunListener>();
   private shuttingDown = false;
@@ -45,6 +53,7 @@ export class ClusterRunOwner implements OwnerHandler {
   }
 
   async deliver(d: InboxDelivery, decision: Redelivery, status: RunStatus | undefined): Promise<void> {
+    if (this.shuttingDown) return; // left in the inbox for the next owner
     const { entry } = d;
     const { runId } = entry;
     switch (decision.action) {
@@ -62,9 +71,16 @@ export class ClusterRunOwner implements OwnerHandler {
       case 'run':
       case 'rerun': {
         const live = this.unacked.get(runId);
+        if (live) {
+          // delivered again while under way here (a replaced reader): not run again; the new delivery is the
+          // one to ack, at its end or, if that is being written, right after
+          if (live.ending) await live.ending.then(() => d.ack());
+          else live.d = d;
+          return;
+        }
         const recoveries = decision.action === 'rerun' ? decision.recoveries : 0;
         // registered before submit: its run.queued is published within submit()
-        this.unacked.set(runId, { d, recoveries, writes: live?.writes ?? Promise.resolve() });
+        this.unacked.set(runId, { d, recoveries, writes: Promise.resolve() });
         const listener = this.waiting.get(runId);
         this.waiting.delete(runId);
         const result = this.deps.sessions.submit({
@@ -76,7 +92,6 @@ export class ClusterRunOwner implements OwnerHandler {
           this.unacked.delete(runId);
           await d.ack();
         }
-        // conflict: it is queued or running here already (this instance owned the session before); its end acks it
         return;
       }
     }
@@ -93,6 +108,16 @@ export class ClusterRunOwner implements OwnerHandler {
   /** The run of expect() is not coming here (not journaled, or its session is owned elsewhere). */
   unexpect(runId: string): void {
     this.waiting.delete(runId);
+  }
+
+  live(runId: string): boolean {
+    return this.unacked.has(runId);
+  }
+
+  /** Whether any run of `sessionKey` is under way here (for Ownership.releaseIdle). */
+  busy(sessionKey: string): boolean {
+    for (const { d } of this.unacked.values()) if (d.entry.input.sessionKey === sessionKey) return true;
+    return false;
   }
 
   cancel(runId: string): boolean {
@@ -128,18 +153,17 @@ export class ClusterRunOwner implements OwnerHandler {
   private step(runId: string, state: 'queued' | 'running'): void {
     const held = this.unacked.get(runId);
     const record = this.deps.runs.get(runId);
-    if (!held || !record) return;
+    if (!held || held.ending || !record) return;
     this.write(runId, held, this.status(record, state, held.recoveries));
   }
 
   private end<K extends RunEnd>(name: K, e: BusEvents[K]): void {
     const held = this.unacked.get(e.runId);
-    if (!held) return;
+    if (!held || held.ending) return;
     if (name === 'run.cancelled' && this.shuttingDown && !(e as BusEvents['run.cancelled']).started) {
       this.unacked.delete(e.runId); // left in the inbox: the next owner runs it
       return;
     }
-    this.unacked.delete(e.runId);
     const record = this.deps.runs.get(e.runId);
     const state = name === 'run.completed' ? 'completed' : name === 'run.failed' ? 'failed' : 'cancelled';
     const status: RunStatusUpdate = record
@@ -148,14 +172,17 @@ export class ClusterRunOwner implements OwnerHandler {
     if (name === 'run.failed') status.error = (e as BusEvents['run.failed']).error;
     status.finishedAt ??= (e as { at: number }).at;
     status.reply = (e as { reply: string }).reply;
-    // acked only once its end is written: a crash in between makes the successor see it finished or not at all
-    this.write(e.runId, held, status).then(() => held.d.ack()).catch((err: unknown) => {
+    // acked only once its end is written: a crash in between makes the successor see it finished or not at all;
+    // held (busy) until then, so its session is not given up under the ack
+    held.ending = this.write(e.runId, held, status).then(() => held.d.ack()).catch((err: unknown) => {
       this.deps.log.error({ err, runId: e.runId }, 'the end of a run could not be written to the cluster; it stays in the inbox');
+    }).finally(() => {
+      if (this.unacked.get(e.runId) === held) this.unacked.delete(e.runId);
     });
   }
 
   /** Writes one status after the run's earlier ones (they must land in order). */
-  private write(runId: string, held: { writes: Promise<unknown> }, status: RunStatusUpdate): Promise<unknown> {
+  private write(runId: string, held: Held, status: RunStatusUpdate): Promise<unknown> {
     held.writes = held.writes.catch(() => {}).then(() => this.deps.statuses.write(status));
     held.writes.catch((err: unknown) => this.deps.log.warn({ err, runId }, 'run status not written'));
     return held.writes;

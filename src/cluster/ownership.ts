@@ -21,6 +21,9 @@ export interface OwnerHandler {
    * `settled`, after recording the failure for `fail`).
    */
   deliver(d: InboxDelivery, decision: Redelivery, status: RunStatus | undefined): void | Promise<void>;
+  /** Whether a run is under way here already (delivered before, not yet finished): delivered again, it is not
+   *  a lost owner's run, and no failover rule applies. */
+  live(runId: string): boolean;
   /** Cancel a queued or running run of an owned session; false if it is not live here. */
   cancel(runId: string): boolean;
   /** This instance no longer owns `sessionKey` (lease lost): stop its runs; nothing more of it is delivered. */
@@ -84,6 +87,7 @@ export class Ownership {
    */
   claim(sessionKey: string): Promise<boolean> {
     if (this.owned.has(sessionKey)) return Promise.resolve(true);
+    if (this.closed) return Promise.resolve(false);
     let claim = this.claiming.get(sessionKey);
     if (!claim) {
       claim = this.take(sessionKey).finally(() => this.claiming.delete(sessionKey));
@@ -117,6 +121,27 @@ export class Ownership {
     await this.leases.release(sessionKey);
   }
 
+  /**
+   * Give a session up if `idle()` (no run of it queued, running or being acked here): stop reading, ask again,
+   * and release it as release() does; resolves true. False when it is busy (it stays owned; ask again at its
+   * next end) — or when a message was delivered while the reader stopped: then the session is kept and read on
+   * (the reader is replaced: what was delivered and not acked comes again, and `live` keeps it from being
+   * taken for a lost owner's run). A message journaled after the reader stopped waits for the next claim or
+   * sweep.
+   */
+  async releaseIdle(sessionKey: string, idle: () => boolean): Promise<boolean> {
+    const owned = this.owned.get(sessionKey);
+    if (!owned || !idle()) return false;
+    await owned.reader.stop();
+    if (this.owned.get(sessionKey) !== owned) return false; // lost or released meanwhile
+    if (idle()) {
+      await this.release(sessionKey);
+      return true;
+    }
+    owned.reader = await this.read(sessionKey);
+    return false;
+  }
+
   /** Claim every session with unfinished messages and no owner; resolves with the sessions claimed. */
   async sweep(): Promise<string[]> {
     if (this.sweeping || this.closed) return [];
@@ -132,10 +157,18 @@ export class Ownership {
     }
   }
 
-  /** A graceful stop: release every session (successors take them at once, no TTL to wait). */
-  async close(): Promise<void> {
+  /**
+   * The gateway is stopping: claim nothing more (no sweep, claim() resolves false); the sessions owned now
+   * are read on until close(), so their runs can end and be acked.
+   */
+  stopClaiming(): void {
     this.closed = true;
     clearInterval(this.sweeper);
+  }
+
+  /** A graceful stop: release every session (successors take them at once, no TTL to wait). */
+  async close(): Promise<void> {
+    this.stopClaiming();
     await Promise.allSettled([...this.claiming.values()]);
     await Promise.allSettled([...this.owned.keys()].map((k) => this.release(k)));
     await this.leases.close();
@@ -143,19 +176,10 @@ export class Ownership {
 
   private async take(sessionKey: string): Promise<boolean> {
     if (this.closed || !(await this.leases.acquire(sessionKey))) return false;
-    const { instanceId, inbox, statuses, handler, policy } = this.opts;
+    const { instanceId, handler } = this.opts;
     const cancels = serveCancels(this.nc, { instanceId, sessionKey, cancel: (runId) => handler.cancel(runId) });
     try {
-      const reader = await inbox.read(sessionKey, {
-        deliver: async (d) => {
-          let status = await statuses.get(d.entry.runId);
-          const decision = redelivery(status, policy);
-          // the count that stops a third run is written before the run is handed on
-          if (decision.action === 'rerun') status = await statuses.write({ ...status!, state: 'queued', recoveries: decision.recoveries });
-          await handler.deliver(d, decision, status);
-        },
-        onError: (err, d) => handler.failed(err, d),
-      });
+      const reader = await this.read(sessionKey);
       if (!this.leases.holds(sessionKey)) {
         // lost while the reader was being set up: the successor's consumer may have the name now
         cancels.unsubscribe();
@@ -169,6 +193,21 @@ export class Ownership {
       await this.leases.release(sessionKey);
       throw err;
     }
+  }
+
+  /** Read the session's inbox, each message with its failover decision. */
+  private read(sessionKey: string): Promise<InboxReader> {
+    const { inbox, statuses, handler, policy } = this.opts;
+    return inbox.read(sessionKey, {
+      deliver: async (d) => {
+        let status = await statuses.get(d.entry.runId);
+        const decision: Redelivery = handler.live(d.entry.runId) ? { action: 'run' } : redelivery(status, policy);
+        // the count that stops a third run is written before the run is handed on
+        if (decision.action === 'rerun') status = await statuses.write({ ...status!, state: 'queued', recoveries: decision.recoveries });
+        await handler.deliver(d, decision, status);
+      },
+      onError: (err, d) => handler.failed(err, d),
+    });
   }
 
   private lost(sessionKey: string, why: LeaseLoss): void {

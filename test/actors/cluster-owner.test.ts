@@ -26,8 +26,8 @@ after(async () => {
   await server.stop();
 });
 
-async function instance(id: string, bucket: string): Promise<ClusterInstance> {
-  const made = await clusterInstance(server.url, id, bucket, TTL);
+async function instance(id: string, bucket: string, idleMs?: number): Promise<ClusterInstance> {
+  const made = await clusterInstance(server.url, id, bucket, TTL, { idleMs });
   stops.push(() => made.stop());
   return made;
 }
@@ -89,6 +89,7 @@ test('a shutdown leaves queued messages in the inbox for the next owner and ends
   await a.accept('sd', 'q1', 'hold q1');
   await a.accept('sd', 'q2', 'q2');
   await until(async () => (await a.statuses.get('q2'))?.state === 'queued', 'q2 queued behind q1', 10_000, 10);
+  a.ownership.stopClaiming(); // the drain's order: claim nothing more, then let the runs end
   a.owner.beginShutdown();
   a.sessions.dropQueued(); // the drain's first step: q2 is cancelled, not started
   a.sessions.stopAll(); // the grace period is over: q1 is cancelled while running
@@ -98,7 +99,7 @@ test('a shutdown leaves queued messages in the inbox for the next owner and ends
   assert.equal((await a.statuses.get('q2'))?.state, 'queued', 'q2 is not recorded cancelled');
   await a.ownership.close(); // hands the session over at once
   const b = await instance('b', 'co-shutdown');
-  assert.deepEqual(await b.ownership.sweep(), ['sd']);
+  await until(() => b.ownership.owns('sd'), 'b\'s sweep to take the session', 10_000, 10);
   await until(async () => (await b.statuses.get('q2'))?.state === 'completed', 'q2 run by b', 10_000, 10);
   assert.deepEqual(b.gated.inputs.map((i) => i.runId), ['q2']);
 });
@@ -121,4 +122,16 @@ test('an owner that loses a session\'s lease stops its runs there without acking
   b.gated.release('l1');
   await until(async () => (await b.statuses.get('l1'))?.state === 'completed', 'l1 completed on b', 10_000, 10);
   assert.equal(a.owner.pending, 0);
+});
+
+test('a session that goes idle on its owner is given up: its lease is released and the next message may go anywhere', async () => {
+  const a = await instance('a', 'co-idle', 200);
+  const b = await instance('b', 'co-idle');
+  await a.accept('idle', 'd1', 'd1');
+  await until(async () => (await b.statuses.get('d1'))?.state === 'completed', 'd1 completed on a', 10_000, 10);
+  await until(async () => (await b.ownership.owner('idle')) === undefined, 'a to give the idle session up', 10_000, 20);
+  assert.equal(a.ownership.owns('idle'), false);
+  await b.accept('idle', 'd2', 'd2');
+  assert.equal(await b.ownership.owner('idle'), 'b');
+  await until(async () => (await b.statuses.get('d2'))?.state === 'completed', 'd2 completed on b', 10_000, 10);
 });

@@ -32,6 +32,7 @@ interface Instance {
   statuses: RunStatuses;
   ownership: Ownership;
   delivered: { runId: string; decision: Redelivery; d: InboxDelivery }[];
+  live: Set<string>;
   lost: [string, LeaseLoss][];
   cancelled: string[];
   /** Record the run running (as the owner would when its session starts it). */
@@ -48,6 +49,8 @@ async function instance(id: string, bucket: string): Promise<Instance> {
   const delivered: Instance['delivered'] = [];
   const lost: Instance['lost'] = [];
   const cancelled: string[] = [];
+  /** Runs the test says are under way here. */
+  const live = new Set<string>();
   const find = (runId: string) => [...delivered].reverse().find((x) => x.runId === runId)!;
   const ownership = await Ownership.open(nc, {
     instanceId: id, ttlMs: TTL, policy: 'rerun', inbox, statuses, bucket, sweepMs: 100,
@@ -59,13 +62,14 @@ async function instance(id: string, bucket: string): Promise<Instance> {
           await statuses.write({ runId: d.entry.runId, sessionKey: d.entry.input.sessionKey, state: 'queued', queuedAt: d.entry.queuedAt });
         }
       },
+      live: (runId) => live.has(runId),
       cancel: (runId) => { cancelled.push(runId); return true; },
       lost: (key, why) => lost.push([key, why]),
       failed: (err) => { throw err; },
     },
   });
   return {
-    id, nc, inbox, statuses, ownership, delivered, lost, cancelled,
+    id, nc, inbox, statuses, ownership, delivered, lost, cancelled, live,
     async start(runId) {
       const { d } = find(runId);
       const prior = await statuses.get(runId);
@@ -175,4 +179,37 @@ test('an owner whose lease is lost is told, and gets nothing more of the session
   assert.equal(a.delivered.length, 1);
   await b.ownership.close();
   await a.ownership.close();
+});
+
+test('an idle session is given up (lease, consumer and cancels); one that got a message meanwhile is kept, and what is under way is not taken for a lost owner\'s run', async () => {
+  const a = await instance('a', 'own-idle');
+  const b = await instance('b', 'own-idle');
+  await a.inbox.append(entry('s5', 'i1'));
+  assert.equal(await a.ownership.claim('s5'), true);
+  await until(() => a.delivered.length === 1, 'one delivery', 10_000, 10);
+  await a.start('i1');
+  a.live.add('i1');
+  // busy: kept as it is
+  assert.equal(await a.ownership.releaseIdle('s5', () => false), false);
+  assert.equal(a.delivered.length, 1);
+  // idle, then busy by the time the reader stopped (a message came in): kept, and the replaced reader delivers
+  // i1 again, as under way here, with no recovery counted
+  let asked = 0;
+  assert.equal(await a.ownership.releaseIdle('s5', () => ++asked === 1), false);
+  assert.equal(a.ownership.owns('s5'), true);
+  await until(() => a.delivered.length === 2, 'i1 again', 10_000, 10);
+  assert.deepEqual(a.delivered[1].decision, { action: 'run' });
+  assert.equal((await a.statuses.get('i1'))?.recoveries, 0);
+  await a.finish('i1');
+  a.live.delete('i1');
+  assert.equal(await a.ownership.releaseIdle('s5', () => true), true);
+  assert.equal(a.ownership.owns('s5'), false);
+  assert.equal(await b.ownership.owner('s5'), undefined);
+  assert.equal(await requestCancel(b.nc, { instanceId: 'b', sessionKey: 's5', runId: 'x' }), 'no-owner');
+  await b.inbox.append(entry('s5', 'i2'));
+  assert.equal(await b.ownership.claim('s5'), true);
+  await until(() => b.delivered.length === 1, 'b gets i2', 10_000, 10);
+  assert.equal(b.delivered[0].runId, 'i2');
+  await a.ownership.close();
+  await b.ownership.close();
 });

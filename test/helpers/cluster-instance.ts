@@ -21,8 +21,8 @@ import { unrecordedLifecycle } from './no-ledger.js';
 /** One instance; stop() after the test (they share the inbox stream: a live one would sweep up others' sessions). */
 export type ClusterInstance = Awaited<ReturnType<typeof clusterInstance>>;
 
-/** Builds an instance named `id` on the NATS server at `url`; `bucket` names its lease bucket (and `<bucket>-runs`). */
-export async function clusterInstance(url: string, id: string, bucket: string, ttlMs: number) {
+/** Builds an instance named `id` on the NATS server at `url`; `bucket` names its lease bucket (and `<bucket>-runs`); `idleMs` is the session idle time. */
+export async function clusterInstance(url: string, id: string, bucket: string, ttlMs: number, opts: { idleMs?: number } = {}) {
   const nc: NatsConnection = await connect({ servers: url });
   const bus = createLocalBus();
   const events: [keyof BusEvents, string][] = [];
@@ -33,7 +33,9 @@ export async function clusterInstance(url: string, id: string, bucket: string, t
   const gated = gatedRunner();
   const lifecycle = unrecordedLifecycle(bus);
   const sessions: SessionRegistry = new SessionRegistry({
-    lifecycle, runs, idleMs: 60_000,
+    lifecycle, runs, idleMs: opts.idleMs ?? 60_000,
+    // as the composition root wires it: a session that went idle is given up, unless a message came meanwhile
+    onSessionEnd: (key) => void ownership.releaseIdle(key, () => !owner.busy(key) && !sessions.inspect(key)).catch(() => {}),
     executeRun: createRunExecutor({ runner: gated.runner, lifecycle, abortReason: (runId) => sessions.abortReason(runId) }),
   });
   const inbox = await Inbox.open(nc, { instanceId: id });
