@@ -61,6 +61,8 @@ export interface SessionRegistryDeps {
   log?: Logger;
   /** The session machine (default: sessionMachine); tests inject faults through it. */
   machine?: SessionMachine;
+  /** Told when a session's actor ended after its idle time (cluster mode gives the session up then). */
+  onSessionEnd?: (sessionKey: string) => void;
   /** The session actors' clock for their idle and deadline timers (tests pass XState's SimulatedClock). */
   clock?: ActorOptions<SessionMachine>['clock'];
 }
@@ -289,7 +291,9 @@ export class SessionRegistry {
     }, {
       kind: 'session', id: sessionKey, log: this.log,
       onDone: () => {
-        if (this.actors.get(sessionKey) === created) this.actors.delete(sessionKey);
+        if (this.actors.get(sessionKey) !== created) return;
+        this.actors.delete(sessionKey);
+        this.deps.onSessionEnd?.(sessionKey);
       },
       onFailure: (err) => this.failed(sessionKey, created, err),
     });

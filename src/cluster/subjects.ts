@@ -1,7 +1,8 @@
+import { headers, type MsgHdrs } from '@nats-io/transport-node';
 import type { BusEventName } from '../core/bus.js';
 
-// The NATS names Clawgate uses, in one place: event subjects, the instance header, and the session token
-// that puts a session key (any text) into a subject or KV key.
+// The NATS names Clawgate uses, in one place: event, inbox and cancel subjects, the stream and KV buckets, the
+// instance header, and the session token that puts a session key (any text) into a subject or KV key.
 
 /** Every event subject starts with this; `clawgate.events.>` hears all of them. */
 export const EVENTS_PREFIX = 'clawgate.events';
@@ -19,9 +20,39 @@ export function sessionToken(sessionKey: string): string {
   return Buffer.from(sessionKey, 'utf8').toString('base64url');
 }
 
-/** The session key a {@link sessionToken} encodes. */
+/** The session key a {@link sessionToken} encodes; throws for anything sessionToken() cannot have produced. */
 export function sessionKeyOf(token: string): string {
-  return Buffer.from(token, 'base64url').toString('utf8');
+  if (!/^[A-Za-z0-9_-]+$/.test(token)) throw new Error(`not a session token: "${token}"`);
+  const key = Buffer.from(token, 'base64url').toString('utf8');
+  // Buffer decoding is lenient (stray trailing bits, invalid UTF-8): only a canonical token is accepted
+  if (key === '' || sessionToken(key) !== token) throw new Error(`not a session token: "${token}"`);
+  return key;
+}
+
+/** Fresh headers naming this instance in {@link INSTANCE_HEADER}. */
+export function instanceHeaders(instanceId: string): MsgHdrs {
+  const h = headers();
+  h.set(INSTANCE_HEADER, instanceId);
+  return h;
+}
+
+/** The KV bucket of the session leases (lease.ts). */
+export const SESSIONS_BUCKET = 'clawgate-sessions';
+/** The KV bucket of the run status records (run-status.ts). */
+export const RUNS_BUCKET = 'clawgate-runs';
+/** The stream of accepted messages (inbox.ts). */
+export const INBOX_STREAM = 'CLAWGATE_INBOX';
+/** Every inbox subject starts with this. */
+export const INBOX_PREFIX = 'clawgate.inbox';
+
+/** `clawgate.inbox.<sessionToken>`: where a session's accepted messages are journaled. */
+export function inboxSubject(sessionKey: string): string {
+  return `${INBOX_PREFIX}.${sessionToken(sessionKey)}`;
+}
+
+/** `clawgate.cancel.<sessionToken>`: the subject a session's owner answers cancel requests on. */
+export function cancelSubject(sessionKey: string): string {
+  return `clawgate.cancel.${sessionToken(sessionKey)}`;
 }
 
 /** `clawgate.events.<kind>.<sessionToken>` (kinds are two tokens: `run.delta`, `channel.state`, …). */

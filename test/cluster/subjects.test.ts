@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { eventSubject, kindOfSubject, sessionKeyOf, sessionToken } from '../../src/cluster/subjects.js';
+import { cancelSubject, eventSubject, inboxSubject, kindOfSubject, sessionKeyOf, sessionToken } from '../../src/cluster/subjects.js';
 
 // Session keys are any text; in a subject they must be one token of NATS-safe characters, and reversible.
 
@@ -17,6 +17,18 @@ test('keys with dots, wildcards and spaces get distinct tokens', () => {
   const keys = ['agent:main:main', 'a.b', 'a*b', 'a>b', 'a b', 'telegram:default:dm:42', 'é'];
   assert.equal(new Set(keys.map(sessionToken)).size, keys.length);
   assert.throws(() => sessionToken(''), /never empty/);
+});
+
+test('anything that is not a canonical session token is refused', () => {
+  // 'bWFpbh' has stray bits after "mai"; '_w' decodes to a byte that is not UTF-8
+  for (const bad of ['', 'a.b', 'a b', 'ab=', 'a+b', 'a/b', 'bWFpbh', '_w']) {
+    assert.throws(() => sessionKeyOf(bad), /not a session token/, JSON.stringify(bad));
+  }
+});
+
+test('inbox and cancel subjects are one token per session under their prefixes', () => {
+  assert.equal(inboxSubject('a.b c'), `clawgate.inbox.${sessionToken('a.b c')}`);
+  assert.equal(cancelSubject('a.b c'), `clawgate.cancel.${sessionToken('a.b c')}`);
 });
 
 test('an event subject is clawgate.events.<kind>.<token>, and the kind reads back from it', () => {

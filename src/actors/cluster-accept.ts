@@ -1,0 +1,73 @@
+import type { Inbox } from '../cluster/inbox.js';
+import type { Ownership } from '../cluster/ownership.js';
+import type { RunStatus, RunStatuses } from '../cluster/run-status.js';
+import type { ClusterRunOwner } from './cluster-owner.js';
+import type { SubmitRequest } from './session-registry.js';
+
+// Cluster mode, the accepting side: what SessionRegistry.acceptGrouped is in one process, for a message that
+// may run on another instance. The run id decides first, from the cluster's run status: a completed id in the
+// same session is replayed, a queued or running one refused. Then the run is recorded `queued` (only over no
+// record or a failed / cancelled one, by revision, so two instances accepting the same id at once cannot
+// both win), journaled in the inbox (durable once the PubAck is back: only then may the surface acknowledge),
+// and its session claimed if nobody owns it. A surface's listener is attached when the message is delivered
+// here; `here: false` says another instance owns the session, so its events come from there (the cluster bus).
+// Only types are imported from src/cluster, so loading this file loads no NATS client.
+
+/** The outcome of accepting a message in cluster mode. */
+export type ClusterAcceptResult =
+  /** Journaled; `here`: this instance owns the session (the listener will see the run). */
+  | { kind: 'accepted'; status: RunStatus; here: boolean }
+  /** A completed run with this id in the same session: answer from its status, run nothing. */
+  | { kind: 'replay'; status: RunStatus }
+  | { kind: 'conflict'; message: string };
+
+/** Accepts messages into the cluster's inbox; see the file comment. */
+export class ClusterAcceptor {
+  constructor(private readonly deps: {
+    inbox: Pick<Inbox, 'append'>; statuses: RunStatuses; ownership: Pick<Ownership, 'claim'>; owner: ClusterRunOwner; now?: () => number;
+  }) {}
+
+  /**
+   * Check the id, record and journal the message, claim its session if free. Resolves once the message is
+   * durable; rejects (NATS unreachable) with nothing journaled.
+   */
+  async accept(req: SubmitRequest): Promise<ClusterAcceptResult> {
+    const { statuses, inbox, ownership, owner } = this.deps;
+    const { runId, input } = req;
+    const sessionKey = input.sessionKey;
+    const { status: prior, revision } = await statuses.getWithRevision(runId);
+    if (prior?.state === 'queued' || prior?.state === 'running') return { kind: 'conflict', message: `request_id "${runId}" is already queued or running` };
+    if (prior?.state === 'completed') {
+      return prior.sessionKey === sessionKey
+        ? { kind: 'replay', status: prior }
+        : { kind: 'conflict', message: `request_id "${runId}" was already used by another session` };
+    }
+    // none, failed or cancelled: a new run replaces the record
+    const queuedAt = req.queuedAt ?? (this.deps.now ?? Date.now)();
+    const written = await statuses.writeAccepted({ runId, sessionKey, state: 'queued', queuedAt }, revision);
+    if (written === undefined) return { kind: 'conflict', message: `request_id "${runId}" is already queued or running` };
+    if (req.listener) owner.expect(runId, req.listener);
+    const undo = async (): Promise<void> => {
+      owner.unexpect(runId);
+      await statuses.undoAccepted(runId, written.revision, prior).catch(() => {});
+    };
+    let appended: { duplicate: boolean };
+    try {
+      appended = await inbox.append({ runId, origin: req.origin, input, queuedAt, ...(req.mode ? { mode: req.mode } : {}) });
+    } catch (err) {
+      await undo();
+      throw err;
+    }
+    if (appended.duplicate) {
+      // the inbox still remembers this id from its dedupe window: the earlier message is the one that counts,
+      // and its record is put back
+      await undo();
+      return { kind: 'conflict', message: `request_id "${runId}" was sent moments ago; send it again later or with a new id` };
+    }
+    // journaled: accepted whatever happens next; a claim that fails (NATS gone at this moment) leaves the
+    // session to whoever claims it next (a sweep finds it)
+    const here = await ownership.claim(sessionKey).catch(() => false);
+    if (!here) owner.unexpect(runId);
+    return { kind: 'accepted', status: written.status, here };
+  }
+}

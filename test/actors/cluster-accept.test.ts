@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, test } from 'node:test';
+import type { RunEventName } from '../../src/actors/run-registry.js';
+import type { SubmitRequest } from '../../src/actors/session-registry.js';
+import { requestCancel } from '../../src/cluster/remote-cancel.js';
+import { type ClusterInstance, clusterInstance } from '../helpers/cluster-instance.js';
+import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
+import { until } from '../helpers/wait.js';
+
+// Accepting in cluster mode, on two instances over a real nats-server: the run id decides (replay, conflict)
+// from the cluster's run status, the message is journaled and its session claimed, and a listener on the
+// accepting instance sees the run when its session is owned there.
+
+const TTL = 1000;
+let server: NatsServer;
+const made: ClusterInstance[] = [];
+
+before(async () => { server = await startNatsServer(); });
+afterEach(async () => {
+  for (const i of made.splice(0).reverse()) await i.stop();
+});
+after(async () => { await server.stop(); });
+
+async function instance(id: string, bucket: string): Promise<ClusterInstance> {
+  const i = await clusterInstance(server.url, id, bucket, TTL);
+  made.push(i);
+  return i;
+}
+
+const request = (sessionKey: string, runId: string, text: string, listener?: SubmitRequest['listener']): SubmitRequest => ({
+  runId, origin: { surface: 'http' }, input: { runId, sessionKey, text, parts: [] }, ...(listener ? { listener } : {}),
+});
+
+test('the first accepting instance owns the session and its listener sees the run; the other journals for it', async () => {
+  const a = await instance('a', 'ca-own');
+  const b = await instance('b', 'ca-own');
+  const seen: RunEventName[] = [];
+  const first = await a.acceptor.accept(request('chat', 'c1', 'hold c1', (name) => { seen.push(name); }));
+  assert.equal(first.kind, 'accepted');
+  assert.ok(first.kind === 'accepted' && first.here && first.status.state === 'queued' && first.status.owner === 'a');
+  const second = await b.acceptor.accept(request('chat', 'c2', 'c2', () => assert.fail('b does not own the session')));
+  assert.ok(second.kind === 'accepted' && !second.here);
+  await until(async () => (await b.statuses.get('c1'))?.state === 'running', 'c1 running', 10_000, 10);
+  a.gated.release('c1');
+  await until(async () => (await b.statuses.get('c2'))?.state === 'completed', 'c2 completed on a', 10_000, 10);
+  // attached when the message reached its session here: from run.started to run.completed
+  assert.equal(seen[0], 'run.started');
+  assert.ok(seen.includes('run.delta'));
+  assert.equal(seen.at(-1), 'run.completed');
+  assert.deepEqual(a.gated.inputs.map((i) => i.runId), ['c1', 'c2']);
+  assert.deepEqual(b.gated.inputs, []);
+});
+
+test('the run id decides on every instance: live is a conflict, completed is a replay in its session, a cancelled one sent again at once is refused', async () => {
+  const a = await instance('a', 'ca-ids');
+  const b = await instance('b', 'ca-ids');
+  assert.equal((await a.acceptor.accept(request('s', 'id1', 'hold id1'))).kind, 'accepted');
+  const live = await b.acceptor.accept(request('s', 'id1', 'hold id1'));
+  assert.deepEqual(live, { kind: 'conflict', message: 'request_id "id1" is already queued or running' });
+  await until(async () => (await b.statuses.get('id1'))?.state === 'running', 'id1 running', 10_000, 10);
+  a.gated.release('id1');
+  await until(async () => (await b.statuses.get('id1'))?.state === 'completed', 'id1 completed', 10_000, 10);
+  const replay = await b.acceptor.accept(request('s', 'id1', 'hold id1'));
+  assert.ok(replay.kind === 'replay' && replay.status.reply, 'a replay carries the reply');
+  assert.equal((await b.acceptor.accept(request('other', 'id1', 'x'))).kind, 'conflict');
+  // a cancelled run's id: the inbox still remembers it within its dedupe window, so it is refused, and the
+  // cancelled record is left as it was
+  assert.equal((await a.acceptor.accept(request('s', 'id2', 'hold id2'))).kind, 'accepted');
+  await until(async () => (await b.statuses.get('id2'))?.state === 'running', 'id2 running', 10_000, 10);
+  assert.equal(await requestCancel(b.nc, { instanceId: 'b', sessionKey: 's', runId: 'id2' }), 'cancelled');
+  await until(async () => (await b.statuses.get('id2'))?.state === 'cancelled', 'id2 cancelled', 10_000, 10);
+  const again = await b.acceptor.accept(request('s', 'id2', 'again'));
+  assert.equal(again.kind, 'conflict');
+  assert.match((again as { message: string }).message, /sent moments ago/);
+  assert.equal((await b.statuses.get('id2'))?.state, 'cancelled');
+  assert.equal(a.gated.inputs.filter((i) => i.runId === 'id2').length, 1, 'the refused repeat never ran');
+});
+
+test('two instances accepting the same id at the same moment: exactly one journals it', async () => {
+  const a = await instance('a', 'ca-race');
+  const b = await instance('b', 'ca-race');
+  const results = await Promise.all([a.acceptor.accept(request('r', 'same', 'x')), b.acceptor.accept(request('r', 'same', 'x'))]);
+  assert.deepEqual(results.map((r) => r.kind).sort(), ['accepted', 'conflict']);
+  await until(async () => (await a.statuses.get('same'))?.state === 'completed', 'the one run completed', 10_000, 10);
+  assert.equal(a.gated.inputs.length + b.gated.inputs.length, 1);
+});

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { requestCancel, serveCancels } from '../../src/cluster/remote-cancel.js';
+import { cancelSubject, INSTANCE_HEADER } from '../../src/cluster/subjects.js';
+import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
+
+// Cancel requests between instances on a real nats-server: the owner answers, nobody else does.
+
+let server: NatsServer;
+const conns: NatsConnection[] = [];
+
+before(async () => { server = await startNatsServer(); });
+after(async () => {
+  await Promise.all(conns.map((c) => c.close()));
+  await server.stop();
+});
+
+async function conn(): Promise<NatsConnection> {
+  const nc = await connect({ servers: server.url });
+  conns.push(nc);
+  return nc;
+}
+
+test('a cancel sent through any instance reaches the session\'s owner, which says whether it stopped the run', async () => {
+  const owner = await conn();
+  const other = await conn();
+  const live = new Set(['r1']);
+  const asked: string[] = [];
+  const sub = serveCancels(owner, { instanceId: 'a', sessionKey: 'agent:main x.y', cancel: (runId) => { asked.push(runId); return live.delete(runId); } });
+  await owner.flush();
+  assert.equal(await requestCancel(other, { instanceId: 'b', sessionKey: 'agent:main x.y', runId: 'r1' }), 'cancelled');
+  assert.equal(await requestCancel(other, { instanceId: 'b', sessionKey: 'agent:main x.y', runId: 'r1' }), 'not-live');
+  assert.equal(await requestCancel(other, { instanceId: 'b', sessionKey: 'agent:main x.y', runId: 'unknown' }), 'not-live');
+  assert.deepEqual(asked, ['r1', 'r1', 'unknown']);
+  // the answer says who answered; a malformed request is answered "not live"
+  const reply = await other.request(cancelSubject('agent:main x.y'), 'not json', { timeout: 5000 });
+  assert.equal(reply.headers?.get(INSTANCE_HEADER), 'a');
+  assert.deepEqual(reply.json(), { cancelled: false });
+  sub.unsubscribe();
+});
+
+test('with no owner for the session, the request says so at once', async () => {
+  const owner = await conn();
+  const other = await conn();
+  assert.equal(await requestCancel(other, { instanceId: 'b', sessionKey: 'orphan', runId: 'r' }), 'no-owner');
+  // an owner of another session does not answer for this one; after unsubscribing, nobody does
+  const sub = serveCancels(owner, { instanceId: 'a', sessionKey: 'other', cancel: () => true });
+  await owner.flush();
+  assert.equal(await requestCancel(other, { instanceId: 'b', sessionKey: 'orphan', runId: 'r' }), 'no-owner');
+  assert.equal(await requestCancel(other, { instanceId: 'b', sessionKey: 'other', runId: 'r' }), 'cancelled');
+  sub.unsubscribe();
+  await owner.flush();
+  assert.equal(await requestCancel(other, { instanceId: 'b', sessionKey: 'other', runId: 'r' }), 'no-owner');
+});
