@@ -35,6 +35,7 @@ const result = await build({
   minify: true,
   keepNames: true,
   sourcemap: 'linked',
+  sourcesContent: false, // the maps point at dist/src/ and node_modules, which ship anyway
   // the CommonJS packages bundled in (pino, ajv's runtime) call require() for Node's modules
   banner: { js: "import { createRequire as __clawgateRequire } from 'node:module';\nconst require = __clawgateRequire(import.meta.url);" },
   metafile: true,
