@@ -1,6 +1,6 @@
 // The layer rules of docs/ARCHITECTURE.md, checked by `npm run lint` (dependency-cruiser).
 // Arrows point down only:
-//   main, config, cli, index  →  surfaces  →  inbound, actors  →  machines, agent, store  →  core, policy, protocol
+//   main, config, cli, index  →  surfaces  →  inbound, actors  →  machines, agent, store, cluster  →  core, policy, protocol
 // and transport (uWebSockets.js) is used by surfaces and main and imports nothing above core.
 /** @type {import('dependency-cruiser').IConfiguration} */
 const layer = (name, from, allowed) => ({
@@ -20,13 +20,15 @@ module.exports = {
     layer('machines', 'src/machines', BOTTOM),
     layer('store', 'src/store', BOTTOM),
     layer('agent', 'src/agent', BOTTOM),
-    layer('actors', 'src/actors', [...BOTTOM, 'src/machines', 'src/agent', 'src/store']),
-    layer('inbound', 'src/inbound', [...BOTTOM, 'src/machines', 'src/agent', 'src/store', 'src/actors']),
+    // cluster mode (NATS) sits beside the store: it may use the bottom layers only
+    layer('cluster', 'src/cluster', BOTTOM),
+    layer('actors', 'src/actors', [...BOTTOM, 'src/machines', 'src/agent', 'src/store', 'src/cluster']),
+    layer('inbound', 'src/inbound', [...BOTTOM, 'src/machines', 'src/agent', 'src/store', 'src/cluster', 'src/actors']),
     layer('transport', 'src/transport', ['src/core']),
     layer('client', 'src/client', ['src/core', 'protocol']),
-    layer('surfaces-http', 'src/surfaces/http', [...BOTTOM, 'src/machines', 'src/agent', 'src/store', 'src/actors', 'src/inbound', 'src/transport']),
-    layer('surfaces-ws', 'src/surfaces/ws', [...BOTTOM, 'src/machines', 'src/agent', 'src/store', 'src/actors', 'src/inbound', 'src/transport']),
-    layer('surfaces-channels', 'src/surfaces/channels', [...BOTTOM, 'src/machines', 'src/agent', 'src/store', 'src/actors', 'src/inbound', 'src/transport']),
+    layer('surfaces-http', 'src/surfaces/http', [...BOTTOM, 'src/machines', 'src/agent', 'src/store', 'src/cluster', 'src/actors', 'src/inbound', 'src/transport']),
+    layer('surfaces-ws', 'src/surfaces/ws', [...BOTTOM, 'src/machines', 'src/agent', 'src/store', 'src/cluster', 'src/actors', 'src/inbound', 'src/transport']),
+    layer('surfaces-channels', 'src/surfaces/channels', [...BOTTOM, 'src/machines', 'src/agent', 'src/store', 'src/cluster', 'src/actors', 'src/inbound', 'src/transport']),
     layer('surfaces-web', 'src/surfaces/web', [...BOTTOM, 'src/transport']),
     {
       name: 'cli', severity: 'error',
@@ -41,6 +43,10 @@ module.exports = {
     {
       name: 'sqlite-only-in-store', severity: 'error', comment: 'only src/store opens SQLite',
       from: { path: '^src/', pathNot: '^src/store/' }, to: { path: 'node_modules/better-sqlite3' }, 
+    },
+    {
+      name: 'nats-only-in-cluster', severity: 'error', comment: 'only src/cluster talks to NATS (and main.ts loads it lazily, with --nats-url)',
+      from: { path: '^src/', pathNot: '^src/cluster/' }, to: { path: '(^|/)@nats-io/' },
     },
     {
       name: 'machines-are-pure', severity: 'error', comment: 'machines import xstate and types only: no Node built-ins, no other packages',

@@ -1,6 +1,8 @@
 import type { GatewayConfig } from './config.js';
 import type { Logger } from './core/log.js';
 import { createLocalBus } from './core/local-bus.js';
+import type { Bus } from './core/bus.js';
+import type { Cluster } from './cluster/start-cluster.js';
 import { createConfiguredRunner } from './agent/configured-runner.js';
 import { RunRegistry } from './actors/run-registry.js';
 import { SessionRegistry } from './actors/session-registry.js';
@@ -95,8 +97,7 @@ function closeState(state: State): void {
 }
 
 /** The bus, the run and session registries, and the way in and out of them. */
-async function startActors(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, nodes: () => WsPlane | undefined) {
-  const bus = createLocalBus();
+async function startActors(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, nodes: () => WsPlane | undefined, bus: Bus) {
   const runs = new RunRegistry(bus, { retentionMs: config.runRetentionMs, retentionMax: config.runRetentionMax });
   // every step of a run is recorded in the ledger before the bus carries it
   const lifecycle = new RunLifecycle({ bus, ledger: state.ledger, log });
@@ -146,7 +147,7 @@ async function loadInspector(options: GatewayOptions): Promise<NonNullable<Share
 
 /** The WS control plane, its device and node stores: loaded right after listen (the largest part of the code). */
 async function loadWsPlane(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, actors: Actors, shared: Shared,
-  channels: ChannelsControl | undefined) {
+  channels: ChannelsControl | undefined, cluster: Cluster | undefined) {
   const [{ createWsPlane }, { DeviceStore }, { NodeStore }] = await Promise.all([
     import('./surfaces/ws/plane.js'), import('./store/devices.js'), import('./store/nodes.js'),
   ]);
@@ -162,7 +163,7 @@ async function loadWsPlane(config: GatewayConfig, log: Logger, options: GatewayO
     devices, autoApproveLocal: config.autoApproveLocal, rateLimit: shared.authLimiter,
     nodes: { store: new NodeStore(state.db), allow: config.nodeAllow, deny: config.nodeDeny },
     clock: options.clock, channels: options.channels ?? channels, inspectTickets: shared.inspect?.tickets,
-    canvasCaps: shared.canvas?.caps,
+    canvasCaps: shared.canvas?.caps, cluster: cluster?.link,
   });
   return { plane, devices };
 }
@@ -252,10 +253,17 @@ function logTransportSecurity(config: GatewayConfig, server: ListeningServer, lo
 export async function startGateway(config: GatewayConfig, log: Logger, options: GatewayOptions = {}): Promise<Gateway> {
   const metrics = new DeferredMetrics(); // prom-client is loaded right after `gateway ready`
   const state = openState(config, log, options, metrics);
-  const failed = (err: unknown): never => { closeState(state); throw err; }; // a failed start frees the state dir
+  let cluster: Cluster | undefined;
+  const failed = (err: unknown): never => { // a failed start frees the state dir and leaves the cluster
+    void cluster?.close();
+    closeState(state);
+    throw err;
+  };
+  // cluster mode (--nats-url): @nats-io is loaded only then; NATS must be reachable at start
+  if (config.cluster) cluster = await import('./cluster/start-cluster.js').then((m) => m.startCluster(config.cluster!, log)).catch(failed);
   let ws: WsPlane | undefined;
   let draining = false;
-  const actors = await startActors(config, log, options, state, () => ws).catch(failed);
+  const actors = await startActors(config, log, options, state, () => ws, cluster?.bus ?? createLocalBus()).catch(failed);
   // what a remote peer can make us warn about, it could otherwise make us write without bound; one
   // auth-failure limiter for the WS handshake and the HTTP bearer
   const warnings = new RepeatedWarnings(log);
@@ -270,6 +278,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   const isReady = () => {
     const failing = draining ? ['draining'] : ws ? [] : ['starting'];
     if (state.storage.failing) failing.push('storage');
+    if (cluster && !cluster.link.connected) failing.push('nats');
     if (channels) failing.push(...channels.notOnline());
     return { ready: failing.length === 0, failing };
   };
@@ -279,7 +288,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   // before listen, and after the channel layer registered its reply writer: journaled runs are re-submitted
   // ahead of any new message in their sessions, and a recovered channel run's reply still reaches its chat
   recoverRuns({ ledger: state.ledger, transcripts: state.transcripts, runs: actors.runs, sessions: actors.sessions, policy: config.recovery, log });
-  const stopMetrics = metrics.attach({ bus: actors.bus, sessions: actors.sessions, hub: () => ws?.hub });
+  const stopMetrics = metrics.attach({ bus: actors.bus, sessions: actors.sessions, hub: () => ws?.hub, cluster: cluster?.link });
   registerMetricsRoute(router, { scrape: () => metrics.scrape(), token: config.token, authLimiter: shared.authLimiter });
   registerWebChatRoutes(router, { log, authMode: config.token ? 'token' : 'none', ...(options.webchatDir !== undefined ? { dir: options.webchatDir } : {}) });
   registerInspectRoutes(router, { log, inspect: config.inspect, statelyUrl: config.inspectStatelyUrl, authMode: config.token ? 'token' : 'none', dir: options.webchatDir });
@@ -293,9 +302,10 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   log.debug({ bind: config.bind, port: server.port }, 'http plane listening; loading the ws plane');
   let loaded: Awaited<ReturnType<typeof loadWsPlane>>;
   try {
-    loaded = await loadWsPlane(config, log, options, state, actors, shared, channels);
+    loaded = await loadWsPlane(config, log, options, state, actors, shared, channels, cluster);
   } catch (err) {
     await server.close();
+    await cluster?.close();
     closeState(state);
     throw err;
   }
@@ -306,7 +316,8 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   channels?.startAll(); // the gateway sends START to every enabled account once the WS plane is up
   // the banner: both planes are ready (/readyz answers 200 from here on)
   log.info({ ...bannerUrls(config.bind, server.port), bind: config.bind, port: server.port, stateDir: config.stateDir,
-    model: config.model === 'openai' ? `openai:${config.openaiModel}` : config.model, authMode: config.token ? 'token' : 'none', maxConnections }, 'gateway ready');
+    model: config.model === 'openai' ? `openai:${config.openaiModel}` : config.model, authMode: config.token ? 'token' : 'none', maxConnections,
+    ...(cluster ? { instanceId: cluster.link.instanceId } : {}) }, 'gateway ready');
   metrics.load().catch((err: unknown) => log.warn({ err }, 'metrics could not be loaded: /metrics will fail'));
   const { bus, inbound, replies, runs, sessions } = actors;
   let closing: Promise<void> | undefined;
@@ -334,6 +345,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
         await server.close();
         shared.warnings.flush(); // the counts of the unfinished window
         stopMetrics();
+        await cluster?.close(); // what the drain published reaches the other instances before the connection goes
         state.ledger.flush();
         state.db.close();
         state.lock.release();

@@ -63,6 +63,7 @@ export class DeferredMetrics {
             for (const k of kept) if ('kind' in k && k.kind === type) handler(k.event as BusEvents[K]);
             return bus.subscribe(type, handler);
           },
+          subscribeCluster: (type, handler) => bus.subscribeCluster(type, handler),
         };
         this.stopKeeping?.();
         this.stopAttached = metrics.attach({ ...this.sources, bus: replaying });

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { BUS_EVENT_KINDS, type Bus } from '../core/bus.js';
+import type { ClusterStatus } from '../core/cluster-status.js';
 
 // The gateway's Prometheus metrics. One Registry per gateway (never prom-client's global one), so several
 // gateways in one process (tests, embedders) keep their own counts. Runs and bus events are counted from
@@ -14,6 +15,8 @@ export interface MetricsSources {
   sessions: { readonly size: number; queueDepth(): number };
   /** The WS hub, once the control plane has loaded. */
   hub: () => HubReadings | undefined;
+  /** Cluster mode: this instance (an info gauge labels the scrape with its id) and its NATS connection. */
+  cluster?: ClusterStatus;
 }
 
 /** The parts of the WS connection hub the metrics read. */
@@ -102,6 +105,15 @@ export class GatewayMetrics {
       return s && [[{}, s.droppedFrames]];
     });
     for (const outcome of ['completed', 'failed', 'cancelled']) runs.labels({ outcome }).inc(0);
+    if (sources.cluster) {
+      // the counts above are this instance's: the info gauge says which instance a scrape came from
+      new Gauge({ name: 'clawgate_cluster_instance_info', help: 'Cluster mode: this gateway\'s instance id (value always 1).', labelNames: ['instance_id'], registers: [r] })
+        .set({ instance_id: sources.cluster.instanceId }, 1);
+      new Gauge({
+        name: 'clawgate_nats_connected', help: 'Cluster mode: 1 while the NATS connection is up, 0 while it is being retried.', registers: [r],
+        collect() { this.set(read()?.cluster?.nats === 'connected' ? 1 : 0); },
+      });
+    }
 
     const startedAt = new Map<string, number>();
     const finished = (outcome: string) => (e: { runId: string; at: number }) => {

@@ -63,7 +63,12 @@ export function createRunExecutor(deps: {
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       const startedAt = now();
-      refs.forEach((ref, i) => { lifecycle.started({ ...ref, at: startedAt }, members[i].input.text); });
+      // group commit: the runner starts once `started` is durable and published (a cancel meanwhile settles the run)
+      const starting = refs.map((ref, i) => lifecycle.startedGrouped({ ...ref, at: startedAt }, members[i].input.text));
+      if (starting[0]) {
+        await Promise.all(starting);
+        if (settled) return;
+      }
       for await (const event of runner.run(turn ? mergedInput(members) : queued.input, signal)) {
         if (settled) return;
         if (event.type === 'delta') {

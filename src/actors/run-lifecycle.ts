@@ -11,7 +11,7 @@ import type { RunLedger } from '../store/run-ledger.js';
 /** The ledger steps the lifecycle records (a test may pass an in-memory one; without the `…Grouped` steps,
  *  grouped steps are written one by one). */
 export type RunRecorder = Pick<RunLedger, 'accepted' | 'started' | 'checkpoint' | 'completed' | 'failed' | 'cancelled'>
-  & Partial<Pick<RunLedger, 'acceptedGrouped' | 'completedGrouped'>>;
+  & Partial<Pick<RunLedger, 'acceptedGrouped' | 'startedGrouped' | 'completedGrouped'>>;
 
 /** The progress events of a running run: published, not recorded (the reply is checkpointed instead). */
 export type RunProgressName = 'run.delta' | 'run.message' | 'run.usage' | 'run.tool';
@@ -47,6 +47,24 @@ export class RunLifecycle {
     const message = this.deps.ledger.started(e, e.at, userText);
     this.deps.bus.publish('run.started', e);
     if (message) this.deps.bus.publish('session.message', { sessionKey: e.sessionKey, message });
+  }
+
+  /**
+   * started() through the ledger's group commit queue: resolves once the shared transaction committed; rejects
+   * (StorageUnavailable), publishing nothing, when it cannot be written. `run.started` is published right
+   * after the COMMIT, synchronously: a cancel of the run (a synchronous step, which commits the queue first)
+   * is published after it, as it is recorded after it. A recorder without group commit records and publishes
+   * at once (returns nothing, throws when it cannot be written).
+   */
+  startedGrouped(e: BusEvents['run.started'], userText: string): Promise<unknown> | undefined {
+    if (!this.deps.ledger.startedGrouped) {
+      this.started(e, userText);
+      return undefined;
+    }
+    return this.deps.ledger.startedGrouped(e, e.at, userText, (message) => {
+      this.deps.bus.publish('run.started', e);
+      if (message) this.deps.bus.publish('session.message', { sessionKey: e.sessionKey, message });
+    });
   }
 
   /** A progress event: published only. */

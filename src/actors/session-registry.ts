@@ -4,7 +4,7 @@ import type { RunErrorInfo } from '../core/bus.js';
 import type { RunInput, RunOrigin } from '../core/run.js';
 import type { RunLifecycle } from './run-lifecycle.js';
 import type { Logger } from '../core/log.js';
-import { queuedMessages, sessionMachine, turnRunIds, type QueueMode, type SessionMachine } from '../machines/session.js';
+import { queuedMessages, sessionMachine, turnRunIds, type QueueMode, type QueuedRun, type SessionMachine } from '../machines/session.js';
 import { TERMINAL, type RunListener, type RunRecord, type RunRegistry } from './run-registry.js';
 import { createSupervisedActor, halt } from './supervise.js';
 
@@ -191,7 +191,11 @@ export class SessionRegistry {
     this.pending.delete(runId);
     const record = this.deps.runs.get(runId);
     if (record?.state !== 'queued') return false; // cancelled in between
-    this.sessionActor(p.input.sessionKey).send({ type: 'ENQUEUE', run: { runId, input: p.input }, mode: p.mode });
+    const run = { runId, input: p.input };
+    // a session with no actor gets one that starts with this run (one-message sessions are the common case)
+    const actor = this.actors.get(p.input.sessionKey);
+    if (actor) actor.send({ type: 'ENQUEUE', run, mode: p.mode });
+    else this.sessionActor(p.input.sessionKey, run);
     return true;
   }
 
@@ -277,11 +281,10 @@ export class SessionRegistry {
     return n;
   }
 
-  private sessionActor(sessionKey: string): Actor<SessionMachine> {
-    let actor = this.actors.get(sessionKey);
-    if (actor) return actor;
+  /** A new session actor, started with its first run. */
+  private sessionActor(sessionKey: string, first: QueuedRun): Actor<SessionMachine> {
     const { actor: created, guard } = createSupervisedActor(this.machine, {
-      input: { sessionKey, idleMs: this.deps.idleMs, runTimeoutMs: this.deps.runTimeoutMs ?? 0 },
+      input: { sessionKey, idleMs: this.deps.idleMs, runTimeoutMs: this.deps.runTimeoutMs ?? 0, first },
       ...(this.deps.clock ? { clock: this.deps.clock } : {}),
     }, {
       kind: 'session', id: sessionKey, log: this.log,
@@ -290,7 +293,6 @@ export class SessionRegistry {
       },
       onFailure: (err) => this.failed(sessionKey, created, err),
     });
-    actor = created;
     created.on('dequeued', guard(({ runId }) => {
       const now = this.deps.now ?? Date.now;
       this.deps.lifecycle.cancelled({ runId, sessionKey, at: now(), reply: '', started: false });

@@ -9,7 +9,8 @@ import {
 /** The `clawgate status --help` text. */
 export const STATUS_USAGE = `usage: clawgate status [options]
 
-Asks the running gateway: version, uptime, planes (HTTP /readyz, WebSocket), sessions, runs, connections.
+Asks the running gateway: version, uptime, planes (HTTP /readyz, WebSocket), sessions, runs, connections,
+and in cluster mode its instance id and NATS state.
 
 ${CONNECTION_USAGE}`;
 
@@ -39,6 +40,7 @@ export function status(args: string[]): Promise<number> {
         eventLoop: st.eventLoop,
         ...(st.pid !== undefined ? { pid: st.pid } : {}),
         ...(st.stateDir !== undefined ? { stateDir: st.stateDir } : {}),
+        ...(st.cluster !== undefined ? { cluster: st.cluster } : {}),
         health,
       };
       if (values.json) return printJson(report);
@@ -71,7 +73,10 @@ export function duration(ms: unknown): string {
   return parts.slice(first, first + 2).map(([n, u]) => `${n}${u}`).join(' ');
 }
 
-function render(r: { url: string; version: unknown; uptimeMs: unknown; planes: { http: string; ws: string }; sessions: unknown; connections: unknown; pid?: unknown; stateDir?: unknown }): string {
+function render(r: {
+  url: string; version: unknown; uptimeMs: unknown; planes: { http: string; ws: string }; sessions: unknown; connections: unknown;
+  pid?: unknown; stateDir?: unknown; cluster?: unknown;
+}): string {
   const s = fields(r.sessions);
   const runs = fields(s.runs);
   const lines = [
@@ -85,5 +90,10 @@ function render(r: { url: string; version: unknown; uptimeMs: unknown; planes: {
   ];
   if (r.pid !== undefined) lines.push(`pid        ${text(r.pid)}`);
   if (r.stateDir !== undefined) lines.push(`state dir  ${text(r.stateDir)}`);
+  if (r.cluster !== undefined) {
+    const c = fields(r.cluster);
+    if (c.instanceId !== undefined) lines.push(`instance   ${text(c.instanceId)}`);
+    lines.push(`nats       ${text(c.nats)}`);
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -1,5 +1,8 @@
 import type { ChannelsConfig } from '../core/channel.js';
 import type { QueueMode } from '../core/queue-mode.js';
+import type { ClusterConfig } from '../core/cluster-status.js';
+
+export type { ClusterConfig };
 
 /** The resolved configuration of one gateway: every option with its default applied and its value checked. */
 export interface GatewayConfig {
@@ -80,6 +83,8 @@ export interface GatewayConfig {
   tls?: { certFile: string; keyFile: string };
   /** On SIGINT/SIGTERM, how long running runs may go on before they are cancelled (recorded `cancelled`). */
   shutdownGraceMs: number;
+  /** Cluster mode on NATS (`--nats-url`); absent = one process, no NATS. */
+  cluster?: ClusterConfig;
   /** The config file's `channels` block, resolved (spec channels.md §2); no account of any channel when absent. */
   channels: ChannelsConfig;
 }

@@ -81,6 +81,9 @@ export const OPTION_HELP: Readonly<Partial<Record<OptionName | string, OptionHel
   'canvas-root': { arg: 'DIR', text: 'canvas files served at /__openclaw__/canvas/ (bearer token or a node\'s capability URL)', default: '<state-dir>/canvas' },
   'no-canvas-host': { text: 'no canvas or A2UI routes, no live reload, no pluginSurfaceUrls in hello-ok', default: 'off: host on' },
   'no-canvas-live-reload': { text: 'canvas pages do not reload on file changes (no watcher; /__openclaw__/ws gets 404)', default: 'off: live reload on' },
+  'nats-url': { arg: 'URL', text: 'cluster mode: join the other gateways on this NATS server (nats://host:port, JetStream on)', default: 'off: one process' },
+  'instance-id': { arg: 'ID', text: 'with --nats-url: this gateway\'s name in the cluster (letters, digits, . _ : -)', default: '<hostname>:<pid>' },
+  'lease-ttl-ms': { arg: 'N', text: 'with --nats-url: a session\'s lease outlives its owner\'s last renewal this long', default: '10000' },
 };
 
 /** `--config FILE`: not in the option table (it names where the others come from). */

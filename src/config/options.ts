@@ -57,6 +57,10 @@ export const OPTIONS = {
   'canvas-root': 'string',
   'no-canvas-host': 'boolean',
   'no-canvas-live-reload': 'boolean',
+  // cluster mode on NATS (issue 17)
+  'nats-url': 'string',
+  'instance-id': 'string',
+  'lease-ttl-ms': 'int',
 } as const;
 
 /** A flag name (kebab-case), as on the command line. */
@@ -91,4 +95,6 @@ export const DEFAULTS = {
   recovery: 'rerun',
   // shutdown that keeps its word (issue 8)
   shutdownGraceMs: 10_000,
+  // cluster mode (issue 17): how long a session's lease outlives its owner's last renewal
+  leaseTtlMs: 10_000,
 } as const;

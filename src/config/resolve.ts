@@ -10,6 +10,7 @@ import { DEFAULTS, type RawOptions } from './options.js';
 import { readOptions, type OptionReader } from './reader.js';
 import { tlsFiles } from './tls.js';
 import { inspectStatelyUrl } from './inspect-stately-url.js';
+import { clusterMode } from './cluster.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -39,6 +40,7 @@ export function resolveConfig(raw: RawOptions, channelsSource?: ChannelsSource):
   const catalog = modelCatalog(o);
   const prompt = systemPrompt(o);
   const stately = inspectStatelyUrl(o, o.bool('inspect') ?? false);
+  const cluster = clusterMode(o);
   const channels = channelsSource ? resolveChannels(channelsSource) : noChannels();
   return {
     ...listen, port, model, ...filters, maxBodyBytes, logLevel, handshakeTimeoutMs,
@@ -48,6 +50,7 @@ export function resolveConfig(raw: RawOptions, channelsSource?: ChannelsSource):
     ...uncheckedSettings(o),
     ...(tls ? { tls } : {}),
     ...stately,
+    ...(cluster ? { cluster } : {}),
     channels,
   };
 }

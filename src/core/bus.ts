@@ -3,7 +3,12 @@ import type { TranscriptMessage } from './transcript.js';
 
 // The event bus: what every layer may know of it. Runs publish their lifecycle here after the run ledger
 // has recorded it; run records, HTTP streams, WS connections and channel outboxes subscribe. One process
-// uses the in-process implementation (local-bus.ts); a cluster may put another one behind this interface.
+// uses the in-process implementation (local-bus.ts); cluster mode puts src/cluster/nats-bus.ts behind it.
+//
+// Two ways to listen, so that "acts once per cluster" is the default: `subscribe` hears the events of this
+// process only (the run registry, metrics, the reply router, channel typing: each instance acts on its own
+// runs, and nothing is sent to a channel twice); `subscribeCluster` also hears other instances' events (the
+// WS edge, so an operator on any instance sees every run). On one process both hear the same events.
 
 export type { Surface };
 
@@ -53,15 +58,22 @@ type MissingKind = Exclude<BusEventName, (typeof BUS_EVENT_KINDS)[number]>;
 const allKinds: [MissingKind] extends [never] ? true : MissingKind = true;
 void allKinds;
 
-/** A subscriber of one event kind. */
+/** A subscriber of one event kind (events of this process). */
 export type BusHandler<K extends BusEventName> = (event: BusEvents[K]) => void;
 
+/** A subscriber of one event kind on every instance; `remote` is true for an event another instance published. */
+export type ClusterBusHandler<K extends BusEventName> = (event: BusEvents[K], remote: boolean) => void;
+
 /**
- * Typed publish/subscribe. `publish` delivers to every subscriber of that kind before it returns, in
- * subscription order; a subscriber must not throw.
+ * Typed publish/subscribe. `publish` delivers to every subscriber of that kind in this process before it
+ * returns, in subscription order; a subscriber must not throw.
  */
 export interface Bus {
   publish<K extends BusEventName>(type: K, event: BusEvents[K]): void;
-  /** Returns the function that ends this subscription. */
+  /** Events published in this process. Returns the function that ends this subscription. */
   subscribe<K extends BusEventName>(type: K, handler: BusHandler<K>): () => void;
+  /** Events published by any instance of the cluster: this process's synchronously (`remote` false), other
+   *  instances' as they arrive (`remote` true). Only for what every instance must show, never for what must
+   *  happen once (a send to a channel). Returns the function that ends this subscription. */
+  subscribeCluster<K extends BusEventName>(type: K, handler: ClusterBusHandler<K>): () => void;
 }

@@ -34,6 +34,9 @@ export interface SessionRow {
   messageCount: number;
 }
 
+/** What a run's step sets in its session's index row. */
+export type SessionIndexPatch = Partial<Pick<SessionRow, 'lastRunId' | 'status'>>;
+
 /** The transcript and session index store (SQLite in the gateway). */
 export interface TranscriptStore {
   /** Appends once per (session, idempotencyKey): a second append with the same key returns the first message. */
@@ -42,7 +45,13 @@ export interface TranscriptStore {
   messages(sessionKey: string, opts?: { limit?: number; offset?: number }): { messages: TranscriptMessage[]; total: number };
   /** The message with this idempotency key (`<runId>` is a run's reply), if the transcript holds it. */
   byIdempotencyKey(sessionKey: string, idempotencyKey: string): TranscriptMessage | undefined;
-  touch(sessionKey: string, patch: Partial<Pick<SessionRow, 'lastRunId' | 'status'>>): SessionRow;
+  /**
+   * Appends unless a message with this idempotency key is there (then returns undefined), and sets `index`
+   * (the run and status) in the session index in the same write: what a run's step records at once.
+   */
+  appendOnce(sessionKey: string, m: Omit<TranscriptMessage, 'id' | 'seq'>, index?: SessionIndexPatch): TranscriptMessage | undefined;
+  /** Sets the session's run and status (creating its index row if need be). */
+  touch(sessionKey: string, patch: SessionIndexPatch): void;
   session(sessionKey: string): SessionRow | undefined;
   /** Most recently updated first, one page (default: the first 100). */
   sessions(opts?: { limit?: number; offset?: number }): SessionRow[];

@@ -36,6 +36,11 @@ export interface SessionInput {
   idleMs: number;
   /** Stop a run still going after this long (0 or absent = no deadline). */
   runTimeoutMs?: number;
+  /**
+   * The message the session is created for: it starts running as the actor starts, exactly as if it had been
+   * the actor's first ENQUEUE (with nothing running, every queue mode just runs it), one step less.
+   */
+  first?: QueuedRun;
 }
 
 /** A session actor's context: its queue and the turn running now. */
@@ -164,7 +169,8 @@ export const sessionMachine = setup({
 }).createMachine({
   id: 'session',
   context: ({ input }) => ({
-    sessionKey: input.sessionKey, idleMs: input.idleMs, runTimeoutMs: input.runTimeoutMs ?? 0, queue: [], current: null,
+    sessionKey: input.sessionKey, idleMs: input.idleMs, runTimeoutMs: input.runTimeoutMs ?? 0,
+    queue: input.first ? [input.first] : [], current: null,
   }),
   initial: 'idle',
   states: {

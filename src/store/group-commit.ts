@@ -10,6 +10,10 @@ import type { StorageHealth } from './storage-health.js';
 // every step of that transaction. Disk failures become StorageUnavailable (and mark storage failing), as for
 // every other write. Steps run, commit and settle in the order they were queued.
 //
+// A step may come with `committed`, called synchronously right after its COMMIT, before the promise settles
+// and before any later write: whoever must tell the world of the step (publish on the bus) does it there, so
+// a synchronous writer that flushes the queue first also tells of the queued steps before its own.
+//
 // Writes made outside the queue never interleave with a batch (a batch runs synchronously), but a synchronous
 // writer that must come after what is queued calls flush() first. flush() does nothing inside a transaction
 // that is not its own (its COMMIT would not be ours): the scheduled flush commits the queue after it.
@@ -32,6 +36,7 @@ export interface GroupCommitOptions {
 interface Queued {
   what: string;
   step: () => unknown;
+  committed?: (value: unknown) => void;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -76,10 +81,14 @@ export class GroupCommit {
     return this.queue.length;
   }
 
-  /** Queue `step` (named `what` in logs and metrics); resolves with its result once its transaction committed. */
-  enqueue<R>(what: string, step: () => R): Promise<R> {
+  /**
+   * Queue `step` (named `what` in logs and metrics); resolves with its result once its transaction committed.
+   * `committed` (optional) runs synchronously right after that COMMIT, with the result; if it throws, the
+   * promise rejects with its error (the step stays committed).
+   */
+  enqueue<R>(what: string, step: () => R, committed?: (value: R) => void): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ what, step, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ what, step, committed: committed as ((value: unknown) => void) | undefined, resolve: resolve as (value: unknown) => void, reject });
       if (this.queue.length >= this.maxSteps) this.flush();
       else if (!this.scheduled) {
         this.scheduled = true;
@@ -93,10 +102,9 @@ export class GroupCommit {
 
   /** Commit everything queued now (in transactions of at most maxSteps); a no-op inside another transaction. */
   flush(): void {
-    if (this.db.inTransaction || this.queue.length === 0) return;
-    const queued = this.queue;
-    this.queue = [];
-    for (let i = 0; i < queued.length; i += this.maxSteps) this.commit(queued.slice(i, i + this.maxSteps));
+    // taken from the queue one batch at a time: a `committed` callback that writes (and so flushes) meanwhile
+    // commits the next batches in their order
+    while (this.queue.length > 0 && !this.db.inTransaction) this.commit(this.queue.splice(0, this.maxSteps));
   }
 
   private commit(batch: Queued[]): void {
@@ -116,6 +124,12 @@ export class GroupCommit {
       const o = outcomes[i];
       if (o.ok) {
         this.opts.observe?.(q.what, seconds);
+        try {
+          q.committed?.(o.value);
+        } catch (err) {
+          q.reject(err);
+          return;
+        }
         q.resolve(o.value);
       } else {
         q.reject(this.opts.storage?.failed(o.error, q.what) ?? o.error);

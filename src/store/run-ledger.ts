@@ -17,8 +17,8 @@ import type { StorageHealth } from './storage-health.js';
 // A write that fails because the disk is full or failing throws StorageUnavailable (and marks storage
 // failing); nothing of that step was recorded.
 //
-// `acceptedGrouped` and `completedGrouped` are those steps through the group commit queue (group-commit.ts): the
-// steps of one tick share one transaction, each resolves once committed. Every synchronous step flushes that queue first,
+// `acceptedGrouped`, `startedGrouped` and `completedGrouped` are those steps through the group commit queue
+// (group-commit.ts): the steps of one tick share one transaction, each resolves once committed. Every synchronous step flushes that queue first,
 // so no step overtakes an accept queued before it.
 //
 // Finish writers (onFinish) add their own rows to the transaction of a run's completed / failed / cancelled
@@ -79,7 +79,7 @@ const PRUNE_EVERY = 256;
 /** Records every step of every run; see the file comment. */
 export class RunLedger {
   private readonly q;
-  /** The accepted steps waiting for their shared transaction. */
+  /** The accepted, started and completed steps waiting for their shared transaction. */
   private readonly queue: GroupCommit;
   /** Runs a step in a transaction (a savepoint when already inside one). */
   private readonly inTransaction: (step: () => unknown) => unknown;
@@ -143,12 +143,16 @@ export class RunLedger {
    * already there (a recovered run starts again). Returns the appended message, if any.
    */
   started(ref: RunRef, at: number, userText: string): TranscriptMessage | undefined {
-    return this.write('run.started', () => {
-      this.q.started.run(at, ref.runId);
-      this.transcripts.touch(ref.sessionKey, { lastRunId: ref.runId, status: 'running' });
-      if (this.transcripts.byIdempotencyKey(ref.sessionKey, `${ref.runId}:user`)) return undefined;
-      return this.transcripts.append(ref.sessionKey, { role: 'user', text: userText, timestamp: at, runId: ref.runId, idempotencyKey: `${ref.runId}:user` });
-    });
+    return this.write('run.started', () => this.startedStep(ref, at, userText));
+  }
+
+  /**
+   * started() through the group commit queue: resolves once its shared transaction committed. `committed`
+   * runs synchronously right after that COMMIT (see group-commit.ts): the lifecycle publishes there, so a
+   * synchronous step of the same run (a cancel, which flushes the queue first) is told after it, never before.
+   */
+  startedGrouped(ref: RunRef, at: number, userText: string, committed?: (message: TranscriptMessage | undefined) => void): Promise<TranscriptMessage | undefined> {
+    return this.queue.enqueue('run.started', () => this.startedStep(ref, at, userText), committed);
   }
 
   /** The reply so far of a running run (kept until it finishes: /status after a crash shows how far it got). */
@@ -243,13 +247,21 @@ export class RunLedger {
     this.transcripts.touch(run.sessionKey, { lastRunId: run.runId, status: 'queued' });
   }
 
+  private startedStep(ref: RunRef, at: number, userText: string): TranscriptMessage | undefined {
+    this.q.started.run(at, ref.runId);
+    // unless it is already there (a recovered run starts again); the session index is set either way
+    return this.transcripts.appendOnce(ref.sessionKey, { role: 'user', text: userText, timestamp: at, runId: ref.runId, idempotencyKey: `${ref.runId}:user` },
+      { lastRunId: ref.runId, status: 'running' });
+  }
+
   private completedStep(ref: RunRef, at: number, reply: string): TranscriptMessage | undefined {
     this.finish(ref.runId, 'completed', at);
     this.tellFinishWriters({ kind: 'completed', ref, at, reply });
-    this.transcripts.touch(ref.sessionKey, { status: 'done' });
-    if (ref.turn && ref.turn.leadRunId !== ref.runId) return undefined;
-    if (this.transcripts.byIdempotencyKey(ref.sessionKey, ref.runId)) return undefined;
-    return this.transcripts.append(ref.sessionKey, { role: 'assistant', text: reply, timestamp: at, runId: ref.runId, idempotencyKey: ref.runId });
+    if (ref.turn && ref.turn.leadRunId !== ref.runId) {
+      this.transcripts.touch(ref.sessionKey, { status: 'done' });
+      return undefined;
+    }
+    return this.transcripts.appendOnce(ref.sessionKey, { role: 'assistant', text: reply, timestamp: at, runId: ref.runId, idempotencyKey: ref.runId }, { status: 'done' });
   }
 
   private finish(runId: string, state: 'completed' | 'failed' | 'cancelled', at: number, error?: RunErrorInfo): void {

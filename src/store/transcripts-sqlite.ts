@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from './db.js';
-import type { SessionRow, SessionStatus, TranscriptMessage, TranscriptStore } from '../core/transcript.js';
+import type { SessionIndexPatch, SessionRow, SessionStatus, TranscriptMessage, TranscriptStore } from '../core/transcript.js';
 
 // The TranscriptStore on SQLite (migration 3). Messages are append-only rows keyed by (session, seq); the
 // session index is one row per session updated in the same transaction as each change, so a change costs
@@ -29,41 +29,58 @@ interface IndexRow {
 
 const DEFAULT_PAGE = 100;
 
+type NewMessage = Omit<TranscriptMessage, 'id' | 'seq'>;
+
 /** The TranscriptStore on the gateway's SQLite database. */
 export class SqliteTranscriptStore implements TranscriptStore {
   private readonly q;
   private readonly appendTx;
 
-  constructor(db: Db, private readonly now: () => number = Date.now) {
+  constructor(private readonly db: Db, private readonly now: () => number = Date.now) {
     this.q = {
       session: db.prepare<[string], IndexRow>('SELECT * FROM sessions WHERE key = ?'),
       byKey: db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE session_key = ? AND idempotency_key = ?'),
       insert: db.prepare('INSERT INTO messages (session_key, seq, id, role, text, ts, run_id, idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-      // one statement per index change (a single autocommit: half the cost of select-then-update)
-      counted: db.prepare<[{ key: string; now: number; ts: number }], { seq: number }>(`INSERT INTO sessions (key, created_at, updated_at, message_count, next_seq)
-        VALUES (@key, @now, @ts, 1, 2) ON CONFLICT(key) DO UPDATE SET message_count = message_count + 1, next_seq = next_seq + 1, updated_at = @ts
+      // one statement per index change (a single autocommit: half the cost of select-then-update); a run's step
+      // that appends sets its run and status in the same statement
+      counted: db.prepare<[{ key: string; now: number; ts: number; run: string | null; status: string | null }], { seq: number }>(`INSERT INTO sessions (key, created_at, updated_at, last_run_id, status, message_count, next_seq)
+        VALUES (@key, @now, @ts, @run, @status, 1, 2) ON CONFLICT(key) DO UPDATE SET message_count = message_count + 1, next_seq = next_seq + 1, updated_at = @ts,
+        last_run_id = coalesce(@run, last_run_id), status = coalesce(@status, status)
         RETURNING next_seq - 1 AS seq`),
-      touch: db.prepare<[{ key: string; now: number; run: string | null; status: string | null }], IndexRow>(`INSERT INTO sessions (key, created_at, updated_at, last_run_id, status)
+      touch: db.prepare<[{ key: string; now: number; run: string | null; status: string | null }]>(`INSERT INTO sessions (key, created_at, updated_at, last_run_id, status)
         VALUES (@key, @now, @now, @run, @status) ON CONFLICT(key) DO UPDATE SET updated_at = @now,
-        last_run_id = coalesce(@run, last_run_id), status = coalesce(@status, status) RETURNING *`),
+        last_run_id = coalesce(@run, last_run_id), status = coalesce(@status, status)`),
       // newest `limit` after skipping `offset` newest, returned oldest first
       page: db.prepare<[string, number, number], MessageRow>(
         'SELECT * FROM (SELECT * FROM messages WHERE session_key = ? ORDER BY seq DESC LIMIT ? OFFSET ?) ORDER BY seq ASC'),
       list: db.prepare<[number, number], IndexRow>('SELECT * FROM sessions ORDER BY updated_at DESC, key LIMIT ? OFFSET ?'),
       count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sessions'),
     };
-    this.appendTx = db.transaction((sessionKey: string, m: Omit<TranscriptMessage, 'id' | 'seq'>): TranscriptMessage => {
-      const existing = this.q.byKey.get(sessionKey, m.idempotencyKey);
-      if (existing) return toMessage(existing); // the same turn recorded twice (a replay or a recovered run)
-      const { seq } = this.q.counted.get({ key: sessionKey, now: this.now(), ts: m.timestamp })!;
-      const message: TranscriptMessage = { ...m, id: randomUUID(), seq };
-      this.q.insert.run(sessionKey, seq, message.id, m.role, m.text, m.timestamp, m.runId, m.idempotencyKey);
-      return message;
-    });
+    // inside a transaction (a run ledger's step, itself in a savepoint) the caller's transaction holds the two
+    // writes together, and an error reaches it: no savepoint of our own
+    this.appendTx = db.transaction((sessionKey: string, m: NewMessage, index: SessionIndexPatch | undefined) => this.write(sessionKey, m, index));
   }
 
-  append(sessionKey: string, m: Omit<TranscriptMessage, 'id' | 'seq'>): TranscriptMessage {
-    return this.appendTx(sessionKey, m);
+  append(sessionKey: string, m: NewMessage): TranscriptMessage {
+    const existing = this.q.byKey.get(sessionKey, m.idempotencyKey);
+    if (existing) return toMessage(existing); // the same turn recorded twice (a replay or a recovered run)
+    return this.db.inTransaction ? this.write(sessionKey, m, undefined) : this.appendTx(sessionKey, m, undefined);
+  }
+
+  appendOnce(sessionKey: string, m: NewMessage, index?: SessionIndexPatch): TranscriptMessage | undefined {
+    if (this.q.byKey.get(sessionKey, m.idempotencyKey)) {
+      if (index) this.touch(sessionKey, index);
+      return undefined;
+    }
+    return this.db.inTransaction ? this.write(sessionKey, m, index) : this.appendTx(sessionKey, m, index);
+  }
+
+  /** The message's row and its count in the session index (with `index`); the caller checked the key. */
+  private write(sessionKey: string, m: NewMessage, index: SessionIndexPatch | undefined): TranscriptMessage {
+    const { seq } = this.q.counted.get({ key: sessionKey, now: this.now(), ts: m.timestamp, run: index?.lastRunId ?? null, status: index?.status ?? null })!;
+    const message: TranscriptMessage = { ...m, id: randomUUID(), seq };
+    this.q.insert.run(sessionKey, seq, message.id, m.role, m.text, m.timestamp, m.runId, m.idempotencyKey);
+    return message;
   }
 
   messages(sessionKey: string, opts: { limit?: number; offset?: number } = {}) {
@@ -79,8 +96,8 @@ export class SqliteTranscriptStore implements TranscriptStore {
     return row ? toMessage(row) : undefined;
   }
 
-  touch(sessionKey: string, patch: Partial<Pick<SessionRow, 'lastRunId' | 'status'>>): SessionRow {
-    return toRow(this.q.touch.get({ key: sessionKey, now: this.now(), run: patch.lastRunId ?? null, status: patch.status ?? null })!);
+  touch(sessionKey: string, patch: SessionIndexPatch): void {
+    this.q.touch.run({ key: sessionKey, now: this.now(), run: patch.lastRunId ?? null, status: patch.status ?? null });
   }
 
   session(sessionKey: string): SessionRow | undefined {

@@ -10,7 +10,8 @@ import { until } from '../helpers/wait.js';
 // (dist/gateway/, scripts/build-gateway.mjs), whose metafile says which sources each file holds. Neither TypeBox's type builders and
 // compiler nor the TypeBox schemas of protocol/ (the validators are precompiled: protocol/precompiled.ts, only
 // TypeBox's JSON Schema engine is loaded, for error texts) nor prom-client (loaded right after `gateway ready`:
-// src/actors/deferred-metrics.ts) may come before the `gateway ready` line; /metrics still answers.
+// src/actors/deferred-metrics.ts) may come before the `gateway ready` line; /metrics still answers. Without
+// --nats-url, neither src/cluster nor the NATS client is ever loaded.
 
 const HOOK = `
 import { register } from 'node:module';
@@ -50,6 +51,8 @@ test('the gateway is ready before it loads TypeBox\'s compiler, the schemas or p
   assert.match(body, /^clawgate_runs_total\{outcome="completed"\} 0$/m);
   await until(() => proc.logLines().some((l) => typeof l.resolved === 'string' && /\/node_modules\/prom-client\//.test(l.resolved)),
     'prom-client to be loaded', 5000, 20);
+  const cluster = proc.logLines().map((l) => l.resolved).filter((u) => typeof u === 'string' && /\/node_modules\/@nats-io\/|\/dist\/src\/cluster\//.test(u));
+  assert.deepEqual(cluster, [], 'a single process never loads the cluster layer');
   proc.kill();
   await proc.exit();
 });

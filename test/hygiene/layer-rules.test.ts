@@ -23,7 +23,7 @@ test('src/ and protocol/ follow the layer rules, with no cycles', () => {
   assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
 });
 
-test('a wrong import is rejected: a machine importing a surface, transport importing an actor, a cycle', () => {
+test('a wrong import is rejected: a machine importing a surface, transport importing an actor, cluster importing an actor, NATS outside src/cluster, a cycle', () => {
   const dir = mkdtempSync(join(tmpdir(), 'clawgate-layers-'));
   scratch.push(dir);
   const file = (path: string, text: string) => {
@@ -35,11 +35,15 @@ test('a wrong import is rejected: a machine importing a surface, transport impor
   file('src/machines/session.ts', "import { routes } from '../surfaces/http/routes.js';\nexport const machine = routes;\n");
   file('src/actors/hub.ts', 'export const hub = 1;\n');
   file('src/transport/ws.ts', "import { hub } from '../actors/hub.js';\nexport const ws = hub;\n");
+  file('src/cluster/bus.ts', "import { hub } from '../actors/hub.js';\nexport const bus = hub;\n");
+  file('src/store/nats.ts', "import { connect } from '@nats-io/transport-node';\nexport const c = connect;\n");
   file('src/core/a.ts', "import { b } from './b.js';\nexport const a = () => b;\n");
   file('src/core/b.ts', "import { a } from './a.js';\nexport const b = () => a;\n");
   const r = cruise(dir);
   assert.notEqual(r.status, 0, 'the rules must fail this tree');
   assert.match(r.out, /machines: src\/machines\/session\.ts → src\/surfaces\/http\/routes\.ts/);
   assert.match(r.out, /transport: src\/transport\/ws\.ts → src\/actors\/hub\.ts/);
+  assert.match(r.out, /cluster: src\/cluster\/bus\.ts → src\/actors\/hub\.ts/);
+  assert.match(r.out, /nats-only-in-cluster: src\/store\/nats\.ts → @nats-io\/transport-node/);
   assert.match(r.out, /no-cycles/);
 });

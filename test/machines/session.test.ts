@@ -22,7 +22,7 @@ function run(runId: string): QueuedRun {
   return { runId, input: { runId, sessionKey: 's1', text: `text of ${runId}`, parts: [] } };
 }
 
-function harness(idleMs = IDLE_MS, runTimeoutMs = 0) {
+function harness(idleMs = IDLE_MS, runTimeoutMs = 0, first?: QueuedRun) {
   const calls: Call[] = [];
   const inputs: QueuedRun[] = [];
   let active = 0;
@@ -50,7 +50,7 @@ function harness(idleMs = IDLE_MS, runTimeoutMs = 0) {
   });
   const clock = new SimulatedClock();
   const actor = createActor(sessionMachine.provide({ actors: { executeRun } }), {
-    input: { sessionKey: 's1', idleMs, runTimeoutMs },
+    input: { sessionKey: 's1', idleMs, runTimeoutMs, ...(first ? { first } : {}) },
     clock,
   });
   const dequeued: string[] = [];
@@ -88,6 +88,21 @@ test('starts in idle with an empty queue', () => {
   assert.deepEqual(h.ctx(), { current: null, queue: [] });
   assert.deepEqual(h.started(), []);
   h.actor.stop();
+});
+
+test('created with its first run: it runs as the actor starts, as a first ENQUEUE would (deadline, queue, end with the run)', async () => {
+  const h = harness(0, 5_000, run('a'));
+  assert.ok(h.actor.getSnapshot().matches({ running: 'timed' }), 'running with its deadline armed');
+  assert.deepEqual(h.started(), ['a']);
+  assert.deepEqual(h.ctx(), { current: 'a', queue: [] });
+  h.actor.send({ type: 'ENQUEUE', run: run('b') });
+  assert.deepEqual(h.ctx(), { current: 'a', queue: ['b'] });
+  h.call('a').resolve();
+  await flush();
+  assert.deepEqual(h.started(), ['a', 'b']);
+  h.call('b').resolve();
+  await flush();
+  assert.equal(h.completed, true, 'idleMs 0: it ends with its last run');
 });
 
 test('FIFO: three ENQUEUEs start in order, each only after the previous one finished', async () => {

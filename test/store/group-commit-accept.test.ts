@@ -117,3 +117,50 @@ test('completions of one tick share one commit; run.completed is published only 
   assert.deepEqual(state(), ['x', 'y']);
   assert.deepEqual(durableAtPublish, [true, true]);
 });
+
+test('starts of one tick share one commit; run.started and the user message are published only once durable, and before any output', async () => {
+  const h = setup();
+  const reader = h.reader;
+  const events: string[] = [];
+  const durableAtPublish: boolean[] = [];
+  h.bus.subscribe('run.started', (e) => {
+    events.push(`started ${e.runId}`);
+    const row = reader.prepare('SELECT state FROM journal WHERE run_id = ?').get(e.runId) as { state: string } | undefined;
+    const user = reader.prepare("SELECT 1 FROM messages WHERE idempotency_key = ? AND role = 'user'").get(`${e.runId}:user`);
+    durableAtPublish.push(row?.state === 'running' && user !== undefined);
+  });
+  h.bus.subscribe('session.message', (e) => { events.push(`message ${e.message.runId} ${e.message.role}`); });
+  h.bus.subscribe('run.delta', (e) => { events.push(`delta ${e.runId}`); });
+  for (const [id, key] of [['x', 's1'], ['y', 's2']]) assert.equal(h.sessions.accept(h.req(id, key)).kind, 'accepted');
+  for (const id of ['x', 'y']) assert.equal(h.sessions.start(id), true);
+  const running = () => (reader.prepare("SELECT run_id FROM journal WHERE state = 'running' ORDER BY run_id").all() as Array<{ run_id: string }>).map((r) => r.run_id);
+  assert.deepEqual(running(), [], 'handed to their sessions, the starts are queued, not yet committed');
+  assert.equal(h.runs.get('x')?.state, 'queued', 'not running in memory before the record is durable');
+  assert.deepEqual(h.ran, [], 'the runner waits for the start to be durable');
+  const done = await Promise.all(['x', 'y'].map((id) => h.runs.settled(id)));
+  assert.deepEqual(done.map((r) => r.state), ['completed', 'completed']);
+  assert.deepEqual(durableAtPublish, [true, true]);
+  for (const id of ['x', 'y']) {
+    const mine = events.filter((e) => e.split(' ')[1] === id);
+    assert.deepEqual(mine.slice(0, 3), [`started ${id}`, `message ${id} user`, `delta ${id}`], `${id}: told of the start first`);
+  }
+});
+
+test('a cancel between a queued start and its commit: recorded and published after the start, and the runner never runs', async () => {
+  const h = setup();
+  const events: string[] = [];
+  for (const name of ['run.queued', 'run.started', 'run.cancelled', 'run.completed'] as const) {
+    h.bus.subscribe(name, (e) => { events.push(`${name} ${e.runId}`); });
+  }
+  assert.equal(h.sessions.submit(h.req('c', 's1')).kind, 'accepted');
+  assert.equal(h.sessions.cancel('c'), true, 'its start is queued: the run is cancelled');
+  // the cancel is a synchronous step: it committed the queued start first, and told of it first
+  assert.deepEqual(events, ['run.queued c', 'run.started c', 'run.cancelled c']);
+  const row = h.reader.prepare('SELECT state, started_at, finished_at FROM journal WHERE run_id = ?').get('c') as { state: string; started_at: number | null; finished_at: number | null };
+  assert.equal(row.state, 'cancelled');
+  assert.ok(row.started_at !== null && row.finished_at !== null && row.started_at <= row.finished_at);
+  assert.equal((await h.runs.settled('c')).state, 'cancelled');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(h.ran, [], 'the runner was never called');
+  assert.deepEqual(events, ['run.queued c', 'run.started c', 'run.cancelled c'], 'nothing after the cancel');
+});

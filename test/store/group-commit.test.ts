@@ -152,3 +152,42 @@ test('flush() inside a transaction that is not its own commits nothing: the sche
   await queued;
   assert.deepEqual(rows(reader), [1, 2]);
 });
+
+test('`committed` runs synchronously right after COMMIT, in queue order, before a flushing writer writes; if it throws, only its caller fails', async () => {
+  const { db, reader, flushes } = open();
+  const gc = new GroupCommit(db, { schedule: (f) => flushes.push(f) });
+  const insert = db.prepare('INSERT INTO t (id) VALUES (?)');
+  const told: Array<{ id: number; committed: number[] }> = [];
+  const tell = (id: number) => () => { told.push({ id, committed: rows(reader) }); };
+  const a = gc.enqueue('a', () => insert.run(1), tell(1));
+  const b = gc.enqueue('b', () => insert.run(2), () => { throw new Error('listener failed'); });
+  const c = gc.enqueue('c', () => insert.run(3), tell(3));
+  // a synchronous writer that must come after the queue flushes it first: every step is told of before it writes
+  gc.flush();
+  told.push({ id: 4, committed: rows(reader) });
+  insert.run(4);
+  assert.deepEqual(told, [{ id: 1, committed: [1, 2, 3] }, { id: 3, committed: [1, 2, 3] }, { id: 4, committed: [1, 2, 3] }]);
+  await a;
+  await assert.rejects(b, /listener failed/);
+  await c;
+  assert.deepEqual(rows(reader), [1, 2, 3, 4], 'the step whose callback threw stays committed');
+  runScheduled(flushes);
+});
+
+test('a `committed` callback that writes through the queue meanwhile: later batches still commit in order', async () => {
+  const { db, reader, flushes } = open();
+  const gc = new GroupCommit(db, { maxSteps: 1, schedule: (f) => flushes.push(f) });
+  const insert = db.prepare('INSERT INTO t (id) VALUES (?)');
+  const order: number[] = [];
+  // maxSteps 1: every enqueue commits at once, so hold the queue inside a transaction to build a backlog
+  const steps: Array<Promise<unknown>> = [];
+  db.transaction(() => {
+    steps.push(gc.enqueue('1', () => insert.run(1), () => { order.push(1); gc.flush(); }));
+    for (const id of [2, 3]) steps.push(gc.enqueue(String(id), () => insert.run(id), () => { order.push(id); }));
+  })();
+  gc.flush();
+  await Promise.all(steps);
+  assert.deepEqual(order, [1, 2, 3]);
+  assert.deepEqual(rows(reader), [1, 2, 3]);
+  runScheduled(flushes);
+});

@@ -109,6 +109,33 @@ describe('SqliteTranscriptStore', () => {
   });
 });
 
+describe('SqliteTranscriptStore.appendOnce', () => {
+  it('appends and sets the run and status in the index; a second time with the same key appends nothing and still sets the index', () => {
+    const store = new SqliteTranscriptStore(open(stateDir()), () => 5);
+    const first = store.appendOnce('s', msg('r1', 'user', 'hello', 7), { lastRunId: 'r1', status: 'running' });
+    assert.equal(first?.seq, 1);
+    assert.deepEqual(store.session('s'), { key: 's', createdAt: 5, updatedAt: 7, messageCount: 1, lastRunId: 'r1', status: 'running' });
+    assert.equal(store.appendOnce('s', msg('r1', 'user', 'hello again'), { status: 'done' }), undefined);
+    assert.deepEqual(store.messages('s').messages.map((m) => m.text), ['hello']);
+    assert.equal(store.session('s')?.status, 'done');
+    assert.equal(store.session('s')?.lastRunId, 'r1', 'a patch without a run keeps the last one');
+  });
+
+  it('inside a transaction it is part of it: an error after it rolls the message and its count back', () => {
+    const db = open(stateDir());
+    const store = new SqliteTranscriptStore(db);
+    store.append('s', msg('r0', 'user', 'before'));
+    assert.throws(() => db.transaction(() => {
+      store.appendOnce('s', msg('r1', 'user', 'lost'), { lastRunId: 'r1', status: 'running' });
+      throw new Error('the step failed');
+    })(), /the step failed/);
+    assert.deepEqual(store.messages('s').messages.map((m) => m.text), ['before']);
+    assert.equal(store.session('s')?.messageCount, 1);
+    assert.equal(store.session('s')?.lastRunId, undefined);
+    assert.equal(store.append('s', msg('r1', 'user', 'kept')).seq, 2, 'the sequence goes on where it was');
+  });
+});
+
 describe('RunLedger', () => {
   const http = { surface: 'http', origin: { surface: 'http' } } as const;
   it('journals runs in acceptance order with their origin and follows their states', () => {

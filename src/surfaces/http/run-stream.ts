@@ -17,6 +17,9 @@ export class RunEventStream {
   private ended = false;
   private deltaSent = false;
   private keepalive?: NodeJS.Timeout;
+  /** Chunks written to the sink (the buffered ones included). */
+  private written = 0;
+  private closed = false;
   private ids: { session_id: string; request_id: string } = { session_id: '', request_id: '' };
 
   constructor(private readonly keepaliveMs: number) {}
@@ -90,18 +93,28 @@ export class RunEventStream {
     this.sink = sink;
     const nothingYet = this.buffered.length === 0;
     for (const text of this.buffered) sink.write(text);
+    this.written += this.buffered.length;
     this.buffered = [];
     if (this.ended) {
       sink.end();
       return;
     }
     // uWS completes the header block only with the first non-empty chunk: a stream with nothing to say yet
-    // (its run is queued) sends a keepalive at once, so the client has its 200 before the lane is reached (§6).
-    if (nothingYet) sink.write(': keepalive\n\n');
+    // (its run is queued) sends a keepalive, so the client has its 200 before the lane is reached (§6). Not
+    // before the next turn: a run that starts at once is told `run.started` by the group commit flush of this
+    // turn (scheduled before this one), and that is then the first chunk, as when it was written synchronously.
+    if (nothingYet) {
+      setImmediate(() => {
+        if (!this.ended && !this.closed && this.written === 0) sink.write(': keepalive\n\n');
+      });
+    }
     // a keepalive exactly keepaliveMs after the last write (every write re-arms the timer, and so does the
     // keepalive itself), so an idle stream hears from us at least every keepaliveMs (D6)
     this.keepalive = setTimeout(() => this.write(': keepalive\n\n'), this.keepaliveMs);
-    sink.onClose(() => this.stopKeepalive());
+    sink.onClose(() => {
+      this.closed = true;
+      this.stopKeepalive();
+    });
   }
 
   private finishWithReply(reply: string, usage: unknown): void {
@@ -114,8 +127,10 @@ export class RunEventStream {
   private write(text: string): void {
     if (this.ended) return;
     this.keepalive?.refresh();
-    if (this.sink) this.sink.write(text);
-    else this.buffered.push(text);
+    if (this.sink) {
+      this.sink.write(text);
+      this.written++;
+    } else this.buffered.push(text);
   }
 
   private end(): void {

@@ -27,6 +27,7 @@ import { Presence } from './presence.js';
 import { bridgeRunEvents } from './run-events.js';
 import type { Clock } from './chat-delta-coalescer.js';
 import type { RepeatedWarnings } from '../../core/repeated-warnings.js';
+import type { ClusterStatus } from '../../core/cluster-status.js';
 import type { InspectTickets } from './inspect-tickets.js';
 import { INSPECT_TICKET_METHOD } from '../../../protocol/inspect-method.js';
 
@@ -68,6 +69,8 @@ export interface WsPlaneOptions {
   inspectTickets?: InspectTickets;
   /** With the canvas host: the capabilities behind hello-ok's `pluginSurfaceUrls.canvas` (web-surfaces.md C5). */
   canvasCaps?: CanvasCaps;
+  /** Cluster mode: this instance's id and NATS state (`status` shows them). */
+  cluster?: ClusterStatus;
 }
 
 /** The running WS control plane, as the transport and the composition root use it. */
@@ -169,7 +172,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
   services = {
     bus: o.bus, sessions: o.sessions, inbound: o.inbound, runs: o.runs, transcripts: o.transcripts, presence, health,
     dedupe: new Dedupe(), hub, devices: o.devices, pairingResolved, nodes, channels: o.channels, inspectTickets: o.inspectTickets,
-    info: { version: o.version, startedAt, stateDir: o.stateDir, provider: o.model.provider, model: o.model.model },
+    info: { version: o.version, startedAt, stateDir: o.stateDir, provider: o.model.provider, model: o.model.model, cluster: o.cluster },
   };
   bridgeRunEvents(o.bus, hub, o.transcripts, o.model, o.clock);
 

@@ -8,7 +8,8 @@ import { chatErrorKind } from './chat-error-kind.js';
 
 // Maps the bus's run.* events to the `agent` and `chat` events of openclaw-protocol.md §12.2/§13.2 for every
 // run of every surface, plus `sessions.changed` and `session.message` for subscribers. Each event is
-// encoded once and fanned out by the hub.
+// encoded once and fanned out by the hub. In cluster mode it hears every instance's runs (subscribeCluster):
+// an operator sees a run wherever it was accepted, with this connection's own gap-free frame seq.
 //
 // A reply of N characters costs a reader O(N) bytes in `agent` events, not O(N²): an `assistant` event's
 // `data` is `{delta, itemId}` — the increment only. OpenClaw also sends `text`, the text so far [obs], but
@@ -76,7 +77,7 @@ export function bridgeRunEvents(
     live.delete(runId);
   };
 
-  bus.subscribe('run.started', (e) => {
+  bus.subscribeCluster('run.started', (e) => {
     const v = view(e.runId);
     v.startedAt = e.at;
     agent(e.runId, e.sessionKey, 'lifecycle', { phase: 'start', startedAt: e.at });
@@ -92,10 +93,10 @@ export function bridgeRunEvents(
     const seq = agent(runId, sessionKey, 'assistant', { delta: restart ? text : deltaText, itemId: `${runId}:assistant:${v.item}` });
     chatDeltas.push(runId, { seq, deltaText, text, replace: restart });
   };
-  bus.subscribe('run.delta', (e) => delta(e.runId, e.sessionKey, e.delta, e.text, e.text.length !== view(e.runId).textLength + e.delta.length));
-  bus.subscribe('run.message', (e) => delta(e.runId, e.sessionKey, e.text, e.text, true));
+  bus.subscribeCluster('run.delta', (e) => delta(e.runId, e.sessionKey, e.delta, e.text, e.text.length !== view(e.runId).textLength + e.delta.length));
+  bus.subscribeCluster('run.message', (e) => delta(e.runId, e.sessionKey, e.text, e.text, true));
   // tool progress only reaches sockets that asked for it (§15.2)
-  bus.subscribe('run.tool', (e) => {
+  bus.subscribeCluster('run.tool', (e) => {
     chatDeltas.flush(e.runId);
     const v = view(e.runId);
     const seq = ++v.seq;
@@ -103,7 +104,7 @@ export function bridgeRunEvents(
     hub.broadcast(() => encodeEvent('agent', { runId: e.runId, seq, stream: 'tool', ts: Date.now(), data, sessionKey: e.sessionKey, agentId: AGENT_ID }),
       (c) => readers(e.sessionKey)(c) && c.caps.has('tool-events'));
   });
-  bus.subscribe('run.completed', (e) => {
+  bus.subscribeCluster('run.completed', (e) => {
     const v = view(e.runId);
     if (e.usage) agent(e.runId, e.sessionKey, 'usage', { outputTokens: e.usage.completion_tokens });
     agent(e.runId, e.sessionKey, 'lifecycle', { phase: 'finishing', stopReason: 'stop', aborted: false, livenessState: 'working', endedAt: e.at });
@@ -117,13 +118,13 @@ export function bridgeRunEvents(
     changed(e.sessionKey, e.runId, 'end', 'done');
     ended(e.runId);
   });
-  bus.subscribe('run.failed', (e) => {
+  bus.subscribeCluster('run.failed', (e) => {
     const seq = agent(e.runId, e.sessionKey, 'lifecycle', { phase: 'error', error: e.error.message, aborted: false, executionSettled: true });
     chat(e.runId, e.sessionKey, seq, 'error', { errorMessage: e.error.message, errorKind: chatErrorKind(e.error.type) });
     changed(e.sessionKey, e.runId, 'error', 'failed');
     ended(e.runId);
   });
-  bus.subscribe('run.cancelled', (e) => {
+  bus.subscribeCluster('run.cancelled', (e) => {
     chatDeltas.flush(e.runId);
     let seq = view(e.runId).seq;
     if (e.started) {
@@ -134,7 +135,7 @@ export function bridgeRunEvents(
     changed(e.sessionKey, e.runId, 'end', 'killed');
     ended(e.runId);
   });
-  bus.subscribe('session.message', (e) => {
+  bus.subscribeCluster('session.message', (e) => {
     hub.broadcast(() => {
       const row = store.session(e.sessionKey);
       return encodeEvent('session.message', {

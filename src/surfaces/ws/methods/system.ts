@@ -20,6 +20,8 @@ export const status: Handler<'status'> = (_params, call, ctx) => {
     processMemory: { rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external },
     connections: ctx.hub.size,
     uptimeMs: Date.now() - ctx.info.startedAt,
+    // cluster mode: the NATS state for every reader; the instance id names the host, so only for operator.admin
+    ...(ctx.info.cluster ? { cluster: { nats: ctx.info.cluster.nats, ...(admin ? { instanceId: ctx.info.cluster.instanceId } : {}) } } : {}),
     // host-revealing fields only to operator.admin (a Clawgate rule)
     ...(admin ? { pid: process.pid, stateDir: ctx.info.stateDir } : {}),
   };

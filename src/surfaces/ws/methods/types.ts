@@ -5,6 +5,7 @@ import type { SessionRegistry } from '../../../actors/session-registry.js';
 import type { Inbound } from '../../../inbound/submit.js';
 import type { ErrorShape } from '../../../policy/authorize.js';
 import type { Bus } from '../../../core/bus.js';
+import type { ClusterStatus } from '../../../core/cluster-status.js';
 import type { ChannelsControl } from '../../../core/channel.js';
 import type { TranscriptStore } from '../../../core/transcript.js';
 import type { DeviceStore } from '../../../store/devices.js';
@@ -40,7 +41,8 @@ export interface WsServices {
   channels?: ChannelsControl;
   /** The inspector's stream tickets; absent without --inspect. */
   inspectTickets?: InspectTickets;
-  info: { version: string; startedAt: number; stateDir: string; provider: string; model: string };
+  /** `cluster`: this instance's id and NATS state in cluster mode. */
+  info: { version: string; startedAt: number; stateDir: string; provider: string; model: string; cluster?: ClusterStatus };
 }
 
 /** One request being served: who sent it, its id and method, and how to answer it. */
