@@ -39,10 +39,11 @@ test('the gateway is ready before it loads TypeBox\'s compiler, the schemas or p
   assert.ok(before.some((u) => u.endsWith('/dist/gateway/gateway.js')), 'the gateway runs from its bundle');
   // the sources in the bundle's files that were loaded, and the modules loaded from node_modules
   const meta = JSON.parse(readFileSync(join(ROOT, 'dist/gateway.meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
-  const loaded = before.flatMap((u) => {
+  const sources = (urls: string[]) => urls.flatMap((u) => {
     const output = /\/(dist\/gateway\/.*)$/.exec(u)?.[1];
     return output ? Object.keys(meta.outputs[output]?.inputs ?? {}).map((input) => `/${input}`) : [u];
   });
+  const loaded = sources(before);
   assert.ok(loaded.some((u) => u.endsWith('/dist/src/surfaces/ws/plane.js')), 'the WS plane loads before ready');
   assert.deepEqual(loaded.filter((u) => /\/node_modules\/(typebox\/build\/(compile|type|value)|prom-client)\/|\/dist\/protocol\/(index|validators)\.js$/.test(u)), []);
   const res = await fetch(`http://127.0.0.1:${port}/metrics`);
@@ -51,7 +52,8 @@ test('the gateway is ready before it loads TypeBox\'s compiler, the schemas or p
   assert.match(body, /^clawgate_runs_total\{outcome="completed"\} 0$/m);
   await until(() => proc.logLines().some((l) => typeof l.resolved === 'string' && /\/node_modules\/prom-client\//.test(l.resolved)),
     'prom-client to be loaded', 5000, 20);
-  const cluster = proc.logLines().map((l) => l.resolved).filter((u) => typeof u === 'string' && /\/node_modules\/@nats-io\/|\/dist\/src\/cluster\//.test(u));
+  const cluster = sources(proc.logLines().map((l) => l.resolved).filter((u): u is string => typeof u === 'string'))
+    .filter((u) => /\/node_modules\/@nats-io\/|\/dist\/src\/cluster\//.test(u));
   assert.deepEqual(cluster, [], 'a single process never loads the cluster layer');
   proc.kill();
   await proc.exit();
