@@ -7,7 +7,7 @@ export type PrecompiledCheck = (value: unknown) => boolean;
 export declare const requestFrame: PrecompiledCheck;
 /** Method → its params validator (`METHOD_PARAMS`), a null-prototype frozen table. */
 export declare const PARAMS: Readonly<Record<string, PrecompiledCheck>>;
-/** Event → its payload validator (`EVENT_PAYLOADS`), a null-prototype frozen table. */
+/** Event → its payload validator (`EVENT_PAYLOADS`), for the events the gateway checks (CHECKED_EVENTS of scripts/precompiled-validators.ts), a null-prototype frozen table. */
 export declare const EVENTS: Readonly<Record<string, PrecompiledCheck>>;
 /** `RequestFrame` as plain JSON Schema. */
 export declare const FRAME_SCHEMA: object;

@@ -2,6 +2,7 @@
 // ajv standalone validators (Check only; a failure's text comes from typebox/schema over the plain schemas below).
 // biome-ignore-all lint: generated code
 import func2Module from "ajv/dist/runtime/ucs2length.js";
+const __checkFailed = Object.freeze({ keyword: 'failed' });
 export const requestFrame = validate10;
 const schema11 = {"type":"object","required":["type","id","method"],"properties":{"type":{"type":"string","const":"req"},"id":{"type":"string","minLength":1},"method":{"type":"string","minLength":1},"params":{},"traceparent":{"type":"string","maxLength":128},"expectedProfileId":{"type":"string"}},"additionalProperties":false};
 const func2 = func2Module.default;
@@ -13,14 +14,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.type === undefined) && (missing0 = "type")) || ((data.id === undefined) && (missing0 = "id"))) || ((data.method === undefined) && (missing0 = "method"))){
-validate10.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate10.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "type") || (key0 === "id")) || (key0 === "method")) || (key0 === "params")) || (key0 === "traceparent")) || (key0 === "expectedProfileId"))){
-validate10.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate10.errors = [__checkFailed];
 return false;
 break;
 }
@@ -30,11 +31,11 @@ if(data.type !== undefined){
 let data0 = data.type;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate10.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate10.errors = [__checkFailed];
 return false;
 }
 if("req" !== data0){
-validate10.errors = [{instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "req"},message:"must be equal to constant"}];
+validate10.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -49,12 +50,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-validate10.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate10.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate10.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate10.errors = [__checkFailed];
 return false;
 }
 }
@@ -70,12 +71,12 @@ const _errs6 = errors;
 if(errors === _errs6){
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-validate10.errors = [{instancePath:instancePath+"/method",schemaPath:"#/properties/method/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate10.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate10.errors = [{instancePath:instancePath+"/method",schemaPath:"#/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate10.errors = [__checkFailed];
 return false;
 }
 }
@@ -91,12 +92,12 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
 if(func2(data3) > 128){
-validate10.errors = [{instancePath:instancePath+"/traceparent",schemaPath:"#/properties/traceparent/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"}];
+validate10.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate10.errors = [{instancePath:instancePath+"/traceparent",schemaPath:"#/properties/traceparent/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate10.errors = [__checkFailed];
 return false;
 }
 }
@@ -109,7 +110,7 @@ if(valid0){
 if(data.expectedProfileId !== undefined){
 const _errs10 = errors;
 if(typeof data.expectedProfileId !== "string"){
-validate10.errors = [{instancePath:instancePath+"/expectedProfileId",schemaPath:"#/properties/expectedProfileId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate10.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs10 === errors;
@@ -125,7 +126,7 @@ var valid0 = true;
 }
 }
 else {
-validate10.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate10.errors = [__checkFailed];
 return false;
 }
 }
@@ -146,14 +147,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.minProtocol === undefined) && (missing0 = "minProtocol")) || ((data.maxProtocol === undefined) && (missing0 = "maxProtocol"))) || ((data.client === undefined) && (missing0 = "client"))){
-validate11.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(func5.call(schema12.properties, key0))){
-validate11.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate11.errors = [__checkFailed];
 return false;
 break;
 }
@@ -163,13 +164,13 @@ if(data.minProtocol !== undefined){
 let data0 = data.minProtocol;
 const _errs2 = errors;
 if(!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))){
-validate11.errors = [{instancePath:instancePath+"/minProtocol",schemaPath:"#/properties/minProtocol/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs2){
 if(typeof data0 == "number"){
 if(data0 < 1 || isNaN(data0)){
-validate11.errors = [{instancePath:instancePath+"/minProtocol",schemaPath:"#/properties/minProtocol/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -184,13 +185,13 @@ if(data.maxProtocol !== undefined){
 let data1 = data.maxProtocol;
 const _errs4 = errors;
 if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
-validate11.errors = [{instancePath:instancePath+"/maxProtocol",schemaPath:"#/properties/maxProtocol/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs4){
 if(typeof data1 == "number"){
 if(data1 < 1 || isNaN(data1)){
-validate11.errors = [{instancePath:instancePath+"/maxProtocol",schemaPath:"#/properties/maxProtocol/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -208,14 +209,14 @@ if(errors === _errs6){
 if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 let missing1;
 if(((((data2.id === undefined) && (missing1 = "id")) || ((data2.version === undefined) && (missing1 = "version"))) || ((data2.platform === undefined) && (missing1 = "platform"))) || ((data2.mode === undefined) && (missing1 = "mode"))){
-validate11.errors = [{instancePath:instancePath+"/client",schemaPath:"#/properties/client/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs8 = errors;
 for(const key1 in data2){
 if(!(func5.call(schema12.properties.client.properties, key1))){
-validate11.errors = [{instancePath:instancePath+"/client",schemaPath:"#/properties/client/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
+validate11.errors = [__checkFailed];
 return false;
 break;
 }
@@ -225,7 +226,7 @@ if(data2.id !== undefined){
 let data3 = data2.id;
 const _errs9 = errors;
 if(!(((((((((((((((((data3 === "webchat-ui") || (data3 === "openclaw-control-ui")) || (data3 === "openclaw-browser-copilot")) || (data3 === "openclaw-tui")) || (data3 === "webchat")) || (data3 === "cli")) || (data3 === "gateway-client")) || (data3 === "openclaw-macos")) || (data3 === "openclaw-linux")) || (data3 === "openclaw-ios")) || (data3 === "openclaw-watchos")) || (data3 === "openclaw-android")) || (data3 === "node-host")) || (data3 === "openclaw-worker")) || (data3 === "test")) || (data3 === "fingerprint")) || (data3 === "openclaw-probe"))){
-validate11.errors = [{instancePath:instancePath+"/client/id",schemaPath:"#/properties/client/properties/id/enum",keyword:"enum",params:{allowedValues: schema12.properties.client.properties.id.enum},message:"must be equal to one of the allowed values"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 var valid1 = _errs9 === errors;
@@ -240,12 +241,12 @@ const _errs10 = errors;
 if(errors === _errs10){
 if(typeof data4 === "string"){
 if(func2(data4) < 1){
-validate11.errors = [{instancePath:instancePath+"/client/displayName",schemaPath:"#/properties/client/properties/displayName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/client/displayName",schemaPath:"#/properties/client/properties/displayName/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -261,12 +262,12 @@ const _errs12 = errors;
 if(errors === _errs12){
 if(typeof data5 === "string"){
 if(func2(data5) < 1){
-validate11.errors = [{instancePath:instancePath+"/client/version",schemaPath:"#/properties/client/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/client/version",schemaPath:"#/properties/client/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -282,18 +283,18 @@ const _errs14 = errors;
 if(errors === _errs14){
 if(typeof data6 === "string"){
 if(func2(data6) > 96){
-validate11.errors = [{instancePath:instancePath+"/client/buildId",schemaPath:"#/properties/client/properties/buildId/maxLength",keyword:"maxLength",params:{limit: 96},message:"must NOT have more than 96 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 else {
 if(func2(data6) < 1){
-validate11.errors = [{instancePath:instancePath+"/client/buildId",schemaPath:"#/properties/client/properties/buildId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/client/buildId",schemaPath:"#/properties/client/properties/buildId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -309,12 +310,12 @@ const _errs16 = errors;
 if(errors === _errs16){
 if(typeof data7 === "string"){
 if(func2(data7) < 1){
-validate11.errors = [{instancePath:instancePath+"/client/platform",schemaPath:"#/properties/client/properties/platform/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/client/platform",schemaPath:"#/properties/client/properties/platform/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -330,12 +331,12 @@ const _errs18 = errors;
 if(errors === _errs18){
 if(typeof data8 === "string"){
 if(func2(data8) < 1){
-validate11.errors = [{instancePath:instancePath+"/client/deviceFamily",schemaPath:"#/properties/client/properties/deviceFamily/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/client/deviceFamily",schemaPath:"#/properties/client/properties/deviceFamily/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -351,12 +352,12 @@ const _errs20 = errors;
 if(errors === _errs20){
 if(typeof data9 === "string"){
 if(func2(data9) < 1){
-validate11.errors = [{instancePath:instancePath+"/client/modelIdentifier",schemaPath:"#/properties/client/properties/modelIdentifier/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/client/modelIdentifier",schemaPath:"#/properties/client/properties/modelIdentifier/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -372,18 +373,18 @@ const _errs22 = errors;
 if(errors === _errs22){
 if(typeof data10 === "string"){
 if(func2(data10) > 64){
-validate11.errors = [{instancePath:instancePath+"/client/timeZone",schemaPath:"#/properties/client/properties/timeZone/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 else {
 if(func2(data10) < 1){
-validate11.errors = [{instancePath:instancePath+"/client/timeZone",schemaPath:"#/properties/client/properties/timeZone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/client/timeZone",schemaPath:"#/properties/client/properties/timeZone/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -397,7 +398,7 @@ if(data2.mode !== undefined){
 let data11 = data2.mode;
 const _errs24 = errors;
 if(!((((((((data11 === "webchat") || (data11 === "cli")) || (data11 === "ui")) || (data11 === "backend")) || (data11 === "node")) || (data11 === "worker")) || (data11 === "probe")) || (data11 === "test"))){
-validate11.errors = [{instancePath:instancePath+"/client/mode",schemaPath:"#/properties/client/properties/mode/enum",keyword:"enum",params:{allowedValues: schema12.properties.client.properties.mode.enum},message:"must be equal to one of the allowed values"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 var valid1 = _errs24 === errors;
@@ -412,12 +413,12 @@ const _errs25 = errors;
 if(errors === _errs25){
 if(typeof data12 === "string"){
 if(func2(data12) < 1){
-validate11.errors = [{instancePath:instancePath+"/client/instanceId",schemaPath:"#/properties/client/properties/instanceId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/client/instanceId",schemaPath:"#/properties/client/properties/instanceId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -439,7 +440,7 @@ var valid1 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/client",schemaPath:"#/properties/client/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -462,12 +463,12 @@ const _errs29 = errors;
 if(errors === _errs29){
 if(typeof data14 === "string"){
 if(func2(data14) < 1){
-validate11.errors = [{instancePath:instancePath+"/caps/" + i0,schemaPath:"#/properties/caps/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/caps/" + i0,schemaPath:"#/properties/caps/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -478,7 +479,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/caps",schemaPath:"#/properties/caps/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -501,12 +502,12 @@ const _errs33 = errors;
 if(errors === _errs33){
 if(typeof data16 === "string"){
 if(func2(data16) < 1){
-validate11.errors = [{instancePath:instancePath+"/commands/" + i1,schemaPath:"#/properties/commands/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/commands/" + i1,schemaPath:"#/properties/commands/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -517,7 +518,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -534,14 +535,14 @@ if(errors === _errs35){
 if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
 let missing2;
 if((((data17.bundleHash === undefined) && (missing2 = "bundleHash")) || ((data17.openclawVersion === undefined) && (missing2 = "openclawVersion"))) || ((data17.protocolFeatures === undefined) && (missing2 = "protocolFeatures"))){
-validate11.errors = [{instancePath:instancePath+"/workerRuns",schemaPath:"#/properties/workerRuns/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs37 = errors;
 for(const key2 in data17){
 if(!((((key2 === "bundleHash") || (key2 === "openclawVersion")) || (key2 === "protocolFeatures")) || (key2 === "bundlePrewarm"))){
-validate11.errors = [{instancePath:instancePath+"/workerRuns",schemaPath:"#/properties/workerRuns/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
+validate11.errors = [__checkFailed];
 return false;
 break;
 }
@@ -553,24 +554,24 @@ const _errs38 = errors;
 if(errors === _errs38){
 if(typeof data18 === "string"){
 if(func2(data18) > 64){
-validate11.errors = [{instancePath:instancePath+"/workerRuns/bundleHash",schemaPath:"#/properties/workerRuns/properties/bundleHash/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 else {
 if(func2(data18) < 64){
-validate11.errors = [{instancePath:instancePath+"/workerRuns/bundleHash",schemaPath:"#/properties/workerRuns/properties/bundleHash/minLength",keyword:"minLength",params:{limit: 64},message:"must NOT have fewer than 64 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 else {
 if(!pattern0.test(data18)){
-validate11.errors = [{instancePath:instancePath+"/workerRuns/bundleHash",schemaPath:"#/properties/workerRuns/properties/bundleHash/pattern",keyword:"pattern",params:{pattern: "^[a-f0-9]{64}$"},message:"must match pattern \""+"^[a-f0-9]{64}$"+"\""}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/workerRuns/bundleHash",schemaPath:"#/properties/workerRuns/properties/bundleHash/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -586,18 +587,18 @@ const _errs40 = errors;
 if(errors === _errs40){
 if(typeof data19 === "string"){
 if(func2(data19) > 128){
-validate11.errors = [{instancePath:instancePath+"/workerRuns/openclawVersion",schemaPath:"#/properties/workerRuns/properties/openclawVersion/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 else {
 if(func2(data19) < 1){
-validate11.errors = [{instancePath:instancePath+"/workerRuns/openclawVersion",schemaPath:"#/properties/workerRuns/properties/openclawVersion/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/workerRuns/openclawVersion",schemaPath:"#/properties/workerRuns/properties/openclawVersion/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -613,7 +614,7 @@ const _errs42 = errors;
 if(errors === _errs42){
 if(Array.isArray(data20)){
 if(data20.length > 64){
-validate11.errors = [{instancePath:instancePath+"/workerRuns/protocolFeatures",schemaPath:"#/properties/workerRuns/properties/protocolFeatures/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 else {
@@ -625,18 +626,18 @@ const _errs44 = errors;
 if(errors === _errs44){
 if(typeof data21 === "string"){
 if(func2(data21) > 128){
-validate11.errors = [{instancePath:instancePath+"/workerRuns/protocolFeatures/" + i2,schemaPath:"#/properties/workerRuns/properties/protocolFeatures/items/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 else {
 if(func2(data21) < 1){
-validate11.errors = [{instancePath:instancePath+"/workerRuns/protocolFeatures/" + i2,schemaPath:"#/properties/workerRuns/properties/protocolFeatures/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/workerRuns/protocolFeatures/" + i2,schemaPath:"#/properties/workerRuns/properties/protocolFeatures/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -657,7 +658,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-validate11.errors = [{instancePath:instancePath+"/workerRuns/protocolFeatures",schemaPath:"#/properties/workerRuns/properties/protocolFeatures/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)"}];
+validate11.errors = [__checkFailed];
 return false;
 break;
 }
@@ -668,7 +669,7 @@ indices0[item0] = i3;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/workerRuns/protocolFeatures",schemaPath:"#/properties/workerRuns/properties/protocolFeatures/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -682,18 +683,18 @@ if(data17.bundlePrewarm !== undefined){
 let data22 = data17.bundlePrewarm;
 const _errs46 = errors;
 if(!((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22)))){
-validate11.errors = [{instancePath:instancePath+"/workerRuns/bundlePrewarm",schemaPath:"#/properties/workerRuns/properties/bundlePrewarm/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs46){
 if(typeof data22 == "number"){
 if(data22 > 9007199254740991 || isNaN(data22)){
-validate11.errors = [{instancePath:instancePath+"/workerRuns/bundlePrewarm",schemaPath:"#/properties/workerRuns/properties/bundlePrewarm/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 else {
 if(data22 < 1 || isNaN(data22)){
-validate11.errors = [{instancePath:instancePath+"/workerRuns/bundlePrewarm",schemaPath:"#/properties/workerRuns/properties/bundlePrewarm/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -711,7 +712,7 @@ var valid4 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/workerRuns",schemaPath:"#/properties/workerRuns/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -731,7 +732,7 @@ for(const key3 in data23){
 if(pattern1.test(key3)){
 const _errs50 = errors;
 if(typeof data23[key3] !== "boolean"){
-validate11.errors = [{instancePath:instancePath+"/permissions/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/permissions/patternProperties/%5E.*%24/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 var valid7 = _errs50 === errors;
@@ -742,7 +743,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/permissions",schemaPath:"#/properties/permissions/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -755,7 +756,7 @@ if(valid0){
 if(data.pathEnv !== undefined){
 const _errs52 = errors;
 if(typeof data.pathEnv !== "string"){
-validate11.errors = [{instancePath:instancePath+"/pathEnv",schemaPath:"#/properties/pathEnv/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs52 === errors;
@@ -770,12 +771,12 @@ const _errs54 = errors;
 if(errors === _errs54){
 if(typeof data26 === "string"){
 if(func2(data26) < 1){
-validate11.errors = [{instancePath:instancePath+"/role",schemaPath:"#/properties/role/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/role",schemaPath:"#/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -798,12 +799,12 @@ const _errs58 = errors;
 if(errors === _errs58){
 if(typeof data28 === "string"){
 if(func2(data28) < 1){
-validate11.errors = [{instancePath:instancePath+"/scopes/" + i4,schemaPath:"#/properties/scopes/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/scopes/" + i4,schemaPath:"#/properties/scopes/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -814,7 +815,7 @@ break;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/scopes",schemaPath:"#/properties/scopes/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -831,14 +832,14 @@ if(errors === _errs60){
 if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
 let missing3;
 if((((((data29.id === undefined) && (missing3 = "id")) || ((data29.publicKey === undefined) && (missing3 = "publicKey"))) || ((data29.signature === undefined) && (missing3 = "signature"))) || ((data29.signedAt === undefined) && (missing3 = "signedAt"))) || ((data29.nonce === undefined) && (missing3 = "nonce"))){
-validate11.errors = [{instancePath:instancePath+"/device",schemaPath:"#/properties/device/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs62 = errors;
 for(const key4 in data29){
 if(!(((((key4 === "id") || (key4 === "publicKey")) || (key4 === "signature")) || (key4 === "signedAt")) || (key4 === "nonce"))){
-validate11.errors = [{instancePath:instancePath+"/device",schemaPath:"#/properties/device/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"}];
+validate11.errors = [__checkFailed];
 return false;
 break;
 }
@@ -850,12 +851,12 @@ const _errs63 = errors;
 if(errors === _errs63){
 if(typeof data30 === "string"){
 if(func2(data30) < 1){
-validate11.errors = [{instancePath:instancePath+"/device/id",schemaPath:"#/properties/device/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/device/id",schemaPath:"#/properties/device/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -871,12 +872,12 @@ const _errs65 = errors;
 if(errors === _errs65){
 if(typeof data31 === "string"){
 if(func2(data31) < 1){
-validate11.errors = [{instancePath:instancePath+"/device/publicKey",schemaPath:"#/properties/device/properties/publicKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/device/publicKey",schemaPath:"#/properties/device/properties/publicKey/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -892,12 +893,12 @@ const _errs67 = errors;
 if(errors === _errs67){
 if(typeof data32 === "string"){
 if(func2(data32) < 1){
-validate11.errors = [{instancePath:instancePath+"/device/signature",schemaPath:"#/properties/device/properties/signature/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/device/signature",schemaPath:"#/properties/device/properties/signature/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -911,13 +912,13 @@ if(data29.signedAt !== undefined){
 let data33 = data29.signedAt;
 const _errs69 = errors;
 if(!((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33)))){
-validate11.errors = [{instancePath:instancePath+"/device/signedAt",schemaPath:"#/properties/device/properties/signedAt/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs69){
 if(typeof data33 == "number"){
 if(data33 < 0 || isNaN(data33)){
-validate11.errors = [{instancePath:instancePath+"/device/signedAt",schemaPath:"#/properties/device/properties/signedAt/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -934,12 +935,12 @@ const _errs71 = errors;
 if(errors === _errs71){
 if(typeof data34 === "string"){
 if(func2(data34) < 1){
-validate11.errors = [{instancePath:instancePath+"/device/nonce",schemaPath:"#/properties/device/properties/nonce/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/device/nonce",schemaPath:"#/properties/device/properties/nonce/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -956,7 +957,7 @@ var valid9 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/device",schemaPath:"#/properties/device/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -974,7 +975,7 @@ if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
 const _errs75 = errors;
 for(const key5 in data35){
 if(!((((((key5 === "token") || (key5 === "bootstrapToken")) || (key5 === "deviceToken")) || (key5 === "password")) || (key5 === "approvalRuntimeToken")) || (key5 === "agentRuntimeIdentityToken"))){
-validate11.errors = [{instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"}];
+validate11.errors = [__checkFailed];
 return false;
 break;
 }
@@ -983,7 +984,7 @@ if(_errs75 === errors){
 if(data35.token !== undefined){
 const _errs76 = errors;
 if(typeof data35.token !== "string"){
-validate11.errors = [{instancePath:instancePath+"/auth/token",schemaPath:"#/properties/auth/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 var valid10 = _errs76 === errors;
@@ -995,7 +996,7 @@ if(valid10){
 if(data35.bootstrapToken !== undefined){
 const _errs78 = errors;
 if(typeof data35.bootstrapToken !== "string"){
-validate11.errors = [{instancePath:instancePath+"/auth/bootstrapToken",schemaPath:"#/properties/auth/properties/bootstrapToken/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 var valid10 = _errs78 === errors;
@@ -1007,7 +1008,7 @@ if(valid10){
 if(data35.deviceToken !== undefined){
 const _errs80 = errors;
 if(typeof data35.deviceToken !== "string"){
-validate11.errors = [{instancePath:instancePath+"/auth/deviceToken",schemaPath:"#/properties/auth/properties/deviceToken/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 var valid10 = _errs80 === errors;
@@ -1019,7 +1020,7 @@ if(valid10){
 if(data35.password !== undefined){
 const _errs82 = errors;
 if(typeof data35.password !== "string"){
-validate11.errors = [{instancePath:instancePath+"/auth/password",schemaPath:"#/properties/auth/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 var valid10 = _errs82 === errors;
@@ -1031,7 +1032,7 @@ if(valid10){
 if(data35.approvalRuntimeToken !== undefined){
 const _errs84 = errors;
 if(typeof data35.approvalRuntimeToken !== "string"){
-validate11.errors = [{instancePath:instancePath+"/auth/approvalRuntimeToken",schemaPath:"#/properties/auth/properties/approvalRuntimeToken/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 var valid10 = _errs84 === errors;
@@ -1043,7 +1044,7 @@ if(valid10){
 if(data35.agentRuntimeIdentityToken !== undefined){
 const _errs86 = errors;
 if(typeof data35.agentRuntimeIdentityToken !== "string"){
-validate11.errors = [{instancePath:instancePath+"/auth/agentRuntimeIdentityToken",schemaPath:"#/properties/auth/properties/agentRuntimeIdentityToken/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 var valid10 = _errs86 === errors;
@@ -1059,7 +1060,7 @@ var valid10 = true;
 }
 }
 else {
-validate11.errors = [{instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -1072,7 +1073,7 @@ if(valid0){
 if(data.locale !== undefined){
 const _errs88 = errors;
 if(typeof data.locale !== "string"){
-validate11.errors = [{instancePath:instancePath+"/locale",schemaPath:"#/properties/locale/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs88 === errors;
@@ -1084,7 +1085,7 @@ if(valid0){
 if(data.userAgent !== undefined){
 const _errs90 = errors;
 if(typeof data.userAgent !== "string"){
-validate11.errors = [{instancePath:instancePath+"/userAgent",schemaPath:"#/properties/userAgent/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs90 === errors;
@@ -1104,7 +1105,7 @@ if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
 const _errs96 = errors;
 for(const key6 in data44){
 if(!((key6 === "agentId") || (key6 === "sessionKey"))){
-const err0 = {instancePath:instancePath+"/modelCatalog",schemaPath:"#/properties/modelCatalog/anyOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+const err0 = __checkFailed;
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1119,7 +1120,7 @@ if(_errs96 === errors){
 if(data44.agentId !== undefined){
 const _errs97 = errors;
 if(typeof data44.agentId !== "string"){
-const err1 = {instancePath:instancePath+"/modelCatalog/agentId",schemaPath:"#/properties/modelCatalog/anyOf/0/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err1 = __checkFailed;
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1137,7 +1138,7 @@ if(valid12){
 if(data44.sessionKey !== undefined){
 const _errs99 = errors;
 if(typeof data44.sessionKey !== "string"){
-const err2 = {instancePath:instancePath+"/modelCatalog/sessionKey",schemaPath:"#/properties/modelCatalog/anyOf/0/properties/sessionKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err2 = __checkFailed;
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1155,7 +1156,7 @@ var valid12 = true;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/modelCatalog",schemaPath:"#/properties/modelCatalog/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err3 = __checkFailed;
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1173,7 +1174,7 @@ if(errors === _errs101){
 if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
 let missing4;
 if((data44.shortId === undefined) && (missing4 = "shortId")){
-const err4 = {instancePath:instancePath+"/modelCatalog",schemaPath:"#/properties/modelCatalog/anyOf/1/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"};
+const err4 = __checkFailed;
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1186,7 +1187,7 @@ else {
 const _errs103 = errors;
 for(const key7 in data44){
 if(!(((key7 === "agentId") || (key7 === "shortId")) || (key7 === "slugHint"))){
-const err5 = {instancePath:instancePath+"/modelCatalog",schemaPath:"#/properties/modelCatalog/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+const err5 = __checkFailed;
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1201,7 +1202,7 @@ if(_errs103 === errors){
 if(data44.agentId !== undefined){
 const _errs104 = errors;
 if(typeof data44.agentId !== "string"){
-const err6 = {instancePath:instancePath+"/modelCatalog/agentId",schemaPath:"#/properties/modelCatalog/anyOf/1/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err6 = __checkFailed;
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1219,7 +1220,7 @@ if(valid13){
 if(data44.shortId !== undefined){
 const _errs106 = errors;
 if(typeof data44.shortId !== "string"){
-const err7 = {instancePath:instancePath+"/modelCatalog/shortId",schemaPath:"#/properties/modelCatalog/anyOf/1/properties/shortId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err7 = __checkFailed;
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1237,7 +1238,7 @@ if(valid13){
 if(data44.slugHint !== undefined){
 const _errs108 = errors;
 if(typeof data44.slugHint !== "string"){
-const err8 = {instancePath:instancePath+"/modelCatalog/slugHint",schemaPath:"#/properties/modelCatalog/anyOf/1/properties/slugHint/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err8 = __checkFailed;
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1257,7 +1258,7 @@ var valid13 = true;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/modelCatalog",schemaPath:"#/properties/modelCatalog/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err9 = __checkFailed;
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1271,7 +1272,7 @@ var _valid0 = _errs101 === errors;
 valid11 = valid11 || _valid0;
 }
 if(!valid11){
-const err10 = {instancePath:instancePath+"/modelCatalog",schemaPath:"#/properties/modelCatalog/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err10 = __checkFailed;
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1316,7 +1317,7 @@ var valid0 = true;
 }
 }
 else {
-validate11.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate11.errors = [__checkFailed];
 return false;
 }
 }
@@ -1335,7 +1336,7 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 const _errs1 = errors;
 for(const key0 in data){
 if(!(key0 === "probe")){
-validate12.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate12.errors = [__checkFailed];
 return false;
 break;
 }
@@ -1343,14 +1344,14 @@ break;
 if(_errs1 === errors){
 if(data.probe !== undefined){
 if(typeof data.probe !== "boolean"){
-validate12.errors = [{instancePath:instancePath+"/probe",schemaPath:"#/properties/probe/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate12.errors = [__checkFailed];
 return false;
 }
 }
 }
 }
 else {
-validate12.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate12.errors = [__checkFailed];
 return false;
 }
 }
@@ -1367,13 +1368,13 @@ let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate13.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate13.errors = [__checkFailed];
 return false;
 break;
 }
 }
 else {
-validate13.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate13.errors = [__checkFailed];
 return false;
 }
 }
@@ -1390,13 +1391,13 @@ let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate14.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate14.errors = [__checkFailed];
 return false;
 break;
 }
 }
 else {
-validate14.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate14.errors = [__checkFailed];
 return false;
 }
 }
@@ -1413,13 +1414,13 @@ let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate15.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate15.errors = [__checkFailed];
 return false;
 break;
 }
 }
 else {
-validate15.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate15.errors = [__checkFailed];
 return false;
 }
 }
@@ -1437,14 +1438,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.to === undefined) && (missing0 = "to")) || ((data.idempotencyKey === undefined) && (missing0 = "idempotencyKey"))){
-validate16.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(func5.call(schema17.properties, key0))){
-validate16.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate16.errors = [__checkFailed];
 return false;
 break;
 }
@@ -1456,12 +1457,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate16.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/to/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate16.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 }
@@ -1474,7 +1475,7 @@ if(valid0){
 if(data.message !== undefined){
 const _errs4 = errors;
 if(typeof data.message !== "string"){
-validate16.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -1486,7 +1487,7 @@ if(valid0){
 if(data.mediaUrl !== undefined){
 const _errs6 = errors;
 if(typeof data.mediaUrl !== "string"){
-validate16.errors = [{instancePath:instancePath+"/mediaUrl",schemaPath:"#/properties/mediaUrl/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -1505,7 +1506,7 @@ const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 const _errs10 = errors;
 if(typeof data3[i0] !== "string"){
-validate16.errors = [{instancePath:instancePath+"/mediaUrls/" + i0,schemaPath:"#/properties/mediaUrls/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 var valid1 = _errs10 === errors;
@@ -1515,7 +1516,7 @@ break;
 }
 }
 else {
-validate16.errors = [{instancePath:instancePath+"/mediaUrls",schemaPath:"#/properties/mediaUrls/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 }
@@ -1528,7 +1529,7 @@ if(valid0){
 if(data.buffer !== undefined){
 const _errs12 = errors;
 if(typeof data.buffer !== "string"){
-validate16.errors = [{instancePath:instancePath+"/buffer",schemaPath:"#/properties/buffer/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs12 === errors;
@@ -1540,7 +1541,7 @@ if(valid0){
 if(data.filename !== undefined){
 const _errs14 = errors;
 if(typeof data.filename !== "string"){
-validate16.errors = [{instancePath:instancePath+"/filename",schemaPath:"#/properties/filename/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs14 === errors;
@@ -1552,7 +1553,7 @@ if(valid0){
 if(data.contentType !== undefined){
 const _errs16 = errors;
 if(typeof data.contentType !== "string"){
-validate16.errors = [{instancePath:instancePath+"/contentType",schemaPath:"#/properties/contentType/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs16 === errors;
@@ -1564,7 +1565,7 @@ if(valid0){
 if(data.asVoice !== undefined){
 const _errs18 = errors;
 if(typeof data.asVoice !== "boolean"){
-validate16.errors = [{instancePath:instancePath+"/asVoice",schemaPath:"#/properties/asVoice/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs18 === errors;
@@ -1576,7 +1577,7 @@ if(valid0){
 if(data.gifPlayback !== undefined){
 const _errs20 = errors;
 if(typeof data.gifPlayback !== "boolean"){
-validate16.errors = [{instancePath:instancePath+"/gifPlayback",schemaPath:"#/properties/gifPlayback/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs20 === errors;
@@ -1588,7 +1589,7 @@ if(valid0){
 if(data.channel !== undefined){
 const _errs22 = errors;
 if(typeof data.channel !== "string"){
-validate16.errors = [{instancePath:instancePath+"/channel",schemaPath:"#/properties/channel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs22 === errors;
@@ -1600,7 +1601,7 @@ if(valid0){
 if(data.accountId !== undefined){
 const _errs24 = errors;
 if(typeof data.accountId !== "string"){
-validate16.errors = [{instancePath:instancePath+"/accountId",schemaPath:"#/properties/accountId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs24 === errors;
@@ -1612,7 +1613,7 @@ if(valid0){
 if(data.agentId !== undefined){
 const _errs26 = errors;
 if(typeof data.agentId !== "string"){
-validate16.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs26 === errors;
@@ -1624,7 +1625,7 @@ if(valid0){
 if(data.replyToId !== undefined){
 const _errs28 = errors;
 if(typeof data.replyToId !== "string"){
-validate16.errors = [{instancePath:instancePath+"/replyToId",schemaPath:"#/properties/replyToId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs28 === errors;
@@ -1636,7 +1637,7 @@ if(valid0){
 if(data.threadId !== undefined){
 const _errs30 = errors;
 if(typeof data.threadId !== "string"){
-validate16.errors = [{instancePath:instancePath+"/threadId",schemaPath:"#/properties/threadId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs30 === errors;
@@ -1648,7 +1649,7 @@ if(valid0){
 if(data.forceDocument !== undefined){
 const _errs32 = errors;
 if(typeof data.forceDocument !== "boolean"){
-validate16.errors = [{instancePath:instancePath+"/forceDocument",schemaPath:"#/properties/forceDocument/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs32 === errors;
@@ -1660,7 +1661,7 @@ if(valid0){
 if(data.silent !== undefined){
 const _errs34 = errors;
 if(typeof data.silent !== "boolean"){
-validate16.errors = [{instancePath:instancePath+"/silent",schemaPath:"#/properties/silent/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs34 === errors;
@@ -1673,11 +1674,11 @@ if(data.parseMode !== undefined){
 let data17 = data.parseMode;
 const _errs36 = errors;
 if(typeof data17 !== "string"){
-validate16.errors = [{instancePath:instancePath+"/parseMode",schemaPath:"#/properties/parseMode/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 if("HTML" !== data17){
-validate16.errors = [{instancePath:instancePath+"/parseMode",schemaPath:"#/properties/parseMode/const",keyword:"const",params:{allowedValue: "HTML"},message:"must be equal to constant"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs36 === errors;
@@ -1689,7 +1690,7 @@ if(valid0){
 if(data.sessionKey !== undefined){
 const _errs38 = errors;
 if(typeof data.sessionKey !== "string"){
-validate16.errors = [{instancePath:instancePath+"/sessionKey",schemaPath:"#/properties/sessionKey/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs38 === errors;
@@ -1704,12 +1705,12 @@ const _errs40 = errors;
 if(errors === _errs40){
 if(typeof data19 === "string"){
 if(func2(data19) < 1){
-validate16.errors = [{instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate16.errors = [{instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 }
@@ -1740,7 +1741,7 @@ var valid0 = true;
 }
 }
 else {
-validate16.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate16.errors = [__checkFailed];
 return false;
 }
 }
@@ -1758,14 +1759,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.message === undefined) && (missing0 = "message")) || ((data.idempotencyKey === undefined) && (missing0 = "idempotencyKey"))){
-validate17.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(func5.call(schema18.properties, key0))){
-validate17.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate17.errors = [__checkFailed];
 return false;
 break;
 }
@@ -1777,12 +1778,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate17.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate17.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
@@ -1798,12 +1799,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-validate17.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate17.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
@@ -1816,7 +1817,7 @@ if(valid0){
 if(data.provider !== undefined){
 const _errs6 = errors;
 if(typeof data.provider !== "string"){
-validate17.errors = [{instancePath:instancePath+"/provider",schemaPath:"#/properties/provider/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -1828,7 +1829,7 @@ if(valid0){
 if(data.model !== undefined){
 const _errs8 = errors;
 if(typeof data.model !== "string"){
-validate17.errors = [{instancePath:instancePath+"/model",schemaPath:"#/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs8 === errors;
@@ -1840,7 +1841,7 @@ if(valid0){
 if(data.to !== undefined){
 const _errs10 = errors;
 if(typeof data.to !== "string"){
-validate17.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/to/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs10 === errors;
@@ -1852,7 +1853,7 @@ if(valid0){
 if(data.replyTo !== undefined){
 const _errs12 = errors;
 if(typeof data.replyTo !== "string"){
-validate17.errors = [{instancePath:instancePath+"/replyTo",schemaPath:"#/properties/replyTo/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs12 === errors;
@@ -1864,7 +1865,7 @@ if(valid0){
 if(data.sessionId !== undefined){
 const _errs14 = errors;
 if(typeof data.sessionId !== "string"){
-validate17.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs14 === errors;
@@ -1876,7 +1877,7 @@ if(valid0){
 if(data.sessionKey !== undefined){
 const _errs16 = errors;
 if(typeof data.sessionKey !== "string"){
-validate17.errors = [{instancePath:instancePath+"/sessionKey",schemaPath:"#/properties/sessionKey/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs16 === errors;
@@ -1891,12 +1892,12 @@ const _errs18 = errors;
 if(errors === _errs18){
 if(typeof data8 === "string"){
 if(func2(data8) < 1){
-validate17.errors = [{instancePath:instancePath+"/expectedExistingSessionId",schemaPath:"#/properties/expectedExistingSessionId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate17.errors = [{instancePath:instancePath+"/expectedExistingSessionId",schemaPath:"#/properties/expectedExistingSessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
@@ -1909,7 +1910,7 @@ if(valid0){
 if(data.thinking !== undefined){
 const _errs20 = errors;
 if(typeof data.thinking !== "string"){
-validate17.errors = [{instancePath:instancePath+"/thinking",schemaPath:"#/properties/thinking/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs20 === errors;
@@ -1921,7 +1922,7 @@ if(valid0){
 if(data.deliver !== undefined){
 const _errs22 = errors;
 if(typeof data.deliver !== "boolean"){
-validate17.errors = [{instancePath:instancePath+"/deliver",schemaPath:"#/properties/deliver/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs22 === errors;
@@ -1934,7 +1935,7 @@ if(data.attachments !== undefined){
 const _errs24 = errors;
 if(errors === _errs24){
 if(!(Array.isArray(data.attachments))){
-validate17.errors = [{instancePath:instancePath+"/attachments",schemaPath:"#/properties/attachments/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
@@ -1947,7 +1948,7 @@ if(valid0){
 if(data.channel !== undefined){
 const _errs26 = errors;
 if(typeof data.channel !== "string"){
-validate17.errors = [{instancePath:instancePath+"/channel",schemaPath:"#/properties/channel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs26 === errors;
@@ -1959,7 +1960,7 @@ if(valid0){
 if(data.replyChannel !== undefined){
 const _errs28 = errors;
 if(typeof data.replyChannel !== "string"){
-validate17.errors = [{instancePath:instancePath+"/replyChannel",schemaPath:"#/properties/replyChannel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs28 === errors;
@@ -1971,7 +1972,7 @@ if(valid0){
 if(data.accountId !== undefined){
 const _errs30 = errors;
 if(typeof data.accountId !== "string"){
-validate17.errors = [{instancePath:instancePath+"/accountId",schemaPath:"#/properties/accountId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs30 === errors;
@@ -1983,7 +1984,7 @@ if(valid0){
 if(data.replyAccountId !== undefined){
 const _errs32 = errors;
 if(typeof data.replyAccountId !== "string"){
-validate17.errors = [{instancePath:instancePath+"/replyAccountId",schemaPath:"#/properties/replyAccountId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs32 === errors;
@@ -1995,7 +1996,7 @@ if(valid0){
 if(data.threadId !== undefined){
 const _errs34 = errors;
 if(typeof data.threadId !== "string"){
-validate17.errors = [{instancePath:instancePath+"/threadId",schemaPath:"#/properties/threadId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs34 === errors;
@@ -2007,7 +2008,7 @@ if(valid0){
 if(data.groupId !== undefined){
 const _errs36 = errors;
 if(typeof data.groupId !== "string"){
-validate17.errors = [{instancePath:instancePath+"/groupId",schemaPath:"#/properties/groupId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs36 === errors;
@@ -2019,7 +2020,7 @@ if(valid0){
 if(data.groupChannel !== undefined){
 const _errs38 = errors;
 if(typeof data.groupChannel !== "string"){
-validate17.errors = [{instancePath:instancePath+"/groupChannel",schemaPath:"#/properties/groupChannel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs38 === errors;
@@ -2031,7 +2032,7 @@ if(valid0){
 if(data.groupSpace !== undefined){
 const _errs40 = errors;
 if(typeof data.groupSpace !== "string"){
-validate17.errors = [{instancePath:instancePath+"/groupSpace",schemaPath:"#/properties/groupSpace/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs40 === errors;
@@ -2044,13 +2045,13 @@ if(data.timeout !== undefined){
 let data20 = data.timeout;
 const _errs42 = errors;
 if(!((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20)))){
-validate17.errors = [{instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs42){
 if(typeof data20 == "number"){
 if(data20 < 0 || isNaN(data20)){
-validate17.errors = [{instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
@@ -2064,7 +2065,7 @@ if(valid0){
 if(data.bestEffortDeliver !== undefined){
 const _errs44 = errors;
 if(typeof data.bestEffortDeliver !== "boolean"){
-validate17.errors = [{instancePath:instancePath+"/bestEffortDeliver",schemaPath:"#/properties/bestEffortDeliver/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs44 === errors;
@@ -2076,7 +2077,7 @@ if(valid0){
 if(data.lane !== undefined){
 const _errs46 = errors;
 if(typeof data.lane !== "string"){
-validate17.errors = [{instancePath:instancePath+"/lane",schemaPath:"#/properties/lane/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs46 === errors;
@@ -2091,12 +2092,12 @@ const _errs48 = errors;
 if(errors === _errs48){
 if(typeof data23 === "string"){
 if(func2(data23) < 1){
-validate17.errors = [{instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate17.errors = [{instancePath:instancePath+"/cwd",schemaPath:"#/properties/cwd/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
@@ -2109,7 +2110,7 @@ if(valid0){
 if(data.cleanupBundleMcpOnRunEnd !== undefined){
 const _errs50 = errors;
 if(typeof data.cleanupBundleMcpOnRunEnd !== "boolean"){
-validate17.errors = [{instancePath:instancePath+"/cleanupBundleMcpOnRunEnd",schemaPath:"#/properties/cleanupBundleMcpOnRunEnd/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs50 === errors;
@@ -2121,7 +2122,7 @@ if(valid0){
 if(data.modelRun !== undefined){
 const _errs52 = errors;
 if(typeof data.modelRun !== "boolean"){
-validate17.errors = [{instancePath:instancePath+"/modelRun",schemaPath:"#/properties/modelRun/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs52 === errors;
@@ -2137,7 +2138,7 @@ const _errs55 = errors;
 let valid1 = false;
 const _errs56 = errors;
 if(typeof data26 !== "string"){
-const err0 = {instancePath:instancePath+"/promptMode",schemaPath:"#/properties/promptMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err0 = __checkFailed;
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2147,7 +2148,7 @@ vErrors.push(err0);
 errors++;
 }
 if("full" !== data26){
-const err1 = {instancePath:instancePath+"/promptMode",schemaPath:"#/properties/promptMode/anyOf/0/const",keyword:"const",params:{allowedValue: "full"},message:"must be equal to constant"};
+const err1 = __checkFailed;
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2161,7 +2162,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs58 = errors;
 if(typeof data26 !== "string"){
-const err2 = {instancePath:instancePath+"/promptMode",schemaPath:"#/properties/promptMode/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err2 = __checkFailed;
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2171,7 +2172,7 @@ vErrors.push(err2);
 errors++;
 }
 if("minimal" !== data26){
-const err3 = {instancePath:instancePath+"/promptMode",schemaPath:"#/properties/promptMode/anyOf/1/const",keyword:"const",params:{allowedValue: "minimal"},message:"must be equal to constant"};
+const err3 = __checkFailed;
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2185,7 +2186,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs60 = errors;
 if(typeof data26 !== "string"){
-const err4 = {instancePath:instancePath+"/promptMode",schemaPath:"#/properties/promptMode/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err4 = __checkFailed;
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2195,7 +2196,7 @@ vErrors.push(err4);
 errors++;
 }
 if("none" !== data26){
-const err5 = {instancePath:instancePath+"/promptMode",schemaPath:"#/properties/promptMode/anyOf/2/const",keyword:"const",params:{allowedValue: "none"},message:"must be equal to constant"};
+const err5 = __checkFailed;
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2209,7 +2210,7 @@ valid1 = valid1 || _valid0;
 }
 }
 if(!valid1){
-const err6 = {instancePath:instancePath+"/promptMode",schemaPath:"#/properties/promptMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err6 = __checkFailed;
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2240,7 +2241,7 @@ if(valid0){
 if(data.extraSystemPrompt !== undefined){
 const _errs62 = errors;
 if(typeof data.extraSystemPrompt !== "string"){
-validate17.errors = [{instancePath:instancePath+"/extraSystemPrompt",schemaPath:"#/properties/extraSystemPrompt/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs62 === errors;
@@ -2256,7 +2257,7 @@ const _errs65 = errors;
 let valid2 = false;
 const _errs66 = errors;
 if(typeof data28 !== "string"){
-const err7 = {instancePath:instancePath+"/bootstrapContextMode",schemaPath:"#/properties/bootstrapContextMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err7 = __checkFailed;
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2266,7 +2267,7 @@ vErrors.push(err7);
 errors++;
 }
 if("full" !== data28){
-const err8 = {instancePath:instancePath+"/bootstrapContextMode",schemaPath:"#/properties/bootstrapContextMode/anyOf/0/const",keyword:"const",params:{allowedValue: "full"},message:"must be equal to constant"};
+const err8 = __checkFailed;
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2280,7 +2281,7 @@ valid2 = valid2 || _valid1;
 if(!valid2){
 const _errs68 = errors;
 if(typeof data28 !== "string"){
-const err9 = {instancePath:instancePath+"/bootstrapContextMode",schemaPath:"#/properties/bootstrapContextMode/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err9 = __checkFailed;
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2290,7 +2291,7 @@ vErrors.push(err9);
 errors++;
 }
 if("lightweight" !== data28){
-const err10 = {instancePath:instancePath+"/bootstrapContextMode",schemaPath:"#/properties/bootstrapContextMode/anyOf/1/const",keyword:"const",params:{allowedValue: "lightweight"},message:"must be equal to constant"};
+const err10 = __checkFailed;
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2303,7 +2304,7 @@ var _valid1 = _errs68 === errors;
 valid2 = valid2 || _valid1;
 }
 if(!valid2){
-const err11 = {instancePath:instancePath+"/bootstrapContextMode",schemaPath:"#/properties/bootstrapContextMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err11 = __checkFailed;
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2338,7 +2339,7 @@ const _errs71 = errors;
 let valid3 = false;
 const _errs72 = errors;
 if(typeof data29 !== "string"){
-const err12 = {instancePath:instancePath+"/bootstrapContextRunKind",schemaPath:"#/properties/bootstrapContextRunKind/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err12 = __checkFailed;
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2348,7 +2349,7 @@ vErrors.push(err12);
 errors++;
 }
 if("default" !== data29){
-const err13 = {instancePath:instancePath+"/bootstrapContextRunKind",schemaPath:"#/properties/bootstrapContextRunKind/anyOf/0/const",keyword:"const",params:{allowedValue: "default"},message:"must be equal to constant"};
+const err13 = __checkFailed;
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2362,7 +2363,7 @@ valid3 = valid3 || _valid2;
 if(!valid3){
 const _errs74 = errors;
 if(typeof data29 !== "string"){
-const err14 = {instancePath:instancePath+"/bootstrapContextRunKind",schemaPath:"#/properties/bootstrapContextRunKind/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err14 = __checkFailed;
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2372,7 +2373,7 @@ vErrors.push(err14);
 errors++;
 }
 if("heartbeat" !== data29){
-const err15 = {instancePath:instancePath+"/bootstrapContextRunKind",schemaPath:"#/properties/bootstrapContextRunKind/anyOf/1/const",keyword:"const",params:{allowedValue: "heartbeat"},message:"must be equal to constant"};
+const err15 = __checkFailed;
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2386,7 +2387,7 @@ valid3 = valid3 || _valid2;
 if(!valid3){
 const _errs76 = errors;
 if(typeof data29 !== "string"){
-const err16 = {instancePath:instancePath+"/bootstrapContextRunKind",schemaPath:"#/properties/bootstrapContextRunKind/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err16 = __checkFailed;
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2396,7 +2397,7 @@ vErrors.push(err16);
 errors++;
 }
 if("cron" !== data29){
-const err17 = {instancePath:instancePath+"/bootstrapContextRunKind",schemaPath:"#/properties/bootstrapContextRunKind/anyOf/2/const",keyword:"const",params:{allowedValue: "cron"},message:"must be equal to constant"};
+const err17 = __checkFailed;
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2410,7 +2411,7 @@ valid3 = valid3 || _valid2;
 }
 }
 if(!valid3){
-const err18 = {instancePath:instancePath+"/bootstrapContextRunKind",schemaPath:"#/properties/bootstrapContextRunKind/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err18 = __checkFailed;
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2442,11 +2443,11 @@ if(data.acpTurnSource !== undefined){
 let data30 = data.acpTurnSource;
 const _errs78 = errors;
 if(typeof data30 !== "string"){
-validate17.errors = [{instancePath:instancePath+"/acpTurnSource",schemaPath:"#/properties/acpTurnSource/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 if("manual_spawn" !== data30){
-validate17.errors = [{instancePath:instancePath+"/acpTurnSource",schemaPath:"#/properties/acpTurnSource/const",keyword:"const",params:{allowedValue: "manual_spawn"},message:"must be equal to constant"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs78 === errors;
@@ -2461,12 +2462,12 @@ const _errs80 = errors;
 if(errors === _errs80){
 if(typeof data31 === "string"){
 if(func2(data31) < 1){
-validate17.errors = [{instancePath:instancePath+"/internalRuntimeHandoffId",schemaPath:"#/properties/internalRuntimeHandoffId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate17.errors = [{instancePath:instancePath+"/internalRuntimeHandoffId",schemaPath:"#/properties/internalRuntimeHandoffId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
@@ -2479,7 +2480,7 @@ if(valid0){
 if(data.internalExecutionIdentityRetry !== undefined){
 const _errs82 = errors;
 if(typeof data.internalExecutionIdentityRetry !== "boolean"){
-validate17.errors = [{instancePath:instancePath+"/internalExecutionIdentityRetry",schemaPath:"#/properties/internalExecutionIdentityRetry/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs82 === errors;
@@ -2492,13 +2493,13 @@ if(data.internalExecutionIdentityRecoveryAttempt !== undefined){
 let data33 = data.internalExecutionIdentityRecoveryAttempt;
 const _errs84 = errors;
 if(!((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33)))){
-validate17.errors = [{instancePath:instancePath+"/internalExecutionIdentityRecoveryAttempt",schemaPath:"#/properties/internalExecutionIdentityRecoveryAttempt/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs84){
 if(typeof data33 == "number"){
 if(data33 < 1 || isNaN(data33)){
-validate17.errors = [{instancePath:instancePath+"/internalExecutionIdentityRecoveryAttempt",schemaPath:"#/properties/internalExecutionIdentityRecoveryAttempt/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
@@ -2515,12 +2516,12 @@ const _errs86 = errors;
 if(errors === _errs86){
 if(typeof data34 === "string"){
 if(func2(data34) < 1){
-validate17.errors = [{instancePath:instancePath+"/execApprovalFollowupExpectedSessionId",schemaPath:"#/properties/execApprovalFollowupExpectedSessionId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate17.errors = [{instancePath:instancePath+"/execApprovalFollowupExpectedSessionId",schemaPath:"#/properties/execApprovalFollowupExpectedSessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
@@ -2544,14 +2545,14 @@ if(errors === _errs90){
 if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
 let missing1;
 if((((((((((data36.type === undefined) && (missing1 = "type")) || ((data36.source === undefined) && (missing1 = "source"))) || ((data36.childSessionKey === undefined) && (missing1 = "childSessionKey"))) || ((data36.announceType === undefined) && (missing1 = "announceType"))) || ((data36.taskLabel === undefined) && (missing1 = "taskLabel"))) || ((data36.status === undefined) && (missing1 = "status"))) || ((data36.statusLabel === undefined) && (missing1 = "statusLabel"))) || ((data36.result === undefined) && (missing1 = "result"))) || ((data36.replyInstruction === undefined) && (missing1 = "replyInstruction"))){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0,schemaPath:"#/properties/internalEvents/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs92 = errors;
 for(const key1 in data36){
 if(!(func5.call(schema18.properties.internalEvents.items.properties, key1))){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0,schemaPath:"#/properties/internalEvents/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
+validate17.errors = [__checkFailed];
 return false;
 break;
 }
@@ -2561,11 +2562,11 @@ if(data36.type !== undefined){
 let data37 = data36.type;
 const _errs93 = errors;
 if(typeof data37 !== "string"){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/type",schemaPath:"#/properties/internalEvents/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 if("task_completion" !== data37){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/type",schemaPath:"#/properties/internalEvents/items/properties/type/const",keyword:"const",params:{allowedValue: "task_completion"},message:"must be equal to constant"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid5 = _errs93 === errors;
@@ -2578,11 +2579,11 @@ if(data36.source !== undefined){
 let data38 = data36.source;
 const _errs95 = errors;
 if(typeof data38 !== "string"){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/source",schemaPath:"#/properties/internalEvents/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 if(!(((((data38 === "subagent") || (data38 === "cron")) || (data38 === "image_generation")) || (data38 === "video_generation")) || (data38 === "music_generation"))){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/source",schemaPath:"#/properties/internalEvents/items/properties/source/enum",keyword:"enum",params:{allowedValues: schema18.properties.internalEvents.items.properties.source.enum},message:"must be equal to one of the allowed values"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid5 = _errs95 === errors;
@@ -2594,7 +2595,7 @@ if(valid5){
 if(data36.childSessionKey !== undefined){
 const _errs97 = errors;
 if(typeof data36.childSessionKey !== "string"){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/childSessionKey",schemaPath:"#/properties/internalEvents/items/properties/childSessionKey/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid5 = _errs97 === errors;
@@ -2606,7 +2607,7 @@ if(valid5){
 if(data36.childSessionId !== undefined){
 const _errs99 = errors;
 if(typeof data36.childSessionId !== "string"){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/childSessionId",schemaPath:"#/properties/internalEvents/items/properties/childSessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid5 = _errs99 === errors;
@@ -2618,7 +2619,7 @@ if(valid5){
 if(data36.announceType !== undefined){
 const _errs101 = errors;
 if(typeof data36.announceType !== "string"){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/announceType",schemaPath:"#/properties/internalEvents/items/properties/announceType/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid5 = _errs101 === errors;
@@ -2630,7 +2631,7 @@ if(valid5){
 if(data36.taskLabel !== undefined){
 const _errs103 = errors;
 if(typeof data36.taskLabel !== "string"){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/taskLabel",schemaPath:"#/properties/internalEvents/items/properties/taskLabel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid5 = _errs103 === errors;
@@ -2643,11 +2644,11 @@ if(data36.status !== undefined){
 let data43 = data36.status;
 const _errs105 = errors;
 if(typeof data43 !== "string"){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/status",schemaPath:"#/properties/internalEvents/items/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 if(!((((data43 === "ok") || (data43 === "timeout")) || (data43 === "error")) || (data43 === "unknown"))){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/status",schemaPath:"#/properties/internalEvents/items/properties/status/enum",keyword:"enum",params:{allowedValues: schema18.properties.internalEvents.items.properties.status.enum},message:"must be equal to one of the allowed values"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid5 = _errs105 === errors;
@@ -2659,7 +2660,7 @@ if(valid5){
 if(data36.statusLabel !== undefined){
 const _errs107 = errors;
 if(typeof data36.statusLabel !== "string"){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/statusLabel",schemaPath:"#/properties/internalEvents/items/properties/statusLabel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid5 = _errs107 === errors;
@@ -2671,7 +2672,7 @@ if(valid5){
 if(data36.result !== undefined){
 const _errs109 = errors;
 if(typeof data36.result !== "string"){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/result",schemaPath:"#/properties/internalEvents/items/properties/result/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid5 = _errs109 === errors;
@@ -2683,7 +2684,7 @@ if(valid5){
 if(data36.modelRouteChange !== undefined){
 const _errs111 = errors;
 if(typeof data36.modelRouteChange !== "string"){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/modelRouteChange",schemaPath:"#/properties/internalEvents/items/properties/modelRouteChange/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid5 = _errs111 === errors;
@@ -2707,7 +2708,7 @@ if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
 const _errs117 = errors;
 for(const key2 in data48){
 if(!(func5.call(schema18.properties.internalEvents.items.properties.attachments.items.properties, key2))){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/attachments/" + i1,schemaPath:"#/properties/internalEvents/items/properties/attachments/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
+validate17.errors = [__checkFailed];
 return false;
 break;
 }
@@ -2717,11 +2718,11 @@ if(data48.type !== undefined){
 let data49 = data48.type;
 const _errs118 = errors;
 if(typeof data49 !== "string"){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/attachments/" + i1+"/type",schemaPath:"#/properties/internalEvents/items/properties/attachments/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 if(!((((data49 === "image") || (data49 === "audio")) || (data49 === "video")) || (data49 === "file"))){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/attachments/" + i1+"/type",schemaPath:"#/properties/internalEvents/items/properties/attachments/items/properties/type/enum",keyword:"enum",params:{allowedValues: schema18.properties.internalEvents.items.properties.attachments.items.properties.type.enum},message:"must be equal to one of the allowed values"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid7 = _errs118 === errors;
@@ -2733,7 +2734,7 @@ if(valid7){
 if(data48.path !== undefined){
 const _errs120 = errors;
 if(typeof data48.path !== "string"){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/attachments/" + i1+"/path",schemaPath:"#/properties/internalEvents/items/properties/attachments/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid7 = _errs120 === errors;
@@ -2745,7 +2746,7 @@ if(valid7){
 if(data48.url !== undefined){
 const _errs122 = errors;
 if(typeof data48.url !== "string"){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/attachments/" + i1+"/url",schemaPath:"#/properties/internalEvents/items/properties/attachments/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid7 = _errs122 === errors;
@@ -2757,7 +2758,7 @@ if(valid7){
 if(data48.mediaUrl !== undefined){
 const _errs124 = errors;
 if(typeof data48.mediaUrl !== "string"){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/attachments/" + i1+"/mediaUrl",schemaPath:"#/properties/internalEvents/items/properties/attachments/items/properties/mediaUrl/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid7 = _errs124 === errors;
@@ -2769,7 +2770,7 @@ if(valid7){
 if(data48.filePath !== undefined){
 const _errs126 = errors;
 if(typeof data48.filePath !== "string"){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/attachments/" + i1+"/filePath",schemaPath:"#/properties/internalEvents/items/properties/attachments/items/properties/filePath/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid7 = _errs126 === errors;
@@ -2781,7 +2782,7 @@ if(valid7){
 if(data48.mimeType !== undefined){
 const _errs128 = errors;
 if(typeof data48.mimeType !== "string"){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/attachments/" + i1+"/mimeType",schemaPath:"#/properties/internalEvents/items/properties/attachments/items/properties/mimeType/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid7 = _errs128 === errors;
@@ -2793,7 +2794,7 @@ if(valid7){
 if(data48.name !== undefined){
 const _errs130 = errors;
 if(typeof data48.name !== "string"){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/attachments/" + i1+"/name",schemaPath:"#/properties/internalEvents/items/properties/attachments/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid7 = _errs130 === errors;
@@ -2805,7 +2806,7 @@ if(valid7){
 if(data48.sizeBytes !== undefined){
 const _errs132 = errors;
 if(!(typeof data48.sizeBytes == "number")){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/attachments/" + i1+"/sizeBytes",schemaPath:"#/properties/internalEvents/items/properties/attachments/items/properties/sizeBytes/type",keyword:"type",params:{type: "number"},message:"must be number"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid7 = _errs132 === errors;
@@ -2817,7 +2818,7 @@ if(valid7){
 if(data48.durationMs !== undefined){
 const _errs134 = errors;
 if(!(typeof data48.durationMs == "number")){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/attachments/" + i1+"/durationMs",schemaPath:"#/properties/internalEvents/items/properties/attachments/items/properties/durationMs/type",keyword:"type",params:{type: "number"},message:"must be number"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid7 = _errs134 === errors;
@@ -2829,7 +2830,7 @@ if(valid7){
 if(data48.width !== undefined){
 const _errs136 = errors;
 if(!(typeof data48.width == "number")){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/attachments/" + i1+"/width",schemaPath:"#/properties/internalEvents/items/properties/attachments/items/properties/width/type",keyword:"type",params:{type: "number"},message:"must be number"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid7 = _errs136 === errors;
@@ -2841,7 +2842,7 @@ if(valid7){
 if(data48.height !== undefined){
 const _errs138 = errors;
 if(!(typeof data48.height == "number")){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/attachments/" + i1+"/height",schemaPath:"#/properties/internalEvents/items/properties/attachments/items/properties/height/type",keyword:"type",params:{type: "number"},message:"must be number"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid7 = _errs138 === errors;
@@ -2862,7 +2863,7 @@ var valid7 = true;
 }
 }
 else {
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/attachments/" + i1,schemaPath:"#/properties/internalEvents/items/properties/attachments/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
@@ -2873,7 +2874,7 @@ break;
 }
 }
 else {
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/attachments",schemaPath:"#/properties/internalEvents/items/properties/attachments/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
@@ -2893,7 +2894,7 @@ const len2 = data60.length;
 for(let i2=0; i2<len2; i2++){
 const _errs142 = errors;
 if(typeof data60[i2] !== "string"){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/mediaUrls/" + i2,schemaPath:"#/properties/internalEvents/items/properties/mediaUrls/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid8 = _errs142 === errors;
@@ -2903,7 +2904,7 @@ break;
 }
 }
 else {
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/mediaUrls",schemaPath:"#/properties/internalEvents/items/properties/mediaUrls/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
@@ -2916,7 +2917,7 @@ if(valid5){
 if(data36.statsLine !== undefined){
 const _errs144 = errors;
 if(typeof data36.statsLine !== "string"){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/statsLine",schemaPath:"#/properties/internalEvents/items/properties/statsLine/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid5 = _errs144 === errors;
@@ -2928,7 +2929,7 @@ if(valid5){
 if(data36.replyInstruction !== undefined){
 const _errs146 = errors;
 if(typeof data36.replyInstruction !== "string"){
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0+"/replyInstruction",schemaPath:"#/properties/internalEvents/items/properties/replyInstruction/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid5 = _errs146 === errors;
@@ -2953,7 +2954,7 @@ var valid5 = true;
 }
 }
 else {
-validate17.errors = [{instancePath:instancePath+"/internalEvents/" + i0,schemaPath:"#/properties/internalEvents/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
@@ -2964,7 +2965,7 @@ break;
 }
 }
 else {
-validate17.errors = [{instancePath:instancePath+"/internalEvents",schemaPath:"#/properties/internalEvents/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
@@ -2981,14 +2982,14 @@ if(errors === _errs148){
 if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
 let missing2;
 if((data64.kind === undefined) && (missing2 = "kind")){
-validate17.errors = [{instancePath:instancePath+"/inputProvenance",schemaPath:"#/properties/inputProvenance/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs150 = errors;
 for(const key3 in data64){
 if(!(((((key3 === "kind") || (key3 === "originSessionId")) || (key3 === "sourceSessionKey")) || (key3 === "sourceChannel")) || (key3 === "sourceTool"))){
-validate17.errors = [{instancePath:instancePath+"/inputProvenance",schemaPath:"#/properties/inputProvenance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"}];
+validate17.errors = [__checkFailed];
 return false;
 break;
 }
@@ -2998,11 +2999,11 @@ if(data64.kind !== undefined){
 let data65 = data64.kind;
 const _errs151 = errors;
 if(typeof data65 !== "string"){
-validate17.errors = [{instancePath:instancePath+"/inputProvenance/kind",schemaPath:"#/properties/inputProvenance/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 if(!(((data65 === "external_user") || (data65 === "inter_session")) || (data65 === "internal_system"))){
-validate17.errors = [{instancePath:instancePath+"/inputProvenance/kind",schemaPath:"#/properties/inputProvenance/properties/kind/enum",keyword:"enum",params:{allowedValues: schema18.properties.inputProvenance.properties.kind.enum},message:"must be equal to one of the allowed values"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid9 = _errs151 === errors;
@@ -3014,7 +3015,7 @@ if(valid9){
 if(data64.originSessionId !== undefined){
 const _errs153 = errors;
 if(typeof data64.originSessionId !== "string"){
-validate17.errors = [{instancePath:instancePath+"/inputProvenance/originSessionId",schemaPath:"#/properties/inputProvenance/properties/originSessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid9 = _errs153 === errors;
@@ -3026,7 +3027,7 @@ if(valid9){
 if(data64.sourceSessionKey !== undefined){
 const _errs155 = errors;
 if(typeof data64.sourceSessionKey !== "string"){
-validate17.errors = [{instancePath:instancePath+"/inputProvenance/sourceSessionKey",schemaPath:"#/properties/inputProvenance/properties/sourceSessionKey/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid9 = _errs155 === errors;
@@ -3038,7 +3039,7 @@ if(valid9){
 if(data64.sourceChannel !== undefined){
 const _errs157 = errors;
 if(typeof data64.sourceChannel !== "string"){
-validate17.errors = [{instancePath:instancePath+"/inputProvenance/sourceChannel",schemaPath:"#/properties/inputProvenance/properties/sourceChannel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid9 = _errs157 === errors;
@@ -3050,7 +3051,7 @@ if(valid9){
 if(data64.sourceTool !== undefined){
 const _errs159 = errors;
 if(typeof data64.sourceTool !== "string"){
-validate17.errors = [{instancePath:instancePath+"/inputProvenance/sourceTool",schemaPath:"#/properties/inputProvenance/properties/sourceTool/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid9 = _errs159 === errors;
@@ -3066,7 +3067,7 @@ var valid9 = true;
 }
 }
 else {
-validate17.errors = [{instancePath:instancePath+"/inputProvenance",schemaPath:"#/properties/inputProvenance/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
@@ -3079,7 +3080,7 @@ if(valid0){
 if(data.suppressPromptPersistence !== undefined){
 const _errs161 = errors;
 if(typeof data.suppressPromptPersistence !== "boolean"){
-validate17.errors = [{instancePath:instancePath+"/suppressPromptPersistence",schemaPath:"#/properties/suppressPromptPersistence/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs161 === errors;
@@ -3095,7 +3096,7 @@ const _errs164 = errors;
 let valid10 = false;
 const _errs165 = errors;
 if(typeof data71 !== "string"){
-const err19 = {instancePath:instancePath+"/sessionEffects",schemaPath:"#/properties/sessionEffects/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err19 = __checkFailed;
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3105,7 +3106,7 @@ vErrors.push(err19);
 errors++;
 }
 if("visible" !== data71){
-const err20 = {instancePath:instancePath+"/sessionEffects",schemaPath:"#/properties/sessionEffects/anyOf/0/const",keyword:"const",params:{allowedValue: "visible"},message:"must be equal to constant"};
+const err20 = __checkFailed;
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -3119,7 +3120,7 @@ valid10 = valid10 || _valid3;
 if(!valid10){
 const _errs167 = errors;
 if(typeof data71 !== "string"){
-const err21 = {instancePath:instancePath+"/sessionEffects",schemaPath:"#/properties/sessionEffects/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err21 = __checkFailed;
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3129,7 +3130,7 @@ vErrors.push(err21);
 errors++;
 }
 if("internal" !== data71){
-const err22 = {instancePath:instancePath+"/sessionEffects",schemaPath:"#/properties/sessionEffects/anyOf/1/const",keyword:"const",params:{allowedValue: "internal"},message:"must be equal to constant"};
+const err22 = __checkFailed;
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3142,7 +3143,7 @@ var _valid3 = _errs167 === errors;
 valid10 = valid10 || _valid3;
 }
 if(!valid10){
-const err23 = {instancePath:instancePath+"/sessionEffects",schemaPath:"#/properties/sessionEffects/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err23 = __checkFailed;
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3177,7 +3178,7 @@ const _errs170 = errors;
 let valid11 = false;
 const _errs171 = errors;
 if(typeof data72 !== "string"){
-const err24 = {instancePath:instancePath+"/sourceReplyDeliveryMode",schemaPath:"#/properties/sourceReplyDeliveryMode/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err24 = __checkFailed;
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3187,7 +3188,7 @@ vErrors.push(err24);
 errors++;
 }
 if("automatic" !== data72){
-const err25 = {instancePath:instancePath+"/sourceReplyDeliveryMode",schemaPath:"#/properties/sourceReplyDeliveryMode/anyOf/0/const",keyword:"const",params:{allowedValue: "automatic"},message:"must be equal to constant"};
+const err25 = __checkFailed;
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -3201,7 +3202,7 @@ valid11 = valid11 || _valid4;
 if(!valid11){
 const _errs173 = errors;
 if(typeof data72 !== "string"){
-const err26 = {instancePath:instancePath+"/sourceReplyDeliveryMode",schemaPath:"#/properties/sourceReplyDeliveryMode/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err26 = __checkFailed;
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -3211,7 +3212,7 @@ vErrors.push(err26);
 errors++;
 }
 if("message_tool_only" !== data72){
-const err27 = {instancePath:instancePath+"/sourceReplyDeliveryMode",schemaPath:"#/properties/sourceReplyDeliveryMode/anyOf/1/const",keyword:"const",params:{allowedValue: "message_tool_only"},message:"must be equal to constant"};
+const err27 = __checkFailed;
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -3224,7 +3225,7 @@ var _valid4 = _errs173 === errors;
 valid11 = valid11 || _valid4;
 }
 if(!valid11){
-const err28 = {instancePath:instancePath+"/sourceReplyDeliveryMode",schemaPath:"#/properties/sourceReplyDeliveryMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err28 = __checkFailed;
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -3255,7 +3256,7 @@ if(valid0){
 if(data.disableMessageTool !== undefined){
 const _errs175 = errors;
 if(typeof data.disableMessageTool !== "boolean"){
-validate17.errors = [{instancePath:instancePath+"/disableMessageTool",schemaPath:"#/properties/disableMessageTool/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs175 === errors;
@@ -3267,7 +3268,7 @@ if(valid0){
 if(data.swarmCollector !== undefined){
 const _errs177 = errors;
 if(typeof data.swarmCollector !== "boolean"){
-validate17.errors = [{instancePath:instancePath+"/swarmCollector",schemaPath:"#/properties/swarmCollector/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs177 === errors;
@@ -3281,7 +3282,7 @@ let data75 = data.swarmOutputSchema;
 const _errs179 = errors;
 if(errors === _errs179){
 if(!(data75 && typeof data75 == "object" && !Array.isArray(data75))){
-validate17.errors = [{instancePath:instancePath+"/swarmOutputSchema",schemaPath:"#/properties/swarmOutputSchema/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
@@ -3294,7 +3295,7 @@ if(valid0){
 if(data.forceRestartSafeTools !== undefined){
 const _errs181 = errors;
 if(typeof data.forceRestartSafeTools !== "boolean"){
-validate17.errors = [{instancePath:instancePath+"/forceRestartSafeTools",schemaPath:"#/properties/forceRestartSafeTools/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs181 === errors;
@@ -3306,7 +3307,7 @@ if(valid0){
 if(data.forceCodeModeTools !== undefined){
 const _errs183 = errors;
 if(typeof data.forceCodeModeTools !== "boolean"){
-validate17.errors = [{instancePath:instancePath+"/forceCodeModeTools",schemaPath:"#/properties/forceCodeModeTools/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs183 === errors;
@@ -3318,7 +3319,7 @@ if(valid0){
 if(data.voiceWakeTrigger !== undefined){
 const _errs185 = errors;
 if(typeof data.voiceWakeTrigger !== "string"){
-validate17.errors = [{instancePath:instancePath+"/voiceWakeTrigger",schemaPath:"#/properties/voiceWakeTrigger/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs185 === errors;
@@ -3333,12 +3334,12 @@ const _errs187 = errors;
 if(errors === _errs187){
 if(typeof data79 === "string"){
 if(func2(data79) < 1){
-validate17.errors = [{instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate17.errors = [{instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
@@ -3354,18 +3355,18 @@ const _errs189 = errors;
 if(errors === _errs189){
 if(typeof data80 === "string"){
 if(func2(data80) > 512){
-validate17.errors = [{instancePath:instancePath+"/label",schemaPath:"#/properties/label/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 else {
 if(func2(data80) < 1){
-validate17.errors = [{instancePath:instancePath+"/label",schemaPath:"#/properties/label/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
 }
 else {
-validate17.errors = [{instancePath:instancePath+"/label",schemaPath:"#/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
@@ -3425,7 +3426,7 @@ var valid0 = true;
 }
 }
 else {
-validate17.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate17.errors = [__checkFailed];
 return false;
 }
 }
@@ -3443,14 +3444,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.runId === undefined) && (missing0 = "runId")){
-validate18.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate18.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "runId") || (key0 === "timeoutMs"))){
-validate18.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate18.errors = [__checkFailed];
 return false;
 break;
 }
@@ -3462,12 +3463,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate18.errors = [{instancePath:instancePath+"/runId",schemaPath:"#/properties/runId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate18.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate18.errors = [{instancePath:instancePath+"/runId",schemaPath:"#/properties/runId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate18.errors = [__checkFailed];
 return false;
 }
 }
@@ -3481,13 +3482,13 @@ if(data.timeoutMs !== undefined){
 let data1 = data.timeoutMs;
 const _errs4 = errors;
 if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
-validate18.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate18.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs4){
 if(typeof data1 == "number"){
 if(data1 < 0 || isNaN(data1)){
-validate18.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate18.errors = [__checkFailed];
 return false;
 }
 }
@@ -3502,7 +3503,7 @@ var valid0 = true;
 }
 }
 else {
-validate18.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate18.errors = [__checkFailed];
 return false;
 }
 }
@@ -3520,14 +3521,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.sessionKey === undefined) && (missing0 = "sessionKey")) || ((data.message === undefined) && (missing0 = "message"))) || ((data.idempotencyKey === undefined) && (missing0 = "idempotencyKey"))){
-validate19.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(func5.call(schema20.properties, key0))){
-validate19.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate19.errors = [__checkFailed];
 return false;
 break;
 }
@@ -3539,18 +3540,18 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) > 512){
-validate19.errors = [{instancePath:instancePath+"/sessionKey",schemaPath:"#/properties/sessionKey/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 else {
 if(func2(data0) < 1){
-validate19.errors = [{instancePath:instancePath+"/sessionKey",schemaPath:"#/properties/sessionKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 }
 }
 else {
-validate19.errors = [{instancePath:instancePath+"/sessionKey",schemaPath:"#/properties/sessionKey/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 }
@@ -3566,12 +3567,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-validate19.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate19.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 }
@@ -3587,12 +3588,12 @@ const _errs6 = errors;
 if(errors === _errs6){
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-validate19.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate19.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 }
@@ -3605,7 +3606,7 @@ if(valid0){
 if(data.message !== undefined){
 const _errs8 = errors;
 if(typeof data.message !== "string"){
-validate19.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs8 === errors;
@@ -3621,14 +3622,14 @@ if(errors === _errs10){
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 let missing1;
 if((((data4.kind === undefined) && (missing1 = "kind")) || ((data4.version === undefined) && (missing1 = "version"))) || ((data4.issuedAtMs === undefined) && (missing1 = "issuedAtMs"))){
-validate19.errors = [{instancePath:instancePath+"/intent",schemaPath:"#/properties/intent/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs12 = errors;
 for(const key1 in data4){
 if(!(((key1 === "kind") || (key1 === "version")) || (key1 === "issuedAtMs"))){
-validate19.errors = [{instancePath:instancePath+"/intent",schemaPath:"#/properties/intent/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
+validate19.errors = [__checkFailed];
 return false;
 break;
 }
@@ -3638,11 +3639,11 @@ if(data4.kind !== undefined){
 let data5 = data4.kind;
 const _errs13 = errors;
 if(typeof data5 !== "string"){
-validate19.errors = [{instancePath:instancePath+"/intent/kind",schemaPath:"#/properties/intent/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 if("session-goal-start" !== data5){
-validate19.errors = [{instancePath:instancePath+"/intent/kind",schemaPath:"#/properties/intent/properties/kind/const",keyword:"const",params:{allowedValue: "session-goal-start"},message:"must be equal to constant"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid1 = _errs13 === errors;
@@ -3655,11 +3656,11 @@ if(data4.version !== undefined){
 let data6 = data4.version;
 const _errs15 = errors;
 if(!(typeof data6 == "number")){
-validate19.errors = [{instancePath:instancePath+"/intent/version",schemaPath:"#/properties/intent/properties/version/type",keyword:"type",params:{type: "number"},message:"must be number"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 if(1 !== data6){
-validate19.errors = [{instancePath:instancePath+"/intent/version",schemaPath:"#/properties/intent/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid1 = _errs15 === errors;
@@ -3672,13 +3673,13 @@ if(data4.issuedAtMs !== undefined){
 let data7 = data4.issuedAtMs;
 const _errs17 = errors;
 if(!((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7)))){
-validate19.errors = [{instancePath:instancePath+"/intent/issuedAtMs",schemaPath:"#/properties/intent/properties/issuedAtMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs17){
 if(typeof data7 == "number"){
 if(data7 < 0 || isNaN(data7)){
-validate19.errors = [{instancePath:instancePath+"/intent/issuedAtMs",schemaPath:"#/properties/intent/properties/issuedAtMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 }
@@ -3694,7 +3695,7 @@ var valid1 = true;
 }
 }
 else {
-validate19.errors = [{instancePath:instancePath+"/intent",schemaPath:"#/properties/intent/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 }
@@ -3707,7 +3708,7 @@ if(valid0){
 if(data.thinking !== undefined){
 const _errs19 = errors;
 if(typeof data.thinking !== "string"){
-validate19.errors = [{instancePath:instancePath+"/thinking",schemaPath:"#/properties/thinking/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs19 === errors;
@@ -3723,7 +3724,7 @@ const _errs22 = errors;
 let valid2 = false;
 const _errs23 = errors;
 if(typeof data9 !== "boolean"){
-const err0 = {instancePath:instancePath+"/fastMode",schemaPath:"#/properties/fastMode/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err0 = __checkFailed;
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3737,7 +3738,7 @@ valid2 = valid2 || _valid0;
 if(!valid2){
 const _errs25 = errors;
 if(typeof data9 !== "string"){
-const err1 = {instancePath:instancePath+"/fastMode",schemaPath:"#/properties/fastMode/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err1 = __checkFailed;
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3747,7 +3748,7 @@ vErrors.push(err1);
 errors++;
 }
 if("auto" !== data9){
-const err2 = {instancePath:instancePath+"/fastMode",schemaPath:"#/properties/fastMode/anyOf/1/const",keyword:"const",params:{allowedValue: "auto"},message:"must be equal to constant"};
+const err2 = __checkFailed;
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3760,7 +3761,7 @@ var _valid0 = _errs25 === errors;
 valid2 = valid2 || _valid0;
 }
 if(!valid2){
-const err3 = {instancePath:instancePath+"/fastMode",schemaPath:"#/properties/fastMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err3 = __checkFailed;
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3792,13 +3793,13 @@ if(data.fastAutoOnSeconds !== undefined){
 let data10 = data.fastAutoOnSeconds;
 const _errs27 = errors;
 if(!((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10)))){
-validate19.errors = [{instancePath:instancePath+"/fastAutoOnSeconds",schemaPath:"#/properties/fastAutoOnSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs27){
 if(typeof data10 == "number"){
 if(data10 < 1 || isNaN(data10)){
-validate19.errors = [{instancePath:instancePath+"/fastAutoOnSeconds",schemaPath:"#/properties/fastAutoOnSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 }
@@ -3813,11 +3814,11 @@ if(data.queueMode !== undefined){
 let data11 = data.queueMode;
 const _errs29 = errors;
 if(typeof data11 !== "string"){
-validate19.errors = [{instancePath:instancePath+"/queueMode",schemaPath:"#/properties/queueMode/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 if(!((((data11 === "steer") || (data11 === "followup")) || (data11 === "collect")) || (data11 === "interrupt"))){
-validate19.errors = [{instancePath:instancePath+"/queueMode",schemaPath:"#/properties/queueMode/enum",keyword:"enum",params:{allowedValues: schema20.properties.queueMode.enum},message:"must be equal to one of the allowed values"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs29 === errors;
@@ -3829,7 +3830,7 @@ if(valid0){
 if(data.deliver !== undefined){
 const _errs31 = errors;
 if(typeof data.deliver !== "boolean"){
-validate19.errors = [{instancePath:instancePath+"/deliver",schemaPath:"#/properties/deliver/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs31 === errors;
@@ -3841,7 +3842,7 @@ if(valid0){
 if(data.originatingChannel !== undefined){
 const _errs33 = errors;
 if(typeof data.originatingChannel !== "string"){
-validate19.errors = [{instancePath:instancePath+"/originatingChannel",schemaPath:"#/properties/originatingChannel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs33 === errors;
@@ -3853,7 +3854,7 @@ if(valid0){
 if(data.originatingTo !== undefined){
 const _errs35 = errors;
 if(typeof data.originatingTo !== "string"){
-validate19.errors = [{instancePath:instancePath+"/originatingTo",schemaPath:"#/properties/originatingTo/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs35 === errors;
@@ -3865,7 +3866,7 @@ if(valid0){
 if(data.originatingAccountId !== undefined){
 const _errs37 = errors;
 if(typeof data.originatingAccountId !== "string"){
-validate19.errors = [{instancePath:instancePath+"/originatingAccountId",schemaPath:"#/properties/originatingAccountId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs37 === errors;
@@ -3877,7 +3878,7 @@ if(valid0){
 if(data.originatingThreadId !== undefined){
 const _errs39 = errors;
 if(typeof data.originatingThreadId !== "string"){
-validate19.errors = [{instancePath:instancePath+"/originatingThreadId",schemaPath:"#/properties/originatingThreadId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs39 === errors;
@@ -3892,12 +3893,12 @@ const _errs41 = errors;
 if(errors === _errs41){
 if(typeof data17 === "string"){
 if(func2(data17) < 1){
-validate19.errors = [{instancePath:instancePath+"/replyToId",schemaPath:"#/properties/replyToId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate19.errors = [{instancePath:instancePath+"/replyToId",schemaPath:"#/properties/replyToId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 }
@@ -3922,7 +3923,7 @@ if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
 if(data19.type !== undefined){
 const _errs48 = errors;
 if(typeof data19.type !== "string"){
-validate19.errors = [{instancePath:instancePath+"/attachments/" + i0+"/type",schemaPath:"#/properties/attachments/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid4 = _errs48 === errors;
@@ -3934,7 +3935,7 @@ if(valid4){
 if(data19.mimeType !== undefined){
 const _errs50 = errors;
 if(typeof data19.mimeType !== "string"){
-validate19.errors = [{instancePath:instancePath+"/attachments/" + i0+"/mimeType",schemaPath:"#/properties/attachments/items/properties/mimeType/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid4 = _errs50 === errors;
@@ -3946,7 +3947,7 @@ if(valid4){
 if(data19.fileName !== undefined){
 const _errs52 = errors;
 if(typeof data19.fileName !== "string"){
-validate19.errors = [{instancePath:instancePath+"/attachments/" + i0+"/fileName",schemaPath:"#/properties/attachments/items/properties/fileName/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid4 = _errs52 === errors;
@@ -3958,7 +3959,7 @@ if(valid4){
 if(data19.sizeBytes !== undefined){
 const _errs54 = errors;
 if(!(typeof data19.sizeBytes == "number")){
-validate19.errors = [{instancePath:instancePath+"/attachments/" + i0+"/sizeBytes",schemaPath:"#/properties/attachments/items/properties/sizeBytes/type",keyword:"type",params:{type: "number"},message:"must be number"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid4 = _errs54 === errors;
@@ -3970,7 +3971,7 @@ if(valid4){
 if(data19.durationMs !== undefined){
 const _errs56 = errors;
 if(!(typeof data19.durationMs == "number")){
-validate19.errors = [{instancePath:instancePath+"/attachments/" + i0+"/durationMs",schemaPath:"#/properties/attachments/items/properties/durationMs/type",keyword:"type",params:{type: "number"},message:"must be number"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid4 = _errs56 === errors;
@@ -3982,7 +3983,7 @@ if(valid4){
 if(data19.width !== undefined){
 const _errs58 = errors;
 if(!(typeof data19.width == "number")){
-validate19.errors = [{instancePath:instancePath+"/attachments/" + i0+"/width",schemaPath:"#/properties/attachments/items/properties/width/type",keyword:"type",params:{type: "number"},message:"must be number"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid4 = _errs58 === errors;
@@ -3994,7 +3995,7 @@ if(valid4){
 if(data19.height !== undefined){
 const _errs60 = errors;
 if(!(typeof data19.height == "number")){
-validate19.errors = [{instancePath:instancePath+"/attachments/" + i0+"/height",schemaPath:"#/properties/attachments/items/properties/height/type",keyword:"type",params:{type: "number"},message:"must be number"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid4 = _errs60 === errors;
@@ -4010,7 +4011,7 @@ var valid4 = true;
 }
 }
 else {
-validate19.errors = [{instancePath:instancePath+"/attachments/" + i0,schemaPath:"#/properties/attachments/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 }
@@ -4021,7 +4022,7 @@ break;
 }
 }
 else {
-validate19.errors = [{instancePath:instancePath+"/attachments",schemaPath:"#/properties/attachments/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 }
@@ -4037,12 +4038,12 @@ const _errs62 = errors;
 if(errors === _errs62){
 if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
 if(Object.keys(data27).length > 16){
-validate19.errors = [{instancePath:instancePath+"/toolBindings",schemaPath:"#/properties/toolBindings/maxProperties",keyword:"maxProperties",params:{limit: 16},message:"must NOT have more than 16 properties"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate19.errors = [{instancePath:instancePath+"/toolBindings",schemaPath:"#/properties/toolBindings/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 }
@@ -4056,13 +4057,13 @@ if(data.timeoutMs !== undefined){
 let data28 = data.timeoutMs;
 const _errs64 = errors;
 if(!((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28)))){
-validate19.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs64){
 if(typeof data28 == "number"){
 if(data28 < 0 || isNaN(data28)){
-validate19.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 }
@@ -4080,14 +4081,14 @@ if(errors === _errs66){
 if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
 let missing2;
 if((data29.kind === undefined) && (missing2 = "kind")){
-validate19.errors = [{instancePath:instancePath+"/systemInputProvenance",schemaPath:"#/properties/systemInputProvenance/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs68 = errors;
 for(const key2 in data29){
 if(!(((((key2 === "kind") || (key2 === "originSessionId")) || (key2 === "sourceSessionKey")) || (key2 === "sourceChannel")) || (key2 === "sourceTool"))){
-validate19.errors = [{instancePath:instancePath+"/systemInputProvenance",schemaPath:"#/properties/systemInputProvenance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
+validate19.errors = [__checkFailed];
 return false;
 break;
 }
@@ -4097,11 +4098,11 @@ if(data29.kind !== undefined){
 let data30 = data29.kind;
 const _errs69 = errors;
 if(typeof data30 !== "string"){
-validate19.errors = [{instancePath:instancePath+"/systemInputProvenance/kind",schemaPath:"#/properties/systemInputProvenance/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 if(!(((data30 === "external_user") || (data30 === "inter_session")) || (data30 === "internal_system"))){
-validate19.errors = [{instancePath:instancePath+"/systemInputProvenance/kind",schemaPath:"#/properties/systemInputProvenance/properties/kind/enum",keyword:"enum",params:{allowedValues: schema20.properties.systemInputProvenance.properties.kind.enum},message:"must be equal to one of the allowed values"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid5 = _errs69 === errors;
@@ -4113,7 +4114,7 @@ if(valid5){
 if(data29.originSessionId !== undefined){
 const _errs71 = errors;
 if(typeof data29.originSessionId !== "string"){
-validate19.errors = [{instancePath:instancePath+"/systemInputProvenance/originSessionId",schemaPath:"#/properties/systemInputProvenance/properties/originSessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid5 = _errs71 === errors;
@@ -4125,7 +4126,7 @@ if(valid5){
 if(data29.sourceSessionKey !== undefined){
 const _errs73 = errors;
 if(typeof data29.sourceSessionKey !== "string"){
-validate19.errors = [{instancePath:instancePath+"/systemInputProvenance/sourceSessionKey",schemaPath:"#/properties/systemInputProvenance/properties/sourceSessionKey/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid5 = _errs73 === errors;
@@ -4137,7 +4138,7 @@ if(valid5){
 if(data29.sourceChannel !== undefined){
 const _errs75 = errors;
 if(typeof data29.sourceChannel !== "string"){
-validate19.errors = [{instancePath:instancePath+"/systemInputProvenance/sourceChannel",schemaPath:"#/properties/systemInputProvenance/properties/sourceChannel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid5 = _errs75 === errors;
@@ -4149,7 +4150,7 @@ if(valid5){
 if(data29.sourceTool !== undefined){
 const _errs77 = errors;
 if(typeof data29.sourceTool !== "string"){
-validate19.errors = [{instancePath:instancePath+"/systemInputProvenance/sourceTool",schemaPath:"#/properties/systemInputProvenance/properties/sourceTool/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid5 = _errs77 === errors;
@@ -4165,7 +4166,7 @@ var valid5 = true;
 }
 }
 else {
-validate19.errors = [{instancePath:instancePath+"/systemInputProvenance",schemaPath:"#/properties/systemInputProvenance/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 }
@@ -4178,7 +4179,7 @@ if(valid0){
 if(data.systemProvenanceReceipt !== undefined){
 const _errs79 = errors;
 if(typeof data.systemProvenanceReceipt !== "string"){
-validate19.errors = [{instancePath:instancePath+"/systemProvenanceReceipt",schemaPath:"#/properties/systemProvenanceReceipt/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs79 === errors;
@@ -4190,7 +4191,7 @@ if(valid0){
 if(data.suppressCommandInterpretation !== undefined){
 const _errs81 = errors;
 if(typeof data.suppressCommandInterpretation !== "boolean"){
-validate19.errors = [{instancePath:instancePath+"/suppressCommandInterpretation",schemaPath:"#/properties/suppressCommandInterpretation/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs81 === errors;
@@ -4208,7 +4209,7 @@ const _errs85 = errors;
 if(errors === _errs85){
 if(typeof data37 === "string"){
 if(func2(data37) < 1){
-const err4 = {instancePath:instancePath+"/expectedLeafEntryId",schemaPath:"#/properties/expectedLeafEntryId/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err4 = __checkFailed;
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -4219,7 +4220,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/expectedLeafEntryId",schemaPath:"#/properties/expectedLeafEntryId/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err5 = __checkFailed;
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4234,7 +4235,7 @@ valid6 = valid6 || _valid1;
 if(!valid6){
 const _errs87 = errors;
 if(data37 !== null){
-const err6 = {instancePath:instancePath+"/expectedLeafEntryId",schemaPath:"#/properties/expectedLeafEntryId/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+const err6 = __checkFailed;
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -4247,7 +4248,7 @@ var _valid1 = _errs87 === errors;
 valid6 = valid6 || _valid1;
 }
 if(!valid6){
-const err7 = {instancePath:instancePath+"/expectedLeafEntryId",schemaPath:"#/properties/expectedLeafEntryId/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err7 = __checkFailed;
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -4281,12 +4282,12 @@ const _errs89 = errors;
 if(errors === _errs89){
 if(typeof data38 === "string"){
 if(func2(data38) < 1){
-validate19.errors = [{instancePath:instancePath+"/expectedSessionRoutingContract",schemaPath:"#/properties/expectedSessionRoutingContract/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate19.errors = [{instancePath:instancePath+"/expectedSessionRoutingContract",schemaPath:"#/properties/expectedSessionRoutingContract/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 }
@@ -4306,7 +4307,7 @@ const _errs94 = errors;
 let valid8 = false;
 const _errs95 = errors;
 if(typeof data39 !== "string"){
-const err8 = {instancePath:instancePath+"/expectedPermissionMode",schemaPath:"#/properties/expectedPermissionMode/anyOf/0/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err8 = __checkFailed;
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -4316,7 +4317,7 @@ vErrors.push(err8);
 errors++;
 }
 if("read-only" !== data39){
-const err9 = {instancePath:instancePath+"/expectedPermissionMode",schemaPath:"#/properties/expectedPermissionMode/anyOf/0/anyOf/0/const",keyword:"const",params:{allowedValue: "read-only"},message:"must be equal to constant"};
+const err9 = __checkFailed;
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -4330,7 +4331,7 @@ valid8 = valid8 || _valid3;
 if(!valid8){
 const _errs97 = errors;
 if(typeof data39 !== "string"){
-const err10 = {instancePath:instancePath+"/expectedPermissionMode",schemaPath:"#/properties/expectedPermissionMode/anyOf/0/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err10 = __checkFailed;
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -4340,7 +4341,7 @@ vErrors.push(err10);
 errors++;
 }
 if("guarded" !== data39){
-const err11 = {instancePath:instancePath+"/expectedPermissionMode",schemaPath:"#/properties/expectedPermissionMode/anyOf/0/anyOf/1/const",keyword:"const",params:{allowedValue: "guarded"},message:"must be equal to constant"};
+const err11 = __checkFailed;
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -4354,7 +4355,7 @@ valid8 = valid8 || _valid3;
 if(!valid8){
 const _errs99 = errors;
 if(typeof data39 !== "string"){
-const err12 = {instancePath:instancePath+"/expectedPermissionMode",schemaPath:"#/properties/expectedPermissionMode/anyOf/0/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err12 = __checkFailed;
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -4364,7 +4365,7 @@ vErrors.push(err12);
 errors++;
 }
 if("workspace" !== data39){
-const err13 = {instancePath:instancePath+"/expectedPermissionMode",schemaPath:"#/properties/expectedPermissionMode/anyOf/0/anyOf/2/const",keyword:"const",params:{allowedValue: "workspace"},message:"must be equal to constant"};
+const err13 = __checkFailed;
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -4378,7 +4379,7 @@ valid8 = valid8 || _valid3;
 if(!valid8){
 const _errs101 = errors;
 if(typeof data39 !== "string"){
-const err14 = {instancePath:instancePath+"/expectedPermissionMode",schemaPath:"#/properties/expectedPermissionMode/anyOf/0/anyOf/3/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err14 = __checkFailed;
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -4388,7 +4389,7 @@ vErrors.push(err14);
 errors++;
 }
 if("full" !== data39){
-const err15 = {instancePath:instancePath+"/expectedPermissionMode",schemaPath:"#/properties/expectedPermissionMode/anyOf/0/anyOf/3/const",keyword:"const",params:{allowedValue: "full"},message:"must be equal to constant"};
+const err15 = __checkFailed;
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -4403,7 +4404,7 @@ valid8 = valid8 || _valid3;
 }
 }
 if(!valid8){
-const err16 = {instancePath:instancePath+"/expectedPermissionMode",schemaPath:"#/properties/expectedPermissionMode/anyOf/0/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err16 = __checkFailed;
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -4428,7 +4429,7 @@ valid7 = valid7 || _valid2;
 if(!valid7){
 const _errs103 = errors;
 if(data39 !== null){
-const err17 = {instancePath:instancePath+"/expectedPermissionMode",schemaPath:"#/properties/expectedPermissionMode/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+const err17 = __checkFailed;
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -4441,7 +4442,7 @@ var _valid2 = _errs103 === errors;
 valid7 = valid7 || _valid2;
 }
 if(!valid7){
-const err18 = {instancePath:instancePath+"/expectedPermissionMode",schemaPath:"#/properties/expectedPermissionMode/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err18 = __checkFailed;
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -4480,7 +4481,7 @@ if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
 const _errs109 = errors;
 for(const key3 in data40){
 if(!((((key3 === "mcpServers") || (key3 === "mcpToolsDeny")) || (key3 === "skills")) || (key3 === "webSearch"))){
-const err19 = {instancePath:instancePath+"/expectedToolOverrides",schemaPath:"#/properties/expectedToolOverrides/anyOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+const err19 = __checkFailed;
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -4502,7 +4503,7 @@ for(const key4 in data41){
 if(pattern1.test(key4)){
 const _errs112 = errors;
 if(typeof data41[key4] !== "boolean"){
-const err20 = {instancePath:instancePath+"/expectedToolOverrides/mcpServers/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/expectedToolOverrides/anyOf/0/properties/mcpServers/patternProperties/%5E.*%24/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err20 = __checkFailed;
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -4519,7 +4520,7 @@ break;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/expectedToolOverrides/mcpServers",schemaPath:"#/properties/expectedToolOverrides/anyOf/0/properties/mcpServers/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err21 = __checkFailed;
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -4555,7 +4556,7 @@ const _errs118 = errors;
 if(errors === _errs118){
 if(typeof data45 === "string"){
 if(func2(data45) < 1){
-const err22 = {instancePath:instancePath+"/expectedToolOverrides/mcpToolsDeny/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/properties/expectedToolOverrides/anyOf/0/properties/mcpToolsDeny/patternProperties/%5E.*%24/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err22 = __checkFailed;
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -4566,7 +4567,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/expectedToolOverrides/mcpToolsDeny/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i1,schemaPath:"#/properties/expectedToolOverrides/anyOf/0/properties/mcpToolsDeny/patternProperties/%5E.*%24/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err23 = __checkFailed;
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -4583,7 +4584,7 @@ break;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/expectedToolOverrides/mcpToolsDeny/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/expectedToolOverrides/anyOf/0/properties/mcpToolsDeny/patternProperties/%5E.*%24/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err24 = __checkFailed;
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -4601,7 +4602,7 @@ break;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/expectedToolOverrides/mcpToolsDeny",schemaPath:"#/properties/expectedToolOverrides/anyOf/0/properties/mcpToolsDeny/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err25 = __checkFailed;
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -4627,7 +4628,7 @@ for(const key6 in data46){
 if(pattern1.test(key6)){
 const _errs122 = errors;
 if(typeof data46[key6] !== "boolean"){
-const err26 = {instancePath:instancePath+"/expectedToolOverrides/skills/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/expectedToolOverrides/anyOf/0/properties/skills/patternProperties/%5E.*%24/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err26 = __checkFailed;
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -4644,7 +4645,7 @@ break;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/expectedToolOverrides/skills",schemaPath:"#/properties/expectedToolOverrides/anyOf/0/properties/skills/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err27 = __checkFailed;
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -4663,7 +4664,7 @@ if(valid10){
 if(data40.webSearch !== undefined){
 const _errs124 = errors;
 if(typeof data40.webSearch !== "boolean"){
-const err28 = {instancePath:instancePath+"/expectedToolOverrides/webSearch",schemaPath:"#/properties/expectedToolOverrides/anyOf/0/properties/webSearch/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err28 = __checkFailed;
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -4683,7 +4684,7 @@ var valid10 = true;
 }
 }
 else {
-const err29 = {instancePath:instancePath+"/expectedToolOverrides",schemaPath:"#/properties/expectedToolOverrides/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err29 = __checkFailed;
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -4698,7 +4699,7 @@ valid9 = valid9 || _valid4;
 if(!valid9){
 const _errs126 = errors;
 if(data40 !== null){
-const err30 = {instancePath:instancePath+"/expectedToolOverrides",schemaPath:"#/properties/expectedToolOverrides/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+const err30 = __checkFailed;
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -4711,7 +4712,7 @@ var _valid4 = _errs126 === errors;
 valid9 = valid9 || _valid4;
 }
 if(!valid9){
-const err31 = {instancePath:instancePath+"/expectedToolOverrides",schemaPath:"#/properties/expectedToolOverrides/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err31 = __checkFailed;
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -4745,12 +4746,12 @@ const _errs128 = errors;
 if(errors === _errs128){
 if(typeof data49 === "string"){
 if(func2(data49) < 1){
-validate19.errors = [{instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate19.errors = [{instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 }
@@ -4788,7 +4789,7 @@ var valid0 = true;
 }
 }
 else {
-validate19.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate19.errors = [__checkFailed];
 return false;
 }
 }
@@ -4806,14 +4807,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.sessionKey === undefined) && (missing0 = "sessionKey")){
-validate20.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(func5.call(schema21.properties, key0))){
-validate20.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate20.errors = [__checkFailed];
 return false;
 break;
 }
@@ -4825,12 +4826,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate20.errors = [{instancePath:instancePath+"/sessionKey",schemaPath:"#/properties/sessionKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/sessionKey",schemaPath:"#/properties/sessionKey/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 }
@@ -4846,12 +4847,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-validate20.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 }
@@ -4864,7 +4865,7 @@ if(valid0){
 if(data.cursor !== undefined){
 const _errs6 = errors;
 if(typeof data.cursor !== "string"){
-validate20.errors = [{instancePath:instancePath+"/cursor",schemaPath:"#/properties/cursor/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -4877,18 +4878,18 @@ if(data.limit !== undefined){
 let data3 = data.limit;
 const _errs8 = errors;
 if(!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))){
-validate20.errors = [{instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs8){
 if(typeof data3 == "number"){
 if(data3 > 1000 || isNaN(data3)){
-validate20.errors = [{instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 else {
 if(data3 < 1 || isNaN(data3)){
-validate20.errors = [{instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 }
@@ -4904,13 +4905,13 @@ if(data.offset !== undefined){
 let data4 = data.offset;
 const _errs10 = errors;
 if(!((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4)))){
-validate20.errors = [{instancePath:instancePath+"/offset",schemaPath:"#/properties/offset/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs10){
 if(typeof data4 == "number"){
 if(data4 < 0 || isNaN(data4)){
-validate20.errors = [{instancePath:instancePath+"/offset",schemaPath:"#/properties/offset/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 }
@@ -4925,13 +4926,13 @@ if(data.pendingBefore !== undefined){
 let data5 = data.pendingBefore;
 const _errs12 = errors;
 if(!((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5)))){
-validate20.errors = [{instancePath:instancePath+"/pendingBefore",schemaPath:"#/properties/pendingBefore/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs12){
 if(typeof data5 == "number"){
 if(data5 < 1 || isNaN(data5)){
-validate20.errors = [{instancePath:instancePath+"/pendingBefore",schemaPath:"#/properties/pendingBefore/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 }
@@ -4948,12 +4949,12 @@ const _errs14 = errors;
 if(errors === _errs14){
 if(Array.isArray(data6)){
 if(data6.length > 50){
-validate20.errors = [{instancePath:instancePath+"/inputRunIds",schemaPath:"#/properties/inputRunIds/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 else {
 if(data6.length < 1){
-validate20.errors = [{instancePath:instancePath+"/inputRunIds",schemaPath:"#/properties/inputRunIds/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 else {
@@ -4965,18 +4966,18 @@ const _errs16 = errors;
 if(errors === _errs16){
 if(typeof data7 === "string"){
 if(func2(data7) > 256){
-validate20.errors = [{instancePath:instancePath+"/inputRunIds/" + i0,schemaPath:"#/properties/inputRunIds/items/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 else {
 if(func2(data7) < 1){
-validate20.errors = [{instancePath:instancePath+"/inputRunIds/" + i0,schemaPath:"#/properties/inputRunIds/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/inputRunIds/" + i0,schemaPath:"#/properties/inputRunIds/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 }
@@ -4997,7 +4998,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-validate20.errors = [{instancePath:instancePath+"/inputRunIds",schemaPath:"#/properties/inputRunIds/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"}];
+validate20.errors = [__checkFailed];
 return false;
 break;
 }
@@ -5009,7 +5010,7 @@ indices0[item0] = i1;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/inputRunIds",schemaPath:"#/properties/inputRunIds/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 }
@@ -5025,12 +5026,12 @@ const _errs18 = errors;
 if(errors === _errs18){
 if(typeof data8 === "string"){
 if(func2(data8) < 1){
-validate20.errors = [{instancePath:instancePath+"/messageId",schemaPath:"#/properties/messageId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/messageId",schemaPath:"#/properties/messageId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 }
@@ -5046,12 +5047,12 @@ const _errs20 = errors;
 if(errors === _errs20){
 if(typeof data9 === "string"){
 if(func2(data9) < 1){
-validate20.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 }
@@ -5065,18 +5066,18 @@ if(data.maxChars !== undefined){
 let data10 = data.maxChars;
 const _errs22 = errors;
 if(!((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10)))){
-validate20.errors = [{instancePath:instancePath+"/maxChars",schemaPath:"#/properties/maxChars/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs22){
 if(typeof data10 == "number"){
 if(data10 > 500000 || isNaN(data10)){
-validate20.errors = [{instancePath:instancePath+"/maxChars",schemaPath:"#/properties/maxChars/maximum",keyword:"maximum",params:{comparison: "<=", limit: 500000},message:"must be <= 500000"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 else {
 if(data10 < 1 || isNaN(data10)){
-validate20.errors = [{instancePath:instancePath+"/maxChars",schemaPath:"#/properties/maxChars/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 }
@@ -5100,7 +5101,7 @@ var valid0 = true;
 }
 }
 else {
-validate20.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate20.errors = [__checkFailed];
 return false;
 }
 }
@@ -5118,14 +5119,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.sessionKey === undefined) && (missing0 = "sessionKey")){
-validate21.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate21.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "sessionKey") || (key0 === "agentId")) || (key0 === "runId")) || (key0 === "preserveSideRuns"))){
-validate21.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate21.errors = [__checkFailed];
 return false;
 break;
 }
@@ -5137,12 +5138,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate21.errors = [{instancePath:instancePath+"/sessionKey",schemaPath:"#/properties/sessionKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate21.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate21.errors = [{instancePath:instancePath+"/sessionKey",schemaPath:"#/properties/sessionKey/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate21.errors = [__checkFailed];
 return false;
 }
 }
@@ -5158,12 +5159,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-validate21.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate21.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate21.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate21.errors = [__checkFailed];
 return false;
 }
 }
@@ -5179,12 +5180,12 @@ const _errs6 = errors;
 if(errors === _errs6){
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-validate21.errors = [{instancePath:instancePath+"/runId",schemaPath:"#/properties/runId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate21.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate21.errors = [{instancePath:instancePath+"/runId",schemaPath:"#/properties/runId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate21.errors = [__checkFailed];
 return false;
 }
 }
@@ -5197,7 +5198,7 @@ if(valid0){
 if(data.preserveSideRuns !== undefined){
 const _errs8 = errors;
 if(typeof data.preserveSideRuns !== "boolean"){
-validate21.errors = [{instancePath:instancePath+"/preserveSideRuns",schemaPath:"#/properties/preserveSideRuns/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate21.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs8 === errors;
@@ -5212,7 +5213,7 @@ var valid0 = true;
 }
 }
 else {
-validate21.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate21.errors = [__checkFailed];
 return false;
 }
 }
@@ -5231,7 +5232,7 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 const _errs1 = errors;
 for(const key0 in data){
 if(!(func5.call(schema23.properties, key0))){
-validate22.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate22.errors = [__checkFailed];
 return false;
 break;
 }
@@ -5241,13 +5242,13 @@ if(data.limit !== undefined){
 let data0 = data.limit;
 const _errs2 = errors;
 if(!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))){
-validate22.errors = [{instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs2){
 if(typeof data0 == "number"){
 if(data0 < 1 || isNaN(data0)){
-validate22.errors = [{instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 }
@@ -5262,13 +5263,13 @@ if(data.offset !== undefined){
 let data1 = data.offset;
 const _errs4 = errors;
 if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
-validate22.errors = [{instancePath:instancePath+"/offset",schemaPath:"#/properties/offset/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs4){
 if(typeof data1 == "number"){
 if(data1 < 0 || isNaN(data1)){
-validate22.errors = [{instancePath:instancePath+"/offset",schemaPath:"#/properties/offset/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 }
@@ -5283,13 +5284,13 @@ if(data.activeMinutes !== undefined){
 let data2 = data.activeMinutes;
 const _errs6 = errors;
 if(!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))){
-validate22.errors = [{instancePath:instancePath+"/activeMinutes",schemaPath:"#/properties/activeMinutes/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs6){
 if(typeof data2 == "number"){
 if(data2 < 1 || isNaN(data2)){
-validate22.errors = [{instancePath:instancePath+"/activeMinutes",schemaPath:"#/properties/activeMinutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 }
@@ -5303,7 +5304,7 @@ if(valid0){
 if(data.requireLastInteraction !== undefined){
 const _errs8 = errors;
 if(typeof data.requireLastInteraction !== "boolean"){
-validate22.errors = [{instancePath:instancePath+"/requireLastInteraction",schemaPath:"#/properties/requireLastInteraction/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs8 === errors;
@@ -5319,7 +5320,7 @@ const _errs11 = errors;
 let valid1 = false;
 const _errs12 = errors;
 if(typeof data4 !== "string"){
-const err0 = {instancePath:instancePath+"/sortBy",schemaPath:"#/properties/sortBy/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err0 = __checkFailed;
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5329,7 +5330,7 @@ vErrors.push(err0);
 errors++;
 }
 if("updatedAt" !== data4){
-const err1 = {instancePath:instancePath+"/sortBy",schemaPath:"#/properties/sortBy/anyOf/0/const",keyword:"const",params:{allowedValue: "updatedAt"},message:"must be equal to constant"};
+const err1 = __checkFailed;
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5343,7 +5344,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs14 = errors;
 if(typeof data4 !== "string"){
-const err2 = {instancePath:instancePath+"/sortBy",schemaPath:"#/properties/sortBy/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err2 = __checkFailed;
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5353,7 +5354,7 @@ vErrors.push(err2);
 errors++;
 }
 if("lastInteractionAt" !== data4){
-const err3 = {instancePath:instancePath+"/sortBy",schemaPath:"#/properties/sortBy/anyOf/1/const",keyword:"const",params:{allowedValue: "lastInteractionAt"},message:"must be equal to constant"};
+const err3 = __checkFailed;
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5366,7 +5367,7 @@ var _valid0 = _errs14 === errors;
 valid1 = valid1 || _valid0;
 }
 if(!valid1){
-const err4 = {instancePath:instancePath+"/sortBy",schemaPath:"#/properties/sortBy/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err4 = __checkFailed;
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5397,7 +5398,7 @@ if(valid0){
 if(data.includeGlobal !== undefined){
 const _errs16 = errors;
 if(typeof data.includeGlobal !== "boolean"){
-validate22.errors = [{instancePath:instancePath+"/includeGlobal",schemaPath:"#/properties/includeGlobal/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs16 === errors;
@@ -5409,7 +5410,7 @@ if(valid0){
 if(data.includeUnknown !== undefined){
 const _errs18 = errors;
 if(typeof data.includeUnknown !== "boolean"){
-validate22.errors = [{instancePath:instancePath+"/includeUnknown",schemaPath:"#/properties/includeUnknown/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs18 === errors;
@@ -5421,7 +5422,7 @@ if(valid0){
 if(data.configuredAgentsOnly !== undefined){
 const _errs20 = errors;
 if(typeof data.configuredAgentsOnly !== "boolean"){
-validate22.errors = [{instancePath:instancePath+"/configuredAgentsOnly",schemaPath:"#/properties/configuredAgentsOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs20 === errors;
@@ -5433,7 +5434,7 @@ if(valid0){
 if(data.includeDerivedTitles !== undefined){
 const _errs22 = errors;
 if(typeof data.includeDerivedTitles !== "boolean"){
-validate22.errors = [{instancePath:instancePath+"/includeDerivedTitles",schemaPath:"#/properties/includeDerivedTitles/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs22 === errors;
@@ -5445,7 +5446,7 @@ if(valid0){
 if(data.includeLastMessage !== undefined){
 const _errs24 = errors;
 if(typeof data.includeLastMessage !== "boolean"){
-validate22.errors = [{instancePath:instancePath+"/includeLastMessage",schemaPath:"#/properties/includeLastMessage/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs24 === errors;
@@ -5460,18 +5461,18 @@ const _errs26 = errors;
 if(errors === _errs26){
 if(typeof data10 === "string"){
 if(func2(data10) > 512){
-validate22.errors = [{instancePath:instancePath+"/label",schemaPath:"#/properties/label/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 else {
 if(func2(data10) < 1){
-validate22.errors = [{instancePath:instancePath+"/label",schemaPath:"#/properties/label/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/label",schemaPath:"#/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 }
@@ -5488,7 +5489,7 @@ const _errs29 = errors;
 let valid2 = false;
 const _errs30 = errors;
 if(typeof data11 !== "string"){
-const err5 = {instancePath:instancePath+"/boardFace",schemaPath:"#/properties/boardFace/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err5 = __checkFailed;
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5498,7 +5499,7 @@ vErrors.push(err5);
 errors++;
 }
 if("chat" !== data11){
-const err6 = {instancePath:instancePath+"/boardFace",schemaPath:"#/properties/boardFace/anyOf/0/const",keyword:"const",params:{allowedValue: "chat"},message:"must be equal to constant"};
+const err6 = __checkFailed;
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5512,7 +5513,7 @@ valid2 = valid2 || _valid1;
 if(!valid2){
 const _errs32 = errors;
 if(typeof data11 !== "string"){
-const err7 = {instancePath:instancePath+"/boardFace",schemaPath:"#/properties/boardFace/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err7 = __checkFailed;
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5522,7 +5523,7 @@ vErrors.push(err7);
 errors++;
 }
 if("dashboard" !== data11){
-const err8 = {instancePath:instancePath+"/boardFace",schemaPath:"#/properties/boardFace/anyOf/1/const",keyword:"const",params:{allowedValue: "dashboard"},message:"must be equal to constant"};
+const err8 = __checkFailed;
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5535,7 +5536,7 @@ var _valid1 = _errs32 === errors;
 valid2 = valid2 || _valid1;
 }
 if(!valid2){
-const err9 = {instancePath:instancePath+"/boardFace",schemaPath:"#/properties/boardFace/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err9 = __checkFailed;
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5569,12 +5570,12 @@ const _errs34 = errors;
 if(errors === _errs34){
 if(typeof data12 === "string"){
 if(func2(data12) < 1){
-validate22.errors = [{instancePath:instancePath+"/creatorId",schemaPath:"#/properties/creatorId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/creatorId",schemaPath:"#/properties/creatorId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 }
@@ -5590,12 +5591,12 @@ const _errs36 = errors;
 if(errors === _errs36){
 if(typeof data13 === "string"){
 if(func2(data13) < 1){
-validate22.errors = [{instancePath:instancePath+"/ownerId",schemaPath:"#/properties/ownerId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/ownerId",schemaPath:"#/properties/ownerId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 }
@@ -5608,7 +5609,7 @@ if(valid0){
 if(data.ownerFirst !== undefined){
 const _errs38 = errors;
 if(typeof data.ownerFirst !== "boolean"){
-validate22.errors = [{instancePath:instancePath+"/ownerFirst",schemaPath:"#/properties/ownerFirst/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs38 === errors;
@@ -5620,7 +5621,7 @@ if(valid0){
 if(data.involvingMe !== undefined){
 const _errs40 = errors;
 if(typeof data.involvingMe !== "boolean"){
-validate22.errors = [{instancePath:instancePath+"/involvingMe",schemaPath:"#/properties/involvingMe/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs40 === errors;
@@ -5635,12 +5636,12 @@ const _errs42 = errors;
 if(errors === _errs42){
 if(typeof data16 === "string"){
 if(func2(data16) < 1){
-validate22.errors = [{instancePath:instancePath+"/involvingProfileId",schemaPath:"#/properties/involvingProfileId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/involvingProfileId",schemaPath:"#/properties/involvingProfileId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 }
@@ -5653,7 +5654,7 @@ if(valid0){
 if(data.includePeople !== undefined){
 const _errs44 = errors;
 if(typeof data.includePeople !== "boolean"){
-validate22.errors = [{instancePath:instancePath+"/includePeople",schemaPath:"#/properties/includePeople/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs44 === errors;
@@ -5668,12 +5669,12 @@ const _errs46 = errors;
 if(errors === _errs46){
 if(typeof data18 === "string"){
 if(func2(data18) < 1){
-validate22.errors = [{instancePath:instancePath+"/spawnedBy",schemaPath:"#/properties/spawnedBy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/spawnedBy",schemaPath:"#/properties/spawnedBy/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 }
@@ -5689,12 +5690,12 @@ const _errs48 = errors;
 if(errors === _errs48){
 if(typeof data19 === "string"){
 if(func2(data19) < 1){
-validate22.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 }
@@ -5707,7 +5708,7 @@ if(valid0){
 if(data.search !== undefined){
 const _errs50 = errors;
 if(typeof data.search !== "string"){
-validate22.errors = [{instancePath:instancePath+"/search",schemaPath:"#/properties/search/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs50 === errors;
@@ -5723,7 +5724,7 @@ const _errs53 = errors;
 let valid3 = false;
 const _errs54 = errors;
 if(typeof data21 !== "boolean"){
-const err10 = {instancePath:instancePath+"/archived",schemaPath:"#/properties/archived/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err10 = __checkFailed;
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5737,7 +5738,7 @@ valid3 = valid3 || _valid2;
 if(!valid3){
 const _errs56 = errors;
 if(typeof data21 !== "string"){
-const err11 = {instancePath:instancePath+"/archived",schemaPath:"#/properties/archived/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err11 = __checkFailed;
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5747,7 +5748,7 @@ vErrors.push(err11);
 errors++;
 }
 if("all" !== data21){
-const err12 = {instancePath:instancePath+"/archived",schemaPath:"#/properties/archived/anyOf/1/const",keyword:"const",params:{allowedValue: "all"},message:"must be equal to constant"};
+const err12 = __checkFailed;
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -5760,7 +5761,7 @@ var _valid2 = _errs56 === errors;
 valid3 = valid3 || _valid2;
 }
 if(!valid3){
-const err13 = {instancePath:instancePath+"/archived",schemaPath:"#/properties/archived/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err13 = __checkFailed;
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -5811,7 +5812,7 @@ var valid0 = true;
 }
 }
 else {
-validate22.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate22.errors = [__checkFailed];
 return false;
 }
 }
@@ -5830,7 +5831,7 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 const _errs1 = errors;
 for(const key0 in data){
 if(!(func5.call(schema24.properties, key0))){
-validate23.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate23.errors = [__checkFailed];
 return false;
 break;
 }
@@ -5840,13 +5841,13 @@ if(data.limit !== undefined){
 let data0 = data.limit;
 const _errs2 = errors;
 if(!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))){
-validate23.errors = [{instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs2){
 if(typeof data0 == "number"){
 if(data0 < 1 || isNaN(data0)){
-validate23.errors = [{instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 }
@@ -5861,13 +5862,13 @@ if(data.offset !== undefined){
 let data1 = data.offset;
 const _errs4 = errors;
 if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
-validate23.errors = [{instancePath:instancePath+"/offset",schemaPath:"#/properties/offset/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs4){
 if(typeof data1 == "number"){
 if(data1 < 0 || isNaN(data1)){
-validate23.errors = [{instancePath:instancePath+"/offset",schemaPath:"#/properties/offset/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 }
@@ -5882,13 +5883,13 @@ if(data.activeMinutes !== undefined){
 let data2 = data.activeMinutes;
 const _errs6 = errors;
 if(!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))){
-validate23.errors = [{instancePath:instancePath+"/activeMinutes",schemaPath:"#/properties/activeMinutes/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs6){
 if(typeof data2 == "number"){
 if(data2 < 1 || isNaN(data2)){
-validate23.errors = [{instancePath:instancePath+"/activeMinutes",schemaPath:"#/properties/activeMinutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 }
@@ -5902,7 +5903,7 @@ if(valid0){
 if(data.requireLastInteraction !== undefined){
 const _errs8 = errors;
 if(typeof data.requireLastInteraction !== "boolean"){
-validate23.errors = [{instancePath:instancePath+"/requireLastInteraction",schemaPath:"#/properties/requireLastInteraction/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs8 === errors;
@@ -5918,7 +5919,7 @@ const _errs11 = errors;
 let valid1 = false;
 const _errs12 = errors;
 if(typeof data4 !== "string"){
-const err0 = {instancePath:instancePath+"/sortBy",schemaPath:"#/properties/sortBy/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err0 = __checkFailed;
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5928,7 +5929,7 @@ vErrors.push(err0);
 errors++;
 }
 if("updatedAt" !== data4){
-const err1 = {instancePath:instancePath+"/sortBy",schemaPath:"#/properties/sortBy/anyOf/0/const",keyword:"const",params:{allowedValue: "updatedAt"},message:"must be equal to constant"};
+const err1 = __checkFailed;
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5942,7 +5943,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs14 = errors;
 if(typeof data4 !== "string"){
-const err2 = {instancePath:instancePath+"/sortBy",schemaPath:"#/properties/sortBy/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err2 = __checkFailed;
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5952,7 +5953,7 @@ vErrors.push(err2);
 errors++;
 }
 if("lastInteractionAt" !== data4){
-const err3 = {instancePath:instancePath+"/sortBy",schemaPath:"#/properties/sortBy/anyOf/1/const",keyword:"const",params:{allowedValue: "lastInteractionAt"},message:"must be equal to constant"};
+const err3 = __checkFailed;
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5965,7 +5966,7 @@ var _valid0 = _errs14 === errors;
 valid1 = valid1 || _valid0;
 }
 if(!valid1){
-const err4 = {instancePath:instancePath+"/sortBy",schemaPath:"#/properties/sortBy/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err4 = __checkFailed;
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5996,7 +5997,7 @@ if(valid0){
 if(data.includeGlobal !== undefined){
 const _errs16 = errors;
 if(typeof data.includeGlobal !== "boolean"){
-validate23.errors = [{instancePath:instancePath+"/includeGlobal",schemaPath:"#/properties/includeGlobal/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs16 === errors;
@@ -6008,7 +6009,7 @@ if(valid0){
 if(data.includeUnknown !== undefined){
 const _errs18 = errors;
 if(typeof data.includeUnknown !== "boolean"){
-validate23.errors = [{instancePath:instancePath+"/includeUnknown",schemaPath:"#/properties/includeUnknown/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs18 === errors;
@@ -6020,7 +6021,7 @@ if(valid0){
 if(data.configuredAgentsOnly !== undefined){
 const _errs20 = errors;
 if(typeof data.configuredAgentsOnly !== "boolean"){
-validate23.errors = [{instancePath:instancePath+"/configuredAgentsOnly",schemaPath:"#/properties/configuredAgentsOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs20 === errors;
@@ -6032,7 +6033,7 @@ if(valid0){
 if(data.includeDerivedTitles !== undefined){
 const _errs22 = errors;
 if(typeof data.includeDerivedTitles !== "boolean"){
-validate23.errors = [{instancePath:instancePath+"/includeDerivedTitles",schemaPath:"#/properties/includeDerivedTitles/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs22 === errors;
@@ -6044,7 +6045,7 @@ if(valid0){
 if(data.includeLastMessage !== undefined){
 const _errs24 = errors;
 if(typeof data.includeLastMessage !== "boolean"){
-validate23.errors = [{instancePath:instancePath+"/includeLastMessage",schemaPath:"#/properties/includeLastMessage/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs24 === errors;
@@ -6059,18 +6060,18 @@ const _errs26 = errors;
 if(errors === _errs26){
 if(typeof data10 === "string"){
 if(func2(data10) > 512){
-validate23.errors = [{instancePath:instancePath+"/label",schemaPath:"#/properties/label/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 else {
 if(func2(data10) < 1){
-validate23.errors = [{instancePath:instancePath+"/label",schemaPath:"#/properties/label/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 }
 }
 else {
-validate23.errors = [{instancePath:instancePath+"/label",schemaPath:"#/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 }
@@ -6087,7 +6088,7 @@ const _errs29 = errors;
 let valid2 = false;
 const _errs30 = errors;
 if(typeof data11 !== "string"){
-const err5 = {instancePath:instancePath+"/boardFace",schemaPath:"#/properties/boardFace/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err5 = __checkFailed;
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -6097,7 +6098,7 @@ vErrors.push(err5);
 errors++;
 }
 if("chat" !== data11){
-const err6 = {instancePath:instancePath+"/boardFace",schemaPath:"#/properties/boardFace/anyOf/0/const",keyword:"const",params:{allowedValue: "chat"},message:"must be equal to constant"};
+const err6 = __checkFailed;
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -6111,7 +6112,7 @@ valid2 = valid2 || _valid1;
 if(!valid2){
 const _errs32 = errors;
 if(typeof data11 !== "string"){
-const err7 = {instancePath:instancePath+"/boardFace",schemaPath:"#/properties/boardFace/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err7 = __checkFailed;
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -6121,7 +6122,7 @@ vErrors.push(err7);
 errors++;
 }
 if("dashboard" !== data11){
-const err8 = {instancePath:instancePath+"/boardFace",schemaPath:"#/properties/boardFace/anyOf/1/const",keyword:"const",params:{allowedValue: "dashboard"},message:"must be equal to constant"};
+const err8 = __checkFailed;
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -6134,7 +6135,7 @@ var _valid1 = _errs32 === errors;
 valid2 = valid2 || _valid1;
 }
 if(!valid2){
-const err9 = {instancePath:instancePath+"/boardFace",schemaPath:"#/properties/boardFace/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err9 = __checkFailed;
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -6168,12 +6169,12 @@ const _errs34 = errors;
 if(errors === _errs34){
 if(typeof data12 === "string"){
 if(func2(data12) < 1){
-validate23.errors = [{instancePath:instancePath+"/creatorId",schemaPath:"#/properties/creatorId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate23.errors = [{instancePath:instancePath+"/creatorId",schemaPath:"#/properties/creatorId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 }
@@ -6189,12 +6190,12 @@ const _errs36 = errors;
 if(errors === _errs36){
 if(typeof data13 === "string"){
 if(func2(data13) < 1){
-validate23.errors = [{instancePath:instancePath+"/ownerId",schemaPath:"#/properties/ownerId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate23.errors = [{instancePath:instancePath+"/ownerId",schemaPath:"#/properties/ownerId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 }
@@ -6207,7 +6208,7 @@ if(valid0){
 if(data.ownerFirst !== undefined){
 const _errs38 = errors;
 if(typeof data.ownerFirst !== "boolean"){
-validate23.errors = [{instancePath:instancePath+"/ownerFirst",schemaPath:"#/properties/ownerFirst/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs38 === errors;
@@ -6219,7 +6220,7 @@ if(valid0){
 if(data.involvingMe !== undefined){
 const _errs40 = errors;
 if(typeof data.involvingMe !== "boolean"){
-validate23.errors = [{instancePath:instancePath+"/involvingMe",schemaPath:"#/properties/involvingMe/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs40 === errors;
@@ -6234,12 +6235,12 @@ const _errs42 = errors;
 if(errors === _errs42){
 if(typeof data16 === "string"){
 if(func2(data16) < 1){
-validate23.errors = [{instancePath:instancePath+"/involvingProfileId",schemaPath:"#/properties/involvingProfileId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate23.errors = [{instancePath:instancePath+"/involvingProfileId",schemaPath:"#/properties/involvingProfileId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 }
@@ -6252,7 +6253,7 @@ if(valid0){
 if(data.includePeople !== undefined){
 const _errs44 = errors;
 if(typeof data.includePeople !== "boolean"){
-validate23.errors = [{instancePath:instancePath+"/includePeople",schemaPath:"#/properties/includePeople/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs44 === errors;
@@ -6267,12 +6268,12 @@ const _errs46 = errors;
 if(errors === _errs46){
 if(typeof data18 === "string"){
 if(func2(data18) < 1){
-validate23.errors = [{instancePath:instancePath+"/spawnedBy",schemaPath:"#/properties/spawnedBy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate23.errors = [{instancePath:instancePath+"/spawnedBy",schemaPath:"#/properties/spawnedBy/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 }
@@ -6288,12 +6289,12 @@ const _errs48 = errors;
 if(errors === _errs48){
 if(typeof data19 === "string"){
 if(func2(data19) < 1){
-validate23.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate23.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 }
@@ -6306,7 +6307,7 @@ if(valid0){
 if(data.search !== undefined){
 const _errs50 = errors;
 if(typeof data.search !== "string"){
-validate23.errors = [{instancePath:instancePath+"/search",schemaPath:"#/properties/search/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs50 === errors;
@@ -6322,7 +6323,7 @@ const _errs53 = errors;
 let valid3 = false;
 const _errs54 = errors;
 if(typeof data21 !== "boolean"){
-const err10 = {instancePath:instancePath+"/archived",schemaPath:"#/properties/archived/anyOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err10 = __checkFailed;
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -6336,7 +6337,7 @@ valid3 = valid3 || _valid2;
 if(!valid3){
 const _errs56 = errors;
 if(typeof data21 !== "string"){
-const err11 = {instancePath:instancePath+"/archived",schemaPath:"#/properties/archived/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err11 = __checkFailed;
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -6346,7 +6347,7 @@ vErrors.push(err11);
 errors++;
 }
 if("all" !== data21){
-const err12 = {instancePath:instancePath+"/archived",schemaPath:"#/properties/archived/anyOf/1/const",keyword:"const",params:{allowedValue: "all"},message:"must be equal to constant"};
+const err12 = __checkFailed;
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -6359,7 +6360,7 @@ var _valid2 = _errs56 === errors;
 valid3 = valid3 || _valid2;
 }
 if(!valid3){
-const err13 = {instancePath:instancePath+"/archived",schemaPath:"#/properties/archived/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err13 = __checkFailed;
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -6410,7 +6411,7 @@ var valid0 = true;
 }
 }
 else {
-validate23.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate23.errors = [__checkFailed];
 return false;
 }
 }
@@ -6428,14 +6429,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.key === undefined) && (missing0 = "key")){
-validate24.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate24.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "key") || (key0 === "agentId")) || (key0 === "includeApprovals"))){
-validate24.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate24.errors = [__checkFailed];
 return false;
 break;
 }
@@ -6447,12 +6448,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate24.errors = [{instancePath:instancePath+"/key",schemaPath:"#/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate24.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate24.errors = [{instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [__checkFailed];
 return false;
 }
 }
@@ -6468,12 +6469,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-validate24.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate24.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate24.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate24.errors = [__checkFailed];
 return false;
 }
 }
@@ -6487,11 +6488,11 @@ if(data.includeApprovals !== undefined){
 let data2 = data.includeApprovals;
 const _errs6 = errors;
 if(typeof data2 !== "boolean"){
-validate24.errors = [{instancePath:instancePath+"/includeApprovals",schemaPath:"#/properties/includeApprovals/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate24.errors = [__checkFailed];
 return false;
 }
 if(true !== data2){
-validate24.errors = [{instancePath:instancePath+"/includeApprovals",schemaPath:"#/properties/includeApprovals/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant"}];
+validate24.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -6505,7 +6506,7 @@ var valid0 = true;
 }
 }
 else {
-validate24.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate24.errors = [__checkFailed];
 return false;
 }
 }
@@ -6523,14 +6524,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.key === undefined) && (missing0 = "key")){
-validate25.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate25.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "key") || (key0 === "agentId"))){
-validate25.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate25.errors = [__checkFailed];
 return false;
 break;
 }
@@ -6542,12 +6543,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate25.errors = [{instancePath:instancePath+"/key",schemaPath:"#/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate25.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate25.errors = [{instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate25.errors = [__checkFailed];
 return false;
 }
 }
@@ -6563,12 +6564,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-validate25.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate25.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate25.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate25.errors = [__checkFailed];
 return false;
 }
 }
@@ -6582,7 +6583,7 @@ var valid0 = true;
 }
 }
 else {
-validate25.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate25.errors = [__checkFailed];
 return false;
 }
 }
@@ -6600,14 +6601,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.key === undefined) && (missing0 = "key")){
-validate26.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate26.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "key") || (key0 === "agentId")) || (key0 === "reason"))){
-validate26.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate26.errors = [__checkFailed];
 return false;
 break;
 }
@@ -6619,12 +6620,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate26.errors = [{instancePath:instancePath+"/key",schemaPath:"#/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate26.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate26.errors = [{instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate26.errors = [__checkFailed];
 return false;
 }
 }
@@ -6640,12 +6641,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-validate26.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate26.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate26.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate26.errors = [__checkFailed];
 return false;
 }
 }
@@ -6662,7 +6663,7 @@ const _errs7 = errors;
 let valid1 = false;
 const _errs8 = errors;
 if(typeof data2 !== "string"){
-const err0 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err0 = __checkFailed;
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -6672,7 +6673,7 @@ vErrors.push(err0);
 errors++;
 }
 if("new" !== data2){
-const err1 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/anyOf/0/const",keyword:"const",params:{allowedValue: "new"},message:"must be equal to constant"};
+const err1 = __checkFailed;
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -6686,7 +6687,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs10 = errors;
 if(typeof data2 !== "string"){
-const err2 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err2 = __checkFailed;
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -6696,7 +6697,7 @@ vErrors.push(err2);
 errors++;
 }
 if("reset" !== data2){
-const err3 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/anyOf/1/const",keyword:"const",params:{allowedValue: "reset"},message:"must be equal to constant"};
+const err3 = __checkFailed;
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -6709,7 +6710,7 @@ var _valid0 = _errs10 === errors;
 valid1 = valid1 || _valid0;
 }
 if(!valid1){
-const err4 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err4 = __checkFailed;
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -6742,7 +6743,7 @@ var valid0 = true;
 }
 }
 else {
-validate26.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate26.errors = [__checkFailed];
 return false;
 }
 }
@@ -6761,7 +6762,7 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "probe") || (key0 === "timeoutMs")) || (key0 === "channel"))){
-validate27.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate27.errors = [__checkFailed];
 return false;
 break;
 }
@@ -6770,7 +6771,7 @@ if(_errs1 === errors){
 if(data.probe !== undefined){
 const _errs2 = errors;
 if(typeof data.probe !== "boolean"){
-validate27.errors = [{instancePath:instancePath+"/probe",schemaPath:"#/properties/probe/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate27.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -6783,13 +6784,13 @@ if(data.timeoutMs !== undefined){
 let data1 = data.timeoutMs;
 const _errs4 = errors;
 if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
-validate27.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate27.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs4){
 if(typeof data1 == "number"){
 if(data1 < 0 || isNaN(data1)){
-validate27.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate27.errors = [__checkFailed];
 return false;
 }
 }
@@ -6806,12 +6807,12 @@ const _errs6 = errors;
 if(errors === _errs6){
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-validate27.errors = [{instancePath:instancePath+"/channel",schemaPath:"#/properties/channel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate27.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate27.errors = [{instancePath:instancePath+"/channel",schemaPath:"#/properties/channel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate27.errors = [__checkFailed];
 return false;
 }
 }
@@ -6825,7 +6826,7 @@ var valid0 = true;
 }
 }
 else {
-validate27.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate27.errors = [__checkFailed];
 return false;
 }
 }
@@ -6843,14 +6844,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.channel === undefined) && (missing0 = "channel")){
-validate28.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate28.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "channel") || (key0 === "accountId"))){
-validate28.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate28.errors = [__checkFailed];
 return false;
 break;
 }
@@ -6862,12 +6863,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate28.errors = [{instancePath:instancePath+"/channel",schemaPath:"#/properties/channel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate28.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate28.errors = [{instancePath:instancePath+"/channel",schemaPath:"#/properties/channel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate28.errors = [__checkFailed];
 return false;
 }
 }
@@ -6880,7 +6881,7 @@ if(valid0){
 if(data.accountId !== undefined){
 const _errs4 = errors;
 if(typeof data.accountId !== "string"){
-validate28.errors = [{instancePath:instancePath+"/accountId",schemaPath:"#/properties/accountId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate28.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -6893,7 +6894,7 @@ var valid0 = true;
 }
 }
 else {
-validate28.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate28.errors = [__checkFailed];
 return false;
 }
 }
@@ -6911,14 +6912,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.channel === undefined) && (missing0 = "channel")){
-validate29.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate29.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "channel") || (key0 === "accountId"))){
-validate29.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate29.errors = [__checkFailed];
 return false;
 break;
 }
@@ -6930,12 +6931,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate29.errors = [{instancePath:instancePath+"/channel",schemaPath:"#/properties/channel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate29.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate29.errors = [{instancePath:instancePath+"/channel",schemaPath:"#/properties/channel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate29.errors = [__checkFailed];
 return false;
 }
 }
@@ -6948,7 +6949,7 @@ if(valid0){
 if(data.accountId !== undefined){
 const _errs4 = errors;
 if(typeof data.accountId !== "string"){
-validate29.errors = [{instancePath:instancePath+"/accountId",schemaPath:"#/properties/accountId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate29.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -6961,7 +6962,7 @@ var valid0 = true;
 }
 }
 else {
-validate29.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate29.errors = [__checkFailed];
 return false;
 }
 }
@@ -6979,14 +6980,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.channel === undefined) && (missing0 = "channel")){
-validate30.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate30.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "channel") || (key0 === "accountId"))){
-validate30.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate30.errors = [__checkFailed];
 return false;
 break;
 }
@@ -6998,12 +6999,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate30.errors = [{instancePath:instancePath+"/channel",schemaPath:"#/properties/channel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate30.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate30.errors = [{instancePath:instancePath+"/channel",schemaPath:"#/properties/channel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate30.errors = [__checkFailed];
 return false;
 }
 }
@@ -7016,7 +7017,7 @@ if(valid0){
 if(data.accountId !== undefined){
 const _errs4 = errors;
 if(typeof data.accountId !== "string"){
-validate30.errors = [{instancePath:instancePath+"/accountId",schemaPath:"#/properties/accountId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate30.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -7029,7 +7030,7 @@ var valid0 = true;
 }
 }
 else {
-validate30.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate30.errors = [__checkFailed];
 return false;
 }
 }
@@ -7048,7 +7049,7 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "channel") || (key0 === "accountId"))){
-validate31.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate31.errors = [__checkFailed];
 return false;
 break;
 }
@@ -7060,12 +7061,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate31.errors = [{instancePath:instancePath+"/channel",schemaPath:"#/properties/channel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate31.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate31.errors = [{instancePath:instancePath+"/channel",schemaPath:"#/properties/channel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate31.errors = [__checkFailed];
 return false;
 }
 }
@@ -7081,12 +7082,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-validate31.errors = [{instancePath:instancePath+"/accountId",schemaPath:"#/properties/accountId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate31.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate31.errors = [{instancePath:instancePath+"/accountId",schemaPath:"#/properties/accountId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate31.errors = [__checkFailed];
 return false;
 }
 }
@@ -7099,7 +7100,7 @@ var valid0 = true;
 }
 }
 else {
-validate31.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate31.errors = [__checkFailed];
 return false;
 }
 }
@@ -7117,14 +7118,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.channel === undefined) && (missing0 = "channel")){
-validate32.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate32.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "channel") || (key0 === "accountId")) || (key0 === "requestId")) || (key0 === "code")) || (key0 === "notify")) || (key0 === "bootstrapCommandOwner"))){
-validate32.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate32.errors = [__checkFailed];
 return false;
 break;
 }
@@ -7136,12 +7137,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate32.errors = [{instancePath:instancePath+"/channel",schemaPath:"#/properties/channel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate32.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate32.errors = [{instancePath:instancePath+"/channel",schemaPath:"#/properties/channel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate32.errors = [__checkFailed];
 return false;
 }
 }
@@ -7157,12 +7158,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-validate32.errors = [{instancePath:instancePath+"/accountId",schemaPath:"#/properties/accountId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate32.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate32.errors = [{instancePath:instancePath+"/accountId",schemaPath:"#/properties/accountId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate32.errors = [__checkFailed];
 return false;
 }
 }
@@ -7178,12 +7179,12 @@ const _errs6 = errors;
 if(errors === _errs6){
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-validate32.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate32.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate32.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate32.errors = [__checkFailed];
 return false;
 }
 }
@@ -7199,12 +7200,12 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
 if(func2(data3) < 1){
-validate32.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate32.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate32.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate32.errors = [__checkFailed];
 return false;
 }
 }
@@ -7217,7 +7218,7 @@ if(valid0){
 if(data.notify !== undefined){
 const _errs10 = errors;
 if(typeof data.notify !== "boolean"){
-validate32.errors = [{instancePath:instancePath+"/notify",schemaPath:"#/properties/notify/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate32.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs10 === errors;
@@ -7229,7 +7230,7 @@ if(valid0){
 if(data.bootstrapCommandOwner !== undefined){
 const _errs12 = errors;
 if(typeof data.bootstrapCommandOwner !== "boolean"){
-validate32.errors = [{instancePath:instancePath+"/bootstrapCommandOwner",schemaPath:"#/properties/bootstrapCommandOwner/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate32.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs12 === errors;
@@ -7246,7 +7247,7 @@ var valid0 = true;
 }
 }
 else {
-validate32.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate32.errors = [__checkFailed];
 return false;
 }
 }
@@ -7264,14 +7265,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.channel === undefined) && (missing0 = "channel")){
-validate33.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate33.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "channel") || (key0 === "accountId")) || (key0 === "requestId")) || (key0 === "code"))){
-validate33.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate33.errors = [__checkFailed];
 return false;
 break;
 }
@@ -7283,12 +7284,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate33.errors = [{instancePath:instancePath+"/channel",schemaPath:"#/properties/channel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate33.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate33.errors = [{instancePath:instancePath+"/channel",schemaPath:"#/properties/channel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate33.errors = [__checkFailed];
 return false;
 }
 }
@@ -7304,12 +7305,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-validate33.errors = [{instancePath:instancePath+"/accountId",schemaPath:"#/properties/accountId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate33.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate33.errors = [{instancePath:instancePath+"/accountId",schemaPath:"#/properties/accountId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate33.errors = [__checkFailed];
 return false;
 }
 }
@@ -7325,12 +7326,12 @@ const _errs6 = errors;
 if(errors === _errs6){
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-validate33.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate33.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate33.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate33.errors = [__checkFailed];
 return false;
 }
 }
@@ -7346,12 +7347,12 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
 if(func2(data3) < 1){
-validate33.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate33.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate33.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate33.errors = [__checkFailed];
 return false;
 }
 }
@@ -7367,7 +7368,7 @@ var valid0 = true;
 }
 }
 else {
-validate33.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate33.errors = [__checkFailed];
 return false;
 }
 }
@@ -7385,14 +7386,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.channel === undefined) && (missing0 = "channel")){
-validate34.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate34.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "channel") || (key0 === "accountId")) || (key0 === "requestId")) || (key0 === "code"))){
-validate34.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate34.errors = [__checkFailed];
 return false;
 break;
 }
@@ -7404,12 +7405,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate34.errors = [{instancePath:instancePath+"/channel",schemaPath:"#/properties/channel/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate34.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate34.errors = [{instancePath:instancePath+"/channel",schemaPath:"#/properties/channel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate34.errors = [__checkFailed];
 return false;
 }
 }
@@ -7425,12 +7426,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-validate34.errors = [{instancePath:instancePath+"/accountId",schemaPath:"#/properties/accountId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate34.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate34.errors = [{instancePath:instancePath+"/accountId",schemaPath:"#/properties/accountId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate34.errors = [__checkFailed];
 return false;
 }
 }
@@ -7446,12 +7447,12 @@ const _errs6 = errors;
 if(errors === _errs6){
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-validate34.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate34.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate34.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate34.errors = [__checkFailed];
 return false;
 }
 }
@@ -7467,12 +7468,12 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
 if(func2(data3) < 1){
-validate34.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate34.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate34.errors = [{instancePath:instancePath+"/code",schemaPath:"#/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate34.errors = [__checkFailed];
 return false;
 }
 }
@@ -7488,7 +7489,7 @@ var valid0 = true;
 }
 }
 else {
-validate34.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate34.errors = [__checkFailed];
 return false;
 }
 }
@@ -7507,7 +7508,7 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((((key0 === "force") || (key0 === "timeoutMs")) || (key0 === "verbose")) || (key0 === "accountId")) || (key0 === "phoneNumber"))){
-validate35.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate35.errors = [__checkFailed];
 return false;
 break;
 }
@@ -7516,7 +7517,7 @@ if(_errs1 === errors){
 if(data.force !== undefined){
 const _errs2 = errors;
 if(typeof data.force !== "boolean"){
-validate35.errors = [{instancePath:instancePath+"/force",schemaPath:"#/properties/force/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate35.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -7529,13 +7530,13 @@ if(data.timeoutMs !== undefined){
 let data1 = data.timeoutMs;
 const _errs4 = errors;
 if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
-validate35.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate35.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs4){
 if(typeof data1 == "number"){
 if(data1 < 0 || isNaN(data1)){
-validate35.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate35.errors = [__checkFailed];
 return false;
 }
 }
@@ -7549,7 +7550,7 @@ if(valid0){
 if(data.verbose !== undefined){
 const _errs6 = errors;
 if(typeof data.verbose !== "boolean"){
-validate35.errors = [{instancePath:instancePath+"/verbose",schemaPath:"#/properties/verbose/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate35.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -7561,7 +7562,7 @@ if(valid0){
 if(data.accountId !== undefined){
 const _errs8 = errors;
 if(typeof data.accountId !== "string"){
-validate35.errors = [{instancePath:instancePath+"/accountId",schemaPath:"#/properties/accountId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate35.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs8 === errors;
@@ -7576,18 +7577,18 @@ const _errs10 = errors;
 if(errors === _errs10){
 if(typeof data4 === "string"){
 if(func2(data4) > 32){
-validate35.errors = [{instancePath:instancePath+"/phoneNumber",schemaPath:"#/properties/phoneNumber/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters"}];
+validate35.errors = [__checkFailed];
 return false;
 }
 else {
 if(func2(data4) < 1){
-validate35.errors = [{instancePath:instancePath+"/phoneNumber",schemaPath:"#/properties/phoneNumber/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate35.errors = [__checkFailed];
 return false;
 }
 }
 }
 else {
-validate35.errors = [{instancePath:instancePath+"/phoneNumber",schemaPath:"#/properties/phoneNumber/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate35.errors = [__checkFailed];
 return false;
 }
 }
@@ -7603,7 +7604,7 @@ var valid0 = true;
 }
 }
 else {
-validate35.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate35.errors = [__checkFailed];
 return false;
 }
 }
@@ -7623,7 +7624,7 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "timeoutMs") || (key0 === "accountId")) || (key0 === "currentQrDataUrl"))){
-validate36.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate36.errors = [__checkFailed];
 return false;
 break;
 }
@@ -7633,13 +7634,13 @@ if(data.timeoutMs !== undefined){
 let data0 = data.timeoutMs;
 const _errs2 = errors;
 if(!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))){
-validate36.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate36.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs2){
 if(typeof data0 == "number"){
 if(data0 < 0 || isNaN(data0)){
-validate36.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate36.errors = [__checkFailed];
 return false;
 }
 }
@@ -7653,7 +7654,7 @@ if(valid0){
 if(data.accountId !== undefined){
 const _errs4 = errors;
 if(typeof data.accountId !== "string"){
-validate36.errors = [{instancePath:instancePath+"/accountId",schemaPath:"#/properties/accountId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate36.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -7668,18 +7669,18 @@ const _errs6 = errors;
 if(errors === _errs6){
 if(typeof data2 === "string"){
 if(func2(data2) > 16384){
-validate36.errors = [{instancePath:instancePath+"/currentQrDataUrl",schemaPath:"#/properties/currentQrDataUrl/maxLength",keyword:"maxLength",params:{limit: 16384},message:"must NOT have more than 16384 characters"}];
+validate36.errors = [__checkFailed];
 return false;
 }
 else {
 if(!pattern5.test(data2)){
-validate36.errors = [{instancePath:instancePath+"/currentQrDataUrl",schemaPath:"#/properties/currentQrDataUrl/pattern",keyword:"pattern",params:{pattern: "^data:image/png;base64,"},message:"must match pattern \""+"^data:image/png;base64,"+"\""}];
+validate36.errors = [__checkFailed];
 return false;
 }
 }
 }
 else {
-validate36.errors = [{instancePath:instancePath+"/currentQrDataUrl",schemaPath:"#/properties/currentQrDataUrl/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate36.errors = [__checkFailed];
 return false;
 }
 }
@@ -7693,7 +7694,7 @@ var valid0 = true;
 }
 }
 else {
-validate36.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate36.errors = [__checkFailed];
 return false;
 }
 }
@@ -7710,13 +7711,13 @@ let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate37.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate37.errors = [__checkFailed];
 return false;
 break;
 }
 }
 else {
-validate37.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate37.errors = [__checkFailed];
 return false;
 }
 }
@@ -7734,14 +7735,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.requestId === undefined) && (missing0 = "requestId")){
-validate38.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate38.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(key0 === "requestId")){
-validate38.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate38.errors = [__checkFailed];
 return false;
 break;
 }
@@ -7753,12 +7754,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate38.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate38.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate38.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate38.errors = [__checkFailed];
 return false;
 }
 }
@@ -7767,7 +7768,7 @@ return false;
 }
 }
 else {
-validate38.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate38.errors = [__checkFailed];
 return false;
 }
 }
@@ -7785,14 +7786,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.requestId === undefined) && (missing0 = "requestId")){
-validate39.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate39.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(key0 === "requestId")){
-validate39.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate39.errors = [__checkFailed];
 return false;
 break;
 }
@@ -7804,12 +7805,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate39.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate39.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate39.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate39.errors = [__checkFailed];
 return false;
 }
 }
@@ -7818,7 +7819,7 @@ return false;
 }
 }
 else {
-validate39.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate39.errors = [__checkFailed];
 return false;
 }
 }
@@ -7836,14 +7837,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.deviceId === undefined) && (missing0 = "deviceId")){
-validate40.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate40.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(key0 === "deviceId")){
-validate40.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate40.errors = [__checkFailed];
 return false;
 break;
 }
@@ -7855,12 +7856,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate40.errors = [{instancePath:instancePath+"/deviceId",schemaPath:"#/properties/deviceId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate40.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate40.errors = [{instancePath:instancePath+"/deviceId",schemaPath:"#/properties/deviceId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate40.errors = [__checkFailed];
 return false;
 }
 }
@@ -7869,7 +7870,7 @@ return false;
 }
 }
 else {
-validate40.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate40.errors = [__checkFailed];
 return false;
 }
 }
@@ -7887,14 +7888,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.deviceId === undefined) && (missing0 = "deviceId")) || ((data.role === undefined) && (missing0 = "role"))){
-validate41.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate41.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "deviceId") || (key0 === "role")) || (key0 === "scopes"))){
-validate41.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate41.errors = [__checkFailed];
 return false;
 break;
 }
@@ -7906,12 +7907,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate41.errors = [{instancePath:instancePath+"/deviceId",schemaPath:"#/properties/deviceId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate41.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate41.errors = [{instancePath:instancePath+"/deviceId",schemaPath:"#/properties/deviceId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate41.errors = [__checkFailed];
 return false;
 }
 }
@@ -7927,12 +7928,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-validate41.errors = [{instancePath:instancePath+"/role",schemaPath:"#/properties/role/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate41.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate41.errors = [{instancePath:instancePath+"/role",schemaPath:"#/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate41.errors = [__checkFailed];
 return false;
 }
 }
@@ -7955,12 +7956,12 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
 if(func2(data3) < 1){
-validate41.errors = [{instancePath:instancePath+"/scopes/" + i0,schemaPath:"#/properties/scopes/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate41.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate41.errors = [{instancePath:instancePath+"/scopes/" + i0,schemaPath:"#/properties/scopes/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate41.errors = [__checkFailed];
 return false;
 }
 }
@@ -7971,7 +7972,7 @@ break;
 }
 }
 else {
-validate41.errors = [{instancePath:instancePath+"/scopes",schemaPath:"#/properties/scopes/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate41.errors = [__checkFailed];
 return false;
 }
 }
@@ -7986,7 +7987,7 @@ var valid0 = true;
 }
 }
 else {
-validate41.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate41.errors = [__checkFailed];
 return false;
 }
 }
@@ -8004,14 +8005,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.deviceId === undefined) && (missing0 = "deviceId")) || ((data.role === undefined) && (missing0 = "role"))){
-validate42.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate42.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "deviceId") || (key0 === "role"))){
-validate42.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate42.errors = [__checkFailed];
 return false;
 break;
 }
@@ -8023,12 +8024,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate42.errors = [{instancePath:instancePath+"/deviceId",schemaPath:"#/properties/deviceId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate42.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate42.errors = [{instancePath:instancePath+"/deviceId",schemaPath:"#/properties/deviceId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate42.errors = [__checkFailed];
 return false;
 }
 }
@@ -8044,12 +8045,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-validate42.errors = [{instancePath:instancePath+"/role",schemaPath:"#/properties/role/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate42.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate42.errors = [{instancePath:instancePath+"/role",schemaPath:"#/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate42.errors = [__checkFailed];
 return false;
 }
 }
@@ -8063,7 +8064,7 @@ var valid0 = true;
 }
 }
 else {
-validate42.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate42.errors = [__checkFailed];
 return false;
 }
 }
@@ -8080,13 +8081,13 @@ let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate43.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate43.errors = [__checkFailed];
 return false;
 break;
 }
 }
 else {
-validate43.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate43.errors = [__checkFailed];
 return false;
 }
 }
@@ -8104,14 +8105,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.requestId === undefined) && (missing0 = "requestId")){
-validate44.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate44.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(key0 === "requestId")){
-validate44.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate44.errors = [__checkFailed];
 return false;
 break;
 }
@@ -8123,12 +8124,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate44.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate44.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate44.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate44.errors = [__checkFailed];
 return false;
 }
 }
@@ -8137,7 +8138,7 @@ return false;
 }
 }
 else {
-validate44.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate44.errors = [__checkFailed];
 return false;
 }
 }
@@ -8155,14 +8156,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.requestId === undefined) && (missing0 = "requestId")){
-validate45.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate45.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(key0 === "requestId")){
-validate45.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate45.errors = [__checkFailed];
 return false;
 break;
 }
@@ -8174,12 +8175,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate45.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate45.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate45.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate45.errors = [__checkFailed];
 return false;
 }
 }
@@ -8188,7 +8189,7 @@ return false;
 }
 }
 else {
-validate45.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate45.errors = [__checkFailed];
 return false;
 }
 }
@@ -8206,14 +8207,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.nodeId === undefined) && (missing0 = "nodeId")){
-validate46.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate46.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(key0 === "nodeId")){
-validate46.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate46.errors = [__checkFailed];
 return false;
 break;
 }
@@ -8225,12 +8226,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate46.errors = [{instancePath:instancePath+"/nodeId",schemaPath:"#/properties/nodeId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate46.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate46.errors = [{instancePath:instancePath+"/nodeId",schemaPath:"#/properties/nodeId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate46.errors = [__checkFailed];
 return false;
 }
 }
@@ -8239,7 +8240,7 @@ return false;
 }
 }
 else {
-validate46.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate46.errors = [__checkFailed];
 return false;
 }
 }
@@ -8256,13 +8257,13 @@ let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate47.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate47.errors = [__checkFailed];
 return false;
 break;
 }
 }
 else {
-validate47.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate47.errors = [__checkFailed];
 return false;
 }
 }
@@ -8280,14 +8281,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.nodeId === undefined) && (missing0 = "nodeId")){
-validate48.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate48.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(key0 === "nodeId")){
-validate48.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate48.errors = [__checkFailed];
 return false;
 break;
 }
@@ -8299,12 +8300,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate48.errors = [{instancePath:instancePath+"/nodeId",schemaPath:"#/properties/nodeId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate48.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate48.errors = [{instancePath:instancePath+"/nodeId",schemaPath:"#/properties/nodeId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate48.errors = [__checkFailed];
 return false;
 }
 }
@@ -8313,7 +8314,7 @@ return false;
 }
 }
 else {
-validate48.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate48.errors = [__checkFailed];
 return false;
 }
 }
@@ -8331,14 +8332,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.nodeId === undefined) && (missing0 = "nodeId")) || ((data.command === undefined) && (missing0 = "command"))) || ((data.idempotencyKey === undefined) && (missing0 = "idempotencyKey"))){
-validate49.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate49.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(func5.call(schema50.properties, key0))){
-validate49.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate49.errors = [__checkFailed];
 return false;
 break;
 }
@@ -8350,12 +8351,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate49.errors = [{instancePath:instancePath+"/nodeId",schemaPath:"#/properties/nodeId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate49.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate49.errors = [{instancePath:instancePath+"/nodeId",schemaPath:"#/properties/nodeId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate49.errors = [__checkFailed];
 return false;
 }
 }
@@ -8371,12 +8372,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-validate49.errors = [{instancePath:instancePath+"/command",schemaPath:"#/properties/command/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate49.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate49.errors = [{instancePath:instancePath+"/command",schemaPath:"#/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate49.errors = [__checkFailed];
 return false;
 }
 }
@@ -8390,13 +8391,13 @@ if(data.timeoutMs !== undefined){
 let data2 = data.timeoutMs;
 const _errs6 = errors;
 if(!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))){
-validate49.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate49.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs6){
 if(typeof data2 == "number"){
 if(data2 < 0 || isNaN(data2)){
-validate49.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate49.errors = [__checkFailed];
 return false;
 }
 }
@@ -8413,12 +8414,12 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
 if(func2(data3) < 1){
-validate49.errors = [{instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate49.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate49.errors = [{instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate49.errors = [__checkFailed];
 return false;
 }
 }
@@ -8434,12 +8435,12 @@ const _errs10 = errors;
 if(errors === _errs10){
 if(typeof data4 === "string"){
 if(func2(data4) < 1){
-validate49.errors = [{instancePath:instancePath+"/sessionKey",schemaPath:"#/properties/sessionKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate49.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate49.errors = [{instancePath:instancePath+"/sessionKey",schemaPath:"#/properties/sessionKey/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate49.errors = [__checkFailed];
 return false;
 }
 }
@@ -8452,7 +8453,7 @@ if(valid0){
 if(data.turnSourceChannel !== undefined){
 const _errs12 = errors;
 if(typeof data.turnSourceChannel !== "string"){
-validate49.errors = [{instancePath:instancePath+"/turnSourceChannel",schemaPath:"#/properties/turnSourceChannel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate49.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs12 === errors;
@@ -8464,7 +8465,7 @@ if(valid0){
 if(data.turnSourceTo !== undefined){
 const _errs14 = errors;
 if(typeof data.turnSourceTo !== "string"){
-validate49.errors = [{instancePath:instancePath+"/turnSourceTo",schemaPath:"#/properties/turnSourceTo/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate49.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs14 === errors;
@@ -8476,7 +8477,7 @@ if(valid0){
 if(data.turnSourceAccountId !== undefined){
 const _errs16 = errors;
 if(typeof data.turnSourceAccountId !== "string"){
-validate49.errors = [{instancePath:instancePath+"/turnSourceAccountId",schemaPath:"#/properties/turnSourceAccountId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate49.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs16 === errors;
@@ -8492,7 +8493,7 @@ const _errs19 = errors;
 let valid1 = false;
 const _errs20 = errors;
 if(typeof data8 !== "string"){
-const err0 = {instancePath:instancePath+"/turnSourceThreadId",schemaPath:"#/properties/turnSourceThreadId/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err0 = __checkFailed;
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -8506,7 +8507,7 @@ valid1 = valid1 || _valid0;
 if(!valid1){
 const _errs22 = errors;
 if(!(typeof data8 == "number")){
-const err1 = {instancePath:instancePath+"/turnSourceThreadId",schemaPath:"#/properties/turnSourceThreadId/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const err1 = __checkFailed;
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -8519,7 +8520,7 @@ var _valid0 = _errs22 === errors;
 valid1 = valid1 || _valid0;
 }
 if(!valid1){
-const err2 = {instancePath:instancePath+"/turnSourceThreadId",schemaPath:"#/properties/turnSourceThreadId/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const err2 = __checkFailed;
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -8558,7 +8559,7 @@ var valid0 = true;
 }
 }
 else {
-validate49.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate49.errors = [__checkFailed];
 return false;
 }
 }
@@ -8576,14 +8577,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((data.id === undefined) && (missing0 = "id")) || ((data.nodeId === undefined) && (missing0 = "nodeId"))) || ((data.ok === undefined) && (missing0 = "ok"))){
-validate50.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate50.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "id") || (key0 === "nodeId")) || (key0 === "ok")) || (key0 === "payload")) || (key0 === "payloadJSON")) || (key0 === "error"))){
-validate50.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate50.errors = [__checkFailed];
 return false;
 break;
 }
@@ -8595,12 +8596,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate50.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate50.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate50.errors = [__checkFailed];
 return false;
 }
 }
@@ -8616,12 +8617,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-validate50.errors = [{instancePath:instancePath+"/nodeId",schemaPath:"#/properties/nodeId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate50.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/nodeId",schemaPath:"#/properties/nodeId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate50.errors = [__checkFailed];
 return false;
 }
 }
@@ -8634,7 +8635,7 @@ if(valid0){
 if(data.ok !== undefined){
 const _errs6 = errors;
 if(typeof data.ok !== "boolean"){
-validate50.errors = [{instancePath:instancePath+"/ok",schemaPath:"#/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+validate50.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs6 === errors;
@@ -8646,7 +8647,7 @@ if(valid0){
 if(data.payloadJSON !== undefined){
 const _errs8 = errors;
 if(typeof data.payloadJSON !== "string"){
-validate50.errors = [{instancePath:instancePath+"/payloadJSON",schemaPath:"#/properties/payloadJSON/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate50.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs8 === errors;
@@ -8663,7 +8664,7 @@ if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 const _errs12 = errors;
 for(const key1 in data4){
 if(!((key1 === "code") || (key1 === "message"))){
-validate50.errors = [{instancePath:instancePath+"/error",schemaPath:"#/properties/error/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
+validate50.errors = [__checkFailed];
 return false;
 break;
 }
@@ -8675,12 +8676,12 @@ const _errs13 = errors;
 if(errors === _errs13){
 if(typeof data5 === "string"){
 if(func2(data5) < 1){
-validate50.errors = [{instancePath:instancePath+"/error/code",schemaPath:"#/properties/error/properties/code/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate50.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/error/code",schemaPath:"#/properties/error/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate50.errors = [__checkFailed];
 return false;
 }
 }
@@ -8696,12 +8697,12 @@ const _errs15 = errors;
 if(errors === _errs15){
 if(typeof data6 === "string"){
 if(func2(data6) < 1){
-validate50.errors = [{instancePath:instancePath+"/error/message",schemaPath:"#/properties/error/properties/message/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate50.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/error/message",schemaPath:"#/properties/error/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate50.errors = [__checkFailed];
 return false;
 }
 }
@@ -8714,7 +8715,7 @@ var valid1 = true;
 }
 }
 else {
-validate50.errors = [{instancePath:instancePath+"/error",schemaPath:"#/properties/error/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate50.errors = [__checkFailed];
 return false;
 }
 }
@@ -8731,7 +8732,7 @@ var valid0 = true;
 }
 }
 else {
-validate50.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate50.errors = [__checkFailed];
 return false;
 }
 }
@@ -8749,14 +8750,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.invokeId === undefined) && (missing0 = "invokeId")) || ((data.nodeId === undefined) && (missing0 = "nodeId"))) || ((data.seq === undefined) && (missing0 = "seq"))) || ((data.chunk === undefined) && (missing0 = "chunk"))){
-validate51.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate51.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((key0 === "invokeId") || (key0 === "nodeId")) || (key0 === "seq")) || (key0 === "chunk"))){
-validate51.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate51.errors = [__checkFailed];
 return false;
 break;
 }
@@ -8768,12 +8769,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate51.errors = [{instancePath:instancePath+"/invokeId",schemaPath:"#/properties/invokeId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate51.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate51.errors = [{instancePath:instancePath+"/invokeId",schemaPath:"#/properties/invokeId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate51.errors = [__checkFailed];
 return false;
 }
 }
@@ -8789,12 +8790,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(func2(data1) < 1){
-validate51.errors = [{instancePath:instancePath+"/nodeId",schemaPath:"#/properties/nodeId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate51.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate51.errors = [{instancePath:instancePath+"/nodeId",schemaPath:"#/properties/nodeId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate51.errors = [__checkFailed];
 return false;
 }
 }
@@ -8808,13 +8809,13 @@ if(data.seq !== undefined){
 let data2 = data.seq;
 const _errs6 = errors;
 if(!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))){
-validate51.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate51.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs6){
 if(typeof data2 == "number"){
 if(data2 < 0 || isNaN(data2)){
-validate51.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate51.errors = [__checkFailed];
 return false;
 }
 }
@@ -8831,12 +8832,12 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
 if(func2(data3) > 16384){
-validate51.errors = [{instancePath:instancePath+"/chunk",schemaPath:"#/properties/chunk/maxLength",keyword:"maxLength",params:{limit: 16384},message:"must NOT have more than 16384 characters"}];
+validate51.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate51.errors = [{instancePath:instancePath+"/chunk",schemaPath:"#/properties/chunk/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate51.errors = [__checkFailed];
 return false;
 }
 }
@@ -8852,7 +8853,7 @@ var valid0 = true;
 }
 }
 else {
-validate51.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate51.errors = [__checkFailed];
 return false;
 }
 }
@@ -8870,14 +8871,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.event === undefined) && (missing0 = "event")){
-validate52.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate52.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "event") || (key0 === "payload")) || (key0 === "payloadJSON"))){
-validate52.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate52.errors = [__checkFailed];
 return false;
 break;
 }
@@ -8889,12 +8890,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate52.errors = [{instancePath:instancePath+"/event",schemaPath:"#/properties/event/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate52.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate52.errors = [{instancePath:instancePath+"/event",schemaPath:"#/properties/event/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate52.errors = [__checkFailed];
 return false;
 }
 }
@@ -8907,7 +8908,7 @@ if(valid0){
 if(data.payloadJSON !== undefined){
 const _errs4 = errors;
 if(typeof data.payloadJSON !== "string"){
-validate52.errors = [{instancePath:instancePath+"/payloadJSON",schemaPath:"#/properties/payloadJSON/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate52.errors = [__checkFailed];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -8920,7 +8921,7 @@ var valid0 = true;
 }
 }
 else {
-validate52.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate52.errors = [__checkFailed];
 return false;
 }
 }
@@ -8937,13 +8938,13 @@ let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-validate53.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate53.errors = [__checkFailed];
 return false;
 break;
 }
 }
 else {
-validate53.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate53.errors = [__checkFailed];
 return false;
 }
 }
@@ -8952,7 +8953,7 @@ return errors === 0;
 }
 
 export const event0 = validate54;
-const schema55 = {"type":"object","required":["nonce","ts","capabilities"],"properties":{"nonce":{"type":"string","minLength":1},"ts":{"type":"integer","minimum":0},"capabilities":{"type":"array","items":{"type":"string","minLength":1}}},"additionalProperties":false};
+const schema55 = {"type":"object","required":["nodeId","hostStats"],"properties":{"nodeId":{"type":"string","minLength":1},"hostStats":{"type":"object","required":["updatedAtMs"],"properties":{"cpuCount":{"type":"integer","minimum":1},"loadAverage":{"type":"array","items":{"type":"number","minimum":0}},"memoryTotalBytes":{"type":"integer","minimum":0},"memoryFreeBytes":{"type":"integer","minimum":0},"diskTotalBytes":{"type":"integer","minimum":0},"diskAvailableBytes":{"type":"integer","minimum":0},"updatedAtMs":{"type":"integer","minimum":0}},"additionalProperties":false}},"additionalProperties":false};
 
 function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -8960,8895 +8961,15 @@ let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if((((data.nonce === undefined) && (missing0 = "nonce")) || ((data.ts === undefined) && (missing0 = "ts"))) || ((data.capabilities === undefined) && (missing0 = "capabilities"))){
-validate54.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((key0 === "nonce") || (key0 === "ts")) || (key0 === "capabilities"))){
-validate54.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.nonce !== undefined){
-let data0 = data.nonce;
-const _errs2 = errors;
-if(errors === _errs2){
-if(typeof data0 === "string"){
-if(func2(data0) < 1){
-validate54.errors = [{instancePath:instancePath+"/nonce",schemaPath:"#/properties/nonce/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate54.errors = [{instancePath:instancePath+"/nonce",schemaPath:"#/properties/nonce/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.ts !== undefined){
-let data1 = data.ts;
-const _errs4 = errors;
-if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
-validate54.errors = [{instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs4){
-if(typeof data1 == "number"){
-if(data1 < 0 || isNaN(data1)){
-validate54.errors = [{instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.capabilities !== undefined){
-let data2 = data.capabilities;
-const _errs6 = errors;
-if(errors === _errs6){
-if(Array.isArray(data2)){
-var valid1 = true;
-const len0 = data2.length;
-for(let i0=0; i0<len0; i0++){
-let data3 = data2[i0];
-const _errs8 = errors;
-if(errors === _errs8){
-if(typeof data3 === "string"){
-if(func2(data3) < 1){
-validate54.errors = [{instancePath:instancePath+"/capabilities/" + i0,schemaPath:"#/properties/capabilities/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate54.errors = [{instancePath:instancePath+"/capabilities/" + i0,schemaPath:"#/properties/capabilities/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid1 = _errs8 === errors;
-if(!valid1){
-break;
-}
-}
-}
-else {
-validate54.errors = [{instancePath:instancePath+"/capabilities",schemaPath:"#/properties/capabilities/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate54.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate54.errors = vErrors;
-return errors === 0;
-}
-
-export const event1 = validate55;
-const schema56 = {"type":"object","required":["ts"],"properties":{"ts":{"type":"integer","minimum":0}},"additionalProperties":false};
-
-function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.ts === undefined) && (missing0 = "ts")){
-validate55.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(key0 === "ts")){
-validate55.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.ts !== undefined){
-let data0 = data.ts;
-const _errs2 = errors;
-if(!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))){
-validate55.errors = [{instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs2){
-if(typeof data0 == "number"){
-if(data0 < 0 || isNaN(data0)){
-validate55.errors = [{instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-}
-}
-}
-}
-else {
-validate55.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate55.errors = vErrors;
-return errors === 0;
-}
-
-export const event2 = validate56;
-const schema57 = {"type":"object","required":["reason"],"properties":{"reason":{"type":"string","minLength":1},"restartExpectedMs":{"type":"integer","minimum":0}},"additionalProperties":false};
-
-function validate56(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.reason === undefined) && (missing0 = "reason")){
-validate56.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!((key0 === "reason") || (key0 === "restartExpectedMs"))){
-validate56.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.reason !== undefined){
-let data0 = data.reason;
-const _errs2 = errors;
-if(errors === _errs2){
-if(typeof data0 === "string"){
-if(func2(data0) < 1){
-validate56.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate56.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.restartExpectedMs !== undefined){
-let data1 = data.restartExpectedMs;
-const _errs4 = errors;
-if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
-validate56.errors = [{instancePath:instancePath+"/restartExpectedMs",schemaPath:"#/properties/restartExpectedMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs4){
-if(typeof data1 == "number"){
-if(data1 < 0 || isNaN(data1)){
-validate56.errors = [{instancePath:instancePath+"/restartExpectedMs",schemaPath:"#/properties/restartExpectedMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-else {
-validate56.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate56.errors = vErrors;
-return errors === 0;
-}
-
-export const event3 = validate57;
-const schema58 = {"type":"object","properties":{"ok":{"type":"boolean","const":true},"ts":{"type":"integer","minimum":0},"durationMs":{"type":"integer","minimum":0},"eventLoop":{"type":"object","required":["degraded","reasons","intervalMs","delayP99Ms","delayMaxMs","utilization","cpuCoreRatio"],"properties":{"degraded":{"type":"boolean"},"degradedSinceMs":{"anyOf":[{"type":"integer","minimum":0},{"type":"null"}]},"reasons":{"type":"array","items":{"anyOf":[{"type":"string","const":"event_loop_delay"},{"type":"string","const":"event_loop_utilization"},{"type":"string","const":"cpu"}]}},"intervalMs":{"type":"number","minimum":0},"delayP99Ms":{"type":"number","minimum":0},"delayMaxMs":{"type":"number","minimum":0},"utilization":{"type":"number","minimum":0},"cpuCoreRatio":{"type":"number","minimum":0},"cpuBreakdown":{"type":"object","properties":{"mainThreadCoreRatio":{"type":"number","minimum":0},"workerCoreRatio":{"type":"number","minimum":0},"otherThreadsCoreRatio":{"type":"number","minimum":0},"hostUtilization":{"type":"number","minimum":0,"maximum":1},"hostCpuCount":{"type":"integer","minimum":1}},"additionalProperties":false}},"additionalProperties":false},"plugins":{"type":"object","required":["loaded","errors"],"properties":{"loaded":{"type":"array","items":{"type":"string"}},"errors":{"type":"array","items":{"type":"object","required":["id","origin","activated","error"],"properties":{"id":{"type":"string"},"origin":{"type":"string"},"activated":{"type":"boolean"},"activationSource":{"type":"string"},"activationReason":{"type":"string"},"failurePhase":{"type":"string"},"error":{"type":"string"}},"additionalProperties":false}},"unavailable":{"type":"array","items":{"type":"object","required":["id","state","diagnostic"],"properties":{"id":{"type":"string"},"state":{"type":"string","const":"configured-unavailable"},"diagnostic":{"type":"object","required":["kind","reason","detail"],"properties":{"kind":{"type":"string","const":"plugin-verification"},"reason":{"type":"string"},"detail":{"type":"string"}},"additionalProperties":false}},"additionalProperties":false}}},"additionalProperties":false},"configReload":{"type":"object","required":["hotReloadStatus"],"properties":{"hotReloadStatus":{"anyOf":[{"type":"string","const":"active"},{"type":"string","const":"disabled"}]}},"additionalProperties":false},"channels":{"type":"object","patternProperties":{"^.*$":{}}},"channelOrder":{"type":"array","items":{"type":"string"}},"channelLabels":{"type":"object","patternProperties":{"^.*$":{"type":"string"}}},"heartbeatSeconds":{"type":"integer","minimum":0},"defaultAgentId":{"type":"string"},"agents":{"type":"array","items":{"type":"object","required":["agentId","isDefault","heartbeat","sessions"],"properties":{"agentId":{"type":"string"},"name":{"type":"string"},"isDefault":{"type":"boolean"},"heartbeat":{"type":"object","required":["enabled","every","everyMs","prompt","target","ackMaxChars"],"properties":{"enabled":{"type":"boolean"},"every":{"type":"string"},"everyMs":{"anyOf":[{"type":"integer","minimum":0},{"type":"null"}]},"prompt":{"type":"string"},"target":{"type":"string"},"model":{"type":"string"},"session":{"type":"string"},"ackMaxChars":{"type":"integer","minimum":0}},"additionalProperties":false},"sessions":{"type":"object","required":["path","count","recent"],"properties":{"path":{"type":"string"},"count":{"type":"integer","minimum":0},"recent":{"type":"array","items":{"type":"object","required":["key","updatedAt","age"],"properties":{"key":{"type":"string"},"updatedAt":{"anyOf":[{"type":"integer","minimum":0},{"type":"null"}]},"age":{"anyOf":[{"type":"integer","minimum":0},{"type":"null"}]}},"additionalProperties":false}}},"additionalProperties":false}},"additionalProperties":false}},"sessions":{"type":"object","required":["path","count","recent"],"properties":{"path":{"type":"string"},"count":{"type":"integer","minimum":0},"recent":{"type":"array","items":{"type":"object","required":["key","updatedAt","age"],"properties":{"key":{"type":"string"},"updatedAt":{"anyOf":[{"type":"integer","minimum":0},{"type":"null"}]},"age":{"anyOf":[{"type":"integer","minimum":0},{"type":"null"}]}},"additionalProperties":false}}},"additionalProperties":false}},"additionalProperties":false};
-
-function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-const _errs1 = errors;
-for(const key0 in data){
-if(!(func5.call(schema58.properties, key0))){
-validate57.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.ok !== undefined){
-let data0 = data.ok;
-const _errs2 = errors;
-if(typeof data0 !== "boolean"){
-validate57.errors = [{instancePath:instancePath+"/ok",schemaPath:"#/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-if(true !== data0){
-validate57.errors = [{instancePath:instancePath+"/ok",schemaPath:"#/properties/ok/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant"}];
-return false;
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.ts !== undefined){
-let data1 = data.ts;
-const _errs4 = errors;
-if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
-validate57.errors = [{instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs4){
-if(typeof data1 == "number"){
-if(data1 < 0 || isNaN(data1)){
-validate57.errors = [{instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.durationMs !== undefined){
-let data2 = data.durationMs;
-const _errs6 = errors;
-if(!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))){
-validate57.errors = [{instancePath:instancePath+"/durationMs",schemaPath:"#/properties/durationMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs6){
-if(typeof data2 == "number"){
-if(data2 < 0 || isNaN(data2)){
-validate57.errors = [{instancePath:instancePath+"/durationMs",schemaPath:"#/properties/durationMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.eventLoop !== undefined){
-let data3 = data.eventLoop;
-const _errs8 = errors;
-if(errors === _errs8){
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-let missing0;
-if((((((((data3.degraded === undefined) && (missing0 = "degraded")) || ((data3.reasons === undefined) && (missing0 = "reasons"))) || ((data3.intervalMs === undefined) && (missing0 = "intervalMs"))) || ((data3.delayP99Ms === undefined) && (missing0 = "delayP99Ms"))) || ((data3.delayMaxMs === undefined) && (missing0 = "delayMaxMs"))) || ((data3.utilization === undefined) && (missing0 = "utilization"))) || ((data3.cpuCoreRatio === undefined) && (missing0 = "cpuCoreRatio"))){
-validate57.errors = [{instancePath:instancePath+"/eventLoop",schemaPath:"#/properties/eventLoop/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-const _errs10 = errors;
-for(const key1 in data3){
-if(!(func5.call(schema58.properties.eventLoop.properties, key1))){
-validate57.errors = [{instancePath:instancePath+"/eventLoop",schemaPath:"#/properties/eventLoop/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs10 === errors){
-if(data3.degraded !== undefined){
-const _errs11 = errors;
-if(typeof data3.degraded !== "boolean"){
-validate57.errors = [{instancePath:instancePath+"/eventLoop/degraded",schemaPath:"#/properties/eventLoop/properties/degraded/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid1 = _errs11 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data3.degradedSinceMs !== undefined){
-let data5 = data3.degradedSinceMs;
-const _errs13 = errors;
-const _errs14 = errors;
-let valid2 = false;
-const _errs15 = errors;
-if(!((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5)))){
-const err0 = {instancePath:instancePath+"/eventLoop/degradedSinceMs",schemaPath:"#/properties/eventLoop/properties/degradedSinceMs/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(errors === _errs15){
-if(typeof data5 == "number"){
-if(data5 < 0 || isNaN(data5)){
-const err1 = {instancePath:instancePath+"/eventLoop/degradedSinceMs",schemaPath:"#/properties/eventLoop/properties/degradedSinceMs/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-}
-var _valid0 = _errs15 === errors;
-valid2 = valid2 || _valid0;
-if(!valid2){
-const _errs17 = errors;
-if(data5 !== null){
-const err2 = {instancePath:instancePath+"/eventLoop/degradedSinceMs",schemaPath:"#/properties/eventLoop/properties/degradedSinceMs/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-var _valid0 = _errs17 === errors;
-valid2 = valid2 || _valid0;
-}
-if(!valid2){
-const err3 = {instancePath:instancePath+"/eventLoop/degradedSinceMs",schemaPath:"#/properties/eventLoop/properties/degradedSinceMs/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-validate57.errors = vErrors;
-return false;
-}
-else {
-errors = _errs14;
-if(vErrors !== null){
-if(_errs14){
-vErrors.length = _errs14;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid1 = _errs13 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data3.reasons !== undefined){
-let data6 = data3.reasons;
-const _errs19 = errors;
-if(errors === _errs19){
-if(Array.isArray(data6)){
-var valid3 = true;
-const len0 = data6.length;
-for(let i0=0; i0<len0; i0++){
-let data7 = data6[i0];
-const _errs21 = errors;
-const _errs22 = errors;
-let valid4 = false;
-const _errs23 = errors;
-if(typeof data7 !== "string"){
-const err4 = {instancePath:instancePath+"/eventLoop/reasons/" + i0,schemaPath:"#/properties/eventLoop/properties/reasons/items/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if("event_loop_delay" !== data7){
-const err5 = {instancePath:instancePath+"/eventLoop/reasons/" + i0,schemaPath:"#/properties/eventLoop/properties/reasons/items/anyOf/0/const",keyword:"const",params:{allowedValue: "event_loop_delay"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-var _valid1 = _errs23 === errors;
-valid4 = valid4 || _valid1;
-if(!valid4){
-const _errs25 = errors;
-if(typeof data7 !== "string"){
-const err6 = {instancePath:instancePath+"/eventLoop/reasons/" + i0,schemaPath:"#/properties/eventLoop/properties/reasons/items/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-if("event_loop_utilization" !== data7){
-const err7 = {instancePath:instancePath+"/eventLoop/reasons/" + i0,schemaPath:"#/properties/eventLoop/properties/reasons/items/anyOf/1/const",keyword:"const",params:{allowedValue: "event_loop_utilization"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-var _valid1 = _errs25 === errors;
-valid4 = valid4 || _valid1;
-if(!valid4){
-const _errs27 = errors;
-if(typeof data7 !== "string"){
-const err8 = {instancePath:instancePath+"/eventLoop/reasons/" + i0,schemaPath:"#/properties/eventLoop/properties/reasons/items/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if("cpu" !== data7){
-const err9 = {instancePath:instancePath+"/eventLoop/reasons/" + i0,schemaPath:"#/properties/eventLoop/properties/reasons/items/anyOf/2/const",keyword:"const",params:{allowedValue: "cpu"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-var _valid1 = _errs27 === errors;
-valid4 = valid4 || _valid1;
-}
-}
-if(!valid4){
-const err10 = {instancePath:instancePath+"/eventLoop/reasons/" + i0,schemaPath:"#/properties/eventLoop/properties/reasons/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-validate57.errors = vErrors;
-return false;
-}
-else {
-errors = _errs22;
-if(vErrors !== null){
-if(_errs22){
-vErrors.length = _errs22;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid3 = _errs21 === errors;
-if(!valid3){
-break;
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/eventLoop/reasons",schemaPath:"#/properties/eventLoop/properties/reasons/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid1 = _errs19 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data3.intervalMs !== undefined){
-let data8 = data3.intervalMs;
-const _errs29 = errors;
-if(errors === _errs29){
-if(typeof data8 == "number"){
-if(data8 < 0 || isNaN(data8)){
-validate57.errors = [{instancePath:instancePath+"/eventLoop/intervalMs",schemaPath:"#/properties/eventLoop/properties/intervalMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/eventLoop/intervalMs",schemaPath:"#/properties/eventLoop/properties/intervalMs/type",keyword:"type",params:{type: "number"},message:"must be number"}];
-return false;
-}
-}
-var valid1 = _errs29 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data3.delayP99Ms !== undefined){
-let data9 = data3.delayP99Ms;
-const _errs31 = errors;
-if(errors === _errs31){
-if(typeof data9 == "number"){
-if(data9 < 0 || isNaN(data9)){
-validate57.errors = [{instancePath:instancePath+"/eventLoop/delayP99Ms",schemaPath:"#/properties/eventLoop/properties/delayP99Ms/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/eventLoop/delayP99Ms",schemaPath:"#/properties/eventLoop/properties/delayP99Ms/type",keyword:"type",params:{type: "number"},message:"must be number"}];
-return false;
-}
-}
-var valid1 = _errs31 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data3.delayMaxMs !== undefined){
-let data10 = data3.delayMaxMs;
-const _errs33 = errors;
-if(errors === _errs33){
-if(typeof data10 == "number"){
-if(data10 < 0 || isNaN(data10)){
-validate57.errors = [{instancePath:instancePath+"/eventLoop/delayMaxMs",schemaPath:"#/properties/eventLoop/properties/delayMaxMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/eventLoop/delayMaxMs",schemaPath:"#/properties/eventLoop/properties/delayMaxMs/type",keyword:"type",params:{type: "number"},message:"must be number"}];
-return false;
-}
-}
-var valid1 = _errs33 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data3.utilization !== undefined){
-let data11 = data3.utilization;
-const _errs35 = errors;
-if(errors === _errs35){
-if(typeof data11 == "number"){
-if(data11 < 0 || isNaN(data11)){
-validate57.errors = [{instancePath:instancePath+"/eventLoop/utilization",schemaPath:"#/properties/eventLoop/properties/utilization/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/eventLoop/utilization",schemaPath:"#/properties/eventLoop/properties/utilization/type",keyword:"type",params:{type: "number"},message:"must be number"}];
-return false;
-}
-}
-var valid1 = _errs35 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data3.cpuCoreRatio !== undefined){
-let data12 = data3.cpuCoreRatio;
-const _errs37 = errors;
-if(errors === _errs37){
-if(typeof data12 == "number"){
-if(data12 < 0 || isNaN(data12)){
-validate57.errors = [{instancePath:instancePath+"/eventLoop/cpuCoreRatio",schemaPath:"#/properties/eventLoop/properties/cpuCoreRatio/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/eventLoop/cpuCoreRatio",schemaPath:"#/properties/eventLoop/properties/cpuCoreRatio/type",keyword:"type",params:{type: "number"},message:"must be number"}];
-return false;
-}
-}
-var valid1 = _errs37 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data3.cpuBreakdown !== undefined){
-let data13 = data3.cpuBreakdown;
-const _errs39 = errors;
-if(errors === _errs39){
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-const _errs41 = errors;
-for(const key2 in data13){
-if(!(((((key2 === "mainThreadCoreRatio") || (key2 === "workerCoreRatio")) || (key2 === "otherThreadsCoreRatio")) || (key2 === "hostUtilization")) || (key2 === "hostCpuCount"))){
-validate57.errors = [{instancePath:instancePath+"/eventLoop/cpuBreakdown",schemaPath:"#/properties/eventLoop/properties/cpuBreakdown/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs41 === errors){
-if(data13.mainThreadCoreRatio !== undefined){
-let data14 = data13.mainThreadCoreRatio;
-const _errs42 = errors;
-if(errors === _errs42){
-if(typeof data14 == "number"){
-if(data14 < 0 || isNaN(data14)){
-validate57.errors = [{instancePath:instancePath+"/eventLoop/cpuBreakdown/mainThreadCoreRatio",schemaPath:"#/properties/eventLoop/properties/cpuBreakdown/properties/mainThreadCoreRatio/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/eventLoop/cpuBreakdown/mainThreadCoreRatio",schemaPath:"#/properties/eventLoop/properties/cpuBreakdown/properties/mainThreadCoreRatio/type",keyword:"type",params:{type: "number"},message:"must be number"}];
-return false;
-}
-}
-var valid5 = _errs42 === errors;
-}
-else {
-var valid5 = true;
-}
-if(valid5){
-if(data13.workerCoreRatio !== undefined){
-let data15 = data13.workerCoreRatio;
-const _errs44 = errors;
-if(errors === _errs44){
-if(typeof data15 == "number"){
-if(data15 < 0 || isNaN(data15)){
-validate57.errors = [{instancePath:instancePath+"/eventLoop/cpuBreakdown/workerCoreRatio",schemaPath:"#/properties/eventLoop/properties/cpuBreakdown/properties/workerCoreRatio/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/eventLoop/cpuBreakdown/workerCoreRatio",schemaPath:"#/properties/eventLoop/properties/cpuBreakdown/properties/workerCoreRatio/type",keyword:"type",params:{type: "number"},message:"must be number"}];
-return false;
-}
-}
-var valid5 = _errs44 === errors;
-}
-else {
-var valid5 = true;
-}
-if(valid5){
-if(data13.otherThreadsCoreRatio !== undefined){
-let data16 = data13.otherThreadsCoreRatio;
-const _errs46 = errors;
-if(errors === _errs46){
-if(typeof data16 == "number"){
-if(data16 < 0 || isNaN(data16)){
-validate57.errors = [{instancePath:instancePath+"/eventLoop/cpuBreakdown/otherThreadsCoreRatio",schemaPath:"#/properties/eventLoop/properties/cpuBreakdown/properties/otherThreadsCoreRatio/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/eventLoop/cpuBreakdown/otherThreadsCoreRatio",schemaPath:"#/properties/eventLoop/properties/cpuBreakdown/properties/otherThreadsCoreRatio/type",keyword:"type",params:{type: "number"},message:"must be number"}];
-return false;
-}
-}
-var valid5 = _errs46 === errors;
-}
-else {
-var valid5 = true;
-}
-if(valid5){
-if(data13.hostUtilization !== undefined){
-let data17 = data13.hostUtilization;
-const _errs48 = errors;
-if(errors === _errs48){
-if(typeof data17 == "number"){
-if(data17 > 1 || isNaN(data17)){
-validate57.errors = [{instancePath:instancePath+"/eventLoop/cpuBreakdown/hostUtilization",schemaPath:"#/properties/eventLoop/properties/cpuBreakdown/properties/hostUtilization/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"}];
-return false;
-}
-else {
-if(data17 < 0 || isNaN(data17)){
-validate57.errors = [{instancePath:instancePath+"/eventLoop/cpuBreakdown/hostUtilization",schemaPath:"#/properties/eventLoop/properties/cpuBreakdown/properties/hostUtilization/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/eventLoop/cpuBreakdown/hostUtilization",schemaPath:"#/properties/eventLoop/properties/cpuBreakdown/properties/hostUtilization/type",keyword:"type",params:{type: "number"},message:"must be number"}];
-return false;
-}
-}
-var valid5 = _errs48 === errors;
-}
-else {
-var valid5 = true;
-}
-if(valid5){
-if(data13.hostCpuCount !== undefined){
-let data18 = data13.hostCpuCount;
-const _errs50 = errors;
-if(!((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18)))){
-validate57.errors = [{instancePath:instancePath+"/eventLoop/cpuBreakdown/hostCpuCount",schemaPath:"#/properties/eventLoop/properties/cpuBreakdown/properties/hostCpuCount/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs50){
-if(typeof data18 == "number"){
-if(data18 < 1 || isNaN(data18)){
-validate57.errors = [{instancePath:instancePath+"/eventLoop/cpuBreakdown/hostCpuCount",schemaPath:"#/properties/eventLoop/properties/cpuBreakdown/properties/hostCpuCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
-return false;
-}
-}
-}
-var valid5 = _errs50 === errors;
-}
-else {
-var valid5 = true;
-}
-}
-}
-}
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/eventLoop/cpuBreakdown",schemaPath:"#/properties/eventLoop/properties/cpuBreakdown/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid1 = _errs39 === errors;
-}
-else {
-var valid1 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/eventLoop",schemaPath:"#/properties/eventLoop/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.plugins !== undefined){
-let data19 = data.plugins;
-const _errs52 = errors;
-if(errors === _errs52){
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-let missing1;
-if(((data19.loaded === undefined) && (missing1 = "loaded")) || ((data19.errors === undefined) && (missing1 = "errors"))){
-validate57.errors = [{instancePath:instancePath+"/plugins",schemaPath:"#/properties/plugins/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
-return false;
-}
-else {
-const _errs54 = errors;
-for(const key3 in data19){
-if(!(((key3 === "loaded") || (key3 === "errors")) || (key3 === "unavailable"))){
-validate57.errors = [{instancePath:instancePath+"/plugins",schemaPath:"#/properties/plugins/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs54 === errors){
-if(data19.loaded !== undefined){
-let data20 = data19.loaded;
-const _errs55 = errors;
-if(errors === _errs55){
-if(Array.isArray(data20)){
-var valid7 = true;
-const len1 = data20.length;
-for(let i1=0; i1<len1; i1++){
-const _errs57 = errors;
-if(typeof data20[i1] !== "string"){
-validate57.errors = [{instancePath:instancePath+"/plugins/loaded/" + i1,schemaPath:"#/properties/plugins/properties/loaded/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid7 = _errs57 === errors;
-if(!valid7){
-break;
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/plugins/loaded",schemaPath:"#/properties/plugins/properties/loaded/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid6 = _errs55 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data19.errors !== undefined){
-let data22 = data19.errors;
-const _errs59 = errors;
-if(errors === _errs59){
-if(Array.isArray(data22)){
-var valid8 = true;
-const len2 = data22.length;
-for(let i2=0; i2<len2; i2++){
-let data23 = data22[i2];
-const _errs61 = errors;
-if(errors === _errs61){
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-let missing2;
-if(((((data23.id === undefined) && (missing2 = "id")) || ((data23.origin === undefined) && (missing2 = "origin"))) || ((data23.activated === undefined) && (missing2 = "activated"))) || ((data23.error === undefined) && (missing2 = "error"))){
-validate57.errors = [{instancePath:instancePath+"/plugins/errors/" + i2,schemaPath:"#/properties/plugins/properties/errors/items/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
-return false;
-}
-else {
-const _errs63 = errors;
-for(const key4 in data23){
-if(!(((((((key4 === "id") || (key4 === "origin")) || (key4 === "activated")) || (key4 === "activationSource")) || (key4 === "activationReason")) || (key4 === "failurePhase")) || (key4 === "error"))){
-validate57.errors = [{instancePath:instancePath+"/plugins/errors/" + i2,schemaPath:"#/properties/plugins/properties/errors/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs63 === errors){
-if(data23.id !== undefined){
-const _errs64 = errors;
-if(typeof data23.id !== "string"){
-validate57.errors = [{instancePath:instancePath+"/plugins/errors/" + i2+"/id",schemaPath:"#/properties/plugins/properties/errors/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid9 = _errs64 === errors;
-}
-else {
-var valid9 = true;
-}
-if(valid9){
-if(data23.origin !== undefined){
-const _errs66 = errors;
-if(typeof data23.origin !== "string"){
-validate57.errors = [{instancePath:instancePath+"/plugins/errors/" + i2+"/origin",schemaPath:"#/properties/plugins/properties/errors/items/properties/origin/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid9 = _errs66 === errors;
-}
-else {
-var valid9 = true;
-}
-if(valid9){
-if(data23.activated !== undefined){
-const _errs68 = errors;
-if(typeof data23.activated !== "boolean"){
-validate57.errors = [{instancePath:instancePath+"/plugins/errors/" + i2+"/activated",schemaPath:"#/properties/plugins/properties/errors/items/properties/activated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid9 = _errs68 === errors;
-}
-else {
-var valid9 = true;
-}
-if(valid9){
-if(data23.activationSource !== undefined){
-const _errs70 = errors;
-if(typeof data23.activationSource !== "string"){
-validate57.errors = [{instancePath:instancePath+"/plugins/errors/" + i2+"/activationSource",schemaPath:"#/properties/plugins/properties/errors/items/properties/activationSource/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid9 = _errs70 === errors;
-}
-else {
-var valid9 = true;
-}
-if(valid9){
-if(data23.activationReason !== undefined){
-const _errs72 = errors;
-if(typeof data23.activationReason !== "string"){
-validate57.errors = [{instancePath:instancePath+"/plugins/errors/" + i2+"/activationReason",schemaPath:"#/properties/plugins/properties/errors/items/properties/activationReason/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid9 = _errs72 === errors;
-}
-else {
-var valid9 = true;
-}
-if(valid9){
-if(data23.failurePhase !== undefined){
-const _errs74 = errors;
-if(typeof data23.failurePhase !== "string"){
-validate57.errors = [{instancePath:instancePath+"/plugins/errors/" + i2+"/failurePhase",schemaPath:"#/properties/plugins/properties/errors/items/properties/failurePhase/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid9 = _errs74 === errors;
-}
-else {
-var valid9 = true;
-}
-if(valid9){
-if(data23.error !== undefined){
-const _errs76 = errors;
-if(typeof data23.error !== "string"){
-validate57.errors = [{instancePath:instancePath+"/plugins/errors/" + i2+"/error",schemaPath:"#/properties/plugins/properties/errors/items/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid9 = _errs76 === errors;
-}
-else {
-var valid9 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/plugins/errors/" + i2,schemaPath:"#/properties/plugins/properties/errors/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid8 = _errs61 === errors;
-if(!valid8){
-break;
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/plugins/errors",schemaPath:"#/properties/plugins/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid6 = _errs59 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data19.unavailable !== undefined){
-let data31 = data19.unavailable;
-const _errs78 = errors;
-if(errors === _errs78){
-if(Array.isArray(data31)){
-var valid10 = true;
-const len3 = data31.length;
-for(let i3=0; i3<len3; i3++){
-let data32 = data31[i3];
-const _errs80 = errors;
-if(errors === _errs80){
-if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
-let missing3;
-if((((data32.id === undefined) && (missing3 = "id")) || ((data32.state === undefined) && (missing3 = "state"))) || ((data32.diagnostic === undefined) && (missing3 = "diagnostic"))){
-validate57.errors = [{instancePath:instancePath+"/plugins/unavailable/" + i3,schemaPath:"#/properties/plugins/properties/unavailable/items/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"}];
-return false;
-}
-else {
-const _errs82 = errors;
-for(const key5 in data32){
-if(!(((key5 === "id") || (key5 === "state")) || (key5 === "diagnostic"))){
-validate57.errors = [{instancePath:instancePath+"/plugins/unavailable/" + i3,schemaPath:"#/properties/plugins/properties/unavailable/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs82 === errors){
-if(data32.id !== undefined){
-const _errs83 = errors;
-if(typeof data32.id !== "string"){
-validate57.errors = [{instancePath:instancePath+"/plugins/unavailable/" + i3+"/id",schemaPath:"#/properties/plugins/properties/unavailable/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid11 = _errs83 === errors;
-}
-else {
-var valid11 = true;
-}
-if(valid11){
-if(data32.state !== undefined){
-let data34 = data32.state;
-const _errs85 = errors;
-if(typeof data34 !== "string"){
-validate57.errors = [{instancePath:instancePath+"/plugins/unavailable/" + i3+"/state",schemaPath:"#/properties/plugins/properties/unavailable/items/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-if("configured-unavailable" !== data34){
-validate57.errors = [{instancePath:instancePath+"/plugins/unavailable/" + i3+"/state",schemaPath:"#/properties/plugins/properties/unavailable/items/properties/state/const",keyword:"const",params:{allowedValue: "configured-unavailable"},message:"must be equal to constant"}];
-return false;
-}
-var valid11 = _errs85 === errors;
-}
-else {
-var valid11 = true;
-}
-if(valid11){
-if(data32.diagnostic !== undefined){
-let data35 = data32.diagnostic;
-const _errs87 = errors;
-if(errors === _errs87){
-if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
-let missing4;
-if((((data35.kind === undefined) && (missing4 = "kind")) || ((data35.reason === undefined) && (missing4 = "reason"))) || ((data35.detail === undefined) && (missing4 = "detail"))){
-validate57.errors = [{instancePath:instancePath+"/plugins/unavailable/" + i3+"/diagnostic",schemaPath:"#/properties/plugins/properties/unavailable/items/properties/diagnostic/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"}];
-return false;
-}
-else {
-const _errs89 = errors;
-for(const key6 in data35){
-if(!(((key6 === "kind") || (key6 === "reason")) || (key6 === "detail"))){
-validate57.errors = [{instancePath:instancePath+"/plugins/unavailable/" + i3+"/diagnostic",schemaPath:"#/properties/plugins/properties/unavailable/items/properties/diagnostic/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs89 === errors){
-if(data35.kind !== undefined){
-let data36 = data35.kind;
-const _errs90 = errors;
-if(typeof data36 !== "string"){
-validate57.errors = [{instancePath:instancePath+"/plugins/unavailable/" + i3+"/diagnostic/kind",schemaPath:"#/properties/plugins/properties/unavailable/items/properties/diagnostic/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-if("plugin-verification" !== data36){
-validate57.errors = [{instancePath:instancePath+"/plugins/unavailable/" + i3+"/diagnostic/kind",schemaPath:"#/properties/plugins/properties/unavailable/items/properties/diagnostic/properties/kind/const",keyword:"const",params:{allowedValue: "plugin-verification"},message:"must be equal to constant"}];
-return false;
-}
-var valid12 = _errs90 === errors;
-}
-else {
-var valid12 = true;
-}
-if(valid12){
-if(data35.reason !== undefined){
-const _errs92 = errors;
-if(typeof data35.reason !== "string"){
-validate57.errors = [{instancePath:instancePath+"/plugins/unavailable/" + i3+"/diagnostic/reason",schemaPath:"#/properties/plugins/properties/unavailable/items/properties/diagnostic/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid12 = _errs92 === errors;
-}
-else {
-var valid12 = true;
-}
-if(valid12){
-if(data35.detail !== undefined){
-const _errs94 = errors;
-if(typeof data35.detail !== "string"){
-validate57.errors = [{instancePath:instancePath+"/plugins/unavailable/" + i3+"/diagnostic/detail",schemaPath:"#/properties/plugins/properties/unavailable/items/properties/diagnostic/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid12 = _errs94 === errors;
-}
-else {
-var valid12 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/plugins/unavailable/" + i3+"/diagnostic",schemaPath:"#/properties/plugins/properties/unavailable/items/properties/diagnostic/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid11 = _errs87 === errors;
-}
-else {
-var valid11 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/plugins/unavailable/" + i3,schemaPath:"#/properties/plugins/properties/unavailable/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid10 = _errs80 === errors;
-if(!valid10){
-break;
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/plugins/unavailable",schemaPath:"#/properties/plugins/properties/unavailable/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid6 = _errs78 === errors;
-}
-else {
-var valid6 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/plugins",schemaPath:"#/properties/plugins/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid0 = _errs52 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.configReload !== undefined){
-let data39 = data.configReload;
-const _errs96 = errors;
-if(errors === _errs96){
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-let missing5;
-if((data39.hotReloadStatus === undefined) && (missing5 = "hotReloadStatus")){
-validate57.errors = [{instancePath:instancePath+"/configReload",schemaPath:"#/properties/configReload/required",keyword:"required",params:{missingProperty: missing5},message:"must have required property '"+missing5+"'"}];
-return false;
-}
-else {
-const _errs98 = errors;
-for(const key7 in data39){
-if(!(key7 === "hotReloadStatus")){
-validate57.errors = [{instancePath:instancePath+"/configReload",schemaPath:"#/properties/configReload/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs98 === errors){
-if(data39.hotReloadStatus !== undefined){
-let data40 = data39.hotReloadStatus;
-const _errs100 = errors;
-let valid14 = false;
-const _errs101 = errors;
-if(typeof data40 !== "string"){
-const err11 = {instancePath:instancePath+"/configReload/hotReloadStatus",schemaPath:"#/properties/configReload/properties/hotReloadStatus/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-if("active" !== data40){
-const err12 = {instancePath:instancePath+"/configReload/hotReloadStatus",schemaPath:"#/properties/configReload/properties/hotReloadStatus/anyOf/0/const",keyword:"const",params:{allowedValue: "active"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-var _valid2 = _errs101 === errors;
-valid14 = valid14 || _valid2;
-if(!valid14){
-const _errs103 = errors;
-if(typeof data40 !== "string"){
-const err13 = {instancePath:instancePath+"/configReload/hotReloadStatus",schemaPath:"#/properties/configReload/properties/hotReloadStatus/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-if("disabled" !== data40){
-const err14 = {instancePath:instancePath+"/configReload/hotReloadStatus",schemaPath:"#/properties/configReload/properties/hotReloadStatus/anyOf/1/const",keyword:"const",params:{allowedValue: "disabled"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-var _valid2 = _errs103 === errors;
-valid14 = valid14 || _valid2;
-}
-if(!valid14){
-const err15 = {instancePath:instancePath+"/configReload/hotReloadStatus",schemaPath:"#/properties/configReload/properties/hotReloadStatus/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-validate57.errors = vErrors;
-return false;
-}
-else {
-errors = _errs100;
-if(vErrors !== null){
-if(_errs100){
-vErrors.length = _errs100;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/configReload",schemaPath:"#/properties/configReload/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid0 = _errs96 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.channels !== undefined){
-let data41 = data.channels;
-const _errs105 = errors;
-if(errors === _errs105){
-if(!(data41 && typeof data41 == "object" && !Array.isArray(data41))){
-validate57.errors = [{instancePath:instancePath+"/channels",schemaPath:"#/properties/channels/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid0 = _errs105 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.channelOrder !== undefined){
-let data42 = data.channelOrder;
-const _errs107 = errors;
-if(errors === _errs107){
-if(Array.isArray(data42)){
-var valid15 = true;
-const len4 = data42.length;
-for(let i4=0; i4<len4; i4++){
-const _errs109 = errors;
-if(typeof data42[i4] !== "string"){
-validate57.errors = [{instancePath:instancePath+"/channelOrder/" + i4,schemaPath:"#/properties/channelOrder/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid15 = _errs109 === errors;
-if(!valid15){
-break;
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/channelOrder",schemaPath:"#/properties/channelOrder/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid0 = _errs107 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.channelLabels !== undefined){
-let data44 = data.channelLabels;
-const _errs111 = errors;
-if(errors === _errs111){
-if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
-var valid16 = true;
-for(const key8 in data44){
-if(pattern1.test(key8)){
-const _errs113 = errors;
-if(typeof data44[key8] !== "string"){
-validate57.errors = [{instancePath:instancePath+"/channelLabels/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/channelLabels/patternProperties/%5E.*%24/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid16 = _errs113 === errors;
-if(!valid16){
-break;
-}
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/channelLabels",schemaPath:"#/properties/channelLabels/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid0 = _errs111 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.heartbeatSeconds !== undefined){
-let data46 = data.heartbeatSeconds;
-const _errs115 = errors;
-if(!((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46)))){
-validate57.errors = [{instancePath:instancePath+"/heartbeatSeconds",schemaPath:"#/properties/heartbeatSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs115){
-if(typeof data46 == "number"){
-if(data46 < 0 || isNaN(data46)){
-validate57.errors = [{instancePath:instancePath+"/heartbeatSeconds",schemaPath:"#/properties/heartbeatSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid0 = _errs115 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.defaultAgentId !== undefined){
-const _errs117 = errors;
-if(typeof data.defaultAgentId !== "string"){
-validate57.errors = [{instancePath:instancePath+"/defaultAgentId",schemaPath:"#/properties/defaultAgentId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid0 = _errs117 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.agents !== undefined){
-let data48 = data.agents;
-const _errs119 = errors;
-if(errors === _errs119){
-if(Array.isArray(data48)){
-var valid17 = true;
-const len5 = data48.length;
-for(let i5=0; i5<len5; i5++){
-let data49 = data48[i5];
-const _errs121 = errors;
-if(errors === _errs121){
-if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
-let missing6;
-if(((((data49.agentId === undefined) && (missing6 = "agentId")) || ((data49.isDefault === undefined) && (missing6 = "isDefault"))) || ((data49.heartbeat === undefined) && (missing6 = "heartbeat"))) || ((data49.sessions === undefined) && (missing6 = "sessions"))){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5,schemaPath:"#/properties/agents/items/required",keyword:"required",params:{missingProperty: missing6},message:"must have required property '"+missing6+"'"}];
-return false;
-}
-else {
-const _errs123 = errors;
-for(const key9 in data49){
-if(!(((((key9 === "agentId") || (key9 === "name")) || (key9 === "isDefault")) || (key9 === "heartbeat")) || (key9 === "sessions"))){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5,schemaPath:"#/properties/agents/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs123 === errors){
-if(data49.agentId !== undefined){
-const _errs124 = errors;
-if(typeof data49.agentId !== "string"){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/agentId",schemaPath:"#/properties/agents/items/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid18 = _errs124 === errors;
-}
-else {
-var valid18 = true;
-}
-if(valid18){
-if(data49.name !== undefined){
-const _errs126 = errors;
-if(typeof data49.name !== "string"){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/name",schemaPath:"#/properties/agents/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid18 = _errs126 === errors;
-}
-else {
-var valid18 = true;
-}
-if(valid18){
-if(data49.isDefault !== undefined){
-const _errs128 = errors;
-if(typeof data49.isDefault !== "boolean"){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/isDefault",schemaPath:"#/properties/agents/items/properties/isDefault/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid18 = _errs128 === errors;
-}
-else {
-var valid18 = true;
-}
-if(valid18){
-if(data49.heartbeat !== undefined){
-let data53 = data49.heartbeat;
-const _errs130 = errors;
-if(errors === _errs130){
-if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
-let missing7;
-if(((((((data53.enabled === undefined) && (missing7 = "enabled")) || ((data53.every === undefined) && (missing7 = "every"))) || ((data53.everyMs === undefined) && (missing7 = "everyMs"))) || ((data53.prompt === undefined) && (missing7 = "prompt"))) || ((data53.target === undefined) && (missing7 = "target"))) || ((data53.ackMaxChars === undefined) && (missing7 = "ackMaxChars"))){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/heartbeat",schemaPath:"#/properties/agents/items/properties/heartbeat/required",keyword:"required",params:{missingProperty: missing7},message:"must have required property '"+missing7+"'"}];
-return false;
-}
-else {
-const _errs132 = errors;
-for(const key10 in data53){
-if(!((((((((key10 === "enabled") || (key10 === "every")) || (key10 === "everyMs")) || (key10 === "prompt")) || (key10 === "target")) || (key10 === "model")) || (key10 === "session")) || (key10 === "ackMaxChars"))){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/heartbeat",schemaPath:"#/properties/agents/items/properties/heartbeat/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs132 === errors){
-if(data53.enabled !== undefined){
-const _errs133 = errors;
-if(typeof data53.enabled !== "boolean"){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/heartbeat/enabled",schemaPath:"#/properties/agents/items/properties/heartbeat/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid19 = _errs133 === errors;
-}
-else {
-var valid19 = true;
-}
-if(valid19){
-if(data53.every !== undefined){
-const _errs135 = errors;
-if(typeof data53.every !== "string"){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/heartbeat/every",schemaPath:"#/properties/agents/items/properties/heartbeat/properties/every/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid19 = _errs135 === errors;
-}
-else {
-var valid19 = true;
-}
-if(valid19){
-if(data53.everyMs !== undefined){
-let data56 = data53.everyMs;
-const _errs137 = errors;
-const _errs138 = errors;
-let valid20 = false;
-const _errs139 = errors;
-if(!((typeof data56 == "number") && (!(data56 % 1) && !isNaN(data56)))){
-const err16 = {instancePath:instancePath+"/agents/" + i5+"/heartbeat/everyMs",schemaPath:"#/properties/agents/items/properties/heartbeat/properties/everyMs/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-if(errors === _errs139){
-if(typeof data56 == "number"){
-if(data56 < 0 || isNaN(data56)){
-const err17 = {instancePath:instancePath+"/agents/" + i5+"/heartbeat/everyMs",schemaPath:"#/properties/agents/items/properties/heartbeat/properties/everyMs/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-}
-var _valid3 = _errs139 === errors;
-valid20 = valid20 || _valid3;
-if(!valid20){
-const _errs141 = errors;
-if(data56 !== null){
-const err18 = {instancePath:instancePath+"/agents/" + i5+"/heartbeat/everyMs",schemaPath:"#/properties/agents/items/properties/heartbeat/properties/everyMs/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-var _valid3 = _errs141 === errors;
-valid20 = valid20 || _valid3;
-}
-if(!valid20){
-const err19 = {instancePath:instancePath+"/agents/" + i5+"/heartbeat/everyMs",schemaPath:"#/properties/agents/items/properties/heartbeat/properties/everyMs/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-validate57.errors = vErrors;
-return false;
-}
-else {
-errors = _errs138;
-if(vErrors !== null){
-if(_errs138){
-vErrors.length = _errs138;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid19 = _errs137 === errors;
-}
-else {
-var valid19 = true;
-}
-if(valid19){
-if(data53.prompt !== undefined){
-const _errs143 = errors;
-if(typeof data53.prompt !== "string"){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/heartbeat/prompt",schemaPath:"#/properties/agents/items/properties/heartbeat/properties/prompt/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid19 = _errs143 === errors;
-}
-else {
-var valid19 = true;
-}
-if(valid19){
-if(data53.target !== undefined){
-const _errs145 = errors;
-if(typeof data53.target !== "string"){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/heartbeat/target",schemaPath:"#/properties/agents/items/properties/heartbeat/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid19 = _errs145 === errors;
-}
-else {
-var valid19 = true;
-}
-if(valid19){
-if(data53.model !== undefined){
-const _errs147 = errors;
-if(typeof data53.model !== "string"){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/heartbeat/model",schemaPath:"#/properties/agents/items/properties/heartbeat/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid19 = _errs147 === errors;
-}
-else {
-var valid19 = true;
-}
-if(valid19){
-if(data53.session !== undefined){
-const _errs149 = errors;
-if(typeof data53.session !== "string"){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/heartbeat/session",schemaPath:"#/properties/agents/items/properties/heartbeat/properties/session/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid19 = _errs149 === errors;
-}
-else {
-var valid19 = true;
-}
-if(valid19){
-if(data53.ackMaxChars !== undefined){
-let data61 = data53.ackMaxChars;
-const _errs151 = errors;
-if(!((typeof data61 == "number") && (!(data61 % 1) && !isNaN(data61)))){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/heartbeat/ackMaxChars",schemaPath:"#/properties/agents/items/properties/heartbeat/properties/ackMaxChars/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs151){
-if(typeof data61 == "number"){
-if(data61 < 0 || isNaN(data61)){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/heartbeat/ackMaxChars",schemaPath:"#/properties/agents/items/properties/heartbeat/properties/ackMaxChars/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid19 = _errs151 === errors;
-}
-else {
-var valid19 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/heartbeat",schemaPath:"#/properties/agents/items/properties/heartbeat/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid18 = _errs130 === errors;
-}
-else {
-var valid18 = true;
-}
-if(valid18){
-if(data49.sessions !== undefined){
-let data62 = data49.sessions;
-const _errs153 = errors;
-if(errors === _errs153){
-if(data62 && typeof data62 == "object" && !Array.isArray(data62)){
-let missing8;
-if((((data62.path === undefined) && (missing8 = "path")) || ((data62.count === undefined) && (missing8 = "count"))) || ((data62.recent === undefined) && (missing8 = "recent"))){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/sessions",schemaPath:"#/properties/agents/items/properties/sessions/required",keyword:"required",params:{missingProperty: missing8},message:"must have required property '"+missing8+"'"}];
-return false;
-}
-else {
-const _errs155 = errors;
-for(const key11 in data62){
-if(!(((key11 === "path") || (key11 === "count")) || (key11 === "recent"))){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/sessions",schemaPath:"#/properties/agents/items/properties/sessions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs155 === errors){
-if(data62.path !== undefined){
-const _errs156 = errors;
-if(typeof data62.path !== "string"){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/sessions/path",schemaPath:"#/properties/agents/items/properties/sessions/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid21 = _errs156 === errors;
-}
-else {
-var valid21 = true;
-}
-if(valid21){
-if(data62.count !== undefined){
-let data64 = data62.count;
-const _errs158 = errors;
-if(!((typeof data64 == "number") && (!(data64 % 1) && !isNaN(data64)))){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/sessions/count",schemaPath:"#/properties/agents/items/properties/sessions/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs158){
-if(typeof data64 == "number"){
-if(data64 < 0 || isNaN(data64)){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/sessions/count",schemaPath:"#/properties/agents/items/properties/sessions/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid21 = _errs158 === errors;
-}
-else {
-var valid21 = true;
-}
-if(valid21){
-if(data62.recent !== undefined){
-let data65 = data62.recent;
-const _errs160 = errors;
-if(errors === _errs160){
-if(Array.isArray(data65)){
-var valid22 = true;
-const len6 = data65.length;
-for(let i6=0; i6<len6; i6++){
-let data66 = data65[i6];
-const _errs162 = errors;
-if(errors === _errs162){
-if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
-let missing9;
-if((((data66.key === undefined) && (missing9 = "key")) || ((data66.updatedAt === undefined) && (missing9 = "updatedAt"))) || ((data66.age === undefined) && (missing9 = "age"))){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/sessions/recent/" + i6,schemaPath:"#/properties/agents/items/properties/sessions/properties/recent/items/required",keyword:"required",params:{missingProperty: missing9},message:"must have required property '"+missing9+"'"}];
-return false;
-}
-else {
-const _errs164 = errors;
-for(const key12 in data66){
-if(!(((key12 === "key") || (key12 === "updatedAt")) || (key12 === "age"))){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/sessions/recent/" + i6,schemaPath:"#/properties/agents/items/properties/sessions/properties/recent/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs164 === errors){
-if(data66.key !== undefined){
-const _errs165 = errors;
-if(typeof data66.key !== "string"){
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/sessions/recent/" + i6+"/key",schemaPath:"#/properties/agents/items/properties/sessions/properties/recent/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid23 = _errs165 === errors;
-}
-else {
-var valid23 = true;
-}
-if(valid23){
-if(data66.updatedAt !== undefined){
-let data68 = data66.updatedAt;
-const _errs167 = errors;
-const _errs168 = errors;
-let valid24 = false;
-const _errs169 = errors;
-if(!((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68)))){
-const err20 = {instancePath:instancePath+"/agents/" + i5+"/sessions/recent/" + i6+"/updatedAt",schemaPath:"#/properties/agents/items/properties/sessions/properties/recent/items/properties/updatedAt/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-if(errors === _errs169){
-if(typeof data68 == "number"){
-if(data68 < 0 || isNaN(data68)){
-const err21 = {instancePath:instancePath+"/agents/" + i5+"/sessions/recent/" + i6+"/updatedAt",schemaPath:"#/properties/agents/items/properties/sessions/properties/recent/items/properties/updatedAt/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-}
-var _valid4 = _errs169 === errors;
-valid24 = valid24 || _valid4;
-if(!valid24){
-const _errs171 = errors;
-if(data68 !== null){
-const err22 = {instancePath:instancePath+"/agents/" + i5+"/sessions/recent/" + i6+"/updatedAt",schemaPath:"#/properties/agents/items/properties/sessions/properties/recent/items/properties/updatedAt/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-var _valid4 = _errs171 === errors;
-valid24 = valid24 || _valid4;
-}
-if(!valid24){
-const err23 = {instancePath:instancePath+"/agents/" + i5+"/sessions/recent/" + i6+"/updatedAt",schemaPath:"#/properties/agents/items/properties/sessions/properties/recent/items/properties/updatedAt/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-validate57.errors = vErrors;
-return false;
-}
-else {
-errors = _errs168;
-if(vErrors !== null){
-if(_errs168){
-vErrors.length = _errs168;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid23 = _errs167 === errors;
-}
-else {
-var valid23 = true;
-}
-if(valid23){
-if(data66.age !== undefined){
-let data69 = data66.age;
-const _errs173 = errors;
-const _errs174 = errors;
-let valid25 = false;
-const _errs175 = errors;
-if(!((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69)))){
-const err24 = {instancePath:instancePath+"/agents/" + i5+"/sessions/recent/" + i6+"/age",schemaPath:"#/properties/agents/items/properties/sessions/properties/recent/items/properties/age/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-if(errors === _errs175){
-if(typeof data69 == "number"){
-if(data69 < 0 || isNaN(data69)){
-const err25 = {instancePath:instancePath+"/agents/" + i5+"/sessions/recent/" + i6+"/age",schemaPath:"#/properties/agents/items/properties/sessions/properties/recent/items/properties/age/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-}
-var _valid5 = _errs175 === errors;
-valid25 = valid25 || _valid5;
-if(!valid25){
-const _errs177 = errors;
-if(data69 !== null){
-const err26 = {instancePath:instancePath+"/agents/" + i5+"/sessions/recent/" + i6+"/age",schemaPath:"#/properties/agents/items/properties/sessions/properties/recent/items/properties/age/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-var _valid5 = _errs177 === errors;
-valid25 = valid25 || _valid5;
-}
-if(!valid25){
-const err27 = {instancePath:instancePath+"/agents/" + i5+"/sessions/recent/" + i6+"/age",schemaPath:"#/properties/agents/items/properties/sessions/properties/recent/items/properties/age/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-validate57.errors = vErrors;
-return false;
-}
-else {
-errors = _errs174;
-if(vErrors !== null){
-if(_errs174){
-vErrors.length = _errs174;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid23 = _errs173 === errors;
-}
-else {
-var valid23 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/sessions/recent/" + i6,schemaPath:"#/properties/agents/items/properties/sessions/properties/recent/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid22 = _errs162 === errors;
-if(!valid22){
-break;
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/sessions/recent",schemaPath:"#/properties/agents/items/properties/sessions/properties/recent/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid21 = _errs160 === errors;
-}
-else {
-var valid21 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5+"/sessions",schemaPath:"#/properties/agents/items/properties/sessions/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid18 = _errs153 === errors;
-}
-else {
-var valid18 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/agents/" + i5,schemaPath:"#/properties/agents/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid17 = _errs121 === errors;
-if(!valid17){
-break;
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/agents",schemaPath:"#/properties/agents/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid0 = _errs119 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.sessions !== undefined){
-let data70 = data.sessions;
-const _errs179 = errors;
-if(errors === _errs179){
-if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
-let missing10;
-if((((data70.path === undefined) && (missing10 = "path")) || ((data70.count === undefined) && (missing10 = "count"))) || ((data70.recent === undefined) && (missing10 = "recent"))){
-validate57.errors = [{instancePath:instancePath+"/sessions",schemaPath:"#/properties/sessions/required",keyword:"required",params:{missingProperty: missing10},message:"must have required property '"+missing10+"'"}];
-return false;
-}
-else {
-const _errs181 = errors;
-for(const key13 in data70){
-if(!(((key13 === "path") || (key13 === "count")) || (key13 === "recent"))){
-validate57.errors = [{instancePath:instancePath+"/sessions",schemaPath:"#/properties/sessions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs181 === errors){
-if(data70.path !== undefined){
-const _errs182 = errors;
-if(typeof data70.path !== "string"){
-validate57.errors = [{instancePath:instancePath+"/sessions/path",schemaPath:"#/properties/sessions/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid26 = _errs182 === errors;
-}
-else {
-var valid26 = true;
-}
-if(valid26){
-if(data70.count !== undefined){
-let data72 = data70.count;
-const _errs184 = errors;
-if(!((typeof data72 == "number") && (!(data72 % 1) && !isNaN(data72)))){
-validate57.errors = [{instancePath:instancePath+"/sessions/count",schemaPath:"#/properties/sessions/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs184){
-if(typeof data72 == "number"){
-if(data72 < 0 || isNaN(data72)){
-validate57.errors = [{instancePath:instancePath+"/sessions/count",schemaPath:"#/properties/sessions/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid26 = _errs184 === errors;
-}
-else {
-var valid26 = true;
-}
-if(valid26){
-if(data70.recent !== undefined){
-let data73 = data70.recent;
-const _errs186 = errors;
-if(errors === _errs186){
-if(Array.isArray(data73)){
-var valid27 = true;
-const len7 = data73.length;
-for(let i7=0; i7<len7; i7++){
-let data74 = data73[i7];
-const _errs188 = errors;
-if(errors === _errs188){
-if(data74 && typeof data74 == "object" && !Array.isArray(data74)){
-let missing11;
-if((((data74.key === undefined) && (missing11 = "key")) || ((data74.updatedAt === undefined) && (missing11 = "updatedAt"))) || ((data74.age === undefined) && (missing11 = "age"))){
-validate57.errors = [{instancePath:instancePath+"/sessions/recent/" + i7,schemaPath:"#/properties/sessions/properties/recent/items/required",keyword:"required",params:{missingProperty: missing11},message:"must have required property '"+missing11+"'"}];
-return false;
-}
-else {
-const _errs190 = errors;
-for(const key14 in data74){
-if(!(((key14 === "key") || (key14 === "updatedAt")) || (key14 === "age"))){
-validate57.errors = [{instancePath:instancePath+"/sessions/recent/" + i7,schemaPath:"#/properties/sessions/properties/recent/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs190 === errors){
-if(data74.key !== undefined){
-const _errs191 = errors;
-if(typeof data74.key !== "string"){
-validate57.errors = [{instancePath:instancePath+"/sessions/recent/" + i7+"/key",schemaPath:"#/properties/sessions/properties/recent/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid28 = _errs191 === errors;
-}
-else {
-var valid28 = true;
-}
-if(valid28){
-if(data74.updatedAt !== undefined){
-let data76 = data74.updatedAt;
-const _errs193 = errors;
-const _errs194 = errors;
-let valid29 = false;
-const _errs195 = errors;
-if(!((typeof data76 == "number") && (!(data76 % 1) && !isNaN(data76)))){
-const err28 = {instancePath:instancePath+"/sessions/recent/" + i7+"/updatedAt",schemaPath:"#/properties/sessions/properties/recent/items/properties/updatedAt/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-if(errors === _errs195){
-if(typeof data76 == "number"){
-if(data76 < 0 || isNaN(data76)){
-const err29 = {instancePath:instancePath+"/sessions/recent/" + i7+"/updatedAt",schemaPath:"#/properties/sessions/properties/recent/items/properties/updatedAt/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-}
-var _valid6 = _errs195 === errors;
-valid29 = valid29 || _valid6;
-if(!valid29){
-const _errs197 = errors;
-if(data76 !== null){
-const err30 = {instancePath:instancePath+"/sessions/recent/" + i7+"/updatedAt",schemaPath:"#/properties/sessions/properties/recent/items/properties/updatedAt/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-var _valid6 = _errs197 === errors;
-valid29 = valid29 || _valid6;
-}
-if(!valid29){
-const err31 = {instancePath:instancePath+"/sessions/recent/" + i7+"/updatedAt",schemaPath:"#/properties/sessions/properties/recent/items/properties/updatedAt/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-validate57.errors = vErrors;
-return false;
-}
-else {
-errors = _errs194;
-if(vErrors !== null){
-if(_errs194){
-vErrors.length = _errs194;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid28 = _errs193 === errors;
-}
-else {
-var valid28 = true;
-}
-if(valid28){
-if(data74.age !== undefined){
-let data77 = data74.age;
-const _errs199 = errors;
-const _errs200 = errors;
-let valid30 = false;
-const _errs201 = errors;
-if(!((typeof data77 == "number") && (!(data77 % 1) && !isNaN(data77)))){
-const err32 = {instancePath:instancePath+"/sessions/recent/" + i7+"/age",schemaPath:"#/properties/sessions/properties/recent/items/properties/age/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-if(errors === _errs201){
-if(typeof data77 == "number"){
-if(data77 < 0 || isNaN(data77)){
-const err33 = {instancePath:instancePath+"/sessions/recent/" + i7+"/age",schemaPath:"#/properties/sessions/properties/recent/items/properties/age/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-}
-var _valid7 = _errs201 === errors;
-valid30 = valid30 || _valid7;
-if(!valid30){
-const _errs203 = errors;
-if(data77 !== null){
-const err34 = {instancePath:instancePath+"/sessions/recent/" + i7+"/age",schemaPath:"#/properties/sessions/properties/recent/items/properties/age/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-var _valid7 = _errs203 === errors;
-valid30 = valid30 || _valid7;
-}
-if(!valid30){
-const err35 = {instancePath:instancePath+"/sessions/recent/" + i7+"/age",schemaPath:"#/properties/sessions/properties/recent/items/properties/age/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-validate57.errors = vErrors;
-return false;
-}
-else {
-errors = _errs200;
-if(vErrors !== null){
-if(_errs200){
-vErrors.length = _errs200;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid28 = _errs199 === errors;
-}
-else {
-var valid28 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/sessions/recent/" + i7,schemaPath:"#/properties/sessions/properties/recent/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid27 = _errs188 === errors;
-if(!valid27){
-break;
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/sessions/recent",schemaPath:"#/properties/sessions/properties/recent/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid26 = _errs186 === errors;
-}
-else {
-var valid26 = true;
-}
-}
-}
-}
-}
-}
-else {
-validate57.errors = [{instancePath:instancePath+"/sessions",schemaPath:"#/properties/sessions/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid0 = _errs179 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate57.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate57.errors = vErrors;
-return errors === 0;
-}
-
-export const event4 = validate58;
-const schema59 = {"type":"object","required":["ts","status"],"properties":{"ts":{"type":"integer","minimum":0},"status":{"anyOf":[{"type":"string","const":"ok-empty"},{"type":"string","const":"ok-token"},{"type":"string","const":"sent"},{"type":"string","const":"failed"},{"type":"string","const":"skipped"}]},"reason":{"type":"string"},"message":{"type":"string"}},"additionalProperties":false};
-
-function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.ts === undefined) && (missing0 = "ts")) || ((data.status === undefined) && (missing0 = "status"))){
-validate58.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!((((key0 === "ts") || (key0 === "status")) || (key0 === "reason")) || (key0 === "message"))){
-validate58.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.ts !== undefined){
-let data0 = data.ts;
-const _errs2 = errors;
-if(!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))){
-validate58.errors = [{instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs2){
-if(typeof data0 == "number"){
-if(data0 < 0 || isNaN(data0)){
-validate58.errors = [{instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.status !== undefined){
-let data1 = data.status;
-const _errs4 = errors;
-const _errs5 = errors;
-let valid1 = false;
-const _errs6 = errors;
-if(typeof data1 !== "string"){
-const err0 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if("ok-empty" !== data1){
-const err1 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/anyOf/0/const",keyword:"const",params:{allowedValue: "ok-empty"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-var _valid0 = _errs6 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs8 = errors;
-if(typeof data1 !== "string"){
-const err2 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if("ok-token" !== data1){
-const err3 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/anyOf/1/const",keyword:"const",params:{allowedValue: "ok-token"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-var _valid0 = _errs8 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs10 = errors;
-if(typeof data1 !== "string"){
-const err4 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if("sent" !== data1){
-const err5 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/anyOf/2/const",keyword:"const",params:{allowedValue: "sent"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-var _valid0 = _errs10 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs12 = errors;
-if(typeof data1 !== "string"){
-const err6 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/anyOf/3/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-if("failed" !== data1){
-const err7 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/anyOf/3/const",keyword:"const",params:{allowedValue: "failed"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-var _valid0 = _errs12 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs14 = errors;
-if(typeof data1 !== "string"){
-const err8 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/anyOf/4/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if("skipped" !== data1){
-const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/anyOf/4/const",keyword:"const",params:{allowedValue: "skipped"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-var _valid0 = _errs14 === errors;
-valid1 = valid1 || _valid0;
-}
-}
-}
-}
-if(!valid1){
-const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-validate58.errors = vErrors;
-return false;
-}
-else {
-errors = _errs5;
-if(vErrors !== null){
-if(_errs5){
-vErrors.length = _errs5;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.reason !== undefined){
-const _errs16 = errors;
-if(typeof data.reason !== "string"){
-validate58.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid0 = _errs16 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.message !== undefined){
-const _errs18 = errors;
-if(typeof data.message !== "string"){
-validate58.errors = [{instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid0 = _errs18 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-else {
-validate58.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate58.errors = vErrors;
-return errors === 0;
-}
-
-export const event5 = validate59;
-const schema60 = {"type":"object","required":["presence"],"properties":{"presence":{"type":"array","items":{"type":"object","required":["ts"],"properties":{"host":{"type":"string","minLength":1},"clientId":{"type":"string","minLength":1},"ip":{"type":"string","minLength":1},"version":{"type":"string","minLength":1},"platform":{"type":"string","minLength":1},"deviceFamily":{"type":"string","minLength":1},"modelIdentifier":{"type":"string","minLength":1},"timeZone":{"type":"string","minLength":1},"mode":{"type":"string","minLength":1},"lastInputSeconds":{"type":"integer","minimum":0},"reason":{"type":"string","minLength":1},"tags":{"type":"array","items":{"type":"string","minLength":1}},"text":{"type":"string"},"ts":{"type":"integer","minimum":0},"onlineSince":{"type":"integer","minimum":0},"lastActivityAt":{"type":"integer","minimum":0},"deviceId":{"type":"string","minLength":1},"roles":{"type":"array","items":{"type":"string","minLength":1}},"scopes":{"type":"array","items":{"type":"string","minLength":1}},"instanceId":{"type":"string","minLength":1},"user":{"type":"object","required":["id"],"properties":{"id":{"type":"string","minLength":1},"identity":{"type":"object","required":["type","id"],"properties":{"type":{"type":"string","const":"profile"},"id":{"type":"string","minLength":1}},"additionalProperties":false},"email":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"avatarUrl":{"type":"string","minLength":1}},"additionalProperties":false},"watchedSessions":{"type":"array","items":{"type":"string","minLength":1}}},"additionalProperties":false}}},"additionalProperties":false};
-
-function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((data.presence === undefined) && (missing0 = "presence")){
-validate59.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(key0 === "presence")){
-validate59.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.presence !== undefined){
-let data0 = data.presence;
-const _errs2 = errors;
-if(errors === _errs2){
-if(Array.isArray(data0)){
-var valid1 = true;
-const len0 = data0.length;
-for(let i0=0; i0<len0; i0++){
-let data1 = data0[i0];
-const _errs4 = errors;
-if(errors === _errs4){
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-let missing1;
-if((data1.ts === undefined) && (missing1 = "ts")){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0,schemaPath:"#/properties/presence/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
-return false;
-}
-else {
-const _errs6 = errors;
-for(const key1 in data1){
-if(!(func5.call(schema60.properties.presence.items.properties, key1))){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0,schemaPath:"#/properties/presence/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs6 === errors){
-if(data1.host !== undefined){
-let data2 = data1.host;
-const _errs7 = errors;
-if(errors === _errs7){
-if(typeof data2 === "string"){
-if(func2(data2) < 1){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/host",schemaPath:"#/properties/presence/items/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/host",schemaPath:"#/properties/presence/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid2 = _errs7 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.clientId !== undefined){
-let data3 = data1.clientId;
-const _errs9 = errors;
-if(errors === _errs9){
-if(typeof data3 === "string"){
-if(func2(data3) < 1){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/clientId",schemaPath:"#/properties/presence/items/properties/clientId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/clientId",schemaPath:"#/properties/presence/items/properties/clientId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid2 = _errs9 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.ip !== undefined){
-let data4 = data1.ip;
-const _errs11 = errors;
-if(errors === _errs11){
-if(typeof data4 === "string"){
-if(func2(data4) < 1){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/ip",schemaPath:"#/properties/presence/items/properties/ip/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/ip",schemaPath:"#/properties/presence/items/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid2 = _errs11 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.version !== undefined){
-let data5 = data1.version;
-const _errs13 = errors;
-if(errors === _errs13){
-if(typeof data5 === "string"){
-if(func2(data5) < 1){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/version",schemaPath:"#/properties/presence/items/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/version",schemaPath:"#/properties/presence/items/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid2 = _errs13 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.platform !== undefined){
-let data6 = data1.platform;
-const _errs15 = errors;
-if(errors === _errs15){
-if(typeof data6 === "string"){
-if(func2(data6) < 1){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/platform",schemaPath:"#/properties/presence/items/properties/platform/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/platform",schemaPath:"#/properties/presence/items/properties/platform/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid2 = _errs15 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.deviceFamily !== undefined){
-let data7 = data1.deviceFamily;
-const _errs17 = errors;
-if(errors === _errs17){
-if(typeof data7 === "string"){
-if(func2(data7) < 1){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/deviceFamily",schemaPath:"#/properties/presence/items/properties/deviceFamily/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/deviceFamily",schemaPath:"#/properties/presence/items/properties/deviceFamily/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid2 = _errs17 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.modelIdentifier !== undefined){
-let data8 = data1.modelIdentifier;
-const _errs19 = errors;
-if(errors === _errs19){
-if(typeof data8 === "string"){
-if(func2(data8) < 1){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/modelIdentifier",schemaPath:"#/properties/presence/items/properties/modelIdentifier/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/modelIdentifier",schemaPath:"#/properties/presence/items/properties/modelIdentifier/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid2 = _errs19 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.timeZone !== undefined){
-let data9 = data1.timeZone;
-const _errs21 = errors;
-if(errors === _errs21){
-if(typeof data9 === "string"){
-if(func2(data9) < 1){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/timeZone",schemaPath:"#/properties/presence/items/properties/timeZone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/timeZone",schemaPath:"#/properties/presence/items/properties/timeZone/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid2 = _errs21 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.mode !== undefined){
-let data10 = data1.mode;
-const _errs23 = errors;
-if(errors === _errs23){
-if(typeof data10 === "string"){
-if(func2(data10) < 1){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/mode",schemaPath:"#/properties/presence/items/properties/mode/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/mode",schemaPath:"#/properties/presence/items/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid2 = _errs23 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.lastInputSeconds !== undefined){
-let data11 = data1.lastInputSeconds;
-const _errs25 = errors;
-if(!((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11)))){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/lastInputSeconds",schemaPath:"#/properties/presence/items/properties/lastInputSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs25){
-if(typeof data11 == "number"){
-if(data11 < 0 || isNaN(data11)){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/lastInputSeconds",schemaPath:"#/properties/presence/items/properties/lastInputSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid2 = _errs25 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.reason !== undefined){
-let data12 = data1.reason;
-const _errs27 = errors;
-if(errors === _errs27){
-if(typeof data12 === "string"){
-if(func2(data12) < 1){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/reason",schemaPath:"#/properties/presence/items/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/reason",schemaPath:"#/properties/presence/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid2 = _errs27 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.tags !== undefined){
-let data13 = data1.tags;
-const _errs29 = errors;
-if(errors === _errs29){
-if(Array.isArray(data13)){
-var valid3 = true;
-const len1 = data13.length;
-for(let i1=0; i1<len1; i1++){
-let data14 = data13[i1];
-const _errs31 = errors;
-if(errors === _errs31){
-if(typeof data14 === "string"){
-if(func2(data14) < 1){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/tags/" + i1,schemaPath:"#/properties/presence/items/properties/tags/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/tags/" + i1,schemaPath:"#/properties/presence/items/properties/tags/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid3 = _errs31 === errors;
-if(!valid3){
-break;
-}
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/tags",schemaPath:"#/properties/presence/items/properties/tags/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid2 = _errs29 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.text !== undefined){
-const _errs33 = errors;
-if(typeof data1.text !== "string"){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/text",schemaPath:"#/properties/presence/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid2 = _errs33 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.ts !== undefined){
-let data16 = data1.ts;
-const _errs35 = errors;
-if(!((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16)))){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/ts",schemaPath:"#/properties/presence/items/properties/ts/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs35){
-if(typeof data16 == "number"){
-if(data16 < 0 || isNaN(data16)){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/ts",schemaPath:"#/properties/presence/items/properties/ts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid2 = _errs35 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.onlineSince !== undefined){
-let data17 = data1.onlineSince;
-const _errs37 = errors;
-if(!((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17)))){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/onlineSince",schemaPath:"#/properties/presence/items/properties/onlineSince/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs37){
-if(typeof data17 == "number"){
-if(data17 < 0 || isNaN(data17)){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/onlineSince",schemaPath:"#/properties/presence/items/properties/onlineSince/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid2 = _errs37 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.lastActivityAt !== undefined){
-let data18 = data1.lastActivityAt;
-const _errs39 = errors;
-if(!((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18)))){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/lastActivityAt",schemaPath:"#/properties/presence/items/properties/lastActivityAt/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs39){
-if(typeof data18 == "number"){
-if(data18 < 0 || isNaN(data18)){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/lastActivityAt",schemaPath:"#/properties/presence/items/properties/lastActivityAt/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid2 = _errs39 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.deviceId !== undefined){
-let data19 = data1.deviceId;
-const _errs41 = errors;
-if(errors === _errs41){
-if(typeof data19 === "string"){
-if(func2(data19) < 1){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/deviceId",schemaPath:"#/properties/presence/items/properties/deviceId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/deviceId",schemaPath:"#/properties/presence/items/properties/deviceId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid2 = _errs41 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.roles !== undefined){
-let data20 = data1.roles;
-const _errs43 = errors;
-if(errors === _errs43){
-if(Array.isArray(data20)){
-var valid4 = true;
-const len2 = data20.length;
-for(let i2=0; i2<len2; i2++){
-let data21 = data20[i2];
-const _errs45 = errors;
-if(errors === _errs45){
-if(typeof data21 === "string"){
-if(func2(data21) < 1){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/roles/" + i2,schemaPath:"#/properties/presence/items/properties/roles/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/roles/" + i2,schemaPath:"#/properties/presence/items/properties/roles/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid4 = _errs45 === errors;
-if(!valid4){
-break;
-}
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/roles",schemaPath:"#/properties/presence/items/properties/roles/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid2 = _errs43 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.scopes !== undefined){
-let data22 = data1.scopes;
-const _errs47 = errors;
-if(errors === _errs47){
-if(Array.isArray(data22)){
-var valid5 = true;
-const len3 = data22.length;
-for(let i3=0; i3<len3; i3++){
-let data23 = data22[i3];
-const _errs49 = errors;
-if(errors === _errs49){
-if(typeof data23 === "string"){
-if(func2(data23) < 1){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/scopes/" + i3,schemaPath:"#/properties/presence/items/properties/scopes/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/scopes/" + i3,schemaPath:"#/properties/presence/items/properties/scopes/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid5 = _errs49 === errors;
-if(!valid5){
-break;
-}
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/scopes",schemaPath:"#/properties/presence/items/properties/scopes/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid2 = _errs47 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.instanceId !== undefined){
-let data24 = data1.instanceId;
-const _errs51 = errors;
-if(errors === _errs51){
-if(typeof data24 === "string"){
-if(func2(data24) < 1){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/instanceId",schemaPath:"#/properties/presence/items/properties/instanceId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/instanceId",schemaPath:"#/properties/presence/items/properties/instanceId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid2 = _errs51 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.user !== undefined){
-let data25 = data1.user;
-const _errs53 = errors;
-if(errors === _errs53){
-if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
-let missing2;
-if((data25.id === undefined) && (missing2 = "id")){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/user",schemaPath:"#/properties/presence/items/properties/user/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];
-return false;
-}
-else {
-const _errs55 = errors;
-for(const key2 in data25){
-if(!(((((key2 === "id") || (key2 === "identity")) || (key2 === "email")) || (key2 === "name")) || (key2 === "avatarUrl"))){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/user",schemaPath:"#/properties/presence/items/properties/user/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs55 === errors){
-if(data25.id !== undefined){
-let data26 = data25.id;
-const _errs56 = errors;
-if(errors === _errs56){
-if(typeof data26 === "string"){
-if(func2(data26) < 1){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/user/id",schemaPath:"#/properties/presence/items/properties/user/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/user/id",schemaPath:"#/properties/presence/items/properties/user/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid6 = _errs56 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data25.identity !== undefined){
-let data27 = data25.identity;
-const _errs58 = errors;
-if(errors === _errs58){
-if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
-let missing3;
-if(((data27.type === undefined) && (missing3 = "type")) || ((data27.id === undefined) && (missing3 = "id"))){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/user/identity",schemaPath:"#/properties/presence/items/properties/user/properties/identity/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"}];
-return false;
-}
-else {
-const _errs60 = errors;
-for(const key3 in data27){
-if(!((key3 === "type") || (key3 === "id"))){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/user/identity",schemaPath:"#/properties/presence/items/properties/user/properties/identity/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs60 === errors){
-if(data27.type !== undefined){
-let data28 = data27.type;
-const _errs61 = errors;
-if(typeof data28 !== "string"){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/user/identity/type",schemaPath:"#/properties/presence/items/properties/user/properties/identity/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-if("profile" !== data28){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/user/identity/type",schemaPath:"#/properties/presence/items/properties/user/properties/identity/properties/type/const",keyword:"const",params:{allowedValue: "profile"},message:"must be equal to constant"}];
-return false;
-}
-var valid7 = _errs61 === errors;
-}
-else {
-var valid7 = true;
-}
-if(valid7){
-if(data27.id !== undefined){
-let data29 = data27.id;
-const _errs63 = errors;
-if(errors === _errs63){
-if(typeof data29 === "string"){
-if(func2(data29) < 1){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/user/identity/id",schemaPath:"#/properties/presence/items/properties/user/properties/identity/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/user/identity/id",schemaPath:"#/properties/presence/items/properties/user/properties/identity/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid7 = _errs63 === errors;
-}
-else {
-var valid7 = true;
-}
-}
-}
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/user/identity",schemaPath:"#/properties/presence/items/properties/user/properties/identity/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid6 = _errs58 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data25.email !== undefined){
-let data30 = data25.email;
-const _errs65 = errors;
-if(errors === _errs65){
-if(typeof data30 === "string"){
-if(func2(data30) < 1){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/user/email",schemaPath:"#/properties/presence/items/properties/user/properties/email/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/user/email",schemaPath:"#/properties/presence/items/properties/user/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid6 = _errs65 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data25.name !== undefined){
-let data31 = data25.name;
-const _errs67 = errors;
-if(errors === _errs67){
-if(typeof data31 === "string"){
-if(func2(data31) < 1){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/user/name",schemaPath:"#/properties/presence/items/properties/user/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/user/name",schemaPath:"#/properties/presence/items/properties/user/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid6 = _errs67 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data25.avatarUrl !== undefined){
-let data32 = data25.avatarUrl;
-const _errs69 = errors;
-if(errors === _errs69){
-if(typeof data32 === "string"){
-if(func2(data32) < 1){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/user/avatarUrl",schemaPath:"#/properties/presence/items/properties/user/properties/avatarUrl/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/user/avatarUrl",schemaPath:"#/properties/presence/items/properties/user/properties/avatarUrl/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid6 = _errs69 === errors;
-}
-else {
-var valid6 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/user",schemaPath:"#/properties/presence/items/properties/user/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid2 = _errs53 === errors;
-}
-else {
-var valid2 = true;
-}
-if(valid2){
-if(data1.watchedSessions !== undefined){
-let data33 = data1.watchedSessions;
-const _errs71 = errors;
-if(errors === _errs71){
-if(Array.isArray(data33)){
-var valid8 = true;
-const len4 = data33.length;
-for(let i4=0; i4<len4; i4++){
-let data34 = data33[i4];
-const _errs73 = errors;
-if(errors === _errs73){
-if(typeof data34 === "string"){
-if(func2(data34) < 1){
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/watchedSessions/" + i4,schemaPath:"#/properties/presence/items/properties/watchedSessions/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/watchedSessions/" + i4,schemaPath:"#/properties/presence/items/properties/watchedSessions/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid8 = _errs73 === errors;
-if(!valid8){
-break;
-}
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0+"/watchedSessions",schemaPath:"#/properties/presence/items/properties/watchedSessions/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid2 = _errs71 === errors;
-}
-else {
-var valid2 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence/" + i0,schemaPath:"#/properties/presence/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid1 = _errs4 === errors;
-if(!valid1){
-break;
-}
-}
-}
-else {
-validate59.errors = [{instancePath:instancePath+"/presence",schemaPath:"#/properties/presence/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-}
-}
-}
-}
-else {
-validate59.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate59.errors = vErrors;
-return errors === 0;
-}
-
-export const event6 = validate60;
-const schema61 = {"type":"object","required":["runId","seq","stream","ts","data"],"properties":{"runId":{"type":"string","minLength":1},"seq":{"type":"integer","minimum":0},"stream":{"type":"string","minLength":1},"ts":{"type":"integer","minimum":0},"sessionKey":{"type":"string","minLength":1},"sessionId":{"type":"string","minLength":1},"agentId":{"type":"string","minLength":1},"spawnedBy":{"type":"string","minLength":1},"isHeartbeat":{"type":"boolean"},"data":{"type":"object","patternProperties":{"^.*$":{}}}},"additionalProperties":false};
-
-function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((((data.runId === undefined) && (missing0 = "runId")) || ((data.seq === undefined) && (missing0 = "seq"))) || ((data.stream === undefined) && (missing0 = "stream"))) || ((data.ts === undefined) && (missing0 = "ts"))) || ((data.data === undefined) && (missing0 = "data"))){
-validate60.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(func5.call(schema61.properties, key0))){
-validate60.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.runId !== undefined){
-let data0 = data.runId;
-const _errs2 = errors;
-if(errors === _errs2){
-if(typeof data0 === "string"){
-if(func2(data0) < 1){
-validate60.errors = [{instancePath:instancePath+"/runId",schemaPath:"#/properties/runId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate60.errors = [{instancePath:instancePath+"/runId",schemaPath:"#/properties/runId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.seq !== undefined){
-let data1 = data.seq;
-const _errs4 = errors;
-if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
-validate60.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs4){
-if(typeof data1 == "number"){
-if(data1 < 0 || isNaN(data1)){
-validate60.errors = [{instancePath:instancePath+"/seq",schemaPath:"#/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.stream !== undefined){
-let data2 = data.stream;
-const _errs6 = errors;
-if(errors === _errs6){
-if(typeof data2 === "string"){
-if(func2(data2) < 1){
-validate60.errors = [{instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate60.errors = [{instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.ts !== undefined){
-let data3 = data.ts;
-const _errs8 = errors;
-if(!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))){
-validate60.errors = [{instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs8){
-if(typeof data3 == "number"){
-if(data3 < 0 || isNaN(data3)){
-validate60.errors = [{instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.sessionKey !== undefined){
-let data4 = data.sessionKey;
-const _errs10 = errors;
-if(errors === _errs10){
-if(typeof data4 === "string"){
-if(func2(data4) < 1){
-validate60.errors = [{instancePath:instancePath+"/sessionKey",schemaPath:"#/properties/sessionKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate60.errors = [{instancePath:instancePath+"/sessionKey",schemaPath:"#/properties/sessionKey/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs10 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.sessionId !== undefined){
-let data5 = data.sessionId;
-const _errs12 = errors;
-if(errors === _errs12){
-if(typeof data5 === "string"){
-if(func2(data5) < 1){
-validate60.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate60.errors = [{instancePath:instancePath+"/sessionId",schemaPath:"#/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.agentId !== undefined){
-let data6 = data.agentId;
-const _errs14 = errors;
-if(errors === _errs14){
-if(typeof data6 === "string"){
-if(func2(data6) < 1){
-validate60.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate60.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs14 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.spawnedBy !== undefined){
-let data7 = data.spawnedBy;
-const _errs16 = errors;
-if(errors === _errs16){
-if(typeof data7 === "string"){
-if(func2(data7) < 1){
-validate60.errors = [{instancePath:instancePath+"/spawnedBy",schemaPath:"#/properties/spawnedBy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate60.errors = [{instancePath:instancePath+"/spawnedBy",schemaPath:"#/properties/spawnedBy/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs16 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.isHeartbeat !== undefined){
-const _errs18 = errors;
-if(typeof data.isHeartbeat !== "boolean"){
-validate60.errors = [{instancePath:instancePath+"/isHeartbeat",schemaPath:"#/properties/isHeartbeat/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid0 = _errs18 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.data !== undefined){
-let data9 = data.data;
-const _errs20 = errors;
-if(errors === _errs20){
-if(!(data9 && typeof data9 == "object" && !Array.isArray(data9))){
-validate60.errors = [{instancePath:instancePath+"/data",schemaPath:"#/properties/data/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid0 = _errs20 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate60.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate60.errors = vErrors;
-return errors === 0;
-}
-
-export const event7 = validate61;
-const schema62 = {"anyOf":[{"type":"object","required":["runId","sessionKey","seq","state","phase"],"properties":{"runId":{"type":"string","minLength":1},"sessionKey":{"type":"string","minLength":1},"agentId":{"type":"string","minLength":1},"spawnedBy":{"type":"string","minLength":1},"seq":{"type":"integer","minimum":0},"state":{"type":"string","const":"status"},"phase":{"anyOf":[{"type":"string","const":"preparing_workspace"},{"type":"string","const":"naming_worktree"},{"type":"string","const":"creating_worktree"},{"type":"string","const":"running_setup"},{"type":"string","const":"provisioning_environment"},{"type":"string","const":"preparing_context"},{"type":"string","const":"starting_model"}]}},"additionalProperties":false},{"type":"object","required":["runId","sessionKey","seq","state","deltaText"],"properties":{"runId":{"type":"string","minLength":1},"sessionKey":{"type":"string","minLength":1},"agentId":{"type":"string","minLength":1},"spawnedBy":{"type":"string","minLength":1},"seq":{"type":"integer","minimum":0},"state":{"type":"string","const":"delta"},"message":{},"deltaText":{"type":"string"},"replace":{"type":"boolean"},"usage":{}},"additionalProperties":false},{"type":"object","required":["runId","sessionKey","seq","state"],"properties":{"runId":{"type":"string","minLength":1},"sessionKey":{"type":"string","minLength":1},"agentId":{"type":"string","minLength":1},"spawnedBy":{"type":"string","minLength":1},"seq":{"type":"integer","minimum":0},"state":{"type":"string","const":"final"},"message":{},"usage":{},"stopReason":{"type":"string"},"yielded":{"type":"boolean","const":true}},"additionalProperties":false},{"type":"object","required":["runId","sessionKey","seq","state"],"properties":{"runId":{"type":"string","minLength":1},"sessionKey":{"type":"string","minLength":1},"agentId":{"type":"string","minLength":1},"spawnedBy":{"type":"string","minLength":1},"seq":{"type":"integer","minimum":0},"state":{"type":"string","const":"aborted"},"message":{},"errorMessage":{"type":"string"},"stopReason":{"type":"string"}},"additionalProperties":false},{"type":"object","required":["runId","sessionKey","seq","state"],"properties":{"runId":{"type":"string","minLength":1},"sessionKey":{"type":"string","minLength":1},"agentId":{"type":"string","minLength":1},"spawnedBy":{"type":"string","minLength":1},"seq":{"type":"integer","minimum":0},"state":{"type":"string","const":"error"},"message":{},"errorMessage":{"type":"string"},"errorKind":{"anyOf":[{"type":"string","const":"refusal"},{"type":"string","const":"timeout"},{"type":"string","const":"rate_limit"},{"type":"string","const":"context_length"},{"type":"string","const":"unknown"}]},"errorDetail":{"type":"object","properties":{"provider":{"type":"string","maxLength":300},"model":{"type":"string","maxLength":300},"failoverReason":{"type":"string","maxLength":300},"providerRuntimeFailureKind":{"type":"string","maxLength":300},"providerErrorType":{"type":"string","maxLength":300},"httpStatus":{"type":"integer","minimum":100,"maximum":599},"providerErrorMessagePreview":{"type":"string","maxLength":300}},"additionalProperties":false},"usage":{},"stopReason":{"type":"string"}},"additionalProperties":false}]};
-
-function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-const _errs0 = errors;
-let valid0 = false;
-const _errs1 = errors;
-if(errors === _errs1){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((((data.runId === undefined) && (missing0 = "runId")) || ((data.sessionKey === undefined) && (missing0 = "sessionKey"))) || ((data.seq === undefined) && (missing0 = "seq"))) || ((data.state === undefined) && (missing0 = "state"))) || ((data.phase === undefined) && (missing0 = "phase"))){
-const err0 = {instancePath,schemaPath:"#/anyOf/0/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-else {
-const _errs3 = errors;
-for(const key0 in data){
-if(!(((((((key0 === "runId") || (key0 === "sessionKey")) || (key0 === "agentId")) || (key0 === "spawnedBy")) || (key0 === "seq")) || (key0 === "state")) || (key0 === "phase"))){
-const err1 = {instancePath,schemaPath:"#/anyOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-break;
-}
-}
-if(_errs3 === errors){
-if(data.runId !== undefined){
-let data0 = data.runId;
-const _errs4 = errors;
-if(errors === _errs4){
-if(typeof data0 === "string"){
-if(func2(data0) < 1){
-const err2 = {instancePath:instancePath+"/runId",schemaPath:"#/anyOf/0/properties/runId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-else {
-const err3 = {instancePath:instancePath+"/runId",schemaPath:"#/anyOf/0/properties/runId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-var valid1 = _errs4 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data.sessionKey !== undefined){
-let data1 = data.sessionKey;
-const _errs6 = errors;
-if(errors === _errs6){
-if(typeof data1 === "string"){
-if(func2(data1) < 1){
-const err4 = {instancePath:instancePath+"/sessionKey",schemaPath:"#/anyOf/0/properties/sessionKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/sessionKey",schemaPath:"#/anyOf/0/properties/sessionKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-var valid1 = _errs6 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data.agentId !== undefined){
-let data2 = data.agentId;
-const _errs8 = errors;
-if(errors === _errs8){
-if(typeof data2 === "string"){
-if(func2(data2) < 1){
-const err6 = {instancePath:instancePath+"/agentId",schemaPath:"#/anyOf/0/properties/agentId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-else {
-const err7 = {instancePath:instancePath+"/agentId",schemaPath:"#/anyOf/0/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-var valid1 = _errs8 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data.spawnedBy !== undefined){
-let data3 = data.spawnedBy;
-const _errs10 = errors;
-if(errors === _errs10){
-if(typeof data3 === "string"){
-if(func2(data3) < 1){
-const err8 = {instancePath:instancePath+"/spawnedBy",schemaPath:"#/anyOf/0/properties/spawnedBy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/spawnedBy",schemaPath:"#/anyOf/0/properties/spawnedBy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-var valid1 = _errs10 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data.seq !== undefined){
-let data4 = data.seq;
-const _errs12 = errors;
-if(!((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4)))){
-const err10 = {instancePath:instancePath+"/seq",schemaPath:"#/anyOf/0/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-if(errors === _errs12){
-if(typeof data4 == "number"){
-if(data4 < 0 || isNaN(data4)){
-const err11 = {instancePath:instancePath+"/seq",schemaPath:"#/anyOf/0/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-}
-var valid1 = _errs12 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data.state !== undefined){
-let data5 = data.state;
-const _errs14 = errors;
-if(typeof data5 !== "string"){
-const err12 = {instancePath:instancePath+"/state",schemaPath:"#/anyOf/0/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-if("status" !== data5){
-const err13 = {instancePath:instancePath+"/state",schemaPath:"#/anyOf/0/properties/state/const",keyword:"const",params:{allowedValue: "status"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-var valid1 = _errs14 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data.phase !== undefined){
-let data6 = data.phase;
-const _errs16 = errors;
-const _errs17 = errors;
-let valid2 = false;
-const _errs18 = errors;
-if(typeof data6 !== "string"){
-const err14 = {instancePath:instancePath+"/phase",schemaPath:"#/anyOf/0/properties/phase/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-if("preparing_workspace" !== data6){
-const err15 = {instancePath:instancePath+"/phase",schemaPath:"#/anyOf/0/properties/phase/anyOf/0/const",keyword:"const",params:{allowedValue: "preparing_workspace"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-var _valid1 = _errs18 === errors;
-valid2 = valid2 || _valid1;
-if(!valid2){
-const _errs20 = errors;
-if(typeof data6 !== "string"){
-const err16 = {instancePath:instancePath+"/phase",schemaPath:"#/anyOf/0/properties/phase/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-if("naming_worktree" !== data6){
-const err17 = {instancePath:instancePath+"/phase",schemaPath:"#/anyOf/0/properties/phase/anyOf/1/const",keyword:"const",params:{allowedValue: "naming_worktree"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-var _valid1 = _errs20 === errors;
-valid2 = valid2 || _valid1;
-if(!valid2){
-const _errs22 = errors;
-if(typeof data6 !== "string"){
-const err18 = {instancePath:instancePath+"/phase",schemaPath:"#/anyOf/0/properties/phase/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-if("creating_worktree" !== data6){
-const err19 = {instancePath:instancePath+"/phase",schemaPath:"#/anyOf/0/properties/phase/anyOf/2/const",keyword:"const",params:{allowedValue: "creating_worktree"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-var _valid1 = _errs22 === errors;
-valid2 = valid2 || _valid1;
-if(!valid2){
-const _errs24 = errors;
-if(typeof data6 !== "string"){
-const err20 = {instancePath:instancePath+"/phase",schemaPath:"#/anyOf/0/properties/phase/anyOf/3/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-if("running_setup" !== data6){
-const err21 = {instancePath:instancePath+"/phase",schemaPath:"#/anyOf/0/properties/phase/anyOf/3/const",keyword:"const",params:{allowedValue: "running_setup"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-var _valid1 = _errs24 === errors;
-valid2 = valid2 || _valid1;
-if(!valid2){
-const _errs26 = errors;
-if(typeof data6 !== "string"){
-const err22 = {instancePath:instancePath+"/phase",schemaPath:"#/anyOf/0/properties/phase/anyOf/4/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-if("provisioning_environment" !== data6){
-const err23 = {instancePath:instancePath+"/phase",schemaPath:"#/anyOf/0/properties/phase/anyOf/4/const",keyword:"const",params:{allowedValue: "provisioning_environment"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-var _valid1 = _errs26 === errors;
-valid2 = valid2 || _valid1;
-if(!valid2){
-const _errs28 = errors;
-if(typeof data6 !== "string"){
-const err24 = {instancePath:instancePath+"/phase",schemaPath:"#/anyOf/0/properties/phase/anyOf/5/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-if("preparing_context" !== data6){
-const err25 = {instancePath:instancePath+"/phase",schemaPath:"#/anyOf/0/properties/phase/anyOf/5/const",keyword:"const",params:{allowedValue: "preparing_context"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-var _valid1 = _errs28 === errors;
-valid2 = valid2 || _valid1;
-if(!valid2){
-const _errs30 = errors;
-if(typeof data6 !== "string"){
-const err26 = {instancePath:instancePath+"/phase",schemaPath:"#/anyOf/0/properties/phase/anyOf/6/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-if("starting_model" !== data6){
-const err27 = {instancePath:instancePath+"/phase",schemaPath:"#/anyOf/0/properties/phase/anyOf/6/const",keyword:"const",params:{allowedValue: "starting_model"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-var _valid1 = _errs30 === errors;
-valid2 = valid2 || _valid1;
-}
-}
-}
-}
-}
-}
-if(!valid2){
-const err28 = {instancePath:instancePath+"/phase",schemaPath:"#/anyOf/0/properties/phase/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-else {
-errors = _errs17;
-if(vErrors !== null){
-if(_errs17){
-vErrors.length = _errs17;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid1 = _errs16 === errors;
-}
-else {
-var valid1 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-const err29 = {instancePath,schemaPath:"#/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-var _valid0 = _errs1 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs32 = errors;
-if(errors === _errs32){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing1;
-if((((((data.runId === undefined) && (missing1 = "runId")) || ((data.sessionKey === undefined) && (missing1 = "sessionKey"))) || ((data.seq === undefined) && (missing1 = "seq"))) || ((data.state === undefined) && (missing1 = "state"))) || ((data.deltaText === undefined) && (missing1 = "deltaText"))){
-const err30 = {instancePath,schemaPath:"#/anyOf/1/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-else {
-const _errs34 = errors;
-for(const key1 in data){
-if(!(func5.call(schema62.anyOf[1].properties, key1))){
-const err31 = {instancePath,schemaPath:"#/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-break;
-}
-}
-if(_errs34 === errors){
-if(data.runId !== undefined){
-let data7 = data.runId;
-const _errs35 = errors;
-if(errors === _errs35){
-if(typeof data7 === "string"){
-if(func2(data7) < 1){
-const err32 = {instancePath:instancePath+"/runId",schemaPath:"#/anyOf/1/properties/runId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-else {
-const err33 = {instancePath:instancePath+"/runId",schemaPath:"#/anyOf/1/properties/runId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-var valid3 = _errs35 === errors;
-}
-else {
-var valid3 = true;
-}
-if(valid3){
-if(data.sessionKey !== undefined){
-let data8 = data.sessionKey;
-const _errs37 = errors;
-if(errors === _errs37){
-if(typeof data8 === "string"){
-if(func2(data8) < 1){
-const err34 = {instancePath:instancePath+"/sessionKey",schemaPath:"#/anyOf/1/properties/sessionKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-else {
-const err35 = {instancePath:instancePath+"/sessionKey",schemaPath:"#/anyOf/1/properties/sessionKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-var valid3 = _errs37 === errors;
-}
-else {
-var valid3 = true;
-}
-if(valid3){
-if(data.agentId !== undefined){
-let data9 = data.agentId;
-const _errs39 = errors;
-if(errors === _errs39){
-if(typeof data9 === "string"){
-if(func2(data9) < 1){
-const err36 = {instancePath:instancePath+"/agentId",schemaPath:"#/anyOf/1/properties/agentId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-else {
-const err37 = {instancePath:instancePath+"/agentId",schemaPath:"#/anyOf/1/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-var valid3 = _errs39 === errors;
-}
-else {
-var valid3 = true;
-}
-if(valid3){
-if(data.spawnedBy !== undefined){
-let data10 = data.spawnedBy;
-const _errs41 = errors;
-if(errors === _errs41){
-if(typeof data10 === "string"){
-if(func2(data10) < 1){
-const err38 = {instancePath:instancePath+"/spawnedBy",schemaPath:"#/anyOf/1/properties/spawnedBy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/spawnedBy",schemaPath:"#/anyOf/1/properties/spawnedBy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-var valid3 = _errs41 === errors;
-}
-else {
-var valid3 = true;
-}
-if(valid3){
-if(data.seq !== undefined){
-let data11 = data.seq;
-const _errs43 = errors;
-if(!((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11)))){
-const err40 = {instancePath:instancePath+"/seq",schemaPath:"#/anyOf/1/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-if(errors === _errs43){
-if(typeof data11 == "number"){
-if(data11 < 0 || isNaN(data11)){
-const err41 = {instancePath:instancePath+"/seq",schemaPath:"#/anyOf/1/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-}
-}
-var valid3 = _errs43 === errors;
-}
-else {
-var valid3 = true;
-}
-if(valid3){
-if(data.state !== undefined){
-let data12 = data.state;
-const _errs45 = errors;
-if(typeof data12 !== "string"){
-const err42 = {instancePath:instancePath+"/state",schemaPath:"#/anyOf/1/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-if("delta" !== data12){
-const err43 = {instancePath:instancePath+"/state",schemaPath:"#/anyOf/1/properties/state/const",keyword:"const",params:{allowedValue: "delta"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-var valid3 = _errs45 === errors;
-}
-else {
-var valid3 = true;
-}
-if(valid3){
-if(data.deltaText !== undefined){
-const _errs47 = errors;
-if(typeof data.deltaText !== "string"){
-const err44 = {instancePath:instancePath+"/deltaText",schemaPath:"#/anyOf/1/properties/deltaText/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-var valid3 = _errs47 === errors;
-}
-else {
-var valid3 = true;
-}
-if(valid3){
-if(data.replace !== undefined){
-const _errs49 = errors;
-if(typeof data.replace !== "boolean"){
-const err45 = {instancePath:instancePath+"/replace",schemaPath:"#/anyOf/1/properties/replace/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err45];
-}
-else {
-vErrors.push(err45);
-}
-errors++;
-}
-var valid3 = _errs49 === errors;
-}
-else {
-var valid3 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-const err46 = {instancePath,schemaPath:"#/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err46];
-}
-else {
-vErrors.push(err46);
-}
-errors++;
-}
-}
-var _valid0 = _errs32 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs51 = errors;
-if(errors === _errs51){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing2;
-if(((((data.runId === undefined) && (missing2 = "runId")) || ((data.sessionKey === undefined) && (missing2 = "sessionKey"))) || ((data.seq === undefined) && (missing2 = "seq"))) || ((data.state === undefined) && (missing2 = "state"))){
-const err47 = {instancePath,schemaPath:"#/anyOf/2/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
-else {
-const _errs53 = errors;
-for(const key2 in data){
-if(!(func5.call(schema62.anyOf[2].properties, key2))){
-const err48 = {instancePath,schemaPath:"#/anyOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err48];
-}
-else {
-vErrors.push(err48);
-}
-errors++;
-break;
-}
-}
-if(_errs53 === errors){
-if(data.runId !== undefined){
-let data15 = data.runId;
-const _errs54 = errors;
-if(errors === _errs54){
-if(typeof data15 === "string"){
-if(func2(data15) < 1){
-const err49 = {instancePath:instancePath+"/runId",schemaPath:"#/anyOf/2/properties/runId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err49];
-}
-else {
-vErrors.push(err49);
-}
-errors++;
-}
-}
-else {
-const err50 = {instancePath:instancePath+"/runId",schemaPath:"#/anyOf/2/properties/runId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err50];
-}
-else {
-vErrors.push(err50);
-}
-errors++;
-}
-}
-var valid4 = _errs54 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data.sessionKey !== undefined){
-let data16 = data.sessionKey;
-const _errs56 = errors;
-if(errors === _errs56){
-if(typeof data16 === "string"){
-if(func2(data16) < 1){
-const err51 = {instancePath:instancePath+"/sessionKey",schemaPath:"#/anyOf/2/properties/sessionKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err51];
-}
-else {
-vErrors.push(err51);
-}
-errors++;
-}
-}
-else {
-const err52 = {instancePath:instancePath+"/sessionKey",schemaPath:"#/anyOf/2/properties/sessionKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err52];
-}
-else {
-vErrors.push(err52);
-}
-errors++;
-}
-}
-var valid4 = _errs56 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data.agentId !== undefined){
-let data17 = data.agentId;
-const _errs58 = errors;
-if(errors === _errs58){
-if(typeof data17 === "string"){
-if(func2(data17) < 1){
-const err53 = {instancePath:instancePath+"/agentId",schemaPath:"#/anyOf/2/properties/agentId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err53];
-}
-else {
-vErrors.push(err53);
-}
-errors++;
-}
-}
-else {
-const err54 = {instancePath:instancePath+"/agentId",schemaPath:"#/anyOf/2/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err54];
-}
-else {
-vErrors.push(err54);
-}
-errors++;
-}
-}
-var valid4 = _errs58 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data.spawnedBy !== undefined){
-let data18 = data.spawnedBy;
-const _errs60 = errors;
-if(errors === _errs60){
-if(typeof data18 === "string"){
-if(func2(data18) < 1){
-const err55 = {instancePath:instancePath+"/spawnedBy",schemaPath:"#/anyOf/2/properties/spawnedBy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err55];
-}
-else {
-vErrors.push(err55);
-}
-errors++;
-}
-}
-else {
-const err56 = {instancePath:instancePath+"/spawnedBy",schemaPath:"#/anyOf/2/properties/spawnedBy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err56];
-}
-else {
-vErrors.push(err56);
-}
-errors++;
-}
-}
-var valid4 = _errs60 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data.seq !== undefined){
-let data19 = data.seq;
-const _errs62 = errors;
-if(!((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19)))){
-const err57 = {instancePath:instancePath+"/seq",schemaPath:"#/anyOf/2/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-if(errors === _errs62){
-if(typeof data19 == "number"){
-if(data19 < 0 || isNaN(data19)){
-const err58 = {instancePath:instancePath+"/seq",schemaPath:"#/anyOf/2/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err58];
-}
-else {
-vErrors.push(err58);
-}
-errors++;
-}
-}
-}
-var valid4 = _errs62 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data.state !== undefined){
-let data20 = data.state;
-const _errs64 = errors;
-if(typeof data20 !== "string"){
-const err59 = {instancePath:instancePath+"/state",schemaPath:"#/anyOf/2/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err59];
-}
-else {
-vErrors.push(err59);
-}
-errors++;
-}
-if("final" !== data20){
-const err60 = {instancePath:instancePath+"/state",schemaPath:"#/anyOf/2/properties/state/const",keyword:"const",params:{allowedValue: "final"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err60];
-}
-else {
-vErrors.push(err60);
-}
-errors++;
-}
-var valid4 = _errs64 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data.stopReason !== undefined){
-const _errs66 = errors;
-if(typeof data.stopReason !== "string"){
-const err61 = {instancePath:instancePath+"/stopReason",schemaPath:"#/anyOf/2/properties/stopReason/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err61];
-}
-else {
-vErrors.push(err61);
-}
-errors++;
-}
-var valid4 = _errs66 === errors;
-}
-else {
-var valid4 = true;
-}
-if(valid4){
-if(data.yielded !== undefined){
-let data22 = data.yielded;
-const _errs68 = errors;
-if(typeof data22 !== "boolean"){
-const err62 = {instancePath:instancePath+"/yielded",schemaPath:"#/anyOf/2/properties/yielded/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err62];
-}
-else {
-vErrors.push(err62);
-}
-errors++;
-}
-if(true !== data22){
-const err63 = {instancePath:instancePath+"/yielded",schemaPath:"#/anyOf/2/properties/yielded/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err63];
-}
-else {
-vErrors.push(err63);
-}
-errors++;
-}
-var valid4 = _errs68 === errors;
-}
-else {
-var valid4 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-const err64 = {instancePath,schemaPath:"#/anyOf/2/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err64];
-}
-else {
-vErrors.push(err64);
-}
-errors++;
-}
-}
-var _valid0 = _errs51 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs70 = errors;
-if(errors === _errs70){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing3;
-if(((((data.runId === undefined) && (missing3 = "runId")) || ((data.sessionKey === undefined) && (missing3 = "sessionKey"))) || ((data.seq === undefined) && (missing3 = "seq"))) || ((data.state === undefined) && (missing3 = "state"))){
-const err65 = {instancePath,schemaPath:"#/anyOf/3/required",keyword:"required",params:{missingProperty: missing3},message:"must have required property '"+missing3+"'"};
-if(vErrors === null){
-vErrors = [err65];
-}
-else {
-vErrors.push(err65);
-}
-errors++;
-}
-else {
-const _errs72 = errors;
-for(const key3 in data){
-if(!(func5.call(schema62.anyOf[3].properties, key3))){
-const err66 = {instancePath,schemaPath:"#/anyOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err66];
-}
-else {
-vErrors.push(err66);
-}
-errors++;
-break;
-}
-}
-if(_errs72 === errors){
-if(data.runId !== undefined){
-let data23 = data.runId;
-const _errs73 = errors;
-if(errors === _errs73){
-if(typeof data23 === "string"){
-if(func2(data23) < 1){
-const err67 = {instancePath:instancePath+"/runId",schemaPath:"#/anyOf/3/properties/runId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err67];
-}
-else {
-vErrors.push(err67);
-}
-errors++;
-}
-}
-else {
-const err68 = {instancePath:instancePath+"/runId",schemaPath:"#/anyOf/3/properties/runId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err68];
-}
-else {
-vErrors.push(err68);
-}
-errors++;
-}
-}
-var valid5 = _errs73 === errors;
-}
-else {
-var valid5 = true;
-}
-if(valid5){
-if(data.sessionKey !== undefined){
-let data24 = data.sessionKey;
-const _errs75 = errors;
-if(errors === _errs75){
-if(typeof data24 === "string"){
-if(func2(data24) < 1){
-const err69 = {instancePath:instancePath+"/sessionKey",schemaPath:"#/anyOf/3/properties/sessionKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err69];
-}
-else {
-vErrors.push(err69);
-}
-errors++;
-}
-}
-else {
-const err70 = {instancePath:instancePath+"/sessionKey",schemaPath:"#/anyOf/3/properties/sessionKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err70];
-}
-else {
-vErrors.push(err70);
-}
-errors++;
-}
-}
-var valid5 = _errs75 === errors;
-}
-else {
-var valid5 = true;
-}
-if(valid5){
-if(data.agentId !== undefined){
-let data25 = data.agentId;
-const _errs77 = errors;
-if(errors === _errs77){
-if(typeof data25 === "string"){
-if(func2(data25) < 1){
-const err71 = {instancePath:instancePath+"/agentId",schemaPath:"#/anyOf/3/properties/agentId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err71];
-}
-else {
-vErrors.push(err71);
-}
-errors++;
-}
-}
-else {
-const err72 = {instancePath:instancePath+"/agentId",schemaPath:"#/anyOf/3/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err72];
-}
-else {
-vErrors.push(err72);
-}
-errors++;
-}
-}
-var valid5 = _errs77 === errors;
-}
-else {
-var valid5 = true;
-}
-if(valid5){
-if(data.spawnedBy !== undefined){
-let data26 = data.spawnedBy;
-const _errs79 = errors;
-if(errors === _errs79){
-if(typeof data26 === "string"){
-if(func2(data26) < 1){
-const err73 = {instancePath:instancePath+"/spawnedBy",schemaPath:"#/anyOf/3/properties/spawnedBy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err73];
-}
-else {
-vErrors.push(err73);
-}
-errors++;
-}
-}
-else {
-const err74 = {instancePath:instancePath+"/spawnedBy",schemaPath:"#/anyOf/3/properties/spawnedBy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err74];
-}
-else {
-vErrors.push(err74);
-}
-errors++;
-}
-}
-var valid5 = _errs79 === errors;
-}
-else {
-var valid5 = true;
-}
-if(valid5){
-if(data.seq !== undefined){
-let data27 = data.seq;
-const _errs81 = errors;
-if(!((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27)))){
-const err75 = {instancePath:instancePath+"/seq",schemaPath:"#/anyOf/3/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err75];
-}
-else {
-vErrors.push(err75);
-}
-errors++;
-}
-if(errors === _errs81){
-if(typeof data27 == "number"){
-if(data27 < 0 || isNaN(data27)){
-const err76 = {instancePath:instancePath+"/seq",schemaPath:"#/anyOf/3/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err76];
-}
-else {
-vErrors.push(err76);
-}
-errors++;
-}
-}
-}
-var valid5 = _errs81 === errors;
-}
-else {
-var valid5 = true;
-}
-if(valid5){
-if(data.state !== undefined){
-let data28 = data.state;
-const _errs83 = errors;
-if(typeof data28 !== "string"){
-const err77 = {instancePath:instancePath+"/state",schemaPath:"#/anyOf/3/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err77];
-}
-else {
-vErrors.push(err77);
-}
-errors++;
-}
-if("aborted" !== data28){
-const err78 = {instancePath:instancePath+"/state",schemaPath:"#/anyOf/3/properties/state/const",keyword:"const",params:{allowedValue: "aborted"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err78];
-}
-else {
-vErrors.push(err78);
-}
-errors++;
-}
-var valid5 = _errs83 === errors;
-}
-else {
-var valid5 = true;
-}
-if(valid5){
-if(data.errorMessage !== undefined){
-const _errs85 = errors;
-if(typeof data.errorMessage !== "string"){
-const err79 = {instancePath:instancePath+"/errorMessage",schemaPath:"#/anyOf/3/properties/errorMessage/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err79];
-}
-else {
-vErrors.push(err79);
-}
-errors++;
-}
-var valid5 = _errs85 === errors;
-}
-else {
-var valid5 = true;
-}
-if(valid5){
-if(data.stopReason !== undefined){
-const _errs87 = errors;
-if(typeof data.stopReason !== "string"){
-const err80 = {instancePath:instancePath+"/stopReason",schemaPath:"#/anyOf/3/properties/stopReason/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err80];
-}
-else {
-vErrors.push(err80);
-}
-errors++;
-}
-var valid5 = _errs87 === errors;
-}
-else {
-var valid5 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-const err81 = {instancePath,schemaPath:"#/anyOf/3/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err81];
-}
-else {
-vErrors.push(err81);
-}
-errors++;
-}
-}
-var _valid0 = _errs70 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs89 = errors;
-if(errors === _errs89){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing4;
-if(((((data.runId === undefined) && (missing4 = "runId")) || ((data.sessionKey === undefined) && (missing4 = "sessionKey"))) || ((data.seq === undefined) && (missing4 = "seq"))) || ((data.state === undefined) && (missing4 = "state"))){
-const err82 = {instancePath,schemaPath:"#/anyOf/4/required",keyword:"required",params:{missingProperty: missing4},message:"must have required property '"+missing4+"'"};
-if(vErrors === null){
-vErrors = [err82];
-}
-else {
-vErrors.push(err82);
-}
-errors++;
-}
-else {
-const _errs91 = errors;
-for(const key4 in data){
-if(!(func5.call(schema62.anyOf[4].properties, key4))){
-const err83 = {instancePath,schemaPath:"#/anyOf/4/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err83];
-}
-else {
-vErrors.push(err83);
-}
-errors++;
-break;
-}
-}
-if(_errs91 === errors){
-if(data.runId !== undefined){
-let data31 = data.runId;
-const _errs92 = errors;
-if(errors === _errs92){
-if(typeof data31 === "string"){
-if(func2(data31) < 1){
-const err84 = {instancePath:instancePath+"/runId",schemaPath:"#/anyOf/4/properties/runId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err84];
-}
-else {
-vErrors.push(err84);
-}
-errors++;
-}
-}
-else {
-const err85 = {instancePath:instancePath+"/runId",schemaPath:"#/anyOf/4/properties/runId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err85];
-}
-else {
-vErrors.push(err85);
-}
-errors++;
-}
-}
-var valid6 = _errs92 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data.sessionKey !== undefined){
-let data32 = data.sessionKey;
-const _errs94 = errors;
-if(errors === _errs94){
-if(typeof data32 === "string"){
-if(func2(data32) < 1){
-const err86 = {instancePath:instancePath+"/sessionKey",schemaPath:"#/anyOf/4/properties/sessionKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err86];
-}
-else {
-vErrors.push(err86);
-}
-errors++;
-}
-}
-else {
-const err87 = {instancePath:instancePath+"/sessionKey",schemaPath:"#/anyOf/4/properties/sessionKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err87];
-}
-else {
-vErrors.push(err87);
-}
-errors++;
-}
-}
-var valid6 = _errs94 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data.agentId !== undefined){
-let data33 = data.agentId;
-const _errs96 = errors;
-if(errors === _errs96){
-if(typeof data33 === "string"){
-if(func2(data33) < 1){
-const err88 = {instancePath:instancePath+"/agentId",schemaPath:"#/anyOf/4/properties/agentId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err88];
-}
-else {
-vErrors.push(err88);
-}
-errors++;
-}
-}
-else {
-const err89 = {instancePath:instancePath+"/agentId",schemaPath:"#/anyOf/4/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err89];
-}
-else {
-vErrors.push(err89);
-}
-errors++;
-}
-}
-var valid6 = _errs96 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data.spawnedBy !== undefined){
-let data34 = data.spawnedBy;
-const _errs98 = errors;
-if(errors === _errs98){
-if(typeof data34 === "string"){
-if(func2(data34) < 1){
-const err90 = {instancePath:instancePath+"/spawnedBy",schemaPath:"#/anyOf/4/properties/spawnedBy/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err90];
-}
-else {
-vErrors.push(err90);
-}
-errors++;
-}
-}
-else {
-const err91 = {instancePath:instancePath+"/spawnedBy",schemaPath:"#/anyOf/4/properties/spawnedBy/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err91];
-}
-else {
-vErrors.push(err91);
-}
-errors++;
-}
-}
-var valid6 = _errs98 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data.seq !== undefined){
-let data35 = data.seq;
-const _errs100 = errors;
-if(!((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35)))){
-const err92 = {instancePath:instancePath+"/seq",schemaPath:"#/anyOf/4/properties/seq/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err92];
-}
-else {
-vErrors.push(err92);
-}
-errors++;
-}
-if(errors === _errs100){
-if(typeof data35 == "number"){
-if(data35 < 0 || isNaN(data35)){
-const err93 = {instancePath:instancePath+"/seq",schemaPath:"#/anyOf/4/properties/seq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err93];
-}
-else {
-vErrors.push(err93);
-}
-errors++;
-}
-}
-}
-var valid6 = _errs100 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data.state !== undefined){
-let data36 = data.state;
-const _errs102 = errors;
-if(typeof data36 !== "string"){
-const err94 = {instancePath:instancePath+"/state",schemaPath:"#/anyOf/4/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err94];
-}
-else {
-vErrors.push(err94);
-}
-errors++;
-}
-if("error" !== data36){
-const err95 = {instancePath:instancePath+"/state",schemaPath:"#/anyOf/4/properties/state/const",keyword:"const",params:{allowedValue: "error"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err95];
-}
-else {
-vErrors.push(err95);
-}
-errors++;
-}
-var valid6 = _errs102 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data.errorMessage !== undefined){
-const _errs104 = errors;
-if(typeof data.errorMessage !== "string"){
-const err96 = {instancePath:instancePath+"/errorMessage",schemaPath:"#/anyOf/4/properties/errorMessage/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err96];
-}
-else {
-vErrors.push(err96);
-}
-errors++;
-}
-var valid6 = _errs104 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data.errorKind !== undefined){
-let data38 = data.errorKind;
-const _errs106 = errors;
-const _errs107 = errors;
-let valid7 = false;
-const _errs108 = errors;
-if(typeof data38 !== "string"){
-const err97 = {instancePath:instancePath+"/errorKind",schemaPath:"#/anyOf/4/properties/errorKind/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err97];
-}
-else {
-vErrors.push(err97);
-}
-errors++;
-}
-if("refusal" !== data38){
-const err98 = {instancePath:instancePath+"/errorKind",schemaPath:"#/anyOf/4/properties/errorKind/anyOf/0/const",keyword:"const",params:{allowedValue: "refusal"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err98];
-}
-else {
-vErrors.push(err98);
-}
-errors++;
-}
-var _valid2 = _errs108 === errors;
-valid7 = valid7 || _valid2;
-if(!valid7){
-const _errs110 = errors;
-if(typeof data38 !== "string"){
-const err99 = {instancePath:instancePath+"/errorKind",schemaPath:"#/anyOf/4/properties/errorKind/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err99];
-}
-else {
-vErrors.push(err99);
-}
-errors++;
-}
-if("timeout" !== data38){
-const err100 = {instancePath:instancePath+"/errorKind",schemaPath:"#/anyOf/4/properties/errorKind/anyOf/1/const",keyword:"const",params:{allowedValue: "timeout"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err100];
-}
-else {
-vErrors.push(err100);
-}
-errors++;
-}
-var _valid2 = _errs110 === errors;
-valid7 = valid7 || _valid2;
-if(!valid7){
-const _errs112 = errors;
-if(typeof data38 !== "string"){
-const err101 = {instancePath:instancePath+"/errorKind",schemaPath:"#/anyOf/4/properties/errorKind/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err101];
-}
-else {
-vErrors.push(err101);
-}
-errors++;
-}
-if("rate_limit" !== data38){
-const err102 = {instancePath:instancePath+"/errorKind",schemaPath:"#/anyOf/4/properties/errorKind/anyOf/2/const",keyword:"const",params:{allowedValue: "rate_limit"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err102];
-}
-else {
-vErrors.push(err102);
-}
-errors++;
-}
-var _valid2 = _errs112 === errors;
-valid7 = valid7 || _valid2;
-if(!valid7){
-const _errs114 = errors;
-if(typeof data38 !== "string"){
-const err103 = {instancePath:instancePath+"/errorKind",schemaPath:"#/anyOf/4/properties/errorKind/anyOf/3/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err103];
-}
-else {
-vErrors.push(err103);
-}
-errors++;
-}
-if("context_length" !== data38){
-const err104 = {instancePath:instancePath+"/errorKind",schemaPath:"#/anyOf/4/properties/errorKind/anyOf/3/const",keyword:"const",params:{allowedValue: "context_length"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err104];
-}
-else {
-vErrors.push(err104);
-}
-errors++;
-}
-var _valid2 = _errs114 === errors;
-valid7 = valid7 || _valid2;
-if(!valid7){
-const _errs116 = errors;
-if(typeof data38 !== "string"){
-const err105 = {instancePath:instancePath+"/errorKind",schemaPath:"#/anyOf/4/properties/errorKind/anyOf/4/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err105];
-}
-else {
-vErrors.push(err105);
-}
-errors++;
-}
-if("unknown" !== data38){
-const err106 = {instancePath:instancePath+"/errorKind",schemaPath:"#/anyOf/4/properties/errorKind/anyOf/4/const",keyword:"const",params:{allowedValue: "unknown"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err106];
-}
-else {
-vErrors.push(err106);
-}
-errors++;
-}
-var _valid2 = _errs116 === errors;
-valid7 = valid7 || _valid2;
-}
-}
-}
-}
-if(!valid7){
-const err107 = {instancePath:instancePath+"/errorKind",schemaPath:"#/anyOf/4/properties/errorKind/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err107];
-}
-else {
-vErrors.push(err107);
-}
-errors++;
-}
-else {
-errors = _errs107;
-if(vErrors !== null){
-if(_errs107){
-vErrors.length = _errs107;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid6 = _errs106 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data.errorDetail !== undefined){
-let data39 = data.errorDetail;
-const _errs118 = errors;
-if(errors === _errs118){
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-const _errs120 = errors;
-for(const key5 in data39){
-if(!(((((((key5 === "provider") || (key5 === "model")) || (key5 === "failoverReason")) || (key5 === "providerRuntimeFailureKind")) || (key5 === "providerErrorType")) || (key5 === "httpStatus")) || (key5 === "providerErrorMessagePreview"))){
-const err108 = {instancePath:instancePath+"/errorDetail",schemaPath:"#/anyOf/4/properties/errorDetail/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err108];
-}
-else {
-vErrors.push(err108);
-}
-errors++;
-break;
-}
-}
-if(_errs120 === errors){
-if(data39.provider !== undefined){
-let data40 = data39.provider;
-const _errs121 = errors;
-if(errors === _errs121){
-if(typeof data40 === "string"){
-if(func2(data40) > 300){
-const err109 = {instancePath:instancePath+"/errorDetail/provider",schemaPath:"#/anyOf/4/properties/errorDetail/properties/provider/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters"};
-if(vErrors === null){
-vErrors = [err109];
-}
-else {
-vErrors.push(err109);
-}
-errors++;
-}
-}
-else {
-const err110 = {instancePath:instancePath+"/errorDetail/provider",schemaPath:"#/anyOf/4/properties/errorDetail/properties/provider/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err110];
-}
-else {
-vErrors.push(err110);
-}
-errors++;
-}
-}
-var valid8 = _errs121 === errors;
-}
-else {
-var valid8 = true;
-}
-if(valid8){
-if(data39.model !== undefined){
-let data41 = data39.model;
-const _errs123 = errors;
-if(errors === _errs123){
-if(typeof data41 === "string"){
-if(func2(data41) > 300){
-const err111 = {instancePath:instancePath+"/errorDetail/model",schemaPath:"#/anyOf/4/properties/errorDetail/properties/model/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters"};
-if(vErrors === null){
-vErrors = [err111];
-}
-else {
-vErrors.push(err111);
-}
-errors++;
-}
-}
-else {
-const err112 = {instancePath:instancePath+"/errorDetail/model",schemaPath:"#/anyOf/4/properties/errorDetail/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err112];
-}
-else {
-vErrors.push(err112);
-}
-errors++;
-}
-}
-var valid8 = _errs123 === errors;
-}
-else {
-var valid8 = true;
-}
-if(valid8){
-if(data39.failoverReason !== undefined){
-let data42 = data39.failoverReason;
-const _errs125 = errors;
-if(errors === _errs125){
-if(typeof data42 === "string"){
-if(func2(data42) > 300){
-const err113 = {instancePath:instancePath+"/errorDetail/failoverReason",schemaPath:"#/anyOf/4/properties/errorDetail/properties/failoverReason/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters"};
-if(vErrors === null){
-vErrors = [err113];
-}
-else {
-vErrors.push(err113);
-}
-errors++;
-}
-}
-else {
-const err114 = {instancePath:instancePath+"/errorDetail/failoverReason",schemaPath:"#/anyOf/4/properties/errorDetail/properties/failoverReason/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err114];
-}
-else {
-vErrors.push(err114);
-}
-errors++;
-}
-}
-var valid8 = _errs125 === errors;
-}
-else {
-var valid8 = true;
-}
-if(valid8){
-if(data39.providerRuntimeFailureKind !== undefined){
-let data43 = data39.providerRuntimeFailureKind;
-const _errs127 = errors;
-if(errors === _errs127){
-if(typeof data43 === "string"){
-if(func2(data43) > 300){
-const err115 = {instancePath:instancePath+"/errorDetail/providerRuntimeFailureKind",schemaPath:"#/anyOf/4/properties/errorDetail/properties/providerRuntimeFailureKind/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters"};
-if(vErrors === null){
-vErrors = [err115];
-}
-else {
-vErrors.push(err115);
-}
-errors++;
-}
-}
-else {
-const err116 = {instancePath:instancePath+"/errorDetail/providerRuntimeFailureKind",schemaPath:"#/anyOf/4/properties/errorDetail/properties/providerRuntimeFailureKind/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err116];
-}
-else {
-vErrors.push(err116);
-}
-errors++;
-}
-}
-var valid8 = _errs127 === errors;
-}
-else {
-var valid8 = true;
-}
-if(valid8){
-if(data39.providerErrorType !== undefined){
-let data44 = data39.providerErrorType;
-const _errs129 = errors;
-if(errors === _errs129){
-if(typeof data44 === "string"){
-if(func2(data44) > 300){
-const err117 = {instancePath:instancePath+"/errorDetail/providerErrorType",schemaPath:"#/anyOf/4/properties/errorDetail/properties/providerErrorType/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters"};
-if(vErrors === null){
-vErrors = [err117];
-}
-else {
-vErrors.push(err117);
-}
-errors++;
-}
-}
-else {
-const err118 = {instancePath:instancePath+"/errorDetail/providerErrorType",schemaPath:"#/anyOf/4/properties/errorDetail/properties/providerErrorType/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err118];
-}
-else {
-vErrors.push(err118);
-}
-errors++;
-}
-}
-var valid8 = _errs129 === errors;
-}
-else {
-var valid8 = true;
-}
-if(valid8){
-if(data39.httpStatus !== undefined){
-let data45 = data39.httpStatus;
-const _errs131 = errors;
-if(!((typeof data45 == "number") && (!(data45 % 1) && !isNaN(data45)))){
-const err119 = {instancePath:instancePath+"/errorDetail/httpStatus",schemaPath:"#/anyOf/4/properties/errorDetail/properties/httpStatus/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err119];
-}
-else {
-vErrors.push(err119);
-}
-errors++;
-}
-if(errors === _errs131){
-if(typeof data45 == "number"){
-if(data45 > 599 || isNaN(data45)){
-const err120 = {instancePath:instancePath+"/errorDetail/httpStatus",schemaPath:"#/anyOf/4/properties/errorDetail/properties/httpStatus/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
-if(vErrors === null){
-vErrors = [err120];
-}
-else {
-vErrors.push(err120);
-}
-errors++;
-}
-else {
-if(data45 < 100 || isNaN(data45)){
-const err121 = {instancePath:instancePath+"/errorDetail/httpStatus",schemaPath:"#/anyOf/4/properties/errorDetail/properties/httpStatus/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};
-if(vErrors === null){
-vErrors = [err121];
-}
-else {
-vErrors.push(err121);
-}
-errors++;
-}
-}
-}
-}
-var valid8 = _errs131 === errors;
-}
-else {
-var valid8 = true;
-}
-if(valid8){
-if(data39.providerErrorMessagePreview !== undefined){
-let data46 = data39.providerErrorMessagePreview;
-const _errs133 = errors;
-if(errors === _errs133){
-if(typeof data46 === "string"){
-if(func2(data46) > 300){
-const err122 = {instancePath:instancePath+"/errorDetail/providerErrorMessagePreview",schemaPath:"#/anyOf/4/properties/errorDetail/properties/providerErrorMessagePreview/maxLength",keyword:"maxLength",params:{limit: 300},message:"must NOT have more than 300 characters"};
-if(vErrors === null){
-vErrors = [err122];
-}
-else {
-vErrors.push(err122);
-}
-errors++;
-}
-}
-else {
-const err123 = {instancePath:instancePath+"/errorDetail/providerErrorMessagePreview",schemaPath:"#/anyOf/4/properties/errorDetail/properties/providerErrorMessagePreview/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err123];
-}
-else {
-vErrors.push(err123);
-}
-errors++;
-}
-}
-var valid8 = _errs133 === errors;
-}
-else {
-var valid8 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-const err124 = {instancePath:instancePath+"/errorDetail",schemaPath:"#/anyOf/4/properties/errorDetail/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err124];
-}
-else {
-vErrors.push(err124);
-}
-errors++;
-}
-}
-var valid6 = _errs118 === errors;
-}
-else {
-var valid6 = true;
-}
-if(valid6){
-if(data.stopReason !== undefined){
-const _errs135 = errors;
-if(typeof data.stopReason !== "string"){
-const err125 = {instancePath:instancePath+"/stopReason",schemaPath:"#/anyOf/4/properties/stopReason/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err125];
-}
-else {
-vErrors.push(err125);
-}
-errors++;
-}
-var valid6 = _errs135 === errors;
-}
-else {
-var valid6 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-const err126 = {instancePath,schemaPath:"#/anyOf/4/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err126];
-}
-else {
-vErrors.push(err126);
-}
-errors++;
-}
-}
-var _valid0 = _errs89 === errors;
-valid0 = valid0 || _valid0;
-}
-}
-}
-}
-if(!valid0){
-const err127 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err127];
-}
-else {
-vErrors.push(err127);
-}
-errors++;
-validate61.errors = vErrors;
-return false;
-}
-else {
-errors = _errs0;
-if(vErrors !== null){
-if(_errs0){
-vErrors.length = _errs0;
-}
-else {
-vErrors = null;
-}
-}
-}
-validate61.errors = vErrors;
-return errors === 0;
-}
-
-export const event8 = validate62;
-const schema63 = {"type":"object","required":["sessionKey","ts"],"properties":{"sessionKey":{"type":"string","minLength":1},"agentId":{"type":"string","minLength":1},"reason":{"type":"string","minLength":1},"phase":{"type":"string","minLength":1},"runId":{"type":"string","minLength":1},"ts":{"type":"integer","minimum":0},"session":{"type":"object","required":["key","kind"],"properties":{"key":{"type":"string"},"sessionId":{"type":"string"},"kind":{"anyOf":[{"type":"string","const":"direct"},{"type":"string","const":"group"},{"type":"string","const":"global"},{"type":"string","const":"unknown"}]},"label":{"type":"string"},"displayName":{"type":"string"},"derivedTitle":{"type":"string"},"lastMessagePreview":{"type":"string"},"channel":{"type":"string"},"agentId":{"type":"string","minLength":1},"accountId":{"type":"string","minLength":1},"isMain":{"type":"boolean"},"chatType":{"anyOf":[{"type":"string","const":"direct"},{"type":"string","const":"group"},{"type":"string","const":"channel"}]},"updatedAt":{"anyOf":[{"type":"number"},{"type":"null"}]},"lastActivityAt":{"type":"number"},"lastInteractionAt":{"type":"number"},"status":{"anyOf":[{"type":"string","const":"queued"},{"type":"string","const":"running"},{"type":"string","const":"done"},{"type":"string","const":"failed"},{"type":"string","const":"killed"},{"type":"string","const":"timeout"}]},"lastRunError":{"type":"string"},"lastRunId":{"type":"string","minLength":1},"createdAt":{"type":"number"},"inputTokens":{"type":"number"},"outputTokens":{"type":"number"},"totalTokens":{"type":"number"},"model":{"type":"string"},"modelProvider":{"type":"string"}},"additionalProperties":false}},"additionalProperties":false};
-
-function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.sessionKey === undefined) && (missing0 = "sessionKey")) || ((data.ts === undefined) && (missing0 = "ts"))){
-validate62.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((((((key0 === "sessionKey") || (key0 === "agentId")) || (key0 === "reason")) || (key0 === "phase")) || (key0 === "runId")) || (key0 === "ts")) || (key0 === "session"))){
-validate62.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.sessionKey !== undefined){
-let data0 = data.sessionKey;
-const _errs2 = errors;
-if(errors === _errs2){
-if(typeof data0 === "string"){
-if(func2(data0) < 1){
-validate62.errors = [{instancePath:instancePath+"/sessionKey",schemaPath:"#/properties/sessionKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate62.errors = [{instancePath:instancePath+"/sessionKey",schemaPath:"#/properties/sessionKey/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.agentId !== undefined){
-let data1 = data.agentId;
-const _errs4 = errors;
-if(errors === _errs4){
-if(typeof data1 === "string"){
-if(func2(data1) < 1){
-validate62.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate62.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.reason !== undefined){
-let data2 = data.reason;
-const _errs6 = errors;
-if(errors === _errs6){
-if(typeof data2 === "string"){
-if(func2(data2) < 1){
-validate62.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate62.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.phase !== undefined){
-let data3 = data.phase;
-const _errs8 = errors;
-if(errors === _errs8){
-if(typeof data3 === "string"){
-if(func2(data3) < 1){
-validate62.errors = [{instancePath:instancePath+"/phase",schemaPath:"#/properties/phase/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate62.errors = [{instancePath:instancePath+"/phase",schemaPath:"#/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.runId !== undefined){
-let data4 = data.runId;
-const _errs10 = errors;
-if(errors === _errs10){
-if(typeof data4 === "string"){
-if(func2(data4) < 1){
-validate62.errors = [{instancePath:instancePath+"/runId",schemaPath:"#/properties/runId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate62.errors = [{instancePath:instancePath+"/runId",schemaPath:"#/properties/runId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs10 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.ts !== undefined){
-let data5 = data.ts;
-const _errs12 = errors;
-if(!((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5)))){
-validate62.errors = [{instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs12){
-if(typeof data5 == "number"){
-if(data5 < 0 || isNaN(data5)){
-validate62.errors = [{instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.session !== undefined){
-let data6 = data.session;
-const _errs14 = errors;
-if(errors === _errs14){
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-let missing1;
-if(((data6.key === undefined) && (missing1 = "key")) || ((data6.kind === undefined) && (missing1 = "kind"))){
-validate62.errors = [{instancePath:instancePath+"/session",schemaPath:"#/properties/session/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
-return false;
-}
-else {
-const _errs16 = errors;
-for(const key1 in data6){
-if(!(func5.call(schema63.properties.session.properties, key1))){
-validate62.errors = [{instancePath:instancePath+"/session",schemaPath:"#/properties/session/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs16 === errors){
-if(data6.key !== undefined){
-const _errs17 = errors;
-if(typeof data6.key !== "string"){
-validate62.errors = [{instancePath:instancePath+"/session/key",schemaPath:"#/properties/session/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid1 = _errs17 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.sessionId !== undefined){
-const _errs19 = errors;
-if(typeof data6.sessionId !== "string"){
-validate62.errors = [{instancePath:instancePath+"/session/sessionId",schemaPath:"#/properties/session/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid1 = _errs19 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.kind !== undefined){
-let data9 = data6.kind;
-const _errs21 = errors;
-const _errs22 = errors;
-let valid2 = false;
-const _errs23 = errors;
-if(typeof data9 !== "string"){
-const err0 = {instancePath:instancePath+"/session/kind",schemaPath:"#/properties/session/properties/kind/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if("direct" !== data9){
-const err1 = {instancePath:instancePath+"/session/kind",schemaPath:"#/properties/session/properties/kind/anyOf/0/const",keyword:"const",params:{allowedValue: "direct"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-var _valid0 = _errs23 === errors;
-valid2 = valid2 || _valid0;
-if(!valid2){
-const _errs25 = errors;
-if(typeof data9 !== "string"){
-const err2 = {instancePath:instancePath+"/session/kind",schemaPath:"#/properties/session/properties/kind/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if("group" !== data9){
-const err3 = {instancePath:instancePath+"/session/kind",schemaPath:"#/properties/session/properties/kind/anyOf/1/const",keyword:"const",params:{allowedValue: "group"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-var _valid0 = _errs25 === errors;
-valid2 = valid2 || _valid0;
-if(!valid2){
-const _errs27 = errors;
-if(typeof data9 !== "string"){
-const err4 = {instancePath:instancePath+"/session/kind",schemaPath:"#/properties/session/properties/kind/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if("global" !== data9){
-const err5 = {instancePath:instancePath+"/session/kind",schemaPath:"#/properties/session/properties/kind/anyOf/2/const",keyword:"const",params:{allowedValue: "global"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-var _valid0 = _errs27 === errors;
-valid2 = valid2 || _valid0;
-if(!valid2){
-const _errs29 = errors;
-if(typeof data9 !== "string"){
-const err6 = {instancePath:instancePath+"/session/kind",schemaPath:"#/properties/session/properties/kind/anyOf/3/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-if("unknown" !== data9){
-const err7 = {instancePath:instancePath+"/session/kind",schemaPath:"#/properties/session/properties/kind/anyOf/3/const",keyword:"const",params:{allowedValue: "unknown"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-var _valid0 = _errs29 === errors;
-valid2 = valid2 || _valid0;
-}
-}
-}
-if(!valid2){
-const err8 = {instancePath:instancePath+"/session/kind",schemaPath:"#/properties/session/properties/kind/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-validate62.errors = vErrors;
-return false;
-}
-else {
-errors = _errs22;
-if(vErrors !== null){
-if(_errs22){
-vErrors.length = _errs22;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid1 = _errs21 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.label !== undefined){
-const _errs31 = errors;
-if(typeof data6.label !== "string"){
-validate62.errors = [{instancePath:instancePath+"/session/label",schemaPath:"#/properties/session/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid1 = _errs31 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.displayName !== undefined){
-const _errs33 = errors;
-if(typeof data6.displayName !== "string"){
-validate62.errors = [{instancePath:instancePath+"/session/displayName",schemaPath:"#/properties/session/properties/displayName/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid1 = _errs33 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.derivedTitle !== undefined){
-const _errs35 = errors;
-if(typeof data6.derivedTitle !== "string"){
-validate62.errors = [{instancePath:instancePath+"/session/derivedTitle",schemaPath:"#/properties/session/properties/derivedTitle/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid1 = _errs35 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.lastMessagePreview !== undefined){
-const _errs37 = errors;
-if(typeof data6.lastMessagePreview !== "string"){
-validate62.errors = [{instancePath:instancePath+"/session/lastMessagePreview",schemaPath:"#/properties/session/properties/lastMessagePreview/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid1 = _errs37 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.channel !== undefined){
-const _errs39 = errors;
-if(typeof data6.channel !== "string"){
-validate62.errors = [{instancePath:instancePath+"/session/channel",schemaPath:"#/properties/session/properties/channel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid1 = _errs39 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.agentId !== undefined){
-let data15 = data6.agentId;
-const _errs41 = errors;
-if(errors === _errs41){
-if(typeof data15 === "string"){
-if(func2(data15) < 1){
-validate62.errors = [{instancePath:instancePath+"/session/agentId",schemaPath:"#/properties/session/properties/agentId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate62.errors = [{instancePath:instancePath+"/session/agentId",schemaPath:"#/properties/session/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid1 = _errs41 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.accountId !== undefined){
-let data16 = data6.accountId;
-const _errs43 = errors;
-if(errors === _errs43){
-if(typeof data16 === "string"){
-if(func2(data16) < 1){
-validate62.errors = [{instancePath:instancePath+"/session/accountId",schemaPath:"#/properties/session/properties/accountId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate62.errors = [{instancePath:instancePath+"/session/accountId",schemaPath:"#/properties/session/properties/accountId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid1 = _errs43 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.isMain !== undefined){
-const _errs45 = errors;
-if(typeof data6.isMain !== "boolean"){
-validate62.errors = [{instancePath:instancePath+"/session/isMain",schemaPath:"#/properties/session/properties/isMain/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid1 = _errs45 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.chatType !== undefined){
-let data18 = data6.chatType;
-const _errs47 = errors;
-const _errs48 = errors;
-let valid3 = false;
-const _errs49 = errors;
-if(typeof data18 !== "string"){
-const err9 = {instancePath:instancePath+"/session/chatType",schemaPath:"#/properties/session/properties/chatType/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if("direct" !== data18){
-const err10 = {instancePath:instancePath+"/session/chatType",schemaPath:"#/properties/session/properties/chatType/anyOf/0/const",keyword:"const",params:{allowedValue: "direct"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-var _valid1 = _errs49 === errors;
-valid3 = valid3 || _valid1;
-if(!valid3){
-const _errs51 = errors;
-if(typeof data18 !== "string"){
-const err11 = {instancePath:instancePath+"/session/chatType",schemaPath:"#/properties/session/properties/chatType/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-if("group" !== data18){
-const err12 = {instancePath:instancePath+"/session/chatType",schemaPath:"#/properties/session/properties/chatType/anyOf/1/const",keyword:"const",params:{allowedValue: "group"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-var _valid1 = _errs51 === errors;
-valid3 = valid3 || _valid1;
-if(!valid3){
-const _errs53 = errors;
-if(typeof data18 !== "string"){
-const err13 = {instancePath:instancePath+"/session/chatType",schemaPath:"#/properties/session/properties/chatType/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-if("channel" !== data18){
-const err14 = {instancePath:instancePath+"/session/chatType",schemaPath:"#/properties/session/properties/chatType/anyOf/2/const",keyword:"const",params:{allowedValue: "channel"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-var _valid1 = _errs53 === errors;
-valid3 = valid3 || _valid1;
-}
-}
-if(!valid3){
-const err15 = {instancePath:instancePath+"/session/chatType",schemaPath:"#/properties/session/properties/chatType/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-validate62.errors = vErrors;
-return false;
-}
-else {
-errors = _errs48;
-if(vErrors !== null){
-if(_errs48){
-vErrors.length = _errs48;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid1 = _errs47 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.updatedAt !== undefined){
-let data19 = data6.updatedAt;
-const _errs55 = errors;
-const _errs56 = errors;
-let valid4 = false;
-const _errs57 = errors;
-if(!(typeof data19 == "number")){
-const err16 = {instancePath:instancePath+"/session/updatedAt",schemaPath:"#/properties/session/properties/updatedAt/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-var _valid2 = _errs57 === errors;
-valid4 = valid4 || _valid2;
-if(!valid4){
-const _errs59 = errors;
-if(data19 !== null){
-const err17 = {instancePath:instancePath+"/session/updatedAt",schemaPath:"#/properties/session/properties/updatedAt/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-var _valid2 = _errs59 === errors;
-valid4 = valid4 || _valid2;
-}
-if(!valid4){
-const err18 = {instancePath:instancePath+"/session/updatedAt",schemaPath:"#/properties/session/properties/updatedAt/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-validate62.errors = vErrors;
-return false;
-}
-else {
-errors = _errs56;
-if(vErrors !== null){
-if(_errs56){
-vErrors.length = _errs56;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid1 = _errs55 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.lastActivityAt !== undefined){
-const _errs61 = errors;
-if(!(typeof data6.lastActivityAt == "number")){
-validate62.errors = [{instancePath:instancePath+"/session/lastActivityAt",schemaPath:"#/properties/session/properties/lastActivityAt/type",keyword:"type",params:{type: "number"},message:"must be number"}];
-return false;
-}
-var valid1 = _errs61 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.lastInteractionAt !== undefined){
-const _errs63 = errors;
-if(!(typeof data6.lastInteractionAt == "number")){
-validate62.errors = [{instancePath:instancePath+"/session/lastInteractionAt",schemaPath:"#/properties/session/properties/lastInteractionAt/type",keyword:"type",params:{type: "number"},message:"must be number"}];
-return false;
-}
-var valid1 = _errs63 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.status !== undefined){
-let data22 = data6.status;
-const _errs65 = errors;
-const _errs66 = errors;
-let valid5 = false;
-const _errs67 = errors;
-if(typeof data22 !== "string"){
-const err19 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-if("queued" !== data22){
-const err20 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/0/const",keyword:"const",params:{allowedValue: "queued"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-var _valid3 = _errs67 === errors;
-valid5 = valid5 || _valid3;
-if(!valid5){
-const _errs69 = errors;
-if(typeof data22 !== "string"){
-const err21 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-if("running" !== data22){
-const err22 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/1/const",keyword:"const",params:{allowedValue: "running"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-var _valid3 = _errs69 === errors;
-valid5 = valid5 || _valid3;
-if(!valid5){
-const _errs71 = errors;
-if(typeof data22 !== "string"){
-const err23 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-if("done" !== data22){
-const err24 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/2/const",keyword:"const",params:{allowedValue: "done"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-var _valid3 = _errs71 === errors;
-valid5 = valid5 || _valid3;
-if(!valid5){
-const _errs73 = errors;
-if(typeof data22 !== "string"){
-const err25 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/3/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-if("failed" !== data22){
-const err26 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/3/const",keyword:"const",params:{allowedValue: "failed"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-var _valid3 = _errs73 === errors;
-valid5 = valid5 || _valid3;
-if(!valid5){
-const _errs75 = errors;
-if(typeof data22 !== "string"){
-const err27 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/4/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-if("killed" !== data22){
-const err28 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/4/const",keyword:"const",params:{allowedValue: "killed"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-var _valid3 = _errs75 === errors;
-valid5 = valid5 || _valid3;
-if(!valid5){
-const _errs77 = errors;
-if(typeof data22 !== "string"){
-const err29 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/5/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-if("timeout" !== data22){
-const err30 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/5/const",keyword:"const",params:{allowedValue: "timeout"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-var _valid3 = _errs77 === errors;
-valid5 = valid5 || _valid3;
-}
-}
-}
-}
-}
-if(!valid5){
-const err31 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-validate62.errors = vErrors;
-return false;
-}
-else {
-errors = _errs66;
-if(vErrors !== null){
-if(_errs66){
-vErrors.length = _errs66;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid1 = _errs65 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.lastRunError !== undefined){
-const _errs79 = errors;
-if(typeof data6.lastRunError !== "string"){
-validate62.errors = [{instancePath:instancePath+"/session/lastRunError",schemaPath:"#/properties/session/properties/lastRunError/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid1 = _errs79 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.lastRunId !== undefined){
-let data24 = data6.lastRunId;
-const _errs81 = errors;
-if(errors === _errs81){
-if(typeof data24 === "string"){
-if(func2(data24) < 1){
-validate62.errors = [{instancePath:instancePath+"/session/lastRunId",schemaPath:"#/properties/session/properties/lastRunId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate62.errors = [{instancePath:instancePath+"/session/lastRunId",schemaPath:"#/properties/session/properties/lastRunId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid1 = _errs81 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.createdAt !== undefined){
-const _errs83 = errors;
-if(!(typeof data6.createdAt == "number")){
-validate62.errors = [{instancePath:instancePath+"/session/createdAt",schemaPath:"#/properties/session/properties/createdAt/type",keyword:"type",params:{type: "number"},message:"must be number"}];
-return false;
-}
-var valid1 = _errs83 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.inputTokens !== undefined){
-const _errs85 = errors;
-if(!(typeof data6.inputTokens == "number")){
-validate62.errors = [{instancePath:instancePath+"/session/inputTokens",schemaPath:"#/properties/session/properties/inputTokens/type",keyword:"type",params:{type: "number"},message:"must be number"}];
-return false;
-}
-var valid1 = _errs85 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.outputTokens !== undefined){
-const _errs87 = errors;
-if(!(typeof data6.outputTokens == "number")){
-validate62.errors = [{instancePath:instancePath+"/session/outputTokens",schemaPath:"#/properties/session/properties/outputTokens/type",keyword:"type",params:{type: "number"},message:"must be number"}];
-return false;
-}
-var valid1 = _errs87 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.totalTokens !== undefined){
-const _errs89 = errors;
-if(!(typeof data6.totalTokens == "number")){
-validate62.errors = [{instancePath:instancePath+"/session/totalTokens",schemaPath:"#/properties/session/properties/totalTokens/type",keyword:"type",params:{type: "number"},message:"must be number"}];
-return false;
-}
-var valid1 = _errs89 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.model !== undefined){
-const _errs91 = errors;
-if(typeof data6.model !== "string"){
-validate62.errors = [{instancePath:instancePath+"/session/model",schemaPath:"#/properties/session/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid1 = _errs91 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data6.modelProvider !== undefined){
-const _errs93 = errors;
-if(typeof data6.modelProvider !== "string"){
-validate62.errors = [{instancePath:instancePath+"/session/modelProvider",schemaPath:"#/properties/session/properties/modelProvider/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid1 = _errs93 === errors;
-}
-else {
-var valid1 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate62.errors = [{instancePath:instancePath+"/session",schemaPath:"#/properties/session/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid0 = _errs14 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate62.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate62.errors = vErrors;
-return errors === 0;
-}
-
-export const event9 = validate63;
-const schema64 = {"type":"object","required":["sessionKey","message"],"properties":{"sessionKey":{"type":"string","minLength":1},"agentId":{"type":"string","minLength":1},"message":{},"messageId":{"type":"string","minLength":1},"messageSeq":{"type":"integer","minimum":0},"session":{"type":"object","required":["key","kind"],"properties":{"key":{"type":"string"},"sessionId":{"type":"string"},"kind":{"anyOf":[{"type":"string","const":"direct"},{"type":"string","const":"group"},{"type":"string","const":"global"},{"type":"string","const":"unknown"}]},"label":{"type":"string"},"displayName":{"type":"string"},"derivedTitle":{"type":"string"},"lastMessagePreview":{"type":"string"},"channel":{"type":"string"},"agentId":{"type":"string","minLength":1},"accountId":{"type":"string","minLength":1},"isMain":{"type":"boolean"},"chatType":{"anyOf":[{"type":"string","const":"direct"},{"type":"string","const":"group"},{"type":"string","const":"channel"}]},"updatedAt":{"anyOf":[{"type":"number"},{"type":"null"}]},"lastActivityAt":{"type":"number"},"lastInteractionAt":{"type":"number"},"status":{"anyOf":[{"type":"string","const":"queued"},{"type":"string","const":"running"},{"type":"string","const":"done"},{"type":"string","const":"failed"},{"type":"string","const":"killed"},{"type":"string","const":"timeout"}]},"lastRunError":{"type":"string"},"lastRunId":{"type":"string","minLength":1},"createdAt":{"type":"number"},"inputTokens":{"type":"number"},"outputTokens":{"type":"number"},"totalTokens":{"type":"number"},"model":{"type":"string"},"modelProvider":{"type":"string"}},"additionalProperties":false},"senderIsOwner":{"type":"boolean"}},"additionalProperties":false};
-
-function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((data.sessionKey === undefined) && (missing0 = "sessionKey")) || ((data.message === undefined) && (missing0 = "message"))){
-validate63.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(((((((key0 === "sessionKey") || (key0 === "agentId")) || (key0 === "message")) || (key0 === "messageId")) || (key0 === "messageSeq")) || (key0 === "session")) || (key0 === "senderIsOwner"))){
-validate63.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.sessionKey !== undefined){
-let data0 = data.sessionKey;
-const _errs2 = errors;
-if(errors === _errs2){
-if(typeof data0 === "string"){
-if(func2(data0) < 1){
-validate63.errors = [{instancePath:instancePath+"/sessionKey",schemaPath:"#/properties/sessionKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate63.errors = [{instancePath:instancePath+"/sessionKey",schemaPath:"#/properties/sessionKey/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.agentId !== undefined){
-let data1 = data.agentId;
-const _errs4 = errors;
-if(errors === _errs4){
-if(typeof data1 === "string"){
-if(func2(data1) < 1){
-validate63.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate63.errors = [{instancePath:instancePath+"/agentId",schemaPath:"#/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.messageId !== undefined){
-let data2 = data.messageId;
-const _errs6 = errors;
-if(errors === _errs6){
-if(typeof data2 === "string"){
-if(func2(data2) < 1){
-validate63.errors = [{instancePath:instancePath+"/messageId",schemaPath:"#/properties/messageId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate63.errors = [{instancePath:instancePath+"/messageId",schemaPath:"#/properties/messageId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.messageSeq !== undefined){
-let data3 = data.messageSeq;
-const _errs8 = errors;
-if(!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))){
-validate63.errors = [{instancePath:instancePath+"/messageSeq",schemaPath:"#/properties/messageSeq/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs8){
-if(typeof data3 == "number"){
-if(data3 < 0 || isNaN(data3)){
-validate63.errors = [{instancePath:instancePath+"/messageSeq",schemaPath:"#/properties/messageSeq/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.session !== undefined){
-let data4 = data.session;
-const _errs10 = errors;
-if(errors === _errs10){
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-let missing1;
-if(((data4.key === undefined) && (missing1 = "key")) || ((data4.kind === undefined) && (missing1 = "kind"))){
-validate63.errors = [{instancePath:instancePath+"/session",schemaPath:"#/properties/session/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
-return false;
-}
-else {
-const _errs12 = errors;
-for(const key1 in data4){
-if(!(func5.call(schema64.properties.session.properties, key1))){
-validate63.errors = [{instancePath:instancePath+"/session",schemaPath:"#/properties/session/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs12 === errors){
-if(data4.key !== undefined){
-const _errs13 = errors;
-if(typeof data4.key !== "string"){
-validate63.errors = [{instancePath:instancePath+"/session/key",schemaPath:"#/properties/session/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid1 = _errs13 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.sessionId !== undefined){
-const _errs15 = errors;
-if(typeof data4.sessionId !== "string"){
-validate63.errors = [{instancePath:instancePath+"/session/sessionId",schemaPath:"#/properties/session/properties/sessionId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid1 = _errs15 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.kind !== undefined){
-let data7 = data4.kind;
-const _errs17 = errors;
-const _errs18 = errors;
-let valid2 = false;
-const _errs19 = errors;
-if(typeof data7 !== "string"){
-const err0 = {instancePath:instancePath+"/session/kind",schemaPath:"#/properties/session/properties/kind/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if("direct" !== data7){
-const err1 = {instancePath:instancePath+"/session/kind",schemaPath:"#/properties/session/properties/kind/anyOf/0/const",keyword:"const",params:{allowedValue: "direct"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-var _valid0 = _errs19 === errors;
-valid2 = valid2 || _valid0;
-if(!valid2){
-const _errs21 = errors;
-if(typeof data7 !== "string"){
-const err2 = {instancePath:instancePath+"/session/kind",schemaPath:"#/properties/session/properties/kind/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if("group" !== data7){
-const err3 = {instancePath:instancePath+"/session/kind",schemaPath:"#/properties/session/properties/kind/anyOf/1/const",keyword:"const",params:{allowedValue: "group"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-var _valid0 = _errs21 === errors;
-valid2 = valid2 || _valid0;
-if(!valid2){
-const _errs23 = errors;
-if(typeof data7 !== "string"){
-const err4 = {instancePath:instancePath+"/session/kind",schemaPath:"#/properties/session/properties/kind/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if("global" !== data7){
-const err5 = {instancePath:instancePath+"/session/kind",schemaPath:"#/properties/session/properties/kind/anyOf/2/const",keyword:"const",params:{allowedValue: "global"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-var _valid0 = _errs23 === errors;
-valid2 = valid2 || _valid0;
-if(!valid2){
-const _errs25 = errors;
-if(typeof data7 !== "string"){
-const err6 = {instancePath:instancePath+"/session/kind",schemaPath:"#/properties/session/properties/kind/anyOf/3/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-if("unknown" !== data7){
-const err7 = {instancePath:instancePath+"/session/kind",schemaPath:"#/properties/session/properties/kind/anyOf/3/const",keyword:"const",params:{allowedValue: "unknown"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-var _valid0 = _errs25 === errors;
-valid2 = valid2 || _valid0;
-}
-}
-}
-if(!valid2){
-const err8 = {instancePath:instancePath+"/session/kind",schemaPath:"#/properties/session/properties/kind/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-validate63.errors = vErrors;
-return false;
-}
-else {
-errors = _errs18;
-if(vErrors !== null){
-if(_errs18){
-vErrors.length = _errs18;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid1 = _errs17 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.label !== undefined){
-const _errs27 = errors;
-if(typeof data4.label !== "string"){
-validate63.errors = [{instancePath:instancePath+"/session/label",schemaPath:"#/properties/session/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid1 = _errs27 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.displayName !== undefined){
-const _errs29 = errors;
-if(typeof data4.displayName !== "string"){
-validate63.errors = [{instancePath:instancePath+"/session/displayName",schemaPath:"#/properties/session/properties/displayName/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid1 = _errs29 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.derivedTitle !== undefined){
-const _errs31 = errors;
-if(typeof data4.derivedTitle !== "string"){
-validate63.errors = [{instancePath:instancePath+"/session/derivedTitle",schemaPath:"#/properties/session/properties/derivedTitle/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid1 = _errs31 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.lastMessagePreview !== undefined){
-const _errs33 = errors;
-if(typeof data4.lastMessagePreview !== "string"){
-validate63.errors = [{instancePath:instancePath+"/session/lastMessagePreview",schemaPath:"#/properties/session/properties/lastMessagePreview/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid1 = _errs33 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.channel !== undefined){
-const _errs35 = errors;
-if(typeof data4.channel !== "string"){
-validate63.errors = [{instancePath:instancePath+"/session/channel",schemaPath:"#/properties/session/properties/channel/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid1 = _errs35 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.agentId !== undefined){
-let data13 = data4.agentId;
-const _errs37 = errors;
-if(errors === _errs37){
-if(typeof data13 === "string"){
-if(func2(data13) < 1){
-validate63.errors = [{instancePath:instancePath+"/session/agentId",schemaPath:"#/properties/session/properties/agentId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate63.errors = [{instancePath:instancePath+"/session/agentId",schemaPath:"#/properties/session/properties/agentId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid1 = _errs37 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.accountId !== undefined){
-let data14 = data4.accountId;
-const _errs39 = errors;
-if(errors === _errs39){
-if(typeof data14 === "string"){
-if(func2(data14) < 1){
-validate63.errors = [{instancePath:instancePath+"/session/accountId",schemaPath:"#/properties/session/properties/accountId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate63.errors = [{instancePath:instancePath+"/session/accountId",schemaPath:"#/properties/session/properties/accountId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid1 = _errs39 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.isMain !== undefined){
-const _errs41 = errors;
-if(typeof data4.isMain !== "boolean"){
-validate63.errors = [{instancePath:instancePath+"/session/isMain",schemaPath:"#/properties/session/properties/isMain/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid1 = _errs41 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.chatType !== undefined){
-let data16 = data4.chatType;
-const _errs43 = errors;
-const _errs44 = errors;
-let valid3 = false;
-const _errs45 = errors;
-if(typeof data16 !== "string"){
-const err9 = {instancePath:instancePath+"/session/chatType",schemaPath:"#/properties/session/properties/chatType/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if("direct" !== data16){
-const err10 = {instancePath:instancePath+"/session/chatType",schemaPath:"#/properties/session/properties/chatType/anyOf/0/const",keyword:"const",params:{allowedValue: "direct"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-var _valid1 = _errs45 === errors;
-valid3 = valid3 || _valid1;
-if(!valid3){
-const _errs47 = errors;
-if(typeof data16 !== "string"){
-const err11 = {instancePath:instancePath+"/session/chatType",schemaPath:"#/properties/session/properties/chatType/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-if("group" !== data16){
-const err12 = {instancePath:instancePath+"/session/chatType",schemaPath:"#/properties/session/properties/chatType/anyOf/1/const",keyword:"const",params:{allowedValue: "group"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-var _valid1 = _errs47 === errors;
-valid3 = valid3 || _valid1;
-if(!valid3){
-const _errs49 = errors;
-if(typeof data16 !== "string"){
-const err13 = {instancePath:instancePath+"/session/chatType",schemaPath:"#/properties/session/properties/chatType/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-if("channel" !== data16){
-const err14 = {instancePath:instancePath+"/session/chatType",schemaPath:"#/properties/session/properties/chatType/anyOf/2/const",keyword:"const",params:{allowedValue: "channel"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-var _valid1 = _errs49 === errors;
-valid3 = valid3 || _valid1;
-}
-}
-if(!valid3){
-const err15 = {instancePath:instancePath+"/session/chatType",schemaPath:"#/properties/session/properties/chatType/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-validate63.errors = vErrors;
-return false;
-}
-else {
-errors = _errs44;
-if(vErrors !== null){
-if(_errs44){
-vErrors.length = _errs44;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid1 = _errs43 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.updatedAt !== undefined){
-let data17 = data4.updatedAt;
-const _errs51 = errors;
-const _errs52 = errors;
-let valid4 = false;
-const _errs53 = errors;
-if(!(typeof data17 == "number")){
-const err16 = {instancePath:instancePath+"/session/updatedAt",schemaPath:"#/properties/session/properties/updatedAt/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-var _valid2 = _errs53 === errors;
-valid4 = valid4 || _valid2;
-if(!valid4){
-const _errs55 = errors;
-if(data17 !== null){
-const err17 = {instancePath:instancePath+"/session/updatedAt",schemaPath:"#/properties/session/properties/updatedAt/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-var _valid2 = _errs55 === errors;
-valid4 = valid4 || _valid2;
-}
-if(!valid4){
-const err18 = {instancePath:instancePath+"/session/updatedAt",schemaPath:"#/properties/session/properties/updatedAt/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-validate63.errors = vErrors;
-return false;
-}
-else {
-errors = _errs52;
-if(vErrors !== null){
-if(_errs52){
-vErrors.length = _errs52;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid1 = _errs51 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.lastActivityAt !== undefined){
-const _errs57 = errors;
-if(!(typeof data4.lastActivityAt == "number")){
-validate63.errors = [{instancePath:instancePath+"/session/lastActivityAt",schemaPath:"#/properties/session/properties/lastActivityAt/type",keyword:"type",params:{type: "number"},message:"must be number"}];
-return false;
-}
-var valid1 = _errs57 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.lastInteractionAt !== undefined){
-const _errs59 = errors;
-if(!(typeof data4.lastInteractionAt == "number")){
-validate63.errors = [{instancePath:instancePath+"/session/lastInteractionAt",schemaPath:"#/properties/session/properties/lastInteractionAt/type",keyword:"type",params:{type: "number"},message:"must be number"}];
-return false;
-}
-var valid1 = _errs59 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.status !== undefined){
-let data20 = data4.status;
-const _errs61 = errors;
-const _errs62 = errors;
-let valid5 = false;
-const _errs63 = errors;
-if(typeof data20 !== "string"){
-const err19 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-if("queued" !== data20){
-const err20 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/0/const",keyword:"const",params:{allowedValue: "queued"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-var _valid3 = _errs63 === errors;
-valid5 = valid5 || _valid3;
-if(!valid5){
-const _errs65 = errors;
-if(typeof data20 !== "string"){
-const err21 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-if("running" !== data20){
-const err22 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/1/const",keyword:"const",params:{allowedValue: "running"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-var _valid3 = _errs65 === errors;
-valid5 = valid5 || _valid3;
-if(!valid5){
-const _errs67 = errors;
-if(typeof data20 !== "string"){
-const err23 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-if("done" !== data20){
-const err24 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/2/const",keyword:"const",params:{allowedValue: "done"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-var _valid3 = _errs67 === errors;
-valid5 = valid5 || _valid3;
-if(!valid5){
-const _errs69 = errors;
-if(typeof data20 !== "string"){
-const err25 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/3/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-if("failed" !== data20){
-const err26 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/3/const",keyword:"const",params:{allowedValue: "failed"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-var _valid3 = _errs69 === errors;
-valid5 = valid5 || _valid3;
-if(!valid5){
-const _errs71 = errors;
-if(typeof data20 !== "string"){
-const err27 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/4/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-if("killed" !== data20){
-const err28 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/4/const",keyword:"const",params:{allowedValue: "killed"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-var _valid3 = _errs71 === errors;
-valid5 = valid5 || _valid3;
-if(!valid5){
-const _errs73 = errors;
-if(typeof data20 !== "string"){
-const err29 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/5/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-if("timeout" !== data20){
-const err30 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf/5/const",keyword:"const",params:{allowedValue: "timeout"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-var _valid3 = _errs73 === errors;
-valid5 = valid5 || _valid3;
-}
-}
-}
-}
-}
-if(!valid5){
-const err31 = {instancePath:instancePath+"/session/status",schemaPath:"#/properties/session/properties/status/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-validate63.errors = vErrors;
-return false;
-}
-else {
-errors = _errs62;
-if(vErrors !== null){
-if(_errs62){
-vErrors.length = _errs62;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid1 = _errs61 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.lastRunError !== undefined){
-const _errs75 = errors;
-if(typeof data4.lastRunError !== "string"){
-validate63.errors = [{instancePath:instancePath+"/session/lastRunError",schemaPath:"#/properties/session/properties/lastRunError/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid1 = _errs75 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.lastRunId !== undefined){
-let data22 = data4.lastRunId;
-const _errs77 = errors;
-if(errors === _errs77){
-if(typeof data22 === "string"){
-if(func2(data22) < 1){
-validate63.errors = [{instancePath:instancePath+"/session/lastRunId",schemaPath:"#/properties/session/properties/lastRunId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate63.errors = [{instancePath:instancePath+"/session/lastRunId",schemaPath:"#/properties/session/properties/lastRunId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid1 = _errs77 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.createdAt !== undefined){
-const _errs79 = errors;
-if(!(typeof data4.createdAt == "number")){
-validate63.errors = [{instancePath:instancePath+"/session/createdAt",schemaPath:"#/properties/session/properties/createdAt/type",keyword:"type",params:{type: "number"},message:"must be number"}];
-return false;
-}
-var valid1 = _errs79 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.inputTokens !== undefined){
-const _errs81 = errors;
-if(!(typeof data4.inputTokens == "number")){
-validate63.errors = [{instancePath:instancePath+"/session/inputTokens",schemaPath:"#/properties/session/properties/inputTokens/type",keyword:"type",params:{type: "number"},message:"must be number"}];
-return false;
-}
-var valid1 = _errs81 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.outputTokens !== undefined){
-const _errs83 = errors;
-if(!(typeof data4.outputTokens == "number")){
-validate63.errors = [{instancePath:instancePath+"/session/outputTokens",schemaPath:"#/properties/session/properties/outputTokens/type",keyword:"type",params:{type: "number"},message:"must be number"}];
-return false;
-}
-var valid1 = _errs83 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.totalTokens !== undefined){
-const _errs85 = errors;
-if(!(typeof data4.totalTokens == "number")){
-validate63.errors = [{instancePath:instancePath+"/session/totalTokens",schemaPath:"#/properties/session/properties/totalTokens/type",keyword:"type",params:{type: "number"},message:"must be number"}];
-return false;
-}
-var valid1 = _errs85 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.model !== undefined){
-const _errs87 = errors;
-if(typeof data4.model !== "string"){
-validate63.errors = [{instancePath:instancePath+"/session/model",schemaPath:"#/properties/session/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid1 = _errs87 === errors;
-}
-else {
-var valid1 = true;
-}
-if(valid1){
-if(data4.modelProvider !== undefined){
-const _errs89 = errors;
-if(typeof data4.modelProvider !== "string"){
-validate63.errors = [{instancePath:instancePath+"/session/modelProvider",schemaPath:"#/properties/session/properties/modelProvider/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid1 = _errs89 === errors;
-}
-else {
-var valid1 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate63.errors = [{instancePath:instancePath+"/session",schemaPath:"#/properties/session/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid0 = _errs10 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.senderIsOwner !== undefined){
-const _errs91 = errors;
-if(typeof data.senderIsOwner !== "boolean"){
-validate63.errors = [{instancePath:instancePath+"/senderIsOwner",schemaPath:"#/properties/senderIsOwner/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid0 = _errs91 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate63.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate63.errors = vErrors;
-return errors === 0;
-}
-
-export const event10 = validate64;
-const schema65 = {"type":"object","required":["requestId","deviceId","publicKey","ts"],"properties":{"requestId":{"type":"string","minLength":1},"deviceId":{"type":"string","minLength":1},"publicKey":{"type":"string","minLength":1},"displayName":{"type":"string","minLength":1},"platform":{"type":"string","minLength":1},"deviceFamily":{"type":"string","minLength":1},"clientId":{"type":"string","minLength":1},"clientMode":{"type":"string","minLength":1},"browserOrigin":{"type":"string","minLength":1},"role":{"type":"string","minLength":1},"roles":{"type":"array","items":{"type":"string","minLength":1}},"scopes":{"type":"array","items":{"type":"string","minLength":1}},"remoteIp":{"type":"string","minLength":1},"silent":{"type":"boolean"},"isRepair":{"type":"boolean"},"ts":{"type":"integer","minimum":0}},"additionalProperties":false};
-
-function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((((data.requestId === undefined) && (missing0 = "requestId")) || ((data.deviceId === undefined) && (missing0 = "deviceId"))) || ((data.publicKey === undefined) && (missing0 = "publicKey"))) || ((data.ts === undefined) && (missing0 = "ts"))){
-validate64.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(func5.call(schema65.properties, key0))){
-validate64.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.requestId !== undefined){
-let data0 = data.requestId;
-const _errs2 = errors;
-if(errors === _errs2){
-if(typeof data0 === "string"){
-if(func2(data0) < 1){
-validate64.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate64.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.deviceId !== undefined){
-let data1 = data.deviceId;
-const _errs4 = errors;
-if(errors === _errs4){
-if(typeof data1 === "string"){
-if(func2(data1) < 1){
-validate64.errors = [{instancePath:instancePath+"/deviceId",schemaPath:"#/properties/deviceId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate64.errors = [{instancePath:instancePath+"/deviceId",schemaPath:"#/properties/deviceId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.publicKey !== undefined){
-let data2 = data.publicKey;
-const _errs6 = errors;
-if(errors === _errs6){
-if(typeof data2 === "string"){
-if(func2(data2) < 1){
-validate64.errors = [{instancePath:instancePath+"/publicKey",schemaPath:"#/properties/publicKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate64.errors = [{instancePath:instancePath+"/publicKey",schemaPath:"#/properties/publicKey/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.displayName !== undefined){
-let data3 = data.displayName;
-const _errs8 = errors;
-if(errors === _errs8){
-if(typeof data3 === "string"){
-if(func2(data3) < 1){
-validate64.errors = [{instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate64.errors = [{instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.platform !== undefined){
-let data4 = data.platform;
-const _errs10 = errors;
-if(errors === _errs10){
-if(typeof data4 === "string"){
-if(func2(data4) < 1){
-validate64.errors = [{instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate64.errors = [{instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs10 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.deviceFamily !== undefined){
-let data5 = data.deviceFamily;
-const _errs12 = errors;
-if(errors === _errs12){
-if(typeof data5 === "string"){
-if(func2(data5) < 1){
-validate64.errors = [{instancePath:instancePath+"/deviceFamily",schemaPath:"#/properties/deviceFamily/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate64.errors = [{instancePath:instancePath+"/deviceFamily",schemaPath:"#/properties/deviceFamily/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.clientId !== undefined){
-let data6 = data.clientId;
-const _errs14 = errors;
-if(errors === _errs14){
-if(typeof data6 === "string"){
-if(func2(data6) < 1){
-validate64.errors = [{instancePath:instancePath+"/clientId",schemaPath:"#/properties/clientId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate64.errors = [{instancePath:instancePath+"/clientId",schemaPath:"#/properties/clientId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs14 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.clientMode !== undefined){
-let data7 = data.clientMode;
-const _errs16 = errors;
-if(errors === _errs16){
-if(typeof data7 === "string"){
-if(func2(data7) < 1){
-validate64.errors = [{instancePath:instancePath+"/clientMode",schemaPath:"#/properties/clientMode/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate64.errors = [{instancePath:instancePath+"/clientMode",schemaPath:"#/properties/clientMode/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs16 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.browserOrigin !== undefined){
-let data8 = data.browserOrigin;
-const _errs18 = errors;
-if(errors === _errs18){
-if(typeof data8 === "string"){
-if(func2(data8) < 1){
-validate64.errors = [{instancePath:instancePath+"/browserOrigin",schemaPath:"#/properties/browserOrigin/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate64.errors = [{instancePath:instancePath+"/browserOrigin",schemaPath:"#/properties/browserOrigin/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs18 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.role !== undefined){
-let data9 = data.role;
-const _errs20 = errors;
-if(errors === _errs20){
-if(typeof data9 === "string"){
-if(func2(data9) < 1){
-validate64.errors = [{instancePath:instancePath+"/role",schemaPath:"#/properties/role/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate64.errors = [{instancePath:instancePath+"/role",schemaPath:"#/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs20 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.roles !== undefined){
-let data10 = data.roles;
-const _errs22 = errors;
-if(errors === _errs22){
-if(Array.isArray(data10)){
-var valid1 = true;
-const len0 = data10.length;
-for(let i0=0; i0<len0; i0++){
-let data11 = data10[i0];
-const _errs24 = errors;
-if(errors === _errs24){
-if(typeof data11 === "string"){
-if(func2(data11) < 1){
-validate64.errors = [{instancePath:instancePath+"/roles/" + i0,schemaPath:"#/properties/roles/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate64.errors = [{instancePath:instancePath+"/roles/" + i0,schemaPath:"#/properties/roles/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid1 = _errs24 === errors;
-if(!valid1){
-break;
-}
-}
-}
-else {
-validate64.errors = [{instancePath:instancePath+"/roles",schemaPath:"#/properties/roles/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid0 = _errs22 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.scopes !== undefined){
-let data12 = data.scopes;
-const _errs26 = errors;
-if(errors === _errs26){
-if(Array.isArray(data12)){
-var valid2 = true;
-const len1 = data12.length;
-for(let i1=0; i1<len1; i1++){
-let data13 = data12[i1];
-const _errs28 = errors;
-if(errors === _errs28){
-if(typeof data13 === "string"){
-if(func2(data13) < 1){
-validate64.errors = [{instancePath:instancePath+"/scopes/" + i1,schemaPath:"#/properties/scopes/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate64.errors = [{instancePath:instancePath+"/scopes/" + i1,schemaPath:"#/properties/scopes/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid2 = _errs28 === errors;
-if(!valid2){
-break;
-}
-}
-}
-else {
-validate64.errors = [{instancePath:instancePath+"/scopes",schemaPath:"#/properties/scopes/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid0 = _errs26 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.remoteIp !== undefined){
-let data14 = data.remoteIp;
-const _errs30 = errors;
-if(errors === _errs30){
-if(typeof data14 === "string"){
-if(func2(data14) < 1){
-validate64.errors = [{instancePath:instancePath+"/remoteIp",schemaPath:"#/properties/remoteIp/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate64.errors = [{instancePath:instancePath+"/remoteIp",schemaPath:"#/properties/remoteIp/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs30 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.silent !== undefined){
-const _errs32 = errors;
-if(typeof data.silent !== "boolean"){
-validate64.errors = [{instancePath:instancePath+"/silent",schemaPath:"#/properties/silent/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid0 = _errs32 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.isRepair !== undefined){
-const _errs34 = errors;
-if(typeof data.isRepair !== "boolean"){
-validate64.errors = [{instancePath:instancePath+"/isRepair",schemaPath:"#/properties/isRepair/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid0 = _errs34 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.ts !== undefined){
-let data17 = data.ts;
-const _errs36 = errors;
-if(!((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17)))){
-validate64.errors = [{instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs36){
-if(typeof data17 == "number"){
-if(data17 < 0 || isNaN(data17)){
-validate64.errors = [{instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid0 = _errs36 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate64.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate64.errors = vErrors;
-return errors === 0;
-}
-
-export const event11 = validate65;
-const schema66 = {"type":"object","required":["requestId","deviceId","decision","ts"],"properties":{"requestId":{"type":"string","minLength":1},"deviceId":{"type":"string","minLength":1},"decision":{"anyOf":[{"type":"string","const":"approved"},{"type":"string","const":"rejected"}]},"ts":{"type":"integer","minimum":0}},"additionalProperties":false};
-
-function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((((data.requestId === undefined) && (missing0 = "requestId")) || ((data.deviceId === undefined) && (missing0 = "deviceId"))) || ((data.decision === undefined) && (missing0 = "decision"))) || ((data.ts === undefined) && (missing0 = "ts"))){
-validate65.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!((((key0 === "requestId") || (key0 === "deviceId")) || (key0 === "decision")) || (key0 === "ts"))){
-validate65.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.requestId !== undefined){
-let data0 = data.requestId;
-const _errs2 = errors;
-if(errors === _errs2){
-if(typeof data0 === "string"){
-if(func2(data0) < 1){
-validate65.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate65.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.deviceId !== undefined){
-let data1 = data.deviceId;
-const _errs4 = errors;
-if(errors === _errs4){
-if(typeof data1 === "string"){
-if(func2(data1) < 1){
-validate65.errors = [{instancePath:instancePath+"/deviceId",schemaPath:"#/properties/deviceId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate65.errors = [{instancePath:instancePath+"/deviceId",schemaPath:"#/properties/deviceId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.decision !== undefined){
-let data2 = data.decision;
-const _errs6 = errors;
-const _errs7 = errors;
-let valid1 = false;
-const _errs8 = errors;
-if(typeof data2 !== "string"){
-const err0 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if("approved" !== data2){
-const err1 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/anyOf/0/const",keyword:"const",params:{allowedValue: "approved"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-var _valid0 = _errs8 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs10 = errors;
-if(typeof data2 !== "string"){
-const err2 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if("rejected" !== data2){
-const err3 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/anyOf/1/const",keyword:"const",params:{allowedValue: "rejected"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-var _valid0 = _errs10 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err4 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-validate65.errors = vErrors;
-return false;
-}
-else {
-errors = _errs7;
-if(vErrors !== null){
-if(_errs7){
-vErrors.length = _errs7;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.ts !== undefined){
-let data3 = data.ts;
-const _errs12 = errors;
-if(!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))){
-validate65.errors = [{instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs12){
-if(typeof data3 == "number"){
-if(data3 < 0 || isNaN(data3)){
-validate65.errors = [{instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-else {
-validate65.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate65.errors = vErrors;
-return errors === 0;
-}
-
-export const event12 = validate66;
-const schema67 = {"type":"object","required":["requestId","nodeId","caps","commands","requiredApproveScopes","ts"],"properties":{"requestId":{"type":"string","minLength":1},"nodeId":{"type":"string","minLength":1},"clientId":{"type":"string","minLength":1},"clientMode":{"type":"string","minLength":1},"displayName":{"type":"string","minLength":1},"platform":{"type":"string","minLength":1},"version":{"type":"string","minLength":1},"deviceFamily":{"type":"string","minLength":1},"caps":{"type":"array","items":{"type":"string","minLength":1}},"commands":{"type":"array","items":{"type":"string","minLength":1}},"requiredApproveScopes":{"type":"array","items":{"type":"string","minLength":1}},"permissions":{"type":"object","patternProperties":{"^.*$":{"type":"boolean"}}},"silent":{"type":"boolean"},"ts":{"type":"integer","minimum":0}},"additionalProperties":false};
-
-function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((((((data.requestId === undefined) && (missing0 = "requestId")) || ((data.nodeId === undefined) && (missing0 = "nodeId"))) || ((data.caps === undefined) && (missing0 = "caps"))) || ((data.commands === undefined) && (missing0 = "commands"))) || ((data.requiredApproveScopes === undefined) && (missing0 = "requiredApproveScopes"))) || ((data.ts === undefined) && (missing0 = "ts"))){
-validate66.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!(func5.call(schema67.properties, key0))){
-validate66.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.requestId !== undefined){
-let data0 = data.requestId;
-const _errs2 = errors;
-if(errors === _errs2){
-if(typeof data0 === "string"){
-if(func2(data0) < 1){
-validate66.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate66.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.nodeId !== undefined){
-let data1 = data.nodeId;
-const _errs4 = errors;
-if(errors === _errs4){
-if(typeof data1 === "string"){
-if(func2(data1) < 1){
-validate66.errors = [{instancePath:instancePath+"/nodeId",schemaPath:"#/properties/nodeId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate66.errors = [{instancePath:instancePath+"/nodeId",schemaPath:"#/properties/nodeId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.clientId !== undefined){
-let data2 = data.clientId;
-const _errs6 = errors;
-if(errors === _errs6){
-if(typeof data2 === "string"){
-if(func2(data2) < 1){
-validate66.errors = [{instancePath:instancePath+"/clientId",schemaPath:"#/properties/clientId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate66.errors = [{instancePath:instancePath+"/clientId",schemaPath:"#/properties/clientId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.clientMode !== undefined){
-let data3 = data.clientMode;
-const _errs8 = errors;
-if(errors === _errs8){
-if(typeof data3 === "string"){
-if(func2(data3) < 1){
-validate66.errors = [{instancePath:instancePath+"/clientMode",schemaPath:"#/properties/clientMode/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate66.errors = [{instancePath:instancePath+"/clientMode",schemaPath:"#/properties/clientMode/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.displayName !== undefined){
-let data4 = data.displayName;
-const _errs10 = errors;
-if(errors === _errs10){
-if(typeof data4 === "string"){
-if(func2(data4) < 1){
-validate66.errors = [{instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate66.errors = [{instancePath:instancePath+"/displayName",schemaPath:"#/properties/displayName/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs10 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.platform !== undefined){
-let data5 = data.platform;
-const _errs12 = errors;
-if(errors === _errs12){
-if(typeof data5 === "string"){
-if(func2(data5) < 1){
-validate66.errors = [{instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate66.errors = [{instancePath:instancePath+"/platform",schemaPath:"#/properties/platform/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.version !== undefined){
-let data6 = data.version;
-const _errs14 = errors;
-if(errors === _errs14){
-if(typeof data6 === "string"){
-if(func2(data6) < 1){
-validate66.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate66.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs14 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.deviceFamily !== undefined){
-let data7 = data.deviceFamily;
-const _errs16 = errors;
-if(errors === _errs16){
-if(typeof data7 === "string"){
-if(func2(data7) < 1){
-validate66.errors = [{instancePath:instancePath+"/deviceFamily",schemaPath:"#/properties/deviceFamily/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate66.errors = [{instancePath:instancePath+"/deviceFamily",schemaPath:"#/properties/deviceFamily/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs16 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.caps !== undefined){
-let data8 = data.caps;
-const _errs18 = errors;
-if(errors === _errs18){
-if(Array.isArray(data8)){
-var valid1 = true;
-const len0 = data8.length;
-for(let i0=0; i0<len0; i0++){
-let data9 = data8[i0];
-const _errs20 = errors;
-if(errors === _errs20){
-if(typeof data9 === "string"){
-if(func2(data9) < 1){
-validate66.errors = [{instancePath:instancePath+"/caps/" + i0,schemaPath:"#/properties/caps/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate66.errors = [{instancePath:instancePath+"/caps/" + i0,schemaPath:"#/properties/caps/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid1 = _errs20 === errors;
-if(!valid1){
-break;
-}
-}
-}
-else {
-validate66.errors = [{instancePath:instancePath+"/caps",schemaPath:"#/properties/caps/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid0 = _errs18 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.commands !== undefined){
-let data10 = data.commands;
-const _errs22 = errors;
-if(errors === _errs22){
-if(Array.isArray(data10)){
-var valid2 = true;
-const len1 = data10.length;
-for(let i1=0; i1<len1; i1++){
-let data11 = data10[i1];
-const _errs24 = errors;
-if(errors === _errs24){
-if(typeof data11 === "string"){
-if(func2(data11) < 1){
-validate66.errors = [{instancePath:instancePath+"/commands/" + i1,schemaPath:"#/properties/commands/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate66.errors = [{instancePath:instancePath+"/commands/" + i1,schemaPath:"#/properties/commands/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid2 = _errs24 === errors;
-if(!valid2){
-break;
-}
-}
-}
-else {
-validate66.errors = [{instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid0 = _errs22 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.requiredApproveScopes !== undefined){
-let data12 = data.requiredApproveScopes;
-const _errs26 = errors;
-if(errors === _errs26){
-if(Array.isArray(data12)){
-var valid3 = true;
-const len2 = data12.length;
-for(let i2=0; i2<len2; i2++){
-let data13 = data12[i2];
-const _errs28 = errors;
-if(errors === _errs28){
-if(typeof data13 === "string"){
-if(func2(data13) < 1){
-validate66.errors = [{instancePath:instancePath+"/requiredApproveScopes/" + i2,schemaPath:"#/properties/requiredApproveScopes/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate66.errors = [{instancePath:instancePath+"/requiredApproveScopes/" + i2,schemaPath:"#/properties/requiredApproveScopes/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid3 = _errs28 === errors;
-if(!valid3){
-break;
-}
-}
-}
-else {
-validate66.errors = [{instancePath:instancePath+"/requiredApproveScopes",schemaPath:"#/properties/requiredApproveScopes/type",keyword:"type",params:{type: "array"},message:"must be array"}];
-return false;
-}
-}
-var valid0 = _errs26 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.permissions !== undefined){
-let data14 = data.permissions;
-const _errs30 = errors;
-if(errors === _errs30){
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-var valid4 = true;
-for(const key1 in data14){
-if(pattern1.test(key1)){
-const _errs32 = errors;
-if(typeof data14[key1] !== "boolean"){
-validate66.errors = [{instancePath:instancePath+"/permissions/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/permissions/patternProperties/%5E.*%24/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid4 = _errs32 === errors;
-if(!valid4){
-break;
-}
-}
-}
-}
-else {
-validate66.errors = [{instancePath:instancePath+"/permissions",schemaPath:"#/properties/permissions/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-var valid0 = _errs30 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.silent !== undefined){
-const _errs34 = errors;
-if(typeof data.silent !== "boolean"){
-validate66.errors = [{instancePath:instancePath+"/silent",schemaPath:"#/properties/silent/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
-return false;
-}
-var valid0 = _errs34 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.ts !== undefined){
-let data17 = data.ts;
-const _errs36 = errors;
-if(!((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17)))){
-validate66.errors = [{instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs36){
-if(typeof data17 == "number"){
-if(data17 < 0 || isNaN(data17)){
-validate66.errors = [{instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid0 = _errs36 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate66.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate66.errors = vErrors;
-return errors === 0;
-}
-
-export const event13 = validate67;
-const schema68 = {"type":"object","required":["requestId","nodeId","decision","ts"],"properties":{"requestId":{"type":"string","minLength":1},"nodeId":{"type":"string","minLength":1},"decision":{"anyOf":[{"type":"string","const":"approved"},{"type":"string","const":"rejected"}]},"ts":{"type":"integer","minimum":0}},"additionalProperties":false};
-
-function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if(((((data.requestId === undefined) && (missing0 = "requestId")) || ((data.nodeId === undefined) && (missing0 = "nodeId"))) || ((data.decision === undefined) && (missing0 = "decision"))) || ((data.ts === undefined) && (missing0 = "ts"))){
-validate67.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!((((key0 === "requestId") || (key0 === "nodeId")) || (key0 === "decision")) || (key0 === "ts"))){
-validate67.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.requestId !== undefined){
-let data0 = data.requestId;
-const _errs2 = errors;
-if(errors === _errs2){
-if(typeof data0 === "string"){
-if(func2(data0) < 1){
-validate67.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate67.errors = [{instancePath:instancePath+"/requestId",schemaPath:"#/properties/requestId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.nodeId !== undefined){
-let data1 = data.nodeId;
-const _errs4 = errors;
-if(errors === _errs4){
-if(typeof data1 === "string"){
-if(func2(data1) < 1){
-validate67.errors = [{instancePath:instancePath+"/nodeId",schemaPath:"#/properties/nodeId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate67.errors = [{instancePath:instancePath+"/nodeId",schemaPath:"#/properties/nodeId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.decision !== undefined){
-let data2 = data.decision;
-const _errs6 = errors;
-const _errs7 = errors;
-let valid1 = false;
-const _errs8 = errors;
-if(typeof data2 !== "string"){
-const err0 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if("approved" !== data2){
-const err1 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/anyOf/0/const",keyword:"const",params:{allowedValue: "approved"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-var _valid0 = _errs8 === errors;
-valid1 = valid1 || _valid0;
-if(!valid1){
-const _errs10 = errors;
-if(typeof data2 !== "string"){
-const err2 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if("rejected" !== data2){
-const err3 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/anyOf/1/const",keyword:"const",params:{allowedValue: "rejected"},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-var _valid0 = _errs10 === errors;
-valid1 = valid1 || _valid0;
-}
-if(!valid1){
-const err4 = {instancePath:instancePath+"/decision",schemaPath:"#/properties/decision/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-validate67.errors = vErrors;
-return false;
-}
-else {
-errors = _errs7;
-if(vErrors !== null){
-if(_errs7){
-vErrors.length = _errs7;
-}
-else {
-vErrors = null;
-}
-}
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.ts !== undefined){
-let data3 = data.ts;
-const _errs12 = errors;
-if(!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))){
-validate67.errors = [{instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs12){
-if(typeof data3 == "number"){
-if(data3 < 0 || isNaN(data3)){
-validate67.errors = [{instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-else {
-validate67.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate67.errors = vErrors;
-return errors === 0;
-}
-
-export const event14 = validate68;
-const schema69 = {"type":"object","required":["id","nodeId","command"],"properties":{"id":{"type":"string","minLength":1},"nodeId":{"type":"string","minLength":1},"command":{"type":"string","minLength":1},"paramsJSON":{"type":"string"},"timeoutMs":{"type":"integer","minimum":0},"idempotencyKey":{"type":"string","minLength":1}},"additionalProperties":false};
-
-function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
-if((((data.id === undefined) && (missing0 = "id")) || ((data.nodeId === undefined) && (missing0 = "nodeId"))) || ((data.command === undefined) && (missing0 = "command"))){
-validate68.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
-return false;
-}
-else {
-const _errs1 = errors;
-for(const key0 in data){
-if(!((((((key0 === "id") || (key0 === "nodeId")) || (key0 === "command")) || (key0 === "paramsJSON")) || (key0 === "timeoutMs")) || (key0 === "idempotencyKey"))){
-validate68.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
-return false;
-break;
-}
-}
-if(_errs1 === errors){
-if(data.id !== undefined){
-let data0 = data.id;
-const _errs2 = errors;
-if(errors === _errs2){
-if(typeof data0 === "string"){
-if(func2(data0) < 1){
-validate68.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate68.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs2 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.nodeId !== undefined){
-let data1 = data.nodeId;
-const _errs4 = errors;
-if(errors === _errs4){
-if(typeof data1 === "string"){
-if(func2(data1) < 1){
-validate68.errors = [{instancePath:instancePath+"/nodeId",schemaPath:"#/properties/nodeId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate68.errors = [{instancePath:instancePath+"/nodeId",schemaPath:"#/properties/nodeId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs4 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.command !== undefined){
-let data2 = data.command;
-const _errs6 = errors;
-if(errors === _errs6){
-if(typeof data2 === "string"){
-if(func2(data2) < 1){
-validate68.errors = [{instancePath:instancePath+"/command",schemaPath:"#/properties/command/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate68.errors = [{instancePath:instancePath+"/command",schemaPath:"#/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs6 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.paramsJSON !== undefined){
-const _errs8 = errors;
-if(typeof data.paramsJSON !== "string"){
-validate68.errors = [{instancePath:instancePath+"/paramsJSON",schemaPath:"#/properties/paramsJSON/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid0 = _errs8 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.timeoutMs !== undefined){
-let data4 = data.timeoutMs;
-const _errs10 = errors;
-if(!((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4)))){
-validate68.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
-return false;
-}
-if(errors === _errs10){
-if(typeof data4 == "number"){
-if(data4 < 0 || isNaN(data4)){
-validate68.errors = [{instancePath:instancePath+"/timeoutMs",schemaPath:"#/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
-return false;
-}
-}
-}
-var valid0 = _errs10 === errors;
-}
-else {
-var valid0 = true;
-}
-if(valid0){
-if(data.idempotencyKey !== undefined){
-let data5 = data.idempotencyKey;
-const _errs12 = errors;
-if(errors === _errs12){
-if(typeof data5 === "string"){
-if(func2(data5) < 1){
-validate68.errors = [{instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-else {
-validate68.errors = [{instancePath:instancePath+"/idempotencyKey",schemaPath:"#/properties/idempotencyKey/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-}
-var valid0 = _errs12 === errors;
-}
-else {
-var valid0 = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-else {
-validate68.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
-return false;
-}
-}
-validate68.errors = vErrors;
-return errors === 0;
-}
-
-export const event15 = validate69;
-const schema70 = {"type":"object","required":["nodeId","hostStats"],"properties":{"nodeId":{"type":"string","minLength":1},"hostStats":{"type":"object","required":["updatedAtMs"],"properties":{"cpuCount":{"type":"integer","minimum":1},"loadAverage":{"type":"array","items":{"type":"number","minimum":0}},"memoryTotalBytes":{"type":"integer","minimum":0},"memoryFreeBytes":{"type":"integer","minimum":0},"diskTotalBytes":{"type":"integer","minimum":0},"diskAvailableBytes":{"type":"integer","minimum":0},"updatedAtMs":{"type":"integer","minimum":0}},"additionalProperties":false}},"additionalProperties":false};
-
-function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(errors === 0){
-if(data && typeof data == "object" && !Array.isArray(data)){
-let missing0;
 if(((data.nodeId === undefined) && (missing0 = "nodeId")) || ((data.hostStats === undefined) && (missing0 = "hostStats"))){
-validate69.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate54.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "nodeId") || (key0 === "hostStats"))){
-validate69.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate54.errors = [__checkFailed];
 return false;
 break;
 }
@@ -17860,12 +8981,12 @@ const _errs2 = errors;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func2(data0) < 1){
-validate69.errors = [{instancePath:instancePath+"/nodeId",schemaPath:"#/properties/nodeId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+validate54.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate69.errors = [{instancePath:instancePath+"/nodeId",schemaPath:"#/properties/nodeId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate54.errors = [__checkFailed];
 return false;
 }
 }
@@ -17882,14 +9003,14 @@ if(errors === _errs4){
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 let missing1;
 if((data1.updatedAtMs === undefined) && (missing1 = "updatedAtMs")){
-validate69.errors = [{instancePath:instancePath+"/hostStats",schemaPath:"#/properties/hostStats/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+validate54.errors = [__checkFailed];
 return false;
 }
 else {
 const _errs6 = errors;
 for(const key1 in data1){
 if(!(((((((key1 === "cpuCount") || (key1 === "loadAverage")) || (key1 === "memoryTotalBytes")) || (key1 === "memoryFreeBytes")) || (key1 === "diskTotalBytes")) || (key1 === "diskAvailableBytes")) || (key1 === "updatedAtMs"))){
-validate69.errors = [{instancePath:instancePath+"/hostStats",schemaPath:"#/properties/hostStats/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
+validate54.errors = [__checkFailed];
 return false;
 break;
 }
@@ -17899,13 +9020,13 @@ if(data1.cpuCount !== undefined){
 let data2 = data1.cpuCount;
 const _errs7 = errors;
 if(!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))){
-validate69.errors = [{instancePath:instancePath+"/hostStats/cpuCount",schemaPath:"#/properties/hostStats/properties/cpuCount/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate54.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs7){
 if(typeof data2 == "number"){
 if(data2 < 1 || isNaN(data2)){
-validate69.errors = [{instancePath:instancePath+"/hostStats/cpuCount",schemaPath:"#/properties/hostStats/properties/cpuCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+validate54.errors = [__checkFailed];
 return false;
 }
 }
@@ -17929,12 +9050,12 @@ const _errs11 = errors;
 if(errors === _errs11){
 if(typeof data4 == "number"){
 if(data4 < 0 || isNaN(data4)){
-validate69.errors = [{instancePath:instancePath+"/hostStats/loadAverage/" + i0,schemaPath:"#/properties/hostStats/properties/loadAverage/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate54.errors = [__checkFailed];
 return false;
 }
 }
 else {
-validate69.errors = [{instancePath:instancePath+"/hostStats/loadAverage/" + i0,schemaPath:"#/properties/hostStats/properties/loadAverage/items/type",keyword:"type",params:{type: "number"},message:"must be number"}];
+validate54.errors = [__checkFailed];
 return false;
 }
 }
@@ -17945,7 +9066,7 @@ break;
 }
 }
 else {
-validate69.errors = [{instancePath:instancePath+"/hostStats/loadAverage",schemaPath:"#/properties/hostStats/properties/loadAverage/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+validate54.errors = [__checkFailed];
 return false;
 }
 }
@@ -17959,13 +9080,13 @@ if(data1.memoryTotalBytes !== undefined){
 let data5 = data1.memoryTotalBytes;
 const _errs13 = errors;
 if(!((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5)))){
-validate69.errors = [{instancePath:instancePath+"/hostStats/memoryTotalBytes",schemaPath:"#/properties/hostStats/properties/memoryTotalBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate54.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs13){
 if(typeof data5 == "number"){
 if(data5 < 0 || isNaN(data5)){
-validate69.errors = [{instancePath:instancePath+"/hostStats/memoryTotalBytes",schemaPath:"#/properties/hostStats/properties/memoryTotalBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate54.errors = [__checkFailed];
 return false;
 }
 }
@@ -17980,13 +9101,13 @@ if(data1.memoryFreeBytes !== undefined){
 let data6 = data1.memoryFreeBytes;
 const _errs15 = errors;
 if(!((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6)))){
-validate69.errors = [{instancePath:instancePath+"/hostStats/memoryFreeBytes",schemaPath:"#/properties/hostStats/properties/memoryFreeBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate54.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs15){
 if(typeof data6 == "number"){
 if(data6 < 0 || isNaN(data6)){
-validate69.errors = [{instancePath:instancePath+"/hostStats/memoryFreeBytes",schemaPath:"#/properties/hostStats/properties/memoryFreeBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate54.errors = [__checkFailed];
 return false;
 }
 }
@@ -18001,13 +9122,13 @@ if(data1.diskTotalBytes !== undefined){
 let data7 = data1.diskTotalBytes;
 const _errs17 = errors;
 if(!((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7)))){
-validate69.errors = [{instancePath:instancePath+"/hostStats/diskTotalBytes",schemaPath:"#/properties/hostStats/properties/diskTotalBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate54.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs17){
 if(typeof data7 == "number"){
 if(data7 < 0 || isNaN(data7)){
-validate69.errors = [{instancePath:instancePath+"/hostStats/diskTotalBytes",schemaPath:"#/properties/hostStats/properties/diskTotalBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate54.errors = [__checkFailed];
 return false;
 }
 }
@@ -18022,13 +9143,13 @@ if(data1.diskAvailableBytes !== undefined){
 let data8 = data1.diskAvailableBytes;
 const _errs19 = errors;
 if(!((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8)))){
-validate69.errors = [{instancePath:instancePath+"/hostStats/diskAvailableBytes",schemaPath:"#/properties/hostStats/properties/diskAvailableBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate54.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs19){
 if(typeof data8 == "number"){
 if(data8 < 0 || isNaN(data8)){
-validate69.errors = [{instancePath:instancePath+"/hostStats/diskAvailableBytes",schemaPath:"#/properties/hostStats/properties/diskAvailableBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate54.errors = [__checkFailed];
 return false;
 }
 }
@@ -18043,13 +9164,13 @@ if(data1.updatedAtMs !== undefined){
 let data9 = data1.updatedAtMs;
 const _errs21 = errors;
 if(!((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9)))){
-validate69.errors = [{instancePath:instancePath+"/hostStats/updatedAtMs",schemaPath:"#/properties/hostStats/properties/updatedAtMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+validate54.errors = [__checkFailed];
 return false;
 }
 if(errors === _errs21){
 if(typeof data9 == "number"){
 if(data9 < 0 || isNaN(data9)){
-validate69.errors = [{instancePath:instancePath+"/hostStats/updatedAtMs",schemaPath:"#/properties/hostStats/properties/updatedAtMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+validate54.errors = [__checkFailed];
 return false;
 }
 }
@@ -18069,7 +9190,7 @@ var valid1 = true;
 }
 }
 else {
-validate69.errors = [{instancePath:instancePath+"/hostStats",schemaPath:"#/properties/hostStats/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate54.errors = [__checkFailed];
 return false;
 }
 }
@@ -18083,11 +9204,11 @@ var valid0 = true;
 }
 }
 else {
-validate69.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate54.errors = [__checkFailed];
 return false;
 }
 }
-validate69.errors = vErrors;
+validate54.errors = vErrors;
 return errors === 0;
 }
 
@@ -18139,22 +9260,7 @@ export const PARAMS = Object.freeze(Object.assign(Object.create(null), {
 }));
 
 export const EVENTS = Object.freeze(Object.assign(Object.create(null), {
-  "connect.challenge": event0,
-  "tick": event1,
-  "shutdown": event2,
-  "health": event3,
-  "heartbeat": event4,
-  "presence": event5,
-  "agent": event6,
-  "chat": event7,
-  "sessions.changed": event8,
-  "session.message": event9,
-  "device.pair.requested": event10,
-  "device.pair.resolved": event11,
-  "node.pair.requested": event12,
-  "node.pair.resolved": event13,
-  "node.invoke.request": event14,
-  "node.hostStats": event15,
+  "node.hostStats": event0,
 }));
 
 // the schemas as plain JSON Schema, for the error text of a value that fails (typebox/schema walks them)
@@ -18207,20 +9313,5 @@ export const PARAMS_SCHEMAS = Object.freeze(Object.assign(Object.create(null), {
 }));
 
 export const EVENT_SCHEMAS = Object.freeze(Object.assign(Object.create(null), {
-  "connect.challenge": {"type":"object","required":["nonce","ts","capabilities"],"properties":{"nonce":{"type":"string","minLength":1},"ts":{"type":"integer","minimum":0},"capabilities":{"type":"array","items":{"type":"string","minLength":1}}},"additionalProperties":false},
-  "tick": {"type":"object","required":["ts"],"properties":{"ts":{"type":"integer","minimum":0}},"additionalProperties":false},
-  "shutdown": {"type":"object","required":["reason"],"properties":{"reason":{"type":"string","minLength":1},"restartExpectedMs":{"type":"integer","minimum":0}},"additionalProperties":false},
-  "health": {"type":"object","properties":{"ok":{"type":"boolean","const":true},"ts":{"type":"integer","minimum":0},"durationMs":{"type":"integer","minimum":0},"eventLoop":{"type":"object","required":["degraded","reasons","intervalMs","delayP99Ms","delayMaxMs","utilization","cpuCoreRatio"],"properties":{"degraded":{"type":"boolean"},"degradedSinceMs":{"anyOf":[{"type":"integer","minimum":0},{"type":"null"}]},"reasons":{"type":"array","items":{"anyOf":[{"type":"string","const":"event_loop_delay"},{"type":"string","const":"event_loop_utilization"},{"type":"string","const":"cpu"}]}},"intervalMs":{"type":"number","minimum":0},"delayP99Ms":{"type":"number","minimum":0},"delayMaxMs":{"type":"number","minimum":0},"utilization":{"type":"number","minimum":0},"cpuCoreRatio":{"type":"number","minimum":0},"cpuBreakdown":{"type":"object","properties":{"mainThreadCoreRatio":{"type":"number","minimum":0},"workerCoreRatio":{"type":"number","minimum":0},"otherThreadsCoreRatio":{"type":"number","minimum":0},"hostUtilization":{"type":"number","minimum":0,"maximum":1},"hostCpuCount":{"type":"integer","minimum":1}},"additionalProperties":false}},"additionalProperties":false},"plugins":{"type":"object","required":["loaded","errors"],"properties":{"loaded":{"type":"array","items":{"type":"string"}},"errors":{"type":"array","items":{"type":"object","required":["id","origin","activated","error"],"properties":{"id":{"type":"string"},"origin":{"type":"string"},"activated":{"type":"boolean"},"activationSource":{"type":"string"},"activationReason":{"type":"string"},"failurePhase":{"type":"string"},"error":{"type":"string"}},"additionalProperties":false}},"unavailable":{"type":"array","items":{"type":"object","required":["id","state","diagnostic"],"properties":{"id":{"type":"string"},"state":{"type":"string","const":"configured-unavailable"},"diagnostic":{"type":"object","required":["kind","reason","detail"],"properties":{"kind":{"type":"string","const":"plugin-verification"},"reason":{"type":"string"},"detail":{"type":"string"}},"additionalProperties":false}},"additionalProperties":false}}},"additionalProperties":false},"configReload":{"type":"object","required":["hotReloadStatus"],"properties":{"hotReloadStatus":{"anyOf":[{"type":"string","const":"active"},{"type":"string","const":"disabled"}]}},"additionalProperties":false},"channels":{"type":"object","patternProperties":{"^.*$":{}}},"channelOrder":{"type":"array","items":{"type":"string"}},"channelLabels":{"type":"object","patternProperties":{"^.*$":{"type":"string"}}},"heartbeatSeconds":{"type":"integer","minimum":0},"defaultAgentId":{"type":"string"},"agents":{"type":"array","items":{"type":"object","required":["agentId","isDefault","heartbeat","sessions"],"properties":{"agentId":{"type":"string"},"name":{"type":"string"},"isDefault":{"type":"boolean"},"heartbeat":{"type":"object","required":["enabled","every","everyMs","prompt","target","ackMaxChars"],"properties":{"enabled":{"type":"boolean"},"every":{"type":"string"},"everyMs":{"anyOf":[{"type":"integer","minimum":0},{"type":"null"}]},"prompt":{"type":"string"},"target":{"type":"string"},"model":{"type":"string"},"session":{"type":"string"},"ackMaxChars":{"type":"integer","minimum":0}},"additionalProperties":false},"sessions":{"type":"object","required":["path","count","recent"],"properties":{"path":{"type":"string"},"count":{"type":"integer","minimum":0},"recent":{"type":"array","items":{"type":"object","required":["key","updatedAt","age"],"properties":{"key":{"type":"string"},"updatedAt":{"anyOf":[{"type":"integer","minimum":0},{"type":"null"}]},"age":{"anyOf":[{"type":"integer","minimum":0},{"type":"null"}]}},"additionalProperties":false}}},"additionalProperties":false}},"additionalProperties":false}},"sessions":{"type":"object","required":["path","count","recent"],"properties":{"path":{"type":"string"},"count":{"type":"integer","minimum":0},"recent":{"type":"array","items":{"type":"object","required":["key","updatedAt","age"],"properties":{"key":{"type":"string"},"updatedAt":{"anyOf":[{"type":"integer","minimum":0},{"type":"null"}]},"age":{"anyOf":[{"type":"integer","minimum":0},{"type":"null"}]}},"additionalProperties":false}}},"additionalProperties":false}},"additionalProperties":false},
-  "heartbeat": {"type":"object","required":["ts","status"],"properties":{"ts":{"type":"integer","minimum":0},"status":{"anyOf":[{"type":"string","const":"ok-empty"},{"type":"string","const":"ok-token"},{"type":"string","const":"sent"},{"type":"string","const":"failed"},{"type":"string","const":"skipped"}]},"reason":{"type":"string"},"message":{"type":"string"}},"additionalProperties":false},
-  "presence": {"type":"object","required":["presence"],"properties":{"presence":{"type":"array","items":{"type":"object","required":["ts"],"properties":{"host":{"type":"string","minLength":1},"clientId":{"type":"string","minLength":1},"ip":{"type":"string","minLength":1},"version":{"type":"string","minLength":1},"platform":{"type":"string","minLength":1},"deviceFamily":{"type":"string","minLength":1},"modelIdentifier":{"type":"string","minLength":1},"timeZone":{"type":"string","minLength":1},"mode":{"type":"string","minLength":1},"lastInputSeconds":{"type":"integer","minimum":0},"reason":{"type":"string","minLength":1},"tags":{"type":"array","items":{"type":"string","minLength":1}},"text":{"type":"string"},"ts":{"type":"integer","minimum":0},"onlineSince":{"type":"integer","minimum":0},"lastActivityAt":{"type":"integer","minimum":0},"deviceId":{"type":"string","minLength":1},"roles":{"type":"array","items":{"type":"string","minLength":1}},"scopes":{"type":"array","items":{"type":"string","minLength":1}},"instanceId":{"type":"string","minLength":1},"user":{"type":"object","required":["id"],"properties":{"id":{"type":"string","minLength":1},"identity":{"type":"object","required":["type","id"],"properties":{"type":{"type":"string","const":"profile"},"id":{"type":"string","minLength":1}},"additionalProperties":false},"email":{"type":"string","minLength":1},"name":{"type":"string","minLength":1},"avatarUrl":{"type":"string","minLength":1}},"additionalProperties":false},"watchedSessions":{"type":"array","items":{"type":"string","minLength":1}}},"additionalProperties":false}}},"additionalProperties":false},
-  "agent": {"type":"object","required":["runId","seq","stream","ts","data"],"properties":{"runId":{"type":"string","minLength":1},"seq":{"type":"integer","minimum":0},"stream":{"type":"string","minLength":1},"ts":{"type":"integer","minimum":0},"sessionKey":{"type":"string","minLength":1},"sessionId":{"type":"string","minLength":1},"agentId":{"type":"string","minLength":1},"spawnedBy":{"type":"string","minLength":1},"isHeartbeat":{"type":"boolean"},"data":{"type":"object","patternProperties":{"^.*$":{}}}},"additionalProperties":false},
-  "chat": {"anyOf":[{"type":"object","required":["runId","sessionKey","seq","state","phase"],"properties":{"runId":{"type":"string","minLength":1},"sessionKey":{"type":"string","minLength":1},"agentId":{"type":"string","minLength":1},"spawnedBy":{"type":"string","minLength":1},"seq":{"type":"integer","minimum":0},"state":{"type":"string","const":"status"},"phase":{"anyOf":[{"type":"string","const":"preparing_workspace"},{"type":"string","const":"naming_worktree"},{"type":"string","const":"creating_worktree"},{"type":"string","const":"running_setup"},{"type":"string","const":"provisioning_environment"},{"type":"string","const":"preparing_context"},{"type":"string","const":"starting_model"}]}},"additionalProperties":false},{"type":"object","required":["runId","sessionKey","seq","state","deltaText"],"properties":{"runId":{"type":"string","minLength":1},"sessionKey":{"type":"string","minLength":1},"agentId":{"type":"string","minLength":1},"spawnedBy":{"type":"string","minLength":1},"seq":{"type":"integer","minimum":0},"state":{"type":"string","const":"delta"},"message":{},"deltaText":{"type":"string"},"replace":{"type":"boolean"},"usage":{}},"additionalProperties":false},{"type":"object","required":["runId","sessionKey","seq","state"],"properties":{"runId":{"type":"string","minLength":1},"sessionKey":{"type":"string","minLength":1},"agentId":{"type":"string","minLength":1},"spawnedBy":{"type":"string","minLength":1},"seq":{"type":"integer","minimum":0},"state":{"type":"string","const":"final"},"message":{},"usage":{},"stopReason":{"type":"string"},"yielded":{"type":"boolean","const":true}},"additionalProperties":false},{"type":"object","required":["runId","sessionKey","seq","state"],"properties":{"runId":{"type":"string","minLength":1},"sessionKey":{"type":"string","minLength":1},"agentId":{"type":"string","minLength":1},"spawnedBy":{"type":"string","minLength":1},"seq":{"type":"integer","minimum":0},"state":{"type":"string","const":"aborted"},"message":{},"errorMessage":{"type":"string"},"stopReason":{"type":"string"}},"additionalProperties":false},{"type":"object","required":["runId","sessionKey","seq","state"],"properties":{"runId":{"type":"string","minLength":1},"sessionKey":{"type":"string","minLength":1},"agentId":{"type":"string","minLength":1},"spawnedBy":{"type":"string","minLength":1},"seq":{"type":"integer","minimum":0},"state":{"type":"string","const":"error"},"message":{},"errorMessage":{"type":"string"},"errorKind":{"anyOf":[{"type":"string","const":"refusal"},{"type":"string","const":"timeout"},{"type":"string","const":"rate_limit"},{"type":"string","const":"context_length"},{"type":"string","const":"unknown"}]},"errorDetail":{"type":"object","properties":{"provider":{"type":"string","maxLength":300},"model":{"type":"string","maxLength":300},"failoverReason":{"type":"string","maxLength":300},"providerRuntimeFailureKind":{"type":"string","maxLength":300},"providerErrorType":{"type":"string","maxLength":300},"httpStatus":{"type":"integer","minimum":100,"maximum":599},"providerErrorMessagePreview":{"type":"string","maxLength":300}},"additionalProperties":false},"usage":{},"stopReason":{"type":"string"}},"additionalProperties":false}]},
-  "sessions.changed": {"type":"object","required":["sessionKey","ts"],"properties":{"sessionKey":{"type":"string","minLength":1},"agentId":{"type":"string","minLength":1},"reason":{"type":"string","minLength":1},"phase":{"type":"string","minLength":1},"runId":{"type":"string","minLength":1},"ts":{"type":"integer","minimum":0},"session":{"type":"object","required":["key","kind"],"properties":{"key":{"type":"string"},"sessionId":{"type":"string"},"kind":{"anyOf":[{"type":"string","const":"direct"},{"type":"string","const":"group"},{"type":"string","const":"global"},{"type":"string","const":"unknown"}]},"label":{"type":"string"},"displayName":{"type":"string"},"derivedTitle":{"type":"string"},"lastMessagePreview":{"type":"string"},"channel":{"type":"string"},"agentId":{"type":"string","minLength":1},"accountId":{"type":"string","minLength":1},"isMain":{"type":"boolean"},"chatType":{"anyOf":[{"type":"string","const":"direct"},{"type":"string","const":"group"},{"type":"string","const":"channel"}]},"updatedAt":{"anyOf":[{"type":"number"},{"type":"null"}]},"lastActivityAt":{"type":"number"},"lastInteractionAt":{"type":"number"},"status":{"anyOf":[{"type":"string","const":"queued"},{"type":"string","const":"running"},{"type":"string","const":"done"},{"type":"string","const":"failed"},{"type":"string","const":"killed"},{"type":"string","const":"timeout"}]},"lastRunError":{"type":"string"},"lastRunId":{"type":"string","minLength":1},"createdAt":{"type":"number"},"inputTokens":{"type":"number"},"outputTokens":{"type":"number"},"totalTokens":{"type":"number"},"model":{"type":"string"},"modelProvider":{"type":"string"}},"additionalProperties":false}},"additionalProperties":false},
-  "session.message": {"type":"object","required":["sessionKey","message"],"properties":{"sessionKey":{"type":"string","minLength":1},"agentId":{"type":"string","minLength":1},"message":{},"messageId":{"type":"string","minLength":1},"messageSeq":{"type":"integer","minimum":0},"session":{"type":"object","required":["key","kind"],"properties":{"key":{"type":"string"},"sessionId":{"type":"string"},"kind":{"anyOf":[{"type":"string","const":"direct"},{"type":"string","const":"group"},{"type":"string","const":"global"},{"type":"string","const":"unknown"}]},"label":{"type":"string"},"displayName":{"type":"string"},"derivedTitle":{"type":"string"},"lastMessagePreview":{"type":"string"},"channel":{"type":"string"},"agentId":{"type":"string","minLength":1},"accountId":{"type":"string","minLength":1},"isMain":{"type":"boolean"},"chatType":{"anyOf":[{"type":"string","const":"direct"},{"type":"string","const":"group"},{"type":"string","const":"channel"}]},"updatedAt":{"anyOf":[{"type":"number"},{"type":"null"}]},"lastActivityAt":{"type":"number"},"lastInteractionAt":{"type":"number"},"status":{"anyOf":[{"type":"string","const":"queued"},{"type":"string","const":"running"},{"type":"string","const":"done"},{"type":"string","const":"failed"},{"type":"string","const":"killed"},{"type":"string","const":"timeout"}]},"lastRunError":{"type":"string"},"lastRunId":{"type":"string","minLength":1},"createdAt":{"type":"number"},"inputTokens":{"type":"number"},"outputTokens":{"type":"number"},"totalTokens":{"type":"number"},"model":{"type":"string"},"modelProvider":{"type":"string"}},"additionalProperties":false},"senderIsOwner":{"type":"boolean"}},"additionalProperties":false},
-  "device.pair.requested": {"type":"object","required":["requestId","deviceId","publicKey","ts"],"properties":{"requestId":{"type":"string","minLength":1},"deviceId":{"type":"string","minLength":1},"publicKey":{"type":"string","minLength":1},"displayName":{"type":"string","minLength":1},"platform":{"type":"string","minLength":1},"deviceFamily":{"type":"string","minLength":1},"clientId":{"type":"string","minLength":1},"clientMode":{"type":"string","minLength":1},"browserOrigin":{"type":"string","minLength":1},"role":{"type":"string","minLength":1},"roles":{"type":"array","items":{"type":"string","minLength":1}},"scopes":{"type":"array","items":{"type":"string","minLength":1}},"remoteIp":{"type":"string","minLength":1},"silent":{"type":"boolean"},"isRepair":{"type":"boolean"},"ts":{"type":"integer","minimum":0}},"additionalProperties":false},
-  "device.pair.resolved": {"type":"object","required":["requestId","deviceId","decision","ts"],"properties":{"requestId":{"type":"string","minLength":1},"deviceId":{"type":"string","minLength":1},"decision":{"anyOf":[{"type":"string","const":"approved"},{"type":"string","const":"rejected"}]},"ts":{"type":"integer","minimum":0}},"additionalProperties":false},
-  "node.pair.requested": {"type":"object","required":["requestId","nodeId","caps","commands","requiredApproveScopes","ts"],"properties":{"requestId":{"type":"string","minLength":1},"nodeId":{"type":"string","minLength":1},"clientId":{"type":"string","minLength":1},"clientMode":{"type":"string","minLength":1},"displayName":{"type":"string","minLength":1},"platform":{"type":"string","minLength":1},"version":{"type":"string","minLength":1},"deviceFamily":{"type":"string","minLength":1},"caps":{"type":"array","items":{"type":"string","minLength":1}},"commands":{"type":"array","items":{"type":"string","minLength":1}},"requiredApproveScopes":{"type":"array","items":{"type":"string","minLength":1}},"permissions":{"type":"object","patternProperties":{"^.*$":{"type":"boolean"}}},"silent":{"type":"boolean"},"ts":{"type":"integer","minimum":0}},"additionalProperties":false},
-  "node.pair.resolved": {"type":"object","required":["requestId","nodeId","decision","ts"],"properties":{"requestId":{"type":"string","minLength":1},"nodeId":{"type":"string","minLength":1},"decision":{"anyOf":[{"type":"string","const":"approved"},{"type":"string","const":"rejected"}]},"ts":{"type":"integer","minimum":0}},"additionalProperties":false},
-  "node.invoke.request": {"type":"object","required":["id","nodeId","command"],"properties":{"id":{"type":"string","minLength":1},"nodeId":{"type":"string","minLength":1},"command":{"type":"string","minLength":1},"paramsJSON":{"type":"string"},"timeoutMs":{"type":"integer","minimum":0},"idempotencyKey":{"type":"string","minLength":1}},"additionalProperties":false},
   "node.hostStats": {"type":"object","required":["nodeId","hostStats"],"properties":{"nodeId":{"type":"string","minLength":1},"hostStats":{"type":"object","required":["updatedAtMs"],"properties":{"cpuCount":{"type":"integer","minimum":1},"loadAverage":{"type":"array","items":{"type":"number","minimum":0}},"memoryTotalBytes":{"type":"integer","minimum":0},"memoryFreeBytes":{"type":"integer","minimum":0},"diskTotalBytes":{"type":"integer","minimum":0},"diskAvailableBytes":{"type":"integer","minimum":0},"updatedAtMs":{"type":"integer","minimum":0}},"additionalProperties":false}},"additionalProperties":false},
 }));

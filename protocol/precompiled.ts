@@ -51,7 +51,8 @@ export function validateParams(method: string, value: unknown): ValidationResult
   return check(params) ? OK : failure(PARAMS_SCHEMAS[method], params);
 }
 
-/** An event payload; events without a schema fail (unknown events are never sent). */
+/** An event payload, for the events the gateway checks (a node's host stats: CHECKED_EVENTS of
+ *  scripts/precompiled-validators.ts); any other event fails as unknown. */
 export function validateEventPayload(event: string, payload: unknown): ValidationResult {
   const check: Check | undefined = lookup(EVENTS, event);
   if (!check) return { ok: false, message: `unknown event: ${event}` };

@@ -16,6 +16,9 @@ process.stderr.write('clawgate: building dist/ (tsc)…\n');
 const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
 // the bin must be executable: npx runs it directly (tsc writes a new file without the x bit)
 if (r.status === 0) chmodSync(join(root, 'dist/src/cli/main.js'), 0o755);
-// the generated validators are JavaScript beside the TypeScript: copied, not compiled
-const copied = r.status === 0 ? spawnSync(process.execPath, [join(root, 'scripts/copy-generated.mjs')], { stdio: 'inherit' }).status : r.status;
-process.exit(copied ?? 1);
+// the generated validators are JavaScript beside the TypeScript: copied, not compiled; then the gateway's bundle
+let status = r.status;
+for (const script of ['scripts/copy-generated.mjs', 'scripts/build-gateway.mjs']) {
+  if (status === 0) status = spawnSync(process.execPath, [join(root, script)], { stdio: 'inherit' }).status;
+}
+process.exit(status ?? 1);

@@ -23,6 +23,14 @@ if (stale) {
   const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 }
+// the gateway command runs from its bundle (scripts/build-gateway.mjs), built after tsc and the generated files
+const bundle = join(root, 'dist/gateway/gateway.js');
+if (stale || !existsSync(bundle) || statSync(join(root, 'dist/src/cli/gateway.js')).mtimeMs > statSync(bundle).mtimeMs) {
+  for (const script of ['scripts/copy-generated.mjs', 'scripts/build-gateway.mjs']) {
+    const r = spawnSync(process.execPath, [join(root, script)], { stdio: 'inherit' });
+    if (r.status !== 0) process.exit(r.status ?? 1);
+  }
+}
 // the pages bundle web/ and src/client/: rebuilt when either is newer than the built WebChat page
 const webEntry = join(root, 'dist/web/webchat/app.js');
 if (stale || !existsSync(webEntry)

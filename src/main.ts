@@ -25,8 +25,8 @@ import { registerHttpRoutes } from './surfaces/http/routes.js';
 import { registerWebChatRoutes } from './surfaces/web/webchat-routes.js';
 import { controlPlaneEndpoint } from './surfaces/ws/upgrade-endpoint.js';
 import { INSPECT_PREFIX, inspectEndpoint } from './surfaces/ws/inspect-endpoint.js';
-import { InspectTickets } from './surfaces/ws/inspect-tickets.js';
-import { InspectHub } from './actors/inspect-hub.js';
+import type { InspectTickets } from './surfaces/ws/inspect-tickets.js';
+import type { InspectHub } from './actors/inspect-hub.js';
 import { registerInspectRoutes } from './surfaces/web/inspect-routes.js';
 import { startCanvasHost, type CanvasHost } from './canvas-host.js';
 import { startServer, type ListeningServer } from './transport/server.js';
@@ -52,9 +52,10 @@ export type { Gateway, GatewayOptions } from './gateway-types.js';
 
 // The composition root: config → bus, registries, runner, store → HTTP and WS planes → transport.
 //
-// The port is bound and /healthz answers before the WS plane loads: its schema validators and the
-// database cost ~200 ms of imports, paid right after listen. Until then upgrades get 503 (the spec's
-// startup gate) and /readyz says `starting`.
+// The port is bound and /healthz answers before the WS plane loads: its code (the precompiled validators,
+// typebox/schema for their texts) is the largest part of the gateway's, loaded right after listen. Until then
+// upgrades get 503 (the spec's startup gate) and /readyz says `starting`. `clawgate gateway` runs all this from
+// the bundle `npm run build` writes (scripts/build-gateway.mjs), where each lazy import is a chunk of its own.
 
 /** The state dir's database and what records into it. */
 interface State {
@@ -137,7 +138,14 @@ interface Shared {
   canvas?: CanvasHost;
 }
 
-/** The WS control plane, its device and node stores: loaded right after listen (its imports cost ~200 ms). */
+/** The actor inspector (--inspect): loaded only when it is on. With no viewer the hub attaches nothing to any
+ *  actor (web-surfaces.md I1). */
+async function loadInspector(options: GatewayOptions): Promise<NonNullable<Shared['inspect']>> {
+  const [{ InspectHub }, { InspectTickets }] = await Promise.all([import('./actors/inspect-hub.js'), import('./surfaces/ws/inspect-tickets.js')]);
+  return { hub: new InspectHub({ version: VERSION }), tickets: new InspectTickets({ now: options.inspectNow }) };
+}
+
+/** The WS control plane, its device and node stores: loaded right after listen (the largest part of the code). */
 async function loadWsPlane(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, actors: Actors, shared: Shared,
   channels: ChannelsControl | undefined, cluster: Cluster | undefined) {
   const [{ createWsPlane }, { DeviceStore }, { NodeStore }] = await Promise.all([
@@ -263,8 +271,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     onFailure: (k) => warnings.warn('authentication refused', { clientAddress: k.source, credential: k.credentialClass }),
   });
   const shared: Shared = { warnings, authLimiter, isDraining: () => draining };
-  // with no viewer the hub attaches nothing to any actor (web-surfaces.md I1)
-  if (config.inspect) shared.inspect = { hub: new InspectHub({ version: VERSION }), tickets: new InspectTickets({ now: options.inspectNow }) };
+  if (config.inspect) shared.inspect = await loadInspector(options).catch(failed);
   const trusted = parseTrustedProxies(config.trustedProxies);
   const classify = (remote: string, fwd: PeerHeaders) => classifyPeer(remote, fwd, trusted);
   let channels: ChannelManager | undefined;

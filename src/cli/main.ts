@@ -1,60 +1,29 @@
 #!/usr/bin/env node
-import { ConfigError, parseGatewayArgs, type GatewayConfig } from '../config.js';
-import { gatewayUsage, MAIN_USAGE } from './help.js';
+import { statSync } from 'node:fs';
 
 // `clawgate <command>`. Exit codes: 0 ok, 2 bad usage or configuration, 78 (EX_CONFIG) cannot bind the port, the
 // state dir is locked by another gateway or unusable, or the database is damaged (cli/startup-errors.ts);
 // the owner commands (devices, nodes, channels, pairing, status) also: 1 the gateway answered an error, 69 (EX_UNAVAILABLE) gateway not
 // reachable; doctor: 1 problems found. Every --help is generated from the option table (./help.ts).
-
+// Nothing is imported up front: each command loads what it needs, so `clawgate gateway` pays only for the gateway.
 
 function fail(message: string, code: number): never {
   process.stderr.write(`clawgate: ${message}\n`);
   process.exit(code);
 }
 
-async function gateway(args: string[]): Promise<void> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(gatewayUsage());
-    return;
-  }
-  let config: GatewayConfig;
-  try {
-    config = parseGatewayArgs(args);
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message, 2);
-    throw err;
-  }
-  // loaded after the config is known good, so a bad flag answers fast
-  const [{ createLogger }, { startGateway }, { describeStartupFailure }] = await Promise.all([
-    import('../core/log.js'), import('../main.js'), import('./startup-errors.js'),
-  ]);
-  const log = createLogger(config.logLevel);
-  // Signal handlers go in before startup: `gateway ready` is logged while the gateway starts, and a
-  // supervisor that stops us right after seeing it must get a graceful stop (exit 0), not a kill.
-  let gw: Awaited<ReturnType<typeof startGateway>> | undefined;
-  let stopping = false;
-  const close = (g: NonNullable<typeof gw>) => g.close().then(() => {
-    log.flush();
-    process.exit(0);
-  });
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal, graceMs: config.shutdownGraceMs }, 'gateway stopping');
-    if (gw) void close(gw); // else: closed as soon as startup finishes
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  try {
-    gw = await startGateway(config, log);
-  } catch (err) {
-    const { message, code } = describeStartupFailure(err);
-    if (code === 1) log.fatal({ err }, 'gateway failed to start'); // the unexpected: its stack goes to the log
-    log.flush();
-    fail(message, code);
-  }
-  if (stopping) await close(gw);
+/** The built bundle of the gateway command (scripts/build-gateway.mjs), from dist/src/cli/. */
+const GATEWAY_BUNDLE = new URL('../../gateway/gateway.js', import.meta.url);
+
+/**
+ * `clawgate gateway`: the bundle when it was built after the modules it bundles (`npm run build`), else the
+ * module itself (running from src/ with tsx, or after a bare `tsc`).
+ */
+async function loadGateway(): Promise<typeof import('./gateway.js')> {
+  const bundled = statSync(GATEWAY_BUNDLE, { throwIfNoEntry: false });
+  const compiled = statSync(new URL('./gateway.js', import.meta.url), { throwIfNoEntry: false });
+  if (bundled && compiled && bundled.mtimeMs >= compiled.mtimeMs) return import(GATEWAY_BUNDLE.href) as Promise<typeof import('./gateway.js')>;
+  return import('./gateway.js');
 }
 
 const COMMANDS: Record<string, () => Promise<(args: string[]) => Promise<number>>> = {
@@ -71,7 +40,7 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'gateway':
-      return gateway(rest);
+      return (await loadGateway()).gateway(rest);
     case 'devices':
     case 'channels':
     case 'pairing':
@@ -93,7 +62,7 @@ async function main(argv: string[]): Promise<void> {
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(MAIN_USAGE);
+      process.stdout.write((await import('./help.js')).MAIN_USAGE);
       return;
     default:
       fail(`unknown command "${command}" (try: clawgate --help)`, 2);

@@ -1,16 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 
-// The package version, found by walking up from this module: it runs from src/core/ (tsx) and from dist/src/core/.
+// The package version, from the nearest package.json named `clawgate` above this module: it runs from src/core/
+// (tsx), from dist/src/core/ and from the gateway bundle in dist/gateway/.
 
 function findVersion(): string {
-  for (const rel of ['../../package.json', '../../../package.json']) {
-    const url = new URL(rel, import.meta.url);
+  for (let url = new URL('./package.json', import.meta.url); ; url = new URL('../package.json', url)) {
     if (existsSync(url)) {
       const pkg = JSON.parse(readFileSync(url, 'utf8'));
       if (pkg.name === 'clawgate') return pkg.version;
     }
+    if (url.pathname === '/package.json') return '0.0.0';
   }
-  return '0.0.0';
 }
 
 /** The clawgate package version ('0.0.0' if its package.json cannot be found). */

@@ -1,0 +1,56 @@
+import { ConfigError, parseGatewayArgs, type GatewayConfig } from '../config.js';
+import { gatewayUsage } from './help.js';
+
+// `clawgate gateway`: run the gateway in the foreground. `npm run build` also bundles this command with everything
+// it loads into dist/gateway/ (scripts/build-gateway.mjs), which ./main.ts loads when it is there: a few files
+// to read and compile instead of ~400 modules to resolve one by one.
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`clawgate: ${message}\n`);
+  process.exit(code);
+}
+
+/** Parses the flags, starts the gateway and stops it gracefully on SIGTERM / SIGINT. Exit codes: see ./main.ts. */
+export async function gateway(args: string[]): Promise<void> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(gatewayUsage());
+    return;
+  }
+  let config: GatewayConfig;
+  try {
+    config = parseGatewayArgs(args);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message, 2);
+    throw err;
+  }
+  // loaded after the config is known good, so a bad flag answers fast
+  const [{ createLogger }, { startGateway }, { describeStartupFailure }] = await Promise.all([
+    import('../core/log.js'), import('../main.js'), import('./startup-errors.js'),
+  ]);
+  const log = createLogger(config.logLevel);
+  // Signal handlers go in before startup: `gateway ready` is logged while the gateway starts, and a
+  // supervisor that stops us right after seeing it must get a graceful stop (exit 0), not a kill.
+  let gw: Awaited<ReturnType<typeof startGateway>> | undefined;
+  let stopping = false;
+  const close = (g: NonNullable<typeof gw>) => g.close().then(() => {
+    log.flush();
+    process.exit(0);
+  });
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal, graceMs: config.shutdownGraceMs }, 'gateway stopping');
+    if (gw) void close(gw); // else: closed as soon as startup finishes
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  try {
+    gw = await startGateway(config, log);
+  } catch (err) {
+    const { message, code } = describeStartupFailure(err);
+    if (code === 1) log.fatal({ err }, 'gateway failed to start'); // the unexpected: its stack goes to the log
+    log.flush();
+    fail(message, code);
+  }
+  if (stopping) await close(gw);
+}
