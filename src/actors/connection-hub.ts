@@ -7,7 +7,7 @@ import {
   connectionMachine, type Admitted, type ConnectionEvent, type ConnectionInput, type ConnectionMachine, type PeerInfo, type Request,
 } from '../machines/connection.js';
 import { scopeSatisfied } from '../policy/authorize.js';
-import { directEvent, resFrame, withSeq, type EncodedEvent } from '../../protocol/encode.js';
+import { directEvent, encodeFrame, resFrame, withSeq, type EncodedEvent } from '../../protocol/encode.js';
 import { actorDirectory, createSupervisedActor, type ActorDirectory, type LiveActor } from './supervise.js';
 import { connectionVitals } from './connection-vitals.js';
 import { compactClient, HubConnection, NO_CAPS } from './connection-fields.js';
@@ -165,7 +165,7 @@ export class ConnectionHub {
     // one wildcard listener, not one per event type: each actor.on() allocates a Set (19 000 sockets)
     actor.on('*', guard((e) => {
       switch (e.type) {
-        case 'send': return this.deliverDirect(conn, JSON.stringify(e.frame));
+        case 'send': return this.deliverDirect(conn, encodeFrame(e.frame));
         case 'close':
           if (!conn.authenticated && e.code !== 1012) this.handshakeFailed(conn, e.code, e.reason);
           return this.end(conn, e.code, e.reason);

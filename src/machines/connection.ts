@@ -1,4 +1,5 @@
 import { enqueueActions, fromPromise, setup } from 'xstate';
+import type { PreEncoded } from '../../protocol/encode.js';
 import { validateConnectParams, validateFrame, validateParams } from '../../protocol/precompiled.js';
 import { authorizeMethod, truncateCloseReason, type ErrorShape } from '../policy/authorize.js';
 import { missingSessionTarget } from '../policy/session-target.js';
@@ -37,8 +38,8 @@ export interface PeerInfo {
 export interface Admitted {
   role: string;
   scopes: string[];
-  /** The hello-ok payload to send. */
-  hello: Record<string, unknown>;
+  /** The hello-ok payload to send (serialized once from a template by the gateway: PreEncoded). */
+  hello: Record<string, unknown> | PreEncoded;
   /** Anything the edge needs about the client (client info, caps, device). */
   client: Record<string, unknown>;
 }

@@ -253,9 +253,9 @@ describe('§3.2 pre-hello rules', () => {
 });
 
 // ---------------------------------------------------------------------------------------------------------
-// Clawgate's admission settles within microtasks, and uWS.js runs a microtask checkpoint after each message
-// callback, so a burst of frames behind `connect` normally finds hello-ok already sent (the 16-frame burst was
-// answered in full when tried). To test the "while connect is pending" rules deterministically, this gateway's
+// Clawgate's admission is decided in the step of the `connect` frame (only a held auth failure waits), so a
+// burst of frames behind `connect` normally finds hello-ok already sent (the 16-frame burst was answered in
+// full when tried). To test the "while connect is pending" rules deterministically, this gateway's
 // hub gets a connection machine whose `admit` actor waits on a gate the test opens, then runs the real
 // admission (holdAdmission).
 describe('§3.2 frames queued while connect is pending (admission held open)', () => {
