@@ -74,6 +74,10 @@ export interface HubOptions {
   directory?: ActorDirectory;
 }
 
+/** `connect.challenge` (a direct event, no seq): the nonce is a UUID and ts an integer, nothing to escape. */
+const challengeFrame = (nonce: string, ts: number) =>
+  `{"type":"event","event":"connect.challenge","payload":{"nonce":"${nonce}","ts":${ts},"capabilities":[]}}`;
+
 const PREAUTH_MAX_BYTES = 65_536;
 const MAX_PENDING_FRAMES = 15;
 /** A socket whose actor is not activated yet. */
@@ -138,7 +142,7 @@ export class ConnectionHub {
     this.preauthByIp.set(peer.remoteAddress, this.preauthCount(peer.remoteAddress) + 1);
     // the challenge goes out before anything else, without seq
     const openedAt = Date.now();
-    socket.send(directEvent('connect.challenge', { nonce, ts: Date.now(), capabilities: [] }));
+    socket.send(challengeFrame(nonce, openedAt));
     const deadline = setTimeout(() => this.live(conn), this.opts.handshakeTimeoutMs);
     this.dormant.set(conn, { nonce, openedAt, deadline });
     return conn;
@@ -171,8 +175,9 @@ export class ConnectionHub {
           return this.end(conn, e.code, e.reason);
         case 'authenticated':
           this.authenticate(conn, e.admitted);
-          // the actor is mid-step (frames held behind connect are replayed next): passivate once it is done
-          if (this.opts.passivate !== false) queueMicrotask(() => this.passivateIfIdle(conn));
+          // the actor is mid-step (frames held behind connect are replayed next): passivate once it is done,
+          // which deliver() does when the hello came from a frame's step (admission decided on the spot)
+          if (this.opts.passivate !== false && this.delivering === 0) queueMicrotask(() => this.passivateIfIdle(conn));
           return;
         case 'request': return this.opts.dispatch(conn, e.request);
         case 'ignored': return this.opts.log.debug({ conn: conn.id, reason: e.reason }, 'frame ignored');

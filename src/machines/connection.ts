@@ -1,4 +1,4 @@
-import { enqueueActions, fromPromise, setup } from 'xstate';
+import { assign, enqueueActions, fromPromise, setup } from 'xstate';
 import type { PreEncoded } from '../../protocol/encode.js';
 import { validateConnectParams, validateFrame, validateParams } from '../../protocol/precompiled.js';
 import { authorizeMethod, truncateCloseReason, type ErrorShape } from '../policy/authorize.js';
@@ -69,9 +69,7 @@ export type ConnectionEvent =
   | { type: 'FRAME'; text: string; bytes: number }
   /** The server closes this connection (shutdown, revocation, slow consumer). */
   | { type: 'CLOSE'; code: number; reason: string }
-  | { type: 'SOCKET_CLOSED' }
-  /** Internal: the first frame was a valid `connect`; admission starts. */
-  | { type: 'CONNECT_ACCEPTED' };
+  | { type: 'SOCKET_CLOSED' };
 
 /** What a connection actor asks the hub to do: send a frame, close, announce the hello, dispatch a request. */
 export type ConnectionEmitted =
@@ -110,6 +108,47 @@ function parse(text: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
+/** What the first frame decides: a valid `connect` (its id and params), or the answer (if any) and the close. */
+type FirstFrameVerdict =
+  | { ok: true; id: string; params: Record<string, unknown> }
+  | { ok: false; answer?: { id: string; message: string }; code: number; reason: string };
+
+/** The verdict on the last first frame looked at: the `validConnect` guard and the action that follows it in
+ *  the same microstep read one parse and validation of the frame, not two. Keyed by the event object. */
+let lastVerdict: { event: object; verdict: FirstFrameVerdict } | undefined;
+
+function firstFrameVerdict(event: { text: string; bytes: number }, preauthMaxBytes: number): FirstFrameVerdict {
+  if (lastVerdict?.event === event) return lastVerdict.verdict;
+  const verdict = judgeFirstFrame(event.text, event.bytes, preauthMaxBytes);
+  lastVerdict = { event, verdict };
+  return verdict;
+}
+
+/** The verdict, forgotten as it is used: the cache must not keep a connect's params (its secret) alive. */
+function takeVerdict(event: { text: string; bytes: number }, preauthMaxBytes: number): FirstFrameVerdict {
+  const verdict = firstFrameVerdict(event, preauthMaxBytes);
+  lastVerdict = undefined;
+  return verdict;
+}
+
+function judgeFirstFrame(text: string, bytes: number, preauthMaxBytes: number): FirstFrameVerdict {
+  if (bytes > preauthMaxBytes) return { ok: false, code: 1009, reason: 'preauth payload too large' };
+  const parsed = parse(text);
+  if (!parsed.ok) return { ok: false, code: 1000, reason: '' };
+  const frame = parsed.value as Record<string, unknown> | null;
+  if (typeof frame !== 'object' || frame === null || Array.isArray(frame) || frame.type !== 'req') {
+    return { ok: false, code: 1008, reason: 'invalid request frame' };
+  }
+  const id = typeof frame.id === 'string' && frame.id !== '' ? frame.id : 'invalid';
+  const fail = (message: string): FirstFrameVerdict => ({ ok: false, answer: { id, message }, code: 1008, reason: message });
+  const frameCheck = validateFrame(frame);
+  if (!frameCheck.ok) return fail(`invalid request frame: ${frameCheck.message}`);
+  if (frame.method !== 'connect') return fail('invalid handshake: first request must be connect');
+  const paramsCheck = validateConnectParams(frame.params);
+  if (!paramsCheck.ok) return fail(`invalid connect params: ${paramsCheck.message}`);
+  return { ok: true, id, params: frame.params as Record<string, unknown> };
+}
+
 const res = (id: string, error: ErrorShape) => ({ type: 'res', id, ok: false, error });
 const invalid = (message: string): ErrorShape => ({ code: 'INVALID_REQUEST', message });
 
@@ -126,33 +165,25 @@ export const connectionMachine = setup({
       throw new Error('admit not provided');
     }),
   },
+  guards: {
+    validConnect: ({ context, event }) => event.type === 'FRAME' && firstFrameVerdict(event, context.input.preauthMaxBytes).ok,
+  },
   delays: {
     handshakeTimeout: ({ context }) => context.input.handshakeTimeoutMs,
   },
   actions: {
-    /** Before hello the first frame decides everything: anything but a valid `connect` request closes. */
+    /** Before hello the first frame decides everything: a valid `connect` starts admission (acceptConnect),
+     *  anything else is answered here and closes. */
     firstFrame: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'FRAME') return;
-      const closeWith = (code: number, reason: string) => enqueue.raise({ type: 'CLOSE', code, reason });
-      if (event.bytes > context.input.preauthMaxBytes) return closeWith(1009, 'preauth payload too large');
-      const parsed = parse(event.text);
-      if (!parsed.ok) return closeWith(1000, '');
-      const frame = parsed.value as Record<string, unknown> | null;
-      if (typeof frame !== 'object' || frame === null || Array.isArray(frame) || frame.type !== 'req') {
-        return closeWith(1008, 'invalid request frame');
-      }
-      const id = typeof frame.id === 'string' && frame.id !== '' ? frame.id : 'invalid';
-      const fail = (message: string) => {
-        enqueue.emit({ type: 'send', frame: res(id, invalid(message)) });
-        closeWith(1008, message);
-      };
-      const frameCheck = validateFrame(frame);
-      if (!frameCheck.ok) return fail(`invalid request frame: ${frameCheck.message}`);
-      if (frame.method !== 'connect') return fail('invalid handshake: first request must be connect');
-      const paramsCheck = validateConnectParams(frame.params);
-      if (!paramsCheck.ok) return fail(`invalid connect params: ${paramsCheck.message}`);
-      enqueue.assign({ connectId: id, params: frame.params as Record<string, unknown> });
-      enqueue.raise({ type: 'CONNECT_ACCEPTED' });
+      const verdict = takeVerdict(event, context.input.preauthMaxBytes);
+      if (verdict.ok) return;
+      if (verdict.answer !== undefined) enqueue.emit({ type: 'send', frame: res(verdict.answer.id, invalid(verdict.answer.message)) });
+      enqueue.raise({ type: 'CLOSE', code: verdict.code, reason: verdict.reason });
+    }),
+    acceptConnect: assign(({ context, event }) => {
+      const verdict = takeVerdict(event as Extract<ConnectionEvent, { type: 'FRAME' }>, context.input.preauthMaxBytes);
+      return verdict.ok ? { connectId: verdict.id, params: verdict.params } : {};
     }),
     holdFrame: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'FRAME') return;
@@ -261,8 +292,8 @@ export const connectionMachine = setup({
       states: {
         awaitingConnect: {
           on: {
-            FRAME: { actions: 'firstFrame' },
-            CONNECT_ACCEPTED: 'admitting',
+            // one step from the `connect` frame into admission (no raised event in between)
+            FRAME: [{ guard: 'validConnect', target: 'admitting', actions: 'acceptConnect' }, { actions: 'firstFrame' }],
           },
         },
         admitting: {

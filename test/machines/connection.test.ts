@@ -650,7 +650,6 @@ function sampleEvents(snapshot: Snap): ConnectionEvent[] {
       out.push({ type, output: { ok: true, admitted: SAMPLE_ADMITTED } }, { type, output: SAMPLE_REFUSAL });
     } else if (type.startsWith('xstate.error.actor.')) out.push({ type, error: new Error('admission crashed') });
     else if (type.startsWith('xstate.after.')) out.push({ type });
-    // CONNECT_ACCEPTED is internal (raised by the first-frame check), never sent from outside
   }
   return out as ConnectionEvent[];
 }
