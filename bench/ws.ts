@@ -423,7 +423,7 @@ process.on('message', (m) => {
   } else if (typeof m === 'string' && m.startsWith('probe:cpu-stop:')) {
     const file = m.slice('probe:cpu-stop:'.length);
     const allocStop = (next) => process.env.BENCH_ALLOC_PROFILE !== '1' ? next() : session.post('HeapProfiler.stopSampling', (err, r) => {
-      if (!err) writeFileSync(file.replace(/\.cpuprofile$/, '.heapprofile'), JSON.stringify(r.profile));
+      if (!err) writeFileSync(file.replace(/[.]cpuprofile$/, '.heapprofile'), JSON.stringify(r.profile));
       next();
     });
     session.post('Profiler.stop', (err, r) => {
