@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Actor, AnyActorLogic } from 'xstate';
+import { enqueueActions, type Actor } from 'xstate';
 import type { Logger } from '../core/log.js';
 import type { WsSocket } from '../core/ws-socket.js';
 import type { RepeatedWarnings } from '../core/repeated-warnings.js';
 import {
-  connectionMachine, type Admitted, type ConnectionEvent, type ConnectionInput, type ConnectionMachine, type PeerInfo, type Request,
+  admitInputOf, connectionMachine, type AdmitInput, type AdmitResult, type Admitted, type ConnectionContext, type ConnectionEvent, type ConnectionInput, type ConnectionMachine, type PeerInfo, type Request,
 } from '../machines/connection.js';
 import { scopeSatisfied } from '../policy/authorize.js';
 import { directEvent, encodeFrame, resFrame, withSeq, type EncodedEvent } from '../../protocol/encode.js';
@@ -60,7 +60,8 @@ export interface HubOptions {
   log: Logger;
   /** Warnings a peer can trigger at will (failed handshakes, slow consumers): aggregated, not one line each. */
   warnings: Pick<RepeatedWarnings, 'warn'>;
-  admit: AnyActorLogic;
+  /** Decides a `connect`: on the spot (the usual case), or a promise (a failure held by the rate limiter). */
+  admit: (input: AdmitInput) => AdmitResult | Promise<AdmitResult>;
   dispatch: (conn: Connection, request: Request) => void;
   onAuthenticated?: (conn: Connection, admitted: Admitted) => void;
   onClosed?: (conn: Connection) => void;
@@ -87,6 +88,31 @@ interface Dormant {
   deadline: NodeJS.Timeout;
 }
 
+/**
+ * The machine's `admit` action: admission runs in the step that entered `admitting`. An answer decided on the
+ * spot is raised (handled in the same step: no child actor, promise or second step); a promise's answer is
+ * sent when it settles, unless the actor stopped meanwhile. A throw or rejection is ADMISSION_FAILED.
+ */
+function admitAction(admit: HubOptions['admit']) {
+  return enqueueActions<ConnectionContext, ConnectionEvent, unknown, ConnectionEvent, never, never, never, never, never>(({ context, enqueue, self }) => {
+    let out: AdmitResult | Promise<AdmitResult>;
+    try {
+      out = admit(admitInputOf(context));
+    } catch (error) {
+      enqueue.raise({ type: 'ADMISSION_FAILED', error });
+      return;
+    }
+    if (!(out instanceof Promise)) {
+      enqueue.raise({ type: 'ADMITTED', output: out });
+      return;
+    }
+    const send = (event: ConnectionEvent) => {
+      if (self.getSnapshot().status === 'active') self.send(event);
+    };
+    out.then((output) => send({ type: 'ADMITTED', output }), (error: unknown) => send({ type: 'ADMISSION_FAILED', error }));
+  });
+}
+
 /** Every live WS connection, each a supervised connection actor: frames in, emitted work out, broadcasts fanned out. */
 export class ConnectionHub {
   /** Running counts for /metrics: handshakes by result, frames not sent to a slow consumer. */
@@ -105,7 +131,7 @@ export class ConnectionHub {
   private readonly dormant = new Map<Connection, Dormant>();
 
   constructor(private readonly opts: HubOptions) {
-    this.machine = connectionMachine.provide({ actors: { admit: opts.admit as never } });
+    this.machine = connectionMachine.provide({ actions: { admit: admitAction((input) => this.opts.admit(input)) } });
     this.directory = opts.directory ?? actorDirectory;
     this.shared = {
       handshakeTimeoutMs: opts.handshakeTimeoutMs, preauthMaxBytes: PREAUTH_MAX_BYTES, maxPendingFrames: MAX_PENDING_FRAMES, methods: opts.methods,

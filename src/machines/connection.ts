@@ -1,4 +1,4 @@
-import { assign, enqueueActions, fromPromise, setup } from 'xstate';
+import { assign, enqueueActions, setup } from 'xstate';
 import type { PreEncoded } from '../../protocol/encode.js';
 import { validateConnectParams, validateFrame, validateParams } from '../../protocol/precompiled.js';
 import { authorizeMethod, truncateCloseReason, type ErrorShape } from '../policy/authorize.js';
@@ -6,7 +6,9 @@ import { missingSessionTarget } from '../policy/session-target.js';
 
 // One WebSocket connection (openclaw-protocol.md §3): challenge sent → connect validated → admitted →
 // authenticated → closed. Pure: frames come in as FRAME events; what to send or close goes out as emitted
-// events; admission (secrets, devices, pairing) is the `admit` actor provided by src/actors.
+// events; admission (secrets, devices, pairing) is the `admit` action provided by src/actors, which answers
+// with ADMITTED (raised in the same step when admission decided on the spot, sent later when it waits) or
+// ADMISSION_FAILED. No child actor, no promise: a connect is one step from its frame to hello-ok.
 
 /** What the hub gives a connection actor when the socket opens. */
 export interface ConnectionInput {
@@ -44,17 +46,22 @@ export interface Admitted {
   client: Record<string, unknown>;
 }
 
-/** The `admit` actor's answer: admitted, or the error to answer and the close code to send. */
+/** Admission's answer (ADMITTED): admitted, or the error to answer and the close code to send. */
 export type AdmitResult =
   | { ok: true; admitted: Admitted }
   | { ok: false; error: ErrorShape; close: { code: number; reason: string } };
 
-/** What the `admit` actor gets: the connection, its challenge nonce, its peer and the `connect` params. */
+/** What admission decides on: the connection, its challenge nonce, its peer and the `connect` params. */
 export interface AdmitInput {
   connId: string;
   nonce: string;
   peer: PeerInfo;
   params: Record<string, unknown>;
+}
+
+/** What admission gets for the `connect` held in a connection's context (the `admit` action's argument). */
+export function admitInputOf(context: ConnectionContext): AdmitInput {
+  return { connId: context.input.connId, nonce: context.input.nonce, peer: context.input.peer, params: context.params };
 }
 
 /** One `req` frame from an authenticated client. */
@@ -69,7 +76,11 @@ export type ConnectionEvent =
   | { type: 'FRAME'; text: string; bytes: number }
   /** The server closes this connection (shutdown, revocation, slow consumer). */
   | { type: 'CLOSE'; code: number; reason: string }
-  | { type: 'SOCKET_CLOSED' };
+  | { type: 'SOCKET_CLOSED' }
+  /** Admission's answer to the `connect` (from the provided `admit` action, or the hub once it settles). */
+  | { type: 'ADMITTED'; output: AdmitResult }
+  /** Admission threw or its promise rejected: the connect fails as unavailable. */
+  | { type: 'ADMISSION_FAILED'; error: unknown };
 
 /** What a connection actor asks the hub to do: send a frame, close, announce the hello, dispatch a request. */
 export type ConnectionEmitted =
@@ -160,11 +171,6 @@ export const connectionMachine = setup({
     events: {} as ConnectionEvent,
     emitted: {} as ConnectionEmitted,
   },
-  actors: {
-    admit: fromPromise<AdmitResult, AdmitInput>(async () => {
-      throw new Error('admit not provided');
-    }),
-  },
   guards: {
     validConnect: ({ context, event }) => event.type === 'FRAME' && firstFrameVerdict(event, context.input.preauthMaxBytes).ok,
   },
@@ -172,6 +178,9 @@ export const connectionMachine = setup({
     handshakeTimeout: ({ context }) => context.input.handshakeTimeoutMs,
   },
   actions: {
+    /** Decides the `connect` in context.params and answers with ADMITTED / ADMISSION_FAILED: provided by the
+     *  hub (src/actors/connection-hub.ts); a machine without it waits in `admitting` for those events. */
+    admit: () => {},
     /** Before hello the first frame decides everything: a valid `connect` starts admission (acceptConnect),
      *  anything else is answered here and closes. */
     firstFrame: enqueueActions(({ context, event, enqueue }) => {
@@ -198,8 +207,8 @@ export const connectionMachine = setup({
       enqueue.assign({ pending: [...context.pending, { text: event.text, bytes: event.bytes }] });
     }),
     welcome: enqueueActions(({ context, event, enqueue }) => {
-      const output = (event as unknown as { output: AdmitResult }).output;
-      if (!output.ok) return;
+      if (event.type !== 'ADMITTED' || !event.output.ok) return;
+      const { output } = event;
       // only what later decisions need: keeping the hello payload alive per socket costs ~0.5 KB each
       enqueue.assign({ admitted: { role: output.admitted.role, scopes: output.admitted.scopes }, params: NO_PARAMS });
       enqueue.emit({ type: 'send', frame: { type: 'res', id: context.connectId, ok: true, payload: output.admitted.hello } });
@@ -210,8 +219,8 @@ export const connectionMachine = setup({
       enqueue.assign({ pending: NO_PENDING });
     }),
     refuse: enqueueActions(({ context, event, enqueue }) => {
-      const output = (event as unknown as { output: AdmitResult }).output;
-      if (output.ok) return;
+      if (event.type !== 'ADMITTED' || event.output.ok) return;
+      const { output } = event;
       enqueue.emit({ type: 'send', frame: res(context.connectId, output.error) });
       enqueue.raise({ type: 'CLOSE', code: output.close.code, reason: output.close.reason });
     }),
@@ -297,16 +306,15 @@ export const connectionMachine = setup({
           },
         },
         admitting: {
-          invoke: {
-            src: 'admit',
-            input: ({ context }) => ({ connId: context.input.connId, nonce: context.input.nonce, peer: context.input.peer, params: context.params }),
-            onDone: [
+          entry: 'admit',
+          on: {
+            ADMITTED: [
               { guard: ({ event }) => event.output.ok, target: '#connection.authenticated', actions: 'welcome' },
               { actions: 'refuse' },
             ],
-            onError: { actions: 'admissionFailed' },
+            ADMISSION_FAILED: { actions: 'admissionFailed' },
+            FRAME: { actions: 'holdFrame' },
           },
-          on: { FRAME: { actions: 'holdFrame' } },
         },
       },
     },

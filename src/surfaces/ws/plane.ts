@@ -5,8 +5,7 @@ import type { SessionRegistry } from '../../actors/session-registry.js';
 import type { Inbound } from '../../inbound/submit.js';
 import { ConnectionHub, type Connection } from '../../actors/connection-hub.js';
 import { NodeRegistry } from '../../actors/node-registry.js';
-import { fromSyncOrPromise } from '../../actors/sync-or-promise.js';
-import type { AdmitInput, AdmitResult, Request } from '../../machines/connection.js';
+import type { AdmitInput, Request } from '../../machines/connection.js';
 import type { ErrorShape } from '../../policy/authorize.js';
 import type { TranscriptStore } from '../../core/transcript.js';
 import type { ChannelsControl } from '../../core/channel.js';
@@ -157,7 +156,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
     log: o.log,
     warnings: o.warnings,
     // decided in the step of the `connect` frame (no promise, no microtask) unless a failure is held
-    admit: fromSyncOrPromise<AdmitResult, AdmitInput>(admission),
+    admit: admission,
     dispatch,
     handshakeTimeoutMs: o.handshakeTimeoutMs,
     maxBufferedBytes: o.maxBufferedBytes,

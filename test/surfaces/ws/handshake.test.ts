@@ -1,7 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createActor, fromPromise, toPromise } from 'xstate';
-import { connectionMachine, type AdmitInput, type AdmitResult } from '../../../src/machines/connection.js';
+import type { AdmitInput, AdmitResult } from '../../../src/machines/connection.js';
 import { formatValidationErrors, SERVER_FRAME_VALIDATORS } from '../../../protocol/validators.js';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import {
@@ -96,20 +95,16 @@ const fakeDevice = (nonce: string) => ({ id: 'device-1', publicKey: 'pk', signat
 
 /**
  * Make `connect` admission on this gateway wait for `waitFor(params)` (undefined = no wait), then run the
- * real admission. White-box: replaces the hub's private connection machine with the same machine provided
- * with a gated `admit` actor (the same `provide` the hub does with the real one); new sockets use it.
+ * real admission. White-box: replaces the admission function in the hub's options (its `admit` action calls
+ * it for every connect) with a gated one; the connect's answer then comes when the promise settles.
  */
 function holdAdmission(g: TestGateway, waitFor: (params: Record<string, unknown>) => Promise<void> | undefined): void {
   const hub = g.gw.ws.hub as any;
-  const realAdmit = hub.opts.admit;
-  hub.machine = connectionMachine.provide({
-    actors: {
-      admit: fromPromise<AdmitResult, AdmitInput>(async ({ input }) => {
-        await waitFor(input.params);
-        return toPromise(createActor(realAdmit, { input }).start());
-      }) as never,
-    },
-  });
+  const realAdmit: (input: AdmitInput) => AdmitResult | Promise<AdmitResult> = hub.opts.admit;
+  hub.opts.admit = async (input: AdmitInput): Promise<AdmitResult> => {
+    await waitFor(input.params);
+    return realAdmit(input);
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
