@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { enqueueActions, type Actor } from 'xstate';
+import type { Actor } from 'xstate';
 import type { Logger } from '../core/log.js';
 import type { WsSocket } from '../core/ws-socket.js';
 import type { RepeatedWarnings } from '../core/repeated-warnings.js';
 import {
-  admitInputOf, connectionMachine, type AdmitInput, type AdmitResult, type Admitted, type ConnectionContext, type ConnectionEvent, type ConnectionInput, type ConnectionMachine, type PeerInfo, type Request,
+  connectionMachine, type AdmitInput, type AdmitResult, type Admitted, type ConnectionEvent, type ConnectionInput, type ConnectionMachine, type PeerInfo, type Request,
 } from '../machines/connection.js';
 import { scopeSatisfied } from '../policy/authorize.js';
 import { directEvent, encodeFrame, resFrame, withSeq, type EncodedEvent } from '../../protocol/encode.js';
 import { actorDirectory, createSupervisedActor, type ActorDirectory, type LiveActor } from './supervise.js';
 import { connectionVitals } from './connection-vitals.js';
+import { admitAction } from './connection-admit.js';
 import { compactClient, HubConnection, NO_CAPS } from './connection-fields.js';
 
 export { addMessageKey, deleteMessageKey } from './connection-fields.js';
@@ -86,31 +87,6 @@ interface Dormant {
   nonce: string;
   openedAt: number;
   deadline: NodeJS.Timeout;
-}
-
-/**
- * The machine's `admit` action: admission runs in the step that entered `admitting`. An answer decided on the
- * spot is raised (handled in the same step: no child actor, promise or second step); a promise's answer is
- * sent when it settles, unless the actor stopped meanwhile. A throw or rejection is ADMISSION_FAILED.
- */
-function admitAction(admit: HubOptions['admit']) {
-  return enqueueActions<ConnectionContext, ConnectionEvent, unknown, ConnectionEvent, never, never, never, never, never>(({ context, enqueue, self }) => {
-    let out: AdmitResult | Promise<AdmitResult>;
-    try {
-      out = admit(admitInputOf(context));
-    } catch (error) {
-      enqueue.raise({ type: 'ADMISSION_FAILED', error });
-      return;
-    }
-    if (!(out instanceof Promise)) {
-      enqueue.raise({ type: 'ADMITTED', output: out });
-      return;
-    }
-    const send = (event: ConnectionEvent) => {
-      if (self.getSnapshot().status === 'active') self.send(event);
-    };
-    out.then((output) => send({ type: 'ADMITTED', output }), (error: unknown) => send({ type: 'ADMISSION_FAILED', error }));
-  });
 }
 
 /** Every live WS connection, each a supervised connection actor: frames in, emitted work out, broadcasts fanned out. */
