@@ -54,6 +54,8 @@
 //                     sampling) of each phase to D: gateway-connect.cpuprofile, gateway-broadcast-<N>.cpuprofile
 //   --heap-snapshots  with --profile-dir: also heap snapshots after a full GC just before and after the
 //                     connect phase (gateway-{before,after}-connect.heapsnapshot; use a smaller --n)
+//   --alloc-profile   with --profile-dir: also a sampling allocation profile of each phase, garbage included
+//                     (<phase>.heapprofile next to the CPU profile; bench/heapprofile-top.mjs sums it by function)
 //   --budget S        hard wall-time limit of the whole bench (default 540)
 //   --json FILE       also write the results as JSON
 //   --strict          exit 1 when a target is not met or events were dropped
@@ -413,14 +415,24 @@ process.on('message', (m) => {
   else if (m === 'probe:cpu-start') {
     session ??= new Session();
     session.connect?.();
+    // with --alloc-profile: also every allocation sampled (one in 8 KiB), garbage included
+    const alloc = (next) => process.env.BENCH_ALLOC_PROFILE !== '1' ? next() : session.post('HeapProfiler.startSampling',
+      { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }, next);
     session.post('Profiler.enable', () => session.post('Profiler.setSamplingInterval', { interval: 250 },
-      () => session.post('Profiler.start', () => process.send({ probe: m, body: null }))));
+      () => alloc(() => session.post('Profiler.start', () => process.send({ probe: m, body: null })))));
   } else if (typeof m === 'string' && m.startsWith('probe:cpu-stop:')) {
+    const file = m.slice('probe:cpu-stop:'.length);
+    const allocStop = (next) => process.env.BENCH_ALLOC_PROFILE !== '1' ? next() : session.post('HeapProfiler.stopSampling', (err, r) => {
+      if (!err) writeFileSync(file.replace(/[.]cpuprofile$/, '.heapprofile'), JSON.stringify(r.profile));
+      next();
+    });
     session.post('Profiler.stop', (err, r) => {
-      if (!err) writeFileSync(m.slice('probe:cpu-stop:'.length), JSON.stringify(r.profile));
-      session.disconnect();
-      session = undefined;
-      process.send({ probe: m, body: err ? String(err) : null });
+      if (!err) writeFileSync(file, JSON.stringify(r.profile));
+      allocStop(() => {
+        session.disconnect();
+        session = undefined;
+        process.send({ probe: m, body: err ? String(err) : null });
+      });
     });
   } else if (typeof m === 'string' && m.startsWith('probe:heap:')) {
     globalThis.gc?.();
@@ -432,14 +444,14 @@ process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 `;
 }
 
-function startGateway(stateDir: string, opts: { probe: boolean; nodeArgs: string[] }): Promise<Server> {
+function startGateway(stateDir: string, opts: { probe: boolean; nodeArgs: string[]; allocProfile?: boolean }): Promise<Server> {
   return startOnFreePort((port) => {
     const nodeArgs = [...opts.nodeArgs, '--expose-gc'];
     if (opts.probe) nodeArgs.push('--import', `data:text/javascript,${encodeURIComponent(probeSource())}`);
     const proc = track(spawn(process.execPath,
       [...nodeArgs, CLI, 'gateway', '--bind', HOST, '--port', String(port), '--state-dir', stateDir,
         '--log-level', 'warn', '--max-connections', '19500'],
-      { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }));
+      { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, BENCH_ALLOC_PROFILE: opts.allocProfile ? '1' : '0' } }));
     const s: Omit<Server, 'port'> = { kind: 'gateway', name: 'gateway', proc, pid: proc.pid!, output: captureOutput(proc) };
     // the IPC channel always exists (it also ties the gateway's life to ours through the probe)
     const waiting = new Map<string, (v: unknown) => void>();
@@ -976,6 +988,7 @@ async function main(): Promise<number> {
       budget: { type: 'string', default: '540' },
       'profile-dir': { type: 'string' },
       'heap-snapshots': { type: 'boolean', default: false },
+      'alloc-profile': { type: 'boolean', default: false },
       json: { type: 'string' },
       strict: { type: 'boolean', default: false },
       'bare-loop': { type: 'boolean', default: false },
@@ -1028,7 +1041,7 @@ async function main(): Promise<number> {
     pool = await ClientPool.create(addresses, workers);
     let burst = o.burst ?? 7;
     if (only !== 'bare') {
-      const gw = await startGateway(stateDir, { probe: !values['no-probe'], nodeArgs: values['gw-node-arg'] as string[] });
+      const gw = await startGateway(stateDir, { probe: !values['no-probe'], nodeArgs: values['gw-node-arg'] as string[], allocProfile: values['alloc-profile']! });
       try {
         const r = await benchServer(gw, pool, o, burst);
         results.push(r);

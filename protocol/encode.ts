@@ -94,3 +94,28 @@ export function resFrame(id: string, ok: boolean, payload?: unknown, error?: unk
   if (error !== undefined) frame.error = error;
   return JSON.stringify(frame);
 }
+
+/** A value serialized once: frame encoders splice its text instead of stringifying it again (hello-ok, built
+ *  from a cached template). Anything else that serializes it (the inspector, a test) gets the parsed value. */
+export class PreEncoded {
+  constructor(readonly json: string) {}
+  toJSON(): unknown {
+    return JSON.parse(this.json);
+  }
+}
+
+/** A frame object as JSON text, a {@link PreEncoded} value at its top level spliced in as it is; the same
+ *  text as JSON.stringify of the frame with that value parsed. */
+export function encodeFrame(frame: Record<string, unknown>): string {
+  let raw = false;
+  for (const k in frame) if (frame[k] instanceof PreEncoded) raw = true;
+  if (!raw) return JSON.stringify(frame);
+  let out = '';
+  for (const k in frame) {
+    const v = frame[k];
+    const text = v instanceof PreEncoded ? v.json : JSON.stringify(v);
+    if (text === undefined) continue; // undefined, a function: left out, as JSON.stringify does
+    out += `${out === '' ? '{' : ','}${JSON.stringify(k)}:${text}`;
+  }
+  return out === '' ? '{}' : `${out}}`;
+}

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Actor, AnyActorLogic } from 'xstate';
+import type { Actor } from 'xstate';
 import type { Logger } from '../core/log.js';
 import type { WsSocket } from '../core/ws-socket.js';
 import type { RepeatedWarnings } from '../core/repeated-warnings.js';
 import {
-  connectionMachine, type Admitted, type ConnectionEvent, type ConnectionInput, type ConnectionMachine, type PeerInfo, type Request,
+  connectionMachine, type AdmitInput, type AdmitResult, type Admitted, type ConnectionEvent, type ConnectionInput, type ConnectionMachine, type PeerInfo, type Request,
 } from '../machines/connection.js';
 import { scopeSatisfied } from '../policy/authorize.js';
-import { directEvent, resFrame, type EncodedEvent } from '../../protocol/encode.js';
+import { directEvent, encodeFrame, resFrame, type EncodedEvent } from '../../protocol/encode.js';
 import { actorDirectory, createSupervisedActor, type ActorDirectory, type LiveActor } from './supervise.js';
 import { connectionVitals } from './connection-vitals.js';
+import { admitAction } from './connection-admit.js';
 import { compactClient, HubConnection, NO_CAPS } from './connection-fields.js';
 
 export { addMessageKey, deleteMessageKey } from './connection-fields.js';
@@ -60,7 +61,8 @@ export interface HubOptions {
   log: Logger;
   /** Warnings a peer can trigger at will (failed handshakes, slow consumers): aggregated, not one line each. */
   warnings: Pick<RepeatedWarnings, 'warn'>;
-  admit: AnyActorLogic;
+  /** Decides a `connect`: on the spot (the usual case), or a promise (a failure held by the rate limiter). */
+  admit: (input: AdmitInput) => AdmitResult | Promise<AdmitResult>;
   dispatch: (conn: Connection, request: Request) => void;
   onAuthenticated?: (conn: Connection, admitted: Admitted) => void;
   onClosed?: (conn: Connection) => void;
@@ -73,6 +75,10 @@ export interface HubOptions {
   /** Where the actors are listed (default: the process's directory). */
   directory?: ActorDirectory;
 }
+
+/** `connect.challenge` (a direct event, no seq): the nonce is a UUID and ts an integer, nothing to escape. */
+const challengeFrame = (nonce: string, ts: number) =>
+  `{"type":"event","event":"connect.challenge","payload":{"nonce":"${nonce}","ts":${ts},"capabilities":[]}}`;
 
 const PREAUTH_MAX_BYTES = 65_536;
 const MAX_PENDING_FRAMES = 15;
@@ -101,7 +107,7 @@ export class ConnectionHub {
   private readonly dormant = new Map<Connection, Dormant>();
 
   constructor(private readonly opts: HubOptions) {
-    this.machine = connectionMachine.provide({ actors: { admit: opts.admit as never } });
+    this.machine = connectionMachine.provide({ actions: { admit: admitAction((input) => this.opts.admit(input)) } });
     this.directory = opts.directory ?? actorDirectory;
     this.shared = {
       handshakeTimeoutMs: opts.handshakeTimeoutMs, preauthMaxBytes: PREAUTH_MAX_BYTES, maxPendingFrames: MAX_PENDING_FRAMES, methods: opts.methods,
@@ -138,7 +144,7 @@ export class ConnectionHub {
     this.preauthByIp.set(peer.remoteAddress, this.preauthCount(peer.remoteAddress) + 1);
     // the challenge goes out before anything else, without seq
     const openedAt = Date.now();
-    socket.send(directEvent('connect.challenge', { nonce, ts: Date.now(), capabilities: [] }));
+    socket.send(challengeFrame(nonce, openedAt));
     const deadline = setTimeout(() => this.live(conn), this.opts.handshakeTimeoutMs);
     this.dormant.set(conn, { nonce, openedAt, deadline });
     return conn;
@@ -165,14 +171,15 @@ export class ConnectionHub {
     // one wildcard listener, not one per event type: each actor.on() allocates a Set (19 000 sockets)
     actor.on('*', guard((e) => {
       switch (e.type) {
-        case 'send': return this.deliverDirect(conn, JSON.stringify(e.frame));
+        case 'send': return this.deliverDirect(conn, encodeFrame(e.frame));
         case 'close':
           if (!conn.authenticated && e.code !== 1012) this.handshakeFailed(conn, e.code, e.reason);
           return this.end(conn, e.code, e.reason);
         case 'authenticated':
           this.authenticate(conn, e.admitted);
-          // the actor is mid-step (frames held behind connect are replayed next): passivate once it is done
-          if (this.opts.passivate !== false) queueMicrotask(() => this.passivateIfIdle(conn));
+          // the actor is mid-step (frames held behind connect are replayed next): passivate once it is done,
+          // which deliver() does when the hello came from a frame's step (admission decided on the spot)
+          if (this.opts.passivate !== false && this.delivering === 0) queueMicrotask(() => this.passivateIfIdle(conn));
           return;
         case 'request': return this.opts.dispatch(conn, e.request);
         case 'ignored': return this.opts.log.debug({ conn: conn.id, reason: e.reason }, 'frame ignored');

@@ -1,11 +1,14 @@
-import { enqueueActions, fromPromise, setup } from 'xstate';
+import { assign, enqueueActions, setup } from 'xstate';
+import type { PreEncoded } from '../../protocol/encode.js';
 import { validateConnectParams, validateFrame, validateParams } from '../../protocol/precompiled.js';
 import { authorizeMethod, truncateCloseReason, type ErrorShape } from '../policy/authorize.js';
 import { missingSessionTarget } from '../policy/session-target.js';
 
 // One WebSocket connection (openclaw-protocol.md §3): challenge sent → connect validated → admitted →
 // authenticated → closed. Pure: frames come in as FRAME events; what to send or close goes out as emitted
-// events; admission (secrets, devices, pairing) is the `admit` actor provided by src/actors.
+// events; admission (secrets, devices, pairing) is the `admit` action provided by src/actors, which answers
+// with ADMITTED (raised in the same step when admission decided on the spot, sent later when it waits) or
+// ADMISSION_FAILED. No child actor, no promise: a connect is one step from its frame to hello-ok.
 
 /** What the hub gives a connection actor when the socket opens. */
 export interface ConnectionInput {
@@ -37,23 +40,28 @@ export interface PeerInfo {
 export interface Admitted {
   role: string;
   scopes: string[];
-  /** The hello-ok payload to send. */
-  hello: Record<string, unknown>;
+  /** The hello-ok payload to send (serialized once from a template by the gateway: PreEncoded). */
+  hello: Record<string, unknown> | PreEncoded;
   /** Anything the edge needs about the client (client info, caps, device). */
   client: Record<string, unknown>;
 }
 
-/** The `admit` actor's answer: admitted, or the error to answer and the close code to send. */
+/** Admission's answer (ADMITTED): admitted, or the error to answer and the close code to send. */
 export type AdmitResult =
   | { ok: true; admitted: Admitted }
   | { ok: false; error: ErrorShape; close: { code: number; reason: string } };
 
-/** What the `admit` actor gets: the connection, its challenge nonce, its peer and the `connect` params. */
+/** What admission decides on: the connection, its challenge nonce, its peer and the `connect` params. */
 export interface AdmitInput {
   connId: string;
   nonce: string;
   peer: PeerInfo;
   params: Record<string, unknown>;
+}
+
+/** What admission gets for the `connect` held in a connection's context (the `admit` action's argument). */
+export function admitInputOf(context: ConnectionContext): AdmitInput {
+  return { connId: context.input.connId, nonce: context.input.nonce, peer: context.input.peer, params: context.params };
 }
 
 /** One `req` frame from an authenticated client. */
@@ -69,8 +77,10 @@ export type ConnectionEvent =
   /** The server closes this connection (shutdown, revocation, slow consumer). */
   | { type: 'CLOSE'; code: number; reason: string }
   | { type: 'SOCKET_CLOSED' }
-  /** Internal: the first frame was a valid `connect`; admission starts. */
-  | { type: 'CONNECT_ACCEPTED' };
+  /** Admission's answer to the `connect` (from the provided `admit` action, or the hub once it settles). */
+  | { type: 'ADMITTED'; output: AdmitResult }
+  /** Admission threw or its promise rejected: the connect fails as unavailable. */
+  | { type: 'ADMISSION_FAILED'; error: unknown };
 
 /** What a connection actor asks the hub to do: send a frame, close, announce the hello, dispatch a request. */
 export type ConnectionEmitted =
@@ -109,6 +119,47 @@ function parse(text: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
+/** What the first frame decides: a valid `connect` (its id and params), or the answer (if any) and the close. */
+type FirstFrameVerdict =
+  | { ok: true; id: string; params: Record<string, unknown> }
+  | { ok: false; answer?: { id: string; message: string }; code: number; reason: string };
+
+/** The verdict on the last first frame looked at: the `validConnect` guard and the action that follows it in
+ *  the same microstep read one parse and validation of the frame, not two. Keyed by the event object. */
+let lastVerdict: { event: object; verdict: FirstFrameVerdict } | undefined;
+
+function firstFrameVerdict(event: { text: string; bytes: number }, preauthMaxBytes: number): FirstFrameVerdict {
+  if (lastVerdict?.event === event) return lastVerdict.verdict;
+  const verdict = judgeFirstFrame(event.text, event.bytes, preauthMaxBytes);
+  lastVerdict = { event, verdict };
+  return verdict;
+}
+
+/** The verdict, forgotten as it is used: the cache must not keep a connect's params (its secret) alive. */
+function takeVerdict(event: { text: string; bytes: number }, preauthMaxBytes: number): FirstFrameVerdict {
+  const verdict = firstFrameVerdict(event, preauthMaxBytes);
+  lastVerdict = undefined;
+  return verdict;
+}
+
+function judgeFirstFrame(text: string, bytes: number, preauthMaxBytes: number): FirstFrameVerdict {
+  if (bytes > preauthMaxBytes) return { ok: false, code: 1009, reason: 'preauth payload too large' };
+  const parsed = parse(text);
+  if (!parsed.ok) return { ok: false, code: 1000, reason: '' };
+  const frame = parsed.value as Record<string, unknown> | null;
+  if (typeof frame !== 'object' || frame === null || Array.isArray(frame) || frame.type !== 'req') {
+    return { ok: false, code: 1008, reason: 'invalid request frame' };
+  }
+  const id = typeof frame.id === 'string' && frame.id !== '' ? frame.id : 'invalid';
+  const fail = (message: string): FirstFrameVerdict => ({ ok: false, answer: { id, message }, code: 1008, reason: message });
+  const frameCheck = validateFrame(frame);
+  if (!frameCheck.ok) return fail(`invalid request frame: ${frameCheck.message}`);
+  if (frame.method !== 'connect') return fail('invalid handshake: first request must be connect');
+  const paramsCheck = validateConnectParams(frame.params);
+  if (!paramsCheck.ok) return fail(`invalid connect params: ${paramsCheck.message}`);
+  return { ok: true, id, params: frame.params as Record<string, unknown> };
+}
+
 const res = (id: string, error: ErrorShape) => ({ type: 'res', id, ok: false, error });
 const invalid = (message: string): ErrorShape => ({ code: 'INVALID_REQUEST', message });
 
@@ -120,38 +171,28 @@ export const connectionMachine = setup({
     events: {} as ConnectionEvent,
     emitted: {} as ConnectionEmitted,
   },
-  actors: {
-    admit: fromPromise<AdmitResult, AdmitInput>(async () => {
-      throw new Error('admit not provided');
-    }),
+  guards: {
+    validConnect: ({ context, event }) => event.type === 'FRAME' && firstFrameVerdict(event, context.input.preauthMaxBytes).ok,
   },
   delays: {
     handshakeTimeout: ({ context }) => context.input.handshakeTimeoutMs,
   },
   actions: {
-    /** Before hello the first frame decides everything: anything but a valid `connect` request closes. */
+    /** Decides the `connect` in context.params and answers with ADMITTED / ADMISSION_FAILED: provided by the
+     *  hub (src/actors/connection-hub.ts); a machine without it waits in `admitting` for those events. */
+    admit: () => {},
+    /** Before hello the first frame decides everything: a valid `connect` starts admission (acceptConnect),
+     *  anything else is answered here and closes. */
     firstFrame: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'FRAME') return;
-      const closeWith = (code: number, reason: string) => enqueue.raise({ type: 'CLOSE', code, reason });
-      if (event.bytes > context.input.preauthMaxBytes) return closeWith(1009, 'preauth payload too large');
-      const parsed = parse(event.text);
-      if (!parsed.ok) return closeWith(1000, '');
-      const frame = parsed.value as Record<string, unknown> | null;
-      if (typeof frame !== 'object' || frame === null || Array.isArray(frame) || frame.type !== 'req') {
-        return closeWith(1008, 'invalid request frame');
-      }
-      const id = typeof frame.id === 'string' && frame.id !== '' ? frame.id : 'invalid';
-      const fail = (message: string) => {
-        enqueue.emit({ type: 'send', frame: res(id, invalid(message)) });
-        closeWith(1008, message);
-      };
-      const frameCheck = validateFrame(frame);
-      if (!frameCheck.ok) return fail(`invalid request frame: ${frameCheck.message}`);
-      if (frame.method !== 'connect') return fail('invalid handshake: first request must be connect');
-      const paramsCheck = validateConnectParams(frame.params);
-      if (!paramsCheck.ok) return fail(`invalid connect params: ${paramsCheck.message}`);
-      enqueue.assign({ connectId: id, params: frame.params as Record<string, unknown> });
-      enqueue.raise({ type: 'CONNECT_ACCEPTED' });
+      const verdict = takeVerdict(event, context.input.preauthMaxBytes);
+      if (verdict.ok) return;
+      if (verdict.answer !== undefined) enqueue.emit({ type: 'send', frame: res(verdict.answer.id, invalid(verdict.answer.message)) });
+      enqueue.raise({ type: 'CLOSE', code: verdict.code, reason: verdict.reason });
+    }),
+    acceptConnect: assign(({ context, event }) => {
+      const verdict = takeVerdict(event as Extract<ConnectionEvent, { type: 'FRAME' }>, context.input.preauthMaxBytes);
+      return verdict.ok ? { connectId: verdict.id, params: verdict.params } : {};
     }),
     holdFrame: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'FRAME') return;
@@ -166,8 +207,8 @@ export const connectionMachine = setup({
       enqueue.assign({ pending: [...context.pending, { text: event.text, bytes: event.bytes }] });
     }),
     welcome: enqueueActions(({ context, event, enqueue }) => {
-      const output = (event as unknown as { output: AdmitResult }).output;
-      if (!output.ok) return;
+      if (event.type !== 'ADMITTED' || !event.output.ok) return;
+      const { output } = event;
       // only what later decisions need: keeping the hello payload alive per socket costs ~0.5 KB each
       enqueue.assign({ admitted: { role: output.admitted.role, scopes: output.admitted.scopes }, params: NO_PARAMS });
       enqueue.emit({ type: 'send', frame: { type: 'res', id: context.connectId, ok: true, payload: output.admitted.hello } });
@@ -178,8 +219,8 @@ export const connectionMachine = setup({
       enqueue.assign({ pending: NO_PENDING });
     }),
     refuse: enqueueActions(({ context, event, enqueue }) => {
-      const output = (event as unknown as { output: AdmitResult }).output;
-      if (output.ok) return;
+      if (event.type !== 'ADMITTED' || event.output.ok) return;
+      const { output } = event;
       enqueue.emit({ type: 'send', frame: res(context.connectId, output.error) });
       enqueue.raise({ type: 'CLOSE', code: output.close.code, reason: output.close.reason });
     }),
@@ -260,21 +301,20 @@ export const connectionMachine = setup({
       states: {
         awaitingConnect: {
           on: {
-            FRAME: { actions: 'firstFrame' },
-            CONNECT_ACCEPTED: 'admitting',
+            // one step from the `connect` frame into admission (no raised event in between)
+            FRAME: [{ guard: 'validConnect', target: 'admitting', actions: 'acceptConnect' }, { actions: 'firstFrame' }],
           },
         },
         admitting: {
-          invoke: {
-            src: 'admit',
-            input: ({ context }) => ({ connId: context.input.connId, nonce: context.input.nonce, peer: context.input.peer, params: context.params }),
-            onDone: [
+          entry: 'admit',
+          on: {
+            ADMITTED: [
               { guard: ({ event }) => event.output.ok, target: '#connection.authenticated', actions: 'welcome' },
               { actions: 'refuse' },
             ],
-            onError: { actions: 'admissionFailed' },
+            ADMISSION_FAILED: { actions: 'admissionFailed' },
+            FRAME: { actions: 'holdFrame' },
           },
-          on: { FRAME: { actions: 'holdFrame' } },
         },
       },
     },

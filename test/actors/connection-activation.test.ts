@@ -1,7 +1,6 @@
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { fromPromise } from 'xstate';
 
 import { ConnectionHub, type WsSocket } from '../../src/actors/connection-hub.js';
 import { ActorDirectory } from '../../src/actors/supervise.js';
@@ -22,7 +21,7 @@ function setup() {
     log, warnings: { warn() {} }, handshakeTimeoutMs: TIMEOUT, maxBufferedBytes: 1 << 30, directory,
     methods: new Set(['health']), dispatch() {},
     // admission never settles: a connection that sent `connect` stays in the handshake
-    admit: fromPromise<AdmitResult>(() => new Promise<AdmitResult>(() => {})),
+    admit: () => new Promise<AdmitResult>(() => {}),
   });
   const socket = (): WsSocket => ({ send() {}, sendNumbered() {}, bufferedAmount: () => 0, end: (code, reason) => void ends.push(`${code} ${reason}`), terminate() {}, ping() {} });
   return { hub, ends, socket, directory };

@@ -4,7 +4,6 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { fromPromise } from 'xstate';
 
 import { ConnectionHub, type Connection, type WsSocket } from '../../src/actors/connection-hub.js';
 import type { NumberedFrame } from '../../src/core/ws-socket.js';
@@ -60,9 +59,9 @@ async function run(mode: Mode, admission: Admission, steps: Step[], passivateAt:
   const hub: ConnectionHub = new ConnectionHub({
     log, warnings: { warn: (msg) => void out.push(`warn ${msg}`) }, handshakeTimeoutMs: 600_000, maxBufferedBytes: 1 << 30,
     directory: new ActorDirectory(), methods: new Set(METHODS), passivate: mode === 'auto',
-    admit: fromPromise<AdmitResult>(async () => admission.ok
+    admit: async (): Promise<AdmitResult> => admission.ok
       ? { ok: true, admitted: { role: admission.role, scopes: admission.scopes, hello: { type: 'hello-ok' }, client: { id: 'test' } } }
-      : { ok: false, error: { code: 'INVALID_REQUEST', message: 'refused' }, close: { code: 1008, reason: 'refused' } }),
+      : { ok: false, error: { code: 'INVALID_REQUEST', message: 'refused' }, close: { code: 1008, reason: 'refused' } },
     dispatch: (conn, req) => {
       out.push(`request ${req.id} ${req.method} ${JSON.stringify(req.params)}`);
       if (req.method === 'health') hub.respond(conn, req.id, true, { ok: true }); // answered at once
@@ -164,7 +163,7 @@ test('memory: an idle authenticated connection holds its compact record, not an 
   const hub = new ConnectionHub({
     log, warnings: { warn() {} }, handshakeTimeoutMs: 600_000, maxBufferedBytes: 1 << 30, directory: new ActorDirectory(),
     methods: new Set(METHODS), dispatch() {},
-    admit: fromPromise<AdmitResult>(async () => ({ ok: true, admitted: { role: 'operator', scopes: ['operator.read'], hello: { type: 'hello-ok' }, client: { id: 'test', mode: 'backend' } } })),
+    admit: async () => ({ ok: true, admitted: { role: 'operator', scopes: ['operator.read'], hello: { type: 'hello-ok' }, client: { id: 'test', mode: 'backend' } } }),
   });
   const socket: WsSocket = { send() {}, sendNumbered() {}, bufferedAmount: () => 0, end() {}, terminate() {}, ping() {} };
   const connect = req('c1', 'connect', CONNECT_PARAMS);

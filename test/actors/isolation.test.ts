@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { assign, fromPromise } from 'xstate';
+import { assign } from 'xstate';
 
 import { createLocalBus as createBus } from '../../src/core/local-bus.js';
 import { unrecordedLifecycle } from '../helpers/no-ledger.js';
@@ -65,7 +65,7 @@ describe('a connection actor', () => {
     const dispatched: string[] = [];
     const hub: ConnectionHub = new ConnectionHub({
       log, warnings: { warn: () => {} }, handshakeTimeoutMs: 10_000, maxBufferedBytes: 1 << 30,
-      admit: fromPromise<AdmitResult>(async () => ({ ok: true, admitted })),
+      admit: async (): Promise<AdmitResult> => ({ ok: true, admitted }),
       // a bug in the connection actor itself: its `request` action calls methods.has
       methods: { has: (m: string) => { if (m === 'boom') throw new Error('injected bug in the actor'); return true; } } as ReadonlySet<string>,
       // a bug in what the hub does for the actor (outside the actor, in its emitted-event listener)

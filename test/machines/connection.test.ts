@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { __unsafe_getAllOwnEventDescriptors, createActor, type ActorLogic, fromPromise, SimulatedClock, type SnapshotFrom } from 'xstate';
+import { __unsafe_getAllOwnEventDescriptors, createActor, type ActorLogic, SimulatedClock, type SnapshotFrom } from 'xstate';
 import { getAdjacencyMap, getShortestPaths, getSimplePaths, getStateNodes, type StatePath } from '@xstate/graph';
 import {
+  admitInputOf,
   connectionMachine,
   type AdmitInput,
   type AdmitResult,
@@ -15,7 +16,8 @@ import { validateServerFrame } from '../../protocol/validators.js';
 import { flush } from '../helpers/wait.js';
 
 // Unit tests of the pure connection machine (openclaw-protocol.md §3, §4, §7), driven by events alone: no
-// socket, no server. The `admit` actor is a fake whose promise the test settles by hand, the handshake
+// socket, no server. The `admit` action is a fake that records each call; the test answers it by hand (ADMITTED
+// / ADMISSION_FAILED, as the hub does when admission settles), the handshake
 // deadline runs on a SimulatedClock. The second half generates paths through the machine with @xstate/graph
 // and replays each one against a real actor.
 
@@ -35,7 +37,6 @@ const CONNECT_PARAMS = {
 type Frame = Record<string, unknown>;
 type Snap = SnapshotFrom<typeof connectionMachine>;
 
-/** Lets settled promises reach the actor (the fake admit's settlement → onDone / onError). */
 
 const raw = (text: string, bytes = Buffer.byteLength(text)): ConnectionEvent => ({ type: 'FRAME', text, bytes });
 const json = (value: unknown): ConnectionEvent => raw(JSON.stringify(value));
@@ -64,8 +65,6 @@ interface AdmitCall {
 
 function harness(overrides: Partial<ConnectionInput> = {}) {
   const admits: AdmitCall[] = [];
-  const admit = fromPromise<AdmitResult, AdmitInput>(async ({ input }) =>
-    new Promise<AdmitResult>((resolve, reject) => admits.push({ input, resolve, reject })));
   const clock = new SimulatedClock();
   const input: ConnectionInput = {
     connId: 'conn-1',
@@ -77,7 +76,15 @@ function harness(overrides: Partial<ConnectionInput> = {}) {
     methods: METHODS,
     ...overrides,
   };
-  const actor = createActor(connectionMachine.provide({ actors: { admit } }), { input, clock });
+  const actor = createActor(connectionMachine.provide({
+    actions: {
+      admit: ({ context }) => void admits.push({
+        input: admitInputOf(context),
+        resolve: (output) => actor.send({ type: 'ADMITTED', output }),
+        reject: (error) => actor.send({ type: 'ADMISSION_FAILED', error }),
+      }),
+    },
+  }), { input, clock });
   const emitted: ConnectionEmitted[] = [];
   actor.on('*', (e) => { emitted.push(e); });
   actor.start();
@@ -618,10 +625,10 @@ test('SOCKET_CLOSED: final state from every live state, nothing emitted', async 
 
 // ——— model-based paths (@xstate/graph) ———
 //
-// The graph walks the machine with pure transitions. The invoked `admit` actor is represented by its own
-// done/error events (`xstate.done.actor.<invoke id>` with an ok or refused output, `xstate.error.actor.<id>`),
-// the handshake deadline by its delayed event `xstate.after.handshakeTimeout.…`; the replay turns those into
-// settling the fake admit's promise and advancing the SimulatedClock. States are identified by value only, so
+// The graph walks the machine with pure transitions. Admission is represented by its answers (ADMITTED with
+// an ok or refused output, ADMISSION_FAILED), the handshake deadline by its delayed event
+// `xstate.after.handshakeTimeout.…`; the replay turns those into answering the fake admit's call and
+// advancing the SimulatedClock. States are identified by value only, so
 // the graph is the four-state handshake graph (context growth, e.g. held frames, stays within a state).
 
 const SAMPLE_ADMITTED = admitted('operator', ['operator.admin']);
@@ -646,11 +653,10 @@ function sampleEvents(snapshot: Snap): ConnectionEvent[] {
     if (type === 'FRAME') out.push(...Object.values(SAMPLE_FRAMES));
     else if (type === 'CLOSE') out.push({ type: 'CLOSE', code: 1012, reason: 'service restart' });
     else if (type === 'SOCKET_CLOSED') out.push({ type: 'SOCKET_CLOSED' });
-    else if (type.startsWith('xstate.done.actor.')) {
+    else if (type === 'ADMITTED') {
       out.push({ type, output: { ok: true, admitted: SAMPLE_ADMITTED } }, { type, output: SAMPLE_REFUSAL });
-    } else if (type.startsWith('xstate.error.actor.')) out.push({ type, error: new Error('admission crashed') });
+    } else if (type === 'ADMISSION_FAILED') out.push({ type, error: new Error('admission crashed') });
     else if (type.startsWith('xstate.after.')) out.push({ type });
-    // CONNECT_ACCEPTED is internal (raised by the first-frame check), never sent from outside
   }
   return out as ConnectionEvent[];
 }
@@ -689,10 +695,10 @@ async function replay(path: Path) {
   for (const step of steps) {
     const event = step.event as GraphEvent;
     trail.push(describe(event));
-    if (event.type.startsWith('xstate.done.actor.')) {
+    if (event.type === 'ADMITTED') {
       h.admitCall().resolve((event as { output: AdmitResult }).output);
       await flush();
-    } else if (event.type.startsWith('xstate.error.actor.')) {
+    } else if (event.type === 'ADMISSION_FAILED') {
       h.admitCall().reject((event as { error: unknown }).error);
       await flush();
     } else if (event.type.startsWith('xstate.after.')) {
@@ -716,12 +722,12 @@ function expectedClose(before: unknown, event: GraphEvent): { sends: Frame[]; cl
       return { sends: [], close: { code: (event as { code: number }).code, reason: (event as { reason: string }).reason } };
     case event.type.startsWith('xstate.after.'):
       return { sends: [], close: { code: 1000, reason: '' } };
-    case event.type.startsWith('xstate.error.actor.'):
+    case event.type === 'ADMISSION_FAILED':
       return {
         sends: [errorRes('c1', 'UNAVAILABLE', 'connect failed', { retryable: true, retryAfterMs: 1000 })],
         close: { code: 1011, reason: 'connect failed' },
       };
-    case event.type.startsWith('xstate.done.actor.'): {
+    case event.type === 'ADMITTED': {
       const output = (event as { output: AdmitResult }).output;
       assert.ok(!output.ok, 'only a refusal closes from admitting');
       return { sends: [{ type: 'res', id: 'c1', ok: false, error: output.error }], close: output.close };
@@ -816,8 +822,8 @@ test('graph: every simple path, replayed against a real actor, emits what its fi
   ]) {
     assert.ok(toClosed.includes(how), `some path closes via ${how}`);
   }
-  assert.ok(toClosed.some((d) => d.startsWith('xstate.done.actor.') && d.endsWith('ok=false')), 'a path closes via refusal');
-  assert.ok(toClosed.some((d) => d.startsWith('xstate.error.actor.')), 'a path closes via admit failure');
+  assert.ok(toClosed.includes('ADMITTED ok=false'), 'a path closes via refusal');
+  assert.ok(toClosed.includes('ADMISSION_FAILED'), 'a path closes via admit failure');
   assert.equal(paths.length, 16, "simple paths over the sampled events");
 });
 

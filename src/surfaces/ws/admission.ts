@@ -20,12 +20,13 @@ export type { AdmissionDeps, HelloAuth } from './admission/deps.js';
 export type { RateKey, RateLimit } from './admission/rate-limit.js';
 export { rateLimited } from './admission/refusals.js';
 
-/** The admission step of the connection machine: decides one `connect`, in the order of the spec. */
-export function createAdmission(deps: AdmissionDeps): (input: AdmitInput) => Promise<AdmitResult> {
+/** The admission step of the connection machine: decides one `connect`, in the order of the spec. The answer
+ *  is synchronous unless an auth failure is held by the rate limiter (then a promise). */
+export function createAdmission(deps: AdmissionDeps): (input: AdmitInput) => AdmitResult | Promise<AdmitResult> {
   const secret = deps.token === undefined ? undefined : secretDigest(deps.token);
   const now = deps.now ?? Date.now;
 
-  return async (input) => {
+  return (input) => {
     const a = readAttempt(input);
     // 1-4. drain gate, protocol, role, Control UI origin
     const early = checkPreconditions(deps.isDraining, a);

@@ -1,4 +1,5 @@
-import { createHash, randomFillSync } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
+import { sha256Base64url } from '../../core/sha256.js';
 
 // The canvas host's capabilities (web-surfaces.md C5). A node socket that declared cap `canvas`, or an
 // operator socket holding operator.read, gets one in its hello-ok as `pluginSurfaceUrls.canvas`. A capability
@@ -23,7 +24,7 @@ interface Entry {
 /** How often issuing a capability also drops the expired ones. */
 const SWEEP_EVERY_MS = 60_000;
 
-const hashOf = (cap: string) => createHash('sha256').update(cap).digest('base64url');
+const hashOf = sha256Base64url;
 
 const CAP_BYTES = 18;
 /** Random bytes drawn from the CSPRNG in blocks: one randomBytes call per handshake cost ~30 µs of it. */

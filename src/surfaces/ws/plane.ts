@@ -1,4 +1,3 @@
-import { fromPromise } from 'xstate';
 import type { Logger } from '../../core/log.js';
 import type { Bus } from '../../core/bus.js';
 import type { RunRegistry } from '../../actors/run-registry.js';
@@ -6,7 +5,7 @@ import type { SessionRegistry } from '../../actors/session-registry.js';
 import type { Inbound } from '../../inbound/submit.js';
 import { ConnectionHub, type Connection } from '../../actors/connection-hub.js';
 import { NodeRegistry } from '../../actors/node-registry.js';
-import type { AdmitInput, AdmitResult, Request } from '../../machines/connection.js';
+import type { AdmitInput, Request } from '../../machines/connection.js';
 import type { ErrorShape } from '../../policy/authorize.js';
 import type { TranscriptStore } from '../../core/transcript.js';
 import type { ChannelsControl } from '../../core/channel.js';
@@ -17,9 +16,9 @@ import { scopeSatisfied } from '../../policy/authorize.js';
 import type { DeviceStore, PairingRequest } from '../../store/devices.js';
 import type { NodeStore } from '../../store/nodes.js';
 import { Dedupe } from './dedupe.js';
-import { encodeEvent } from '../../../protocol/encode.js';
+import { encodeEvent, type EncodedEvent } from '../../../protocol/encode.js';
 import { Health } from './health.js';
-import { buildHello } from './hello.js';
+import { helloTemplate } from './hello.js';
 import { pluginSurfaces, type CanvasCaps } from './plugin-surfaces.js';
 import { EVENTS, METHODS } from './methods/index.js';
 import { MethodError, RESPONDED, storageUnavailable, type Call, type WsServices } from './methods/types.js';
@@ -103,6 +102,14 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
     channels: () => (o.channels?.summary?.() ?? {}) as Record<string, { configured: boolean; running: boolean; connected: boolean }>,
   });
   const stateVersion = () => ({ presence: presence.version, health: health.version });
+  // the `health` event every hello-ok is followed by: encoded once per presence and health version, not per connect
+  let afterHello: { presence: number; health: number; event: EncodedEvent } | undefined;
+  const healthAfterHello = (): EncodedEvent => {
+    if (afterHello?.presence !== presence.version || afterHello.health !== health.version) {
+      afterHello = { presence: presence.version, health: health.version, event: encodeEvent('health', health.current(), { stateVersion: stateVersion() }) };
+    }
+    return afterHello.event;
+  };
   const methods = [...METHODS.keys()].filter((m) => m !== INSPECT_TICKET_METHOD || o.inspectTickets);
   const pairers = (c: Connection) => c.role === 'operator' && scopeSatisfied(c.scopes, 'operator.pairing');
   const pairingRequested = (r: PairingRequest, silent: boolean) => hub.broadcast(encodeEvent('device.pair.requested', {
@@ -113,6 +120,10 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
   }, { lossy: true }), pairers);
   const pairingResolved = (r: { requestId: string; deviceId: string }, decision: 'approved' | 'rejected') =>
     hub.broadcast(encodeEvent('device.pair.resolved', { requestId: r.requestId, deviceId: r.deviceId, decision, ts: Date.now() }), pairers);
+  const hello = helloTemplate({
+    version: o.version, startedAt, stateDir: o.stateDir, authMode: o.token ? 'token' : 'none',
+    tickIntervalMs: o.tickIntervalMs, maxBufferedBytes: o.maxBufferedBytes, methods, events: EVENTS, presence, health,
+  });
   const admission = createAdmission({
     token: o.token,
     isDraining: o.isDraining,
@@ -121,10 +132,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
     rateLimit: o.rateLimit,
     onPairingRequested: pairingRequested,
     onPairingResolved: pairingResolved,
-    hello: (input: AdmitInput, auth) => buildHello({
-      version: o.version, startedAt, stateDir: o.stateDir, authMode: o.token ? 'token' : 'none',
-      tickIntervalMs: o.tickIntervalMs, maxBufferedBytes: o.maxBufferedBytes, methods, events: EVENTS, presence, health,
-    }, input.connId, auth, pluginSurfaces(o.canvasCaps, input, auth)),
+    hello: (input: AdmitInput, auth) => hello(input.connId, auth, pluginSurfaces(o.canvasCaps, input, auth)),
   });
 
   let services!: WsServices;
@@ -150,13 +158,14 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
   hub = new ConnectionHub({
     log: o.log,
     warnings: o.warnings,
-    admit: fromPromise<AdmitResult, AdmitInput>(({ input }) => admission(input)),
+    // decided in the step of the `connect` frame (no promise, no microtask) unless a failure is held
+    admit: admission,
     dispatch,
     handshakeTimeoutMs: o.handshakeTimeoutMs,
     maxBufferedBytes: o.maxBufferedBytes,
     methods: new Set(methods),
     onAuthenticated: (conn, admitted) => {
-      hub.deliverEvent(conn, encodeEvent('health', health.current(), { stateVersion: stateVersion() }));
+      hub.deliverEvent(conn, healthAfterHello());
       const deviceId = typeof admitted.client.deviceId === 'string' ? admitted.client.deviceId : undefined;
       presence.add(conn.id, admitted.client, { ip: conn.peer.remoteAddress, role: admitted.role, scopes: admitted.scopes, deviceId });
       nodes.connected(conn, admitted);

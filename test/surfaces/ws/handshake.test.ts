@@ -1,7 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createActor, fromPromise, toPromise } from 'xstate';
-import { connectionMachine, type AdmitInput, type AdmitResult } from '../../../src/machines/connection.js';
+import type { AdmitInput, AdmitResult } from '../../../src/machines/connection.js';
 import { formatValidationErrors, SERVER_FRAME_VALIDATORS } from '../../../protocol/validators.js';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import {
@@ -96,20 +95,16 @@ const fakeDevice = (nonce: string) => ({ id: 'device-1', publicKey: 'pk', signat
 
 /**
  * Make `connect` admission on this gateway wait for `waitFor(params)` (undefined = no wait), then run the
- * real admission. White-box: replaces the hub's private connection machine with the same machine provided
- * with a gated `admit` actor (the same `provide` the hub does with the real one); new sockets use it.
+ * real admission. White-box: replaces the admission function in the hub's options (its `admit` action calls
+ * it for every connect) with a gated one; the connect's answer then comes when the promise settles.
  */
 function holdAdmission(g: TestGateway, waitFor: (params: Record<string, unknown>) => Promise<void> | undefined): void {
   const hub = g.gw.ws.hub as any;
-  const realAdmit = hub.opts.admit;
-  hub.machine = connectionMachine.provide({
-    actors: {
-      admit: fromPromise<AdmitResult, AdmitInput>(async ({ input }) => {
-        await waitFor(input.params);
-        return toPromise(createActor(realAdmit, { input }).start());
-      }) as never,
-    },
-  });
+  const realAdmit: (input: AdmitInput) => AdmitResult | Promise<AdmitResult> = hub.opts.admit;
+  hub.opts.admit = async (input: AdmitInput): Promise<AdmitResult> => {
+    await waitFor(input.params);
+    return realAdmit(input);
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -253,9 +248,9 @@ describe('§3.2 pre-hello rules', () => {
 });
 
 // ---------------------------------------------------------------------------------------------------------
-// Clawgate's admission settles within microtasks, and uWS.js runs a microtask checkpoint after each message
-// callback, so a burst of frames behind `connect` normally finds hello-ok already sent (the 16-frame burst was
-// answered in full when tried). To test the "while connect is pending" rules deterministically, this gateway's
+// Clawgate's admission is decided in the step of the `connect` frame (only a held auth failure waits), so a
+// burst of frames behind `connect` normally finds hello-ok already sent (the 16-frame burst was answered in
+// full when tried). To test the "while connect is pending" rules deterministically, this gateway's
 // hub gets a connection machine whose `admit` actor waits on a gate the test opens, then runs the real
 // admission (holdAdmission).
 describe('§3.2 frames queued while connect is pending (admission held open)', () => {

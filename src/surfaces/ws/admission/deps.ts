@@ -1,4 +1,4 @@
-import type { AdmitInput } from '../../../machines/connection.js';
+import type { AdmitInput, Admitted } from '../../../machines/connection.js';
 import type { DeviceStore, PairingRequest } from '../../../store/devices.js';
 import type { RateLimit } from './rate-limit.js';
 
@@ -14,7 +14,7 @@ export interface AdmissionDeps {
   onPairingRequested: (req: PairingRequest, silent: boolean) => void;
   onPairingResolved: (req: PairingRequest, decision: 'approved' | 'rejected') => void;
   /** Builds the hello-ok payload once the connection is admitted. */
-  hello: (input: AdmitInput, auth: HelloAuth) => Record<string, unknown>;
+  hello: (input: AdmitInput, auth: HelloAuth) => Admitted['hello'];
   now?: () => number;
 }
 

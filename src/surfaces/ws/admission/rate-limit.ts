@@ -31,9 +31,11 @@ export function rateKeyOf(a: ConnectAttempt): RateKey {
   };
 }
 
-/** Refuses an authentication failure after counting it, held as long as the limiter says. */
-export async function refuseAuthFailure(rateLimit: RateLimit | undefined, key: RateKey, error: ErrorShape): Promise<AdmitResult> {
+/** Refuses an authentication failure after counting it, held as long as the limiter says (then, and only
+ *  then, the answer is a promise: every other admission is decided synchronously). */
+export function refuseAuthFailure(rateLimit: RateLimit | undefined, key: RateKey, error: ErrorShape): AdmitResult | Promise<AdmitResult> {
   const holdMs = rateLimit?.recordFailure(key) ?? 0;
-  if (holdMs > 0) await new Promise((r) => setTimeout(r, holdMs)); // global ceiling: guessing at scale costs time
-  return refuse(error);
+  if (holdMs <= 0) return refuse(error);
+  // global ceiling: guessing at scale costs time
+  return new Promise((resolve) => setTimeout(() => resolve(refuse(error)), holdMs));
 }

@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { sha256Bytes } from '../../../core/sha256.js';
 import type { AdmitResult } from '../../../machines/connection.js';
 import type { ErrorShape } from '../../../policy/authorize.js';
 import type { ConnectAttempt } from './attempt.js';
@@ -11,7 +12,7 @@ export type SecretCheck =
   | { failure: ErrorShape; refusal?: undefined };
 
 /** The digest the secret is compared by (equal lengths, so the compare is constant-time). */
-export const secretDigest = (s: string) => createHash('sha256').update(s).digest();
+export const secretDigest = sha256Bytes;
 
 /**
  * Step 5: the shared secret (token and password are interchangeable; constant-time compare). `secret`
