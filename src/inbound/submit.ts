@@ -43,7 +43,8 @@ export interface InboundMessage {
 
 /**
  * The result of an accepted (or replayed, refused) message, with the run id it was given; in cluster mode an
- * accepted one also has `settled`, its record once it has ended wherever it ran.
+ * accepted or replayed one also has `settled`, its record once it has ended wherever it ran (this instance's
+ * run registry may never know it).
  */
 export type InboundResult = SubmitResult & { runId: string; settled?: Promise<RunRecord> };
 
@@ -109,7 +110,10 @@ export class Inbound {
     }
     if (result.kind === 'accepted') return { kind: 'accepted', record: recordOfStatus(result.status), runId, settled };
     follower.unfollow(runId);
-    if (result.kind === 'replay') return { kind: 'replay', record: recordOfStatus(result.status), runId };
+    if (result.kind === 'replay') {
+      const record = recordOfStatus(result.status);
+      return { kind: 'replay', record, runId, settled: Promise.resolve(record) };
+    }
     return { kind: 'conflict', message: result.message, runId };
   }
 

@@ -6,7 +6,7 @@ import { uniq } from '../helpers/ids.js';
 import { postJson, type JsonAnswer } from '../helpers/json-http.js';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
 import { until, within } from '../helpers/wait.js';
-import { TOKEN } from '../helpers/ws-client.js';
+import { adminClient, stopClient, TOKEN, type TappedClient } from '../helpers/ws-client.js';
 
 // Issue 17, acceptances 1 and 2, on real processes: nats-server and three gateways with --nats-url. A session
 // has one owner (the instance that first accepted a message for it), whatever instance a message comes in
@@ -28,7 +28,9 @@ describe('session ownership across three gateways', () => {
       startCliGatewayOn(tempDir('clawgate-owners-'), TOKEN, ['--nats-url', nats.url, '--instance-id', `gw-${id}`, '--mock-delay-ms', '50'], 20_000)));
     [gw.a, gw.b, gw.c] = started;
   });
+  const clients: TappedClient[] = [];
   after(async () => {
+    for (const c of clients) await stopClient(c);
     await killAll();
     await nats?.stop();
   });
@@ -85,5 +87,20 @@ describe('session ownership across three gateways', () => {
     // cancelling it again does nothing, from anywhere
     const again = await postJson(`${gw.c.url}/v1/gateway/cancel`, { request_id: id }, { headers: auth });
     assert.deepEqual(again.json, { canceled: false });
+  });
+
+  test('chat.send on B for a session A owns runs on A; B\'s operator gets the final reply', async () => {
+    const session = uniq('owned');
+    const first = await send(gw.a, session, uniq('req'), 'take the session'); // A owns it from here (idle time: minutes)
+    assert.equal(first.status, 200, JSON.stringify(first.json));
+    const before = await Promise.all([gw.a, gw.b].map(completedRuns));
+    const op = await adminClient(gw.b.url, 'operator-b');
+    clients.push(op);
+    const runId = uniq('ws');
+    assert.deepEqual(await op.request('chat.send', { sessionKey: session, message: 'via websocket', idempotencyKey: runId }), { runId, status: 'started' });
+    const final = await op.log.waitForEvent('chat', (p: any) => p.runId === runId && p.state === 'final', { ms: 15_000 });
+    assert.equal(final.payload.message.content[0].text, 'Echo: via websocket');
+    const after = await Promise.all([gw.a, gw.b].map(completedRuns));
+    assert.deepEqual(after.map((n, i) => n - before[i]), [1, 0], 'it ran on the owner');
   });
 });

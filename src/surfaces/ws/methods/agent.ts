@@ -46,7 +46,8 @@ export const agent: Handler<'agent'> = async (params, call, ctx) => {
     return RESPONDED;
   }
   if (accepted.kind === 'accepted') ctx.inbound.start(runId);
-  ctx.runs.settled(runId).then((record) => {
+  // cluster mode: the run may run on another instance; `settled` follows it there
+  (accepted.settled ?? ctx.runs.settled(runId)).then((record) => {
     const final = agentFinal(record, ctx);
     if (record.error?.type === 'insufficient_storage') ctx.dedupe.forget(key); // the same key may be sent again and run
     else ctx.dedupe.finish(key, final);

@@ -60,7 +60,8 @@ export const chatSend: Handler<'chat.send'> = async (params, call, ctx) => {
     return RESPONDED;
   }
   if (accepted.kind === 'accepted') ctx.inbound.start(runId);
-  ctx.runs.settled(runId).then((record) => {
+  // cluster mode: the run may run on another instance; `settled` follows it there
+  (accepted.settled ?? ctx.runs.settled(runId)).then((record) => {
     // a run its full disk failed may be sent again with the same key, once there is space
     if (record.error?.type === 'insufficient_storage') ctx.dedupe.forget(key);
     else ctx.dedupe.finish(key, { ok: true, payload: { runId, status: 'ok' } });
