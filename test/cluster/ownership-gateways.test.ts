@@ -11,7 +11,8 @@ import { adminClient, stopClient, TOKEN, type TappedClient } from '../helpers/ws
 // Issue 17, acceptances 1 and 2, on real processes: nats-server and three gateways with --nats-url. A session
 // has one owner (the instance that first accepted a message for it), whatever instance a message comes in
 // through: two messages sent to two instances run one after the other, in acceptance order, each caller
-// getting its own reply; a run is visible as running from any instance and can be cancelled from any.
+// getting its own reply; a run is visible as running from any instance and can be cancelled from any. And a
+// caller waiting on another instance than the owner (WS chat.send, an SSE stream) gets the run's events.
 
 const auth = { authorization: `Bearer ${TOKEN}` };
 /** The mock streams one word per 50 ms: a message of n words runs about n × 50 ms. */
@@ -101,6 +102,25 @@ describe('session ownership across three gateways', () => {
     const final = await op.log.waitForEvent('chat', (p: any) => p.runId === runId && p.state === 'final', { ms: 15_000 });
     assert.equal(final.payload.message.content[0].text, 'Echo: via websocket');
     const after = await Promise.all([gw.a, gw.b].map(completedRuns));
+    assert.deepEqual(after.map((n, i) => n - before[i]), [1, 0], 'it ran on the owner');
+  });
+
+  test('messages:stream on C for a session A owns: the events of A\'s run stream to the caller on C', async () => {
+    const session = uniq('owned');
+    assert.equal((await send(gw.a, session, uniq('req'), 'take the session')).status, 200); // A owns it from here
+    const id = uniq('req');
+    const before = await Promise.all([gw.a, gw.c].map(completedRuns));
+    const res = await fetch(`${gw.c.url}/v1/gateway/messages:stream`, {
+      method: 'POST', headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ session_id: session, request_id: id, user_id: 'u1', text: 'streamed over the cluster' }),
+    });
+    assert.equal(res.status, 200);
+    const body = await within(res.text(), 'the stream to end', 15_000);
+    const types = [...body.matchAll(/^event: (\S+)$/gm)].map((m) => m[1]);
+    assert.equal(types.at(-1), 'run.completed', body);
+    assert.ok(types.includes('message.completed'), body);
+    assert.match(body, /"reply":"Echo: streamed over the cluster"/);
+    const after = await Promise.all([gw.a, gw.c].map(completedRuns));
     assert.deepEqual(after.map((n, i) => n - before[i]), [1, 0], 'it ran on the owner');
   });
 });
