@@ -150,7 +150,7 @@ async function loadInspector(options: GatewayOptions): Promise<NonNullable<Share
 
 /** The WS control plane, its device and node stores: loaded right after listen (the largest part of the code). */
 async function loadWsPlane(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, actors: Actors, shared: Shared,
-  channels: ChannelsControl | undefined, cluster: Cluster | undefined) {
+  channels: ChannelsControl | undefined, cluster: Cluster | undefined, clusterNode: ClusterNode | undefined) {
   const [{ createWsPlane }, { DeviceStore }, { NodeStore }] = await Promise.all([
     import('./surfaces/ws/plane.js'), import('./store/devices.js'), import('./store/nodes.js'),
   ]);
@@ -166,7 +166,7 @@ async function loadWsPlane(config: GatewayConfig, log: Logger, options: GatewayO
     devices, autoApproveLocal: config.autoApproveLocal, rateLimit: shared.authLimiter,
     nodes: { store: new NodeStore(state.db), allow: config.nodeAllow, deny: config.nodeDeny },
     clock: options.clock, channels: options.channels ?? channels, inspectTickets: shared.inspect?.tickets,
-    canvasCaps: shared.canvas?.caps, cluster: cluster?.link,
+    canvasCaps: shared.canvas?.caps, cluster: cluster?.link, ...(clusterNode ? { clusterRuns: clusterNode } : {}),
   });
   return { plane, devices };
 }
@@ -322,7 +322,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   log.debug({ bind: config.bind, port: server.port }, 'http plane listening; loading the ws plane');
   let loaded: Awaited<ReturnType<typeof loadWsPlane>>;
   try {
-    loaded = await loadWsPlane(config, log, options, state, actors, shared, channels, cluster);
+    loaded = await loadWsPlane(config, log, options, state, actors, shared, channels, cluster, clusterNode);
   } catch (err) {
     await server.close();
     await cluster?.close();

@@ -9,7 +9,7 @@ import { ClusterRunFollower, recordOfStatus } from './cluster-follow.js';
 import { ClusterRunOwner } from './cluster-owner.js';
 import type { RunLifecycle } from './run-lifecycle.js';
 import { TERMINAL, type RunRecord, type RunRegistry } from './run-registry.js';
-import type { SessionRegistry } from './session-registry.js';
+import type { SessionRegistry, SubmitRequest, SubmitResult } from './session-registry.js';
 
 // Cluster mode's session ownership on a running gateway, put together once the actors exist (the composition
 // root imports this file lazily, with --nats-url only): the inbox, the run status records, the owner of this
@@ -18,7 +18,11 @@ import type { SessionRegistry } from './session-registry.js';
 
 /** What the surfaces and the shutdown use of cluster ownership. */
 export interface ClusterNode {
-  acceptor: ClusterAcceptor;
+  /**
+   * Inbound's grouped accept in cluster mode: journal the message in the inbox and follow its run wherever it
+   * runs; an accepted or replayed one has `settled`, its record once it has ended.
+   */
+  accept(req: SubmitRequest): Promise<SubmitResult & { settled?: Promise<RunRecord> }>;
   follower: ClusterRunFollower;
   ownership: Ownership;
   owner: ClusterRunOwner;
@@ -47,7 +51,25 @@ export async function startClusterNode(deps: {
   const acceptor = new ClusterAcceptor({ inbox, statuses, ownership, owner });
   const follower = new ClusterRunFollower({ bus, statuses });
   return {
-    acceptor, follower, ownership, owner,
+    follower, ownership, owner,
+    async accept(req) {
+      const { runId } = req;
+      // followed before it is journaled: its first event may come from another instance at any moment after;
+      // the listener is the follower's (the owner's expect() would only see it when the run is here)
+      const settled = follower.follow(runId, req.input.sessionKey, req.listener);
+      let result: Awaited<ReturnType<typeof acceptor.accept>>;
+      try {
+        result = await acceptor.accept({ ...req, listener: undefined });
+      } catch (err) {
+        follower.unfollow(runId);
+        throw err;
+      }
+      if (result.kind === 'accepted') return { kind: 'accepted', record: recordOfStatus(result.status), settled };
+      follower.unfollow(runId);
+      if (result.kind === 'conflict') return result;
+      const record = recordOfStatus(result.status);
+      return { kind: 'replay', record, settled: Promise.resolve(record) };
+    },
     async record(runId) {
       const local = runs.get(runId);
       if (local) return local;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { ClusterNode } from '../actors/cluster-node.js';
-import { recordOfStatus } from '../actors/cluster-follow.js';
 import type { RunListener, RunRecord } from '../actors/run-registry.js';
 import type { SessionRegistry, SubmitRequest, SubmitResult } from '../actors/session-registry.js';
 import { badRequest, ShuttingDown } from '../core/errors.js';
@@ -51,7 +50,7 @@ export type InboundResult = SubmitResult & { runId: string; settled?: Promise<Ru
 /** Validation and hand-off of inbound messages; see the file comment. */
 export class Inbound {
   private closed = false;
-  private cluster?: Pick<ClusterNode, 'acceptor' | 'follower'>;
+  private cluster?: Pick<ClusterNode, 'accept'>;
 
   constructor(private readonly sessions: SessionRegistry) {}
 
@@ -59,7 +58,7 @@ export class Inbound {
    * Cluster mode: acceptGrouped() and submitGrouped() journal into the cluster's inbox (the session's owner
    * runs the message; start() has nothing to start for them). accept() (the channels) stays local.
    */
-  useCluster(cluster: Pick<ClusterNode, 'acceptor' | 'follower'>): void {
+  useCluster(cluster: Pick<ClusterNode, 'accept'>): void {
     this.cluster = cluster;
   }
 
@@ -92,29 +91,8 @@ export class Inbound {
    */
   async acceptGrouped(message: InboundMessage): Promise<InboundResult> {
     const req = this.request(message);
-    if (this.cluster) return this.acceptInCluster(req, this.cluster);
+    if (this.cluster) return { ...await this.cluster.accept(req), runId: req.runId };
     return { ...await this.sessions.acceptGrouped(req), runId: req.runId };
-  }
-
-  /** acceptGrouped() in cluster mode: the run is followed (its listener too) wherever its session's owner runs it. */
-  private async acceptInCluster(req: SubmitRequest & { runId: string }, { acceptor, follower }: Pick<ClusterNode, 'acceptor' | 'follower'>): Promise<InboundResult> {
-    const { runId } = req;
-    // followed before it is journaled: its first event may come from another instance at any moment after
-    const settled = follower.follow(runId, req.input.sessionKey, req.listener);
-    let result: Awaited<ReturnType<typeof acceptor.accept>>;
-    try {
-      result = await acceptor.accept({ ...req, listener: undefined });
-    } catch (err) {
-      follower.unfollow(runId);
-      throw err;
-    }
-    if (result.kind === 'accepted') return { kind: 'accepted', record: recordOfStatus(result.status), runId, settled };
-    follower.unfollow(runId);
-    if (result.kind === 'replay') {
-      const record = recordOfStatus(result.status);
-      return { kind: 'replay', record, runId, settled: Promise.resolve(record) };
-    }
-    return { kind: 'conflict', message: result.message, runId };
   }
 
   /** acceptGrouped() then start(): for surfaces with nothing to acknowledge in between. */

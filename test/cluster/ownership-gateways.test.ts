@@ -123,4 +123,17 @@ describe('session ownership across three gateways', () => {
     const after = await Promise.all([gw.a, gw.c].map(completedRuns));
     assert.deepEqual(after.map((n, i) => n - before[i]), [1, 0], 'it ran on the owner');
   });
+
+  test('chat.abort on B of a run A runs stops it', async () => {
+    const session = uniq('owned');
+    const id = uniq('req');
+    const reply = send(gw.a, session, id, words(400));
+    await until(async () => (await status(gw.b, id)).json?.state === 'running', 'B to see the run running', 15_000, 20);
+    const op = await adminClient(gw.b.url, 'aborter-b');
+    clients.push(op);
+    assert.deepEqual(await op.request('chat.abort', { sessionKey: 'another session', runId: id }), { ok: true, aborted: false, runIds: [] }, 'not its session');
+    assert.deepEqual(await op.request('chat.abort', { sessionKey: session, runId: id }), { ok: true, aborted: true, runIds: [id] });
+    const r = await within(reply, 'the caller on A to be answered', 15_000);
+    assert.equal(r.json.canceled, true, JSON.stringify(r.json));
+  });
 });
