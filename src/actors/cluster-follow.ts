@@ -18,7 +18,14 @@ interface Followed {
   record: RunRecord;
   listener?: RunListener;
   settle: (r: RunRecord) => void;
+}
+
+/** One follow() of a run: its end, and the way to stop following it. */
+export interface RunFollow {
+  /** Resolves with the run's record once it has ended (never, after stop()). */
   settled: Promise<RunRecord>;
+  /** Stop following (the run was not accepted after all, or the caller stopped waiting). */
+  stop(): void;
 }
 
 /** The record a run status describes (for /status, replay and a followed run's end). */
@@ -35,7 +42,8 @@ export function recordOfStatus(s: RunStatus): RunRecord {
 
 /** Follows runs wherever they run; see the file comment. */
 export class ClusterRunFollower {
-  private readonly followed = new Map<string, Followed>();
+  /** The follows of each run (a run may be waited for by several callers at once). */
+  private readonly followed = new Map<string, Set<Followed>>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly poller: NodeJS.Timeout;
 
@@ -49,19 +57,17 @@ export class ClusterRunFollower {
 
   /**
    * Follow run `runId` of `sessionKey` from now on (call it before the run is accepted, so no event is missed):
-   * `listener` sees each of its events; the promise resolves with its record once it has ended.
+   * `listener` sees each of its events; `settled` resolves with its record once it has ended.
    */
-  follow(runId: string, sessionKey: string, listener?: RunListener): Promise<RunRecord> {
+  follow(runId: string, sessionKey: string, listener?: RunListener): RunFollow {
     let settle!: (r: RunRecord) => void;
     const settled = new Promise<RunRecord>((resolve) => { settle = resolve; });
     const record: RunRecord = { runId, sessionKey, surface: 'http', origin: { surface: 'http' }, state: 'queued', queuedAt: Date.now(), reply: '', text: '' };
-    this.followed.set(runId, { record, listener, settle, settled });
-    return settled;
-  }
-
-  /** Stop following `runId` (it was not accepted after all). */
-  unfollow(runId: string): void {
-    this.followed.delete(runId);
+    const f: Followed = { record, listener, settle };
+    let set = this.followed.get(runId);
+    if (!set) this.followed.set(runId, (set = new Set()));
+    set.add(f);
+    return { settled, stop: () => this.forget(f) };
   }
 
   /** Runs being followed. */
@@ -76,8 +82,11 @@ export class ClusterRunFollower {
   }
 
   private event<K extends RunEventName>(name: K, e: BusEvents[K]): void {
-    const f = this.followed.get(e.runId);
-    if (!f) return;
+    const set = this.followed.get(e.runId);
+    if (set) for (const f of [...set]) this.apply(f, name, e);
+  }
+
+  private apply<K extends RunEventName>(f: Followed, name: K, e: BusEvents[K]): void {
     const r = f.record;
     const ev = e as Partial<BusEvents['run.completed'] & BusEvents['run.failed'] & BusEvents['run.delta'] & BusEvents['run.queued'] & BusEvents['run.usage']>;
     switch (name) {
@@ -94,15 +103,21 @@ export class ClusterRunFollower {
   }
 
   private end(f: Followed): void {
-    this.followed.delete(f.record.runId);
+    this.forget(f);
     f.settle(f.record);
+  }
+
+  private forget(f: Followed): void {
+    const set = this.followed.get(f.record.runId);
+    if (!set?.delete(f)) return;
+    if (set.size === 0) this.followed.delete(f.record.runId);
   }
 
   /** The ends whose events were lost: read from the run status. */
   private async poll(): Promise<void> {
-    for (const f of [...this.followed.values()]) {
-      const s = await this.deps.statuses.get(f.record.runId).catch(() => undefined);
-      if (!s || !TERMINAL.has(s.state) || this.followed.get(s.runId) !== f) continue;
+    for (const runId of [...this.followed.keys()]) {
+      const s = await this.deps.statuses.get(runId).catch(() => undefined);
+      if (!s || !TERMINAL.has(s.state) || !this.followed.has(runId)) continue;
       // a listener (a stream) is told the end as the bus would have told it
       const at = s.finishedAt ?? Date.now();
       const ref = { runId: s.runId, sessionKey: s.sessionKey };

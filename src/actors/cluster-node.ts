@@ -56,16 +56,16 @@ export async function startClusterNode(deps: {
       const { runId } = req;
       // followed before it is journaled: its first event may come from another instance at any moment after;
       // the listener is the follower's (the owner's expect() would only see it when the run is here)
-      const settled = follower.follow(runId, req.input.sessionKey, req.listener);
+      const follow = follower.follow(runId, req.input.sessionKey, req.listener);
       let result: Awaited<ReturnType<typeof acceptor.accept>>;
       try {
         result = await acceptor.accept({ ...req, listener: undefined });
       } catch (err) {
-        follower.unfollow(runId);
+        follow.stop();
         throw err;
       }
-      if (result.kind === 'accepted') return { kind: 'accepted', record: recordOfStatus(result.status), settled };
-      follower.unfollow(runId);
+      if (result.kind === 'accepted') return { kind: 'accepted', record: recordOfStatus(result.status), settled: follow.settled };
+      follow.stop();
       if (result.kind === 'conflict') return result;
       const record = recordOfStatus(result.status);
       return { kind: 'replay', record, settled: Promise.resolve(record) };

@@ -40,7 +40,9 @@ test('B follows a run A runs: its listener sees every event in order, and it set
   const follower = new ClusterRunFollower({ bus: b, statuses: statusesB });
   const ref = { runId: uniq('run'), sessionKey: 's1' };
   const seen: RunEventName[] = [];
-  const settled = follower.follow(ref.runId, ref.sessionKey, (name) => seen.push(name));
+  const { settled } = follower.follow(ref.runId, ref.sessionKey, (name) => seen.push(name));
+  // a second caller of the same id (a repeat refused as a conflict) stops following: the first is not affected
+  follower.follow(ref.runId, ref.sessionKey).stop();
   a.publish('run.queued', { ...ref, surface: 'http', origin: { surface: 'http' }, at: 10, text: 'hi' });
   a.publish('run.started', { ...ref, at: 11 });
   a.publish('run.delta', { ...ref, delta: 'Ech', text: 'Ech' });
@@ -52,18 +54,19 @@ test('B follows a run A runs: its listener sees every event in order, and it set
   follower.close();
 });
 
-test('a run whose end event was lost is ended from its status record; an unfollowed run is forgotten', async () => {
+test('a run whose end event was lost is ended from its status record, for each of its callers; a stopped follow is forgotten', async () => {
   const follower = new ClusterRunFollower({ bus: b, statuses: statusesB, pollMs: 20 });
   const ref = { runId: uniq('run'), sessionKey: 's2' };
   const seen: RunEventName[] = [];
-  const settled = follower.follow(ref.runId, ref.sessionKey, (name) => seen.push(name));
-  follower.follow('never-accepted', 's2');
-  follower.unfollow('never-accepted');
+  const { settled } = follower.follow(ref.runId, ref.sessionKey, (name) => seen.push(name));
+  const other = follower.follow(ref.runId, ref.sessionKey); // two callers wait for one run
+  follower.follow('never-accepted', 's2').stop();
   // no event at all: only the owner's status record says it was cancelled
   await statusesA.write({ ...ref, state: 'cancelled', queuedAt: 10, startedAt: 11, finishedAt: 13, reply: 'Ech' });
   const record = await within(settled, 'the run to settle from its status');
   assert.deepEqual([record.state, record.reply, record.finishedAt], ['cancelled', 'Ech', 13]);
   assert.deepEqual(seen, ['run.cancelled']);
+  assert.equal((await within(other.settled, 'the other caller')).state, 'cancelled');
   assert.equal(follower.size, 0);
   follower.close();
 });

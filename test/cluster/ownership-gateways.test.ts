@@ -136,4 +136,17 @@ describe('session ownership across three gateways', () => {
     const r = await within(reply, 'the caller on A to be answered', 15_000);
     assert.equal(r.json.canceled, true, JSON.stringify(r.json));
   });
+
+  test('agent.wait on C for a run A runs: its outcome while it runs and after it ended', async () => {
+    const session = uniq('owned');
+    const id = uniq('req');
+    const reply = send(gw.a, session, id, words(20));
+    const op = await adminClient(gw.c.url, 'waiter-c');
+    clients.push(op);
+    const waited = await op.request('agent.wait', { runId: id, timeoutMs: 15_000 });
+    assert.deepEqual([waited.status, waited.terminalReply?.text], ['ok', `Echo: ${words(20)}`], JSON.stringify(waited));
+    assert.equal((await within(reply, 'the caller on A')).status, 200);
+    const again = await op.request('agent.wait', { runId: id, timeoutMs: 1_000 });
+    assert.deepEqual([again.status, again.terminalReply?.text], ['ok', `Echo: ${words(20)}`], 'from the status record');
+  });
 });

@@ -71,7 +71,7 @@ export interface WsPlaneOptions {
   canvasCaps?: CanvasCaps;
   /** Cluster mode: this instance's id and NATS state (`status` shows them). */
   cluster?: ClusterStatus;
-  /** Cluster mode: runs of other instances (chat.abort of a run its session's owner runs). */
+  /** Cluster mode: runs of other instances (agent.wait and chat.abort of a run its session's owner runs). */
   clusterRuns?: WsServices['clusterRuns'];
 }
 

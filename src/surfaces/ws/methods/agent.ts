@@ -97,6 +97,8 @@ export const agentWait: Handler<'agent.wait'> = (params, _call, ctx) => {
   };
   const record = ctx.runs.get(runId);
   if (record && record.finishedAt !== undefined) return outcome(record);
+  // cluster mode: a run this instance does not know may run (or have run) on its session's owner
+  if (!record && ctx.clusterRuns) return waitInCluster(runId, timeoutMs, ctx.clusterRuns, outcome);
   return new Promise((resolve) => {
     let done = false;
     let unsubscribe = () => {};
@@ -116,3 +118,19 @@ export const agentWait: Handler<'agent.wait'> = (params, _call, ctx) => {
     else unsubscribe = ctx.bus.subscribe('run.queued', onQueued); // not known yet: it may still be submitted
   });
 };
+
+/** agent.wait of a run known to the cluster only: its status record, else its events wherever it runs. */
+async function waitInCluster(runId: string, timeoutMs: number, cluster: NonNullable<WsServices['clusterRuns']>, outcome: (r: RunRecord) => unknown): Promise<unknown> {
+  // followed before the status is read: its end cannot slip in between
+  const follow = cluster.follower.follow(runId, '');
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const known = await cluster.record(runId);
+    if (known?.finishedAt !== undefined) return outcome(known);
+    const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve({ runId, status: 'timeout' }), timeoutMs); });
+    return await Promise.race([follow.settled.then(outcome), timeout]);
+  } finally {
+    clearTimeout(timer);
+    follow.stop();
+  }
+}

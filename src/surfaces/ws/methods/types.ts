@@ -42,8 +42,8 @@ export interface WsServices {
   channels?: ChannelsControl;
   /** The inspector's stream tickets; absent without --inspect. */
   inspectTickets?: InspectTickets;
-  /** Cluster mode: runs of other instances, read and cancelled through the cluster (chat.abort). */
-  clusterRuns?: Pick<ClusterNode, 'record' | 'cancel'>;
+  /** Cluster mode: runs of other instances, read, followed and cancelled through the cluster (agent.wait, chat.abort). */
+  clusterRuns?: Pick<ClusterNode, 'record' | 'cancel' | 'follower'>;
   /** `cluster`: this instance's id and NATS state in cluster mode. */
   info: { version: string; startedAt: number; stateDir: string; provider: string; model: string; cluster?: ClusterStatus };
 }
