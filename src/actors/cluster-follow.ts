@@ -46,12 +46,18 @@ export class ClusterRunFollower {
   private readonly followed = new Map<string, Set<Followed>>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly poller: NodeJS.Timeout;
+  private polling = false;
 
   constructor(private readonly deps: { bus: Bus; statuses: Pick<RunStatuses, 'get'>; pollMs?: number }) {
     for (const name of RUN_EVENTS) {
       this.unsubscribe.push(deps.bus.subscribeCluster(name, (e) => this.event(name, e as BusEvents[typeof name])));
     }
-    this.poller = setInterval(() => void this.poll(), deps.pollMs ?? STATUS_POLL_MS);
+    this.poller = setInterval(() => {
+      // one pass at a time (a pass reads one record per followed run)
+      if (this.polling) return;
+      this.polling = true;
+      void this.poll().finally(() => { this.polling = false; });
+    }, deps.pollMs ?? STATUS_POLL_MS);
     this.poller.unref();
   }
 
