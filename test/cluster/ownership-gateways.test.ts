@@ -12,9 +12,12 @@ import { adminClient, stopClient, TOKEN, type TappedClient } from '../helpers/ws
 // has one owner (the instance that first accepted a message for it), whatever instance a message comes in
 // through: two messages sent to two instances run one after the other, in acceptance order, each caller
 // getting its own reply; a run is visible as running from any instance and can be cancelled from any. And a
-// caller waiting on another instance than the owner (WS chat.send, an SSE stream) gets the run's events.
+// caller waiting on another instance than the owner (WS chat.send, an SSE stream) gets the run's events; and
+// when the owner is killed, another instance takes the session and runs the interrupted run to its end.
 
 const auth = { authorization: `Bearer ${TOKEN}` };
+/** The lease TTL (and sweep period) of the three: short, so the failover test waits little for A's leases to expire. */
+const TTL_MS = 2_000;
 /** The mock streams one word per 50 ms: a message of n words runs about n × 50 ms. */
 const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
 
@@ -26,7 +29,7 @@ describe('session ownership across three gateways', () => {
     assertBuilt();
     nats = await startNatsServer();
     const started = await Promise.all((['a', 'b', 'c'] as const).map((id) =>
-      startCliGatewayOn(tempDir('clawgate-owners-'), TOKEN, ['--nats-url', nats.url, '--instance-id', `gw-${id}`, '--mock-delay-ms', '50'], 20_000)));
+      startCliGatewayOn(tempDir('clawgate-owners-'), TOKEN, ['--nats-url', nats.url, '--instance-id', `gw-${id}`, '--mock-delay-ms', '50', '--lease-ttl-ms', String(TTL_MS)], 20_000)));
     [gw.a, gw.b, gw.c] = started;
   });
   const clients: TappedClient[] = [];
@@ -148,5 +151,25 @@ describe('session ownership across three gateways', () => {
     assert.equal((await within(reply, 'the caller on A')).status, 200);
     const again = await op.request('agent.wait', { runId: id, timeoutMs: 1_000 });
     assert.deepEqual([again.status, again.terminalReply?.text], ['ok', `Echo: ${words(20)}`], 'from the status record');
+  });
+
+  // last: it kills A
+  test('A dies (SIGKILL) in the middle of a run: another instance takes the session and runs it once more to the end', async () => {
+    const session = uniq('owned');
+    const id = uniq('req');
+    const reply = send(gw.a, session, id, words(40)).catch((err: Error) => err); // A's caller loses its connection
+    await until(async () => (await status(gw.c, id)).json?.state === 'running', 'C to see the run running', 15_000, 20);
+    const before = await Promise.all([gw.b, gw.c].map(completedRuns));
+    gw.a.proc.kill('SIGKILL');
+    await gw.a.proc.exit(10_000).catch(() => {});
+    assert.ok((await reply) instanceof Error, 'A\'s caller was cut off');
+    // within the TTL A's lease expires; a sweep (every TTL) finds the unfinished message and its new owner reruns it
+    await until(async () => (await status(gw.c, id)).json?.state === 'completed', 'the run to complete on a new owner', 30_000, 50);
+    assert.equal((await status(gw.b, id)).json.reply, `Echo: ${words(40)}`);
+    const after = await Promise.all([gw.b, gw.c].map(completedRuns));
+    assert.equal(after[0] - before[0] + after[1] - before[1], 1, 'run once more, by one instance');
+    // the session goes on: a new message through C runs on its new owner
+    const next = await within(send(gw.c, session, uniq('req'), 'after the failover'), 'the next reply', 15_000);
+    assert.deepEqual([next.status, next.json.reply], [200, 'Echo: after the failover']);
   });
 });
