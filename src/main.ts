@@ -3,6 +3,7 @@ import type { Logger } from './core/log.js';
 import { createLocalBus } from './core/local-bus.js';
 import type { Bus } from './core/bus.js';
 import type { Cluster } from './cluster/start-cluster.js';
+import type { ClusterNode } from './actors/cluster-node.js';
 import { createConfiguredRunner } from './agent/configured-runner.js';
 import { RunRegistry } from './actors/run-registry.js';
 import { SessionRegistry } from './actors/session-registry.js';
@@ -97,7 +98,8 @@ function closeState(state: State): void {
 }
 
 /** The bus, the run and session registries, and the way in and out of them. */
-async function startActors(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, nodes: () => WsPlane | undefined, bus: Bus) {
+async function startActors(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, nodes: () => WsPlane | undefined, bus: Bus,
+  onSessionEnd?: (sessionKey: string) => void) {
   const runs = new RunRegistry(bus, { retentionMs: config.runRetentionMs, retentionMax: config.runRetentionMax });
   // every step of a run is recorded in the ledger before the bus carries it
   const lifecycle = new RunLifecycle({ bus, ledger: state.ledger, log });
@@ -117,6 +119,7 @@ async function startActors(config: GatewayConfig, log: Logger, options: GatewayO
     lifecycle, runs, idleMs: config.sessionIdleMs, log,
     executeRun: createRunExecutor({ runner, lifecycle, abortReason: (runId) => sessions.abortReason(runId) }),
     queueMode: config.queueMode, maxQueue: config.maxQueue, runTimeoutMs: config.runTimeoutMs,
+    ...(onSessionEnd ? { onSessionEnd } : {}),
   });
   // the one way in for every surface, and the way out for replies that must be sent (channels)
   const inbound = new Inbound(sessions);
@@ -147,7 +150,7 @@ async function loadInspector(options: GatewayOptions): Promise<NonNullable<Share
 
 /** The WS control plane, its device and node stores: loaded right after listen (the largest part of the code). */
 async function loadWsPlane(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, actors: Actors, shared: Shared,
-  channels: ChannelsControl | undefined, cluster: Cluster | undefined) {
+  channels: ChannelsControl | undefined, cluster: Cluster | undefined, clusterNode: ClusterNode | undefined) {
   const [{ createWsPlane }, { DeviceStore }, { NodeStore }] = await Promise.all([
     import('./surfaces/ws/plane.js'), import('./store/devices.js'), import('./store/nodes.js'),
   ]);
@@ -163,7 +166,7 @@ async function loadWsPlane(config: GatewayConfig, log: Logger, options: GatewayO
     devices, autoApproveLocal: config.autoApproveLocal, rateLimit: shared.authLimiter,
     nodes: { store: new NodeStore(state.db), allow: config.nodeAllow, deny: config.nodeDeny },
     clock: options.clock, channels: options.channels ?? channels, inspectTickets: shared.inspect?.tickets,
-    canvasCaps: shared.canvas?.caps, cluster: cluster?.link,
+    canvasCaps: shared.canvas?.caps, cluster: cluster?.link, ...(clusterNode ? { clusterRuns: clusterNode } : {}),
   });
   return { plane, devices };
 }
@@ -210,12 +213,14 @@ function requestGuard(config: GatewayConfig, hooks: Lifecycle) {
 
 /** The HTTP data plane, health routes and the WS upgrade endpoint on one router. */
 function routeSurfaces(config: GatewayConfig, actors: Actors, shared: Shared, isReady: () => { ready: boolean; failing: string[] },
-  hub: () => WsPlane['hub'] | undefined, classify: (remote: string, fwd: PeerHeaders) => PeerClass, transcripts: TranscriptStore) {
+  hub: () => WsPlane['hub'] | undefined, classify: (remote: string, fwd: PeerHeaders) => PeerClass, transcripts: TranscriptStore,
+  clusterNode: ClusterNode | undefined) {
   const router = new Router();
   registerHttpRoutes(router, {
     sessions: actors.sessions, runs: actors.runs, inbound: actors.inbound, transcripts,
     token: config.token, authLimiter: shared.authLimiter,
     sseKeepaliveMs: config.sseKeepaliveMs, startedAt: Date.now(), isReady,
+    ...(clusterNode ? { cluster: clusterNode } : {}),
     admit: {
       allowUsers: config.allowUsers ? new Set(config.allowUsers) : undefined,
       requireMention: config.requireMention,
@@ -263,7 +268,21 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   if (config.cluster) cluster = await import('./cluster/start-cluster.js').then((m) => m.startCluster(config.cluster!, log)).catch(failed);
   let ws: WsPlane | undefined;
   let draining = false;
-  const actors = await startActors(config, log, options, state, () => ws, cluster?.bus ?? createLocalBus()).catch(failed);
+  let clusterNode: ClusterNode | undefined;
+  // cluster mode: a session whose actor went idle is given up, unless a run of it is under way or a message came meanwhile
+  const onSessionEnd = cluster ? (key: string) => {
+    const node = clusterNode;
+    if (node) void node.ownership.releaseIdle(key, () => !node.owner.busy(key) && !actors.sessions.inspect(key)).catch(() => {});
+  } : undefined;
+  const actors = await startActors(config, log, options, state, () => ws, cluster?.bus ?? createLocalBus(), onSessionEnd).catch(failed);
+  if (cluster) {
+    // session ownership: accepted messages go to the cluster's inbox, the owner of their session runs them
+    clusterNode = await import('./actors/cluster-node.js').then((m) => m.startClusterNode({
+      cluster: cluster!, sessions: actors.sessions, runs: actors.runs, lifecycle: actors.lifecycle, log,
+      leaseTtlMs: config.cluster!.leaseTtlMs, runRetentionMs: config.runRetentionMs, policy: config.recovery,
+    })).catch(failed);
+    actors.inbound.useCluster(clusterNode);
+  }
   // what a remote peer can make us warn about, it could otherwise make us write without bound; one
   // auth-failure limiter for the WS handshake and the HTTP bearer
   const warnings = new RepeatedWarnings(log);
@@ -282,12 +301,13 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     if (channels) failing.push(...channels.notOnline());
     return { ready: failing.length === 0, failing };
   };
-  const { router, maxConnections } = routeSurfaces(config, actors, shared, isReady, () => ws?.hub, classify, state.transcripts);
+  const { router, maxConnections } = routeSurfaces(config, actors, shared, isReady, () => ws?.hub, classify, state.transcripts, clusterNode);
   shared.canvas = startCanvasHost(config, router, log, { now: options.canvasNow, otherSockets: () => ws?.hub.size ?? 0, maxConnections, a2uiDir: options.a2uiDir });
   channels = await loadChannels(config, log, options, state, actors, router).catch(failed);
   // before listen, and after the channel layer registered its reply writer: journaled runs are re-submitted
   // ahead of any new message in their sessions, and a recovered channel run's reply still reaches its chat
-  recoverRuns({ ledger: state.ledger, transcripts: state.transcripts, runs: actors.runs, sessions: actors.sessions, policy: config.recovery, log });
+  // (in cluster mode the inbox is the journal: a session's next owner runs what its last one left)
+  if (!cluster) recoverRuns({ ledger: state.ledger, transcripts: state.transcripts, runs: actors.runs, sessions: actors.sessions, policy: config.recovery, log });
   const stopMetrics = metrics.attach({ bus: actors.bus, sessions: actors.sessions, hub: () => ws?.hub, cluster: cluster?.link });
   registerMetricsRoute(router, { scrape: () => metrics.scrape(), token: config.token, authLimiter: shared.authLimiter });
   registerWebChatRoutes(router, { log, authMode: config.token ? 'token' : 'none', ...(options.webchatDir !== undefined ? { dir: options.webchatDir } : {}) });
@@ -302,7 +322,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   log.debug({ bind: config.bind, port: server.port }, 'http plane listening; loading the ws plane');
   let loaded: Awaited<ReturnType<typeof loadWsPlane>>;
   try {
-    loaded = await loadWsPlane(config, log, options, state, actors, shared, channels, cluster);
+    loaded = await loadWsPlane(config, log, options, state, actors, shared, channels, cluster, clusterNode);
   } catch (err) {
     await server.close();
     await cluster?.close();
@@ -335,7 +355,10 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
         await new Promise((r) => setImmediate(r));
         // queued messages stay journaled for the next start; running runs get the grace period, then are
         // cancelled and recorded so (reason shutdown)
+        // cluster mode: no session is claimed from now on, and a queued message stays in the inbox for the next owner
+        clusterNode?.beginShutdown();
         await drainRuns({ bus, runs, sessions, lifecycle: actors.lifecycle, log, graceMs: config.shutdownGraceMs });
+        await clusterNode?.close(); // the owned sessions are given up: their successors need not wait for the TTL
         stopInspectFeed?.();
         shared.canvas?.liveReload?.stop();
         loaded.plane.shutdown();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { RunListener } from '../actors/run-registry.js';
+import type { ClusterNode } from '../actors/cluster-node.js';
+import type { RunListener, RunRecord } from '../actors/run-registry.js';
 import type { SessionRegistry, SubmitRequest, SubmitResult } from '../actors/session-registry.js';
 import { badRequest, ShuttingDown } from '../core/errors.js';
 import type { QueueMode } from '../core/queue-mode.js';
@@ -9,6 +10,8 @@ import type { InputPart, RunInput, RunOrigin, Surface } from '../core/run.js';
 // InboundMessage — surface-neutral: no request objects, no sockets — and hand it here. Inbound validates it,
 // then the session registry checks the id (idempotency: replay a completed run, refuse a live one), journals
 // it with its origin (the reply address) and queues it in its session, which alone decides when it runs.
+// In cluster mode (useCluster) the grouped accept journals into the cluster's inbox instead, and the session's
+// owner — this instance or another — runs it; the caller waits for it through `settled`.
 
 /** Most characters a session key may have. */
 export const MAX_SESSION_KEY_LENGTH = 512;
@@ -37,14 +40,27 @@ export interface InboundMessage {
   listener?: RunListener;
 }
 
-/** The result of an accepted (or replayed, refused) message, with the run id it was given. */
-export type InboundResult = SubmitResult & { runId: string };
+/**
+ * The result of an accepted (or replayed, refused) message, with the run id it was given; in cluster mode an
+ * accepted or replayed one also has `settled`, its record once it has ended wherever it ran (this instance's
+ * run registry may never know it).
+ */
+export type InboundResult = SubmitResult & { runId: string; settled?: Promise<RunRecord> };
 
 /** Validation and hand-off of inbound messages; see the file comment. */
 export class Inbound {
   private closed = false;
+  private cluster?: Pick<ClusterNode, 'accept'>;
 
   constructor(private readonly sessions: SessionRegistry) {}
+
+  /**
+   * Cluster mode: acceptGrouped() and submitGrouped() journal into the cluster's inbox (the session's owner
+   * runs the message; start() has nothing to start for them). accept() (the channels) stays local.
+   */
+  useCluster(cluster: Pick<ClusterNode, 'accept'>): void {
+    this.cluster = cluster;
+  }
 
   /** The gateway is stopping: every message from now on is refused with ShuttingDown (503 / UNAVAILABLE). */
   close(): void {
@@ -75,6 +91,7 @@ export class Inbound {
    */
   async acceptGrouped(message: InboundMessage): Promise<InboundResult> {
     const req = this.request(message);
+    if (this.cluster) return { ...await this.cluster.accept(req), runId: req.runId };
     return { ...await this.sessions.acceptGrouped(req), runId: req.runId };
   }
 

@@ -18,10 +18,11 @@ export interface AdmitPolicy {
   partPolicy: ContentPartPolicy;
 }
 
-/** What became of an HTTP message: ignored (no mention), accepted, or answered from a completed run. */
+/** What became of an HTTP message: ignored (no mention), accepted (in cluster mode with `settled`, its end
+ *  wherever it ran), or answered from a completed run. */
 export type Admission =
   | { kind: 'ignored' }
-  | { kind: 'accepted' | 'replay'; record: RunRecord };
+  | { kind: 'accepted' | 'replay'; record: RunRecord; settled?: Promise<RunRecord> };
 
 /** Validate, gate and submit one HTTP message; refusals are thrown as ApiError. */
 export async function admitMessage(req: MessageRequest, policy: AdmitPolicy, listener?: RunListener): Promise<Admission> {

@@ -1,5 +1,6 @@
 import type { RunRecord, RunRegistry } from '../../actors/run-registry.js';
 import type { SessionRegistry } from '../../actors/session-registry.js';
+import type { ClusterNode } from '../../actors/cluster-node.js';
 import { admitMessage, type AdmitPolicy } from './admit.js';
 import type { Inbound } from '../../inbound/submit.js';
 import { ApiError, badRequest, insufficientStorage } from '../../core/errors.js';
@@ -30,6 +31,8 @@ export interface HttpPlaneDeps {
   transcripts: TranscriptStore;
   startedAt: number;
   isReady: () => { ready: boolean; failing: string[] };
+  /** Cluster mode: a run not known here is looked up (status) and cancelled through the cluster. */
+  cluster?: Pick<ClusterNode, 'record' | 'cancel'>;
 }
 
 const P = '/v1/gateway';
@@ -62,7 +65,7 @@ export function registerHttpRoutes(router: Router, deps: HttpPlaneDeps): void {
     handle: async (req) => {
       const admission = await admitMessage(parseMessageRequest(decodeJsonBody(req.body)), policy);
       if (admission.kind === 'ignored') return json(200, { ignored: true });
-      const record = admission.kind === 'replay' ? admission.record : await deps.runs.settled(admission.record.runId);
+      const record = admission.kind === 'replay' ? admission.record : await (admission.settled ?? deps.runs.settled(admission.record.runId));
       return messageResponse(record);
     },
   });
@@ -84,8 +87,9 @@ export function registerHttpRoutes(router: Router, deps: HttpPlaneDeps): void {
       const id = req.query.get('request_id')?.trim() ?? '';
       if (id === '') throw badRequest('missing request_id');
       const record = deps.runs.get(id);
-      if (!record) throw new ApiError(404, 'not_found', `request_id "${id}" not found`);
-      return json(200, statusBody(record));
+      // cluster mode: a run this instance does not run is read from the cluster's run status
+      if (!record && deps.cluster) return deps.cluster.record(id).then((r) => statusResponse(id, r));
+      return statusResponse(id, record);
     },
   });
 
@@ -94,6 +98,8 @@ export function registerHttpRoutes(router: Router, deps: HttpPlaneDeps): void {
     handle: (req) => {
       const id = parseCancelRequest(decodeJsonBody(req.body)).request_id?.trim() ?? '';
       if (id === '') throw badRequest('missing request_id');
+      // cluster mode: only the session's owner can stop the run, wherever it is
+      if (deps.cluster) return deps.cluster.cancel(id).then((canceled) => json(200, { canceled }));
       return json(200, { canceled: deps.sessions.cancel(id) });
     },
   });
@@ -115,6 +121,11 @@ function messageResponse(record: RunRecord): JsonResponse {
       if (record.error?.type === 'insufficient_storage') return errorResponse(insufficientStorage(record.error.message));
       return errorResponse(new ApiError(500, 'internal_error', record.error?.message || 'run failed'));
   }
+}
+
+function statusResponse(id: string, record: RunRecord | undefined): JsonResponse {
+  if (!record) throw new ApiError(404, 'not_found', `request_id "${id}" not found`);
+  return json(200, statusBody(record));
 }
 
 function statusBody(r: RunRecord): Record<string, unknown> {

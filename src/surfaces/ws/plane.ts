@@ -70,6 +70,8 @@ export interface WsPlaneOptions {
   canvasCaps?: CanvasCaps;
   /** Cluster mode: this instance's id and NATS state (`status` shows them). */
   cluster?: ClusterStatus;
+  /** Cluster mode: runs of other instances (agent.wait and chat.abort of a run its session's owner runs). */
+  clusterRuns?: WsServices['clusterRuns'];
 }
 
 /** The running WS control plane, as the transport and the composition root use it. */
@@ -181,6 +183,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
   services = {
     bus: o.bus, sessions: o.sessions, inbound: o.inbound, runs: o.runs, transcripts: o.transcripts, presence, health,
     dedupe: new Dedupe(), hub, devices: o.devices, pairingResolved, nodes, channels: o.channels, inspectTickets: o.inspectTickets,
+    ...(o.clusterRuns ? { clusterRuns: o.clusterRuns } : {}),
     info: { version: o.version, startedAt, stateDir: o.stateDir, provider: o.model.provider, model: o.model.model, cluster: o.cluster },
   };
   bridgeRunEvents(o.bus, hub, o.transcripts, o.model, o.clock);

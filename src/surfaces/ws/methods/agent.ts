@@ -46,7 +46,8 @@ export const agent: Handler<'agent'> = async (params, call, ctx) => {
     return RESPONDED;
   }
   if (accepted.kind === 'accepted') ctx.inbound.start(runId);
-  ctx.runs.settled(runId).then((record) => {
+  // cluster mode: the run may run on another instance; `settled` follows it there
+  (accepted.settled ?? ctx.runs.settled(runId)).then((record) => {
     const final = agentFinal(record, ctx);
     if (record.error?.type === 'insufficient_storage') ctx.dedupe.forget(key); // the same key may be sent again and run
     else ctx.dedupe.finish(key, final);
@@ -96,6 +97,8 @@ export const agentWait: Handler<'agent.wait'> = (params, _call, ctx) => {
   };
   const record = ctx.runs.get(runId);
   if (record && record.finishedAt !== undefined) return outcome(record);
+  // cluster mode: a run this instance does not know may run (or have run) on its session's owner
+  if (!record && ctx.clusterRuns) return waitInCluster(runId, timeoutMs, ctx.clusterRuns, outcome);
   return new Promise((resolve) => {
     let done = false;
     let unsubscribe = () => {};
@@ -115,3 +118,19 @@ export const agentWait: Handler<'agent.wait'> = (params, _call, ctx) => {
     else unsubscribe = ctx.bus.subscribe('run.queued', onQueued); // not known yet: it may still be submitted
   });
 };
+
+/** agent.wait of a run known to the cluster only: its status record, else its events wherever it runs. */
+async function waitInCluster(runId: string, timeoutMs: number, cluster: NonNullable<WsServices['clusterRuns']>, outcome: (r: RunRecord) => unknown): Promise<unknown> {
+  // followed before the status is read: its end cannot slip in between
+  const follow = cluster.follower.follow(runId, '');
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const known = await cluster.record(runId);
+    if (known?.finishedAt !== undefined) return outcome(known);
+    const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve({ runId, status: 'timeout' }), timeoutMs); });
+    return await Promise.race([follow.settled.then(outcome), timeout]);
+  } finally {
+    clearTimeout(timer);
+    follow.stop();
+  }
+}

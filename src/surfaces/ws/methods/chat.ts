@@ -1,7 +1,7 @@
 import type { SubmitResult } from '../../../actors/session-registry.js';
 import { toQueueMode, WIRE_QUEUE_MODES } from '../../../core/queue-mode.js';
 import { transcriptEntry } from '../run-events.js';
-import { invalidRequest, MethodError, RESPONDED, type Handler } from './types.js';
+import { invalidRequest, MethodError, RESPONDED, type Handler, type WsServices } from './types.js';
 
 // chat.send (ack only; progress arrives as events), chat.history, chat.abort (§13).
 // chat.send is accept → ack → start: the run is recorded (and journaled on `run.queued`) before the ack,
@@ -60,7 +60,8 @@ export const chatSend: Handler<'chat.send'> = async (params, call, ctx) => {
     return RESPONDED;
   }
   if (accepted.kind === 'accepted') ctx.inbound.start(runId);
-  ctx.runs.settled(runId).then((record) => {
+  // cluster mode: the run may run on another instance; `settled` follows it there
+  (accepted.settled ?? ctx.runs.settled(runId)).then((record) => {
     // a run its full disk failed may be sent again with the same key, once there is space
     if (record.error?.type === 'insufficient_storage') ctx.dedupe.forget(key);
     else ctx.dedupe.finish(key, { ok: true, payload: { runId, status: 'ok' } });
@@ -91,6 +92,8 @@ export const chatHistory: Handler<'chat.history'> = (params, _call, ctx) => {
 /** `chat.abort`: cancel the named run of the session, or its running one. */
 export const chatAbort: Handler<'chat.abort'> = (params, _call, ctx) => {
   const targets: string[] = [];
+  // cluster mode: a run this instance does not know may run on its session's owner
+  if (params.runId && ctx.clusterRuns && !ctx.runs.get(params.runId)) return abortInCluster(params.runId, params.sessionKey, ctx.clusterRuns);
   if (params.runId) {
     const r = ctx.runs.get(params.runId);
     if (r && r.sessionKey === params.sessionKey && (r.state === 'queued' || r.state === 'running')) targets.push(r.runId);
@@ -101,3 +104,11 @@ export const chatAbort: Handler<'chat.abort'> = (params, _call, ctx) => {
   const runIds = targets.filter((id) => ctx.sessions.cancel(id));
   return { ok: true, aborted: runIds.length > 0, runIds };
 };
+
+/** chat.abort of a named run through the cluster: its status says its session and whether it is live. */
+async function abortInCluster(runId: string, sessionKey: string, cluster: NonNullable<WsServices['clusterRuns']>) {
+  const r = await cluster.record(runId);
+  const live = r?.sessionKey === sessionKey && (r.state === 'queued' || r.state === 'running');
+  const aborted = live && await cluster.cancel(runId);
+  return { ok: true, aborted, runIds: aborted ? [runId] : [] };
+}

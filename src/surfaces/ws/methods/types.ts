@@ -1,5 +1,6 @@
 import type { Connection, ConnectionHub } from '../../../actors/connection-hub.js';
 import type { NodeRegistry } from '../../../actors/node-registry.js';
+import type { ClusterNode } from '../../../actors/cluster-node.js';
 import type { RunRegistry } from '../../../actors/run-registry.js';
 import type { SessionRegistry } from '../../../actors/session-registry.js';
 import type { Inbound } from '../../../inbound/submit.js';
@@ -41,6 +42,8 @@ export interface WsServices {
   channels?: ChannelsControl;
   /** The inspector's stream tickets; absent without --inspect. */
   inspectTickets?: InspectTickets;
+  /** Cluster mode: runs of other instances, read, followed and cancelled through the cluster (agent.wait, chat.abort). */
+  clusterRuns?: Pick<ClusterNode, 'record' | 'cancel' | 'follower'>;
   /** `cluster`: this instance's id and NATS state in cluster mode. */
   info: { version: string; startedAt: number; stateDir: string; provider: string; model: string; cluster?: ClusterStatus };
 }

@@ -1,0 +1,95 @@
+import { Inbox } from '../cluster/inbox.js';
+import { Ownership } from '../cluster/ownership.js';
+import { requestCancel } from '../cluster/remote-cancel.js';
+import { RunStatuses } from '../cluster/run-status.js';
+import type { Cluster } from '../cluster/start-cluster.js';
+import type { Logger } from '../core/log.js';
+import { ClusterAcceptor } from './cluster-accept.js';
+import { ClusterRunFollower, recordOfStatus } from './cluster-follow.js';
+import { ClusterRunOwner } from './cluster-owner.js';
+import type { RunLifecycle } from './run-lifecycle.js';
+import { TERMINAL, type RunRecord, type RunRegistry } from './run-registry.js';
+import type { SessionRegistry, SubmitRequest, SubmitResult } from './session-registry.js';
+
+// Cluster mode's session ownership on a running gateway, put together once the actors exist (the composition
+// root imports this file lazily, with --nats-url only): the inbox, the run status records, the owner of this
+// instance's sessions (ClusterRunOwner, the session registry's side), the acceptor every surface's accept goes
+// through, and the follower that lets a surface here wait for a run that runs on another instance.
+
+/** What the surfaces and the shutdown use of cluster ownership. */
+export interface ClusterNode {
+  /**
+   * Inbound's grouped accept in cluster mode: journal the message in the inbox and follow its run wherever it
+   * runs; an accepted or replayed one has `settled`, its record once it has ended.
+   */
+  accept(req: SubmitRequest): Promise<SubmitResult & { settled?: Promise<RunRecord> }>;
+  follower: ClusterRunFollower;
+  ownership: Ownership;
+  owner: ClusterRunOwner;
+  /** A run's record: this instance's when it runs here, else the cluster's status record. */
+  record(runId: string): Promise<RunRecord | undefined>;
+  /** Cancel a run wherever it runs (asks its session's owner); true when it was queued or running. */
+  cancel(runId: string): Promise<boolean>;
+  /** Claim nothing more, and leave queued messages in the inbox for the next owner (before the drain). */
+  beginShutdown(): void;
+  /** Give every owned session up and stop following (after the drain). */
+  close(): Promise<void>;
+}
+
+/** Opens the inbox and the run status bucket and starts owning sessions; see the file comment. */
+export async function startClusterNode(deps: {
+  cluster: Cluster; sessions: SessionRegistry; runs: RunRegistry; lifecycle: RunLifecycle; log: Logger;
+  leaseTtlMs: number; runRetentionMs: number; policy: 'rerun' | 'fail';
+}): Promise<ClusterNode> {
+  const { cluster, sessions, runs, lifecycle, log } = deps;
+  const { nc, instanceId } = cluster.link;
+  const bus = cluster.bus;
+  const inbox = await Inbox.open(nc, { instanceId });
+  const statuses = await RunStatuses.open(nc, { instanceId, retentionMs: deps.runRetentionMs });
+  const owner = new ClusterRunOwner({ bus, sessions, runs, lifecycle, statuses, log: log.child({ component: 'cluster-owner' }) });
+  const ownership = await Ownership.open(nc, { instanceId, ttlMs: deps.leaseTtlMs, policy: deps.policy, inbox, statuses, handler: owner });
+  const acceptor = new ClusterAcceptor({ inbox, statuses, ownership, owner });
+  const follower = new ClusterRunFollower({ bus, statuses });
+  return {
+    follower, ownership, owner,
+    async accept(req) {
+      const { runId } = req;
+      // followed before it is journaled: its first event may come from another instance at any moment after;
+      // the listener is the follower's (the owner's expect() would only see it when the run is here)
+      const follow = follower.follow(runId, req.input.sessionKey, req.listener);
+      let result: Awaited<ReturnType<typeof acceptor.accept>>;
+      try {
+        result = await acceptor.accept({ ...req, listener: undefined });
+      } catch (err) {
+        follow.stop();
+        throw err;
+      }
+      if (result.kind === 'accepted') return { kind: 'accepted', record: recordOfStatus(result.status), settled: follow.settled };
+      follow.stop();
+      if (result.kind === 'conflict') return result;
+      const record = recordOfStatus(result.status);
+      return { kind: 'replay', record, settled: Promise.resolve(record) };
+    },
+    async record(runId) {
+      const local = runs.get(runId);
+      if (local) return local;
+      const status = await statuses.get(runId);
+      return status ? recordOfStatus(status) : undefined;
+    },
+    async cancel(runId) {
+      if (sessions.cancel(runId)) return true;
+      const status = await statuses.get(runId);
+      if (!status || TERMINAL.has(status.state)) return false;
+      return (await requestCancel(nc, { instanceId, sessionKey: status.sessionKey, runId })) === 'cancelled';
+    },
+    beginShutdown() {
+      ownership.stopClaiming();
+      owner.beginShutdown();
+    },
+    async close() {
+      follower.close();
+      await ownership.close();
+      owner.close();
+    },
+  };
+}
