@@ -10,13 +10,10 @@ import { SessionRegistry } from './actors/session-registry.js';
 import { createRunExecutor } from './actors/run-executor.js';
 import type { TranscriptStore } from './core/transcript.js';
 import type { ChannelsControl } from './core/channel.js';
-import { openDb, type Db } from './store/db.js';
-import { SqliteTranscriptStore } from './store/transcripts-sqlite.js';
-import { RunLedger } from './store/run-ledger.js';
+import { closeState, openState, type State } from './state.js';
 import { RunLifecycle } from './actors/run-lifecycle.js';
 import { Inbound } from './inbound/submit.js';
 import { ReplyRouter } from './actors/reply-router.js';
-import { probeWrite, StorageHealth } from './store/storage-health.js';
 import { recoverRuns } from './actors/recover.js';
 import { logRunEnds } from './actors/run-log.js';
 import { drainRuns } from './actors/drain.js';
@@ -43,8 +40,6 @@ import { RepeatedWarnings } from './core/repeated-warnings.js';
 import { isLoopbackHost } from './policy/addresses.js';
 import { DeferredMetrics } from './actors/deferred-metrics.js';
 import { registerMetricsRoute } from './surfaces/http/metrics.js';
-import { acquireStateLock, type StateLock } from './store/state-lock.js';
-import { ensureStateDir, explainDbOpenError } from './store/state-dir.js';
 import type { AdapterFactories, ChannelManager } from './surfaces/channels/manager.js';
 import { type ChannelClock, type ChannelName, CHANNELS } from './core/channel.js';
 import type { Gateway, GatewayOptions } from './gateway-types.js';
@@ -57,45 +52,6 @@ export type { Gateway, GatewayOptions } from './gateway-types.js';
 // typebox/schema for their texts) is the largest part of the gateway's, loaded right after listen. Until then
 // upgrades get 503 (the spec's startup gate) and /readyz says `starting`. `clawgate gateway` runs all this from
 // the bundle `npm run build` writes (scripts/build-gateway.mjs), where each lazy import is a chunk of its own.
-
-/** The state dir's database and what records into it. */
-interface State {
-  /** One gateway per state dir: taken before the database opens, released after it closes. */
-  lock: StateLock;
-  db: Db;
-  storage: StorageHealth;
-  transcripts: SqliteTranscriptStore;
-  ledger: RunLedger;
-}
-
-/** The database opens before listen: transcripts and the journal are durable from the first message. The state
- *  dir's lock comes first of all: a second gateway on the same dir stops before it touches anything. */
-function openState(config: GatewayConfig, log: Logger, options: GatewayOptions, metrics: DeferredMetrics): State {
-  ensureStateDir(config.stateDir);
-  const lock = acquireStateLock(config.stateDir);
-  if (lock.takenOverFrom) log.warn({ stateDir: config.stateDir, stale: lock.takenOverFrom }, 'took over the lock of a gateway that is gone');
-  let db: Db;
-  try {
-    db = openDb(config.stateDir, { fsyncCommits: config.fsyncCommits, faults: options.storage?.faults });
-  } catch (err) {
-    lock.release();
-    throw explainDbOpenError(config.stateDir, err);
-  }
-  const storage = new StorageHealth({
-    stateDir: config.stateDir, log, probe: () => probeWrite(db),
-    schedule: options.storage?.schedule, probeEveryMs: options.storage?.probeEveryMs,
-  });
-  const transcripts = new SqliteTranscriptStore(db);
-  const ledger = new RunLedger(db, transcripts, { retentionMs: config.runRetentionMs, storage, observe: metrics.observeJournal });
-  return { lock, db, storage, transcripts, ledger };
-}
-
-/** Closes the database and frees the state dir (a start-up that failed after openState). */
-function closeState(state: State): void {
-  state.storage.stop();
-  state.db.close();
-  state.lock.release();
-}
 
 /** The bus, the run and session registries, and the way in and out of them. */
 async function startActors(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, nodes: () => WsPlane | undefined, bus: Bus,
