@@ -6,10 +6,10 @@ import type { SubmitRequest } from './session-registry.js';
 
 // Cluster mode, the accepting side: what SessionRegistry.acceptGrouped is in one process, for a message that
 // may run on another instance. The run id decides first, from the cluster's run status: a completed id in the
-// same session is replayed, a queued or running one refused. Then the run is recorded `queued` (only over no
-// record or a failed / cancelled one, by revision, so two instances accepting the same id at once cannot
-// both win), journaled in the inbox (durable once the PubAck is back: only then may the surface acknowledge),
-// and its session claimed if nobody owns it. A surface's listener is attached when the message is delivered
+// same session is replayed, a queued or running one refused. Then the message is journaled in the inbox
+// (durable once the PubAck is back: only then may the surface acknowledge) and recorded `queued` — a new id
+// journaled first, a failed / cancelled one sent again recorded first (see accept) — so that two instances
+// accepting the same id at once cannot both win, and its session claimed if nobody owns it. A surface's listener is attached when the message is delivered
 // here; `here: false` says another instance owns the session, so its events come from there (the cluster bus).
 // Only types are imported from src/cluster, so loading this file loads no NATS client.
 
@@ -42,32 +42,61 @@ export class ClusterAcceptor {
         ? { kind: 'replay', status: prior }
         : { kind: 'conflict', message: `request_id "${runId}" was already used by another session` };
     }
-    // none, failed or cancelled: a new run replaces the record
     const queuedAt = req.queuedAt ?? (this.deps.now ?? Date.now)();
-    const written = await statuses.writeAccepted({ runId, sessionKey, state: 'queued', queuedAt }, revision);
-    if (written === undefined) return { kind: 'conflict', message: `request_id "${runId}" is already queued or running` };
+    const entry = { runId, origin: req.origin, input, queuedAt, ...(req.mode ? { mode: req.mode } : {}) };
     if (req.listener) owner.expect(runId, req.listener);
-    const undo = async (): Promise<void> => {
-      owner.unexpect(runId);
-      await statuses.undoAccepted(runId, written.revision, prior).catch(() => {});
-    };
-    let appended: { duplicate: boolean };
-    try {
-      appended = await inbox.append({ runId, origin: req.origin, input, queuedAt, ...(req.mode ? { mode: req.mode } : {}) });
-    } catch (err) {
-      await undo();
-      throw err;
-    }
-    if (appended.duplicate) {
-      // the inbox still remembers this id from its dedupe window: the earlier message is the one that counts,
-      // and its record is put back
-      await undo();
-      return { kind: 'conflict', message: `request_id "${runId}" was sent moments ago; send it again later or with a new id` };
+    let status: RunStatus;
+    if (prior === undefined) {
+      // a new id: journaled first, then recorded. An instance dying between the two leaves a message without
+      // a record, which its next owner runs (never started); the other order would leave a `queued` record of
+      // a message nobody has, and the id refused as live when the caller, cut off, sends it again elsewhere.
+      // Two instances accepting the id at once: the inbox takes it once (the other append is a duplicate).
+      const appended = await inbox.append(entry).catch((err: Error) => {
+        owner.unexpect(runId);
+        throw err;
+      });
+      if (appended.duplicate) return this.sentMomentsAgo(runId);
+      // by revision: never over a step its owner (which may have had it delivered already) wrote meanwhile
+      const written = await statuses.writeAccepted({ runId, sessionKey, state: 'queued', queuedAt }, 0).catch(() => undefined);
+      // (the owner wrote first: this acceptance is still answered as what it was, a queued run)
+      status = written?.status ?? { runId, sessionKey, state: 'queued', queuedAt, recoveries: 0, owner: (await statuses.get(runId).catch(() => undefined))?.owner ?? '', updatedAt: queuedAt };
+    } else {
+      // a failed or cancelled id sent again: recorded `queued` first (by revision, so of two instances doing
+      // it at once only one wins), since an owner delivered the message over the old record would take it
+      // as settled and run nothing
+      const written = await statuses.writeAccepted({ runId, sessionKey, state: 'queued', queuedAt }, revision);
+      if (written === undefined) {
+        owner.unexpect(runId);
+        return { kind: 'conflict', message: `request_id "${runId}" is already queued or running` };
+      }
+      const undo = async (): Promise<void> => {
+        owner.unexpect(runId);
+        await statuses.undoAccepted(runId, written.revision, prior).catch(() => {});
+      };
+      let appended: { duplicate: boolean };
+      try {
+        appended = await inbox.append(entry);
+      } catch (err) {
+        await undo();
+        throw err;
+      }
+      if (appended.duplicate) {
+        // the inbox still remembers this id from its dedupe window: the earlier message is the one that
+        // counts, and its record is put back
+        await undo();
+        return this.sentMomentsAgo(runId);
+      }
+      status = written.status;
     }
     // journaled: accepted whatever happens next; a claim that fails (NATS gone at this moment) leaves the
     // session to whoever claims it next (a sweep finds it)
     const here = await ownership.claim(sessionKey).catch(() => false);
     if (!here) owner.unexpect(runId);
-    return { kind: 'accepted', status: written.status, here };
+    return { kind: 'accepted', status, here };
+  }
+
+  private sentMomentsAgo(runId: string): ClusterAcceptResult {
+    this.deps.owner.unexpect(runId);
+    return { kind: 'conflict', message: `request_id "${runId}" was sent moments ago; send it again later or with a new id` };
   }
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
 import type { RunEventName } from '../../src/actors/run-registry.js';
 import type { SubmitRequest } from '../../src/actors/session-registry.js';
+import { ClusterAcceptor } from '../../src/actors/cluster-accept.js';
 import { requestCancel } from '../../src/cluster/remote-cancel.js';
 import { type ClusterInstance, clusterInstance } from '../helpers/cluster-instance.js';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
@@ -83,4 +84,21 @@ test('two instances accepting the same id at the same moment: exactly one journa
   assert.deepEqual(results.map((r) => r.kind).sort(), ['accepted', 'conflict']);
   await until(async () => (await a.statuses.get('same'))?.state === 'completed', 'the one run completed', 10_000, 10);
   assert.equal(a.gated.inputs.length + b.gated.inputs.length, 1);
+});
+
+test('an accepting instance that dies while journaling a new id leaves nothing behind: the id sent again elsewhere runs, once', async () => {
+  const a = await instance('a', 'ca-die');
+  const b = await instance('b', 'ca-die');
+  // a's acceptor stops for ever inside the inbox append, as a process SIGKILLed before the PubAck
+  let reached!: () => void;
+  const inAppend = new Promise<void>((r) => { reached = r; });
+  const dying = new ClusterAcceptor({ inbox: { append: () => { reached(); return new Promise(() => {}); } }, statuses: a.statuses, ownership: a.ownership, owner: a.owner });
+  void dying.accept(request('d', 'd1', 'd1'));
+  await inAppend;
+  await a.die();
+  // the caller, cut off, sends it again to b: not refused as live (no record of a message nobody has)
+  const again = await b.acceptor.accept(request('d', 'd1', 'd1'));
+  assert.equal(again.kind, 'accepted', JSON.stringify(again));
+  await until(async () => (await b.statuses.get('d1'))?.state === 'completed', 'd1 completed on b', 10_000, 10);
+  assert.deepEqual([a.gated.inputs.length, b.gated.inputs.map((i) => i.runId)], [0, ['d1']]);
 });

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { assertBuilt, killAll, tempDir } from '../helpers/cli.js';
-import { startCliGatewayOn, type CliGateway } from '../helpers/cli-gateway.js';
+import { assertBuilt, killAll } from '../helpers/cli.js';
+import type { CliGateway } from '../helpers/cli-gateway.js';
+import { clusterAuth as auth, completedRuns, runStatus as status, sendMessage as send, startClusterGateways, words } from '../helpers/cluster-gateways.js';
 import { uniq } from '../helpers/ids.js';
-import { postJson, type JsonAnswer } from '../helpers/json-http.js';
+import { postJson } from '../helpers/json-http.js';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
 import { until, within } from '../helpers/wait.js';
-import { adminClient, stopClient, TOKEN, type TappedClient } from '../helpers/ws-client.js';
+import { adminClient, stopClient, type TappedClient } from '../helpers/ws-client.js';
 
 // Issue 17, acceptances 1 and 2, on real processes: nats-server and three gateways with --nats-url. A session
 // has one owner (the instance that first accepted a message for it), whatever instance a message comes in
@@ -15,22 +16,17 @@ import { adminClient, stopClient, TOKEN, type TappedClient } from '../helpers/ws
 // caller waiting on another instance than the owner (WS chat.send, an SSE stream) gets the run's events; and
 // when the owner is killed, another instance takes the session and runs the interrupted run to its end.
 
-const auth = { authorization: `Bearer ${TOKEN}` };
 /** The lease TTL (and sweep period) of the three: short, so the failover test waits little for A's leases to expire. */
 const TTL_MS = 2_000;
-/** The mock streams one word per 50 ms: a message of n words runs about n × 50 ms. */
-const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
 
 describe('session ownership across three gateways', () => {
   let nats: NatsServer;
-  const gw: Record<'a' | 'b' | 'c', CliGateway> = {} as never;
+  let gw: Record<'a' | 'b' | 'c', CliGateway>;
 
   before(async () => {
     assertBuilt();
     nats = await startNatsServer();
-    const started = await Promise.all((['a', 'b', 'c'] as const).map((id) =>
-      startCliGatewayOn(tempDir('clawgate-owners-'), TOKEN, ['--nats-url', nats.url, '--instance-id', `gw-${id}`, '--mock-delay-ms', '50', '--lease-ttl-ms', String(TTL_MS)], 20_000)));
-    [gw.a, gw.b, gw.c] = started;
+    gw = await startClusterGateways(nats.url, TTL_MS, 50); // the mock streams one word per 50 ms
   });
   const clients: TappedClient[] = [];
   after(async () => {
@@ -38,15 +34,6 @@ describe('session ownership across three gateways', () => {
     await killAll();
     await nats?.stop();
   });
-
-  const status = async (g: CliGateway, id: string): Promise<JsonAnswer> => {
-    const res = await fetch(`${g.url}/v1/gateway/status?request_id=${encodeURIComponent(id)}`, { headers: auth });
-    return { status: res.status, headers: res.headers, json: await res.json() };
-  };
-  const send = (g: CliGateway, session: string, requestId: string, text: string) =>
-    postJson(`${g.url}/v1/gateway/messages`, { session_id: session, request_id: requestId, user_id: 'u1', text }, { headers: auth });
-  const completedRuns = async (g: CliGateway) =>
-    Number(/^clawgate_runs_total\{outcome="completed"\} (\d+)$/m.exec(await (await fetch(`${g.url}/metrics`, { headers: auth })).text())?.[1] ?? 0);
 
   test('two messages for one session sent to A and B run one after the other, in acceptance order, each caller answered', async () => {
     const session = uniq('owned');

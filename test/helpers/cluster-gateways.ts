@@ -1,0 +1,37 @@
+import { startCliGatewayOn, type CliGateway } from './cli-gateway.js';
+import { tempDir } from './cli.js';
+import { postJson, type JsonAnswer } from './json-http.js';
+import { TOKEN } from './ws-client.js';
+
+// Three built CLI gateways in cluster mode on one nats-server, and the HTTP exchanges the cluster tests make
+// with them (test/cluster/ownership-gateways.test.ts, failover-100.test.ts). Stop them with killAll() from ./cli.js.
+
+/** The bearer header of the gateways started here. */
+export const clusterAuth = { authorization: `Bearer ${TOKEN}` };
+
+/** A message of `n` words: the mock streams one word per `--mock-delay-ms`, so it runs about n × that delay. */
+export const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
+
+/** Gateways gw-a, gw-b, gw-c on the NATS server at `natsUrl`, lease TTL `ttlMs`, the mock model streaming a word per `delayMs`. */
+export async function startClusterGateways(natsUrl: string, ttlMs: number, delayMs: number): Promise<Record<'a' | 'b' | 'c', CliGateway>> {
+  const [a, b, c] = await Promise.all((['a', 'b', 'c'] as const).map((id) =>
+    startCliGatewayOn(tempDir('clawgate-owners-'), TOKEN, ['--nats-url', natsUrl, '--instance-id', `gw-${id}`, '--mock-delay-ms', String(delayMs), '--lease-ttl-ms', String(ttlMs)], 20_000)));
+  return { a, b, c };
+}
+
+/** `GET /v1/gateway/status?request_id=` on `g`. */
+export async function runStatus(g: CliGateway, id: string): Promise<JsonAnswer> {
+  const res = await fetch(`${g.url}/v1/gateway/status?request_id=${encodeURIComponent(id)}`, { headers: clusterAuth });
+  return { status: res.status, headers: res.headers, json: await res.json() };
+}
+
+/** `POST /v1/gateway/messages` on `g`: answers once the run has ended (or the message is refused). */
+export function sendMessage(g: CliGateway, session: string, requestId: string, text: string): Promise<JsonAnswer> {
+  return postJson(`${g.url}/v1/gateway/messages`, { session_id: session, request_id: requestId, user_id: 'u1', text }, { headers: clusterAuth });
+}
+
+/** How many runs completed on `g` (its `/metrics`, which count this instance only). */
+export async function completedRuns(g: CliGateway): Promise<number> {
+  const text = await (await fetch(`${g.url}/metrics`, { headers: clusterAuth })).text();
+  return Number(/^clawgate_runs_total\{outcome="completed"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+}
