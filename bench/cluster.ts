@@ -20,6 +20,7 @@
 //   --requests N     POSTs per throughput case per round (default 2000)
 //   --connections N  POSTs in flight in the throughput cases (default 32)
 //   --rounds N       rounds of single/cluster alternation (default 2)
+//   --warmup N       POSTs per mode before the rounds, not measured (default 300: JIT and first sessions)
 //   --samples N      sequential samples per latency case (default 200)
 //   --budget S       hard wall-time limit in seconds (default 600)
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -224,7 +225,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       n: { type: 'string', default: '2000' }, requests: { type: 'string', default: '2000' },
-      connections: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' },
+      connections: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' }, warmup: { type: 'string', default: '300' },
       samples: { type: 'string', default: '200' }, budget: { type: 'string', default: '600' },
     },
   });
@@ -251,7 +252,7 @@ async function main(): Promise<number> {
       }
     }
   });
-  nats = await startNatsServer();
+  nats = await startNatsServer({ storeDir: makeTempDir('clawgate-bench-nats-') }); // removed on every exit path
   const maxConn = n + 500;
   const single = await startGateway('single', maxConn, []);
   const cluster = await Promise.all(['a', 'b', 'c'].map((id) =>
@@ -264,6 +265,7 @@ async function main(): Promise<number> {
   console.log(`\n1. HTTP messages/s, distinct sessions, ${requests} per case per round, ${inFlight} in flight`);
   const rps: Record<'single' | 'cluster', number[]> = { single: [], cluster: [] };
   let failures = 0;
+  for (const targets of [[single], cluster]) await throughput(targets, int('warmup'), inFlight, `${tag}-warm-${targets.length}`, 60_000);
   for (let r = 0; r < rounds; r++) {
     for (const [name, targets] of [['single', [single]], ['cluster', cluster]] as const) {
       const res = await throughput(targets, requests, inFlight, `${tag}-tp-${name}-${r}`, Math.min(120_000, left() - 60_000));
