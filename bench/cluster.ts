@@ -23,6 +23,8 @@
 //   --warmup N       POSTs per mode before the rounds, not measured (default 300: JIT and first sessions)
 //   --samples N      sequential samples per latency case (default 200)
 //   --budget S       hard wall-time limit in seconds (default 600)
+//   --cpu-prof DIR   run every gateway under `node --cpu-prof`, profiles written to DIR as they stop
+//                    (bench/cpuprofile-top.mjs summarizes them); the profiler costs CPU: not comparable figures
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -51,11 +53,11 @@ interface Gateway {
 }
 
 /** The built gateway on a free loopback port; `extra` adds the cluster flags. Resolves once /readyz is 200. */
-async function startGateway(name: string, maxConnections: number, extra: string[]): Promise<Gateway> {
+async function startGateway(name: string, maxConnections: number, extra: string[], nodeArgs: string[]): Promise<Gateway> {
   const stateDir = makeTempDir(`clawgate-bench-cluster-${name}-`);
   const started = await startOnFreePort((port) => {
     const proc = track(spawn(process.execPath,
-      [CLI, 'gateway', '--bind', HOST, '--port', String(port), '--state-dir', stateDir, '--log-level', 'warn',
+      [...nodeArgs, CLI, 'gateway', '--bind', HOST, '--port', String(port), '--state-dir', stateDir, '--log-level', 'warn',
         '--max-connections', String(maxConnections), ...extra],
       { stdio: ['ignore', 'pipe', 'pipe'] }));
     return { name, proc, output: captureOutput(proc) };
@@ -226,7 +228,7 @@ async function main(): Promise<number> {
     options: {
       n: { type: 'string', default: '2000' }, requests: { type: 'string', default: '2000' },
       connections: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' }, warmup: { type: 'string', default: '300' },
-      samples: { type: 'string', default: '200' }, budget: { type: 'string', default: '600' },
+      samples: { type: 'string', default: '200' }, budget: { type: 'string', default: '600' }, 'cpu-prof': { type: 'string' },
     },
   });
   const int = (k: keyof typeof values) => {
@@ -254,9 +256,11 @@ async function main(): Promise<number> {
   });
   nats = await startNatsServer({ storeDir: makeTempDir('clawgate-bench-nats-') }); // removed on every exit path
   const maxConn = n + 500;
-  const single = await startGateway('single', maxConn, []);
+  const prof = values['cpu-prof'];
+  const nodeArgs = (name: string) => (prof ? ['--cpu-prof', '--cpu-prof-dir', prof, '--cpu-prof-name', `${name}.cpuprofile`] : []);
+  const single = await startGateway('single', maxConn, [], nodeArgs('single'));
   const cluster = await Promise.all(['a', 'b', 'c'].map((id) =>
-    startGateway(`bench-${id}`, maxConn, ['--nats-url', nats!.url, '--instance-id', `bench-${id}`])));
+    startGateway(`bench-${id}`, maxConn, ['--nats-url', nats!.url, '--instance-id', `bench-${id}`], nodeArgs(`bench-${id}`))));
   const [a, b] = cluster;
   for (const gw of [single, ...cluster]) await postMessage(gw, `sanity-${gw.name}`);
   const tag = `cb${process.pid}`;
@@ -342,7 +346,7 @@ async function main(): Promise<number> {
   for (const h of holders) h.proc.send({ t: 'close' });
   await Promise.all(holders.map((h) => stopChild(h.proc, 5000)));
 
-  await Promise.all([single, ...cluster].map((gw) => stopChild(gw.proc)));
+  await Promise.all([single, ...cluster].map((gw) => stopChild(gw.proc, prof ? 15_000 : 2000)));
   await nats.stop();
   nats = undefined;
   console.log(`\nload ${loadAvg()} at end; ${fmt((Date.now() - t0) / 1000, 0)} s; ${failures} failed POSTs`);
