@@ -3,6 +3,7 @@ import { Ownership } from '../cluster/ownership.js';
 import { requestCancel } from '../cluster/remote-cancel.js';
 import { RunStatuses } from '../cluster/run-status.js';
 import type { Cluster } from '../cluster/start-cluster.js';
+import { type ClusterMembers, OWNED_LISTED } from '../core/cluster-status.js';
 import type { Logger } from '../core/log.js';
 import { ClusterAcceptor } from './cluster-accept.js';
 import { ClusterRunFollower, recordOfStatus } from './cluster-follow.js';
@@ -30,6 +31,8 @@ export interface ClusterNode {
   record(runId: string): Promise<RunRecord | undefined>;
   /** Cancel a run wherever it runs (asks its session's owner); true when it was queued or running. */
   cancel(runId: string): Promise<boolean>;
+  /** For `status`: the sessions this instance owns and the other instances seen, from the lease bucket. */
+  members(): Promise<ClusterMembers>;
   /** Claim nothing more, and leave queued messages in the inbox for the next owner (before the drain). */
   beginShutdown(): void;
   /** Give every owned session up and stop following (after the drain). */
@@ -81,6 +84,17 @@ export async function startClusterNode(deps: {
       const status = await statuses.get(runId);
       if (!status || TERMINAL.has(status.state)) return false;
       return (await requestCancel(nc, { instanceId, sessionKey: status.sessionKey, runId })) === 'cancelled';
+    },
+    async members() {
+      const owned: string[] = [];
+      const others = new Map<string, number>();
+      for (const [key, owner] of await ownership.owners()) {
+        if (owner === instanceId) owned.push(key);
+        else others.set(owner, (others.get(owner) ?? 0) + 1);
+      }
+      owned.sort();
+      const instances = [...others].map(([id, n]) => ({ id, sessions: n })).sort((x, y) => x.id.localeCompare(y.id));
+      return { ownedCount: owned.length, owned: owned.slice(0, OWNED_LISTED), instances };
     },
     beginShutdown() {
       ownership.stopClaiming();

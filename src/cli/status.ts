@@ -10,7 +10,8 @@ import {
 export const STATUS_USAGE = `usage: clawgate status [options]
 
 Asks the running gateway: version, uptime, planes (HTTP /readyz, WebSocket), sessions, runs, connections,
-and in cluster mode its instance id and NATS state.
+and in cluster mode the NATS state and, for operator.admin, the instance id, the sessions it owns and the
+other instances seen (from the session leases).
 
 ${CONNECTION_USAGE}`;
 
@@ -94,6 +95,17 @@ function render(r: {
     const c = fields(r.cluster);
     if (c.instanceId !== undefined) lines.push(`instance   ${text(c.instanceId)}`);
     lines.push(`nats       ${text(c.nats)}`);
+    lines.push(...membersLines(c));
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Cluster mode, operator.admin: `owns` (count, then the listed keys) and `peers` (id and sessions held). */
+function membersLines(c: Record<string, unknown>): string[] {
+  if (typeof c.members === 'string') return [`owners     ${c.members}`];
+  if (typeof c.ownedCount !== 'number' || !Array.isArray(c.owned) || !Array.isArray(c.instances)) return [];
+  const more = c.ownedCount > c.owned.length ? `, first ${c.owned.length}` : '';
+  const owns = `owns       ${c.ownedCount} session${c.ownedCount === 1 ? '' : 's'}${c.ownedCount ? `${more}: ${c.owned.map(text).join(', ')}` : ''}`;
+  const peers = c.instances.map((i) => fields(i)).map((i) => `${text(i.id)} (${text(i.sessions)} session${i.sessions === 1 ? '' : 's'})`);
+  return [owns, `peers      ${peers.length ? peers.join(', ') : 'none seen (no other instance holds a session lease)'}`];
 }

@@ -19,3 +19,16 @@ export interface ClusterStatus {
   readonly instanceId: string;
   readonly nats: NatsState;
 }
+
+/** Who owns what, from the lease bucket, as `status` shows it to operator.admin (instance ids name hosts). */
+export interface ClusterMembers {
+  /** How many sessions this instance holds a lease on. */
+  ownedCount: number;
+  /** The first of them, sorted (at most OWNED_LISTED: a status answer stays small). */
+  owned: string[];
+  /** The other instances seen as lease owners, and how many sessions each holds. */
+  instances: { id: string; sessions: number }[];
+}
+
+/** How many owned session keys `status` lists. */
+export const OWNED_LISTED = 50;

@@ -73,7 +73,8 @@ describe('three gateways on one NATS server', () => {
     assert.match(r.stdout, /^instance {3}gw-b$/m);
     assert.match(r.stdout, /^nats {7}connected$/m);
     const json = JSON.parse((await runCli(['status', '--json', '--port', port, '--token', TOKEN])).stdout);
-    assert.deepEqual(json.cluster, { nats: 'connected', instanceId: 'gw-b' });
+    assert.equal(json.cluster.nats, 'connected');
+    assert.equal(json.cluster.instanceId, 'gw-b');
     // the instance id names the host: a reader gets the NATS state only
     const reader = await startClient(gw.b.url, { token: TOKEN, scopes: ['operator.read'], deviceIdentity: null }, 'status-reader');
     readers.push(reader);
@@ -81,6 +82,33 @@ describe('three gateways on one NATS server', () => {
     const metrics = await (await fetch(`${gw.b.url}/metrics`, { headers: auth })).text();
     assert.match(metrics, /^clawgate_cluster_instance_info\{instance_id="gw-b"\} 1$/m);
     assert.match(metrics, /^clawgate_nats_connected 1$/m);
+  });
+
+  test('clawgate status (admin) lists the sessions this instance owns and the other instances seen as lease owners', async () => {
+    const onA = uniq('owned-a');
+    const onB = uniq('owned-b');
+    for (const [g, session] of [[gw.a, onA], [gw.b, onB]] as const) {
+      const res = await postJson(`${g.url}/v1/gateway/messages`, { session_id: session, request_id: uniq('req'), user_id: 'u1', text: 'hi' }, { headers: auth });
+      assert.equal(res.status, 200, JSON.stringify(res.json));
+    }
+    const statusOf = async (g: CliGateway) => JSON.parse((await runCli(['status', '--json', '--port', new URL(g.url).port, '--token', TOKEN])).stdout).cluster;
+    const [a, b] = [await statusOf(gw.a), await statusOf(gw.b)];
+    assert.ok(a.owned.includes(onA) && !a.owned.includes(onB), JSON.stringify(a));
+    assert.ok(b.owned.includes(onB) && !b.owned.includes(onA), JSON.stringify(b));
+    assert.equal(b.ownedCount, b.owned.length);
+    const peer = (c: { instances: { id: string; sessions: number }[] }, id: string) => c.instances.find((i) => i.id === id);
+    assert.ok((peer(b, 'gw-a')?.sessions ?? 0) >= 1, JSON.stringify(b));
+    assert.ok((peer(a, 'gw-b')?.sessions ?? 0) >= 1, JSON.stringify(a));
+    assert.equal(peer(a, 'gw-a'), undefined, 'an instance does not list itself among the others');
+    // the text form says the same
+    const r = await runCli(['status', '--port', new URL(gw.b.url).port, '--token', TOKEN]);
+    exits(r, 0);
+    assert.match(r.stdout, new RegExp(`^owns {7}\\d+ sessions?: .*${onB}`, 'm'));
+    assert.match(r.stdout, /^peers {6}.*gw-a \(\d+ sessions?\)/m);
+    // who owns what names instances (hosts): a reader sees the NATS state only
+    const reader = await startClient(gw.a.url, { token: TOKEN, scopes: ['operator.read'], deviceIdentity: null }, 'owners-reader');
+    readers.push(reader);
+    assert.deepEqual((await reader.request('status')).cluster, { nats: 'connected' });
   });
 
   test('SIGTERM: a cluster gateway drains (runs, then its NATS connection) and exits 0', async () => {
