@@ -1,27 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { Inbox, type InboxDelivery, type InboxEntry } from '../../src/cluster/inbox.js';
 import { INBOX_STREAM, inboxSubject } from '../../src/cluster/subjects.js';
-import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
+import { natsServerPerFile } from '../helpers/nats-server.js';
 import { until } from '../helpers/wait.js';
 
 // The inbox on a real nats-server: append is durable and deduplicated by run id, the owner reads a session in
 // order, and what one owner did not ack is delivered to the next one.
 
-let server: NatsServer;
-const conns: NatsConnection[] = [];
-
-before(async () => { server = await startNatsServer(); });
-after(async () => {
-  await Promise.all(conns.map((c) => c.close()));
-  await server.stop();
-});
+const nats = natsServerPerFile();
 
 async function open(id: string): Promise<{ nc: NatsConnection; inbox: Inbox }> {
-  const nc = await connect({ servers: server.url });
-  conns.push(nc);
+  const nc = await nats.connect();
   return { nc, inbox: await Inbox.open(nc, { instanceId: id }) };
 }
 

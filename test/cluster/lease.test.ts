@@ -1,28 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { test } from 'node:test';
+import { connect, } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import { type LeaseLoss, Leases } from '../../src/cluster/lease.js';
 import { sessionToken } from '../../src/cluster/subjects.js';
-import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
+import { natsServerPerFile } from '../helpers/nats-server.js';
 import { sleep, until } from '../helpers/wait.js';
 
 // Two "instances" are two connections with their own lease tables on one real nats-server. The TTL is short
 // (1 s) so expiry happens within the test; every wait is bounded and nothing asserts a speed.
 
 const TTL = 1000;
-let server: NatsServer;
-const conns: NatsConnection[] = [];
-
-before(async () => { server = await startNatsServer(); });
-after(async () => {
-  await Promise.all(conns.map((c) => c.close()));
-  await server.stop();
-});
+const nats = natsServerPerFile();
 
 async function instance(id: string, bucket: string, lost: [string, LeaseLoss][] = []): Promise<Leases> {
-  const nc = await connect({ servers: server.url });
-  conns.push(nc);
+  const nc = await nats.connect();
   return Leases.open(nc, { instanceId: id, ttlMs: TTL, bucket, onLost: (key, why) => lost.push([key, why]) });
 }
 
@@ -60,7 +52,7 @@ test('a held lease is renewed: it outlives several TTLs and the other instance c
 
 test('when the owner stops renewing (its connection is gone), the other acquires after the TTL; the owner reports the loss', async () => {
   const lostA: [string, LeaseLoss][] = [];
-  const ncA = await connect({ servers: server.url });
+  const ncA = await connect({ servers: nats.url });
   const a = await Leases.open(ncA, { instanceId: 'a', ttlMs: TTL, bucket: 'lease-expire', onLost: (key, why) => lostA.push([key, why]) });
   const b = await instance('b', 'lease-expire');
   assert.equal(await a.acquire('s'), true);
@@ -80,8 +72,7 @@ test('a lease taken behind the owner\'s back (purged by an operator, then acquir
   const a = await instance('a', 'lease-taken', lostA);
   const b = await instance('b', 'lease-taken');
   assert.equal(await a.acquire('s'), true);
-  const nc = await connect({ servers: server.url });
-  conns.push(nc);
+  const nc = await nats.connect();
   await (await new Kvm(nc).open('lease-taken')).purge(sessionToken('s'));
   assert.equal(await b.acquire('s'), true);
   await until(() => lostA.length > 0, 'a to report its lease lost', 10 * TTL, 20);
@@ -108,8 +99,7 @@ test('release lets the other instance acquire at once, and never deletes a succe
 
 test('every instance must use the same TTL', async () => {
   await instance('a', 'lease-ttl');
-  const nc = await connect({ servers: server.url });
-  conns.push(nc);
+  const nc = await nats.connect();
   await assert.rejects(Leases.open(nc, { instanceId: 'b', ttlMs: 2 * TTL, bucket: 'lease-ttl', onLost: () => {} }), /same --lease-ttl-ms/);
   await assert.rejects(Leases.open(nc, { instanceId: 'b', ttlMs: 5, bucket: 'lease-ttl', onLost: () => {} }), /at least 100 ms/);
 });

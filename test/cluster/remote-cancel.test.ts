@@ -1,24 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { test } from 'node:test';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { requestCancel, serveCancels } from '../../src/cluster/remote-cancel.js';
 import { cancelSubject, INSTANCE_HEADER } from '../../src/cluster/subjects.js';
-import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
+import { natsServerPerFile } from '../helpers/nats-server.js';
 
 // Cancel requests between instances on a real nats-server: the owner answers, nobody else does.
 
-let server: NatsServer;
-const conns: NatsConnection[] = [];
-
-before(async () => { server = await startNatsServer(); });
-after(async () => {
-  await Promise.all(conns.map((c) => c.close()));
-  await server.stop();
-});
+const nats = natsServerPerFile();
 
 async function conn(): Promise<NatsConnection> {
-  const nc = await connect({ servers: server.url });
-  conns.push(nc);
+  const nc = await nats.connect();
   return nc;
 }
 

@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { test } from 'node:test';
 import { RunStatuses } from '../../src/cluster/run-status.js';
-import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
+import { natsServerPerFile } from '../helpers/nats-server.js';
 import { until } from '../helpers/wait.js';
 
 // Run status records on a real nats-server: written by the owner at each step, read by any instance.
 
-let server: NatsServer;
-const conns: NatsConnection[] = [];
-
-before(async () => { server = await startNatsServer(); });
-after(async () => {
-  await Promise.all(conns.map((c) => c.close()));
-  await server.stop();
-});
+const nats = natsServerPerFile();
 
 async function open(id: string, opts: { retentionMs?: number; bucket?: string } = {}): Promise<RunStatuses> {
-  const nc = await connect({ servers: server.url });
-  conns.push(nc);
+  const nc = await nats.connect();
   let t = 1000;
   return RunStatuses.open(nc, { instanceId: id, retentionMs: opts.retentionMs ?? 60_000, bucket: opts.bucket, now: () => ++t });
 }
@@ -53,8 +44,7 @@ test('records expire after the retention', async () => {
 });
 
 test('a bad retention, or one other than the bucket\'s, is refused', async () => {
-  const nc = await connect({ servers: server.url });
-  conns.push(nc);
+  const nc = await nats.connect();
   await assert.rejects(RunStatuses.open(nc, { instanceId: 'a', retentionMs: 0 }), /positive integer/);
   await open('a', { retentionMs: 60_000, bucket: 'runs-agree' });
   await assert.rejects(open('b', { retentionMs: 30_000, bucket: 'runs-agree' }), /same --run-retention-ms/);

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { after, before } from 'node:test';
+import { connect as connectNats, type NatsConnection } from '@nats-io/transport-node';
 import { tempDir } from './cli.js';
 
 // A real nats-server (Debian's package, JetStream on) on a free loopback port, for the cluster tests.
@@ -105,4 +107,27 @@ function listeningPort(child: ChildProcess, timeoutMs: number): Promise<number> 
     child.stderr?.on('data', onData);
     child.once('exit', onExit);
   });
+}
+
+/** One nats-server for a test file: started before its tests, stopped after them, and the connections opened
+ *  with `connect()` closed first. */
+export function natsServerPerFile(): { readonly url: string; connect(): Promise<NatsConnection> } {
+  let server: NatsServer | undefined;
+  const conns: NatsConnection[] = [];
+  before(async () => { server = await startNatsServer(); });
+  after(async () => {
+    await Promise.all(conns.map((c) => c.close()));
+    await server?.stop();
+  });
+  return {
+    get url() {
+      if (!server) throw new Error('the nats-server starts in before(): use it inside a test');
+      return server.url;
+    },
+    async connect() {
+      const nc = await connectNats({ servers: this.url });
+      conns.push(nc);
+      return nc;
+    },
+  };
 }
