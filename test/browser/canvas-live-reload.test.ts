@@ -64,6 +64,8 @@ test('CT2: live reload shows v2 by itself; the page is sandboxed (Origin null, n
     await p.page.getByRole('heading', { name: 'Canvas v2' }).waitFor();
     assert.ok(p.frames().some((f) => f.dir === 'received' && f.payload === 'reload' && f.url.includes('/__openclaw__/ws')), 'the reload frame');
 
+    // a socket is listed when created; its handshake request (with the Origin) is a later CDP event
+    await until(() => liveReload().every((s) => s.origin !== undefined), 'the handshake requests of the live-reload sockets');
     const origins = liveReload().map((s) => s.origin);
     assert.ok(origins.length >= 2 && origins.every((o) => o === 'null'), `live-reload upgrades sent Origin null: ${JSON.stringify(origins)}`);
 
