@@ -1,13 +1,13 @@
 import { Inbox } from '../cluster/inbox.js';
 import { Ownership } from '../cluster/ownership.js';
-import { requestCancel } from '../cluster/remote-cancel.js';
+import { requestAbortRunning, requestCancel } from '../cluster/remote-cancel.js';
 import { RunStatuses } from '../cluster/run-status.js';
 import type { Cluster } from '../cluster/start-cluster.js';
 import { type ClusterMembers, OWNED_LISTED } from '../core/cluster-status.js';
 import type { Logger } from '../core/log.js';
 import { ClusterAcceptor } from './cluster-accept.js';
 import { ClusterRunFollower, recordOfStatus } from './cluster-follow.js';
-import { ClusterRunOwner } from './cluster-owner.js';
+import { abortRunning, ClusterRunOwner } from './cluster-owner.js';
 import type { RunLifecycle } from './run-lifecycle.js';
 import { TERMINAL, type RunRecord, type RunRegistry } from './run-registry.js';
 import type { SessionRegistry, SubmitRequest, SubmitResult } from './session-registry.js';
@@ -31,6 +31,11 @@ export interface ClusterNode {
   record(runId: string): Promise<RunRecord | undefined>;
   /** Cancel a run wherever it runs (asks its session's owner); true when it was queued or running. */
   cancel(runId: string): Promise<boolean>;
+  /**
+   * Abort the running run of `sessionKey` wherever it runs (chat.abort without a runId): here when its actor
+   * runs here, else on its owner. The run ids aborted; none when nothing runs or nobody owns the session.
+   */
+  abortRunning(sessionKey: string): Promise<string[]>;
   /** For `status`: the sessions this instance owns and the other instances seen, from the lease bucket. */
   members(): Promise<ClusterMembers>;
   /** Claim nothing more, and leave queued messages in the inbox for the next owner (before the drain). */
@@ -84,6 +89,12 @@ export async function startClusterNode(deps: {
       const status = await statuses.get(runId);
       if (!status || TERMINAL.has(status.state)) return false;
       return (await requestCancel(nc, { instanceId, sessionKey: status.sessionKey, runId })) === 'cancelled';
+    },
+    async abortRunning(sessionKey) {
+      const here = abortRunning(sessions, sessionKey);
+      if (here.length > 0 || ownership.owns(sessionKey)) return here;
+      const there = await requestAbortRunning(nc, { instanceId, sessionKey });
+      return there === 'no-owner' ? [] : there;
     },
     async members() {
       const owned: string[] = [];

@@ -124,6 +124,10 @@ export class ClusterRunOwner implements OwnerHandler {
     return this.deps.sessions.cancel(runId);
   }
 
+  abortRunning(sessionKey: string): string[] {
+    return abortRunning(this.deps.sessions, sessionKey);
+  }
+
   lost(sessionKey: string, why: LeaseLoss): void {
     const live = this.deps.runs.liveIn(sessionKey);
     for (const r of live) this.unacked.delete(r.runId);
@@ -198,4 +202,13 @@ export class ClusterRunOwner implements OwnerHandler {
       ...(r.usage ? { usage: r.usage } : {}),
     };
   }
+}
+
+/**
+ * Abort the running run of `sessionKey` in this instance's session registry (chat.abort without a runId): the
+ * run ids aborted — the running turn's first id, as in one process — or none when nothing runs here.
+ */
+export function abortRunning(sessions: Pick<SessionRegistry, 'inspect' | 'cancel'>, sessionKey: string): string[] {
+  const running = sessions.inspect(sessionKey)?.running;
+  return running && sessions.cancel(running) ? [running] : [];
 }

@@ -26,6 +26,8 @@ export interface OwnerHandler {
   live(runId: string): boolean;
   /** Cancel a queued or running run of an owned session; false if it is not live here. */
   cancel(runId: string): boolean;
+  /** Abort the running run of an owned session (chat.abort without a runId): the run ids aborted, none if nothing runs. */
+  abortRunning(sessionKey: string): string[];
   /** This instance no longer owns `sessionKey` (lease lost): stop its runs; nothing more of it is delivered. */
   lost(sessionKey: string, why: LeaseLoss): void;
   /** `deliver` threw for `d` (reading goes on). */
@@ -177,7 +179,9 @@ export class Ownership {
   private async take(sessionKey: string): Promise<boolean> {
     if (this.closed || !(await this.leases.acquire(sessionKey))) return false;
     const { instanceId, handler } = this.opts;
-    const cancels = serveCancels(this.nc, { instanceId, sessionKey, cancel: (runId) => handler.cancel(runId) });
+    const cancels = serveCancels(this.nc, {
+      instanceId, sessionKey, cancel: (runId) => handler.cancel(runId), abortRunning: () => handler.abortRunning(sessionKey),
+    });
     try {
       const reader = await this.read(sessionKey);
       if (!this.leases.holds(sessionKey)) {

@@ -127,6 +127,22 @@ describe('session ownership across three gateways', () => {
     assert.equal(r.json.canceled, true, JSON.stringify(r.json));
   });
 
+  test('chat.abort without a runId on C stops the session\'s running run on A, answered as in one process', async () => {
+    const session = uniq('owned');
+    const id = uniq('req');
+    const reply = send(gw.a, session, id, words(400));
+    await until(async () => (await status(gw.c, id)).json?.state === 'running', 'C to see the run running', 15_000, 20);
+    const op = await adminClient(gw.c.url, 'aborter-c');
+    clients.push(op);
+    assert.deepEqual(await op.request('chat.abort', { sessionKey: uniq('nobody owns this') }), { ok: true, aborted: false, runIds: [] }, 'no owner: nothing runs');
+    assert.deepEqual(await op.request('chat.abort', { sessionKey: session }), { ok: true, aborted: true, runIds: [id] });
+    const r = await within(reply, 'the caller on A to be answered', 15_000);
+    assert.equal(r.json.canceled, true, JSON.stringify(r.json));
+    await until(async () => (await status(gw.c, id)).json.state === 'cancelled', 'C to see it cancelled', 10_000, 20);
+    // A still owns the session, and nothing runs there now
+    assert.deepEqual(await op.request('chat.abort', { sessionKey: session }), { ok: true, aborted: false, runIds: [] });
+  });
+
   test('agent.wait on C for a run A runs: its outcome while it runs and after it ended', async () => {
     const session = uniq('owned');
     const id = uniq('req');

@@ -64,6 +64,7 @@ async function instance(id: string, bucket: string): Promise<Instance> {
       },
       live: (runId) => live.has(runId),
       cancel: (runId) => { cancelled.push(runId); return true; },
+      abortRunning: () => [],
       lost: (key, why) => lost.push([key, why]),
       failed: (err) => { throw err; },
     },

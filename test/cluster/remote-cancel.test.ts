@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { requestCancel, serveCancels } from '../../src/cluster/remote-cancel.js';
+import { requestAbortRunning, requestCancel, serveCancels } from '../../src/cluster/remote-cancel.js';
 import { cancelSubject, INSTANCE_HEADER } from '../../src/cluster/subjects.js';
 import { natsServerPerFile } from '../helpers/nats-server.js';
 
@@ -19,7 +19,9 @@ test('a cancel sent through any instance reaches the session\'s owner, which say
   const other = await conn();
   const live = new Set(['r1']);
   const asked: string[] = [];
-  const sub = serveCancels(owner, { instanceId: 'a', sessionKey: 'agent:main x.y', cancel: (runId) => { asked.push(runId); return live.delete(runId); } });
+  const sub = serveCancels(owner, {
+    instanceId: 'a', sessionKey: 'agent:main x.y', cancel: (runId) => { asked.push(runId); return live.delete(runId); }, abortRunning: () => [],
+  });
   await owner.flush();
   assert.equal(await requestCancel(other, { instanceId: 'b', sessionKey: 'agent:main x.y', runId: 'r1' }), 'cancelled');
   assert.equal(await requestCancel(other, { instanceId: 'b', sessionKey: 'agent:main x.y', runId: 'r1' }), 'not-live');
@@ -28,7 +30,26 @@ test('a cancel sent through any instance reaches the session\'s owner, which say
   // the answer says who answered; a malformed request is answered "not live"
   const reply = await other.request(cancelSubject('agent:main x.y'), 'not json', { timeout: 5000 });
   assert.equal(reply.headers?.get(INSTANCE_HEADER), 'a');
-  assert.deepEqual(reply.json(), { cancelled: false });
+  assert.deepEqual(reply.json(), { cancelled: false, runIds: [] });
+  sub.unsubscribe();
+});
+
+test('the session\'s running run, which only its owner knows, is aborted through any instance', async () => {
+  const owner = await conn();
+  const other = await conn();
+  let running: string | undefined = 'r7';
+  const sub = serveCancels(owner, {
+    instanceId: 'a', sessionKey: 's', cancel: () => false,
+    abortRunning: () => {
+      const aborted = running ? [running] : [];
+      running = undefined;
+      return aborted;
+    },
+  });
+  await owner.flush();
+  assert.deepEqual(await requestAbortRunning(other, { instanceId: 'b', sessionKey: 's' }), ['r7']);
+  assert.deepEqual(await requestAbortRunning(other, { instanceId: 'b', sessionKey: 's' }), [], 'nothing runs any more');
+  assert.equal(await requestAbortRunning(other, { instanceId: 'b', sessionKey: 'nobody owns this' }), 'no-owner');
   sub.unsubscribe();
 });
 
@@ -37,7 +58,7 @@ test('with no owner for the session, the request says so at once', async () => {
   const other = await conn();
   assert.equal(await requestCancel(other, { instanceId: 'b', sessionKey: 'orphan', runId: 'r' }), 'no-owner');
   // an owner of another session does not answer for this one; after unsubscribing, nobody does
-  const sub = serveCancels(owner, { instanceId: 'a', sessionKey: 'other', cancel: () => true });
+  const sub = serveCancels(owner, { instanceId: 'a', sessionKey: 'other', cancel: () => true, abortRunning: () => [] });
   await owner.flush();
   assert.equal(await requestCancel(other, { instanceId: 'b', sessionKey: 'orphan', runId: 'r' }), 'no-owner');
   assert.equal(await requestCancel(other, { instanceId: 'b', sessionKey: 'other', runId: 'r' }), 'cancelled');

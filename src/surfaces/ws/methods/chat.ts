@@ -92,8 +92,9 @@ export const chatHistory: Handler<'chat.history'> = (params, _call, ctx) => {
 /** `chat.abort`: cancel the named run of the session, or its running one. */
 export const chatAbort: Handler<'chat.abort'> = (params, _call, ctx) => {
   const targets: string[] = [];
-  // cluster mode: a run this instance does not know may run on its session's owner
+  // cluster mode: a run this instance does not know may run on its session's owner, and so may the session's running one
   if (params.runId && ctx.clusterRuns && !ctx.runs.get(params.runId)) return abortInCluster(params.runId, params.sessionKey, ctx.clusterRuns);
+  if (!params.runId && ctx.clusterRuns) return ctx.clusterRuns.abortRunning(params.sessionKey).then((runIds) => ({ ok: true, aborted: runIds.length > 0, runIds }));
   if (params.runId) {
     const r = ctx.runs.get(params.runId);
     if (r && r.sessionKey === params.sessionKey && (r.state === 'queued' || r.state === 'running')) targets.push(r.runId);

@@ -43,7 +43,7 @@ export interface WsServices {
   /** The inspector's stream tickets; absent without --inspect. */
   inspectTickets?: InspectTickets;
   /** Cluster mode: runs of other instances, read, followed and cancelled through the cluster (agent.wait, chat.abort). */
-  clusterRuns?: Pick<ClusterNode, 'record' | 'cancel' | 'follower' | 'members'>;
+  clusterRuns?: Pick<ClusterNode, 'record' | 'cancel' | 'abortRunning' | 'follower' | 'members'>;
   /** `cluster`: this instance's id and NATS state in cluster mode. */
   info: { version: string; startedAt: number; stateDir: string; provider: string; model: string; cluster?: ClusterStatus };
 }
