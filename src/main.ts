@@ -236,6 +236,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     clusterNode = await import('./actors/cluster-node.js').then((m) => m.startClusterNode({
       cluster: cluster!, sessions: actors.sessions, runs: actors.runs, lifecycle: actors.lifecycle, log,
       leaseTtlMs: config.cluster!.leaseTtlMs, runRetentionMs: config.runRetentionMs, policy: config.recovery,
+      maxQueue: config.maxQueue, queueMode: config.queueMode,
     })).catch(failed);
     actors.inbound.useCluster(clusterNode);
   }

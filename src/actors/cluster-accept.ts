@@ -1,8 +1,9 @@
 import type { Inbox } from '../cluster/inbox.js';
 import type { Ownership } from '../cluster/ownership.js';
 import type { RunStatus, RunStatuses } from '../cluster/run-status.js';
+import type { QueueMode } from '../core/queue-mode.js';
 import type { ClusterRunOwner } from './cluster-owner.js';
-import type { SubmitRequest } from './session-registry.js';
+import { DEFAULT_MAX_QUEUE, type SubmitRequest } from './session-registry.js';
 
 // Cluster mode, the accepting side: what SessionRegistry.acceptGrouped is in one process, for a message that
 // may run on another instance. The run id decides first, from the cluster's run status: a completed id in the
@@ -11,6 +12,13 @@ import type { SubmitRequest } from './session-registry.js';
 // journaled first, a failed / cancelled one sent again recorded first (see accept) — so that two instances
 // accepting the same id at once cannot both win, and its session claimed if nobody owns it. A surface's listener is attached when the message is delivered
 // here; `here: false` says another instance owns the session, so its events come from there (the cluster bus).
+//
+// The session's queue bound (429 queue_full in one process) is checked here, before anything is journaled,
+// since the owner submits what its inbox delivers unbounded: the session's unfinished messages in the inbox,
+// less the one that may be running, are what waits. They are counted in parallel with the status read, so the
+// bound costs no extra round trip in sequence. Two accepts at the same moment on two instances may both pass
+// it (each counted before the other's append): the bound is exact within one instance, and overshoots by at
+// most the accepts racing it across instances.
 // Only types are imported from src/cluster, so loading this file loads no NATS client.
 
 /** The outcome of accepting a message in cluster mode. */
@@ -19,12 +27,18 @@ export type ClusterAcceptResult =
   | { kind: 'accepted'; status: RunStatus; here: boolean }
   /** A completed run with this id in the same session: answer from its status, run nothing. */
   | { kind: 'replay'; status: RunStatus }
-  | { kind: 'conflict'; message: string };
+  | { kind: 'conflict'; message: string }
+  /** The session already has `queued` messages waiting (the bound is `max`): refused, nothing journaled. */
+  | { kind: 'full'; message: string; queued: number; max: number };
 
 /** Accepts messages into the cluster's inbox; see the file comment. */
 export class ClusterAcceptor {
   constructor(private readonly deps: {
-    inbox: Pick<Inbox, 'append'>; statuses: RunStatuses; ownership: Pick<Ownership, 'claim'>; owner: ClusterRunOwner; now?: () => number;
+    inbox: Pick<Inbox, 'append' | 'unfinished'>; statuses: RunStatuses; ownership: Pick<Ownership, 'claim'>; owner: ClusterRunOwner; now?: () => number;
+    /** Messages that may wait behind a session's running run (the session registry's bound; default 100). */
+    maxQueue?: number;
+    /** The default queue mode (an `interrupt` message is never refused by the bound). */
+    queueMode?: QueueMode;
   }) {}
 
   /**
@@ -35,13 +49,20 @@ export class ClusterAcceptor {
     const { statuses, inbox, ownership, owner } = this.deps;
     const { runId, input } = req;
     const sessionKey = input.sessionKey;
-    const { status: prior, revision } = await statuses.getWithRevision(runId);
+    const bounded = !req.unbounded && (req.mode ?? this.deps.queueMode ?? 'followup') !== 'interrupt';
+    const [{ status: prior, revision }, unfinished] = await Promise.all([
+      statuses.getWithRevision(runId), bounded ? inbox.unfinished(sessionKey) : 0,
+    ]);
     if (prior?.state === 'queued' || prior?.state === 'running') return { kind: 'conflict', message: `request_id "${runId}" is already queued or running` };
     if (prior?.state === 'completed') {
       return prior.sessionKey === sessionKey
         ? { kind: 'replay', status: prior }
         : { kind: 'conflict', message: `request_id "${runId}" was already used by another session` };
     }
+    // the id checks come first, as in one process; then the bound (one of the unfinished may be running)
+    const max = this.deps.maxQueue ?? DEFAULT_MAX_QUEUE;
+    const queued = Math.max(0, unfinished - 1);
+    if (queued >= max) return { kind: 'full', queued, max, message: `session ${sessionKey} has ${queued} queued runs (max ${max})` };
     const queuedAt = req.queuedAt ?? (this.deps.now ?? Date.now)();
     const entry = { runId, origin: req.origin, input, queuedAt, ...(req.mode ? { mode: req.mode } : {}) };
     if (req.listener) owner.expect(runId, req.listener);

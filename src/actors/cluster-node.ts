@@ -5,6 +5,7 @@ import { RunStatuses } from '../cluster/run-status.js';
 import type { Cluster } from '../cluster/start-cluster.js';
 import { type ClusterMembers, OWNED_LISTED } from '../core/cluster-status.js';
 import type { Logger } from '../core/log.js';
+import type { QueueMode } from '../core/queue-mode.js';
 import { ClusterAcceptor } from './cluster-accept.js';
 import { ClusterRunFollower, recordOfStatus } from './cluster-follow.js';
 import { abortRunning, ClusterRunOwner } from './cluster-owner.js';
@@ -48,6 +49,8 @@ export interface ClusterNode {
 export async function startClusterNode(deps: {
   cluster: Cluster; sessions: SessionRegistry; runs: RunRegistry; lifecycle: RunLifecycle; log: Logger;
   leaseTtlMs: number; runRetentionMs: number; policy: 'rerun' | 'fail';
+  /** The session queue bound and default queue mode (the session registry's), enforced cluster-wide at accept. */
+  maxQueue: number; queueMode?: QueueMode;
 }): Promise<ClusterNode> {
   const { cluster, sessions, runs, lifecycle, log } = deps;
   const { nc, instanceId } = cluster.link;
@@ -56,7 +59,7 @@ export async function startClusterNode(deps: {
   const statuses = await RunStatuses.open(nc, { instanceId, retentionMs: deps.runRetentionMs });
   const owner = new ClusterRunOwner({ bus, sessions, runs, lifecycle, statuses, log: log.child({ component: 'cluster-owner' }) });
   const ownership = await Ownership.open(nc, { instanceId, ttlMs: deps.leaseTtlMs, policy: deps.policy, inbox, statuses, handler: owner });
-  const acceptor = new ClusterAcceptor({ inbox, statuses, ownership, owner });
+  const acceptor = new ClusterAcceptor({ inbox, statuses, ownership, owner, maxQueue: deps.maxQueue, queueMode: deps.queueMode });
   const follower = new ClusterRunFollower({ bus, statuses });
   return {
     follower, ownership, owner,
@@ -74,7 +77,7 @@ export async function startClusterNode(deps: {
       }
       if (result.kind === 'accepted') return { kind: 'accepted', record: recordOfStatus(result.status), settled: follow.settled };
       follow.stop();
-      if (result.kind === 'conflict') return result;
+      if (result.kind === 'conflict' || result.kind === 'full') return result;
       const record = recordOfStatus(result.status);
       return { kind: 'replay', record, settled: Promise.resolve(record) };
     },

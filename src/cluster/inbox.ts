@@ -162,6 +162,16 @@ export class Inbox {
     };
   }
 
+  /**
+   * How many messages of `sessionKey` are in the journal: its unfinished runs (queued, running, or ended and
+   * not yet acked), whichever instance accepted them. One stream info request filtered on its subject.
+   */
+  async unfinished(sessionKey: string): Promise<number> {
+    const subject = inboxSubject(sessionKey);
+    const info = await this.jsm.streams.info(INBOX_STREAM, { subjects_filter: subject });
+    return info.state.subjects?.[subject] ?? 0;
+  }
+
   /** The sessions with messages in the journal (unfinished runs), with how many each. */
   async sessionsWithMessages(): Promise<Map<string, number>> {
     const info = await this.jsm.streams.info(INBOX_STREAM, { subjects_filter: `${INBOX_PREFIX}.*` });

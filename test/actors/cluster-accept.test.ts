@@ -92,7 +92,7 @@ test('an accepting instance that dies while journaling a new id leaves nothing b
   // a's acceptor stops for ever inside the inbox append, as a process SIGKILLed before the PubAck
   let reached!: () => void;
   const inAppend = new Promise<void>((r) => { reached = r; });
-  const dying = new ClusterAcceptor({ inbox: { append: () => { reached(); return new Promise(() => {}); } }, statuses: a.statuses, ownership: a.ownership, owner: a.owner });
+  const dying = new ClusterAcceptor({ inbox: { append: () => { reached(); return new Promise(() => {}); }, unfinished: async () => 0 }, statuses: a.statuses, ownership: a.ownership, owner: a.owner });
   void dying.accept(request('d', 'd1', 'd1'));
   await inAppend;
   await a.die();
@@ -101,4 +101,39 @@ test('an accepting instance that dies while journaling a new id leaves nothing b
   assert.equal(again.kind, 'accepted', JSON.stringify(again));
   await until(async () => (await b.statuses.get('d1'))?.state === 'completed', 'd1 completed on b', 10_000, 10);
   assert.deepEqual([a.gated.inputs.length, b.gated.inputs.map((i) => i.runId)], [0, ['d1']]);
+});
+
+test('the session queue bound holds cluster-wide: a session with max messages waiting behind its running run refuses more on every instance, and takes them again once one ended', async () => {
+  const a = await instance('a', 'ca-full');
+  const b = await instance('b', 'ca-full');
+  // the session registries' bound, 2 here: what the composition root gives the acceptor
+  const bounded = (i: ClusterInstance) => new ClusterAcceptor({ inbox: i.inbox, statuses: i.statuses, ownership: i.ownership, owner: i.owner, maxQueue: 2 });
+  const [onA, onB] = [bounded(a), bounded(b)];
+  assert.equal((await onA.accept(request('q', 'q0', 'hold q0'))).kind, 'accepted');
+  await until(async () => (await b.statuses.get('q0'))?.state === 'running', 'q0 running on a', 10_000, 10);
+  assert.equal((await onB.accept(request('q', 'q1', 'hold q1'))).kind, 'accepted');
+  assert.equal((await onA.accept(request('q', 'q2', 'hold q2'))).kind, 'accepted');
+  // two wait behind the running one, journaled through both instances: full, on either
+  for (const acceptor of [onB, onA]) {
+    assert.deepEqual(await acceptor.accept(request('q', 'q3', 'q3')), { kind: 'full', queued: 2, max: 2, message: 'session q has 2 queued runs (max 2)' });
+  }
+  assert.equal(await b.statuses.get('q3'), undefined, 'nothing recorded for a refused message');
+  // refused, it was not journaled: the same id is taken later
+  assert.equal(await a.inbox.unfinished('q'), 3);
+  // another session is not bounded by this one's queue, and a message with the bound waived is taken
+  assert.equal((await onB.accept(request('other', 'o1', 'o1'))).kind, 'accepted');
+  assert.equal((await onB.accept({ ...request('q', 'u1', 'hold u1'), unbounded: true })).kind, 'accepted');
+  // each waits for the one before it: released one at a time, as each starts
+  const releaseWhenRunning = async (runId: string) => {
+    await until(async () => (await b.statuses.get(runId))?.state === 'running', `${runId} running`, 10_000, 10);
+    a.gated.release(runId);
+  };
+  await releaseWhenRunning('q0');
+  await releaseWhenRunning('q1');
+  await until(async () => (await a.inbox.unfinished('q')) <= 2, 'q0 and q1 to end and be acked', 10_000, 10);
+  assert.equal((await onB.accept(request('q', 'q3', 'q3'))).kind, 'accepted');
+  await releaseWhenRunning('q2');
+  await releaseWhenRunning('u1');
+  await until(async () => (await b.statuses.get('q3'))?.state === 'completed', 'q3 completed', 10_000, 10);
+  assert.deepEqual(a.gated.inputs.filter((i) => i.sessionKey === 'q').map((i) => i.runId), ['q0', 'q1', 'q2', 'u1', 'q3']);
 });
