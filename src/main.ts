@@ -9,6 +9,7 @@ import { RunRegistry } from './actors/run-registry.js';
 import { SessionRegistry } from './actors/session-registry.js';
 import { createRunExecutor } from './actors/run-executor.js';
 import type { TranscriptStore } from './core/transcript.js';
+import type { Runner } from './core/run.js';
 import type { ChannelsControl } from './core/channel.js';
 import { closeState, openState, type State } from './state.js';
 import { RunLifecycle } from './actors/run-lifecycle.js';
@@ -17,7 +18,7 @@ import { ReplyRouter } from './actors/reply-router.js';
 import { recoverRuns } from './actors/recover.js';
 import { logRunEnds } from './actors/run-log.js';
 import { drainRuns } from './actors/drain.js';
-import { withHistory } from './agent/with-history.js';
+import { withHistory, withHistoryFrom } from './agent/with-history.js';
 import { DEFAULT_PART_POLICY } from './inbound/content-parts.js';
 import { registerHttpRoutes } from './surfaces/http/routes.js';
 import { registerWebChatRoutes } from './surfaces/web/webchat-routes.js';
@@ -55,7 +56,7 @@ export type { Gateway, GatewayOptions } from './gateway-types.js';
 
 /** The bus, the run and session registries, and the way in and out of them. */
 async function startActors(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, nodes: () => WsPlane | undefined, bus: Bus,
-  onSessionEnd?: (sessionKey: string) => void) {
+  onSessionEnd?: (sessionKey: string) => void, cluster?: Cluster) {
   const runs = new RunRegistry(bus, { retentionMs: config.runRetentionMs, retentionMax: config.runRetentionMax });
   // every step of a run is recorded in the ledger before the bus carries it
   const lifecycle = new RunLifecycle({ bus, ledger: state.ledger, log });
@@ -69,8 +70,13 @@ async function startActors(config: GatewayConfig, log: Logger, options: GatewayO
       return answer.payload;
     },
   });
-  // the built-in mock never reads history: reading the transcript for it would only cost time per run
-  const runner = options.runner || config.model !== 'mock' ? withHistory(baseRunner, state.transcripts, config.historyBudgetChars) : baseRunner;
+  // the built-in mock never reads history: reading the transcript for it would only cost time per run. In
+  // cluster mode the history is the session's transcript in the cluster, whichever instance recorded it
+  const history = cluster?.transcripts;
+  const withSessionHistory = (r: Runner) => history
+    ? withHistoryFrom(r, async (key, limit) => (await history.messages(key, { limit })).messages, config.historyBudgetChars)
+    : withHistory(r, state.transcripts, config.historyBudgetChars);
+  const runner = options.runner || config.model !== 'mock' ? withSessionHistory(baseRunner) : baseRunner;
   const sessions: SessionRegistry = new SessionRegistry({
     lifecycle, runs, idleMs: config.sessionIdleMs, log,
     executeRun: createRunExecutor({ runner, lifecycle, abortReason: (runId) => sessions.abortReason(runId) }),
@@ -230,7 +236,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
     const node = clusterNode;
     if (node) void node.ownership.releaseIdle(key, () => !node.owner.busy(key) && !actors.sessions.inspect(key)).catch(() => {});
   } : undefined;
-  const actors = await startActors(config, log, options, state, () => ws, cluster?.bus ?? createLocalBus(), onSessionEnd).catch(failed);
+  const actors = await startActors(config, log, options, state, () => ws, cluster?.bus ?? createLocalBus(), onSessionEnd, cluster).catch(failed);
   if (cluster) {
     // session ownership: accepted messages go to the cluster's inbox, the owner of their session runs them
     clusterNode = await import('./actors/cluster-node.js').then((m) => m.startClusterNode({

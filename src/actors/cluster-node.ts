@@ -1,12 +1,15 @@
 import { Inbox } from '../cluster/inbox.js';
 import { Ownership } from '../cluster/ownership.js';
 import { requestAbortRunning, requestCancel } from '../cluster/remote-cancel.js';
+import { type LiveSession, requestLive, requestReset, type SessionResetAnswer } from '../cluster/session-requests.js';
 import { RunStatuses } from '../cluster/run-status.js';
 import type { Cluster } from '../cluster/start-cluster.js';
 import { type ClusterMembers, OWNED_LISTED } from '../core/cluster-status.js';
 import type { Logger } from '../core/log.js';
+import type { TranscriptMessage } from '../core/transcript.js';
 import type { QueueMode } from '../core/queue-mode.js';
 import { ClusterAcceptor } from './cluster-accept.js';
+import { liveSession, mirrorTranscripts, resetInCluster } from './cluster-history.js';
 import { ClusterRunFollower, recordOfStatus } from './cluster-follow.js';
 import { abortRunning, ClusterRunOwner } from './cluster-owner.js';
 import type { RunLifecycle } from './run-lifecycle.js';
@@ -16,7 +19,8 @@ import type { SessionRegistry, SubmitRequest, SubmitResult } from './session-reg
 // Cluster mode's session ownership on a running gateway, put together once the actors exist (the composition
 // root imports this file lazily, with --nats-url only): the inbox, the run status records, the owner of this
 // instance's sessions (ClusterRunOwner, the session registry's side), the acceptor every surface's accept goes
-// through, and the follower that lets a surface here wait for a run that runs on another instance.
+// through, the follower that lets a surface here wait for a run that runs on another instance, and the
+// sessions' history in the cluster (cluster-history.ts) with what only a session's owner can say about it.
 
 /** What the surfaces and the shutdown use of cluster ownership. */
 export interface ClusterNode {
@@ -37,6 +41,16 @@ export interface ClusterNode {
    * runs here, else on its owner. The run ids aborted; none when nothing runs or nobody owns the session.
    */
   abortRunning(sessionKey: string): Promise<string[]>;
+  /**
+   * chat.history from any instance: a page of the session's transcript in the cluster, and its live state
+   * (running run, waiting messages) from its owner — asked in parallel; nobody owns it: nothing runs.
+   */
+  history(sessionKey: string, page: { limit?: number; offset?: number }): Promise<{ messages: TranscriptMessage[]; total: number; live: LiveSession }>;
+  /**
+   * sessions.reset from any instance: on the session's owner, or here when nobody owns it. Undefined when the
+   * session exists nowhere.
+   */
+  resetSession(sessionKey: string): Promise<SessionResetAnswer | undefined>;
   /** For `status`: the sessions this instance owns and the other instances seen, from the lease bucket. */
   members(): Promise<ClusterMembers>;
   /** Claim nothing more, and leave queued messages in the inbox for the next owner (before the drain). */
@@ -57,7 +71,9 @@ export async function startClusterNode(deps: {
   const bus = cluster.bus;
   const inbox = await Inbox.open(nc, { instanceId });
   const statuses = await RunStatuses.open(nc, { instanceId, retentionMs: deps.runRetentionMs });
-  const owner = new ClusterRunOwner({ bus, sessions, runs, lifecycle, statuses, log: log.child({ component: 'cluster-owner' }) });
+  const history = cluster.transcripts;
+  const stopMirror = mirrorTranscripts(bus, history, log.child({ component: 'cluster-history' }));
+  const owner = new ClusterRunOwner({ bus, sessions, runs, lifecycle, statuses, history, log: log.child({ component: 'cluster-owner' }) });
   const ownership = await Ownership.open(nc, { instanceId, ttlMs: deps.leaseTtlMs, policy: deps.policy, inbox, statuses, handler: owner });
   const acceptor = new ClusterAcceptor({ inbox, statuses, ownership, owner, maxQueue: deps.maxQueue, queueMode: deps.queueMode });
   const follower = new ClusterRunFollower({ bus, statuses });
@@ -99,6 +115,21 @@ export async function startClusterNode(deps: {
       const there = await requestAbortRunning(nc, { instanceId, sessionKey });
       return there === 'no-owner' ? [] : there;
     },
+    async history(sessionKey, page) {
+      const here = ownership.owns(sessionKey) || sessions.inspect(sessionKey) !== undefined;
+      const [messages, live] = await Promise.all([
+        history.messages(sessionKey, page),
+        here ? liveSession(sessions, runs, sessionKey) : requestLive(nc, { instanceId, sessionKey }),
+      ]);
+      return { ...messages, live: live === 'no-owner' ? { running: null, queued: [] } : live };
+    },
+    async resetSession(sessionKey) {
+      const resetHere = () => resetInCluster({ sessions, history }, sessionKey);
+      if (ownership.owns(sessionKey)) return resetHere();
+      const there = await requestReset(nc, { instanceId, sessionKey });
+      if (there === 'no-owner') return resetHere();
+      return there === 'not-found' ? undefined : there;
+    },
     async members() {
       const owned: string[] = [];
       const others = new Map<string, number>();
@@ -116,6 +147,7 @@ export async function startClusterNode(deps: {
     },
     async close() {
       follower.close();
+      stopMirror();
       await ownership.close();
       owner.close();
     },

@@ -5,6 +5,8 @@ import type { InboxDelivery } from '../cluster/inbox.js';
 import type { LeaseLoss } from '../cluster/lease.js';
 import type { OwnerHandler } from '../cluster/ownership.js';
 import type { RunStatus, RunStatuses, RunStatusUpdate } from '../cluster/run-status.js';
+import type { LiveSession, SessionResetAnswer } from '../cluster/session-requests.js';
+import { liveSession, resetInCluster, type SessionHistory } from './cluster-history.js';
 import type { RunLifecycle } from './run-lifecycle.js';
 import type { RunListener, RunRecord, RunRegistry } from './run-registry.js';
 import type { SessionRegistry } from './session-registry.js';
@@ -14,6 +16,9 @@ import type { SessionRegistry } from './session-registry.js';
 // actor alone decides when it runs; each step of its run (from the bus) is written to the cluster's run status,
 // in order, and once its end is written the message is acked, which removes it from the inbox. Until then a
 // successor after a crash gets it again and applies the failover rules.
+//
+// A run's end is written after its reply is in the session's history in the cluster (cluster-history.ts): a
+// successor that finds the run finished finds its reply there too.
 //
 // A shutdown mirrors RunLifecycle: a queued run cancelled by the shutdown is not acked (the next owner runs
 // it); a started one is ended `cancelled` and acked. A lost lease stops the session's runs here without
@@ -41,6 +46,8 @@ export class ClusterRunOwner implements OwnerHandler {
 
   constructor(private readonly deps: {
     bus: Bus; sessions: SessionRegistry; runs: RunRegistry; lifecycle: RunLifecycle; statuses: RunStatuses; log: Logger; now?: () => number;
+    /** The sessions' history in the cluster: a run's end waits for its writes, resets go into it. */
+    history: SessionHistory;
   }) {
     const { bus } = deps;
     this.unsubscribe.push(
@@ -128,6 +135,14 @@ export class ClusterRunOwner implements OwnerHandler {
     return abortRunning(this.deps.sessions, sessionKey);
   }
 
+  inspect(sessionKey: string): LiveSession {
+    return liveSession(this.deps.sessions, this.deps.runs, sessionKey);
+  }
+
+  reset(sessionKey: string): Promise<SessionResetAnswer | undefined> {
+    return resetInCluster({ sessions: this.deps.sessions, history: this.deps.history, now: this.deps.now }, sessionKey);
+  }
+
   lost(sessionKey: string, why: LeaseLoss): void {
     const live = this.deps.runs.liveIn(sessionKey);
     for (const r of live) this.unacked.delete(r.runId);
@@ -177,8 +192,11 @@ export class ClusterRunOwner implements OwnerHandler {
     status.finishedAt ??= (e as { at: number }).at;
     status.reply = (e as { reply: string }).reply;
     // acked only once its end is written: a crash in between makes the successor see it finished or not at all;
-    // held (busy) until then, so its session is not given up under the ack
-    held.ending = this.write(e.runId, held, status).then(() => held.d.ack()).catch((err: unknown) => {
+    // held (busy) until then, so its session is not given up under the ack. The end is written once the
+    // session's history writes so far are stored — the reply's, published on the bus right after this event
+    // (hence the turn waited first)
+    const { history } = this.deps;
+    held.ending = Promise.resolve().then(() => history.flushed(e.sessionKey)).then(() => this.write(e.runId, held, status)).then(() => held.d.ack()).catch((err: unknown) => {
       this.deps.log.error({ err, runId: e.runId }, 'the end of a run could not be written to the cluster; it stays in the inbox');
     }).finally(() => {
       if (this.unacked.get(e.runId) === held) this.unacked.delete(e.runId);

@@ -25,15 +25,37 @@ export function withHistory(runner: Runner, store: TranscriptStore, budgetChars:
   };
 }
 
+/** Reads a session's newest `limit` messages, oldest first, from a store that answers later (cluster mode's stream). */
+export type HistoryReader = (sessionKey: string, limit: number) => Promise<TranscriptMessage[]>;
+
+/**
+ * withHistory() over a history read asynchronously (cluster mode: the session's transcript in the cluster,
+ * whichever instance recorded it). A read that fails fails the run: the model would not see the conversation.
+ */
+export function withHistoryFrom(runner: Runner, read: HistoryReader, budgetChars: number): Runner {
+  if (budgetChars <= 0) return runner;
+  return {
+    async *run(input, signal) {
+      const history = historyOf(await read(input.sessionKey, Math.min(MAX_MESSAGES, budgetChars)), input.runId, budgetChars);
+      yield* runner.run(history.length > 0 ? { ...input, history } : input, signal);
+    },
+  };
+}
+
 /** The session's newest whole messages within `budgetChars`, oldest first, leaving out the run's own message. */
 export function historyFor(store: TranscriptStore, input: Pick<RunInput, 'runId' | 'sessionKey'>, budgetChars: number): HistoryMessage[] {
   const { messages } = store.messages(input.sessionKey, { limit: Math.min(MAX_MESSAGES, budgetChars) });
+  return historyOf(messages, input.runId, budgetChars);
+}
+
+/** historyFor() on messages already read (the newest, oldest first). */
+function historyOf(messages: TranscriptMessage[], runId: string, budgetChars: number): HistoryMessage[] {
   const current = sinceReset(messages);
   const out: HistoryMessage[] = [];
   let used = 0;
   for (let i = current.length - 1; i >= 0; i--) {
     const m = current[i];
-    if (m.runId === input.runId || m.role === 'system') continue;
+    if (m.runId === runId || m.role === 'system') continue;
     if (used + m.text.length > budgetChars) break; // keep whole newest turns; never cut a message in half
     used += m.text.length;
     out.push({ role: m.role, content: m.text });

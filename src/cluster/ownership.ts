@@ -3,10 +3,11 @@ import { type FailoverPolicy, type Redelivery, redelivery } from './failover.js'
 import type { Inbox, InboxDelivery, InboxReader } from './inbox.js';
 import { type LeaseLoss, Leases } from './lease.js';
 import { serveCancels } from './remote-cancel.js';
+import { type LiveSession, type SessionResetAnswer, serveSessionRequests } from './session-requests.js';
 import type { RunStatus, RunStatuses } from './run-status.js';
 
-// Session ownership, put together: the lease (lease.ts), the session's journal (inbox.ts) and its cancel
-// requests (remote-cancel.ts) come and go together. While this instance holds a session's lease it reads the
+// Session ownership, put together: the lease (lease.ts), the session's journal (inbox.ts), its cancel
+// requests (remote-cancel.ts) and its other requests (session-requests.ts) come and go together. While this instance holds a session's lease it reads the
 // session's inbox subject — each message with its failover decision (failover.ts, from the run's status) —
 // and answers its cancels; when the lease is released or lost, both stop. A periodic sweep claims sessions
 // that have unfinished messages and no owner (their owner died and no new message came to claim them).
@@ -28,6 +29,10 @@ export interface OwnerHandler {
   cancel(runId: string): boolean;
   /** Abort the running run of an owned session (chat.abort without a runId): the run ids aborted, none if nothing runs. */
   abortRunning(sessionKey: string): string[];
+  /** An owned session's live state (its running run and waiting messages), asked from another instance. */
+  inspect(sessionKey: string): LiveSession;
+  /** Reset an owned session's context, asked from another instance; undefined when there is no such session. */
+  reset(sessionKey: string): Promise<SessionResetAnswer | undefined>;
   /** This instance no longer owns `sessionKey` (lease lost): stop its runs; nothing more of it is delivered. */
   lost(sessionKey: string, why: LeaseLoss): void;
   /** `deliver` threw for `d` (reading goes on). */
@@ -52,7 +57,8 @@ export interface OwnershipOptions {
 
 interface Owned {
   reader: InboxReader;
-  cancels: Subscription;
+  /** Its cancel requests and its other requests. */
+  requests: Subscription[];
 }
 
 /** The sessions this instance owns; see the file comment. */
@@ -118,7 +124,7 @@ export class Ownership {
     const owned = this.owned.get(sessionKey);
     if (!owned) return;
     this.owned.delete(sessionKey);
-    owned.cancels.unsubscribe();
+    for (const sub of owned.requests) sub.unsubscribe();
     await owned.reader.close();
     await this.leases.release(sessionKey);
   }
@@ -179,21 +185,27 @@ export class Ownership {
   private async take(sessionKey: string): Promise<boolean> {
     if (this.closed || !(await this.leases.acquire(sessionKey))) return false;
     const { instanceId, handler } = this.opts;
-    const cancels = serveCancels(this.nc, {
-      instanceId, sessionKey, cancel: (runId) => handler.cancel(runId), abortRunning: () => handler.abortRunning(sessionKey),
-    });
+    const requests = [
+      serveCancels(this.nc, {
+        instanceId, sessionKey, cancel: (runId) => handler.cancel(runId), abortRunning: () => handler.abortRunning(sessionKey),
+      }),
+      serveSessionRequests(this.nc, { instanceId, sessionKey, live: () => handler.inspect(sessionKey), reset: () => handler.reset(sessionKey) }),
+    ];
+    const unsubscribe = () => {
+      for (const sub of requests) sub.unsubscribe();
+    };
     try {
       const reader = await this.read(sessionKey);
       if (!this.leases.holds(sessionKey)) {
         // lost while the reader was being set up: the successor's consumer may have the name now
-        cancels.unsubscribe();
+        unsubscribe();
         await reader.stop();
         return false;
       }
-      this.owned.set(sessionKey, { reader, cancels });
+      this.owned.set(sessionKey, { reader, requests });
       return true;
     } catch (err) {
-      cancels.unsubscribe();
+      unsubscribe();
       await this.leases.release(sessionKey);
       throw err;
     }
@@ -218,7 +230,7 @@ export class Ownership {
     const owned = this.owned.get(sessionKey);
     if (!owned) return;
     this.owned.delete(sessionKey);
-    owned.cancels.unsubscribe();
+    for (const sub of owned.requests) sub.unsubscribe();
     void owned.reader.stop().catch(() => {});
     this.opts.handler.lost(sessionKey, why);
   }

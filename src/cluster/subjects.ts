@@ -50,6 +50,21 @@ export function inboxSubject(sessionKey: string): string {
   return `${INBOX_PREFIX}.${sessionToken(sessionKey)}`;
 }
 
+/** The stream of the sessions' transcripts (transcripts.ts). */
+export const TRANSCRIPT_STREAM = 'CLAWGATE_TRANSCRIPTS';
+/** Every transcript subject starts with this. */
+export const TRANSCRIPT_PREFIX = 'clawgate.transcript';
+
+/** `clawgate.transcript.<sessionToken>`: a session's history, in order. */
+export function transcriptSubject(sessionKey: string): string {
+  return `${TRANSCRIPT_PREFIX}.${sessionToken(sessionKey)}`;
+}
+
+/** `clawgate.session.<sessionToken>`: the subject a session's owner answers its live state and resets on. */
+export function sessionRequestSubject(sessionKey: string): string {
+  return `clawgate.session.${sessionToken(sessionKey)}`;
+}
+
 /** `clawgate.cancel.<sessionToken>`: the subject a session's owner answers cancel requests on. */
 export function cancelSubject(sessionKey: string): string {
   return `clawgate.cancel.${sessionToken(sessionKey)}`;

@@ -16,6 +16,9 @@ export interface TranscriptMessage {
 /** Prefix of a context-reset marker's idempotency key: the model's history starts after the newest marker. */
 export const RESET_MARKER_PREFIX = 'reset:';
 
+/** A reset marker's text, as chat.history shows it. */
+export const RESET_MARKER_TEXT = 'Context reset: the model does not see the messages above this line.';
+
 /** Whether `m` is a context-reset marker (sessions.reset, POST /v1/gateway/sessions/reset). */
 export function isResetMarker(m: Pick<TranscriptMessage, 'role' | 'idempotencyKey'>): boolean {
   return m.role === 'system' && m.idempotencyKey.startsWith(RESET_MARKER_PREFIX);

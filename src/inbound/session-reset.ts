@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { SessionRegistry } from '../actors/session-registry.js';
-import { RESET_MARKER_PREFIX, type TranscriptMessage, type TranscriptStore } from '../core/transcript.js';
+import { RESET_MARKER_PREFIX, RESET_MARKER_TEXT, type TranscriptMessage, type TranscriptStore } from '../core/transcript.js';
 
 // Emptying a session's model context (WS sessions.reset, HTTP POST /v1/gateway/sessions/reset, a channel's
 // /reset). Nothing is deleted: a marker is appended to the transcript, chat.history still shows every message
 // and the marker, and the history given to the model (agent/with-history.ts) starts after the newest marker.
 // A run in flight is not cancelled: it finishes with the context it started with, and its reply is not
 // given to later runs; the reset applies from the next run on (queued runs included).
-
-/** The marker's text, as chat.history shows it. */
-export const RESET_MARKER_TEXT = 'Context reset: the model does not see the messages above this line.';
 
 /** What a reset did. */
 export interface ContextReset {

@@ -143,6 +143,33 @@ describe('session ownership across three gateways', () => {
     assert.deepEqual(await op.request('chat.abort', { sessionKey: session }), { ok: true, aborted: false, runIds: [] });
   });
 
+  test('chat.history on C for a session A runs: the run in flight and the message waiting, from the owner', async () => {
+    const session = uniq('owned');
+    const [id1, id2] = [uniq('req'), uniq('req')];
+    const first = send(gw.a, session, id1, words(400));
+    await until(async () => (await status(gw.c, id1)).json?.state === 'running', 'C to see the run running', 15_000, 20);
+    const second = send(gw.b, session, id2, 'waiting behind it');
+    await until(async () => (await status(gw.c, id2)).status === 200, 'the second to be accepted', 15_000, 20);
+    const op = await adminClient(gw.c.url, 'history-c');
+    clients.push(op);
+    let h: any;
+    await until(async () => {
+      h = await op.request('chat.history', { sessionKey: session });
+      return h.pendingInputs.total === 1; // delivered to A's session actor
+    }, 'the second message to wait in A\'s session', 15_000, 20);
+    assert.deepEqual(h.inFlightRun, { runId: id1 });
+    assert.deepEqual(h.pendingInputs.items.map((p: any) => [p.runId, p.text]), [[id2, 'waiting behind it']]);
+    assert.equal(typeof h.pendingInputs.items[0].queuedAt, 'number');
+    assert.deepEqual(h.messages.map((m: any) => [m.role, m.content[0].text]), [['user', words(400)]], 'the running run\'s message is recorded');
+    assert.deepEqual(await op.request('chat.abort', { sessionKey: session }), { ok: true, aborted: true, runIds: [id1] });
+    assert.equal((await within(first, 'the first caller')).json.canceled, true);
+    assert.equal((await within(second, 'the second caller', 15_000)).json.reply, 'Echo: waiting behind it');
+    await until(async () => (await status(gw.c, id2)).json.state === 'completed', 'the second recorded completed', 10_000, 20);
+    h = await op.request('chat.history', { sessionKey: session });
+    assert.deepEqual(h.messages.map((m: any) => [m.role, m.content[0].text]), [['user', words(400)], ['user', 'waiting behind it'], ['assistant', 'Echo: waiting behind it']]);
+    assert.deepEqual([h.pendingInputs.total, h.inFlightRun], [0, undefined]);
+  });
+
   test('agent.wait on C for a run A runs: its outcome while it runs and after it ended', async () => {
     const session = uniq('owned');
     const id = uniq('req');

@@ -8,6 +8,7 @@ import { RunRegistry } from '../../src/actors/run-registry.js';
 import { SessionRegistry } from '../../src/actors/session-registry.js';
 import { Inbox, type InboxEntry } from '../../src/cluster/inbox.js';
 import { Ownership } from '../../src/cluster/ownership.js';
+import { ClusterTranscripts } from '../../src/cluster/transcripts.js';
 import { RunStatuses } from '../../src/cluster/run-status.js';
 import type { BusEvents } from '../../src/core/bus.js';
 import { createLocalBus } from '../../src/core/local-bus.js';
@@ -40,12 +41,13 @@ export async function clusterInstance(url: string, id: string, bucket: string, t
   });
   const inbox = await Inbox.open(nc, { instanceId: id });
   const statuses = await RunStatuses.open(nc, { instanceId: id, retentionMs: 60_000, bucket: `${bucket}-runs` });
-  const owner = new ClusterRunOwner({ bus, sessions, runs, lifecycle, statuses, log: pino({ level: 'silent' }) });
+  const history = await ClusterTranscripts.open(nc, { instanceId: id });
+  const owner = new ClusterRunOwner({ bus, sessions, runs, lifecycle, statuses, history, log: pino({ level: 'silent' }) });
   const ownership = await Ownership.open(nc, { instanceId: id, ttlMs, policy: 'rerun', inbox, statuses, handler: owner, bucket, sweepMs: 100 });
   const acceptor = new ClusterAcceptor({ inbox, statuses, ownership, owner });
   let dead = false;
   return {
-    id, nc, inbox, statuses, ownership, owner, acceptor, sessions, runs, events, gated,
+    id, nc, inbox, statuses, history, ownership, owner, acceptor, sessions, runs, events, gated,
     async stop(): Promise<void> {
       if (dead) return;
       dead = true;

@@ -31,8 +31,8 @@ export interface HttpPlaneDeps {
   transcripts: TranscriptStore;
   startedAt: number;
   isReady: () => { ready: boolean; failing: string[] };
-  /** Cluster mode: a run not known here is looked up (status) and cancelled through the cluster. */
-  cluster?: Pick<ClusterNode, 'record' | 'cancel'>;
+  /** Cluster mode: a run not known here is looked up (status) and cancelled through the cluster; a reset goes to the session's owner. */
+  cluster?: Pick<ClusterNode, 'record' | 'cancel' | 'resetSession'>;
 }
 
 const P = '/v1/gateway';

@@ -1,3 +1,4 @@
+import type { ClusterNode } from '../../actors/cluster-node.js';
 import type { SessionRegistry } from '../../actors/session-registry.js';
 import { ApiError, badRequest } from '../../core/errors.js';
 import type { TranscriptStore } from '../../core/transcript.js';
@@ -13,6 +14,8 @@ import { decodeJsonBody } from './json-body.js';
 export interface SessionResetDeps {
   transcripts: TranscriptStore;
   sessions: Pick<SessionRegistry, 'inspect'>;
+  /** Cluster mode: the reset goes to the session's owner. */
+  cluster?: Pick<ClusterNode, 'resetSession'>;
 }
 
 /** The reset route (authorized like the rest of the data plane). */
@@ -21,12 +24,17 @@ export function sessionResetRoute(deps: SessionResetDeps, authorize: Route['auth
     method: 'POST', readsBody: true, authorize,
     handle: (req) => {
       const sessionId = parseResetRequest(decodeJsonBody(req.body));
+      const answer = (reset: { resetAt: number; runInFlight?: string } | undefined) => {
+        if (!reset) throw new ApiError(404, 'not_found', `session_id "${sessionId}" not found`);
+        return json(200, {
+          session_id: sessionId, reset: true, reset_at: new Date(reset.resetAt).toISOString(),
+          ...(reset.runInFlight ? { run_in_flight: reset.runInFlight } : {}),
+        });
+      };
+      // cluster mode: reset on the session's owner, in the session's history in the cluster
+      if (deps.cluster) return deps.cluster.resetSession(sessionId).then(answer);
       const reset = resetSessionContext(deps, sessionId);
-      if (!reset) throw new ApiError(404, 'not_found', `session_id "${sessionId}" not found`);
-      return json(200, {
-        session_id: sessionId, reset: true, reset_at: new Date(reset.marker.timestamp).toISOString(),
-        ...(reset.runInFlight ? { run_in_flight: reset.runInFlight } : {}),
-      });
+      return answer(reset && { resetAt: reset.marker.timestamp, ...(reset.runInFlight ? { runInFlight: reset.runInFlight } : {}) });
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { SubmitResult } from '../../../actors/session-registry.js';
 import { toQueueMode, WIRE_QUEUE_MODES } from '../../../core/queue-mode.js';
+import type { TranscriptMessage } from '../../../core/transcript.js';
 import { transcriptEntry } from '../run-events.js';
 import { invalidRequest, MethodError, RESPONDED, type Handler, type WsServices } from './types.js';
 
@@ -71,23 +72,35 @@ export const chatSend: Handler<'chat.send'> = async (params, call, ctx) => {
 
 /** `chat.history`: a page of the session transcript, its pending inputs and the run in flight. */
 export const chatHistory: Handler<'chat.history'> = (params, _call, ctx) => {
-  const limit = params.limit ?? 200;
-  const { messages, total } = ctx.transcripts.messages(params.sessionKey, { limit, offset: params.offset ?? 0 });
+  const page = { limit: params.limit ?? 200, offset: params.offset ?? 0 };
+  // cluster mode: the session's history in the cluster, its live state from its owner
+  if (ctx.clusterRuns) {
+    return ctx.clusterRuns.history(params.sessionKey, page).then(({ messages, total, live }) => historyPage(params.sessionKey, page.offset, messages, total, live));
+  }
+  const { messages, total } = ctx.transcripts.messages(params.sessionKey, page);
   const live = ctx.sessions.inspect(params.sessionKey);
-  const pending = (live?.queued ?? []).map((runId) => {
+  const queued = (live?.queued ?? []).map((runId) => {
     const r = ctx.runs.get(runId);
     return { runId, text: r?.text ?? '', queuedAt: r?.queuedAt };
   });
-  return {
-    sessionKey: params.sessionKey,
-    sessionId: params.sessionKey,
-    messages: messages.map(transcriptEntry),
-    pendingInputs: { items: pending, total: pending.length },
-    hasMore: total > messages.length + (params.offset ?? 0),
-    totalMessages: total,
-    ...(live?.running ? { inFlightRun: { runId: live.running } } : {}),
-  };
+  return historyPage(params.sessionKey, page.offset, messages, total, { running: live?.running ?? null, queued });
 };
+
+/** chat.history's answer: a page of the transcript, the messages waiting and the run in flight. */
+function historyPage(
+  sessionKey: string, offset: number, messages: TranscriptMessage[], total: number,
+  live: { running: string | null; queued: { runId: string; text: string; queuedAt?: number }[] },
+) {
+  return {
+    sessionKey,
+    sessionId: sessionKey,
+    messages: messages.map(transcriptEntry),
+    pendingInputs: { items: live.queued, total: live.queued.length },
+    hasMore: total > messages.length + offset,
+    totalMessages: total,
+    ...(live.running ? { inFlightRun: { runId: live.running } } : {}),
+  };
+}
 
 /** `chat.abort`: cancel the named run of the session, or its running one. */
 export const chatAbort: Handler<'chat.abort'> = (params, _call, ctx) => {

@@ -48,7 +48,12 @@ export const messagesUnsubscribe: Handler<'sessions.messages.unsubscribe'> = (pa
  */
 export const sessionsReset: Handler<'sessions.reset'> = (params, _call, ctx) => {
   const key = params.key.trim();
+  const answer = (reset: { resetAt: number; runInFlight?: string } | undefined) => {
+    if (!reset) throw invalidRequest(`session not found: ${params.key}`);
+    return { ok: true as const, key, resetAt: reset.resetAt, ...(reset.runInFlight ? { runInFlight: reset.runInFlight } : {}) };
+  };
+  // cluster mode: reset on the session's owner, in the session's history in the cluster
+  if (key !== '' && ctx.clusterRuns) return ctx.clusterRuns.resetSession(key).then(answer);
   const reset = key === '' ? undefined : resetSessionContext({ transcripts: ctx.transcripts, sessions: ctx.sessions }, key);
-  if (!reset) throw invalidRequest(`session not found: ${params.key}`);
-  return { ok: true as const, key, resetAt: reset.marker.timestamp, ...(reset.runInFlight ? { runInFlight: reset.runInFlight } : {}) };
+  return answer(reset && { resetAt: reset.marker.timestamp, ...(reset.runInFlight ? { runInFlight: reset.runInFlight } : {}) });
 };

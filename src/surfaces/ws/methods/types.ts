@@ -42,8 +42,9 @@ export interface WsServices {
   channels?: ChannelsControl;
   /** The inspector's stream tickets; absent without --inspect. */
   inspectTickets?: InspectTickets;
-  /** Cluster mode: runs of other instances, read, followed and cancelled through the cluster (agent.wait, chat.abort). */
-  clusterRuns?: Pick<ClusterNode, 'record' | 'cancel' | 'abortRunning' | 'follower' | 'members'>;
+  /** Cluster mode: runs of other instances, read, followed and cancelled through the cluster (agent.wait, chat.abort);
+   *  sessions' history and resets through the cluster (chat.history, sessions.reset). */
+  clusterRuns?: Pick<ClusterNode, 'record' | 'cancel' | 'abortRunning' | 'follower' | 'members' | 'history' | 'resetSession'>;
   /** `cluster`: this instance's id and NATS state in cluster mode. */
   info: { version: string; startedAt: number; stateDir: string; provider: string; model: string; cluster?: ClusterStatus };
 }
