@@ -22,6 +22,9 @@ import { instanceHeaders, sessionToken, TRANSCRIPT_PREFIX, TRANSCRIPT_STREAM, tr
 // Writes of one session leave in order (one chain per session), and a read on this instance waits for this
 // instance's writes of the session first: the owner's next run sees the reply its last run just recorded.
 
+/** Messages asked for at once while reading a session's subject. */
+const READ_BATCH = 1000;
+
 /** How a message is stored: a TranscriptMessage without its seq (given when read). */
 type StoredMessage = Omit<TranscriptMessage, 'seq'>;
 
@@ -91,14 +94,22 @@ export class ClusterTranscripts {
     const out: TranscriptMessage[] = [];
     const seen = new Set<string>();
     try {
-      const batch = await consumer.fetch({ max_messages: n, expires: 5_000 });
-      for await (const msg of batch) {
-        const m = msg.json<StoredMessage>();
-        if (!seen.has(m.idempotencyKey)) {
-          seen.add(m.idempotencyKey);
-          out.push({ ...m, seq: out.length + 1 });
+      // in batches until the consumer has nothing more pending (what was appended meanwhile is read too)
+      for (let pending = n; pending > 0;) {
+        const batch = await consumer.fetch({ max_messages: Math.min(pending, READ_BATCH), expires: 5_000 });
+        let got = 0;
+        for await (const msg of batch) {
+          got++;
+          const m = msg.json<StoredMessage>();
+          if (!seen.has(m.idempotencyKey)) {
+            seen.add(m.idempotencyKey);
+            out.push({ ...m, seq: out.length + 1 });
+          }
+          pending = msg.info.pending;
+          if (pending === 0) break;
         }
-        if (msg.info.pending === 0) break;
+        // never a silently cut history
+        if (got === 0) throw new Error(`the history of session "${sessionKey}" could not be read: no message came within 5 s`);
       }
     } finally {
       await consumer.delete().catch(() => {});

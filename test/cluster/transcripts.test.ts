@@ -44,3 +44,13 @@ test('a session\'s history written by two owners in turn reads the same on a thi
   assert.equal((await c.messages(session, { limit: 2 })).total, 5);
   assert.deepEqual(await c.messages('another session'), { messages: [], total: 0 });
 });
+
+test('a long history is read whole, in batches', async () => {
+  const [a, c] = [await open('a'), await open('c')];
+  const session = 'long';
+  for (let i = 0; i < 2_500; i++) void a.append(session, turn(`l${i}`, 'user', `message ${i}`));
+  await a.flushed(session);
+  const read = await c.read(session);
+  assert.equal(read.length, 2_500);
+  assert.deepEqual([read[0].text, read[1_000].text, read.at(-1)!.text, read.at(-1)!.seq], ['message 0', 'message 1000', 'message 2499', 2_500]);
+});
