@@ -147,6 +147,7 @@ export async function startClusterNode(deps: {
     },
     async close() {
       follower.close();
+      await owner.endsWritten();
       stopMirror();
       await ownership.close();
       owner.close();

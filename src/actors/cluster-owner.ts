@@ -159,6 +159,15 @@ export class ClusterRunOwner implements OwnerHandler {
     this.shuttingDown = true;
   }
 
+  /**
+   * Resolves once the run ends being written now are written and acked (or failed): a shutdown waits for it
+   * before it gives the leases up and closes the connection, so a finished run is not left `running` for
+   * the next owner to run again.
+   */
+  async endsWritten(): Promise<void> {
+    await Promise.allSettled([...this.unacked.values()].flatMap((h) => (h.ending ? [h.ending] : [])));
+  }
+
   /** Stop following the bus. */
   close(): void {
     for (const u of this.unsubscribe.splice(0)) u();

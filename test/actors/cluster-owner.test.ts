@@ -104,6 +104,19 @@ test('a shutdown leaves queued messages in the inbox for the next owner and ends
   assert.deepEqual(b.gated.inputs.map((i) => i.runId), ['q2']);
 });
 
+test('a run that has just ended: endsWritten() resolves once its end is recorded and its message acked (a shutdown waits for it)', async () => {
+  const a = await instance('a', 'co-ends');
+  await a.accept('en', 'e1', 'hold e1');
+  await until(async () => (await a.statuses.get('e1'))?.state === 'running', 'e1 running', 10_000, 10);
+  const ended = a.runs.settled('e1');
+  a.gated.release('e1');
+  await ended; // the moment it ended here: its end is not written yet
+  await a.owner.endsWritten();
+  assert.equal((await a.statuses.get('e1'))?.state, 'completed');
+  assert.equal(a.owner.pending, 0);
+  assert.equal((await a.inbox.sessionsWithMessages()).has('en'), false, 'acked');
+});
+
 test('an owner that loses a session\'s lease stops its runs there without acking or recording them', async () => {
   const a = await instance('a', 'co-lost');
   await a.accept('lo', 'l1', 'hold l1');
