@@ -14,7 +14,8 @@ import { adminClient, stopClient, type TappedClient } from '../helpers/ws-client
 // OpenAI-compatible model that shows what it was sent, and three gateways. A session runs on A; A is
 // SIGKILLed; its next message runs on another instance, whose model call sees the turns A recorded, and
 // chat.history answers the same on every instance. sessions.reset through any instance resets the session on
-// its owner: the model's history starts after the marker, chat.history shows it.
+// its owner: the model's history starts after the marker, chat.history shows it. And the session queue bound
+// (--max-queue) counts the messages waiting in the whole cluster.
 
 const TTL_MS = 2_000;
 
@@ -40,7 +41,8 @@ describe('a session\'s history across owners', () => {
     assertBuilt();
     nats = await startNatsServer();
     model = await startFakeOpenAI();
-    gw = await startClusterGateways(nats.url, TTL_MS, 0, ['--model', 'openai', '--openai-base-url', model.url]);
+    // one message may wait behind a session's running run
+    gw = await startClusterGateways(nats.url, TTL_MS, 0, ['--model', 'openai', '--openai-base-url', model.url, '--max-queue', '1']);
   });
   after(async () => {
     for (const c of clients) await stopClient(c);
@@ -64,6 +66,25 @@ describe('a session\'s history across owners', () => {
     await until(async () => (await runStatus(g, id)).json.state === 'completed', `"${text}" recorded completed`, 10_000, 20);
     return sent;
   }
+
+  test('the session queue bound holds across instances: a message beyond it is refused 429 queue_full wherever it comes in', async () => {
+    const session = uniq('bounded');
+    const [first, second] = [uniq('req'), uniq('req')];
+    const asked = model.requests.length;
+    model.enqueue({ text: ['held'], hang: true }); // runs until it is cancelled
+    const one = send(gw.a, session, first, 'runs long');
+    await model.waitForRequests(asked + 1);
+    const two = send(gw.b, session, second, 'waits');
+    await until(async () => (await runStatus(gw.c, second)).json.state === 'queued', 'the second to wait', 10_000, 20);
+    const third = await within(send(gw.c, session, uniq('req'), 'one too many'), 'the third to be refused at once', 10_000);
+    assert.equal(third.status, 429, JSON.stringify(third.json));
+    assert.match(JSON.stringify(third.json), /queue_full/);
+    model.enqueue({ text: ['re: waits'] });
+    const cancel = await postJson(`${gw.c.url}/v1/gateway/cancel`, { request_id: first }, { headers: auth });
+    assert.deepEqual(cancel.json, { canceled: true });
+    assert.equal((await within(one, 'the first caller')).json.canceled, true);
+    assert.equal((await within(two, 'the second caller', 15_000)).json.reply, 're: waits');
+  });
 
   test('run on A, A killed, the next message runs elsewhere with A\'s turns in its model call; chat.history the same on B and C; a reset through C', async () => {
     const session = uniq('history');
