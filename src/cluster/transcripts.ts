@@ -1,5 +1,5 @@
 import {
-  DeliverPolicy, type JetStreamClient, type JetStreamManager, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager,
+  type Consumer, DeliverPolicy, type JetStreamClient, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager,
   RetentionPolicy, StorageType,
 } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
@@ -33,7 +33,7 @@ export class ClusterTranscripts {
   /** Each session's last write (never rejects): reads wait for it, the next write goes after it. */
   private readonly writes = new Map<string, Promise<void>>();
 
-  private constructor(private readonly js: JetStreamClient, private readonly jsm: JetStreamManager, private readonly instanceId: string) {}
+  private constructor(private readonly js: JetStreamClient, private readonly instanceId: string) {}
 
   /** Open the stream, creating it when absent. */
   static async open(nc: NatsConnection, opts: { instanceId: string; duplicateWindowMs?: number }): Promise<ClusterTranscripts> {
@@ -47,7 +47,7 @@ export class ClusterTranscripts {
         duplicate_window: nanos(opts.duplicateWindowMs ?? 120_000),
       });
     }
-    return new ClusterTranscripts(jetstream(nc), jsm, opts.instanceId);
+    return new ClusterTranscripts(jetstream(nc), opts.instanceId);
   }
 
   /**
@@ -77,9 +77,9 @@ export class ClusterTranscripts {
 
   /** How many messages the stream holds for the session (repeats included): 0 for a session it has never seen. */
   async count(sessionKey: string): Promise<number> {
-    const subject = transcriptSubject(sessionKey);
-    const info = await this.jsm.streams.info(TRANSCRIPT_STREAM, { subjects_filter: subject });
-    return info.state.subjects?.[subject] ?? 0;
+    const reader = await this.reader(sessionKey);
+    await reader.consumer.delete().catch(() => {});
+    return reader.pending;
   }
 
   /**
@@ -88,9 +88,7 @@ export class ClusterTranscripts {
    */
   async read(sessionKey: string): Promise<TranscriptMessage[]> {
     await this.flushed(sessionKey);
-    const n = await this.count(sessionKey);
-    if (n === 0) return [];
-    const consumer = await this.js.consumers.get(TRANSCRIPT_STREAM, { filter_subjects: transcriptSubject(sessionKey), deliver_policy: DeliverPolicy.All });
+    const { consumer, pending: n } = await this.reader(sessionKey);
     const out: TranscriptMessage[] = [];
     const seen = new Set<string>();
     try {
@@ -115,6 +113,16 @@ export class ClusterTranscripts {
       await consumer.delete().catch(() => {});
     }
     return out;
+  }
+
+  /**
+   * An ordered consumer of the session's subject from its first message, and how many messages it has
+   * pending (from its creation's answer: the server counts one subject, not every session's as a filtered
+   * stream info would). Delete it after use.
+   */
+  private async reader(sessionKey: string): Promise<{ consumer: Consumer; pending: number }> {
+    const consumer = await this.js.consumers.get(TRANSCRIPT_STREAM, { filter_subjects: transcriptSubject(sessionKey), deliver_policy: DeliverPolicy.All });
+    return { consumer, pending: (await consumer.info(true)).num_pending };
   }
 
   /** A page as TranscriptStore.messages gives it: `limit` newest after skipping `offset` newest, oldest first; `total` counts all. */
