@@ -38,6 +38,8 @@ export function instanceHeaders(instanceId: string): MsgHdrs {
 
 /** The KV bucket of the session leases (lease.ts). */
 export const SESSIONS_BUCKET = 'clawgate-sessions';
+/** The KV bucket of the channel account leases (channel-leases.ts): one poller per bot in the cluster. */
+export const CHANNELS_BUCKET = 'clawgate-channels';
 /** The KV bucket of the run status records (run-status.ts). */
 export const RUNS_BUCKET = 'clawgate-runs';
 /** The stream of accepted messages (inbox.ts). */

@@ -12,10 +12,10 @@ export const clusterAuth = { authorization: `Bearer ${TOKEN}` };
 /** A message of `n` words: the mock streams one word per `--mock-delay-ms`, so it runs about n × that delay. */
 export const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
 
-/** Gateways gw-a, gw-b, gw-c on the NATS server at `natsUrl`, lease TTL `ttlMs`, the mock model streaming a word per `delayMs`. */
-export async function startClusterGateways(natsUrl: string, ttlMs: number, delayMs: number): Promise<Record<'a' | 'b' | 'c', CliGateway>> {
+/** Gateways gw-a, gw-b, gw-c on the NATS server at `natsUrl`, lease TTL `ttlMs`, the mock model streaming a word per `delayMs`, and `extra` flags. */
+export async function startClusterGateways(natsUrl: string, ttlMs: number, delayMs: number, extra: string[] = []): Promise<Record<'a' | 'b' | 'c', CliGateway>> {
   const [a, b, c] = await Promise.all((['a', 'b', 'c'] as const).map((id) =>
-    startCliGatewayOn(tempDir('clawgate-owners-'), TOKEN, ['--nats-url', natsUrl, '--instance-id', `gw-${id}`, '--mock-delay-ms', String(delayMs), '--lease-ttl-ms', String(ttlMs)], 20_000)));
+    startCliGatewayOn(tempDir('clawgate-owners-'), TOKEN, ['--nats-url', natsUrl, '--instance-id', `gw-${id}`, '--mock-delay-ms', String(delayMs), '--lease-ttl-ms', String(ttlMs), ...extra], 20_000)));
   return { a, b, c };
 }
 

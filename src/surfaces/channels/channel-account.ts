@@ -1,8 +1,10 @@
 import { type AnyActorLogic, fromPromise } from 'xstate';
 import { createSupervisedActor } from '../../actors/supervise.js';
-import type { ChannelAccountConfig, ChannelAccountSnapshot, ChannelClock, ChannelSender, ChannelMessage, ChannelState, InboundMedia, WebLoginResult } from '../../core/channel.js';
+import type {
+  ChannelAccountConfig, ChannelAccountSnapshot, ChannelClock, ChannelLeases, ChannelSender, ChannelMessage, ChannelState, InboundMedia, WebLoginResult,
+} from '../../core/channel.js';
 import type { Logger } from '../../core/log.js';
-import { BACKOFF, channelMachine, channelStateOf } from '../../machines/channel.js';
+import { BACKOFF, channelMachine, channelStateOf, type LeaseAcquireOutput } from '../../machines/channel.js';
 import type { ChannelOutbox } from '../../store/channel-outbox.js';
 import type { Bus } from '../../core/bus.js';
 import { AccountOutbound } from './account-outbound.js';
@@ -10,6 +12,9 @@ import { AccountOutbound } from './account-outbound.js';
 // One channel account: its lifecycle actor (src/machines/channel.ts) with the channel's transport plugged in,
 // the outbox worker that runs while the account is online, and the figures `channels.status` shows. A failing
 // account stays a failing account: its actor is supervised, and nothing it does reaches another account.
+// In cluster mode the account runs only while this instance holds its lease (the machine's `standby`): the
+// lease is asked for by the machine, lost leases are sent to it, and it is given up once the account is
+// stopped or failed and its transport closed.
 
 /** What a channel adapter (Telegram, later WhatsApp and Signal) gives the account. */
 export interface ChannelAdapter {
@@ -55,6 +60,8 @@ export interface ChannelAccountDeps {
   /** The jitter source of the reconnect backoff (tests pass `() => 0`). */
   random?: () => number;
   log: Logger;
+  /** Cluster mode: the account's lease key and the lease table. */
+  lease?: { key: string; leases: ChannelLeases };
 }
 
 /** One channel account; see the file comment. */
@@ -75,6 +82,8 @@ export class ChannelAccount {
   /** Messages in (past the self-loop step) and out (sent), for the inspector's row (I5). */
   private readonly counts = { in: 0, out: 0 };
   private lastProbe?: { ok: boolean; elapsedMs: number; error?: string };
+  /** In standby: who holds the lease, when known. */
+  private leaseOwner: string | null = null;
 
   constructor(private readonly deps: ChannelAccountDeps) {
     this.id = `${deps.config.channel}:${deps.config.accountId}`;
@@ -88,6 +97,11 @@ export class ChannelAccount {
       },
       onRunStart: () => { this.activeRuns++; },
       onRunEnd: () => { this.activeRuns = Math.max(0, this.activeRuns - 1); },
+    });
+    const lease = deps.lease;
+    if (lease) lease.leases.onLost(lease.key, () => {
+      log.warn({ account: this.id, lease: lease.key }, 'channel account lease lost: stopping its transport');
+      this.actor?.send({ type: 'lease.lost' });
     });
   }
 
@@ -151,14 +165,36 @@ export class ChannelAccount {
     const c = this.deps.config;
     return {
       accountId: c.accountId, enabled: c.enabled, configured: true,
-      running: this.state !== 'stopped' && this.state !== 'failed', connected: this.state === 'online', state: this.state,
+      running: this.state !== 'stopped' && this.state !== 'failed' && this.state !== 'standby', connected: this.state === 'online', state: this.state,
       reconnectAttempts: this.attempts, lastError: this.transientError ?? this.machineError,
       ...this.times, activeRuns: this.activeRuns, busy: this.activeRuns > 0,
       mode: this.deps.adapter.mode(), dmPolicy: c.dmPolicy, allowFrom: [...c.allowFrom],
       outbox: this.deps.outbox.counts(c.channel, c.accountId),
       ...(this.lastProbe ? { probe: this.lastProbe } : {}),
+      ...(this.state === 'standby' ? { leaseOwner: this.leaseOwner } : {}),
       ...this.deps.adapter.snapshotExtras?.(),
     };
+  }
+
+  /** The machine's `leaseAcquire`: one ask; a lease won after the account left standby (a STOP meanwhile) is given back. */
+  private async acquireLease(): Promise<LeaseAcquireOutput> {
+    const { key, leases } = this.deps.lease!;
+    if (await leases.acquire(key)) {
+      if (this.state === 'standby') return { acquired: true };
+      await leases.release(key);
+      return { acquired: false };
+    }
+    const owner = await leases.owner(key).catch(() => undefined);
+    return { acquired: false, ...(owner ? { owner } : {}) };
+  }
+
+  /** Stopped or failed: once the transport has closed, the lease goes (unless the account started again meanwhile). */
+  private async releaseLease(): Promise<void> {
+    const lease = this.deps.lease;
+    if (!lease?.leases.holds(lease.key)) return;
+    await Promise.allSettled([...this.deps.adapter.closing]);
+    if (this.state !== 'stopped' && this.state !== 'failed') return;
+    await lease.leases.release(lease.key).catch((err: unknown) => this.deps.log.warn({ err, account: this.id }, 'channel account lease not released (it expires after the TTL)'));
   }
 
   private createActor() {
@@ -169,20 +205,33 @@ export class ChannelAccount {
         transport: adapter.transport,
         ...(adapter.loginWatch ? { loginWatch: adapter.loginWatch } : {}),
         shutdown: fromPromise(async () => { await Promise.allSettled([...adapter.closing]); }),
+        leaseAcquire: fromPromise(() => this.acquireLease()),
       },
     });
     const { actor } = createSupervisedActor(logic, {
-      input: { channel: config.channel, accountId: config.accountId, backoff: BACKOFF[config.channel], random: this.deps.random },
+      input: {
+        channel: config.channel, accountId: config.accountId, backoff: BACKOFF[config.channel], random: this.deps.random,
+        ...(this.deps.lease ? { lease: { retryMs: this.deps.lease.leases.retryMs } } : {}),
+      },
       clock,
     }, {
       kind: 'channel', id: this.id, log,
-      describe: () => ({ messagesIn: this.counts.in, messagesOut: this.counts.out, activeRuns: this.activeRuns }),
+      describe: () => ({
+        messagesIn: this.counts.in, messagesOut: this.counts.out, activeRuns: this.activeRuns,
+        ...(this.state === 'standby' ? { leaseOwner: this.leaseOwner } : {}),
+      }),
       onFailure: (err) => {
         log.error({ err, account: this.id }, 'channel account actor failed; the account is stopped');
         this.enter('failed', 'internal error: see the gateway log');
       },
     });
-    actor.subscribe({ next: (s) => this.enter(channelStateOf(s), s.context.lastError, s.context.reconnectAttempts), error: () => {} });
+    actor.subscribe({
+      next: (s) => {
+        this.leaseOwner = s.context.leaseOwner;
+        this.enter(channelStateOf(s), s.context.lastError, s.context.reconnectAttempts);
+      },
+      error: () => {},
+    });
     actor.start();
     return actor;
   }
@@ -203,6 +252,7 @@ export class ChannelAccount {
       this.deps.adapter.onOnline?.();
     }
     if (left === 'online') this.outboundStopped = this.outbound.stop();
+    if (state === 'stopped' || state === 'failed') void this.releaseLease();
     this.deps.log.info({ account: this.id, state, ...(lastError ? { lastError } : {}) }, 'channel account state');
     this.deps.bus.publish('channel.state', { channel: this.deps.config.channel, accountId: this.deps.config.accountId, state, ...(lastError ? { lastError } : {}) });
   }
