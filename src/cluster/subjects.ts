@@ -57,6 +57,11 @@ export function cancelSubject(sessionKey: string): string {
   return `clawgate.cancel.${sessionToken(sessionKey)}`;
 }
 
+/** `clawgate.channel-rows.<token>`: the subject the holder of a channel account's lease takes forwarded reply rows on. */
+export function channelRowsSubject(leaseKey: string): string {
+  return `clawgate.channel-rows.${sessionToken(leaseKey)}`;
+}
+
 /** `clawgate.events.<kind>.<sessionToken>` (kinds are two tokens: `run.delta`, `channel.state`, …). */
 export function eventSubject(kind: BusEventName, sessionKey: string | undefined): string {
   return `${EVENTS_PREFIX}.${kind}.${sessionKey === undefined ? NO_SESSION_TOKEN : sessionToken(sessionKey)}`;

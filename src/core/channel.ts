@@ -238,6 +238,13 @@ export interface ChannelLeases {
   owner(key: string): Promise<string | undefined>;
   /** `fn` is told (once per loss) when a held lease on `key` is lost; returns the unsubscribe. */
   onLost(key: string, fn: () => void): () => void;
+  /**
+   * Hand reply rows (outbox rows, JSON) to the instance that holds `key`; resolves with its id once it has
+   * committed them, undefined when no holder answered (nobody holds it, or it did not answer in time).
+   */
+  forward(key: string, rows: unknown[]): Promise<string | undefined>;
+  /** While holding `key`: take rows forwarded by other instances (`take` commits them; a throw refuses them). Returns the stop. */
+  serve(key: string, take: (rows: unknown[]) => void): () => void;
 }
 
 /** A pending pairing request, as `channels.pairing.list` shows it. */

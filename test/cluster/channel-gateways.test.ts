@@ -7,7 +7,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { CHANNELS_BUCKET, sessionToken } from '../../src/cluster/subjects.js';
 import { assertBuilt, killAll, tempDir } from '../helpers/cli.js';
 import type { CliGateway } from '../helpers/cli-gateway.js';
-import { startClusterGateways } from '../helpers/cluster-gateways.js';
+import { completedRuns, runStatus, sendMessage, startClusterGateways, words } from '../helpers/cluster-gateways.js';
 import { type FakeTelegram, startFakeTelegram } from '../helpers/fake-telegram.js';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
 import { dm, sentTexts } from '../helpers/telegram-gateway.js';
@@ -18,6 +18,9 @@ import { adminClient, stopClient } from '../helpers/ws-client.js';
 // and three CLI gateways configured with the same bot token. Exactly one instance polls (the lease holder); the
 // others show the account in standby, owned by it. SIGKILL the holder: another instance polls within the lease
 // TTL + 5 s and answers what is sent after, once. SIGTERM the next holder: it gives the lease up as it exits.
+// And a channel message goes through the cluster's inbox like any other: it runs on its session's owner, after
+// that session's other runs (here an HTTP message sent to a standby instance), its reply reaches the chat once
+// through the holder, and an update delivered again after the holder died is not run again.
 
 const TTL_MS = 2_000;
 const LEASE_KEY = 'telegram:bot:123';
@@ -28,6 +31,20 @@ function states(g: CliGateway): string[] {
   return g.proc.logLines().filter((l) => l.msg === 'channel account state').map((l) => String(l.state));
 }
 
+/** Fake Bot API, nats-server and three gateways on one bot token (allow-list: user 111), the mock streaming a word per `delayMs`. */
+async function startCluster(delayMs: number): Promise<{ nats: NatsServer; fake: FakeTelegram; gw: Record<Name, CliGateway> }> {
+  assertBuilt();
+  const nats = await startNatsServer();
+  const fake = await startFakeTelegram({ username: 't_bot' });
+  const config = join(tempDir('clawgate-chan-lease-'), 'clawgate.yaml');
+  writeFileSync(config, [
+    'channels:', '  telegram:', `    bot-token: "${fake.token}"`, `    api-root: "${fake.apiRoot}"`,
+    '    dm-policy: allowlist', '    allow-from: ["111"]', '    streaming: off',
+  ].join('\n'));
+  const gw = await startClusterGateways(nats.url, TTL_MS, delayMs, ['--config', config, '--log-level', 'info']);
+  return { nats, fake, gw };
+}
+
 describe('channel accounts by lease across three gateways', () => {
   let nats: NatsServer;
   let fake: FakeTelegram;
@@ -35,15 +52,7 @@ describe('channel accounts by lease across three gateways', () => {
   let nc: NatsConnection;
 
   before(async () => {
-    assertBuilt();
-    nats = await startNatsServer();
-    fake = await startFakeTelegram({ username: 't_bot' });
-    const config = join(tempDir('clawgate-chan-lease-'), 'clawgate.yaml');
-    writeFileSync(config, [
-      'channels:', '  telegram:', `    bot-token: "${fake.token}"`, `    api-root: "${fake.apiRoot}"`,
-      '    dm-policy: allowlist', '    allow-from: ["111"]', '    streaming: off',
-    ].join('\n'));
-    gw = await startClusterGateways(nats.url, TTL_MS, 0, ['--config', config, '--log-level', 'info']);
+    ({ nats, fake, gw } = await startCluster(0));
     nc = await connect({ servers: nats.url });
   });
   after(async () => {
@@ -102,5 +111,58 @@ describe('channel accounts by lease across three gateways', () => {
     await fake.waitForCalls('sendMessage', 4, 20_000);
     assert.deepEqual(sentTexts(fake, 111), ['Echo: one', 'Echo: two', 'Echo: three', 'Echo: four']);
     assert.equal(fake.pollConflicts(), 0);
+  });
+});
+
+describe('channel messages through the cluster inbox', () => {
+  let nats: NatsServer;
+  let fake: FakeTelegram;
+  let gw: Record<Name, CliGateway>;
+
+  before(async () => {
+    ({ nats, fake, gw } = await startCluster(50)); // the mock streams one word per 50 ms
+  });
+  after(async () => {
+    await killAll();
+    await fake?.close();
+    await nats?.stop();
+  });
+
+  const live = (): Name[] => (['a', 'b', 'c'] as const).filter((n) => gw[n].proc.running);
+  const online = (): Name[] => live().filter((n) => states(gw[n]).at(-1) === 'online');
+
+  test('a DM runs on the session\'s owner after its HTTP run, is answered once through the holder, and its redelivery runs nothing', async () => {
+    await until(() => online().length === 1, 'one instance online', 20_000, 20);
+    const [holder] = online() as [Name];
+    const [owner] = live().filter((n) => n !== holder) as [Name];
+    const session = 'agent:main:telegram:direct:111';
+    const before = await Promise.all(live().map((n) => completedRuns(gw[n])));
+    // the session is owned by a standby instance: an operator's message for it is running there
+    const http = sendMessage(gw[owner], session, 'op-1', words(20));
+    await until(async () => (await runStatus(gw[holder], 'op-1')).json?.state === 'running', 'the HTTP run to be running', 15_000, 20);
+    const update = dm(111, 'hello');
+    fake.queueUpdate({ ...update, update_id: 500 });
+    const runId = 'tg:default:123:500';
+    await fake.waitForCalls('sendMessage', 1, 30_000);
+    assert.equal((await http).status, 200);
+    assert.deepEqual(sentTexts(fake, 111), ['Echo: hello']);
+    const [op, tg] = [(await runStatus(gw[holder], 'op-1')).json, (await runStatus(gw[holder], runId)).json];
+    assert.deepEqual([op.state, tg.state, tg.session_id], ['completed', 'completed', session]);
+    assert.ok(Date.parse(tg.started_at) >= Date.parse(op.finished_at), `the DM started ${tg.started_at}, after the HTTP run ended ${op.finished_at}`);
+    const afterRuns = await Promise.all(live().map((n) => completedRuns(gw[n])));
+    const ran = Object.fromEntries(live().map((n, i) => [n, afterRuns[i]! - before[i]!]));
+    assert.equal(ran[owner], 2, `both runs on the session's owner gw-${owner}: ${JSON.stringify(ran)}`);
+    assert.equal(ran[holder], 0, 'none on the holder: it only accepted the DM and sent the reply');
+
+    // the holder dies; Telegram delivers update 500 again (as it does for an update never confirmed)
+    gw[holder].proc.kill('SIGKILL');
+    await gw[holder].proc.exit();
+    await until(() => online().length === 1, 'another instance to poll', TTL_MS + 5_000, 20);
+    fake.queueUpdate({ ...update, update_id: 500 });
+    fake.queueUpdate(dm(111, 'after'));
+    // update 500 is handled before "after" (one poller, in order): run again, its answer would come first
+    await fake.waitForCalls('sendMessage', 2, 30_000);
+    assert.deepEqual(sentTexts(fake, 111), ['Echo: hello', 'Echo: after'], 'the redelivered update was not run again');
+    assert.equal((await runStatus(gw[online()[0]!], runId)).json.state, 'completed');
   });
 });

@@ -50,3 +50,25 @@ test('a lost channel lease is told to the listener of its key only; a second lis
   await a.close();
   await b.close();
 });
+
+test('reply rows reach the holder of an account only: forward waits for its commit; nobody holding means no answer', async () => {
+  const a = await openChannelLeases(await nats.connect(), { instanceId: 'gw-a', ttlMs: TTL });
+  const b = await openChannelLeases(await nats.connect(), { instanceId: 'gw-b', ttlMs: TTL });
+  assert.equal(await b.forward('telegram:bot:9', [{ id: 'r1:0' }]), undefined, 'no holder serving');
+  assert.equal(await a.acquire('telegram:bot:9'), true);
+  const taken: unknown[][] = [];
+  const stop = a.serve('telegram:bot:9', (rows) => {
+    if (rows.some((r) => (r as { id?: string }).id === 'bad')) throw new Error('refused');
+    taken.push(rows);
+  });
+  assert.equal(await b.forward('telegram:bot:9', [{ id: 'r1:0' }, { id: 'r1:1' }]), 'gw-a');
+  assert.deepEqual(taken, [[{ id: 'r1:0' }, { id: 'r1:1' }]]);
+  assert.equal(await b.forward('telegram:bot:9', [{ id: 'bad' }]), undefined, 'rows the holder refused are kept by the sender');
+  // a holder that lost its lease answers no more rows, even before it stops serving
+  await a.release('telegram:bot:9');
+  assert.equal(await b.forward('telegram:bot:9', [{ id: 'r2:0' }]), undefined);
+  stop();
+  assert.equal(taken.length, 1);
+  await a.close();
+  await b.close();
+});

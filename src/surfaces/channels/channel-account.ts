@@ -8,13 +8,18 @@ import { BACKOFF, channelMachine, channelStateOf, type LeaseAcquireOutput } from
 import type { ChannelOutbox } from '../../store/channel-outbox.js';
 import type { Bus } from '../../core/bus.js';
 import { AccountOutbound } from './account-outbound.js';
+import { forwardedRows, RowForwarder } from './row-forwarder.js';
+
+/** Cluster mode: the states in which this instance holds the account's lease (and takes forwarded reply rows). */
+const HOLDING: ReadonlySet<ChannelState> = new Set(['starting', 'needsLogin', 'connecting', 'online', 'backoff']);
 
 // One channel account: its lifecycle actor (src/machines/channel.ts) with the channel's transport plugged in,
 // the outbox worker that runs while the account is online, and the figures `channels.status` shows. A failing
 // account stays a failing account: its actor is supervised, and nothing it does reaches another account.
 // In cluster mode the account runs only while this instance holds its lease (the machine's `standby`): the
 // lease is asked for by the machine, lost leases are sent to it, and it is given up once the account is
-// stopped or failed and its transport closed.
+// stopped or failed and its transport closed. The holder takes the reply rows of runs that ended on other
+// instances; an account in standby forwards its own to the holder (row-forwarder.ts).
 
 /** What a channel adapter (Telegram, later WhatsApp and Signal) gives the account. */
 export interface ChannelAdapter {
@@ -84,6 +89,10 @@ export class ChannelAccount {
   private lastProbe?: { ok: boolean; elapsedMs: number; error?: string };
   /** In standby: who holds the lease, when known. */
   private leaseOwner: string | null = null;
+  /** Cluster mode, in standby: hands this instance's reply rows of the account to the holder. */
+  private readonly forwarder?: RowForwarder;
+  /** Cluster mode, while holding the lease: stops taking forwarded rows. */
+  private stopServing?: () => void;
 
   constructor(private readonly deps: ChannelAccountDeps) {
     this.id = `${deps.config.channel}:${deps.config.accountId}`;
@@ -99,10 +108,16 @@ export class ChannelAccount {
       onRunEnd: () => { this.activeRuns = Math.max(0, this.activeRuns - 1); },
     });
     const lease = deps.lease;
-    if (lease) lease.leases.onLost(lease.key, () => {
-      log.warn({ account: this.id, lease: lease.key }, 'channel account lease lost: stopping its transport');
-      this.actor?.send({ type: 'lease.lost' });
-    });
+    if (lease) {
+      lease.leases.onLost(lease.key, () => {
+        log.warn({ account: this.id, lease: lease.key }, 'channel account lease lost: stopping its transport');
+        this.actor?.send({ type: 'lease.lost' });
+      });
+      this.forwarder = new RowForwarder({
+        channel: config.channel, accountId: config.accountId, outbox, clock, retryMs: lease.leases.retryMs, log,
+        forward: (rows) => lease.leases.forward(lease.key, rows),
+      });
+    }
   }
 
   /** The account's lifecycle state. */
@@ -134,9 +149,17 @@ export class ChannelAccount {
     return this.deps.adapter;
   }
 
-  /** New outbox rows were committed: send them now if online. */
+  /** New outbox rows were committed: send them now if online; in standby, hand them to the holder. */
   kick(): void {
     if (this.state === 'online') this.outbound.kick();
+    else if (this.state === 'standby') this.forwarder?.kick();
+  }
+
+  /** Cluster mode, the holder: rows forwarded by another instance, committed here (idempotent by row id). */
+  private takeForwarded(raw: unknown[]): void {
+    const { config, outbox } = this.deps;
+    const rows = forwardedRows(raw, config.channel, config.accountId, outbox);
+    if (outbox.enqueue(rows) > 0) this.kick();
   }
 
   /** A transient error while online (shown as lastError until the next online). */
@@ -253,6 +276,16 @@ export class ChannelAccount {
     }
     if (left === 'online') this.outboundStopped = this.outbound.stop();
     if (state === 'stopped' || state === 'failed') void this.releaseLease();
+    const lease = this.deps.lease;
+    if (lease) {
+      if (state === 'standby') this.forwarder?.start();
+      else this.forwarder?.stop();
+      if (HOLDING.has(state)) this.stopServing ??= lease.leases.serve(lease.key, (rows) => this.takeForwarded(rows));
+      else {
+        this.stopServing?.();
+        this.stopServing = undefined;
+      }
+    }
     this.deps.log.info({ account: this.id, state, ...(lastError ? { lastError } : {}) }, 'channel account state');
     this.deps.bus.publish('channel.state', { channel: this.deps.config.channel, accountId: this.deps.config.accountId, state, ...(lastError ? { lastError } : {}) });
   }
