@@ -327,6 +327,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
         // cluster mode: no session is claimed from now on, and a queued message stays in the inbox for the next owner
         clusterNode?.beginShutdown();
         await drainRuns({ bus, runs, sessions, lifecycle: actors.lifecycle, log, graceMs: config.shutdownGraceMs });
+        await channels?.close(); // the drain's runs wrote their reply rows; cluster mode: handed to the accounts' holders
         await clusterNode?.close(); // the owned sessions are given up: their successors need not wait for the TTL
         stopInspectFeed?.();
         shared.canvas?.liveReload?.stop();

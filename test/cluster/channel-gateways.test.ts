@@ -20,7 +20,8 @@ import { adminClient, stopClient } from '../helpers/ws-client.js';
 // TTL + 5 s and answers what is sent after, once. SIGTERM the next holder: it gives the lease up as it exits.
 // And a channel message goes through the cluster's inbox like any other: it runs on its session's owner, after
 // that session's other runs (here an HTTP message sent to a standby instance), its reply reaches the chat once
-// through the holder, and an update delivered again after the holder died is not run again.
+// through the holder, and an update delivered again after the holder died is not run again; a session owner
+// stopped (SIGTERM) during a channel run still has its reply sent by the holder.
 
 const TTL_MS = 2_000;
 const LEASE_KEY = 'telegram:bot:123';
@@ -31,7 +32,7 @@ function states(g: CliGateway): string[] {
   return g.proc.logLines().filter((l) => l.msg === 'channel account state').map((l) => String(l.state));
 }
 
-/** Fake Bot API, nats-server and three gateways on one bot token (allow-list: user 111), the mock streaming a word per `delayMs`. */
+/** Fake Bot API, nats-server and three gateways on one bot token (allow-list: users 111 and 222), the mock streaming a word per `delayMs`. */
 async function startCluster(delayMs: number): Promise<{ nats: NatsServer; fake: FakeTelegram; gw: Record<Name, CliGateway> }> {
   assertBuilt();
   const nats = await startNatsServer();
@@ -39,7 +40,7 @@ async function startCluster(delayMs: number): Promise<{ nats: NatsServer; fake: 
   const config = join(tempDir('clawgate-chan-lease-'), 'clawgate.yaml');
   writeFileSync(config, [
     'channels:', '  telegram:', `    bot-token: "${fake.token}"`, `    api-root: "${fake.apiRoot}"`,
-    '    dm-policy: allowlist', '    allow-from: ["111"]', '    streaming: off',
+    '    dm-policy: allowlist', '    allow-from: ["111", "222"]', '    streaming: off',
   ].join('\n'));
   const gw = await startClusterGateways(nats.url, TTL_MS, delayMs, ['--config', config, '--log-level', 'info']);
   return { nats, fake, gw };
@@ -164,5 +165,22 @@ describe('channel messages through the cluster inbox', () => {
     await fake.waitForCalls('sendMessage', 2, 30_000);
     assert.deepEqual(sentTexts(fake, 111), ['Echo: hello', 'Echo: after'], 'the redelivered update was not run again');
     assert.equal((await runStatus(gw[online()[0]!], runId)).json.state, 'completed');
+  });
+
+  test('a session owner stopped during a channel run hands the reply to the holder as it exits', async () => {
+    await until(() => online().length === 1, 'one instance online', 20_000, 20);
+    const [holder] = online() as [Name];
+    const [owner] = live().filter((n) => n !== holder) as [Name];
+    const session = 'agent:main:telegram:direct:222';
+    // the session is owned by the standby instance: it accepted an operator's message for it first
+    assert.equal((await sendMessage(gw[owner], session, 'op-222', 'hi')).status, 200);
+    const sent = fake.callsOf('sendMessage').length;
+    const id = fake.queueUpdate(dm(222, words(30)));
+    const runId = `tg:default:123:${id}`;
+    await until(async () => (await runStatus(gw[holder], runId)).json?.state === 'running', 'the DM to run on the owner', 15_000, 20);
+    gw[owner].proc.kill('SIGTERM'); // the drain lets the run end (grace 10 s), then its reply is forwarded
+    assert.equal((await gw[owner].proc.exit(20_000)).code, 0);
+    await fake.waitForCalls('sendMessage', sent + 1, 15_000);
+    assert.deepEqual(sentTexts(fake, 222), [`Echo: ${words(30)}`]);
   });
 });

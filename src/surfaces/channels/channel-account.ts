@@ -155,6 +155,11 @@ export class ChannelAccount {
     else if (this.state === 'standby') this.forwarder?.kick();
   }
 
+  /** Cluster mode, at shutdown after the drain: hand the rows still pending here to the account's holder. */
+  async forwardPending(): Promise<void> {
+    await this.forwarder?.flush();
+  }
+
   /** Cluster mode, the holder: rows forwarded by another instance, committed here (idempotent by row id). */
   private takeForwarded(raw: unknown[]): void {
     const { config, outbox } = this.deps;

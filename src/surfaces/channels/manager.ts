@@ -123,9 +123,17 @@ export class ChannelManager implements ChannelsControl {
     for (const account of this.accounts.values()) account.start();
   }
 
-  /** STOP every account and wait for their transports and outbox workers. */
+  /** STOP every account and wait for their transports and outbox workers (runs still under way keep writing their reply rows until close()). */
   async stopAll(): Promise<void> {
     await Promise.all([...this.accounts.values()].map((a) => a.stop()));
+  }
+
+  /**
+   * After the drain: the reply rows of the runs it ended are written (sent at the next start; in cluster mode
+   * handed to each account's holder now), then no more rows are written.
+   */
+  async close(): Promise<void> {
+    await Promise.all([...this.accounts.values()].map((a) => a.forwardPending()));
     for (const off of this.unsubscribe.splice(0)) off();
   }
 

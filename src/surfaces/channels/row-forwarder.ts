@@ -45,6 +45,21 @@ export class RowForwarder {
     this.timer = undefined;
   }
 
+  /**
+   * Shutdown: forward what is pending once more, whatever the account's state — the runs the drain finished
+   * here wrote their rows after the account stopped. Each batch waits at most the relay's timeout.
+   */
+  async flush(): Promise<void> {
+    if (this.draining) return;
+    const was = this.active;
+    this.active = true;
+    try {
+      await this.drain();
+    } finally {
+      if (!was) this.stop();
+    }
+  }
+
   /** New rows were committed for the account. */
   kick(): void {
     if (!this.active) return;

@@ -79,3 +79,16 @@ test('the holder takes rows of its own account only, and a forwarded chunk 0 edi
   assert.throws(() => forwardedRows([{ ...row('r1:0'), payload: { kind: 'shell', text: 'x' } }], 'telegram', 'default', outbox), /not a reply row/);
   assert.throws(() => forwardedRows([null], 'telegram', 'default', outbox), /not a reply row/);
 });
+
+test('shutdown: flush() forwards what is pending even though the account stopped, once, and leaves no retry behind', async () => {
+  const { clock, outbox, forwarder, forwards, row } = setup([undefined, 'gw-a']);
+  outbox.enqueue([row('r1:0')]);
+  await forwarder.flush();
+  assert.deepEqual(forwards, [['r1:0']]);
+  assert.equal(outbox.get('r1:0')?.state, 'pending', 'no holder answered: kept for this instance\'s next start');
+  clock.increment(10_000);
+  await flush();
+  assert.equal(forwards.length, 1, 'no retry timer after a flush of a stopped account');
+  await forwarder.flush();
+  assert.equal(outbox.get('r1:0')?.remoteId, 'forwarded:gw-a');
+});
