@@ -6,7 +6,7 @@ import type { ChannelName, ChannelState } from '../core/channel.js';
 // transport, the login watcher, closing) comes in as actor logic the adapter provides with `.provide({ actors })`;
 // the adapter observes snapshots, the machine emits nothing. connecting and online are children of one
 // `live` state that owns the single transport invocation, so going online never restarts the transport.
-// In cluster mode (input `leased`) an account runs only while this instance holds its lease: START leads to
+// In cluster mode (input `lease`) an account runs only while this instance holds its lease: START leads to
 // `standby`, which asks for the lease (the provided `leaseAcquire`) now and every `leaseRetryMs`, and goes on to
 // `starting` once it is held; `lease.lost` (sent by the account when a renewal fails) goes back to `standby`
 // from every state that runs something, so leaving `live` disposes the transport at once.

@@ -10,9 +10,6 @@ import type { Bus } from '../../core/bus.js';
 import { AccountOutbound } from './account-outbound.js';
 import { forwardedRows, RowForwarder } from './row-forwarder.js';
 
-/** Cluster mode: the states in which this instance holds the account's lease (and takes forwarded reply rows). */
-const HOLDING: ReadonlySet<ChannelState> = new Set(['starting', 'needsLogin', 'connecting', 'online', 'backoff']);
-
 // One channel account: its lifecycle actor (src/machines/channel.ts) with the channel's transport plugged in,
 // the outbox worker that runs while the account is online, and the figures `channels.status` shows. A failing
 // account stays a failing account: its actor is supervised, and nothing it does reaches another account.
@@ -20,6 +17,9 @@ const HOLDING: ReadonlySet<ChannelState> = new Set(['starting', 'needsLogin', 'c
 // lease is asked for by the machine, lost leases are sent to it, and it is given up once the account is
 // stopped or failed and its transport closed. The holder takes the reply rows of runs that ended on other
 // instances; an account in standby forwards its own to the holder (row-forwarder.ts).
+
+/** Cluster mode: the states in which this instance holds the account's lease (and takes forwarded reply rows). */
+const HOLDING: ReadonlySet<ChannelState> = new Set(['starting', 'needsLogin', 'connecting', 'online', 'backoff']);
 
 /** What a channel adapter (Telegram, later WhatsApp and Signal) gives the account. */
 export interface ChannelAdapter {
