@@ -174,6 +174,8 @@ describe('channel messages through the cluster inbox', () => {
     const ran = Object.fromEntries(live().map((n, i) => [n, afterRuns[i]! - before[i]!]));
     assert.equal(ran[owner], 2, `both runs on the session's owner gw-${owner}: ${JSON.stringify(ran)}`);
     assert.equal(ran[holder], 0, 'none on the holder: it only accepted the DM and sent the reply');
+    // the holder showed typing in the chat while the run was under way on the owner (its events over NATS)
+    assert.ok(fake.callsOf('sendChatAction').some((c) => String(c.body.chat_id) === '111'), 'typing in the chat');
 
     // the holder dies; Telegram delivers update 500 again (as it does for an update never confirmed)
     gw[holder].proc.kill('SIGKILL');
