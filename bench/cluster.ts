@@ -26,13 +26,13 @@
 //   --cpu-prof DIR   run every gateway under `node --cpu-prof`, profiles written to DIR as they stop
 //                    (bench/cpuprofile-top.mjs summarizes them); the profiler costs CPU: not comparable figures
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { startNatsServer, type NatsServer } from '../test/helpers/nats-server.js';
+import { gatewayArgv } from './lib/gateway-command.js';
 import { runBench, startWatchdog } from './lib/lifecycle.js';
 import { HOST, startOnFreePort } from './lib/local-server.js';
 import { captureOutput, stopChild, track } from './lib/processes.js';
@@ -40,8 +40,6 @@ import { fmt, fmtInt, loadAvg, treeLabel } from './lib/report.js';
 import { makeTempDir } from './lib/temp-dirs.js';
 import { closeSocket, handshake } from './lib/ws-handshake.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 const SELF = fileURLToPath(import.meta.url);
 
 interface Gateway {
@@ -57,8 +55,8 @@ async function startGateway(name: string, maxConnections: number, extra: string[
   const stateDir = makeTempDir(`clawgate-bench-cluster-${name}-`);
   const started = await startOnFreePort((port) => {
     const proc = track(spawn(process.execPath,
-      [...nodeArgs, CLI, 'gateway', '--bind', HOST, '--port', String(port), '--state-dir', stateDir, '--log-level', 'warn',
-        '--max-connections', String(maxConnections), ...extra],
+      gatewayArgv(nodeArgs, ['--bind', HOST, '--port', String(port), '--state-dir', stateDir, '--log-level', 'warn',
+        '--max-connections', String(maxConnections), ...extra]),
       { stdio: ['ignore', 'pipe', 'pipe'] }));
     return { name, proc, output: captureOutput(proc) };
   }, 20_000);

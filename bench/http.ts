@@ -39,6 +39,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, threadId } from 'node:worker_threads';
+import { CLI, gatewayArgv } from './lib/gateway-command.js';
 import { runBench, startWatchdog } from './lib/lifecycle.js';
 import { HOST, startOnFreePort, waitHealthy } from './lib/local-server.js';
 import { CLK_TCK, cpuTicks, vmKiB } from './lib/proc-stats.js';
@@ -49,7 +50,6 @@ import { readyPhase } from './lib/ready-phase.js';
 import { RUN_BUDGET_S } from './lib/start-time.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 const BARE = join(ROOT, 'bench/bare-uws.mjs');
 
 // ---------------------------------------------------------------------------------------------------------
@@ -199,7 +199,7 @@ function startGateway(stateDir: string, cpuProfDir?: string): Promise<Server> {
   const nodeArgs = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
   return startOnFreePort((port) => {
     const proc = track(spawn(process.execPath,
-      [...nodeArgs, CLI, 'gateway', '--bind', HOST, '--port', String(port), '--state-dir', stateDir, '--log-level', 'warn'],
+      gatewayArgv(nodeArgs, ['--bind', HOST, '--port', String(port), '--state-dir', stateDir, '--log-level', 'warn']),
       { stdio: ['ignore', 'pipe', 'pipe'] }));
     return { name: 'gateway', proc, pid: proc.pid!, output: captureOutput(proc) };
   }, 15_000);

@@ -17,12 +17,11 @@
 //
 //   --minutes M  --rate R  --sessions S  --operators K  --churn C  --windows W  --json FILE  --strict
 import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type WebSocket from 'ws';
+import { CLI } from './lib/gateway-command.js';
 import { runBench, startWatchdog } from './lib/lifecycle.js';
 import { HOST } from './lib/local-server.js';
 import { mib, type ProbeReading, startProbedGateway } from './lib/probed-gateway.js';
@@ -32,8 +31,6 @@ import { fmtInt, loadAvg, treeLabel } from './lib/report.js';
 import { makeTempDir, removeTempDirs } from './lib/temp-dirs.js';
 import { closeSocket, handshake } from './lib/ws-handshake.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 const HTTP_LANES = 4;
 
 interface Counters {

@@ -13,11 +13,10 @@
 //
 //   --n N  --warmup N  --concurrency C  --addresses A  --settle-ms MS  --json FILE  --strict (exit 1 when NOT MET)
 import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CLI } from './lib/gateway-command.js';
 import { runBench, startWatchdog } from './lib/lifecycle.js';
 import { HOST } from './lib/local-server.js';
 import { mib, type ProbeReading, startProbedGateway } from './lib/probed-gateway.js';
@@ -27,8 +26,6 @@ import { fmtInt, loadAvg, treeLabel } from './lib/report.js';
 import { makeTempDir, removeTempDirs } from './lib/temp-dirs.js';
 import { closeSocket, handshake } from './lib/ws-handshake.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 /** The acceptance: RSS returns within 10 % of the baseline. */
 const TOLERANCE = 0.1;
 

@@ -71,6 +71,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import { CLI, gatewayArgv } from './lib/gateway-command.js';
 import { runBench, startWatchdog } from './lib/lifecycle.js';
 import { HOST, startOnFreePort, waitHealthy } from './lib/local-server.js';
 import { CLK_TCK, cpuUs, openFds, vmKiB } from './lib/proc-stats.js';
@@ -80,7 +81,6 @@ import { makeTempDir, removeTempDirs } from './lib/temp-dirs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 const HUB = join(ROOT, 'dist/src/actors/connection-hub.js');
 const BARE = join(ROOT, 'bench/bare-ws.mjs');
 const WORKER_ENV = 'CLAWGATE_BENCH_WS_WORKER';
@@ -449,8 +449,8 @@ function startGateway(stateDir: string, opts: { probe: boolean; nodeArgs: string
     const nodeArgs = [...opts.nodeArgs, '--expose-gc'];
     if (opts.probe) nodeArgs.push('--import', `data:text/javascript,${encodeURIComponent(probeSource())}`);
     const proc = track(spawn(process.execPath,
-      [...nodeArgs, CLI, 'gateway', '--bind', HOST, '--port', String(port), '--state-dir', stateDir,
-        '--log-level', 'warn', '--max-connections', '19500'],
+      gatewayArgv(nodeArgs, ['--bind', HOST, '--port', String(port), '--state-dir', stateDir,
+        '--log-level', 'warn', '--max-connections', '19500']),
       { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, BENCH_ALLOC_PROFILE: opts.allocProfile ? '1' : '0' } }));
     const s: Omit<Server, 'port'> = { kind: 'gateway', name: 'gateway', proc, pid: proc.pid!, output: captureOutput(proc) };
     // the IPC channel always exists (it also ties the gateway's life to ours through the probe)

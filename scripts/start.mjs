@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const entry = join(root, 'dist/src/cli/main.js');
@@ -39,7 +39,9 @@ if (stale || !existsSync(webEntry)
   if (web.status !== 0) process.exit(web.status ?? 1);
 }
 const args = process.argv.slice(2);
-const child = spawn(process.execPath, [entry, ...args], { stdio: 'inherit' });
+// the gateway runs with its Node flags (src/cli/node-flags.ts), as the service units start it
+const nodeFlags = args[0] === 'gateway' ? (await import(pathToFileURL(join(root, 'dist/src/cli/node-flags.js')).href)).GATEWAY_NODE_FLAGS : [];
+const child = spawn(process.execPath, [...nodeFlags, entry, ...args], { stdio: 'inherit' });
 // the gateway drains, then exits 0; a Ctrl-C in a terminal reaches it directly too (same process group)
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15, SIGKILL: 9 };

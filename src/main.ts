@@ -3,6 +3,7 @@ import type { Logger } from './core/log.js';
 import { createLocalBus } from './core/local-bus.js';
 import type { Bus } from './core/bus.js';
 import type { Cluster } from './cluster/start-cluster.js';
+import type { ClusterChannelLeases } from './cluster/channel-leases.js';
 import type { ClusterNode } from './actors/cluster-node.js';
 import { createConfiguredRunner } from './agent/configured-runner.js';
 import { RunRegistry } from './actors/run-registry.js';
@@ -135,7 +136,8 @@ async function loadWsPlane(config: GatewayConfig, log: Logger, options: GatewayO
 
 /** The channel layer, loaded (with its libraries) only when the config file enables a channel. Its webhook
  *  routes must be on the router before listen; its accounts start once the WS plane is up. */
-async function loadChannels(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, actors: Actors, router: Router) {
+async function loadChannels(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, actors: Actors, router: Router,
+  leases: () => Promise<ClusterChannelLeases | undefined>) {
   const channels = config.channels;
   const enabled = (name: ChannelName) => channels[name].some((a) => a.enabled);
   if (!CHANNELS.some(enabled)) return undefined;
@@ -145,7 +147,9 @@ async function loadChannels(config: GatewayConfig, log: Logger, options: Gateway
   if (enabled('telegram')) adapters.telegram = (await import('./surfaces/channels/telegram/adapter.js')).telegramAdapter;
   if (enabled('whatsapp')) adapters.whatsapp = (await import('./surfaces/channels/whatsapp/adapter.js')).whatsappAdapter;
   if (enabled('signal')) adapters.signal = (await import('./surfaces/channels/signal/adapter.js')).signalAdapter;
+  const channelLeases = await leases();
   return new ChannelManager({
+    ...(channelLeases ? { leases: channelLeases } : {}),
     config: channels, db: state.db, ledger: state.ledger, bus: actors.bus, replies: actors.replies, inbound: actors.inbound,
     sessions: actors.sessions, transcripts: state.transcripts, router, adapters,
     model: config.model === 'openai' ? `openai:${config.openaiModel}` : config.model,
@@ -266,7 +270,15 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   };
   const { router, maxConnections } = routeSurfaces(config, actors, shared, isReady, () => ws?.hub, classify, state.transcripts, clusterNode);
   shared.canvas = startCanvasHost(config, router, log, { now: options.canvasNow, otherSockets: () => ws?.hub.size ?? 0, maxConnections, a2uiDir: options.a2uiDir });
-  channels = await loadChannels(config, log, options, state, actors, router).catch(failed);
+  // cluster mode: an account runs where its lease is held (one poller per bot in the cluster), in standby elsewhere
+  let channelLeases: ClusterChannelLeases | undefined;
+  const openChannelLeases = async () => {
+    if (!cluster) return undefined;
+    const { openChannelLeases: open } = await import('./cluster/channel-leases.js');
+    channelLeases = await open(cluster.link.nc, { instanceId: cluster.link.instanceId, ttlMs: config.cluster!.leaseTtlMs });
+    return channelLeases;
+  };
+  channels = await loadChannels(config, log, options, state, actors, router, openChannelLeases).catch(failed);
   // before listen, and after the channel layer registered its reply writer: journaled runs are re-submitted
   // ahead of any new message in their sessions, and a recovered channel run's reply still reaches its chat
   // (in cluster mode the inbox is the journal: a session's next owner runs what its last one left)
@@ -311,6 +323,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
       closing ??= (async () => {
         draining = true; // /readyz 503, WS upgrades refused
         await channels?.stopAll(); // no new channel message; in-flight sends finish (bounded)
+        await channelLeases?.close(); // cluster mode: the accounts' leases go, a standby instance takes them at its next ask
         state.storage.stop();
         inbound.close(); // new messages: 503 / UNAVAILABLE "gateway shutting down"
         // accepts waiting for their group commit: committed, acknowledged and handed to their sessions first
@@ -321,6 +334,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
         // cluster mode: no session is claimed from now on, and a queued message stays in the inbox for the next owner
         clusterNode?.beginShutdown();
         await drainRuns({ bus, runs, sessions, lifecycle: actors.lifecycle, log, graceMs: config.shutdownGraceMs });
+        await channels?.close(); // the drain's runs wrote their reply rows; cluster mode: handed to the accounts' holders
         await clusterNode?.close(); // the owned sessions are given up: their successors need not wait for the TTL
         stopInspectFeed?.();
         shared.canvas?.liveReload?.stop();

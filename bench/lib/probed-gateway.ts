@@ -3,14 +3,11 @@
 // delay seen since the previous reading (perf_hooks.monitorEventLoopDelay). The gateway exits when the
 // channel closes, so a dead bench cannot leave it running. Used by bench:soak and bench:storm.
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { gatewayArgv } from './gateway-command.js';
 import { HOST, startOnFreePort } from './local-server.js';
 import { captureOutput, stopChild, track } from './processes.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 
 /** One reading of the gateway's memory and event loop. */
 export interface ProbeReading {
@@ -56,8 +53,8 @@ export interface ProbedGateway {
 export async function startProbedGateway(stateDir: string, extraArgs: string[] = []): Promise<ProbedGateway> {
   const started = await startOnFreePort((port) => {
     const proc = track(spawn(process.execPath,
-      ['--expose-gc', '--import', `data:text/javascript,${encodeURIComponent(PROBE)}`, CLI, 'gateway', '--bind', HOST,
-        '--port', String(port), '--state-dir', stateDir, '--log-level', 'warn', ...extraArgs],
+      gatewayArgv(['--expose-gc', '--import', `data:text/javascript,${encodeURIComponent(PROBE)}`], ['--bind', HOST,
+        '--port', String(port), '--state-dir', stateDir, '--log-level', 'warn', ...extraArgs]),
       { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }));
     return { name: 'gateway', proc, output: captureOutput(proc) };
   }, 15_000);

@@ -8,13 +8,11 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { CLI, gatewayArgv } from './gateway-command.js';
 import { freePort, HOST } from './local-server.js';
 import { exited, track } from './processes.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** The built CLI the runs spawn. */
-export const CLI = join(ROOT, 'dist/src/cli/main.js');
+export { CLI };
 
 /** The issue's target: spawn → /readyz 200 (both planes), median. */
 export const READY_TARGET_MS = 300;
@@ -62,7 +60,7 @@ export async function gatewayStartRun(root: string, i: number, path: '/healthz' 
     const stateDir = join(root, `run-${path.slice(1)}-${i}-${attempt}`);
     let stderr = '';
     const t0 = performance.now();
-    const proc = spawnTracked([CLI, 'gateway', '--bind', HOST, '--port', String(port), '--state-dir', stateDir, '--log-level', 'warn']);
+    const proc = spawnTracked(gatewayArgv([], ['--bind', HOST, '--port', String(port), '--state-dir', stateDir, '--log-level', 'warn']));
     proc.stderr!.on('data', (c: Buffer) => {
       stderr = (stderr + c.toString('utf8')).slice(-2000);
     });

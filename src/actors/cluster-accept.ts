@@ -54,6 +54,8 @@ export class ClusterAcceptor {
       statuses.getWithRevision(runId), bounded ? inbox.unfinished(sessionKey) : 0,
     ]);
     if (prior?.state === 'queued' || prior?.state === 'running') return { kind: 'conflict', message: `request_id "${runId}" is already queued or running` };
+    // a platform's delivery id that failed or was cancelled: delivered again, never run again
+    if (prior && prior.state !== 'completed' && req.noRetry) return { kind: 'conflict', message: `message "${runId}" was accepted before (${prior.state})` };
     if (prior?.state === 'completed') {
       return prior.sessionKey === sessionKey
         ? { kind: 'replay', status: prior }

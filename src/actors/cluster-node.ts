@@ -81,6 +81,11 @@ export async function startClusterNode(deps: {
     follower, ownership, owner,
     async accept(req) {
       const { runId } = req;
+      if (req.detached) {
+        const result = await acceptor.accept({ ...req, listener: undefined });
+        if (result.kind === 'conflict' || result.kind === 'full') return result;
+        return { kind: result.kind, record: recordOfStatus(result.status) };
+      }
       // followed before it is journaled: its first event may come from another instance at any moment after;
       // the listener is the follower's (the owner's expect() would only see it when the run is here)
       const follow = follower.follow(runId, req.input.sessionKey, req.listener);

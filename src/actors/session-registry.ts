@@ -41,6 +41,13 @@ export interface SubmitRequest {
   queuedAt?: number;
   /** Attached when the run is accepted, so it sees every event (a run may start within start()). */
   listener?: RunListener;
+  /**
+   * Cluster mode: the id is a platform's delivery id (a channel message), accepted once — an id the cluster
+   * knows in any state is never run again, as a failed or cancelled request id sent again would be.
+   */
+  noRetry?: boolean;
+  /** Cluster mode: nobody here waits for the run's end (its reply goes to a chat): it is not followed. */
+  detached?: boolean;
 }
 
 /** What the session registry works with. */

@@ -104,7 +104,9 @@ function renderStatus(res: unknown, probe: boolean, now = Date.now()): string {
   for (const channel of order) {
     const accounts = fields(channelAccounts)[channel];
     for (const a of Array.isArray(accounts) ? accounts.map(fields) : []) {
-      const row = [channel, text(a.accountId), text(a.state), yesNo(a.connected), text(a.mode), age(a.lastInboundAt, now), text(a.lastError)];
+      // cluster mode: an account in standby runs on the instance holding its lease
+      const state = a.state === 'standby' && typeof a.leaseOwner === 'string' ? `standby (owned by ${a.leaseOwner})` : text(a.state);
+      const row = [channel, text(a.accountId), state, yesNo(a.connected), text(a.mode), age(a.lastInboundAt, now), text(a.lastError)];
       if (probe) row.push(probeCell(a.probe));
       rows.push(row);
     }

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CONFIG_OPTION_HELP, OPTION_HELP } from '../config.js';
 import { flagLine } from './help.js';
+import { GATEWAY_NODE_FLAGS } from './node-flags.js';
 
 // `clawgate service print systemd|launchd`: a service definition that runs this gateway with this node and
 // this CLI (absolute paths), restarting on failure but not on exit 78 (EX_CONFIG: lock held, state dir or
@@ -73,7 +74,7 @@ export async function service(args: string[]): Promise<number> {
 }
 
 function commandLine(s: ServiceSpec): string[] {
-  return [s.node, s.cli, 'gateway', '--state-dir', s.stateDir, ...(s.config !== undefined ? ['--config', s.config] : [])];
+  return [s.node, ...GATEWAY_NODE_FLAGS, s.cli, 'gateway', '--state-dir', s.stateDir, ...(s.config !== undefined ? ['--config', s.config] : [])];
 }
 
 /** One systemd ExecStart word: double-quoted, with `\`, `"` escaped and `%` (a specifier) doubled. */

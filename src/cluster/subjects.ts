@@ -38,6 +38,8 @@ export function instanceHeaders(instanceId: string): MsgHdrs {
 
 /** The KV bucket of the session leases (lease.ts). */
 export const SESSIONS_BUCKET = 'clawgate-sessions';
+/** The KV bucket of the channel account leases (channel-leases.ts): one poller per bot in the cluster. */
+export const CHANNELS_BUCKET = 'clawgate-channels';
 /** The KV bucket of the run status records (run-status.ts). */
 export const RUNS_BUCKET = 'clawgate-runs';
 /** The stream of accepted messages (inbox.ts). */
@@ -68,6 +70,11 @@ export function sessionRequestSubject(sessionKey: string): string {
 /** `clawgate.cancel.<sessionToken>`: the subject a session's owner answers cancel requests on. */
 export function cancelSubject(sessionKey: string): string {
   return `clawgate.cancel.${sessionToken(sessionKey)}`;
+}
+
+/** `clawgate.channel-rows.<token>`: the subject the holder of a channel account's lease takes forwarded reply rows on. */
+export function channelRowsSubject(leaseKey: string): string {
+  return `clawgate.channel-rows.${sessionToken(leaseKey)}`;
 }
 
 /** `clawgate.events.<kind>.<sessionToken>` (kinds are two tokens: `run.delta`, `channel.state`, …). */

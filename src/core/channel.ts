@@ -8,8 +8,8 @@ export const CHANNELS = ['telegram', 'whatsapp', 'signal'] as const;
 /** A channel's name. */
 export type ChannelName = (typeof CHANNELS)[number];
 
-/** The states of a channel account's actor (src/machines/channel.ts). */
-export type ChannelState = 'stopped' | 'starting' | 'needsLogin' | 'connecting' | 'online' | 'backoff' | 'failed' | 'stopping';
+/** The states of a channel account's actor (src/machines/channel.ts); `standby`: cluster mode, another instance holds the account's lease. */
+export type ChannelState = 'stopped' | 'standby' | 'starting' | 'needsLogin' | 'connecting' | 'online' | 'backoff' | 'failed' | 'stopping';
 
 /** Who may DM the account. */
 export type DmPolicy = 'pairing' | 'allowlist' | 'open' | 'disabled';
@@ -214,6 +214,37 @@ export interface ChannelAccountSnapshot {
   outbox: { pending: number; sending: number; unknown: number; failed: number; expired: number };
   probe?: { ok: boolean; elapsedMs: number; error?: string };
   lastProbeAt?: number | null;
+  /** Cluster mode, in `standby`: the instance that holds the account's lease (null when it could not be read). */
+  leaseOwner?: string | null;
+}
+
+/**
+ * Cluster mode: the leases that let exactly one instance run a channel account (its transport and outbox
+ * worker); implemented on NATS in src/cluster/channel-leases.ts, given to the channel layer by the composition
+ * root. Keys name what must not run twice (src/surfaces/channels/lease-key.ts).
+ */
+export interface ChannelLeases {
+  /** This instance's id (what another instance's standby shows). */
+  readonly instanceId: string;
+  /** How often an account in standby asks for its lease again (half the lease TTL). */
+  readonly retryMs: number;
+  /** Take the lease on `key` if nobody holds it; true when this instance holds it now. */
+  acquire(key: string): Promise<boolean>;
+  /** Give the lease up (a no-op when not held), so another instance can take it without waiting for the TTL. */
+  release(key: string): Promise<void>;
+  /** Whether this instance holds the lease on `key`. */
+  holds(key: string): boolean;
+  /** The instance holding `key`, read from the cluster; undefined when nobody does. */
+  owner(key: string): Promise<string | undefined>;
+  /** `fn` is told (once per loss) when a held lease on `key` is lost; returns the unsubscribe. */
+  onLost(key: string, fn: () => void): () => void;
+  /**
+   * Hand reply rows (outbox rows, JSON) to the instance that holds `key`; resolves with its id once it has
+   * committed them, undefined when no holder answered (nobody holds it, or it did not answer in time).
+   */
+  forward(key: string, rows: unknown[]): Promise<string | undefined>;
+  /** While holding `key`: take rows forwarded by other instances (`take` commits them; a throw refuses them). Returns the stop. */
+  serve(key: string, take: (rows: unknown[]) => void): () => void;
 }
 
 /** A pending pairing request, as `channels.pairing.list` shows it. */

@@ -38,6 +38,8 @@ export interface InboundMessage {
   lateContext?: string;
   /** Sees every event of the run from its acceptance on (a surface streaming the reply). */
   listener?: RunListener;
+  /** A channel message in cluster mode: its id is run once at most, and nobody waits here for its end (SubmitRequest). */
+  platformDelivery?: boolean;
 }
 
 /**
@@ -56,10 +58,15 @@ export class Inbound {
 
   /**
    * Cluster mode: acceptGrouped() and submitGrouped() journal into the cluster's inbox (the session's owner
-   * runs the message; start() has nothing to start for them). accept() (the channels) stays local.
+   * runs the message; start() has nothing to start for them); the channels use acceptGrouped() then too.
    */
   useCluster(cluster: Pick<ClusterNode, 'accept'>): void {
     this.cluster = cluster;
+  }
+
+  /** Cluster mode: acceptGrouped() journals into the cluster's inbox. */
+  get clustered(): boolean {
+    return this.cluster !== undefined;
   }
 
   /** The gateway is stopping: every message from now on is refused with ShuttingDown (503 / UNAVAILABLE). */
@@ -113,7 +120,10 @@ export class Inbound {
       ...(message.systemPrompt ? { systemPrompt: message.systemPrompt } : {}),
       ...(message.lateContext ? { lateContext: message.lateContext } : {}),
     };
-    return { runId, origin: message.origin, input, mode: message.queueMode, listener: message.listener };
+    return {
+      runId, origin: message.origin, input, mode: message.queueMode, listener: message.listener,
+      ...(message.platformDelivery ? { noRetry: true, detached: true } : {}),
+    };
   }
 
   /** Hand an accepted message to its session; false if it was not accepted or was cancelled meanwhile. */

@@ -6,6 +6,10 @@ import type { ChannelName, ChannelState } from '../core/channel.js';
 // transport, the login watcher, closing) comes in as actor logic the adapter provides with `.provide({ actors })`;
 // the adapter observes snapshots, the machine emits nothing. connecting and online are children of one
 // `live` state that owns the single transport invocation, so going online never restarts the transport.
+// In cluster mode (input `lease`) an account runs only while this instance holds its lease: START leads to
+// `standby`, which asks for the lease (the provided `leaseAcquire`) now and every `leaseRetryMs`, and goes on to
+// `starting` once it is held; `lease.lost` (sent by the account when a renewal fails) goes back to `standby`
+// from every state that runs something, so leaving `live` disposes the transport at once.
 
 /** How an account backs off between reconnects (C1). */
 export interface BackoffPolicy {
@@ -49,6 +53,8 @@ export interface ChannelMachineInput {
   backoff: BackoffPolicy;
   /** The jitter source, uniform in [0, 1); Math.random unless a test injects one. */
   random?: () => number;
+  /** Cluster mode: run only while holding the account's lease, asking for it every `leaseRetryMs` in `standby`. */
+  lease?: { retryMs: number };
 }
 
 /** An account actor's context. */
@@ -61,6 +67,10 @@ export interface ChannelContext {
   reconnectAttempts: number;
   /** The last error, kept until the next `online`. */
   lastError: string | null;
+  /** Cluster mode: how often `standby` asks for the lease; absent = no lease (one process). */
+  leaseRetryMs: number | null;
+  /** In `standby`: the instance that holds the lease, when known. */
+  leaseOwner: string | null;
 }
 
 /** Which account an invoked actor works for (input of `prepare`, `loginWatch` and `shutdown`). */
@@ -73,6 +83,12 @@ export interface ChannelAccountRef {
 export interface PrepareOutput {
   needsLogin?: boolean;
   error?: string;
+}
+
+/** What `leaseAcquire` found: the lease is ours now, or another instance's (`owner`, when it could be read). */
+export interface LeaseAcquireOutput {
+  acquired: boolean;
+  owner?: string;
 }
 
 /** Input of the `transport` actor: the account and the number of this connect (0 first, n for reconnect n). */
@@ -93,7 +109,7 @@ export type TransportEvent =
   | { type: 'credentials.ready' };
 
 /** Every event an account actor takes from outside (the control plane sends START and STOP). */
-export type ChannelEvent = { type: 'START' } | { type: 'STOP' } | TransportEvent;
+export type ChannelEvent = { type: 'START' } | { type: 'STOP' } | { type: 'lease.lost' } | TransportEvent;
 
 const accountOf = ({ context }: { context: ChannelContext }): ChannelAccountRef => ({
   channel: context.channel,
@@ -117,12 +133,17 @@ export const channelMachine = setup({
     transport: fromCallback<TransportEvent, TransportInput>(() => undefined),
     loginWatch: fromCallback<TransportEvent, ChannelAccountRef>(() => undefined),
     shutdown: fromPromise<void, ChannelAccountRef>(async () => undefined),
+    leaseAcquire: fromPromise<LeaseAcquireOutput, ChannelAccountRef>(async () => {
+      throw new Error('no leaseAcquire actor provided for this account');
+    }),
   },
   delays: {
     reconnect: ({ context }) => reconnectDelay(context.reconnectAttempts, context.backoff, context.random()),
     stopGrace: STOP_GRACE_MS,
+    leaseRetry: ({ context }) => context.leaseRetryMs ?? 0,
   },
   guards: {
+    leased: ({ context }) => context.leaseRetryMs !== null,
     budgetSpent: ({ context }) =>
       context.backoff.maxAttempts !== undefined && context.reconnectAttempts + 1 > context.backoff.maxAttempts,
   },
@@ -140,10 +161,32 @@ export const channelMachine = setup({
     random: input.random ?? Math.random,
     reconnectAttempts: 0,
     lastError: null,
+    leaseRetryMs: input.lease?.retryMs ?? null,
+    leaseOwner: null,
   }),
   states: {
     stopped: {
-      on: { START: { target: 'starting', actions: 'resetAttempts' } },
+      on: { START: [{ guard: 'leased', target: 'standby', actions: 'resetAttempts' }, { target: 'starting', actions: 'resetAttempts' }] },
+    },
+    // cluster mode: another instance runs the account (or nobody yet); ask for the lease until it is ours
+    standby: {
+      initial: 'acquiring',
+      states: {
+        acquiring: {
+          invoke: {
+            id: 'leaseAcquire',
+            src: 'leaseAcquire',
+            input: accountOf,
+            onDone: [
+              { guard: ({ event }) => event.output.acquired, target: '#channel.starting', actions: assign({ leaseOwner: null }) },
+              { target: 'waiting', actions: assign({ leaseOwner: ({ event }) => event.output.owner ?? null }) },
+            ],
+            onError: { target: 'waiting', actions: assign({ lastError: ({ event }) => `lease: ${messageOf(event.error)}` }) },
+          },
+        },
+        waiting: { after: { leaseRetry: 'acquiring' } },
+      },
+      on: { STOP: 'stopped' },
     },
     starting: {
       invoke: {
@@ -160,11 +203,11 @@ export const channelMachine = setup({
         ],
         onError: { target: 'failed', actions: assign({ lastError: ({ event }) => messageOf(event.error) }) },
       },
-      on: { STOP: 'stopping' },
+      on: { STOP: 'stopping', 'lease.lost': { guard: 'leased', target: 'standby' } },
     },
     needsLogin: {
       invoke: { id: 'loginWatch', src: 'loginWatch', input: accountOf },
-      on: { 'credentials.ready': 'live', STOP: 'stopping' },
+      on: { 'credentials.ready': 'live', STOP: 'stopping', 'lease.lost': { guard: 'leased', target: 'standby' } },
     },
     // owns the one transport of connecting and online; leaving it disposes the transport
     live: {
@@ -196,14 +239,19 @@ export const channelMachine = setup({
         'transport.needsLogin': { target: 'needsLogin', actions: 'noteError' },
         'transport.restart': { target: 'live', reenter: true },
         STOP: 'stopping',
+        'lease.lost': { guard: 'leased', target: 'standby' },
       },
     },
     backoff: {
       after: { reconnect: 'live' },
-      on: { STOP: 'stopping' },
+      on: { STOP: 'stopping', 'lease.lost': { guard: 'leased', target: 'standby' } },
     },
+    // cluster mode: the account gives its lease up here (channel-account.ts), so START asks for it again
     failed: {
-      on: { START: { target: 'starting', actions: 'resetAttempts' }, STOP: 'stopping' },
+      on: {
+        START: [{ guard: 'leased', target: 'standby', actions: 'resetAttempts' }, { target: 'starting', actions: 'resetAttempts' }],
+        STOP: 'stopping',
+      },
     },
     stopping: {
       invoke: { id: 'shutdown', src: 'shutdown', input: accountOf, onDone: 'stopped', onError: 'stopped' },
@@ -218,5 +266,6 @@ export type ChannelSnapshot = SnapshotFrom<typeof channelMachine>;
 /** The flat state name (src/core/channel.ts `ChannelState`) of an account actor's snapshot. */
 export function channelStateOf(snapshot: Pick<ChannelSnapshot, 'value'>): ChannelState {
   const value = snapshot.value;
-  return typeof value === 'string' ? value : value.live;
+  if (typeof value === 'string') return value;
+  return 'live' in value ? value.live : 'standby';
 }

@@ -103,6 +103,9 @@ export class ChannelOutbox {
         'SELECT state, count(*) AS n FROM channel_outbox WHERE channel = ? AND account_id = ? GROUP BY state'),
       get: db.prepare<[string], Row>('SELECT * FROM channel_outbox WHERE id = ?'),
       byRun: db.prepare<[string], Row>('SELECT * FROM channel_outbox WHERE run_id = ? ORDER BY seq'),
+      pending: db.prepare<[string, string, number], Row>(
+        `SELECT * FROM channel_outbox WHERE channel = ? AND account_id = ? AND state = 'pending' ORDER BY seq LIMIT ?`),
+      forwarded: db.prepare(`UPDATE channel_outbox SET state = 'sent', remote_id = ?, updated_at = ? WHERE id = ? AND state = 'pending'`),
     };
   }
 
@@ -192,6 +195,19 @@ export class ChannelOutbox {
   get(id: string): OutboxRow | undefined {
     const row = this.q.get.get(id);
     return row ? toRow(row) : undefined;
+  }
+
+  /** Cluster mode: the account's pending rows, oldest first, at most `limit` (what a standby instance forwards to the holder). */
+  pendingOf(channel: ChannelName, accountId: string, limit: number): OutboxRow[] {
+    return this.q.pending.all(channel, accountId, limit).map(toRow);
+  }
+
+  /** Cluster mode: rows the account's holder committed are done here (`sent`, remote id `forwarded:<holder>`). */
+  markForwarded(ids: readonly string[], holder: string): void {
+    const now = this.now();
+    inTransaction(this.db, () => {
+      for (const id of ids) this.q.forwarded.run(`forwarded:${holder}`, now, id);
+    });
   }
 
   /** A run's rows, in order. */

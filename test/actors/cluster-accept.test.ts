@@ -77,6 +77,17 @@ test('the run id decides on every instance: live is a conflict, completed is a r
   assert.equal(a.gated.inputs.filter((i) => i.runId === 'id2').length, 1, 'the refused repeat never ran');
 });
 
+test('a platform delivery id (noRetry) that failed is not run again; a request id that failed may be', async () => {
+  const a = await instance('a', 'ca-noretry');
+  const failed = { sessionKey: 's', state: 'failed' as const, queuedAt: 1, finishedAt: 2, error: { type: 'model_error', message: 'x' }, recoveries: 0 };
+  await a.statuses.write({ runId: 'tg:default:1:7', ...failed });
+  await a.statuses.write({ runId: 'req-7', ...failed });
+  const delivery = await a.acceptor.accept({ ...request('s', 'tg:default:1:7', 'hello'), noRetry: true });
+  assert.deepEqual(delivery, { kind: 'conflict', message: 'message "tg:default:1:7" was accepted before (failed)' });
+  assert.equal((await a.statuses.get('tg:default:1:7'))?.state, 'failed', 'its record is left as it was');
+  assert.equal((await a.acceptor.accept(request('s', 'req-7', 'hello'))).kind, 'accepted', 'an HTTP request id sent again runs again');
+});
+
 test('two instances accepting the same id at the same moment: exactly one journals it', async () => {
   const a = await instance('a', 'ca-race');
   const b = await instance('b', 'ca-race');

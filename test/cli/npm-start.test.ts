@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { assertBuilt, childEnv, freePort, killAll, ROOT, tempDir } from '../helpers/cli.js';
 import { GUARD_MS } from '../helpers/ws-client.js';
 import { FuzzSocket } from '../helpers/fuzz-socket.js';
@@ -27,6 +28,21 @@ after(async () => {
   }
   await killAll(); // the temp dirs
 });
+
+/** The Node flags (argv before the CLI path) of the gateway process using `dir`, read from /proc. */
+function gatewayNodeFlags(dir: string): string[] | undefined {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    const cli = argv.findIndex((a) => a.endsWith('cli/main.js'));
+    if (cli > 0 && argv.includes(dir) && argv[cli + 1] === 'gateway') return argv.slice(1, cli);
+  }
+  return undefined;
+}
 
 interface Banner { msg: string; url: string; wsUrl: string; stateDir: string; model: string; port: number }
 
@@ -81,6 +97,10 @@ test('npm start: the banner names the URLs once both planes are ready; Ctrl-C ex
   assert.equal(banner.stateDir, stateDir);
   assert.equal(banner.model, 'mock');
   assert.equal(stdout.split('\n').filter((l) => l.includes('"msg":"gateway ready"')).length, 1, 'one banner line');
+  if (process.platform === 'linux') {
+    // the gateway process runs with its Node flags (src/cli/node-flags.ts)
+    assert.deepEqual(gatewayNodeFlags(stateDir), ['--max-semi-space-size=8']);
+  }
 
   process.kill(-child.pid!, 'SIGINT'); // Ctrl-C: the whole foreground process group
   let timer: NodeJS.Timeout | undefined;

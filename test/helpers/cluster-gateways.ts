@@ -14,13 +14,11 @@ export const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`)
 
 /**
  * Gateways gw-a, gw-b, gw-c on the NATS server at `natsUrl`, lease TTL `ttlMs`, the mock model streaming a word
- * per `delayMs`; `extra` flags for all three (another model).
+ * per `delayMs`; `extra` flags for all three (e.g. `--recovery fail`, another model).
  */
 export async function startClusterGateways(natsUrl: string, ttlMs: number, delayMs: number, extra: string[] = []): Promise<Record<'a' | 'b' | 'c', CliGateway>> {
   const [a, b, c] = await Promise.all((['a', 'b', 'c'] as const).map((id) =>
-    startCliGatewayOn(tempDir('clawgate-owners-'), TOKEN, [
-      '--nats-url', natsUrl, '--instance-id', `gw-${id}`, '--mock-delay-ms', String(delayMs), '--lease-ttl-ms', String(ttlMs), ...extra,
-    ], 20_000)));
+    startCliGatewayOn(tempDir('clawgate-owners-'), TOKEN, ['--nats-url', natsUrl, '--instance-id', `gw-${id}`, '--mock-delay-ms', String(delayMs), '--lease-ttl-ms', String(ttlMs), ...extra], 20_000)));
   return { a, b, c };
 }
 

@@ -88,6 +88,8 @@ export interface FakeTelegram {
   waitForCalls(method: string, n: number, guardMs?: number): Promise<FakeTelegramCall[]>;
   /** Number of getUpdates requests parked right now. */
   parkedCount(): number;
+  /** How many parked getUpdates a second poller terminated with 409 (two pollers on one token). */
+  pollConflicts(): number;
   /** Client connections open right now (keep-alive ones included). */
   openSockets(): number;
   /** Ends parked requests and every socket, then the server. */
@@ -122,6 +124,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   const files = new Map<string, { data: Uint8Array; filePath: string; fileSize: number }>();
   const sockets = new Set<Socket>();
   let closed = false;
+  let pollConflicts = 0;
 
   const isForum = (chatId: unknown) => options.isForum === true
     || (Array.isArray(options.isForum) && options.isForum.map(String).includes(String(chatId)));
@@ -162,7 +165,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   function getUpdates(body: any, req: http.IncomingMessage, res: http.ServerResponse) {
     if (webhook !== undefined) return fail(res, { error_code: 409, description: CONFLICT_WEBHOOK });
     // A second poller terminates the first one, as Telegram does.
-    for (const p of [...parked]) { unpark(p); fail(p.res, { error_code: 409, description: CONFLICT_POLL }); }
+    for (const p of [...parked]) { unpark(p); pollConflicts++; fail(p.res, { error_code: 409, description: CONFLICT_POLL }); }
     const offset = Number(body.offset ?? 0);
     const limit = Math.min(100, Math.max(1, Number(body.limit ?? 100)));
     const timeout = Math.max(0, Number(body.timeout ?? 0));
@@ -314,6 +317,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       return fake.callsOf(method);
     },
     parkedCount: () => parked.length,
+    pollConflicts: () => pollConflicts,
     openSockets: () => sockets.size,
     close: () => new Promise<void>((resolve) => {
       if (closed) return resolve();

@@ -14,6 +14,7 @@ import {
   type ChannelEvent,
   type ChannelMachineInput,
   type ChannelSnapshot,
+  type LeaseAcquireOutput,
   type PrepareOutput,
   type TransportEvent,
   type TransportInput,
@@ -38,9 +39,10 @@ function deferred<T>(): { promise: Promise<T> } & Deferred<T> {
 }
 
 /** An actor with fake channel logic, the lifetimes of its invoked children recorded. */
-function harness(channel: ChannelName = 'telegram', random: () => number = () => 0, backoff: BackoffPolicy = BACKOFF[channel]) {
+function harness(channel: ChannelName = 'telegram', random: () => number = () => 0, backoff: BackoffPolicy = BACKOFF[channel], lease?: { retryMs: number }) {
   const clock = new SimulatedClock();
   const prepares: Deferred<PrepareOutput>[] = [];
+  const leaseAsks: Deferred<LeaseAcquireOutput>[] = [];
   const shutdowns: Deferred<void>[] = [];
   const transports: { input: TransportInput; disposed: boolean; sendBack: (event: TransportEvent) => void }[] = [];
   const loginWatches: { input: ChannelAccountRef; disposed: boolean }[] = [];
@@ -66,13 +68,18 @@ function harness(channel: ChannelName = 'telegram', random: () => number = () =>
         shutdowns.push(d);
         return d.promise;
       }),
+      leaseAcquire: fromPromise<LeaseAcquireOutput, ChannelAccountRef>(() => {
+        const d = deferred<LeaseAcquireOutput>();
+        leaseAsks.push(d);
+        return d.promise;
+      }),
     },
   });
-  const input: ChannelMachineInput = { channel, accountId: 'default', backoff, random };
+  const input: ChannelMachineInput = { channel, accountId: 'default', backoff, random, ...(lease ? { lease } : {}) };
   const actor = createActor(logic, { input, clock });
   actor.start();
   const h = {
-    clock, actor, prepares, shutdowns, transports, loginWatches,
+    clock, actor, prepares, shutdowns, transports, loginWatches, leaseAsks,
     send: (event: ChannelEvent) => actor.send(event),
     state: (): ChannelState => channelStateOf(actor.getSnapshot()),
     context: () => actor.getSnapshot().context,
@@ -283,9 +290,9 @@ test('transport: events from a disposed transport are ignored; the live one is h
 });
 
 /** Drives a fresh actor to `state`. */
-async function reach(state: ChannelState) {
+async function reach(state: Exclude<ChannelState, 'standby'>) {
   const h = harness('telegram');
-  const steps: Record<ChannelState, () => Promise<void> | void> = {
+  const steps: Record<Exclude<ChannelState, 'standby'>, () => Promise<void> | void> = {
     stopped: () => undefined,
     starting: () => { h.send({ type: 'START' }); },
     needsLogin: () => h.start({ needsLogin: true, error: 'not linked' }),
@@ -345,6 +352,72 @@ test('channelStateOf flattens the nested live state', async () => {
   assert.deepEqual(h.actor.getSnapshot().value, { live: 'online' });
   assert.equal(channelStateOf(h.actor.getSnapshot()), 'online');
   assert.equal(channelStateOf({ value: 'backoff' }), 'backoff');
+});
+
+test('lease (cluster mode): START waits in standby, asking every retryMs, and starts once the lease is held', async () => {
+  const h = harness('telegram', () => 0, BACKOFF.telegram, { retryMs: 5000 });
+  h.send({ type: 'START' });
+  assert.equal(h.state(), 'standby');
+  assert.equal(h.prepares.length, 0, 'nothing runs without the lease');
+  h.leaseAsks[0]!.resolve({ acquired: false, owner: 'gw-b' });
+  await flush();
+  assert.equal(h.state(), 'standby');
+  assert.equal(h.context().leaseOwner, 'gw-b', 'standby names the holder');
+  h.clock.increment(4999);
+  assert.equal(h.leaseAsks.length, 1);
+  h.clock.increment(1);
+  assert.equal(h.leaseAsks.length, 2, 'asks again after retryMs');
+  h.leaseAsks[1]!.reject(new Error('nats unreachable'));
+  await flush();
+  assert.equal(h.state(), 'standby');
+  assert.equal(h.context().lastError, 'lease: nats unreachable');
+  h.clock.increment(5000);
+  h.leaseAsks[2]!.resolve({ acquired: true });
+  await flush();
+  assert.equal(h.state(), 'starting');
+  assert.equal(h.context().leaseOwner, null);
+  h.prepares[0]!.resolve({});
+  await flush();
+  h.send({ type: 'transport.online' });
+  assert.equal(h.state(), 'online');
+});
+
+test('lease (cluster mode): lease.lost from every running state disposes the transport at once and goes to standby', async () => {
+  const running = {
+    starting: async (h: ReturnType<typeof harness>) => { h.send({ type: 'START' }); h.leaseAsks.at(-1)!.resolve({ acquired: true }); await flush(); },
+    needsLogin: async (h: ReturnType<typeof harness>) => { await running.starting(h); h.prepares.at(-1)!.resolve({ needsLogin: true }); await flush(); },
+    connecting: async (h: ReturnType<typeof harness>) => { await running.starting(h); h.prepares.at(-1)!.resolve({}); await flush(); },
+    online: async (h: ReturnType<typeof harness>) => { await running.connecting(h); h.send({ type: 'transport.online' }); },
+    backoff: async (h: ReturnType<typeof harness>) => { await running.connecting(h); h.send({ type: 'transport.down', error: 'down' }); },
+  };
+  for (const [state, reachIt] of Object.entries(running)) {
+    const h = harness('telegram', () => 0, BACKOFF.telegram, { retryMs: 1000 });
+    await reachIt(h);
+    assert.equal(h.state(), state);
+    h.send({ type: 'lease.lost' });
+    assert.equal(h.state(), 'standby', `lease.lost from ${state}`);
+    assert.ok(h.transports.every((t) => t.disposed) && h.loginWatches.every((w) => w.disposed), `${state}: children disposed`);
+    assert.equal(h.shutdowns.length, 0, 'nothing to shut down: the account asks for the lease again');
+    assert.equal(h.leaseAsks.length, 2, 'standby asks again at once');
+    h.send({ type: 'STOP' });
+    assert.equal(h.state(), 'stopped', 'STOP in standby: nothing runs, stopped at once');
+  }
+});
+
+test('lease: without cluster mode lease.lost changes nothing, and a failed account in cluster mode restarts through standby', async () => {
+  const h = await reach('online');
+  h.send({ type: 'lease.lost' });
+  assert.equal(h.state(), 'online');
+  const c = harness('telegram', () => 0, BACKOFF.telegram, { retryMs: 1000 });
+  c.send({ type: 'START' });
+  c.leaseAsks[0]!.resolve({ acquired: true });
+  await flush();
+  c.prepares[0]!.resolve({});
+  await flush();
+  c.send({ type: 'transport.fatal', error: '401' });
+  assert.equal(c.state(), 'failed');
+  c.send({ type: 'START' });
+  assert.equal(c.state(), 'standby');
 });
 
 // Model-based (acceptance 2, spec X5): @xstate/graph's shortest paths over the machine, offered in each state

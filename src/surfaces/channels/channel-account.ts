@@ -1,15 +1,25 @@
 import { type AnyActorLogic, fromPromise } from 'xstate';
 import { createSupervisedActor } from '../../actors/supervise.js';
-import type { ChannelAccountConfig, ChannelAccountSnapshot, ChannelClock, ChannelSender, ChannelMessage, ChannelState, InboundMedia, WebLoginResult } from '../../core/channel.js';
+import type {
+  ChannelAccountConfig, ChannelAccountSnapshot, ChannelClock, ChannelLeases, ChannelSender, ChannelMessage, ChannelState, InboundMedia, WebLoginResult,
+} from '../../core/channel.js';
 import type { Logger } from '../../core/log.js';
-import { BACKOFF, channelMachine, channelStateOf } from '../../machines/channel.js';
+import { BACKOFF, channelMachine, channelStateOf, type LeaseAcquireOutput } from '../../machines/channel.js';
 import type { ChannelOutbox } from '../../store/channel-outbox.js';
 import type { Bus } from '../../core/bus.js';
 import { AccountOutbound } from './account-outbound.js';
+import { forwardedRows, RowForwarder } from './row-forwarder.js';
 
 // One channel account: its lifecycle actor (src/machines/channel.ts) with the channel's transport plugged in,
 // the outbox worker that runs while the account is online, and the figures `channels.status` shows. A failing
 // account stays a failing account: its actor is supervised, and nothing it does reaches another account.
+// In cluster mode the account runs only while this instance holds its lease (the machine's `standby`): the
+// lease is asked for by the machine, lost leases are sent to it, and it is given up once the account is
+// stopped or failed and its transport closed. The holder takes the reply rows of runs that ended on other
+// instances; an account in standby forwards its own to the holder (row-forwarder.ts).
+
+/** Cluster mode: the states in which this instance holds the account's lease (and takes forwarded reply rows). */
+const HOLDING: ReadonlySet<ChannelState> = new Set(['starting', 'needsLogin', 'connecting', 'online', 'backoff']);
 
 /** What a channel adapter (Telegram, later WhatsApp and Signal) gives the account. */
 export interface ChannelAdapter {
@@ -55,6 +65,8 @@ export interface ChannelAccountDeps {
   /** The jitter source of the reconnect backoff (tests pass `() => 0`). */
   random?: () => number;
   log: Logger;
+  /** Cluster mode: the account's lease key and the lease table. */
+  lease?: { key: string; leases: ChannelLeases };
 }
 
 /** One channel account; see the file comment. */
@@ -75,6 +87,12 @@ export class ChannelAccount {
   /** Messages in (past the self-loop step) and out (sent), for the inspector's row (I5). */
   private readonly counts = { in: 0, out: 0 };
   private lastProbe?: { ok: boolean; elapsedMs: number; error?: string };
+  /** In standby: who holds the lease, when known. */
+  private leaseOwner: string | null = null;
+  /** Cluster mode, in standby: hands this instance's reply rows of the account to the holder. */
+  private readonly forwarder?: RowForwarder;
+  /** Cluster mode, while holding the lease: stops taking forwarded rows. */
+  private stopServing?: () => void;
 
   constructor(private readonly deps: ChannelAccountDeps) {
     this.id = `${deps.config.channel}:${deps.config.accountId}`;
@@ -89,6 +107,17 @@ export class ChannelAccount {
       onRunStart: () => { this.activeRuns++; },
       onRunEnd: () => { this.activeRuns = Math.max(0, this.activeRuns - 1); },
     });
+    const lease = deps.lease;
+    if (lease) {
+      lease.leases.onLost(lease.key, () => {
+        log.warn({ account: this.id, lease: lease.key }, 'channel account lease lost: stopping its transport');
+        this.actor?.send({ type: 'lease.lost' });
+      });
+      this.forwarder = new RowForwarder({
+        channel: config.channel, accountId: config.accountId, outbox, clock, retryMs: lease.leases.retryMs, log,
+        forward: (rows) => lease.leases.forward(lease.key, rows),
+      });
+    }
   }
 
   /** The account's lifecycle state. */
@@ -120,9 +149,22 @@ export class ChannelAccount {
     return this.deps.adapter;
   }
 
-  /** New outbox rows were committed: send them now if online. */
+  /** New outbox rows were committed: send them now if online; in standby, hand them to the holder. */
   kick(): void {
     if (this.state === 'online') this.outbound.kick();
+    else if (this.state === 'standby') this.forwarder?.kick();
+  }
+
+  /** Cluster mode, at shutdown after the drain: hand the rows still pending here to the account's holder. */
+  async forwardPending(): Promise<void> {
+    await this.forwarder?.flush();
+  }
+
+  /** Cluster mode, the holder: rows forwarded by another instance, committed here (idempotent by row id). */
+  private takeForwarded(raw: unknown[]): void {
+    const { config, outbox } = this.deps;
+    const rows = forwardedRows(raw, config.channel, config.accountId, outbox);
+    if (outbox.enqueue(rows) > 0) this.kick();
   }
 
   /** A transient error while online (shown as lastError until the next online). */
@@ -151,14 +193,36 @@ export class ChannelAccount {
     const c = this.deps.config;
     return {
       accountId: c.accountId, enabled: c.enabled, configured: true,
-      running: this.state !== 'stopped' && this.state !== 'failed', connected: this.state === 'online', state: this.state,
+      running: this.state !== 'stopped' && this.state !== 'failed' && this.state !== 'standby', connected: this.state === 'online', state: this.state,
       reconnectAttempts: this.attempts, lastError: this.transientError ?? this.machineError,
       ...this.times, activeRuns: this.activeRuns, busy: this.activeRuns > 0,
       mode: this.deps.adapter.mode(), dmPolicy: c.dmPolicy, allowFrom: [...c.allowFrom],
       outbox: this.deps.outbox.counts(c.channel, c.accountId),
       ...(this.lastProbe ? { probe: this.lastProbe } : {}),
+      ...(this.state === 'standby' ? { leaseOwner: this.leaseOwner } : {}),
       ...this.deps.adapter.snapshotExtras?.(),
     };
+  }
+
+  /** The machine's `leaseAcquire`: one ask; a lease won after the account left standby (a STOP meanwhile) is given back. */
+  private async acquireLease(): Promise<LeaseAcquireOutput> {
+    const { key, leases } = this.deps.lease!;
+    if (await leases.acquire(key)) {
+      if (this.state === 'standby') return { acquired: true };
+      await leases.release(key);
+      return { acquired: false };
+    }
+    const owner = await leases.owner(key).catch(() => undefined);
+    return { acquired: false, ...(owner ? { owner } : {}) };
+  }
+
+  /** Stopped or failed: once the transport has closed, the lease goes (unless the account started again meanwhile). */
+  private async releaseLease(): Promise<void> {
+    const lease = this.deps.lease;
+    if (!lease?.leases.holds(lease.key)) return;
+    await Promise.allSettled([...this.deps.adapter.closing]);
+    if (this.state !== 'stopped' && this.state !== 'failed') return;
+    await lease.leases.release(lease.key).catch((err: unknown) => this.deps.log.warn({ err, account: this.id }, 'channel account lease not released (it expires after the TTL)'));
   }
 
   private createActor() {
@@ -169,20 +233,33 @@ export class ChannelAccount {
         transport: adapter.transport,
         ...(adapter.loginWatch ? { loginWatch: adapter.loginWatch } : {}),
         shutdown: fromPromise(async () => { await Promise.allSettled([...adapter.closing]); }),
+        leaseAcquire: fromPromise(() => this.acquireLease()),
       },
     });
     const { actor } = createSupervisedActor(logic, {
-      input: { channel: config.channel, accountId: config.accountId, backoff: BACKOFF[config.channel], random: this.deps.random },
+      input: {
+        channel: config.channel, accountId: config.accountId, backoff: BACKOFF[config.channel], random: this.deps.random,
+        ...(this.deps.lease ? { lease: { retryMs: this.deps.lease.leases.retryMs } } : {}),
+      },
       clock,
     }, {
       kind: 'channel', id: this.id, log,
-      describe: () => ({ messagesIn: this.counts.in, messagesOut: this.counts.out, activeRuns: this.activeRuns }),
+      describe: () => ({
+        messagesIn: this.counts.in, messagesOut: this.counts.out, activeRuns: this.activeRuns,
+        ...(this.state === 'standby' ? { leaseOwner: this.leaseOwner } : {}),
+      }),
       onFailure: (err) => {
         log.error({ err, account: this.id }, 'channel account actor failed; the account is stopped');
         this.enter('failed', 'internal error: see the gateway log');
       },
     });
-    actor.subscribe({ next: (s) => this.enter(channelStateOf(s), s.context.lastError, s.context.reconnectAttempts), error: () => {} });
+    actor.subscribe({
+      next: (s) => {
+        this.leaseOwner = s.context.leaseOwner;
+        this.enter(channelStateOf(s), s.context.lastError, s.context.reconnectAttempts);
+      },
+      error: () => {},
+    });
     actor.start();
     return actor;
   }
@@ -203,6 +280,17 @@ export class ChannelAccount {
       this.deps.adapter.onOnline?.();
     }
     if (left === 'online') this.outboundStopped = this.outbound.stop();
+    if (state === 'stopped' || state === 'failed') void this.releaseLease();
+    const lease = this.deps.lease;
+    if (lease) {
+      if (state === 'standby') this.forwarder?.start();
+      else this.forwarder?.stop();
+      if (HOLDING.has(state)) this.stopServing ??= lease.leases.serve(lease.key, (rows) => this.takeForwarded(rows));
+      else {
+        this.stopServing?.();
+        this.stopServing = undefined;
+      }
+    }
     this.deps.log.info({ account: this.id, state, ...(lastError ? { lastError } : {}) }, 'channel account state');
     this.deps.bus.publish('channel.state', { channel: this.deps.config.channel, accountId: this.deps.config.accountId, state, ...(lastError ? { lastError } : {}) });
   }

@@ -3,7 +3,7 @@ import type { ChannelAccountConfig, ChannelMessage, ChannelState, ChannelTarget,
 import type { Logger } from '../../core/log.js';
 import type { TranscriptStore } from '../../core/transcript.js';
 import { resetSessionContext } from '../../inbound/session-reset.js';
-import type { Inbound } from '../../inbound/submit.js';
+import type { Inbound, InboundMessage } from '../../inbound/submit.js';
 import type { ChannelInboundStore } from '../../store/channel-inbound.js';
 import type { ChannelOutbox, NewOutboxRow } from '../../store/channel-outbox.js';
 import type { ChannelPairingStore } from '../../store/channel-pairing.js';
@@ -20,6 +20,9 @@ import { originFor, sessionKeyFor } from './session-key.js';
 // of this folder; this file runs them against the stores. Each message's outcome commits in ONE transaction
 // with its dedupe record and the transport's acknowledgement (Telegram's update_id watermark), so a crash
 // either leaves the message unseen (it is delivered again) or fully handled (it is never handled twice).
+// In cluster mode a message to run is journaled in the cluster's inbox first (run id = its platform id, so a
+// delivery seen again by any instance is refused or replayed there, never run twice), and its dedupe record and
+// acknowledgement commit once it is durable there; the session's owner, wherever it is, runs it.
 
 /** Where a handled message's acknowledgement is recorded (inside the outcome's transaction). */
 export type Ack = () => void;
@@ -100,7 +103,33 @@ export class ChannelInboundHandler {
       return this.record(msg, 'context', ack);
     }
     const media = d.download ? await Promise.all(msg.media.map((m) => d.download!(m))) : msg.media;
+    if (d.inbound.clustered) return this.submitToCluster({ ...msg, media }, sessionKey, ack);
     this.submit({ ...msg, media }, sessionKey, ack);
+  }
+
+  /** Cluster mode: journaled in the inbox (durable, or known there already), then recorded and acknowledged here. */
+  private async submitToCluster(msg: ChannelMessage, sessionKey: string, ack: Ack): Promise<void> {
+    const d = this.deps;
+    const lateContext = msg.chatType === 'group' ? d.groupContext.take(sessionKey) : undefined;
+    // throws when NATS cannot take it: nothing is acknowledged, the platform delivers it again
+    const result = await d.inbound.acceptGrouped({ ...this.inboundMessage(msg, sessionKey, lateContext), platformDelivery: true });
+    if (result.kind === 'conflict') d.log.debug({ inboundId: msg.inboundId, why: result.message }, 'channel message known to the cluster already: not run again');
+    d.transaction(() => {
+      d.inboundStore.record({ inboundId: msg.inboundId, channel: msg.channel, accountId: msg.accountId, kind: 'run' });
+      // the session's queue is full in the cluster (nothing journaled): the sender is told, as in one process
+      if (result.kind === 'full') this.enqueue(msg, `${msg.inboundId}:notice`, 'notice', busyText(result.queued));
+      ack();
+    });
+    if (result.kind === 'accepted') d.accepted?.(msg);
+    if (result.kind === 'full') d.rowsAdded();
+  }
+
+  private inboundMessage(msg: ChannelMessage, sessionKey: string, lateContext: string | undefined): InboundMessage {
+    return {
+      surface: 'channel', sessionKey, text: runText(msg), parts: runParts(msg),
+      sender: { id: `${msg.channel}:${msg.senderId}`, name: msg.senderLabel },
+      idempotencyKey: msg.inboundId, origin: originFor(msg), ...(lateContext ? { lateContext } : {}),
+    };
   }
 
   private submit(msg: ChannelMessage, sessionKey: string, ack: Ack): void {
@@ -108,11 +137,7 @@ export class ChannelInboundHandler {
     const lateContext = msg.chatType === 'group' ? d.groupContext.take(sessionKey) : undefined;
     const result = d.transaction(() => {
       d.inboundStore.record({ inboundId: msg.inboundId, channel: msg.channel, accountId: msg.accountId, kind: 'run' });
-      const r = d.inbound.accept({
-        surface: 'channel', sessionKey, text: runText(msg), parts: runParts(msg),
-        sender: { id: `${msg.channel}:${msg.senderId}`, name: msg.senderLabel },
-        idempotencyKey: msg.inboundId, origin: originFor(msg), ...(lateContext ? { lateContext } : {}),
-      });
+      const r = d.inbound.accept(this.inboundMessage(msg, sessionKey, lateContext));
       if (r.kind === 'full') this.enqueue(msg, `${msg.inboundId}:notice`, 'notice', busyText(r.queued));
       ack();
       return r;

@@ -2,7 +2,7 @@ import type { ReplyRouter } from '../../actors/reply-router.js';
 import type { SessionRegistry } from '../../actors/session-registry.js';
 import type { Bus } from '../../core/bus.js';
 import {
-  type ChannelAccountConfig, type ChannelAccountSnapshot, type ChannelClock, type ChannelName, ChannelRequestError, CHANNELS,
+  type ChannelAccountConfig, type ChannelAccountSnapshot, type ChannelClock, type ChannelLeases, type ChannelName, ChannelRequestError, CHANNELS,
   type ChannelsConfig, type ChannelsControl, type WebLoginResult,
 } from '../../core/channel.js';
 import type { Logger } from '../../core/log.js';
@@ -20,10 +20,12 @@ import { chatKeyOf } from './chat-key.js';
 import { ChannelInboundHandler } from './inbound-handler.js';
 import { PAIRING_APPROVED_TEXT } from './replies.js';
 import { replyRowsWriter } from './reply-rows.js';
+import { accountLeaseKeys } from './lease-key.js';
 
 // The channel layer's root: one ChannelAccount per configured account (a Map keyed `<channel>:<accountId>`,
 // like sessions), the stores they share, the writer that turns a finished channel run into outbox rows inside
-// the run's completion transaction, and the answers of the WS methods and the CLI (ChannelsControl).
+// the run's completion transaction, and the answers of the WS methods and the CLI (ChannelsControl). In cluster
+// mode each account has a lease (lease-key.ts) and runs only where it is held; elsewhere it waits in standby.
 
 /** Builds an account's adapter (the channel-specific part); one per channel. */
 export type AdapterFactory = (config: ChannelAccountConfig, ctx: AdapterContext) => ChannelAdapter;
@@ -69,6 +71,8 @@ export interface ChannelManagerDeps {
   clock: ChannelClock;
   random?: () => number;
   log: Logger;
+  /** Cluster mode: the account leases (absent in one process: every enabled account runs). */
+  leases?: ChannelLeases;
 }
 
 /** The channel layer; see the file comment. */
@@ -89,12 +93,14 @@ export class ChannelManager implements ChannelsControl {
     this.pairing.prune();
     this.outbox.prune();
     const botRegistry = new Map<string, string>();
+    const leaseKeys = deps.leases ? accountLeaseKeys(allAccounts(deps.config)) : undefined;
     for (const config of allAccounts(deps.config)) {
       const id = `${config.channel}:${config.accountId}`;
       this.configs.set(id, config);
       const factory = deps.adapters[config.channel];
       if (!config.enabled || !factory) continue;
-      this.accounts.set(id, this.createAccount(config, factory, botRegistry));
+      const leaseKey = leaseKeys?.get(id);
+      this.accounts.set(id, this.createAccount(config, factory, botRegistry, leaseKey && deps.leases ? { key: leaseKey, leases: deps.leases } : undefined));
     }
     // a finished channel run's reply rows commit with its completion (spec §1.6)
     this.unsubscribe.push(deps.ledger.onFinish(replyRowsWriter({
@@ -107,9 +113,9 @@ export class ChannelManager implements ChannelsControl {
     }
   }
 
-  /** Every account that is not online (for /readyz: `channel:<channel>:<accountId>`). */
+  /** Every account that is not online (for /readyz: `channel:<channel>:<accountId>`); one in standby runs elsewhere. */
   notOnline(): string[] {
-    return [...this.accounts.values()].filter((a) => a.lifecycle !== 'online').map((a) => `channel:${a.id}`);
+    return [...this.accounts.values()].filter((a) => a.lifecycle !== 'online' && a.lifecycle !== 'standby').map((a) => `channel:${a.id}`);
   }
 
   /** START every enabled account (after the WS plane is up). */
@@ -117,9 +123,17 @@ export class ChannelManager implements ChannelsControl {
     for (const account of this.accounts.values()) account.start();
   }
 
-  /** STOP every account and wait for their transports and outbox workers. */
+  /** STOP every account and wait for their transports and outbox workers (runs still under way keep writing their reply rows until close()). */
   async stopAll(): Promise<void> {
     await Promise.all([...this.accounts.values()].map((a) => a.stop()));
+  }
+
+  /**
+   * After the drain: the reply rows of the runs it ended are written (sent at the next start; in cluster mode
+   * handed to each account's holder now), then no more rows are written.
+   */
+  async close(): Promise<void> {
+    await Promise.all([...this.accounts.values()].map((a) => a.forwardPending()));
     for (const off of this.unsubscribe.splice(0)) off();
   }
 
@@ -140,8 +154,9 @@ export class ChannelManager implements ChannelsControl {
       const a = this.accounts.get(`${c.channel}:${c.accountId}`);
       const s = out[c.channel] ?? { configured: true, running: false, connected: true };
       const state = a?.lifecycle ?? 'stopped';
-      s.running ||= state !== 'stopped' && state !== 'failed';
-      if (c.enabled) s.connected &&= state === 'online';
+      s.running ||= state !== 'stopped' && state !== 'failed' && state !== 'standby';
+      // an account in standby is connected on the instance that holds its lease
+      if (c.enabled && state !== 'standby') s.connected &&= state === 'online';
       out[c.channel] = s;
     }
     return out;
@@ -239,7 +254,8 @@ export class ChannelManager implements ChannelsControl {
     return { ...config, id: `${name}:${config.accountId}` };
   }
 
-  private createAccount(config: ChannelAccountConfig, factory: AdapterFactory, botRegistry: Map<string, string>): ChannelAccount {
+  private createAccount(config: ChannelAccountConfig, factory: AdapterFactory, botRegistry: Map<string, string>,
+    lease: { key: string; leases: ChannelLeases } | undefined): ChannelAccount {
     const d = this.deps;
     const log = d.log.child({ channel: config.channel, accountId: config.accountId });
     let account: ChannelAccount | undefined;
@@ -259,7 +275,7 @@ export class ChannelManager implements ChannelsControl {
     });
     adapterRef = adapter;
     account = new ChannelAccount({
-      config, adapter, outbox: this.outbox, bus: d.bus, clock: d.clock, random: d.random, log,
+      config, adapter, outbox: this.outbox, bus: d.bus, clock: d.clock, random: d.random, log, ...(lease ? { lease } : {}),
     });
     return account;
   }

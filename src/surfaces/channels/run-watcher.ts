@@ -2,6 +2,9 @@
 // from `run.queued`, types while it runs (C8, from `run.started`), streams the Telegram preview from its deltas
 // (TG8), and ends both when the run completes, fails or is cancelled. In a merged turn each chat is handled once,
 // by the turn's first run in that chat (the run whose id keys the chat's reply rows).
+// It listens with `subscribeCluster`: in cluster mode a run of this account may run on another instance (its
+// session's owner), and typing and the preview belong to the chat. That sends once per cluster because the
+// watcher lives only while its account is online, which only the instance holding the account's lease is.
 
 import type { Bus, RunRef } from '../../core/bus.js';
 import type { ChannelName, ChannelTarget } from '../../core/channel.js';
@@ -67,13 +70,13 @@ export function watchAccountRuns(watch: AccountRunWatch): () => void {
   };
 
   const offs = [
-    watch.bus.subscribe('run.queued', (e) => {
+    watch.bus.subscribeCluster('run.queued', (e) => {
       const origin = e.origin;
       if (!isChannelOrigin(origin) || origin.channel !== watch.channel || origin.accountId !== watch.accountId) return;
       const target = targetOf(origin);
       runs.set(e.runId, { target, chatKey: chatKeyOf(target), started: false });
     }),
-    watch.bus.subscribe('run.started', (e) => {
+    watch.bus.subscribeCluster('run.started', (e) => {
       const w = runs.get(e.runId);
       if (!w || w.started) return;
       w.started = true;
@@ -81,11 +84,11 @@ export function watchAccountRuns(watch: AccountRunWatch): () => void {
       if (key !== undefined) watch.typing.start(key, w.target);
       watch.onRunStart?.(e.runId);
     }),
-    watch.bus.subscribe('run.delta', (e) => deltaOf(e, e.text)),
-    watch.bus.subscribe('run.message', (e) => deltaOf(e, e.text)),
-    watch.bus.subscribe('run.completed', (e) => end(e, 'completed')),
-    watch.bus.subscribe('run.failed', (e) => end(e, 'failed')),
-    watch.bus.subscribe('run.cancelled', (e) => end(e, 'cancelled')),
+    watch.bus.subscribeCluster('run.delta', (e) => deltaOf(e, e.text)),
+    watch.bus.subscribeCluster('run.message', (e) => deltaOf(e, e.text)),
+    watch.bus.subscribeCluster('run.completed', (e) => end(e, 'completed')),
+    watch.bus.subscribeCluster('run.failed', (e) => end(e, 'failed')),
+    watch.bus.subscribeCluster('run.cancelled', (e) => end(e, 'cancelled')),
   ];
 
   function deltaOf(ref: RunRef, text: string): void {

@@ -78,3 +78,30 @@ test('acceptance 3: SIGKILL after replies to updates 1-2; the restart answers up
   const offsets = fake.callsOf('getUpdates').map((c) => Number(c.body?.offset ?? 0));
   assert.ok(offsets.at(-1)! >= 5, `the watermark moved past every handled update (${offsets.join(',')})`);
 });
+
+test('SIGTERM during a DM\'s run: the run finishes within the grace period, and its reply is sent once by the next start', async (t) => {
+  assertBuilt();
+  const fake = await startFakeTelegram({ username: 't_bot' });
+  const dir = tempDir('clawgate-tg-term-');
+  const config = configFile(dir, fake);
+  const stateDir = join(dir, 'state');
+  const first = gateway(stateDir, config, ['--mock-delay-ms', '300']); // 4 words: a run of ~1.2 s
+  let second: CliProcess | undefined;
+  t.after(async () => {
+    first.kill('SIGKILL');
+    second?.kill('SIGKILL');
+    await fake.close();
+  });
+  await first.ready();
+  fake.queueUpdate(dm(111, 'w0 w1 w2 w3'));
+  await fake.waitForCalls('sendChatAction', 1, 20_000); // typing: the run has started
+  first.kill('SIGTERM');
+  assert.equal((await first.exit(15_000)).code, 0);
+  assert.deepEqual(sentTexts(fake, 111), [], 'the account stopped before the run ended');
+  second = gateway(stateDir, config);
+  await second.ready();
+  await fake.waitForCalls('sendMessage', 1, 20_000);
+  fake.queueUpdate(dm(111, 'next'));
+  await until(() => sentTexts(fake, 111).length >= 2, 'the reply to next', 20_000);
+  assert.deepEqual(sentTexts(fake, 111), ['Echo: w0 w1 w2 w3', 'Echo: next']);
+});
