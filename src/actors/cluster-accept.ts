@@ -69,6 +69,7 @@ export class ClusterAcceptor {
     const entry = { runId, origin: req.origin, input, queuedAt, ...(req.mode ? { mode: req.mode } : {}) };
     if (req.listener) owner.expect(runId, req.listener);
     let status: RunStatus;
+    let claiming: Promise<boolean> | undefined;
     if (prior === undefined) {
       // a new id: journaled first, then recorded. An instance dying between the two leaves a message without
       // a record, which its next owner runs (never started); the other order would leave a `queued` record of
@@ -79,6 +80,9 @@ export class ClusterAcceptor {
         throw err;
       });
       if (appended.duplicate) return this.sentMomentsAgo(runId);
+      // the claim need not wait for the record: an owner may have the message delivered before it anyway
+      // (another instance owning the session already), which is why the record is written by revision
+      claiming = ownership.claim(sessionKey).catch(() => false);
       // by revision: never over a step its owner (which may have had it delivered already) wrote meanwhile
       const written = await statuses.writeAccepted({ runId, sessionKey, state: 'queued', queuedAt }, 0).catch(() => undefined);
       // (the owner wrote first: this acceptance is still answered as what it was, a queued run)
@@ -113,7 +117,7 @@ export class ClusterAcceptor {
     }
     // journaled: accepted whatever happens next; a claim that fails (NATS gone at this moment) leaves the
     // session to whoever claims it next (a sweep finds it)
-    const here = await ownership.claim(sessionKey).catch(() => false);
+    const here = await (claiming ?? ownership.claim(sessionKey).catch(() => false));
     if (!here) owner.unexpect(runId);
     return { kind: 'accepted', status, here };
   }
