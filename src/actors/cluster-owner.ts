@@ -139,8 +139,8 @@ export class ClusterRunOwner implements OwnerHandler {
     return liveSession(this.deps.sessions, this.deps.runs, sessionKey);
   }
 
-  reset(sessionKey: string): Promise<SessionResetAnswer | undefined> {
-    return resetInCluster({ sessions: this.deps.sessions, history: this.deps.history, now: this.deps.now }, sessionKey);
+  reset(sessionKey: string, key?: string): Promise<SessionResetAnswer | undefined> {
+    return resetInCluster({ sessions: this.deps.sessions, history: this.deps.history, now: this.deps.now }, sessionKey, key);
   }
 
   lost(sessionKey: string, why: LeaseLoss): void {
