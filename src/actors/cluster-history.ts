@@ -42,16 +42,19 @@ export function liveSession(sessions: Pick<SessionRegistry, 'inspect'>, runs: Pi
 /**
  * Reset the context of a session this instance owns (or that nobody owns): a marker appended to its
  * transcript in the cluster, after what this instance has written of it. Undefined when the session exists
- * nowhere: no actor here and nothing in its history.
+ * nowhere: no actor here and nothing in its history. `key` names the marker (idempotency key
+ * `reset:<key>`; a new one when absent): a reset asked again with the same key — a channel's `/new`
+ * delivered again because its acknowledgement was lost — is refused by the stream or skipped by its readers,
+ * so it resets once.
  */
 export async function resetInCluster(
-  deps: { sessions: Pick<SessionRegistry, 'inspect'>; history: SessionHistory; now?: () => number }, sessionKey: string,
+  deps: { sessions: Pick<SessionRegistry, 'inspect'>; history: SessionHistory; now?: () => number }, sessionKey: string, key?: string,
 ): Promise<SessionResetAnswer | undefined> {
   const live = deps.sessions.inspect(sessionKey);
   if (!live && (await deps.history.count(sessionKey)) === 0) return undefined;
   const resetAt = (deps.now ?? Date.now)();
   await deps.history.append(sessionKey, {
-    id: randomUUID(), role: 'system', text: RESET_MARKER_TEXT, timestamp: resetAt, runId: '', idempotencyKey: `${RESET_MARKER_PREFIX}${randomUUID()}`,
+    id: randomUUID(), role: 'system', text: RESET_MARKER_TEXT, timestamp: resetAt, runId: '', idempotencyKey: `${RESET_MARKER_PREFIX}${key ?? randomUUID()}`,
   });
   return { resetAt, ...(live?.running ? { runInFlight: live.running } : {}) };
 }

@@ -47,10 +47,11 @@ export interface ClusterNode {
    */
   history(sessionKey: string, page: { limit?: number; offset?: number }): Promise<{ messages: TranscriptMessage[]; total: number; live: LiveSession }>;
   /**
-   * sessions.reset from any instance: on the session's owner, or here when nobody owns it. Undefined when the
-   * session exists nowhere.
+   * sessions.reset (and a channel's /new) from any instance: on the session's owner, or here when nobody owns
+   * it; `key` names the marker, so a reset asked again with it resets once (resetInCluster). Undefined when
+   * the session exists nowhere.
    */
-  resetSession(sessionKey: string): Promise<SessionResetAnswer | undefined>;
+  resetSession(sessionKey: string, key?: string): Promise<SessionResetAnswer | undefined>;
   /** For `status`: the sessions this instance owns and the other instances seen, from the lease bucket. */
   members(): Promise<ClusterMembers>;
   /** Claim nothing more, and leave queued messages in the inbox for the next owner (before the drain). */
@@ -128,10 +129,10 @@ export async function startClusterNode(deps: {
       ]);
       return { ...messages, live: live === 'no-owner' ? { running: null, queued: [] } : live };
     },
-    async resetSession(sessionKey) {
-      const resetHere = () => resetInCluster({ sessions, history }, sessionKey);
+    async resetSession(sessionKey, key) {
+      const resetHere = () => resetInCluster({ sessions, history }, sessionKey, key);
       if (ownership.owns(sessionKey)) return resetHere();
-      const there = await requestReset(nc, { instanceId, sessionKey });
+      const there = await requestReset(nc, { instanceId, sessionKey, ...(key ? { key } : {}) });
       if (there === 'no-owner') return resetHere();
       return there === 'not-found' ? undefined : there;
     },

@@ -27,6 +27,9 @@ import type { SessionRegistry } from './session-registry.js';
 
 type RunEnd = 'run.completed' | 'run.failed' | 'run.cancelled';
 
+/** How long a shutdown waits for the runs here to be written ended and acked (endsWritten). */
+const ENDS_WRITTEN_MAX_MS = 5_000;
+
 /** A delivery whose run is under way here; `ending` once its end is being written (it is acked after). */
 interface Held {
   d: InboxDelivery;
@@ -43,6 +46,8 @@ export class ClusterRunOwner implements OwnerHandler {
   private readonly waiting = new Map<string, RunListener>();
   private shuttingDown = false;
   private readonly unsubscribe: (() => void)[] = [];
+  /** endsWritten() callers, told when `unacked` is empty. */
+  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly deps: {
     bus: Bus; sessions: SessionRegistry; runs: RunRegistry; lifecycle: RunLifecycle; statuses: RunStatuses; log: Logger; now?: () => number;
@@ -96,7 +101,7 @@ export class ClusterRunOwner implements OwnerHandler {
           mode: decision.action === 'rerun' ? 'followup' : entry.mode,
         });
         if (result.kind === 'replay') {
-          this.unacked.delete(runId);
+          this.forget(runId);
           await d.ack();
         }
         return;
@@ -139,13 +144,13 @@ export class ClusterRunOwner implements OwnerHandler {
     return liveSession(this.deps.sessions, this.deps.runs, sessionKey);
   }
 
-  reset(sessionKey: string): Promise<SessionResetAnswer | undefined> {
-    return resetInCluster({ sessions: this.deps.sessions, history: this.deps.history, now: this.deps.now }, sessionKey);
+  reset(sessionKey: string, key?: string): Promise<SessionResetAnswer | undefined> {
+    return resetInCluster({ sessions: this.deps.sessions, history: this.deps.history, now: this.deps.now }, sessionKey, key);
   }
 
   lost(sessionKey: string, why: LeaseLoss): void {
     const live = this.deps.runs.liveIn(sessionKey);
-    for (const r of live) this.unacked.delete(r.runId);
+    for (const r of live) this.forget(r.runId);
     this.deps.log.warn({ sessionKey, why, runs: live.length }, 'lost the lease of a session: its runs here are stopped, the new owner settles them');
     for (const r of live) this.deps.sessions.cancel(r.runId);
   }
@@ -160,12 +165,22 @@ export class ClusterRunOwner implements OwnerHandler {
   }
 
   /**
-   * Resolves once the run ends being written now are written and acked (or failed): a shutdown waits for it
-   * before it gives the leases up and closes the connection, so a finished run is not left `running` for
-   * the next owner to run again.
+   * Resolves once every run under way here has been written ended and acked (or given up): a shutdown waits
+   * for it after the drain, before it gives the leases up — which deletes the sessions' consumers — and closes
+   * the connection, so a finished run is not left `running` for the next owner to run again, and no ack is
+   * sent to a consumer already deleted. Not only the ends being written now: a run whose completion was
+   * still in the ledger's group commit when the drain stopped its session publishes its end a turn later.
+   * Bounded (ENDS_WRITTEN_MAX_MS; the drain has ended every run, so only a NATS that does not answer holds
+   * it): what is left stays in the inbox for the next owner, which finds the status written so far.
    */
   async endsWritten(): Promise<void> {
-    await Promise.allSettled([...this.unacked.values()].flatMap((h) => (h.ending ? [h.ending] : [])));
+    if (this.unacked.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const idle = new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true)));
+    const late = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), ENDS_WRITTEN_MAX_MS); });
+    const done = await Promise.race([idle, late]);
+    clearTimeout(timer);
+    if (!done) this.deps.log.warn({ runs: [...this.unacked.keys()] }, 'runs not written ended within 5 s at shutdown: left in the inbox for the next owner');
   }
 
   /** Stop following the bus. */
@@ -189,7 +204,7 @@ export class ClusterRunOwner implements OwnerHandler {
     const held = this.unacked.get(e.runId);
     if (!held || held.ending) return;
     if (name === 'run.cancelled' && this.shuttingDown && !(e as BusEvents['run.cancelled']).started) {
-      this.unacked.delete(e.runId); // left in the inbox: the next owner runs it
+      this.forget(e.runId); // left in the inbox: the next owner runs it
       return;
     }
     const record = this.deps.runs.get(e.runId);
@@ -208,8 +223,15 @@ export class ClusterRunOwner implements OwnerHandler {
     held.ending = Promise.resolve().then(() => history.flushed(e.sessionKey)).then(() => this.write(e.runId, held, status)).then(() => held.d.ack()).catch((err: unknown) => {
       this.deps.log.error({ err, runId: e.runId }, 'the end of a run could not be written to the cluster; it stays in the inbox');
     }).finally(() => {
-      if (this.unacked.get(e.runId) === held) this.unacked.delete(e.runId);
+      if (this.unacked.get(e.runId) === held) this.forget(e.runId);
     });
+  }
+
+  /** A run is no longer under way here (acked, left in the inbox, or the lease's new owner's). */
+  private forget(runId: string): void {
+    this.unacked.delete(runId);
+    if (this.unacked.size > 0) return;
+    for (const tell of this.idleWaiters.splice(0)) tell();
   }
 
   /** Writes one status after the run's earlier ones (they must land in order). */

@@ -31,8 +31,11 @@ export interface OwnerHandler {
   abortRunning(sessionKey: string): string[];
   /** An owned session's live state (its running run and waiting messages), asked from another instance. */
   inspect(sessionKey: string): LiveSession;
-  /** Reset an owned session's context, asked from another instance; undefined when there is no such session. */
-  reset(sessionKey: string): Promise<SessionResetAnswer | undefined>;
+  /**
+   * Reset an owned session's context, asked from another instance (`key` names the marker); undefined when
+   * there is no such session.
+   */
+  reset(sessionKey: string, key?: string): Promise<SessionResetAnswer | undefined>;
   /** This instance no longer owns `sessionKey` (lease lost): stop its runs; nothing more of it is delivered. */
   lost(sessionKey: string, why: LeaseLoss): void;
   /** `deliver` threw for `d` (reading goes on). */
@@ -189,7 +192,7 @@ export class Ownership {
       serveCancels(this.nc, {
         instanceId, sessionKey, cancel: (runId) => handler.cancel(runId), abortRunning: () => handler.abortRunning(sessionKey),
       }),
-      serveSessionRequests(this.nc, { instanceId, sessionKey, live: () => handler.inspect(sessionKey), reset: () => handler.reset(sessionKey) }),
+      serveSessionRequests(this.nc, { instanceId, sessionKey, live: () => handler.inspect(sessionKey), reset: (key) => handler.reset(sessionKey, key) }),
     ];
     const unsubscribe = () => {
       for (const sub of requests) sub.unsubscribe();

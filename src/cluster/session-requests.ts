@@ -26,10 +26,11 @@ export interface SessionResetAnswer {
 /** What the owner does for a session's requests. */
 export interface SessionRequestHandler {
   live(): LiveSession;
-  reset(): Promise<SessionResetAnswer | undefined>;
+  /** `key` names the marker (a reset asked again with it records no second one). */
+  reset(key?: string): Promise<SessionResetAnswer | undefined>;
 }
 
-type Request = { op: 'live' } | { op: 'reset' };
+type Request = { op: 'live' } | { op: 'reset'; key?: string };
 
 /** Answer `sessionKey`'s requests (as its owner, while holding its lease). Unsubscribe when the lease goes. */
 export function serveSessionRequests(nc: NatsConnection, opts: { instanceId: string; sessionKey: string } & SessionRequestHandler): Subscription {
@@ -46,7 +47,7 @@ export function serveSessionRequests(nc: NatsConnection, opts: { instanceId: str
       }
       if (req.op === 'live') respond({ live: opts.live() });
       else if (req.op === 'reset') {
-        opts.reset().then((reset) => respond(reset ? { reset } : { notFound: true }), (e: Error) => respond({ error: e.message }));
+        opts.reset(typeof req.key === 'string' ? req.key : undefined).then((reset) => respond(reset ? { reset } : { notFound: true }), (e: Error) => respond({ error: e.message }));
       } else respond({ error: 'unknown request' });
     },
   });
@@ -60,12 +61,13 @@ export async function requestLive(nc: NatsConnection, opts: { instanceId: string
 
 /**
  * Reset the session's context on its owner: what it did, `not-found` when the owner has no such session, or
- * `no-owner`. Rejects when the owner does not answer in time or could not record the marker.
+ * `no-owner`. `key` names the marker (see resetInCluster). Rejects when the owner does not answer in time or
+ * could not record the marker.
  */
 export async function requestReset(
-  nc: NatsConnection, opts: { instanceId: string; sessionKey: string; timeoutMs?: number },
+  nc: NatsConnection, opts: { instanceId: string; sessionKey: string; key?: string; timeoutMs?: number },
 ): Promise<SessionResetAnswer | 'not-found' | 'no-owner'> {
-  const answer = await ask<{ reset?: SessionResetAnswer; notFound?: true }>(nc, opts, { op: 'reset' });
+  const answer = await ask<{ reset?: SessionResetAnswer; notFound?: true }>(nc, opts, { op: 'reset', ...(opts.key ? { key: opts.key } : {}) });
   if (answer === 'no-owner') return answer;
   return answer.reset ?? 'not-found';
 }

@@ -52,16 +52,28 @@ export type InboundResult = SubmitResult & { runId: string; settled?: Promise<Ru
 /** Validation and hand-off of inbound messages; see the file comment. */
 export class Inbound {
   private closed = false;
-  private cluster?: Pick<ClusterNode, 'accept'>;
+  private cluster?: Pick<ClusterNode, 'accept' | 'resetSession'>;
 
   constructor(private readonly sessions: SessionRegistry) {}
 
   /**
    * Cluster mode: acceptGrouped() and submitGrouped() journal into the cluster's inbox (the session's owner
-   * runs the message; start() has nothing to start for them); the channels use acceptGrouped() then too.
+   * runs the message; start() has nothing to start for them); the channels use acceptGrouped() then too, and
+   * resetInCluster() for their /new.
    */
-  useCluster(cluster: Pick<ClusterNode, 'accept'>): void {
+  useCluster(cluster: Pick<ClusterNode, 'accept' | 'resetSession'>): void {
     this.cluster = cluster;
+  }
+
+  /**
+   * Cluster mode: reset a session's model context in the cluster's history, on its owner (or here when nobody
+   * owns it); resolves once the marker is stored (undefined: the session exists nowhere). `key` names the
+   * marker: a reset asked again with it resets once. Rejects when NATS or the owner cannot do it. In one
+   * process a reset is the transcript's (inbound/session-reset.ts); this rejects there.
+   */
+  resetInCluster(sessionKey: string, key: string): ReturnType<ClusterNode['resetSession']> {
+    if (!this.cluster) return Promise.reject(new Error('resetInCluster needs cluster mode'));
+    return this.cluster.resetSession(sessionKey, key);
   }
 
   /** Cluster mode: acceptGrouped() journals into the cluster's inbox. */

@@ -117,6 +117,19 @@ test('a run that has just ended: endsWritten() resolves once its end is recorded
   assert.equal((await a.inbox.sessionsWithMessages()).has('en'), false, 'acked');
 });
 
+test('a run that ends after the shutdown began to wait (a completion still in the group commit): endsWritten() waits for its end and ack too', async () => {
+  const a = await instance('a', 'co-late-end');
+  await a.accept('late', 'l9', 'hold l9');
+  await until(async () => (await a.statuses.get('l9'))?.state === 'running', 'l9 running', 10_000, 10);
+  a.owner.beginShutdown();
+  const written = a.owner.endsWritten(); // nothing is being written yet: l9 has not ended
+  a.gated.release('l9');
+  await written; // the leases (and with them the consumers) may go now
+  assert.equal((await a.statuses.get('l9'))?.state, 'completed');
+  assert.equal(a.owner.pending, 0);
+  assert.equal((await a.inbox.sessionsWithMessages()).has('late'), false, 'acked before the consumer could be deleted');
+});
+
 test('an owner that loses a session\'s lease stops its runs there without acking or recording them', async () => {
   const a = await instance('a', 'co-lost');
   await a.accept('lo', 'l1', 'hold l1');

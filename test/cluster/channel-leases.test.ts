@@ -52,7 +52,8 @@ test('a lost channel lease is told to the listener of its key only; a second lis
 });
 
 test('reply rows reach the holder of an account only: forward waits for its commit; nobody holding means no answer', async () => {
-  const a = await openChannelLeases(await nats.connect(), { instanceId: 'gw-a', ttlMs: TTL });
+  const aConn = await nats.connect();
+  const a = await openChannelLeases(aConn, { instanceId: 'gw-a', ttlMs: TTL });
   const b = await openChannelLeases(await nats.connect(), { instanceId: 'gw-b', ttlMs: TTL });
   assert.equal(await b.forward('telegram:bot:9', [{ id: 'r1:0' }]), undefined, 'no holder serving');
   assert.equal(await a.acquire('telegram:bot:9'), true);
@@ -61,6 +62,9 @@ test('reply rows reach the holder of an account only: forward waits for its comm
     if (rows.some((r) => (r as { id?: string }).id === 'bad')) throw new Error('refused');
     taken.push(rows);
   });
+  // serve() subscribes on a's connection and b requests on its own: NATS orders nothing across connections,
+  // so without the round trip b's request may reach the server before a's subscription (no responders)
+  await aConn.flush();
   assert.equal(await b.forward('telegram:bot:9', [{ id: 'r1:0' }, { id: 'r1:1' }]), 'gw-a');
   assert.deepEqual(taken, [[{ id: 'r1:0' }, { id: 'r1:1' }]]);
   assert.equal(await b.forward('telegram:bot:9', [{ id: 'bad' }]), undefined, 'rows the holder refused are kept by the sender');

@@ -10,14 +10,14 @@ const nats = natsServerPerFile();
 
 test('the owner answers a session\'s live state and resets it; another session or an unowned one has no owner', async () => {
   const [owner, other] = [await nats.connect(), await nats.connect()];
-  const resets: number[] = [];
+  const resets: (string | undefined)[] = [];
   let exists = true;
   const sub = serveSessionRequests(owner, {
     instanceId: 'a', sessionKey: 'agent:main s.1',
     live: () => ({ running: 'r1', queued: [{ runId: 'r2', text: 'next', queuedAt: 5 }] }),
-    reset: async () => {
+    reset: async (key) => {
       if (!exists) return undefined;
-      resets.push(resets.length);
+      resets.push(key);
       return { resetAt: 42, runInFlight: 'r1' };
     },
   });
@@ -25,9 +25,11 @@ test('the owner answers a session\'s live state and resets it; another session o
   const ask = { instanceId: 'b', sessionKey: 'agent:main s.1' };
   assert.deepEqual(await requestLive(other, ask), { running: 'r1', queued: [{ runId: 'r2', text: 'next', queuedAt: 5 }] });
   assert.deepEqual(await requestReset(other, ask), { resetAt: 42, runInFlight: 'r1' });
+  // a channel's /new names its marker after the message: the owner gets the name
+  assert.deepEqual(await requestReset(other, { ...ask, key: 'tg:default:1:7' }), { resetAt: 42, runInFlight: 'r1' });
   exists = false;
   assert.equal(await requestReset(other, ask), 'not-found');
-  assert.deepEqual(resets, [0]);
+  assert.deepEqual(resets, [undefined, 'tg:default:1:7']);
   assert.equal(await requestLive(other, { instanceId: 'b', sessionKey: 'another' }), 'no-owner');
   assert.equal(await requestReset(other, { instanceId: 'b', sessionKey: 'another' }), 'no-owner');
   sub.unsubscribe();

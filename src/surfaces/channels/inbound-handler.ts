@@ -22,7 +22,9 @@ import { originFor, sessionKeyFor } from './session-key.js';
 // either leaves the message unseen (it is delivered again) or fully handled (it is never handled twice).
 // In cluster mode a message to run is journaled in the cluster's inbox first (run id = its platform id, so a
 // delivery seen again by any instance is refused or replayed there, never run twice), and its dedupe record and
-// acknowledgement commit once it is durable there; the session's owner, wherever it is, runs it.
+// acknowledgement commit once it is durable there; the session's owner, wherever it is, runs it. A /new or
+// /reset resets the session's history in the cluster (on its owner) likewise before its reply and
+// acknowledgement commit, its marker named after the message, so a delivery seen again resets once.
 
 /** Where a handled message's acknowledgement is recorded (inside the outcome's transaction). */
 export type Ack = () => void;
@@ -162,7 +164,10 @@ export class ChannelInboundHandler {
     if (created.kind === 'created') d.rowsAdded();
   }
 
-  private command(msg: ChannelMessage, name: CommandName, args: string, sessionKey: string, isOwner: boolean, ack: Ack): void {
+  private async command(msg: ChannelMessage, name: CommandName, args: string, sessionKey: string, isOwner: boolean, ack: Ack): Promise<void> {
+    // cluster mode: the model reads the history in the cluster, so a reset goes there (throws when NATS or the
+    // session's owner cannot take it: nothing is acknowledged, the platform delivers it again)
+    if ((name === 'new' || name === 'reset') && this.deps.inbound.clustered) await this.deps.inbound.resetInCluster(sessionKey, msg.inboundId);
     const reply = this.runCommand(msg, name, args, sessionKey, isOwner);
     if (reply === undefined) return this.record(msg, 'denied', ack);
     this.deps.transaction(() => {
@@ -180,7 +185,7 @@ export class ChannelInboundHandler {
     switch (name) {
       case 'new':
       case 'reset':
-        resetSessionContext({ transcripts: d.transcripts, sessions: d.sessions }, sessionKey, d.now());
+        if (!d.inbound.clustered) resetSessionContext({ transcripts: d.transcripts, sessions: d.sessions }, sessionKey, d.now());
         d.groupContext.clear(sessionKey);
         return NEW_SESSION_TEXT;
       case 'stop': {
