@@ -103,6 +103,17 @@ export class ClusterRunOwner implements OwnerHandler {
         if (result.kind === 'replay') {
           this.forget(runId);
           await d.ack();
+        } else if (result.kind === 'conflict') {
+          // the id is taken here: by a finished run of another session, so this message can never run — acked
+          // (the inbox would hold it for ever), its status left alone (the key is that other run's record) — or
+          // by one still ending here after a lost lease: not acked, delivered again when the session's reader is next
+          // replaced (a claim after a loss)
+          this.forget(runId);
+          const taken = this.deps.runs.get(runId);
+          if (taken && taken.sessionKey !== entry.input.sessionKey) {
+            this.deps.log.warn({ runId, sessionKey: entry.input.sessionKey }, `message not run: ${result.message}`);
+            await d.ack();
+          }
         }
         return;
       }

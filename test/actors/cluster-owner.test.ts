@@ -117,6 +117,22 @@ test('a run that has just ended: endsWritten() resolves once its end is recorded
   assert.equal((await a.inbox.sessionsWithMessages()).has('en'), false, 'acked');
 });
 
+test('a delivered message whose run id a finished run of another session holds here is acked without running, and that run\'s status is left alone', async () => {
+  const a = await instance('a', 'co-taken');
+  await a.accept('taken-x', 't1', 'one');
+  await until(async () => (await a.statuses.get('t1'))?.state === 'completed', 't1 completed', 10_000, 10);
+  await a.owner.endsWritten();
+  // the same id for another session reaching the owner (past the inbox's dedupe window, say)
+  let acked = 0;
+  const entry = { runId: 't1', origin: { surface: 'http' as const }, input: { runId: 't1', sessionKey: 'taken-y', text: 'two', parts: [] }, queuedAt: Date.now() };
+  await a.owner.deliver({ entry, seq: 0, acceptedBy: 'a', ack: async () => { acked++; } }, { action: 'run' }, undefined);
+  assert.equal(acked, 1, 'acked: it can never run, the inbox must not hold it');
+  assert.equal(a.owner.pending, 0);
+  assert.deepEqual(a.events.filter(([n, id]) => id === 't1' && n !== 'run.queued').map(([n]) => n), ['run.started', 'run.completed'], 'not run again');
+  const status = await a.statuses.get('t1');
+  assert.deepEqual([status?.state, status?.sessionKey], ['completed', 'taken-x']);
+});
+
 test('a run that ends after the shutdown began to wait (a completion still in the group commit): endsWritten() waits for its end and ack too', async () => {
   const a = await instance('a', 'co-late-end');
   await a.accept('late', 'l9', 'hold l9');
