@@ -1,6 +1,6 @@
 import { Inbox } from '../cluster/inbox.js';
 import { Ownership } from '../cluster/ownership.js';
-import { requestAbortRunning, requestCancel } from '../cluster/remote-cancel.js';
+import { requestAbortRunning, requestCancel, requestStopSession } from '../cluster/remote-cancel.js';
 import { type LiveSession, requestLive, requestReset, type SessionResetAnswer } from '../cluster/session-requests.js';
 import { RunStatuses } from '../cluster/run-status.js';
 import type { Cluster } from '../cluster/start-cluster.js';
@@ -11,7 +11,7 @@ import type { QueueMode } from '../core/queue-mode.js';
 import { ClusterAcceptor } from './cluster-accept.js';
 import { liveSession, mirrorTranscripts, resetInCluster } from './cluster-history.js';
 import { ClusterRunFollower, recordOfStatus } from './cluster-follow.js';
-import { abortRunning, ClusterRunOwner } from './cluster-owner.js';
+import { abortRunning, ClusterRunOwner, stopSession } from './cluster-owner.js';
 import type { RunLifecycle } from './run-lifecycle.js';
 import { TERMINAL, type RunRecord, type RunRegistry } from './run-registry.js';
 import type { SessionRegistry, SubmitRequest, SubmitResult } from './session-registry.js';
@@ -41,6 +41,17 @@ export interface ClusterNode {
    * runs here, else on its owner. The run ids aborted; none when nothing runs or nobody owns the session.
    */
   abortRunning(sessionKey: string): Promise<string[]>;
+  /**
+   * A channel's /stop from any instance: cancel the session's running turn and its waiting messages where
+   * they are (here when its actor is here, else on its owner). The run ids cancelled; none when nothing was
+   * live or nobody owns the session. Rejects when NATS or the owner cannot answer.
+   */
+  stopSession(sessionKey: string): Promise<string[]>;
+  /**
+   * The session's live state (running run, waiting messages) as its owner sees it (a channel's /status):
+   * here when this instance owns it or has its actor, else asked of its owner; nobody owns it: nothing runs.
+   */
+  live(sessionKey: string): Promise<LiveSession>;
   /**
    * chat.history from any instance: a page of the session's transcript in the cluster, and its live state
    * (running run, waiting messages) from its owner — asked in parallel; nobody owns it: nothing runs.
@@ -78,6 +89,11 @@ export async function startClusterNode(deps: {
   const ownership = await Ownership.open(nc, { instanceId, ttlMs: deps.leaseTtlMs, policy: deps.policy, inbox, statuses, handler: owner });
   const acceptor = new ClusterAcceptor({ inbox, statuses, ownership, owner, maxQueue: deps.maxQueue, queueMode: deps.queueMode });
   const follower = new ClusterRunFollower({ bus, statuses });
+  const live = async (sessionKey: string): Promise<LiveSession> => {
+    if (ownership.owns(sessionKey) || sessions.inspect(sessionKey) !== undefined) return liveSession(sessions, runs, sessionKey);
+    const there = await requestLive(nc, { instanceId, sessionKey });
+    return there === 'no-owner' ? { running: null, queued: [] } : there;
+  };
   return {
     follower, ownership, owner,
     async accept(req) {
@@ -121,13 +137,16 @@ export async function startClusterNode(deps: {
       const there = await requestAbortRunning(nc, { instanceId, sessionKey });
       return there === 'no-owner' ? [] : there;
     },
+    async stopSession(sessionKey) {
+      const here = stopSession(sessions, sessionKey);
+      if (here.length > 0 || ownership.owns(sessionKey)) return here;
+      const there = await requestStopSession(nc, { instanceId, sessionKey });
+      return there === 'no-owner' ? [] : there;
+    },
+    live,
     async history(sessionKey, page) {
-      const here = ownership.owns(sessionKey) || sessions.inspect(sessionKey) !== undefined;
-      const [messages, live] = await Promise.all([
-        history.messages(sessionKey, page),
-        here ? liveSession(sessions, runs, sessionKey) : requestLive(nc, { instanceId, sessionKey }),
-      ]);
-      return { ...messages, live: live === 'no-owner' ? { running: null, queued: [] } : live };
+      const [messages, state] = await Promise.all([history.messages(sessionKey, page), live(sessionKey)]);
+      return { ...messages, live: state };
     },
     async resetSession(sessionKey, key) {
       const resetHere = () => resetInCluster({ sessions, history }, sessionKey, key);

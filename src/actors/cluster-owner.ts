@@ -151,6 +151,10 @@ export class ClusterRunOwner implements OwnerHandler {
     return abortRunning(this.deps.sessions, sessionKey);
   }
 
+  stopSession(sessionKey: string): string[] {
+    return stopSession(this.deps.sessions, sessionKey);
+  }
+
   inspect(sessionKey: string): LiveSession {
     return liveSession(this.deps.sessions, this.deps.runs, sessionKey);
   }
@@ -271,4 +275,14 @@ export class ClusterRunOwner implements OwnerHandler {
 export function abortRunning(sessions: Pick<SessionRegistry, 'inspect' | 'cancel'>, sessionKey: string): string[] {
   const running = sessions.inspect(sessionKey)?.running;
   return running && sessions.cancel(running) ? [running] : [];
+}
+
+/**
+ * Stop `sessionKey` in this instance's session registry (a channel's /stop): its running turn and its waiting
+ * messages are cancelled; the run ids cancelled, none when nothing was live here.
+ */
+export function stopSession(sessions: Pick<SessionRegistry, 'inspect' | 'cancel'>, sessionKey: string): string[] {
+  const live = sessions.inspect(sessionKey);
+  const ids = live ? [...live.runningIds, ...live.queued] : [];
+  return ids.filter((id) => sessions.cancel(id));
 }

@@ -29,6 +29,8 @@ export interface OwnerHandler {
   cancel(runId: string): boolean;
   /** Abort the running run of an owned session (chat.abort without a runId): the run ids aborted, none if nothing runs. */
   abortRunning(sessionKey: string): string[];
+  /** Cancel an owned session's running turn and waiting messages (a channel's /stop): the run ids cancelled. */
+  stopSession(sessionKey: string): string[];
   /** An owned session's live state (its running run and waiting messages), asked from another instance. */
   inspect(sessionKey: string): LiveSession;
   /**
@@ -191,6 +193,7 @@ export class Ownership {
     const requests = [
       serveCancels(this.nc, {
         instanceId, sessionKey, cancel: (runId) => handler.cancel(runId), abortRunning: () => handler.abortRunning(sessionKey),
+        stop: () => handler.stopSession(sessionKey),
       }),
       serveSessionRequests(this.nc, { instanceId, sessionKey, live: () => handler.inspect(sessionKey), reset: (key) => handler.reset(sessionKey, key) }),
     ];

@@ -5,8 +5,9 @@ import { cancelSubject, instanceHeaders } from './subjects.js';
 // by any instance is a NATS request on `clawgate.cancel.<sessionToken>`, answered by the session's owner
 // alone — it subscribes while it holds the session's lease. Nobody subscribed means nobody owns the session
 // now: the run is not running anywhere (a new owner will settle it from the inbox and its status record).
-// A request names a run (`{runId}`: /cancel, chat.abort with a runId) or the session's running one
-// (`{running: true}`: chat.abort without a runId), which only the owner knows.
+// A request names a run (`{runId}`: /cancel, chat.abort with a runId), the session's running one
+// (`{running: true}`: chat.abort without a runId), or all of the session's live runs (`{stop: true}`: a
+// channel's /stop, which also drops the waiting messages) — which only the owner knows.
 
 /** The owner's answer: it cancelled the run, or the run is not queued or running there; or no owner answered. */
 export type CancelAnswer = 'cancelled' | 'not-live' | 'no-owner';
@@ -17,6 +18,8 @@ export interface CancelHandler {
   cancel(runId: string): boolean;
   /** Abort the session's running run, if one runs: the run ids it aborted (none when nothing runs). */
   abortRunning(): string[];
+  /** Cancel the session's running turn and its waiting messages: the run ids cancelled (none: nothing to stop). */
+  stop(): string[];
 }
 
 /**
@@ -29,9 +32,10 @@ export function serveCancels(nc: NatsConnection, opts: { instanceId: string; ses
       if (err) return; // the subscription closed
       let runIds: string[] = [];
       try {
-        const req = msg.json<{ runId?: unknown; running?: unknown }>();
+        const req = msg.json<{ runId?: unknown; running?: unknown; stop?: unknown }>();
         if (typeof req.runId === 'string') runIds = opts.cancel(req.runId) ? [req.runId] : [];
         else if (req.running === true) runIds = opts.abortRunning();
+        else if (req.stop === true) runIds = opts.stop();
       } catch {
         // a malformed request is answered "not live"
       }
@@ -59,8 +63,19 @@ export function requestAbortRunning(
   return ask(nc, opts, { running: true });
 }
 
+/**
+ * Ask the owner of `sessionKey` to stop the session (a channel's /stop): the run ids it cancelled, running or
+ * waiting (empty when nothing was live there), or `no-owner` (then nothing runs anywhere). Rejects
+ * (TimeoutError) when an owner exists but does not answer in time.
+ */
+export function requestStopSession(
+  nc: NatsConnection, opts: { instanceId: string; sessionKey: string; timeoutMs?: number },
+): Promise<string[] | 'no-owner'> {
+  return ask(nc, opts, { stop: true });
+}
+
 async function ask(
-  nc: NatsConnection, opts: { instanceId: string; sessionKey: string; timeoutMs?: number }, request: { runId: string } | { running: true },
+  nc: NatsConnection, opts: { instanceId: string; sessionKey: string; timeoutMs?: number }, request: { runId: string } | { running: true } | { stop: true },
 ): Promise<string[] | 'no-owner'> {
   try {
     const reply = await nc.request(cancelSubject(opts.sessionKey), JSON.stringify(request), {

@@ -52,16 +52,16 @@ export type InboundResult = SubmitResult & { runId: string; settled?: Promise<Ru
 /** Validation and hand-off of inbound messages; see the file comment. */
 export class Inbound {
   private closed = false;
-  private cluster?: Pick<ClusterNode, 'accept' | 'resetSession'>;
+  private cluster?: Pick<ClusterNode, 'accept' | 'resetSession' | 'stopSession' | 'live'>;
 
   constructor(private readonly sessions: SessionRegistry) {}
 
   /**
    * Cluster mode: acceptGrouped() and submitGrouped() journal into the cluster's inbox (the session's owner
    * runs the message; start() has nothing to start for them); the channels use acceptGrouped() then too, and
-   * resetInCluster() for their /new.
+   * resetInCluster(), stopInCluster() and liveInCluster() for their /new, /stop and /status.
    */
-  useCluster(cluster: Pick<ClusterNode, 'accept' | 'resetSession'>): void {
+  useCluster(cluster: Pick<ClusterNode, 'accept' | 'resetSession' | 'stopSession' | 'live'>): void {
     this.cluster = cluster;
   }
 
@@ -74,6 +74,25 @@ export class Inbound {
   resetInCluster(sessionKey: string, key: string): ReturnType<ClusterNode['resetSession']> {
     if (!this.cluster) return Promise.reject(new Error('resetInCluster needs cluster mode'));
     return this.cluster.resetSession(sessionKey, key);
+  }
+
+  /**
+   * Cluster mode: stop a session wherever it runs — its running turn and waiting messages cancelled on its
+   * owner (ClusterNode.stopSession); resolves with the run ids cancelled (none: nothing to stop). Rejects when
+   * NATS or the owner cannot answer, and outside cluster mode (one process stops in its session registry).
+   */
+  stopInCluster(sessionKey: string): Promise<string[]> {
+    if (!this.cluster) return Promise.reject(new Error('stopInCluster needs cluster mode'));
+    return this.cluster.stopSession(sessionKey);
+  }
+
+  /**
+   * Cluster mode: the session's running run and waiting messages as its owner sees them (ClusterNode.live).
+   * Rejects when the owner does not answer, and outside cluster mode.
+   */
+  liveInCluster(sessionKey: string): ReturnType<ClusterNode['live']> {
+    if (!this.cluster) return Promise.reject(new Error('liveInCluster needs cluster mode'));
+    return this.cluster.live(sessionKey);
   }
 
   /** Cluster mode: acceptGrouped() journals into the cluster's inbox. */

@@ -65,6 +65,7 @@ async function instance(id: string, bucket: string): Promise<Instance> {
       live: (runId) => live.has(runId),
       cancel: (runId) => { cancelled.push(runId); return true; },
       abortRunning: () => [],
+      stopSession: () => [],
       inspect: () => ({ running: null, queued: [] }),
       reset: async () => undefined,
       lost: (key, why) => lost.push([key, why]),

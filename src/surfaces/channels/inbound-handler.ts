@@ -1,3 +1,4 @@
+import { stopSession } from '../../actors/cluster-owner.js';
 import type { SessionRegistry } from '../../actors/session-registry.js';
 import type { ChannelAccountConfig, ChannelMessage, ChannelState, ChannelTarget, InboundMedia } from '../../core/channel.js';
 import type { Logger } from '../../core/log.js';
@@ -24,7 +25,9 @@ import { originFor, sessionKeyFor } from './session-key.js';
 // delivery seen again by any instance is refused or replayed there, never run twice), and its dedupe record and
 // acknowledgement commit once it is durable there; the session's owner, wherever it is, runs it. A /new or
 // /reset resets the session's history in the cluster (on its owner) likewise before its reply and
-// acknowledgement commit, its marker named after the message, so a delivery seen again resets once.
+// acknowledgement commit, its marker named after the message, so a delivery seen again resets once. A /stop
+// or /status asks the session's owner (its runs are there, not necessarily here) before its reply and
+// acknowledgement commit; when NATS or the owner cannot answer, nothing is acknowledged.
 
 /** Where a handled message's acknowledgement is recorded (inside the outcome's transaction). */
 export type Ack = () => void;
@@ -165,10 +168,8 @@ export class ChannelInboundHandler {
   }
 
   private async command(msg: ChannelMessage, name: CommandName, args: string, sessionKey: string, isOwner: boolean, ack: Ack): Promise<void> {
-    // cluster mode: the model reads the history in the cluster, so a reset goes there (throws when NATS or the
-    // session's owner cannot take it: nothing is acknowledged, the platform delivers it again)
-    if ((name === 'new' || name === 'reset') && this.deps.inbound.clustered) await this.deps.inbound.resetInCluster(sessionKey, msg.inboundId);
-    const reply = this.runCommand(msg, name, args, sessionKey, isOwner);
+    const inCluster = this.deps.inbound.clustered ? await this.clusterCommand(msg, name, sessionKey) : undefined;
+    const reply = inCluster ?? this.runCommand(msg, name, args, sessionKey, isOwner);
     if (reply === undefined) return this.record(msg, 'denied', ack);
     this.deps.transaction(() => {
       this.deps.inboundStore.record({ inboundId: msg.inboundId, channel: msg.channel, accountId: msg.accountId, kind: 'command' });
@@ -178,6 +179,35 @@ export class ChannelInboundHandler {
     this.deps.rowsAdded();
   }
 
+  /**
+   * Cluster mode, the commands about the session's runs and history, which live on its owner (throws when NATS
+   * or the owner cannot answer: nothing is acknowledged, the platform delivers the command again); undefined
+   * for the others (runCommand). The model reads the history in the cluster, so a reset goes there.
+   */
+  private async clusterCommand(msg: ChannelMessage, name: CommandName, sessionKey: string): Promise<string | undefined> {
+    const d = this.deps;
+    switch (name) {
+      case 'new':
+      case 'reset':
+        await d.inbound.resetInCluster(sessionKey, msg.inboundId);
+        d.groupContext.clear(sessionKey);
+        return NEW_SESSION_TEXT;
+      case 'stop':
+        return (await d.inbound.stopInCluster(sessionKey)).length > 0 ? STOPPED_TEXT : NOTHING_TO_STOP_TEXT;
+      case 'status': {
+        const live = await d.inbound.liveInCluster(sessionKey);
+        return this.statusReply(sessionKey, live.running ?? undefined, live.queued.length);
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private statusReply(sessionKey: string, running: string | undefined, queued: number): string {
+    const d = this.deps;
+    return statusText({ sessionKey, running, queued, model: d.model, channel: d.config.channel, accountId: d.config.accountId, state: d.state() });
+  }
+
   /** A command's effect and its reply text; undefined = ignored silently (activation by a non-owner). */
   private runCommand(msg: ChannelMessage, name: CommandName, args: string, sessionKey: string, isOwner: boolean): string | undefined {
     const d = this.deps;
@@ -185,18 +215,14 @@ export class ChannelInboundHandler {
     switch (name) {
       case 'new':
       case 'reset':
-        if (!d.inbound.clustered) resetSessionContext({ transcripts: d.transcripts, sessions: d.sessions }, sessionKey, d.now());
+        resetSessionContext({ transcripts: d.transcripts, sessions: d.sessions }, sessionKey, d.now());
         d.groupContext.clear(sessionKey);
         return NEW_SESSION_TEXT;
-      case 'stop': {
-        const live = d.sessions.inspect(sessionKey);
-        const ids = live ? [...live.runningIds, ...live.queued] : [];
-        const cancelled = ids.filter((id) => d.sessions.cancel(id));
-        return cancelled.length > 0 ? STOPPED_TEXT : NOTHING_TO_STOP_TEXT;
-      }
+      case 'stop':
+        return stopSession(d.sessions, sessionKey).length > 0 ? STOPPED_TEXT : NOTHING_TO_STOP_TEXT;
       case 'status': {
         const live = d.sessions.inspect(sessionKey);
-        return statusText({ sessionKey, running: live?.running ?? undefined, queued: live?.queued.length ?? 0, model: d.model, channel, accountId, state: d.state() });
+        return this.statusReply(sessionKey, live?.running ?? undefined, live?.queued.length ?? 0);
       }
       case 'whoami':
         return whoamiText({ channel, accountId, senderId: msg.senderId, sessionKey });
