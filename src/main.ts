@@ -330,8 +330,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
         draining = true; // /readyz 503, WS upgrades refused
         await channels?.stopAll(); // no new channel message; in-flight sends finish (bounded)
         await channelLeases?.close(); // cluster mode: the accounts' leases go, a standby instance takes them at its next ask
-        await channelState?.flushed(); // cluster mode: the last pairing / activation changes are in the cluster
-        await channelState?.close();
+        await channelState?.close(); // cluster mode: the last pairing / activation changes go to the cluster
         state.storage.stop();
         inbound.close(); // new messages: 503 / UNAVAILABLE "gateway shutting down"
         // accepts waiting for their group commit: committed, acknowledged and handed to their sessions first

@@ -34,9 +34,12 @@ const RETRY_MS = 1000;
 export interface ChannelStateMirror {
   /** Report a local change of a row (called in its transaction: it is written to the cluster after it). */
   changed(key: ChannelStateKey): void;
-  /** Resolves once every local change reported so far is in the bucket (tests, shutdown). */
+  /** Resolves once every local change reported so far was written (or failed to be: it is tried again later). */
   flushed(): Promise<void>;
-  /** Stops watching (changes not yet stored are given up: the next start puts approvals and activations again). */
+  /**
+   * Writes what is reported and not yet stored (one try: while NATS is unreachable it is given up, and the
+   * next start puts approvals and activations again), then stops watching.
+   */
   close(): Promise<void>;
 }
 
@@ -77,20 +80,28 @@ export async function openChannelStateMirror(nc: NatsConnection, tables: Channel
   let writing: Promise<void> = Promise.resolve();
   let retry: NodeJS.Timeout | undefined;
 
+  /** The row (JSON) the cluster last had for each key, as far as this instance knows (none: `null`). */
+  const known = new Map<string, string>();
+
   const apply = (e: KvWatchEntry) => {
     if ((floor.get(e.key) ?? 0) > e.revision) return;
     try {
       const key = channelStateKeyOf(e.key);
       const row = e.operation === 'PUT' ? e.json<ChannelStateRow>() : null;
       tables.apply(key, row);
+      known.set(e.key, JSON.stringify(row));
     } catch (err) {
       log.warn({ err, key: e.key }, 'channel state: an entry of the cluster could not be applied');
     }
   };
 
   const write = async (kvKey: string, key: ChannelStateKey) => {
-    const revision = await kv.put(kvKey, JSON.stringify(tables.read(key)));
+    const row = JSON.stringify(tables.read(key));
+    // unchanged (the change was rolled back): nothing to write, and a held entry from another instance applies
+    if (row === (known.get(kvKey) ?? 'null')) return;
+    const revision = await kv.put(kvKey, row);
     floor.set(kvKey, revision);
+    known.set(kvKey, row);
   };
 
   const flush = async () => {
@@ -100,8 +111,10 @@ export async function openChannelStateMirror(nc: NatsConnection, tables: Channel
       try {
         await write(kvKey, entry.key);
       } catch (err) {
-        if (!failed) log.warn({ err }, 'channel state: a change could not be written to the cluster; trying again');
+        if (!failed) log.warn({ err }, closed ? 'channel state: a change could not be written to the cluster before the close'
+          : 'channel state: a change could not be written to the cluster; trying again');
         failed = true;
+        if (closed) break; // closing: one try each, no waiting for NATS to come back
         continue;
       }
       // a change reported while the write was under way is written by the next flush
@@ -155,8 +168,9 @@ export async function openChannelStateMirror(nc: NatsConnection, tables: Channel
     async close() {
       closed = true;
       clearTimeout(retry);
+      if (pending.size > 0) { scheduled = false; writing = writing.then(flush); }
+      await writing;
       watch?.stop();
-      await writing.catch(() => {});
     },
   };
 

@@ -7,13 +7,15 @@ import type { CliGateway } from '../helpers/cli-gateway.js';
 import { startClusterGateways } from '../helpers/cluster-gateways.js';
 import { type FakeTelegram, startFakeTelegram } from '../helpers/fake-telegram.js';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
+import { PAIRING_APPROVED_TEXT } from '../../src/surfaces/channels/replies.js';
 import { dm, groupMessage, sentTexts } from '../helpers/telegram-gateway.js';
 import { until } from '../helpers/wait.js';
 import { adminClient, stopClient } from '../helpers/ws-client.js';
 
 // Issue 17's channel state in the whole cluster, on real processes: nats-server, the fake Bot API and three CLI
 // gateways on one bot (dm-policy pairing). A stranger's pairing request, made on the instance polling the bot,
-// is approved through another one; the sender then talks to the bot through the holder. The holder is
+// is approved through another one (with the notice, sent by the holder); the sender then talks to the bot
+// through the holder. The holder is
 // SIGKILLed: the next holder answers that sender without a new pairing code, and a group's `/activation
 // always`, set through the dead holder, still holds (an unmentioned message is answered).
 
@@ -70,8 +72,8 @@ describe('pairing and group activation across three gateways', () => {
     try {
       await until(async () => (await admin.request('channels.pairing.list', {})).requests.some((r: { requestId: string }) => r.requestId === code),
         `the request on gw-${other}`, 10_000, 50);
-      const approved = await admin.request('channels.pairing.approve', { channel: 'telegram', code });
-      assert.equal(approved.senderId, String(STRANGER));
+      const approved = await admin.request('channels.pairing.approve', { channel: 'telegram', code, notify: true });
+      assert.deepEqual([approved.senderId, approved.notification], [String(STRANGER), 'sent']);
       // and it is no longer pending anywhere
       const onHolder = await adminClient(gw[holder].url);
       try {
@@ -82,9 +84,12 @@ describe('pairing and group activation across three gateways', () => {
     } finally {
       await stopClient(admin);
     }
+    // the notice, written on the standby instance, is sent by the holder (forwarded as reply rows are)
+    await until(() => sentTexts(fake, STRANGER).length === 2, 'the approval notice', 20_000, 20);
+    assert.equal(sentTexts(fake, STRANGER)[1], PAIRING_APPROVED_TEXT);
     fake.queueUpdate(dm(STRANGER, 'hello'));
-    await until(() => sentTexts(fake, STRANGER).length === 2, 'the answer through the holder', 20_000, 20);
-    assert.equal(sentTexts(fake, STRANGER)[1], 'Echo: hello');
+    await until(() => sentTexts(fake, STRANGER).length === 3, 'the answer through the holder', 20_000, 20);
+    assert.equal(sentTexts(fake, STRANGER)[2], 'Echo: hello');
 
     // the owner makes the bot answer every message in the group (through the holder)
     fake.queueUpdate(groupMessage(GROUP, OWNER, '/activation always'));
@@ -98,8 +103,8 @@ describe('pairing and group activation across three gateways', () => {
     assert.notEqual(successor, holder);
 
     fake.queueUpdate(dm(STRANGER, 'still me'));
-    await until(() => sentTexts(fake, STRANGER).length === 3, 'the answer through the next holder', 20_000, 20);
-    assert.equal(sentTexts(fake, STRANGER)[2], 'Echo: still me', 'answered, not given a new pairing code');
+    await until(() => sentTexts(fake, STRANGER).length === 4, 'the answer through the next holder', 20_000, 20);
+    assert.equal(sentTexts(fake, STRANGER)[3], 'Echo: still me', 'answered, not given a new pairing code');
 
     fake.queueUpdate(groupMessage(GROUP, MEMBER, 'nobody mentioned the bot'));
     await until(() => sentTexts(fake, GROUP).length === 2, 'the unmentioned group message answered', 20_000, 20);

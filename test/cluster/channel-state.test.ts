@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { Kvm } from '@nats-io/kv';
 import { type ChannelStateMirror, channelStateKeyOf, channelStateKvKey, openChannelStateMirror } from '../../src/cluster/channel-state.js';
 import { createLogger } from '../../src/core/log.js';
 import { ChannelInboundStore } from '../../src/store/channel-inbound.js';
@@ -106,6 +107,10 @@ test('a change in a rolled-back transaction reaches nobody; the last of two conc
   await a.mirror.flushed();
   await until(() => b.inbound.activation('g1') === 'always', 'the activation on B');
   assert.equal(b.pairing.list().length, 0);
+  const kv = await new Kvm(await nats.connect()).open('state-lww');
+  const keys: string[] = [];
+  for await (const k of await kv.keys()) keys.push(k);
+  assert.deepEqual(keys, [channelStateKvKey({ table: 'activation', sessionKey: 'g1' })], 'nothing was written for the rolled-back request');
 
   for (let i = 0; i < 20; i++) {
     a.inbound.setActivation('g2', i % 2 === 0 ? 'always' : 'mention');
@@ -136,4 +141,14 @@ test('at start, what only this instance has: approvals and activations are share
   await joined.mirror.flushed();
   await until(() => other.pairing.isApproved('telegram', 'default', '5') && other.inbound.activation('g') === 'always', 'the approval and activation on the other');
   assert.equal(other.pairing.owner('telegram', 'default'), '5');
+});
+
+test('close writes the changes reported just before it', async () => {
+  const a = await instance('state-close');
+  a.inbound.setActivation('g', 'always');
+  a.pairing.request(ask('8'));
+  await a.mirror.close();
+  const b = await instance('state-close');
+  assert.equal(b.inbound.activation('g'), 'always');
+  assert.deepEqual(b.pairing.list().map((r) => r.senderId), ['8']);
 });
