@@ -1,5 +1,4 @@
 import { type KV, type KvWatchEntry, Kvm } from '@nats-io/kv';
-import type { QueuedIterator } from '@nats-io/nats-core';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { ChannelStateKey, ChannelStateRow, ChannelStateTables } from '../core/channel-state.js';
 import type { Logger } from '../core/log.js';
@@ -134,26 +133,32 @@ export async function openChannelStateMirror(nc: NatsConnection, tables: Channel
 
   const loaded = new Set<string>();
   const { lastSeq, empty } = await lastRevision(kv);
-  let watch: QueuedIterator<KvWatchEntry>;
+  const watch = await kv.watch();
+  let timer: NodeJS.Timeout | undefined;
   const ready = new Promise<void>((resolve, reject) => {
     if (empty) resolve();
-    const timer = setTimeout(() => reject(new Error(`the channel state bucket was not loaded within ${LOAD_TIMEOUT_MS} ms`)), LOAD_TIMEOUT_MS);
-    timer.unref();
+    timer = setTimeout(() => reject(new Error(`the channel state bucket was not loaded within ${LOAD_TIMEOUT_MS} ms`)), LOAD_TIMEOUT_MS);
     void (async () => {
-      watch = await kv.watch();
       for await (const e of watch) {
         const own = pending.get(e.key);
         if (own) own.held = e;
         else apply(e);
         loaded.add(e.key);
-        if (e.revision >= lastSeq) { clearTimeout(timer); resolve(); }
+        if (e.revision >= lastSeq) resolve();
       }
     })().catch((err: unknown) => {
       if (!closed) log.warn({ err }, 'channel state: the watch of the cluster stopped');
       reject(err);
     });
   });
-  await ready;
+  try {
+    await ready;
+  } catch (err) {
+    watch.stop();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
 
   const mirror: ChannelStateMirror = {
     changed(key) {
@@ -170,7 +175,7 @@ export async function openChannelStateMirror(nc: NatsConnection, tables: Channel
       clearTimeout(retry);
       if (pending.size > 0) { scheduled = false; writing = writing.then(flush); }
       await writing;
-      watch?.stop();
+      watch.stop();
     },
   };
 
