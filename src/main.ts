@@ -4,6 +4,7 @@ import { createLocalBus } from './core/local-bus.js';
 import type { Bus } from './core/bus.js';
 import type { Cluster } from './cluster/start-cluster.js';
 import type { ClusterChannelLeases } from './cluster/channel-leases.js';
+import type { ChannelStateMirror } from './cluster/channel-state.js';
 import type { ClusterNode } from './actors/cluster-node.js';
 import { createConfiguredRunner } from './agent/configured-runner.js';
 import { RunRegistry } from './actors/run-registry.js';
@@ -137,7 +138,7 @@ async function loadWsPlane(config: GatewayConfig, log: Logger, options: GatewayO
 /** The channel layer, loaded (with its libraries) only when the config file enables a channel. Its webhook
  *  routes must be on the router before listen; its accounts start once the WS plane is up. */
 async function loadChannels(config: GatewayConfig, log: Logger, options: GatewayOptions, state: State, actors: Actors, router: Router,
-  leases: () => Promise<ClusterChannelLeases | undefined>) {
+  joinCluster: () => Promise<{ leases: ClusterChannelLeases; state: ChannelStateMirror } | undefined>) {
   const channels = config.channels;
   const enabled = (name: ChannelName) => channels[name].some((a) => a.enabled);
   if (!CHANNELS.some(enabled)) return undefined;
@@ -147,9 +148,9 @@ async function loadChannels(config: GatewayConfig, log: Logger, options: Gateway
   if (enabled('telegram')) adapters.telegram = (await import('./surfaces/channels/telegram/adapter.js')).telegramAdapter;
   if (enabled('whatsapp')) adapters.whatsapp = (await import('./surfaces/channels/whatsapp/adapter.js')).whatsappAdapter;
   if (enabled('signal')) adapters.signal = (await import('./surfaces/channels/signal/adapter.js')).signalAdapter;
-  const channelLeases = await leases();
+  const cluster = await joinCluster();
   return new ChannelManager({
-    ...(channelLeases ? { leases: channelLeases } : {}),
+    ...(cluster ? { leases: cluster.leases, stateChanged: (key) => cluster.state.changed(key) } : {}),
     config: channels, db: state.db, ledger: state.ledger, bus: actors.bus, replies: actors.replies, inbound: actors.inbound,
     sessions: actors.sessions, transcripts: state.transcripts, router, adapters,
     model: config.model === 'openai' ? `openai:${config.openaiModel}` : config.model,
@@ -270,15 +271,20 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
   };
   const { router, maxConnections } = routeSurfaces(config, actors, shared, isReady, () => ws?.hub, classify, state.transcripts, clusterNode);
   shared.canvas = startCanvasHost(config, router, log, { now: options.canvasNow, otherSockets: () => ws?.hub.size ?? 0, maxConnections, a2uiDir: options.a2uiDir });
-  // cluster mode: an account runs where its lease is held (one poller per bot in the cluster), in standby elsewhere
+  // cluster mode: an account runs where its lease is held (one poller per bot in the cluster), in standby
+  // elsewhere; pairing and group activation are mirrored from the cluster into the local tables first
   let channelLeases: ClusterChannelLeases | undefined;
-  const openChannelLeases = async () => {
+  let channelState: ChannelStateMirror | undefined;
+  const joinChannelCluster = async () => {
     if (!cluster) return undefined;
+    const { openChannelStateMirror } = await import('./cluster/channel-state.js');
+    const { SqliteChannelStateTables } = await import('./store/channel-state-tables.js');
+    channelState = await openChannelStateMirror(cluster.link.nc, new SqliteChannelStateTables(state.db), { log: log.child({ component: 'channel-state' }) });
     const { openChannelLeases: open } = await import('./cluster/channel-leases.js');
     channelLeases = await open(cluster.link.nc, { instanceId: cluster.link.instanceId, ttlMs: config.cluster!.leaseTtlMs });
-    return channelLeases;
+    return { leases: channelLeases, state: channelState };
   };
-  channels = await loadChannels(config, log, options, state, actors, router, openChannelLeases).catch(failed);
+  channels = await loadChannels(config, log, options, state, actors, router, joinChannelCluster).catch(failed);
   // before listen, and after the channel layer registered its reply writer: journaled runs are re-submitted
   // ahead of any new message in their sessions, and a recovered channel run's reply still reaches its chat
   // (in cluster mode the inbox is the journal: a session's next owner runs what its last one left)
@@ -324,6 +330,7 @@ export async function startGateway(config: GatewayConfig, log: Logger, options: 
         draining = true; // /readyz 503, WS upgrades refused
         await channels?.stopAll(); // no new channel message; in-flight sends finish (bounded)
         await channelLeases?.close(); // cluster mode: the accounts' leases go, a standby instance takes them at its next ask
+        await channelState?.close(); // cluster mode: the last pairing / activation changes go to the cluster
         state.storage.stop();
         inbound.close(); // new messages: 503 / UNAVAILABLE "gateway shutting down"
         // accepts waiting for their group commit: committed, acknowledged and handed to their sessions first

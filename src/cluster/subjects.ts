@@ -87,3 +87,6 @@ export function kindOfSubject(subject: string): string {
   const parts = subject.split('.');
   return parts.length === 5 ? `${parts[2]}.${parts[3]}` : '';
 }
+
+/** The KV bucket of the shared channel state: pairing requests, approved senders, group activation (channel-state.ts). */
+export const CHANNEL_STATE_BUCKET = 'clawgate-channel-state';

@@ -1,11 +1,13 @@
 import type { ChannelName } from '../core/channel.js';
+import type { ChannelStateChanged } from '../core/channel-state.js';
 import type { Db } from './db.js';
 
 // What the channel layer remembers of inbound traffic (channels.md C6, TG1): one record per message that
 // passed the self-loop check, written in the transaction of its outcome so a redelivery (before or after a
 // restart) is dropped; the Telegram completed-update watermark, per bot id (a token moved to another bot
 // starts over); small per-account values (command-menu hash, Signal's own UUID); and the `/activation` mode
-// of group sessions. Records are kept 7 days.
+// of group sessions (shared with the cluster in cluster mode: its changes are reported through `changed`).
+// Records are kept 7 days.
 
 /** What became of an inbound message. */
 export type InboundKind = 'run' | 'command' | 'pairing' | 'context' | 'denied' | 'buffered';
@@ -19,10 +21,12 @@ export const INBOUND_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
 /** Inbound records, update watermarks, per-account values and group activation; see the file comment. */
 export class ChannelInboundStore {
   private readonly now: () => number;
+  private readonly changed: ChannelStateChanged;
   private readonly q;
 
-  constructor(db: Db, opts: { now: () => number }) {
+  constructor(db: Db, opts: { now: () => number; changed?: ChannelStateChanged }) {
     this.now = opts.now;
+    this.changed = opts.changed ?? (() => {});
     this.q = {
       has: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM channel_inbound WHERE inbound_id = ?'),
       record: db.prepare(`INSERT OR IGNORE INTO channel_inbound (inbound_id, channel, account_id, kind, payload, at)
@@ -89,6 +93,7 @@ export class ChannelInboundStore {
   /** Store a group session's `/activation` mode. */
   setActivation(sessionKey: string, mode: ActivationMode): void {
     this.q.setActivation.run(sessionKey, mode, this.now());
+    this.changed({ table: 'activation', sessionKey });
   }
 
   /** Delete inbound records older than 7 days; returns how many went. */

@@ -1,12 +1,15 @@
 import { randomInt } from 'node:crypto';
 import { type ChannelName, ChannelRequestError, type ChannelTarget, type PairingRequestView } from '../core/channel.js';
+import type { ChannelStateChanged } from '../core/channel-state.js';
 import { type Db, inTransaction } from './db.js';
 
 // DM pairing (channels.md C3): an unknown sender of a `dm-policy: pairing` account gets a request with an
 // 8-character code; the operator approves (the sender joins `channel_allow`; the first approval of an account
 // makes that sender its owner) or rejects it. A request lives 1 h, at most 3 are pending per account; an
 // expired one is kept 24 h so that `approve` can say it expired, a rejected one blocks its sender for 24 h.
-// The request's `requestId` as the operator sees it is its code.
+// The request's `requestId` as the operator sees it is its code. In cluster mode every change of a request or
+// an approval is reported through `changed` (the mirror shares it); a pending request's last-seen time is not
+// (it moves at every DM of a waiting sender, and only this instance's `list` shows it).
 
 /** A pending request lives this long from creation. */
 export const PAIRING_TTL_MS = 60 * 60 * 1000;
@@ -49,10 +52,12 @@ const MAX_CODE_DRAWS = 100;
 export class ChannelPairingStore {
   private readonly now: () => number;
   private readonly randomInt: (max: number) => number;
+  private readonly changed: ChannelStateChanged;
   private readonly q;
 
-  constructor(private readonly db: Db, opts: { now: () => number; randomInt?: (max: number) => number }) {
+  constructor(private readonly db: Db, opts: { now: () => number; randomInt?: (max: number) => number; changed?: ChannelStateChanged }) {
     this.now = opts.now;
+    this.changed = opts.changed ?? (() => {});
     this.randomInt = opts.randomInt ?? ((max) => randomInt(max));
     this.q = {
       approved: db.prepare<[string, string, string], { one: number }>(
@@ -81,8 +86,9 @@ export class ChannelPairingStore {
           is_owner = max(is_owner, excluded.is_owner)`),
       reject: db.prepare(`UPDATE channel_pairing SET state = 'rejected', expires_at = ?, last_seen_at = ?
         WHERE channel = ? AND account_id = ? AND sender_id = ?`),
-      prune: db.prepare(`DELETE FROM channel_pairing WHERE (state = 'rejected' AND expires_at <= @now)
-        OR (state = 'pending' AND expires_at <= @now - ${PAIRING_EXPIRED_KEEP_MS})`),
+      prune: db.prepare<{ now: number }, { channel: string; account_id: string; sender_id: string }>(`DELETE FROM channel_pairing
+        WHERE (state = 'rejected' AND expires_at <= @now) OR (state = 'pending' AND expires_at <= @now - ${PAIRING_EXPIRED_KEEP_MS})
+        RETURNING channel, account_id, sender_id`),
     };
   }
 
@@ -116,6 +122,7 @@ export class ChannelPairingStore {
       const code = this.newCode(channel, accountId);
       const expiresAt = now + PAIRING_TTL_MS;
       this.q.insert.run({ channel, accountId, senderId, code, senderLabel: req.senderLabel, replyTo: JSON.stringify(req.replyTo), now, expiresAt });
+      this.changed({ table: 'pairing', channel, accountId, senderId });
       return { kind: 'created', code, expiresAt };
     });
   }
@@ -138,6 +145,9 @@ export class ChannelPairingStore {
       const ownerBootstrapped = this.owner(req.channel, req.accountId) === undefined;
       this.q.allow.run(req.channel, req.accountId, row.sender_id, this.now(), ownerBootstrapped ? 1 : 0);
       this.q.remove.run(req.channel, req.accountId, row.sender_id);
+      const who = { channel: req.channel, accountId: req.accountId, senderId: row.sender_id };
+      this.changed({ table: 'allow', ...who });
+      this.changed({ table: 'pairing', ...who });
       return { senderId: row.sender_id, senderLabel: row.sender_label, replyTo: JSON.parse(row.reply_to) as ChannelTarget, ownerBootstrapped };
     });
   }
@@ -148,13 +158,18 @@ export class ChannelPairingStore {
       const row = this.pendingByCode(req);
       const now = this.now();
       this.q.reject.run(now + PAIRING_REJECTED_KEEP_MS, now, req.channel, req.accountId, row.sender_id);
+      this.changed({ table: 'pairing', channel: req.channel, accountId: req.accountId, senderId: row.sender_id });
       return { senderId: row.sender_id };
     });
   }
 
   /** Delete rejected rows past their 24 h and expired requests 24 h after expiry; returns how many went. */
   prune(): number {
-    return this.q.prune.run({ now: this.now() }).changes;
+    return inTransaction(this.db, () => {
+      const gone = this.q.prune.all({ now: this.now() });
+      for (const r of gone) this.changed({ table: 'pairing', channel: r.channel as ChannelName, accountId: r.account_id, senderId: r.sender_id });
+      return gone.length;
+    });
   }
 
   private pendingByCode(req: { channel: ChannelName; accountId: string; code: string }): Row {

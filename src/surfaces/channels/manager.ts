@@ -5,6 +5,7 @@ import {
   type ChannelAccountConfig, type ChannelAccountSnapshot, type ChannelClock, type ChannelLeases, type ChannelName, ChannelRequestError, CHANNELS,
   type ChannelsConfig, type ChannelsControl, type WebLoginResult,
 } from '../../core/channel.js';
+import type { ChannelStateChanged } from '../../core/channel-state.js';
 import type { Logger } from '../../core/log.js';
 import type { TranscriptStore } from '../../core/transcript.js';
 import type { Inbound } from '../../inbound/submit.js';
@@ -73,6 +74,8 @@ export interface ChannelManagerDeps {
   log: Logger;
   /** Cluster mode: the account leases (absent in one process: every enabled account runs). */
   leases?: ChannelLeases;
+  /** Cluster mode: told every change of the pairing and activation rows (the cluster's mirror shares them). */
+  stateChanged?: ChannelStateChanged;
 }
 
 /** The channel layer; see the file comment. */
@@ -86,8 +89,9 @@ export class ChannelManager implements ChannelsControl {
 
   constructor(private readonly deps: ChannelManagerDeps) {
     const now = () => deps.clock.now();
-    this.inboundStore = new ChannelInboundStore(deps.db, { now });
-    this.pairing = new ChannelPairingStore(deps.db, { now });
+    const changed = deps.stateChanged ? { changed: deps.stateChanged } : {};
+    this.inboundStore = new ChannelInboundStore(deps.db, { now, ...changed });
+    this.pairing = new ChannelPairingStore(deps.db, { now, ...changed });
     this.outbox = new ChannelOutbox(deps.db, { now });
     this.inboundStore.prune();
     this.pairing.prune();
