@@ -53,7 +53,7 @@ async function populate(directory: ActorDirectory): Promise<Population> {
       { kind: 'session', id: `s${i}`, log, onFailure() {} }, directory).actor.start());
     const c = createSupervisedActor(connection, {
       input: {
-        connId: `c${i}`, nonce: 'n', handshakeTimeoutMs: 3_600_000, preauthMaxBytes: 65_536, maxPendingFrames: 15,
+        connId: `c${i}`, nonce: 'n', preauthMaxBytes: 65_536, maxPendingFrames: 15,
         peer: { remoteAddress: '127.0.0.1', local: true }, methods: new Set(['health']),
       },
       clock,

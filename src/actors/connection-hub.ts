@@ -23,8 +23,9 @@ import { idleStreak, passivatedRef, rehydrationSnapshot, type PassivationRecord 
 // After hello an idle connection is passivated (connection-passivation.ts): its actor is stopped and rebuilt
 // from the connection's role, scopes and streak for the next frame or server close. Before hello the actor is
 // activated by the first frame (as a virtual actor is by its first message), not at open: a socket waiting to
-// send `connect` holds its nonce and a timer, not an actor. Its actor starts with what is left of the
-// handshake deadline, and a socket that sends nothing gets its actor at the deadline, which closes it.
+// send `connect` holds its nonce and a timer, not an actor. The timer is the handshake deadline, from open to
+// hello whether the actor runs yet or not: at the deadline the actor gets HANDSHAKE_TIMEOUT (a socket that
+// sent nothing gets its actor for it), and closes.
 
 export type { WsSocket };
 
@@ -82,10 +83,9 @@ const challengeFrame = (nonce: string, ts: number) =>
 
 const PREAUTH_MAX_BYTES = 65_536;
 const MAX_PENDING_FRAMES = 15;
-/** A socket whose actor is not activated yet. */
-interface Dormant {
-  nonce: string;
-  openedAt: number;
+/** A socket before hello: its handshake deadline, and its challenge's nonce until its actor is activated. */
+interface Handshake {
+  nonce: string | undefined;
   deadline: NodeJS.Timeout;
 }
 
@@ -99,18 +99,18 @@ export class ConnectionHub {
   private readonly machine: ConnectionMachine;
   private readonly directory: ActorDirectory;
   /** The input fields every connection shares (each actor's input is a copy with its own id, nonce, peer). */
-  private readonly shared: Pick<ConnectionInput, 'handshakeTimeoutMs' | 'preauthMaxBytes' | 'maxPendingFrames' | 'methods'>;
+  private readonly shared: Pick<ConnectionInput, 'preauthMaxBytes' | 'maxPendingFrames' | 'methods'>;
   private passivatedCount = 0;
   /** Depth of deliver() calls on the stack (see deliver). */
   private delivering = 0;
-  /** Open sockets whose actor is not activated yet (no frame so far): the challenge's nonce, when it went. */
-  private readonly dormant = new Map<Connection, Dormant>();
+  /** Open sockets before hello (see Handshake). */
+  private readonly handshakes = new Map<Connection, Handshake>();
 
   constructor(private readonly opts: HubOptions) {
     this.machine = connectionMachine.provide({ actions: { admit: admitAction((input) => this.opts.admit(input)) } });
     this.directory = opts.directory ?? actorDirectory;
     this.shared = {
-      handshakeTimeoutMs: opts.handshakeTimeoutMs, preauthMaxBytes: PREAUTH_MAX_BYTES, maxPendingFrames: MAX_PENDING_FRAMES, methods: opts.methods,
+      preauthMaxBytes: PREAUTH_MAX_BYTES, maxPendingFrames: MAX_PENDING_FRAMES, methods: opts.methods,
     };
     this.directory.listPassivated(() => this.passivatedEntries());
   }
@@ -143,24 +143,29 @@ export class ConnectionHub {
     this.all.add(conn);
     this.preauthByIp.set(peer.remoteAddress, this.preauthCount(peer.remoteAddress) + 1);
     // the challenge goes out before anything else, without seq
-    const openedAt = Date.now();
-    socket.send(challengeFrame(nonce, openedAt));
-    const deadline = setTimeout(() => this.live(conn), this.opts.handshakeTimeoutMs);
-    this.dormant.set(conn, { nonce, openedAt, deadline });
+    socket.send(challengeFrame(nonce, Date.now()));
+    const deadline = setTimeout(() => this.handshakeExpired(conn), this.opts.handshakeTimeoutMs);
+    this.handshakes.set(conn, { nonce, deadline });
     return conn;
   }
 
-  /** The actor of a socket that had no frame yet, started with what is left of its handshake deadline. */
-  private activate(conn: Connection, dormant: Dormant): Actor<ConnectionMachine> {
-    clearTimeout(dormant.deadline);
-    this.dormant.delete(conn);
-    const left = Math.min(this.opts.handshakeTimeoutMs, Math.max(0, this.opts.handshakeTimeoutMs - (Date.now() - dormant.openedAt)));
-    return this.spawn(conn, dormant.nonce, Math.ceil(left)).start();
+  /** The handshake deadline passed before hello: the actor (activated for it if the socket sent nothing) closes. */
+  private handshakeExpired(conn: Connection): void {
+    if (!this.handshakes.has(conn)) return;
+    this.deliver(conn, { type: 'HANDSHAKE_TIMEOUT' });
+  }
+
+  /** The socket's handshake is over (hello, or the socket closed): its deadline goes. */
+  private handshakeOver(conn: Connection): void {
+    const handshake = this.handshakes.get(conn);
+    if (!handshake) return;
+    clearTimeout(handshake.deadline);
+    this.handshakes.delete(conn);
   }
 
   /** A supervised actor for the connection: new (with the challenge's nonce), or rebuilt from its record. */
-  private spawn(conn: Connection, nonce: string | undefined, handshakeTimeoutMs = this.shared.handshakeTimeoutMs): Actor<ConnectionMachine> {
-    const input: ConnectionInput = { ...this.shared, handshakeTimeoutMs, connId: conn.id, nonce: nonce ?? '', peer: conn.peer };
+  private spawn(conn: Connection, nonce: string | undefined): Actor<ConnectionMachine> {
+    const input: ConnectionInput = { ...this.shared, connId: conn.id, nonce: nonce ?? '', peer: conn.peer };
     const options = nonce === undefined ? { input, snapshot: rehydrationSnapshot(this.machine, input, conn) } : { input };
     const { actor, guard } = createSupervisedActor(this.machine, options, {
       kind: 'connection', id: conn.id, log: this.opts.log, onFailure: (err) => this.failed(conn, err), describe: () => connectionVitals(conn),
@@ -195,8 +200,13 @@ export class ConnectionHub {
 
   private live(conn: Connection): Actor<ConnectionMachine> {
     if (conn.running) return conn.running;
-    const dormant = this.dormant.get(conn);
-    if (dormant) return this.activate(conn, dormant);
+    const handshake = this.handshakes.get(conn);
+    if (handshake?.nonce !== undefined) {
+      // activated by its first frame (or its deadline)
+      const { nonce } = handshake;
+      handshake.nonce = undefined;
+      return this.spawn(conn, nonce).start();
+    }
     this.passivatedCount--;
     return this.spawn(conn, undefined).start();
   }
@@ -256,18 +266,14 @@ export class ConnectionHub {
     else this.releasePreauth(conn);
     // a passivated actor would only go to `closed` (SOCKET_CLOSED has no action): it is rebuilt for that
     // only while an inspector watches, which shows the event
+    const dormant = !conn.running && this.handshakes.get(conn)?.nonce !== undefined;
     const actor = conn.running ?? (this.directory.watching > 0 ? this.live(conn) : undefined);
+    this.handshakeOver(conn);
     if (actor) {
       actor.send({ type: 'SOCKET_CLOSED' });
       actor.stop();
-    } else {
-      const dormant = this.dormant.get(conn);
-      if (dormant) {
-        clearTimeout(dormant.deadline);
-        this.dormant.delete(conn);
-      } else {
-        this.passivatedCount--;
-      }
+    } else if (!dormant) {
+      this.passivatedCount--;
     }
     this.opts.onClosed?.(conn);
   }
@@ -339,6 +345,7 @@ export class ConnectionHub {
   private authenticate(conn: Connection, admitted: Admitted): void {
     if (!conn.open) return;
     this.releasePreauth(conn);
+    this.handshakeOver(conn);
     conn.authenticated = true;
     this.stats.handshakesOk++;
     conn.role = admitted.role;

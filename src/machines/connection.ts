@@ -8,14 +8,14 @@ import { missingSessionTarget } from '../policy/session-target.js';
 // authenticated → closed. Pure: frames come in as FRAME events; what to send or close goes out as emitted
 // events; admission (secrets, devices, pairing) is the `admit` action provided by src/actors, which answers
 // with ADMITTED (raised in the same step when admission decided on the spot, sent later when it waits) or
-// ADMISSION_FAILED. No child actor, no promise: a connect is one step from its frame to hello-ok.
+// ADMISSION_FAILED. No child actor, no promise, no timer: a connect is one step from its frame to hello-ok,
+// and the handshake deadline is an event (HANDSHAKE_TIMEOUT) from the hub's timer, which runs from the open.
 
 /** What the hub gives a connection actor when the socket opens. */
 export interface ConnectionInput {
   connId: string;
   /** The nonce of the `connect.challenge` already sent on open. */
   nonce: string;
-  handshakeTimeoutMs: number;
   /** Largest frame accepted before hello (64 KiB). */
   preauthMaxBytes: number;
   /** Frames that may wait while `connect` is being admitted (15). */
@@ -80,7 +80,10 @@ export type ConnectionEvent =
   /** Admission's answer to the `connect` (from the provided `admit` action, or the hub once it settles). */
   | { type: 'ADMITTED'; output: AdmitResult }
   /** Admission threw or its promise rejected: the connect fails as unavailable. */
-  | { type: 'ADMISSION_FAILED'; error: unknown };
+  | { type: 'ADMISSION_FAILED'; error: unknown }
+  /** The handshake deadline (from the socket's open) passed before hello: the hub's timer, not the actor's, so
+   *  that a socket waiting for its first frame holds no actor, and a connect costs no scheduled event. */
+  | { type: 'HANDSHAKE_TIMEOUT' };
 
 /** What a connection actor asks the hub to do: send a frame, close, announce the hello, dispatch a request. */
 export type ConnectionEmitted =
@@ -173,9 +176,6 @@ export const connectionMachine = setup({
   },
   guards: {
     validConnect: ({ context, event }) => event.type === 'FRAME' && firstFrameVerdict(event, context.input.preauthMaxBytes).ok,
-  },
-  delays: {
-    handshakeTimeout: ({ context }) => context.input.handshakeTimeoutMs,
   },
   actions: {
     /** Decides the `connect` in context.params and answers with ADMITTED / ADMISSION_FAILED: provided by the
@@ -296,7 +296,7 @@ export const connectionMachine = setup({
   },
   states: {
     handshake: {
-      after: { handshakeTimeout: { target: 'closed', actions: enqueueActions(({ enqueue }) => enqueue.emit({ type: 'close', code: 1000, reason: '' })) } },
+      on: { HANDSHAKE_TIMEOUT: { target: 'closed', actions: enqueueActions(({ enqueue }) => enqueue.emit({ type: 'close', code: 1000, reason: '' })) } },
       initial: 'awaitingConnect',
       states: {
         awaitingConnect: {

@@ -7,8 +7,8 @@ import { ActorDirectory } from '../../src/actors/supervise.js';
 import type { AdmitResult } from '../../src/machines/connection.js';
 
 // Before hello a connection's actor is activated by its first frame, not at open (virtual actors): a socket
-// waiting to send `connect` holds no actor. The handshake deadline still runs from open: the actor starts
-// with what is left of it, and a socket that sends nothing gets its actor at the deadline, which closes it.
+// waiting to send `connect` holds no actor. The handshake deadline is the hub's timer from open to hello: at
+// the deadline the actor gets HANDSHAKE_TIMEOUT (a socket that sent nothing gets its actor for it) and closes.
 // Timers are node:test's mock timers (XState's default clock uses the same setTimeout); no wall clock.
 
 const log = pino({ level: 'silent' });
@@ -41,14 +41,14 @@ test('a socket that sends nothing has no running actor, then is closed 1000 by i
   assert.equal(directory.list().length, 0, 'none listed');
   mock.timers.tick(TIMEOUT - 1);
   assert.deepEqual(ends, []);
-  mock.timers.tick(1); // the deadline: the actor is activated with nothing left of it
+  mock.timers.tick(1); // the deadline: the actor is activated to hear it
   mock.timers.tick(0);
   assert.deepEqual(ends, ['1000 '], 'closed by the machine\'s handshake timeout');
   assert.equal(hub.stats.handshakesFailed, 1);
   hub.socketClosed(conn);
 });
 
-test('a first frame after 6 s activates the actor with the 4 s left of the deadline, not a new 10 s', (t) => {
+test('a first frame after 6 s activates the actor; the deadline stays 10 s from open, not a new 10 s', (t) => {
   mock.timers.enable({ apis: ['setTimeout', 'Date'] });
   t.after(() => mock.timers.reset());
   const { hub, ends, socket } = setup();
@@ -61,6 +61,26 @@ test('a first frame after 6 s activates the actor with the 4 s left of the deadl
   assert.deepEqual(ends, []);
   mock.timers.tick(1);
   assert.deepEqual(ends, ['1000 '], 'closed at 10 s from open');
+  hub.socketClosed(conn);
+});
+
+test('a connection that said hello is not closed at the handshake deadline, and stays passivated', (t) => {
+  mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  t.after(() => mock.timers.reset());
+  const ends: string[] = [];
+  const hub = new ConnectionHub({
+    log, warnings: { warn() {} }, handshakeTimeoutMs: TIMEOUT, maxBufferedBytes: 1 << 30, directory: new ActorDirectory(),
+    methods: new Set(['health']), dispatch() {},
+    admit: () => ({ ok: true, admitted: { role: 'operator', scopes: ['operator.read'], hello: { type: 'hello-ok' }, client: {} } }),
+  });
+  const conn = hub.open({ send() {}, sendNumbered() {}, bufferedAmount: () => 0, end: (code, reason) => void ends.push(`${code} ${reason}`), terminate() {}, ping() {} },
+    { remoteAddress: '127.0.0.1', local: true });
+  hub.frame(conn, CONNECT, CONNECT.length);
+  assert.equal(conn.authenticated, true);
+  assert.equal(conn.running, undefined, 'passivated after hello');
+  mock.timers.tick(TIMEOUT * 2);
+  assert.deepEqual(ends, []);
+  assert.equal(conn.running, undefined, 'still passivated');
   hub.socketClosed(conn);
 });
 

@@ -17,8 +17,9 @@ import { flush } from '../helpers/wait.js';
 
 // Unit tests of the pure connection machine (openclaw-protocol.md §3, §4, §7), driven by events alone: no
 // socket, no server. The `admit` action is a fake that records each call; the test answers it by hand (ADMITTED
-// / ADMISSION_FAILED, as the hub does when admission settles), the handshake
-// deadline runs on a SimulatedClock. The second half generates paths through the machine with @xstate/graph
+// / ADMISSION_FAILED, as the hub does when admission settles), and the handshake deadline is the hub's
+// HANDSHAKE_TIMEOUT event (its timing is tested with the hub, test/actors/connection-activation.test.ts).
+// The second half generates paths through the machine with @xstate/graph
 // and replays each one against a real actor.
 
 const TIMEOUT_MS = 10_000;
@@ -69,7 +70,6 @@ function harness(overrides: Partial<ConnectionInput> = {}) {
   const input: ConnectionInput = {
     connId: 'conn-1',
     nonce: 'nonce-1',
-    handshakeTimeoutMs: TIMEOUT_MS,
     preauthMaxBytes: PREAUTH_MAX,
     maxPendingFrames: MAX_PENDING,
     peer: { remoteAddress: '127.0.0.1', local: true },
@@ -349,37 +349,36 @@ test('admit actor rejecting: res UNAVAILABLE (retryable) then close 1011', async
   ]);
 });
 
-// ——— handshake deadline (SimulatedClock) ———
+// ——— handshake deadline (the hub's HANDSHAKE_TIMEOUT) ———
 
 test('handshake timeout before any frame: close 1000 with an empty reason, final state', () => {
   const h = harness();
-  h.clock.increment(TIMEOUT_MS - 1);
-  assert.deepEqual(h.take(), []);
   assert.deepEqual(h.value(), { handshake: 'awaitingConnect' });
-  h.clock.increment(1);
+  h.send({ type: 'HANDSHAKE_TIMEOUT' });
   assertClosedWith(h, h.take(), [closeOf(1000, '')]);
 });
 
 test('handshake timeout while admission is still running: close 1000 "", a late admission is ignored', async () => {
   const h = harness();
-  h.clock.increment(TIMEOUT_MS / 2);
   h.send(connectReq());
-  h.clock.increment(TIMEOUT_MS / 2 - 1);
-  assert.deepEqual(h.value(), { handshake: 'admitting' }, 'the deadline counts from socket open, not from connect');
-  h.clock.increment(1);
+  assert.deepEqual(h.value(), { handshake: 'admitting' });
+  h.send({ type: 'HANDSHAKE_TIMEOUT' });
   assertClosedWith(h, h.take(), [closeOf(1000, '')]);
   h.admitCall().resolve({ ok: true, admitted: admitted() });
   await flush();
   assert.deepEqual(h.take(), []);
 });
 
-test('no handshake timeout once authenticated', async () => {
+test('no handshake timeout once authenticated, and the machine schedules nothing of its own', async () => {
   const h = harness();
-  h.clock.increment(TIMEOUT_MS - 1);
   await h.authenticate();
+  h.send({ type: 'HANDSHAKE_TIMEOUT' }); // a late timer (the hub clears it at hello)
   h.clock.increment(TIMEOUT_MS * 10);
   assert.equal(h.value(), 'authenticated');
   assert.deepEqual(h.take(), []);
+  const fresh = harness();
+  fresh.clock.increment(TIMEOUT_MS * 10);
+  assert.deepEqual(fresh.value(), { handshake: 'awaitingConnect' }, 'no timer in the machine: the deadline is the hub\'s');
 });
 
 // ——— after hello (§2, §3.2, §7) ———
@@ -626,9 +625,8 @@ test('SOCKET_CLOSED: final state from every live state, nothing emitted', async 
 // ——— model-based paths (@xstate/graph) ———
 //
 // The graph walks the machine with pure transitions. Admission is represented by its answers (ADMITTED with
-// an ok or refused output, ADMISSION_FAILED), the handshake deadline by its delayed event
-// `xstate.after.handshakeTimeout.…`; the replay turns those into answering the fake admit's call and
-// advancing the SimulatedClock. States are identified by value only, so
+// an ok or refused output, ADMISSION_FAILED), the handshake deadline by HANDSHAKE_TIMEOUT; the replay turns
+// admission's answers into answering the fake admit's call. States are identified by value only, so
 // the graph is the four-state handshake graph (context growth, e.g. held frames, stays within a state).
 
 const SAMPLE_ADMITTED = admitted('operator', ['operator.admin']);
@@ -656,13 +654,13 @@ function sampleEvents(snapshot: Snap): ConnectionEvent[] {
     else if (type === 'ADMITTED') {
       out.push({ type, output: { ok: true, admitted: SAMPLE_ADMITTED } }, { type, output: SAMPLE_REFUSAL });
     } else if (type === 'ADMISSION_FAILED') out.push({ type, error: new Error('admission crashed') });
-    else if (type.startsWith('xstate.after.')) out.push({ type });
+    else if (type === 'HANDSHAKE_TIMEOUT') out.push({ type });
   }
   return out as ConnectionEvent[];
 }
 
 const GRAPH_INPUT: ConnectionInput = {
-  connId: 'conn-1', nonce: 'nonce-1', handshakeTimeoutMs: TIMEOUT_MS, preauthMaxBytes: PREAUTH_MAX,
+  connId: 'conn-1', nonce: 'nonce-1', preauthMaxBytes: PREAUTH_MAX,
   maxPendingFrames: MAX_PENDING, peer: { remoteAddress: '127.0.0.1', local: true }, methods: METHODS,
 };
 const graphOptions = {
@@ -701,8 +699,6 @@ async function replay(path: Path) {
     } else if (event.type === 'ADMISSION_FAILED') {
       h.admitCall().reject((event as { error: unknown }).error);
       await flush();
-    } else if (event.type.startsWith('xstate.after.')) {
-      h.clock.increment(TIMEOUT_MS);
     } else {
       h.send(event as ConnectionEvent);
     }
@@ -720,7 +716,7 @@ function expectedClose(before: unknown, event: GraphEvent): { sends: Frame[]; cl
       return { sends: [], close: null };
     case event.type === 'CLOSE':
       return { sends: [], close: { code: (event as { code: number }).code, reason: (event as { reason: string }).reason } };
-    case event.type.startsWith('xstate.after.'):
+    case event.type === 'HANDSHAKE_TIMEOUT':
       return { sends: [], close: { code: 1000, reason: '' } };
     case event.type === 'ADMISSION_FAILED':
       return {
@@ -818,7 +814,7 @@ test('graph: every simple path, replayed against a real actor, emits what its fi
   const toClosed = paths.filter((p) => p.state.value === 'closed').map((p) => describe(p.steps.at(-1)!.event as GraphEvent));
   for (const how of [
     'FRAME not json', `FRAME ${(SAMPLE_FRAMES.nonReq as { text: string }).text}`, `FRAME ${(SAMPLE_FRAMES.health as { text: string }).text}`,
-    'CLOSE', 'SOCKET_CLOSED', 'xstate.after.handshakeTimeout.connection.handshake',
+    'CLOSE', 'SOCKET_CLOSED', 'HANDSHAKE_TIMEOUT',
   ]) {
     assert.ok(toClosed.includes(how), `some path closes via ${how}`);
   }
