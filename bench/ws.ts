@@ -46,11 +46,6 @@
 //                     server CPU per handshake depends on the rate (at a higher rate uWS does more per
 //                     wake-up), so an unpaced run flatters the faster server; a paced run compares both at
 //                     the same load
-//   --paced-rate R    4. after the broadcasts, all sockets are closed and --paced-n sockets connect again at R
-//                     handshakes/s in all (default 1000; 0 = skip): CPU per handshake of both servers at the
-//                     same offered load, which the unpaced connect phase does not give (each server is driven as
-//                     fast as it answers, and a faster server does more per wake-up)
-//   --paced-n K       sockets of the paced phase (default 5000)
 //   --settle-ms MS    quiet time before the RSS reading after connect (default 3000)
 //   --only WHICH      bare | gateway | both (default both)
 //   --no-probe        do not wrap ConnectionHub.broadcast in the gateway
@@ -696,16 +691,6 @@ interface ServerResult {
   kind: 'bare' | 'gateway';
   connect: ConnectResult;
   broadcast: BroadcastResult[];
-  paced?: PacedResult;
-}
-
-/** The paced phase: handshakes at one offered rate, the same for both servers. */
-interface PacedResult {
-  n: number;
-  connected: number;
-  /** Handshakes per second reached (the offered rate when the server keeps up). */
-  handshakesPerS: number;
-  cpuUsPerHandshake: number;
 }
 
 interface BenchOptions {
@@ -723,9 +708,6 @@ interface BenchOptions {
   connectDeadlineMs: number;
   /** Handshakes started per second over all workers; 0 = unpaced. */
   handshakeRate: number;
-  /** The paced phase: sockets, and handshakes started per second over all workers (0 = no paced phase). */
-  pacedN: number;
-  pacedRate: number;
   /** Gateway only: write CPU profiles of each phase (and heap snapshots) here. */
   profileDir?: string;
   heapSnapshots: boolean;
@@ -980,28 +962,7 @@ async function benchServer(srv: Server, pool: ClientPool, o: BenchOptions, burst
     console.log(`    integrity: dropped ${b.dropped}, seq gaps ${b.gaps}, out of order ${b.disorder}, first seq ≠ 1 ${b.badFirst}, `
       + `unexpected closes ${b.unexpectedCloses}, triggers not fully delivered ${b.incompleteTriggers}`);
   }
-  let paced: PacedResult | undefined;
-  if (o.pacedRate > 0) {
-    paced = await pacedPhase(srv, pool, o);
-    console.log(`  paced: ${fmtInt(paced.connected)}/${fmtInt(paced.n)} hello-ok at ${fmtInt(paced.handshakesPerS)}/s (offered ${fmtInt(o.pacedRate)}/s); `
-      + `server ${fmt(paced.cpuUsPerHandshake)} µs CPU/handshake`);
-  }
-  return { kind: srv.kind, connect, broadcast, ...(paced ? { paced } : {}) };
-}
-
-/** Phase 4: every socket closed, then --paced-n handshakes started at --paced-rate per second; server CPU ÷ handshakes. */
-async function pacedPhase(srv: Server, pool: ClientPool, o: BenchOptions): Promise<PacedResult> {
-  await pool.closeAll();
-  await sleep(1500); // the closes are handled before the window opens
-  const plan = assignmentsFor(o.addresses, o.pacedN);
-  const cpu0 = cpuUs(srv.pid);
-  const t0 = wallNow();
-  const replies = await pool.connect(`ws://${HOST}:${srv.port}/`, (h) => h.addresses.map((a) => ({ localAddress: a, count: plan.get(a)! })),
-    o.concurrency, o.connectDeadlineMs, o.pacedRate);
-  const cpu1 = cpuUs(srv.pid);
-  const connected = pool.helloOpen;
-  const lastHello = Math.max(...replies.map((r) => r.lastHelloAt));
-  return { n: o.pacedN, connected, handshakesPerS: connected / ((lastHello - t0) / 1000), cpuUsPerHandshake: (cpu1 - cpu0) / connected };
+  return { kind: srv.kind, connect, broadcast };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1020,8 +981,6 @@ async function main(): Promise<number> {
       workers: { type: 'string' },
       concurrency: { type: 'string', default: '24' },
       'handshake-rate': { type: 'string', default: '0' },
-      'paced-rate': { type: 'string', default: '1000' },
-      'paced-n': { type: 'string', default: '5000' },
       'settle-ms': { type: 'string', default: '3000' },
       only: { type: 'string', default: 'both' },
       'no-probe': { type: 'boolean', default: false },
@@ -1055,7 +1014,6 @@ async function main(): Promise<number> {
     addresses, perAddress, concurrency: num('concurrency', values.concurrency, 1, 1000),
     settleMs: num('settle-ms', values['settle-ms'], 0, 60_000),
     handshakeRate: num('handshake-rate', values['handshake-rate'], 0, 100_000),
-    pacedRate: num('paced-rate', values['paced-rate'], 0, 100_000), pacedN: num('paced-n', values['paced-n'], 1, 100_000),
     connectDeadlineMs: Math.max(60_000, n * 5),
     profileDir: values['profile-dir'], heapSnapshots: values['heap-snapshots']!,
   };
@@ -1125,10 +1083,6 @@ function report(results: ServerResult[], o: BenchOptions, workerRss: number[], j
   add('connections with hello-ok', gw?.connect.connected, bare?.connect.connected, 0);
   add('handshakes/s (N ÷ time to the last hello-ok)', gw?.connect.handshakesPerS, bare?.connect.handshakesPerS, 0);
   add('server CPU per handshake, µs', gw?.connect.cpuUsPerHandshake, bare?.connect.cpuUsPerHandshake);
-  if (o.pacedRate > 0) {
-    add(`paced at ${o.pacedRate}/s: handshakes/s reached`, gw?.paced?.handshakesPerS, bare?.paced?.handshakesPerS, 0);
-    add(`paced at ${o.pacedRate}/s: server CPU per handshake, µs`, gw?.paced?.cpuUsPerHandshake, bare?.paced?.cpuUsPerHandshake);
-  }
   add('server RSS per connection, B (settled)', gw?.connect.rssBytesPerConn, bare?.connect.rssBytesPerConn, 0);
   add('server RSS per connection, B (at all-connected)', gw?.connect.rssBytesPerConnAtConnected, bare?.connect.rssBytesPerConnAtConnected, 0);
   add('server RSS per connection, B (after a full GC)', gw?.connect.rssBytesPerConnAfterGc, bare?.connect.rssBytesPerConnAfterGc, 0);
@@ -1164,16 +1118,7 @@ function report(results: ServerResult[], o: BenchOptions, workerRss: number[], j
   }
   if (gw && bare) {
     const r = gw.connect.cpuUsPerHandshake / bare.connect.cpuUsPerHandshake;
-    verdicts.push({ name: 'server CPU per handshake ≤ 3× bare', ok: r <= 3, detail: `${fmt(r, 2)}× (unpaced: each server as fast as it answers)` });
-    if (gw.paced && bare.paced) {
-      const rp = gw.paced.cpuUsPerHandshake / bare.paced.cpuUsPerHandshake;
-      // the same offered load only if the gateway kept up with it
-      const kept = gw.paced.handshakesPerS >= 0.9 * o.pacedRate;
-      verdicts.push({
-        name: `… at the same offered load, ${o.pacedRate} handshakes/s`, ok: kept ? rp <= 3 : undefined,
-        detail: `${fmt(rp, 2)}× (${fmt(gw.paced.cpuUsPerHandshake)} vs ${fmt(bare.paced.cpuUsPerHandshake)} µs)${kept ? '' : `; the gateway reached only ${fmtInt(gw.paced.handshakesPerS)}/s`}`,
-      });
-    }
+    verdicts.push({ name: 'server CPU per handshake ≤ 3× bare', ok: r <= 3, detail: `${fmt(r, 2)}×` });
     // the issue's figure: a run's events seen by every one of the N connections (the first broadcast phase)
     const gN = gw.broadcast[0];
     const bN = bare.broadcast.find((b) => b.connections === gN.connections) ?? bare.broadcast[0];
@@ -1183,7 +1128,7 @@ function report(results: ServerResult[], o: BenchOptions, workerRss: number[], j
     verdicts.push({ name: `server CPU per broadcast to ${target} read-scoped operators ≤ 1.5× bare`, ok: r10 <= 1.5, detail: `${fmt(r10, 2)}× (${measuredAt})` });
   }
   const integrityBad = results.some((r) => r.broadcast.some((b) => b.dropped + b.gaps + b.disorder + b.badFirst + b.unexpectedCloses + b.incompleteTriggers > 0))
-    || results.some((r) => r.connect.connected < o.n || (r.paced !== undefined && r.paced.connected < r.paced.n));
+    || results.some((r) => r.connect.connected < o.n);
   verdicts.push({ name: 'every client got every event, gap-free, no failed handshake', ok: !integrityBad, detail: integrityBad ? 'see the integrity lines above' : '' });
   console.log('\ntargets');
   for (const v of verdicts) console.log(`  ${v.name.padEnd(62)} ${v.ok === undefined ? 'n/a' : v.ok ? 'MET' : 'NOT MET'}  ${v.detail}`);
