@@ -385,6 +385,7 @@ export class ConnectionHub {
   }
 
   private end(conn: Connection, code: number, reason: string): void {
+    this.handshakeOver(conn); // closing: no deadline left to keep
     if (!conn.open) return;
     conn.socket.end(code, reason);
   }

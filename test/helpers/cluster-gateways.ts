@@ -24,17 +24,25 @@ export async function startClusterGateways(natsUrl: string, ttlMs: number, delay
 
 /** `GET /v1/gateway/status?request_id=` on `g`. */
 export async function runStatus(g: CliGateway, id: string): Promise<JsonAnswer> {
-  const res = await fetch(`${g.url}/v1/gateway/status?request_id=${encodeURIComponent(id)}`, { headers: clusterAuth });
+  const res = await fetch(`${g.url}/v1/gateway/status?request_id=${encodeURIComponent(id)}`, { headers: clusterAuth, signal: AbortSignal.timeout(10_000) });
   return { status: res.status, headers: res.headers, json: await res.json() };
 }
 
-/** `POST /v1/gateway/messages` on `g`: answers once the run has ended (or the message is refused). */
+/** How long a message's POST may take before the test gives up on it (the runs of these tests take seconds). */
+const SEND_TIMEOUT_MS = 60_000;
+
+/**
+ * `POST /v1/gateway/messages` on `g`: answers once the run has ended (or the message is refused); rejects after
+ * SEND_TIMEOUT_MS. Bounded because a request cut off by a SIGKILLed gateway was once seen never to settle,
+ * which hung its test file (and would hang the suite).
+ */
 export function sendMessage(g: CliGateway, session: string, requestId: string, text: string): Promise<JsonAnswer> {
-  return postJson(`${g.url}/v1/gateway/messages`, { session_id: session, request_id: requestId, user_id: 'u1', text }, { headers: clusterAuth });
+  return postJson(`${g.url}/v1/gateway/messages`, { session_id: session, request_id: requestId, user_id: 'u1', text },
+    { headers: clusterAuth, signal: AbortSignal.timeout(SEND_TIMEOUT_MS) });
 }
 
 /** How many runs completed on `g` (its `/metrics`, which count this instance only). */
 export async function completedRuns(g: CliGateway): Promise<number> {
-  const text = await (await fetch(`${g.url}/metrics`, { headers: clusterAuth })).text();
+  const text = await (await fetch(`${g.url}/metrics`, { headers: clusterAuth, signal: AbortSignal.timeout(10_000) })).text();
   return Number(/^clawgate_runs_total\{outcome="completed"\} (\d+)$/m.exec(text)?.[1] ?? 0);
 }
