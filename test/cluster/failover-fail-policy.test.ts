@@ -14,7 +14,8 @@ import { until, within } from '../helpers/wait.js';
 
 const TTL_MS = 2_000;
 
-describe('failover with --recovery fail', () => {
+// bounded: a hang (a promise that never settles) fails this file instead of stalling the suite
+describe('failover with --recovery fail', { timeout: 300_000 }, () => {
   let nats: NatsServer;
   let gw: Record<'a' | 'b' | 'c', CliGateway>;
 

@@ -19,7 +19,8 @@ import { adminClient, stopClient, type TappedClient } from '../helpers/ws-client
 /** The lease TTL (and sweep period) of the three: short, so the failover test waits little for A's leases to expire. */
 const TTL_MS = 2_000;
 
-describe('session ownership across three gateways', () => {
+// bounded: a hang (a promise that never settles) fails this file instead of stalling the suite
+describe('session ownership across three gateways', { timeout: 300_000 }, () => {
   let nats: NatsServer;
   let gw: Record<'a' | 'b' | 'c', CliGateway>;
 
