@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { openChannelLeases } from '../../src/cluster/channel-leases.js';
 import { busyText } from '../../src/surfaces/channels/replies.js';
 import { CHANNELS_BUCKET, sessionToken } from '../../src/cluster/subjects.js';
-import { assertBuilt, killAll, tempDir } from '../helpers/cli.js';
+import { assertBuilt, killAll } from '../helpers/cli.js';
 import type { CliGateway } from '../helpers/cli-gateway.js';
-import { completedRuns, runStatus, sendMessage, startClusterGateways, words } from '../helpers/cluster-gateways.js';
+import { accountStates, completedRuns, runStatus, sendMessage, startClusterGateways, telegramConfig, words } from '../helpers/cluster-gateways.js';
 import { type FakeTelegram, startFakeTelegram } from '../helpers/fake-telegram.js';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
 import { dm, sentTexts } from '../helpers/telegram-gateway.js';
@@ -29,11 +27,6 @@ const TTL_MS = 2_000;
 const LEASE_KEY = 'telegram:bot:123';
 type Name = 'a' | 'b' | 'c';
 
-/** The states `g` logged for its Telegram account, in order. */
-function states(g: CliGateway): string[] {
-  return g.proc.logLines().filter((l) => l.msg === 'channel account state').map((l) => String(l.state));
-}
-
 /**
  * Fake Bot API, nats-server and three gateways on one bot token (allow-list: users 111, 222 and 333), the mock
  * streaming a word per `delayMs`; `extra` flags for all three.
@@ -42,11 +35,9 @@ async function startCluster(delayMs: number, extra: string[] = []): Promise<{ na
   assertBuilt();
   const nats = await startNatsServer();
   const fake = await startFakeTelegram({ username: 't_bot' });
-  const config = join(tempDir('clawgate-chan-lease-'), 'clawgate.yaml');
-  writeFileSync(config, [
-    'channels:', '  telegram:', `    bot-token: "${fake.token}"`, `    api-root: "${fake.apiRoot}"`,
-    '    dm-policy: allowlist', '    allow-from: ["111", "222", "333"]', '    streaming: off',
-  ].join('\n'));
+  const config = telegramConfig(fake, 'clawgate-chan-lease-', [
+    'dm-policy: allowlist', 'allow-from: ["111", "222", "333"]', 'streaming: off',
+  ]);
   const gw = await startClusterGateways(nats.url, TTL_MS, delayMs, ['--config', config, '--log-level', 'info', ...extra]);
   return { nats, fake, gw };
 }
@@ -69,10 +60,10 @@ describe('channel accounts by lease across three gateways', () => {
   });
 
   const live = (): Name[] => (['a', 'b', 'c'] as const).filter((n) => gw[n].proc.running);
-  const online = (): Name[] => live().filter((n) => states(gw[n]).at(-1) === 'online');
+  const online = (): Name[] => live().filter((n) => accountStates(gw[n]).at(-1) === 'online');
 
   test('a lease taken away (purged by an operator, taken by another instance): the holder stops polling and waits in standby', async () => {
-    await until(() => online().length === 1 && live().every((n) => states(gw[n]).length > 0), 'one instance online', 20_000, 20);
+    await until(() => online().length === 1 && live().every((n) => accountStates(gw[n]).length > 0), 'one instance online', 20_000, 20);
     const [holder] = online() as [Name];
     // "gw-x" is another instance: this test's own lease table on the same bucket
     const x = await openChannelLeases(nc, { instanceId: 'gw-x', ttlMs: TTL_MS });
@@ -81,21 +72,21 @@ describe('channel accounts by lease across three gateways', () => {
       await kv.purge(sessionToken(LEASE_KEY));
       return x.acquire(LEASE_KEY);
     }, 'gw-x to take the lease', 10_000, 50);
-    await until(() => live().every((n) => states(gw[n]).at(-1) === 'standby'), 'every instance in standby', TTL_MS + 5_000, 20);
-    assert.ok(states(gw[holder]).slice(-2).join() === 'online,standby', `the holder went from online to standby at once: ${states(gw[holder])}`);
+    await until(() => live().every((n) => accountStates(gw[n]).at(-1) === 'standby'), 'every instance in standby', TTL_MS + 5_000, 20);
+    assert.ok(accountStates(gw[holder]).slice(-2).join() === 'online,standby', `the holder went from online to standby at once: ${accountStates(gw[holder])}`);
     // gw-x gives it up: one of the three takes the account again
     await x.close();
     await until(() => online().length === 1, 'one instance online again', TTL_MS + 5_000, 20);
   });
 
   test('one instance polls; the others are in standby, owned by it; SIGKILL it and another polls within TTL + 5 s, answering once', async () => {
-    await until(() => online().length === 1 && live().every((n) => states(gw[n]).length > 0), 'one instance online', 20_000, 20);
+    await until(() => online().length === 1 && live().every((n) => accountStates(gw[n]).length > 0), 'one instance online', 20_000, 20);
     const [holder] = online() as [Name];
     const standby = live().filter((n) => n !== holder);
-    await until(() => standby.every((n) => states(gw[n]).at(-1) === 'standby'), 'the others in standby', 10_000, 20);
+    await until(() => standby.every((n) => accountStates(gw[n]).at(-1) === 'standby'), 'the others in standby', 10_000, 20);
     // channels.status on a standby instance names the holder
     const conflicts = fake.pollConflicts(); // the hand-over of the test before may have cut one poll off
-    const seen = Object.fromEntries(standby.map((n) => [n, states(gw[n]).length]));
+    const seen = Object.fromEntries(standby.map((n) => [n, accountStates(gw[n]).length]));
     const admin = await adminClient(gw[standby[0]!].url);
     try {
       await until(async () => (await admin.request('channels.status', {})).channelAccounts.telegram[0].leaseOwner === `gw-${holder}`, 'standby to name the holder', 10_000, 50);
@@ -109,7 +100,7 @@ describe('channel accounts by lease across three gateways', () => {
     // two lease TTLs of standby instances asking (every TTL/2): still one poller, never a second one
     await sleep(2 * TTL_MS);
     assert.deepEqual(online(), [holder]);
-    for (const n of standby) assert.ok(!states(gw[n]).slice(seen[n]).includes('online'), `gw-${n} never went online: ${states(gw[n])}`);
+    for (const n of standby) assert.ok(!accountStates(gw[n]).slice(seen[n]).includes('online'), `gw-${n} never went online: ${accountStates(gw[n])}`);
     assert.equal(fake.pollConflicts(), conflicts, 'no getUpdates was ever cut off by a second poller');
 
     gw[holder].proc.kill('SIGKILL');
@@ -131,7 +122,7 @@ describe('channel accounts by lease across three gateways', () => {
     const entry = await (await new Kvm(nc).open(CHANNELS_BUCKET)).get(sessionToken(LEASE_KEY));
     assert.ok(entry?.operation !== 'PUT' || entry.json<{ owner: string }>().owner !== `gw-${successor}`, 'the lease was released on exit');
     const [last] = live() as [Name];
-    await until(() => states(gw[last]).at(-1) === 'online', 'the last instance to poll', TTL_MS + 5_000, 20);
+    await until(() => accountStates(gw[last]).at(-1) === 'online', 'the last instance to poll', TTL_MS + 5_000, 20);
     fake.queueUpdate(dm(111, 'four'));
     await fake.waitForCalls('sendMessage', 4, 20_000);
     assert.deepEqual(sentTexts(fake, 111), ['Echo: one', 'Echo: two', 'Echo: three', 'Echo: four']);
@@ -155,7 +146,7 @@ describe('channel messages through the cluster inbox', () => {
   });
 
   const live = (): Name[] => (['a', 'b', 'c'] as const).filter((n) => gw[n].proc.running);
-  const online = (): Name[] => live().filter((n) => states(gw[n]).at(-1) === 'online');
+  const online = (): Name[] => live().filter((n) => accountStates(gw[n]).at(-1) === 'online');
 
   test('the session queue bound counts in the whole cluster for a channel message too: one beyond it is answered busy and not run', async () => {
     await until(() => online().length === 1, 'one instance online', 20_000, 20);

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { NEW_SESSION_TEXT } from '../../src/surfaces/channels/replies.js';
-import { assertBuilt, killAll, tempDir } from '../helpers/cli.js';
+import { assertBuilt, killAll } from '../helpers/cli.js';
 import type { CliGateway } from '../helpers/cli-gateway.js';
-import { sendMessage, startClusterGateways } from '../helpers/cluster-gateways.js';
+import { accountStates, sendMessage, startClusterGateways, telegramConfig } from '../helpers/cluster-gateways.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai.js';
 import { type FakeTelegram, startFakeTelegram } from '../helpers/fake-telegram.js';
 import { uniq } from '../helpers/ids.js';
@@ -31,11 +29,6 @@ const textOf = (m: { content: unknown }): string =>
 const turnsSent = (body: { messages: { role: string; content: unknown }[] }): string[] =>
   body.messages.filter((m) => m.role === 'user' || m.role === 'assistant').map((m) => `${m.role}: ${textOf(m)}`);
 
-/** The states `g` logged for its Telegram account, in order. */
-function states(g: CliGateway): string[] {
-  return g.proc.logLines().filter((l) => l.msg === 'channel account state').map((l) => String(l.state));
-}
-
 describe('a channel\'s /new and /reset in cluster mode', () => {
   let nats: NatsServer;
   let fake: FakeTelegram;
@@ -47,11 +40,9 @@ describe('a channel\'s /new and /reset in cluster mode', () => {
     nats = await startNatsServer();
     fake = await startFakeTelegram({ username: 't_bot' });
     model = await startFakeOpenAI();
-    const config = join(tempDir('clawgate-chan-reset-'), 'clawgate.yaml');
-    writeFileSync(config, [
-      'channels:', '  telegram:', `    bot-token: "${fake.token}"`, `    api-root: "${fake.apiRoot}"`,
-      '    dm-policy: allowlist', '    allow-from: ["111", "222"]', '    streaming: off',
-    ].join('\n'));
+    const config = telegramConfig(fake, 'clawgate-chan-reset-', [
+      'dm-policy: allowlist', 'allow-from: ["111", "222"]', 'streaming: off',
+    ]);
     gw = await startClusterGateways(nats.url, TTL_MS, 0, ['--config', config, '--log-level', 'info', '--model', 'openai', '--openai-base-url', model.url]);
   });
   after(async () => {
@@ -61,7 +52,7 @@ describe('a channel\'s /new and /reset in cluster mode', () => {
     await nats?.stop();
   });
 
-  const online = (): Name[] => (['a', 'b', 'c'] as const).filter((n) => states(gw[n]).at(-1) === 'online');
+  const online = (): Name[] => (['a', 'b', 'c'] as const).filter((n) => accountStates(gw[n]).at(-1) === 'online');
 
   /** Sends `text` from user `chat` and expects the fake model's answer, `re: <text>`, in the chat; the turns the model was sent. */
   async function dmTurn(chat: number, text: string): Promise<string[]> {

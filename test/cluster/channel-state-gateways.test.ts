@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { assertBuilt, killAll, tempDir } from '../helpers/cli.js';
+import { assertBuilt, killAll } from '../helpers/cli.js';
 import type { CliGateway } from '../helpers/cli-gateway.js';
-import { startClusterGateways } from '../helpers/cluster-gateways.js';
+import { accountStates, startClusterGateways, telegramConfig } from '../helpers/cluster-gateways.js';
 import { type FakeTelegram, startFakeTelegram } from '../helpers/fake-telegram.js';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
 import { PAIRING_APPROVED_TEXT } from '../../src/surfaces/channels/replies.js';
@@ -26,10 +24,6 @@ const MEMBER = 555;
 const GROUP = -100777;
 type Name = 'a' | 'b' | 'c';
 
-function states(g: CliGateway): string[] {
-  return g.proc.logLines().filter((l) => l.msg === 'channel account state').map((l) => String(l.state));
-}
-
 describe('pairing and group activation across three gateways', () => {
   let nats: NatsServer;
   let fake: FakeTelegram;
@@ -39,12 +33,9 @@ describe('pairing and group activation across three gateways', () => {
     assertBuilt();
     nats = await startNatsServer();
     fake = await startFakeTelegram({ username: 't_bot' });
-    const config = join(tempDir('clawgate-chan-state-'), 'clawgate.yaml');
-    writeFileSync(config, [
-      'channels:', '  telegram:', `    bot-token: "${fake.token}"`, `    api-root: "${fake.apiRoot}"`,
-      '    dm-policy: pairing', `    allow-from: ["${OWNER}"]`, `    group-allow-from: ["${OWNER}", "${MEMBER}"]`,
-      `    groups: { "${GROUP}": { require-mention: true } }`, '    streaming: off',
-    ].join('\n'));
+    const config = telegramConfig(fake, 'clawgate-chan-state-', [
+      'dm-policy: pairing', `allow-from: ["${OWNER}"]`, `group-allow-from: ["${OWNER}", "${MEMBER}"]`, `groups: { "${GROUP}": { require-mention: true } }`, 'streaming: off',
+    ]);
     gw = await startClusterGateways(nats.url, TTL_MS, 0, ['--config', config, '--log-level', 'info']);
   });
   after(async () => {
@@ -54,7 +45,7 @@ describe('pairing and group activation across three gateways', () => {
   });
 
   const live = (): Name[] => (['a', 'b', 'c'] as const).filter((n) => gw[n].proc.running);
-  const online = (): Name[] => live().filter((n) => states(gw[n]).at(-1) === 'online');
+  const online = (): Name[] => live().filter((n) => accountStates(gw[n]).at(-1) === 'online');
 
   test('a sender approved through a standby instance talks through the holder, and through the next holder after a SIGKILL; /activation survives it', async () => {
     await until(() => online().length === 1, 'one instance online', 20_000, 20);

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { NOTHING_TO_STOP_TEXT, STOPPED_TEXT } from '../../src/surfaces/channels/replies.js';
-import { assertBuilt, killAll, tempDir } from '../helpers/cli.js';
+import { assertBuilt, killAll } from '../helpers/cli.js';
 import type { CliGateway } from '../helpers/cli-gateway.js';
-import { runStatus, sendMessage, startClusterGateways } from '../helpers/cluster-gateways.js';
+import { accountStates, runStatus, sendMessage, startClusterGateways, telegramConfig } from '../helpers/cluster-gateways.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai.js';
 import { type FakeTelegram, startFakeTelegram } from '../helpers/fake-telegram.js';
 import { uniq } from '../helpers/ids.js';
@@ -21,11 +19,6 @@ import { until, within } from '../helpers/wait.js';
 const TTL_MS = 2_000;
 type Name = 'a' | 'b' | 'c';
 
-/** The states `g` logged for its Telegram account, in order. */
-function states(g: CliGateway): string[] {
-  return g.proc.logLines().filter((l) => l.msg === 'channel account state').map((l) => String(l.state));
-}
-
 describe('a channel\'s /status and /stop in cluster mode', () => {
   let nats: NatsServer;
   let fake: FakeTelegram;
@@ -37,11 +30,9 @@ describe('a channel\'s /status and /stop in cluster mode', () => {
     nats = await startNatsServer();
     fake = await startFakeTelegram({ username: 't_bot' });
     model = await startFakeOpenAI();
-    const config = join(tempDir('clawgate-chan-stop-'), 'clawgate.yaml');
-    writeFileSync(config, [
-      'channels:', '  telegram:', `    bot-token: "${fake.token}"`, `    api-root: "${fake.apiRoot}"`,
-      '    dm-policy: allowlist', '    allow-from: ["111"]', '    streaming: off',
-    ].join('\n'));
+    const config = telegramConfig(fake, 'clawgate-chan-stop-', [
+      'dm-policy: allowlist', 'allow-from: ["111"]', 'streaming: off',
+    ]);
     gw = await startClusterGateways(nats.url, TTL_MS, 0, ['--config', config, '--log-level', 'info', '--model', 'openai', '--openai-base-url', model.url]);
   });
   after(async () => {
@@ -51,7 +42,7 @@ describe('a channel\'s /status and /stop in cluster mode', () => {
     await nats?.stop();
   });
 
-  const online = (): Name[] => (['a', 'b', 'c'] as const).filter((n) => states(gw[n]).at(-1) === 'online');
+  const online = (): Name[] => (['a', 'b', 'c'] as const).filter((n) => accountStates(gw[n]).at(-1) === 'online');
 
   /** Sends a command from user 111; the bot's reply. */
   async function command(text: string): Promise<string | undefined> {

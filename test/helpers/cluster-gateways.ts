@@ -1,5 +1,8 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startCliGatewayOn, type CliGateway } from './cli-gateway.js';
 import { tempDir } from './cli.js';
+import type { FakeTelegram } from './fake-telegram.js';
 import { postJson, type JsonAnswer } from './json-http.js';
 import { TOKEN } from './ws-client.js';
 
@@ -45,4 +48,21 @@ export function sendMessage(g: CliGateway, session: string, requestId: string, t
 export async function completedRuns(g: CliGateway): Promise<number> {
   const text = await (await fetch(`${g.url}/metrics`, { headers: clusterAuth, signal: AbortSignal.timeout(10_000) })).text();
   return Number(/^clawgate_runs_total\{outcome="completed"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+}
+
+/** The states `g` logged for its channel account, in order (the gateway must run with `--log-level info`). */
+export function accountStates(g: CliGateway): string[] {
+  return g.proc.logLines().filter((l) => l.msg === 'channel account state').map((l) => String(l.state));
+}
+
+/**
+ * A config file (in a new temp dir named after `prefix`) enabling Telegram on `fake`'s Bot API, with `lines`
+ * added to the account (`dm-policy`, `allow-from`, …, each indented as an account key); its path.
+ */
+export function telegramConfig(fake: FakeTelegram, prefix: string, lines: string[]): string {
+  const config = join(tempDir(prefix), 'clawgate.yaml');
+  writeFileSync(config, [
+    'channels:', '  telegram:', `    bot-token: "${fake.token}"`, `    api-root: "${fake.apiRoot}"`, ...lines.map((l) => `    ${l}`),
+  ].join('\n'));
+  return config;
 }
