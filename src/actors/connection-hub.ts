@@ -14,7 +14,7 @@ import { admitAction } from './connection-admit.js';
 import { compactClient, HubConnection, NO_CAPS } from './connection-fields.js';
 
 export { addMessageKey, deleteMessageKey } from './connection-fields.js';
-import { idleStreak, passivatedRef, rehydrationSnapshot, type PassivationRecord } from './connection-passivation.js';
+import { activationSnapshot, idleStreak, passivatedRef, rehydration, rehydrationSnapshot, type PassivationRecord } from './connection-passivation.js';
 
 // Every WS connection is a connection actor, held here as an independent root (not a child of a parent).
 // The hub feeds socket frames to the actor, carries out what it emits (send, close, requests), and
@@ -166,7 +166,8 @@ export class ConnectionHub {
   /** A supervised actor for the connection: new (with the challenge's nonce), or rebuilt from its record. */
   private spawn(conn: Connection, nonce: string | undefined): Actor<ConnectionMachine> {
     const input: ConnectionInput = { ...this.shared, connId: conn.id, nonce: nonce ?? '', peer: conn.peer };
-    const options = nonce === undefined ? { input, snapshot: rehydrationSnapshot(this.machine, input, conn) } : { input };
+    const snapshot = nonce === undefined ? rehydration(input, conn) : activationSnapshot(this.machine, input);
+    const options = snapshot ? { input, snapshot } : { input };
     const { actor, guard } = createSupervisedActor(this.machine, options, {
       kind: 'connection', id: conn.id, log: this.opts.log, onFailure: (err) => this.failed(conn, err), describe: () => connectionVitals(conn),
       ...(conn.sessionId === '' ? {} : { sessionId: conn.sessionId }),

@@ -163,6 +163,12 @@ function judgeFirstFrame(text: string, bytes: number, preauthMaxBytes: number): 
   return { ok: true, id, params: frame.params as Record<string, unknown> };
 }
 
+/** A connection's context as its actor starts (the machine's own `context`; the hub builds an actor's first
+ *  snapshot from it too, see connection-passivation.ts). */
+export function initialContext(input: ConnectionInput): ConnectionContext {
+  return { input, connId: input.connId, peer: input.peer, pending: NO_PENDING, connectId: 'invalid', params: NO_PARAMS, admitted: null, unauthorizedStreak: 0 };
+}
+
 const res = (id: string, error: ErrorShape) => ({ type: 'res', id, ok: false, error });
 const invalid = (message: string): ErrorShape => ({ code: 'INVALID_REQUEST', message });
 
@@ -288,7 +294,7 @@ export const connectionMachine = setup({
   },
 }).createMachine({
   id: 'connection',
-  context: ({ input }) => ({ input, connId: input.connId, peer: input.peer, pending: NO_PENDING, connectId: 'invalid', params: NO_PARAMS, admitted: null, unauthorizedStreak: 0 }),
+  context: ({ input }) => initialContext(input),
   initial: 'handshake',
   on: {
     CLOSE: { target: '.closed', actions: 'close' },

@@ -4,7 +4,9 @@ import { pino } from 'pino';
 
 import { ConnectionHub, type WsSocket } from '../../src/actors/connection-hub.js';
 import { ActorDirectory } from '../../src/actors/supervise.js';
-import type { AdmitResult } from '../../src/machines/connection.js';
+import { createActor, createMachine } from 'xstate';
+import { activationSnapshot } from '../../src/actors/connection-passivation.js';
+import { connectionMachine, type AdmitResult } from '../../src/machines/connection.js';
 
 // Before hello a connection's actor is activated by its first frame, not at open (virtual actors): a socket
 // waiting to send `connect` holds no actor. The handshake deadline is the hub's timer from open to hello: at
@@ -97,4 +99,21 @@ test('a socket closed before its first frame leaves no timer and no actor; readi
   assert.deepEqual(ends, ['1000 '], 'only the open socket timed out');
   hub.socketClosed(read);
   assert.equal(hub.size, 0);
+});
+
+test('an activated actor starts from the machine\'s initial state restored with its own context: the same state as one started from its input', () => {
+  const input = { connId: 'c9', nonce: 'n9', preauthMaxBytes: 65_536, maxPendingFrames: 15, peer: { remoteAddress: '127.0.0.1', local: true }, methods: new Set(['health']) };
+  const snapshot = activationSnapshot(connectionMachine, input);
+  assert.ok(snapshot, 'the initial states run nothing on entry: restored');
+  const restored = createActor(connectionMachine, { input, snapshot }).start().getSnapshot();
+  const computed = createActor(connectionMachine, { input }).start().getSnapshot();
+  assert.deepEqual(restored.value, computed.value);
+  assert.deepEqual(restored.context, computed.context);
+  assert.equal(restored.status, 'active');
+});
+
+test('a machine whose initial state ran an action on entry is started from its input (restoring would skip the action)', () => {
+  const withEntry = createMachine({ ...connectionMachine.config, entry: () => {} }, connectionMachine.implementations) as unknown as typeof connectionMachine;
+  const input = { connId: 'c9', nonce: 'n9', preauthMaxBytes: 65_536, maxPendingFrames: 15, peer: { remoteAddress: '127.0.0.1', local: true }, methods: new Set(['health']) };
+  assert.equal(activationSnapshot(withEntry, input), undefined);
 });
