@@ -166,8 +166,7 @@ export class ConnectionHub {
   /** A supervised actor for the connection: new (with the challenge's nonce), or rebuilt from its record. */
   private spawn(conn: Connection, nonce: string | undefined): Actor<ConnectionMachine> {
     const input: ConnectionInput = { ...this.shared, connId: conn.id, nonce: nonce ?? '', peer: conn.peer };
-    const snapshot = nonce === undefined ? rehydration(input, conn) : activationSnapshot(this.machine, input);
-    const options = snapshot ? { input, snapshot } : { input };
+    const options = { input, snapshot: nonce === undefined ? rehydration(input, conn) : activationSnapshot(this.machine, input) };
     const { actor, guard } = createSupervisedActor(this.machine, options, {
       kind: 'connection', id: conn.id, log: this.opts.log, onFailure: (err) => this.failed(conn, err), describe: () => connectionVitals(conn),
       ...(conn.sessionId === '' ? {} : { sessionId: conn.sessionId }),
