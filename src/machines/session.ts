@@ -172,8 +172,17 @@ export const sessionMachine = setup({
     sessionKey: input.sessionKey, idleMs: input.idleMs, runTimeoutMs: input.runTimeoutMs ?? 0,
     queue: input.first ? [input.first] : [], current: null,
   }),
-  initial: 'idle',
+  initial: 'start',
   states: {
+    // the first message (input.first) runs at once; without one the session starts idle. Not entering `idle`
+    // first spares a session created for a message the idle timer's raise and its cancel
+    start: {
+      always: [
+        { guard: and(['hasQueued', 'hasDeadline']), target: 'running.timed' },
+        { guard: 'hasQueued', target: 'running.untimed' },
+        { target: 'idle' },
+      ],
+    },
     idle: {
       always: [
         { guard: and(['hasQueued', 'hasDeadline']), target: 'running.timed' },
