@@ -93,11 +93,37 @@ export class SessionRegistry {
   private readonly acceptingIn = new Map<string, number>();
   /** Runs stopped by their deadline (or by their session's failure), until their executor asks why it was aborted. */
   private readonly timedOut = new Map<string, RunErrorInfo>();
+  /** The run deadline timer of each session whose turn runs with one (at most one turn runs per session). */
+  private readonly deadlines = new Map<string, unknown>();
+  private readonly clock: NonNullable<ActorOptions<SessionMachine>['clock']>;
   private readonly log: Logger;
 
   constructor(private readonly deps: SessionRegistryDeps) {
-    this.machine = (deps.machine ?? sessionMachine).provide({ actors: { executeRun: deps.executeRun as never } });
+    this.clock = deps.clock ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => { clearTimeout(id as NodeJS.Timeout); } };
+    // the run deadline on a plain timer of the actors' clock instead of XState's scheduler (see the machine)
+    this.machine = (deps.machine ?? sessionMachine).provide({
+      actors: { executeRun: deps.executeRun as never },
+      actions: {
+        armDeadline: ({ context, self }) => {
+          const runId = context.current!.runId;
+          this.disarmDeadline(context.sessionKey);
+          this.deadlines.set(context.sessionKey, this.clock.setTimeout(() => {
+            this.deadlines.delete(context.sessionKey);
+            self.send({ type: 'DEADLINE', runId });
+          }, context.runTimeoutMs));
+        },
+        disarmDeadline: ({ context }) => { this.disarmDeadline(context.sessionKey); },
+      },
+    });
     this.log = deps.log ?? pino({ level: 'silent' });
+  }
+
+  /** Clear the session's run deadline timer, if one is set (a stopped actor leaves its state without exits). */
+  private disarmDeadline(sessionKey: string): void {
+    const timer = this.deadlines.get(sessionKey);
+    if (timer === undefined) return;
+    this.clock.clearTimeout(timer);
+    this.deadlines.delete(sessionKey);
   }
 
   /** Accept then start: for surfaces with nothing to acknowledge in between. */
@@ -273,6 +299,7 @@ export class SessionRegistry {
     for (const [key, actor] of this.actors) {
       const { queue } = actor.getSnapshot().context;
       actor.stop();
+      this.disarmDeadline(key);
       for (const runId of queue.flatMap(turnRunIds)) {
         this.deps.lifecycle.cancelled({ runId, sessionKey: key, at: now(), reply: '', started: false });
       }
@@ -323,7 +350,10 @@ export class SessionRegistry {
    */
   private failed(sessionKey: string, actor: Actor<SessionMachine>, err: unknown): void {
     this.log.error({ err, sessionKey }, 'session actor failed: its runs fail, its next message starts a new actor');
-    if (this.actors.get(sessionKey) === actor) this.actors.delete(sessionKey);
+    if (this.actors.get(sessionKey) === actor) {
+      this.actors.delete(sessionKey);
+      this.disarmDeadline(sessionKey); // its timer, not a later actor's of the same session
+    }
     const given = this.deps.runs.liveIn(sessionKey).filter((r) => !this.pending.has(r.runId));
     for (const r of given) if (r.state === 'running') this.timedOut.set(r.runId, SESSION_FAILED);
     // aborts the running turn: its executor asks abortReason() and publishes run.failed with the reason set above
