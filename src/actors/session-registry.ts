@@ -4,7 +4,8 @@ import type { RunErrorInfo } from '../core/bus.js';
 import type { RunInput, RunOrigin } from '../core/run.js';
 import type { RunLifecycle } from './run-lifecycle.js';
 import type { Logger } from '../core/log.js';
-import { queuedMessages, sessionMachine, turnRunIds, type QueueMode, type QueuedRun, type SessionMachine } from '../machines/session.js';
+import { queuedMessages, sessionMachine, turnRunIds, type QueueMode, type QueuedRun, type SessionEvent, type SessionMachine } from '../machines/session.js';
+import { firstRunSnapshot } from './session-activation.js';
 import { TERMINAL, type RunListener, type RunRecord, type RunRegistry } from './run-registry.js';
 import { createSupervisedActor, halt } from './supervise.js';
 
@@ -104,18 +105,20 @@ export class SessionRegistry {
     this.machine = (deps.machine ?? sessionMachine).provide({
       actors: { executeRun: deps.executeRun as never },
       actions: {
-        armDeadline: ({ context, self }) => {
-          const runId = context.current!.runId;
-          this.disarmDeadline(context.sessionKey);
-          this.deadlines.set(context.sessionKey, this.clock.setTimeout(() => {
-            this.deadlines.delete(context.sessionKey);
-            self.send({ type: 'DEADLINE', runId });
-          }, context.runTimeoutMs));
-        },
+        armDeadline: ({ context, self }) => { this.armDeadline(context.sessionKey, context.current!.runId, context.runTimeoutMs, self); },
         disarmDeadline: ({ context }) => { this.disarmDeadline(context.sessionKey); },
       },
     });
     this.log = deps.log ?? pino({ level: 'silent' });
+  }
+
+  /** Set the session's run deadline timer for its running turn (led by `runId`). */
+  private armDeadline(sessionKey: string, runId: string, ms: number, actor: { send(event: SessionEvent): void }): void {
+    this.disarmDeadline(sessionKey);
+    this.deadlines.set(sessionKey, this.clock.setTimeout(() => {
+      this.deadlines.delete(sessionKey);
+      actor.send({ type: 'DEADLINE', runId });
+    }, ms));
   }
 
   /** Clear the session's run deadline timer, if one is set (a stopped actor leaves its state without exits). */
@@ -319,8 +322,12 @@ export class SessionRegistry {
 
   /** A new session actor, started with its first run. */
   private sessionActor(sessionKey: string, first: QueuedRun): Actor<SessionMachine> {
+    const runTimeoutMs = this.deps.runTimeoutMs ?? 0;
+    // restored in its first step, running `first` (session-activation.ts), when the machine allows it
+    const snapshot = firstRunSnapshot(this.machine, { sessionKey, idleMs: this.deps.idleMs, runTimeoutMs }, first);
     const { actor: created, guard } = createSupervisedActor(this.machine, {
-      input: { sessionKey, idleMs: this.deps.idleMs, runTimeoutMs: this.deps.runTimeoutMs ?? 0, first },
+      input: { sessionKey, idleMs: this.deps.idleMs, runTimeoutMs, first },
+      ...(snapshot ? { snapshot } : {}),
       ...(this.deps.clock ? { clock: this.deps.clock } : {}),
     }, {
       kind: 'session', id: sessionKey, log: this.log,
@@ -340,6 +347,8 @@ export class SessionRegistry {
     }));
     this.actors.set(sessionKey, created);
     created.start();
+    // restoring ran no entry action: the deadline `running.timed` arms on entry is armed here
+    if (snapshot && runTimeoutMs > 0 && created.getSnapshot().status === 'active') this.armDeadline(sessionKey, first.runId, runTimeoutMs, created);
     return created;
   }
 
