@@ -4,7 +4,8 @@ import type { RunErrorInfo } from '../core/bus.js';
 import type { RunInput, RunOrigin } from '../core/run.js';
 import type { RunLifecycle } from './run-lifecycle.js';
 import type { Logger } from '../core/log.js';
-import { queuedMessages, sessionMachine, turnRunIds, type QueueMode, type QueuedRun, type SessionMachine } from '../machines/session.js';
+import { queuedMessages, sessionMachine, turnRunIds, type QueueMode, type QueuedRun, type SessionEvent, type SessionMachine } from '../machines/session.js';
+import { firstRunSnapshot } from './session-activation.js';
 import { TERMINAL, type RunListener, type RunRecord, type RunRegistry } from './run-registry.js';
 import { createSupervisedActor, halt } from './supervise.js';
 
@@ -93,11 +94,39 @@ export class SessionRegistry {
   private readonly acceptingIn = new Map<string, number>();
   /** Runs stopped by their deadline (or by their session's failure), until their executor asks why it was aborted. */
   private readonly timedOut = new Map<string, RunErrorInfo>();
+  /** The run deadline timer of each session whose turn runs with one (at most one turn runs per session). */
+  private readonly deadlines = new Map<string, unknown>();
+  private readonly clock: NonNullable<ActorOptions<SessionMachine>['clock']>;
   private readonly log: Logger;
 
   constructor(private readonly deps: SessionRegistryDeps) {
-    this.machine = (deps.machine ?? sessionMachine).provide({ actors: { executeRun: deps.executeRun as never } });
+    this.clock = deps.clock ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => { clearTimeout(id as NodeJS.Timeout); } };
+    // the run deadline on a plain timer of the actors' clock instead of XState's scheduler (see the machine)
+    this.machine = (deps.machine ?? sessionMachine).provide({
+      actors: { executeRun: deps.executeRun as never },
+      actions: {
+        armDeadline: ({ context, self }) => { this.armDeadline(context.sessionKey, context.current!.runId, context.runTimeoutMs, self); },
+        disarmDeadline: ({ context }) => { this.disarmDeadline(context.sessionKey); },
+      },
+    });
     this.log = deps.log ?? pino({ level: 'silent' });
+  }
+
+  /** Set the session's run deadline timer for its running turn (led by `runId`). */
+  private armDeadline(sessionKey: string, runId: string, ms: number, actor: { send(event: SessionEvent): void }): void {
+    this.disarmDeadline(sessionKey);
+    this.deadlines.set(sessionKey, this.clock.setTimeout(() => {
+      this.deadlines.delete(sessionKey);
+      actor.send({ type: 'DEADLINE', runId });
+    }, ms));
+  }
+
+  /** Clear the session's run deadline timer, if one is set (a stopped actor leaves its state without exits). */
+  private disarmDeadline(sessionKey: string): void {
+    const timer = this.deadlines.get(sessionKey);
+    if (timer === undefined) return;
+    this.clock.clearTimeout(timer);
+    this.deadlines.delete(sessionKey);
   }
 
   /** Accept then start: for surfaces with nothing to acknowledge in between. */
@@ -273,6 +302,7 @@ export class SessionRegistry {
     for (const [key, actor] of this.actors) {
       const { queue } = actor.getSnapshot().context;
       actor.stop();
+      this.disarmDeadline(key);
       for (const runId of queue.flatMap(turnRunIds)) {
         this.deps.lifecycle.cancelled({ runId, sessionKey: key, at: now(), reply: '', started: false });
       }
@@ -292,8 +322,12 @@ export class SessionRegistry {
 
   /** A new session actor, started with its first run. */
   private sessionActor(sessionKey: string, first: QueuedRun): Actor<SessionMachine> {
+    const runTimeoutMs = this.deps.runTimeoutMs ?? 0;
+    // restored in its first step, running `first` (session-activation.ts), when the machine allows it
+    const snapshot = firstRunSnapshot(this.machine, { sessionKey, idleMs: this.deps.idleMs, runTimeoutMs }, first);
     const { actor: created, guard } = createSupervisedActor(this.machine, {
-      input: { sessionKey, idleMs: this.deps.idleMs, runTimeoutMs: this.deps.runTimeoutMs ?? 0, first },
+      input: { sessionKey, idleMs: this.deps.idleMs, runTimeoutMs, first },
+      ...(snapshot ? { snapshot } : {}),
       ...(this.deps.clock ? { clock: this.deps.clock } : {}),
     }, {
       kind: 'session', id: sessionKey, log: this.log,
@@ -313,6 +347,8 @@ export class SessionRegistry {
     }));
     this.actors.set(sessionKey, created);
     created.start();
+    // restoring ran no entry action: the deadline `running.timed` arms on entry is armed here
+    if (snapshot && runTimeoutMs > 0 && created.getSnapshot().status === 'active') this.armDeadline(sessionKey, first.runId, runTimeoutMs, created);
     return created;
   }
 
@@ -323,7 +359,10 @@ export class SessionRegistry {
    */
   private failed(sessionKey: string, actor: Actor<SessionMachine>, err: unknown): void {
     this.log.error({ err, sessionKey }, 'session actor failed: its runs fail, its next message starts a new actor');
-    if (this.actors.get(sessionKey) === actor) this.actors.delete(sessionKey);
+    if (this.actors.get(sessionKey) === actor) {
+      this.actors.delete(sessionKey);
+      this.disarmDeadline(sessionKey); // its timer, not a later actor's of the same session
+    }
     const given = this.deps.runs.liveIn(sessionKey).filter((r) => !this.pending.has(r.runId));
     for (const r of given) if (r.state === 'running') this.timedOut.set(r.runId, SESSION_FAILED);
     // aborts the running turn: its executor asks abortReason() and publishes run.failed with the reason set above

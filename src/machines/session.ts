@@ -1,4 +1,4 @@
-import { and, assign, emit, fromPromise, setup } from 'xstate';
+import { and, assign, cancel, emit, fromPromise, raise, setup } from 'xstate';
 import type { RunInput } from '../core/run.js';
 
 // One session = one lane: a queue of turns, at most one running at a time.
@@ -14,7 +14,11 @@ import type { RunInput } from '../core/run.js';
 // Idle: after `idleMs` with nothing queued or running the actor stops (its final state); with `idleMs` 0 it
 // stops as its last run ends (however it ends), so a one-message session sets no timer and leaves nothing behind.
 // Run deadline: a turn still running after `runTimeoutMs` (0 = none) is stopped; `timedOut` is emitted first,
-// so whoever provides `executeRun` can tell a deadline from a cancel.
+// so whoever provides `executeRun` can tell a deadline from a cancel. The deadline arrives as DEADLINE (with the
+// turn's run id): by default the actor's own delayed event (`armDeadline`, `disarmDeadline`: XState's scheduler
+// on the actor's clock); the session registry provides both with a plain timer of its own, as XState's
+// scheduler keeps each actor's delayed events in an object keyed by actor and id, which cost more per run
+// than the rest of the session actor's step.
 
 export { toQueueMode, WIRE_QUEUE_MODES, type QueueMode } from '../core/queue-mode.js';
 import type { QueueMode } from '../core/queue-mode.js';
@@ -56,7 +60,9 @@ export interface SessionContext {
 export type SessionEvent =
   | { type: 'ENQUEUE'; run: QueuedRun; mode?: QueueMode }
   /** Cancel the running turn (its actor is stopped, which aborts its signal) or drop a queued message. */
-  | { type: 'CANCEL'; runId: string };
+  | { type: 'CANCEL'; runId: string }
+  /** The run deadline of the turn led by `runId` passed (ignored unless that turn is still running). */
+  | { type: 'DEADLINE'; runId: string };
 
 /** What a session actor tells the registry besides its state. */
 export type SessionEmitted =
@@ -103,6 +109,7 @@ export const sessionMachine = setup({
     isInterrupt: ({ event }) => event.type === 'ENQUEUE' && event.mode === 'interrupt',
     isCollect: ({ event }) => event.type === 'ENQUEUE' && event.mode === 'collect',
     isCurrent: ({ context, event }) => event.type === 'CANCEL' && context.current !== null && inTurn(context.current, event.runId),
+    isCurrentDeadline: ({ context, event }) => event.type === 'DEADLINE' && context.current?.runId === event.runId,
     isQueued: ({ context, event }) =>
       event.type === 'CANCEL' && context.queue.some((t) => inTurn(t, event.runId)),
   },
@@ -153,6 +160,11 @@ export const sessionMachine = setup({
       },
     }),
     emitDequeued: emit(({ event }) => ({ type: 'dequeued' as const, runId: (event as { runId: string }).runId })),
+    // the running turn's deadline (entering and leaving `running.timed`); see the file comment
+    armDeadline: raise(({ context }) => ({ type: 'DEADLINE' as const, runId: context.current!.runId }), {
+      id: 'runDeadline', delay: ({ context }) => context.runTimeoutMs,
+    }),
+    disarmDeadline: cancel('runDeadline'),
     emitTimedOut: emit(({ context }) => ({
       type: 'timedOut' as const,
       runId: context.current!.runId,
@@ -164,7 +176,6 @@ export const sessionMachine = setup({
     // no idle time: no timer at all (a raise without a delay is handled at once, and the guarded `after`
     // transition ignores it); the transitions that end a run stop the actor themselves (endsWithRun)
     idleTimeout: ({ context }) => (context.idleMs > 0 ? context.idleMs : (undefined as unknown as number)),
-    runDeadline: ({ context }) => context.runTimeoutMs,
   },
 }).createMachine({
   id: 'session',
@@ -172,8 +183,17 @@ export const sessionMachine = setup({
     sessionKey: input.sessionKey, idleMs: input.idleMs, runTimeoutMs: input.runTimeoutMs ?? 0,
     queue: input.first ? [input.first] : [], current: null,
   }),
-  initial: 'idle',
+  initial: 'start',
   states: {
+    // the first message (input.first) runs at once; without one the session starts idle. Not entering `idle`
+    // first spares a session created for a message the idle timer's raise and its cancel
+    start: {
+      always: [
+        { guard: and(['hasQueued', 'hasDeadline']), target: 'running.timed' },
+        { guard: 'hasQueued', target: 'running.untimed' },
+        { target: 'idle' },
+      ],
+    },
     idle: {
       always: [
         { guard: and(['hasQueued', 'hasDeadline']), target: 'running.timed' },
@@ -205,7 +225,9 @@ export const sessionMachine = setup({
         },
         untimed: {},
         timed: {
-          after: { runDeadline: 'timedOut' },
+          entry: 'armDeadline',
+          exit: 'disarmDeadline',
+          on: { DEADLINE: { guard: 'isCurrentDeadline', target: 'timedOut' } },
         },
         // A child of `running`, so `timedOut` is emitted while the run's actor still runs; leaving `running`
         // then stops it (its signal aborts) and the queue moves on.

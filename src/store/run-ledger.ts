@@ -21,6 +21,9 @@ import type { StorageHealth } from './storage-health.js';
 // (group-commit.ts): the steps of one tick share one transaction, each resolves once committed. Every synchronous step flushes that queue first,
 // so no step overtakes an accept queued before it.
 //
+// The grouped steps are SQL (and a counter that only paces pruning), so the group commit may run them twice (group-commit.ts,
+// `repeatable`) — the `completed` step only while no finish writer is registered.
+//
 // Finish writers (onFinish) add their own rows to the transaction of a run's completed / failed / cancelled
 // step — the channel outbox's reply rows commit with the `completed` state or not at all.
 
@@ -85,6 +88,7 @@ export class RunLedger {
   private readonly inTransaction: (step: () => unknown) => unknown;
   private finishes = 0;
   private readonly finishWriters = new Set<FinishWriter>();
+  private readonly noFinishWriters = () => this.finishWriters.size === 0;
   private readonly now: () => number;
 
   constructor(
@@ -130,7 +134,7 @@ export class RunLedger {
    * of this tick committed; rejects (StorageUnavailable for a full disk) with nothing of it recorded.
    */
   acceptedGrouped(run: AcceptedRun): Promise<void> {
-    return this.queue.enqueue('run.queued', () => this.queuedStep(run));
+    return this.queue.enqueue('run.queued', () => this.queuedStep(run), undefined, true);
   }
 
   /** Steps are queued for the group commit (they will be published once it commits). */
@@ -157,7 +161,7 @@ export class RunLedger {
    * synchronous step of the same run (a cancel, which flushes the queue first) is told after it, never before.
    */
   startedGrouped(ref: RunRef, at: number, userText: string, committed?: (message: TranscriptMessage | undefined) => void): Promise<TranscriptMessage | undefined> {
-    return this.queue.enqueue('run.started', () => this.startedStep(ref, at, userText), committed);
+    return this.queue.enqueue('run.started', () => this.startedStep(ref, at, userText), committed, true);
   }
 
   /** The reply so far of a running run (kept until it finishes: /status after a crash shows how far it got). */
@@ -175,7 +179,8 @@ export class RunLedger {
 
   /** completed() through the group commit queue: resolves once its shared transaction committed. */
   completedGrouped(ref: RunRef, at: number, reply: string): Promise<TranscriptMessage | undefined> {
-    return this.queue.enqueue('run.completed', () => this.completedStep(ref, at, reply));
+    // finish writers keep state of their own (a merged turn's chats): with one, the step must not run twice
+    return this.queue.enqueue('run.completed', () => this.completedStep(ref, at, reply), undefined, this.noFinishWriters);
   }
 
   /** The run failed with `error`. */

@@ -11,7 +11,8 @@ import { StorageHealth, StorageUnavailable } from '../../src/store/storage-healt
 import { WriteFaults } from '../../src/store/write-faults.js';
 
 // The group commit queue on a real database: the steps of one tick share one transaction (a second connection
-// sees none of them until COMMIT), each step is its own savepoint, callers settle only after COMMIT, in order,
+// sees none of them until COMMIT), a step's failure is its own (a savepoint per step, or per step of a plain batch
+// run again), callers settle only after COMMIT, in order,
 // and the queue is bounded. Flushes run when the test says (an injected schedule), never on a timer.
 
 const dirs: string[] = [];
@@ -89,6 +90,46 @@ test('a failing step fails only its own caller: its writes roll back, the others
   assert.deepEqual(rows(reader), [1, 3]);
 });
 
+test('repeatable steps share a plain transaction (one run each); if one throws, the batch runs again a savepoint per step', async () => {
+  const { db, reader, flushes } = open();
+  const gc = new GroupCommit(db, { schedule: (f) => flushes.push(f) });
+  const insert = db.prepare('INSERT INTO t (id) VALUES (?)');
+  const runs = new Map<string, number>();
+  const step = (name: string, id: number, fail = false) => () => {
+    runs.set(name, (runs.get(name) ?? 0) + 1);
+    insert.run(id);
+    if (fail) throw new Error(`step ${name} is wrong`);
+  };
+  const plain = [gc.enqueue('a', step('a', 1), undefined, true), gc.enqueue('b', step('b', 2), undefined, () => true)];
+  runScheduled(flushes);
+  await Promise.all(plain);
+  assert.deepEqual(Object.fromEntries(runs), { a: 1, b: 1 }, 'run once each');
+  assert.deepEqual(rows(reader), [1, 2]);
+
+  runs.clear();
+  const c = gc.enqueue('c', step('c', 3), undefined, true);
+  const d = gc.enqueue('d', step('d', 4, true), undefined, true);
+  const e = gc.enqueue('e', step('e', 5), undefined, true);
+  runScheduled(flushes);
+  await c;
+  await assert.rejects(d, /step d is wrong/);
+  await e;
+  assert.deepEqual(Object.fromEntries(runs), { c: 2, d: 2, e: 1 }, 'the first run stopped at d and was rolled back; the second ran all');
+  assert.deepEqual(rows(reader), [1, 2, 3, 5], 'written once: the first run left nothing');
+
+  // one step that must not run twice: the batch runs a savepoint per step at once
+  runs.clear();
+  const f = gc.enqueue('f', step('f', 6), undefined, true);
+  const g = gc.enqueue('g', step('g', 7, true), undefined, () => false);
+  const h = gc.enqueue('h', step('h', 8));
+  runScheduled(flushes);
+  await f;
+  await assert.rejects(g, /step g is wrong/);
+  await h;
+  assert.deepEqual(Object.fromEntries(runs), { f: 1, g: 1, h: 1 });
+  assert.deepEqual(rows(reader), [1, 2, 3, 5, 6, 8]);
+});
+
 test('a COMMIT that fails fails every step of its transaction, and nothing of them is written', async () => {
   const { db, reader, flushes } = open();
   const gc = new GroupCommit(db, { schedule: (f) => flushes.push(f) });
@@ -108,18 +149,36 @@ test('a COMMIT that fails fails every step of its transaction, and nothing of th
   assert.deepEqual(rows(reader), [4]);
 });
 
-test('a step after which SQLite rolled the whole transaction back fails the whole batch', async () => {
+test('a COMMIT that fails after a plain (repeatable) batch fails every step too, each run once', async () => {
   const { db, reader, flushes } = open();
   const gc = new GroupCommit(db, { schedule: (f) => flushes.push(f) });
-  const insert = db.prepare('INSERT INTO t (id) VALUES (?)');
-  const a = gc.enqueue('a', () => insert.run(1));
-  // what SQLite may do on a full disk: the transaction is gone when the error reaches the step
-  const b = gc.enqueue('b', () => { db.exec('ROLLBACK'); throw new Error('disk gave up'); });
-  const c = gc.enqueue('c', () => insert.run(3));
+  const insert = db.prepare('INSERT INTO t (id, parent) VALUES (?, ?)');
+  let runs = 0;
+  const step = (id: number, parent: number | null) => () => { runs++; insert.run(id, parent); };
+  const steps = [gc.enqueue('a', step(1, null), undefined, true), gc.enqueue('b', step(2, 99), undefined, true)];
   runScheduled(flushes);
-  const outcomes = await Promise.allSettled([a, b, c]);
-  assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected', 'rejected']);
+  const outcomes = await Promise.allSettled(steps);
+  assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected']);
+  assert.match(String((outcomes[1] as PromiseRejectedResult).reason), /FOREIGN KEY/);
+  assert.equal(runs, 2, 'not run again: the steps were fine, the COMMIT was not');
   assert.deepEqual(rows(reader), []);
+  assert.equal(db.inTransaction, false);
+});
+
+test('a step after which SQLite rolled the whole transaction back fails the whole batch (plain or not)', async () => {
+  for (const repeatable of [false, true]) {
+    const { db, reader, flushes } = open();
+    const gc = new GroupCommit(db, { schedule: (f) => flushes.push(f) });
+    const insert = db.prepare('INSERT INTO t (id) VALUES (?)');
+    const a = gc.enqueue('a', () => insert.run(1), undefined, repeatable);
+    // what SQLite may do on a full disk: the transaction is gone when the error reaches the step
+    const b = gc.enqueue('b', () => { db.exec('ROLLBACK'); throw new Error('disk gave up'); }, undefined, repeatable);
+    const c = gc.enqueue('c', () => insert.run(3), undefined, repeatable);
+    runScheduled(flushes);
+    const outcomes = await Promise.allSettled([a, b, c]);
+    assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected', 'rejected'], `repeatable: ${repeatable}`);
+    assert.deepEqual(rows(reader), []);
+  }
 });
 
 test('a full disk fails the step with StorageUnavailable and marks storage failing; a later commit clears it', async () => {
