@@ -5,11 +5,10 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { openChannelLeases } from '../../src/cluster/channel-leases.js';
 import { busyText } from '../../src/surfaces/channels/replies.js';
 import { CHANNELS_BUCKET, sessionToken } from '../../src/cluster/subjects.js';
-import { assertBuilt, killAll } from '../helpers/cli.js';
 import type { CliGateway } from '../helpers/cli-gateway.js';
-import { accountStates, completedRuns, runStatus, sendMessage, startClusterGateways, telegramConfig, words } from '../helpers/cluster-gateways.js';
-import { type FakeTelegram, startFakeTelegram } from '../helpers/fake-telegram.js';
-import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
+import { accountStates, completedRuns, runStatus, sendMessage, words } from '../helpers/cluster-gateways.js';
+import type { FakeTelegram } from '../helpers/fake-telegram.js';
+import { startTelegramCluster, type Name, type TelegramCluster } from '../helpers/telegram-cluster.js';
 import { dm, sentTexts } from '../helpers/telegram-gateway.js';
 import { sleep, until } from '../helpers/wait.js';
 import { adminClient, stopClient } from '../helpers/ws-client.js';
@@ -25,42 +24,32 @@ import { adminClient, stopClient } from '../helpers/ws-client.js';
 
 const TTL_MS = 2_000;
 const LEASE_KEY = 'telegram:bot:123';
-type Name = 'a' | 'b' | 'c';
 
 /**
  * Fake Bot API, nats-server and three gateways on one bot token (allow-list: users 111, 222 and 333), the mock
- * streaming a word per `delayMs`; `extra` flags for all three.
+ * streaming a word per `delayMs`; `args` flags for all three.
  */
-async function startCluster(delayMs: number, extra: string[] = []): Promise<{ nats: NatsServer; fake: FakeTelegram; gw: Record<Name, CliGateway> }> {
-  assertBuilt();
-  const nats = await startNatsServer();
-  const fake = await startFakeTelegram({ username: 't_bot' });
-  const config = telegramConfig(fake, 'clawgate-chan-lease-', [
-    'dm-policy: allowlist', 'allow-from: ["111", "222", "333"]', 'streaming: off',
-  ]);
-  const gw = await startClusterGateways(nats.url, TTL_MS, delayMs, ['--config', config, '--log-level', 'info', ...extra]);
-  return { nats, fake, gw };
-}
+const startCluster = (delayMs: number, args: string[] = []): Promise<TelegramCluster> => startTelegramCluster({
+  prefix: 'clawgate-chan-lease-', account: ['dm-policy: allowlist', 'allow-from: ["111", "222", "333"]', 'streaming: off'], ttlMs: TTL_MS, delayMs, args,
+});
 
 describe('channel accounts by lease across three gateways', () => {
-  let nats: NatsServer;
+  let cluster: TelegramCluster;
   let fake: FakeTelegram;
   let gw: Record<Name, CliGateway>;
+  let live: () => Name[];
+  let online: () => Name[];
   let nc: NatsConnection;
 
   before(async () => {
-    ({ nats, fake, gw } = await startCluster(0));
-    nc = await connect({ servers: nats.url });
+    cluster = await startCluster(0);
+    ({ fake, gw, live, online } = cluster);
+    nc = await connect({ servers: cluster.nats.url });
   });
   after(async () => {
     await nc?.close();
-    await killAll();
-    await fake?.close();
-    await nats?.stop();
+    await cluster?.close();
   });
-
-  const live = (): Name[] => (['a', 'b', 'c'] as const).filter((n) => gw[n].proc.running);
-  const online = (): Name[] => live().filter((n) => accountStates(gw[n]).at(-1) === 'online');
 
   test('a lease taken away (purged by an operator, taken by another instance): the holder stops polling and waits in standby', async () => {
     await until(() => online().length === 1 && live().every((n) => accountStates(gw[n]).length > 0), 'one instance online', 20_000, 20);
@@ -131,22 +120,18 @@ describe('channel accounts by lease across three gateways', () => {
 });
 
 describe('channel messages through the cluster inbox', () => {
-  let nats: NatsServer;
+  let cluster: TelegramCluster;
   let fake: FakeTelegram;
   let gw: Record<Name, CliGateway>;
+  let live: () => Name[];
+  let online: () => Name[];
 
   before(async () => {
     // the mock streams one word per 50 ms; one message may wait behind a session's running run
-    ({ nats, fake, gw } = await startCluster(50, ['--max-queue', '1']));
+    cluster = await startCluster(50, ['--max-queue', '1']);
+    ({ fake, gw, live, online } = cluster);
   });
-  after(async () => {
-    await killAll();
-    await fake?.close();
-    await nats?.stop();
-  });
-
-  const live = (): Name[] => (['a', 'b', 'c'] as const).filter((n) => gw[n].proc.running);
-  const online = (): Name[] => live().filter((n) => accountStates(gw[n]).at(-1) === 'online');
+  after(() => cluster?.close());
 
   test('the session queue bound counts in the whole cluster for a channel message too: one beyond it is answered busy and not run', async () => {
     await until(() => online().length === 1, 'one instance online', 20_000, 20);

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { NEW_SESSION_TEXT } from '../../src/surfaces/channels/replies.js';
-import { assertBuilt, killAll } from '../helpers/cli.js';
 import type { CliGateway } from '../helpers/cli-gateway.js';
-import { accountStates, sendMessage, startClusterGateways, telegramConfig } from '../helpers/cluster-gateways.js';
-import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai.js';
-import { type FakeTelegram, startFakeTelegram } from '../helpers/fake-telegram.js';
+import { sendMessage } from '../helpers/cluster-gateways.js';
+import { startTelegramCluster, type Name, type TelegramCluster } from '../helpers/telegram-cluster.js';
+import type { FakeOpenAI } from '../helpers/fake-openai.js';
+import type { FakeTelegram } from '../helpers/fake-telegram.js';
 import { uniq } from '../helpers/ids.js';
-import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
 import { dm, sentTexts } from '../helpers/telegram-gateway.js';
 import { until, within } from '../helpers/wait.js';
 import { adminClient, stopClient } from '../helpers/ws-client.js';
@@ -19,7 +18,6 @@ import { adminClient, stopClient } from '../helpers/ws-client.js';
 // sees no earlier turn, and chat.history shows one marker.
 
 const TTL_MS = 2_000;
-type Name = 'a' | 'b' | 'c';
 
 /** The text of an OpenAI message (a string, or text parts). */
 const textOf = (m: { content: unknown }): string =>
@@ -30,29 +28,20 @@ const turnsSent = (body: { messages: { role: string; content: unknown }[] }): st
   body.messages.filter((m) => m.role === 'user' || m.role === 'assistant').map((m) => `${m.role}: ${textOf(m)}`);
 
 describe('a channel\'s /new and /reset in cluster mode', () => {
-  let nats: NatsServer;
+  let cluster: TelegramCluster;
   let fake: FakeTelegram;
   let model: FakeOpenAI;
   let gw: Record<Name, CliGateway>;
+  let online: () => Name[];
 
   before(async () => {
-    assertBuilt();
-    nats = await startNatsServer();
-    fake = await startFakeTelegram({ username: 't_bot' });
-    model = await startFakeOpenAI();
-    const config = telegramConfig(fake, 'clawgate-chan-reset-', [
-      'dm-policy: allowlist', 'allow-from: ["111", "222"]', 'streaming: off',
-    ]);
-    gw = await startClusterGateways(nats.url, TTL_MS, 0, ['--config', config, '--log-level', 'info', '--model', 'openai', '--openai-base-url', model.url]);
+    cluster = await startTelegramCluster({
+      prefix: 'clawgate-chan-reset-', account: ['dm-policy: allowlist', 'allow-from: ["111", "222"]', 'streaming: off'], ttlMs: TTL_MS, model: true,
+    });
+    ({ fake, gw, online } = cluster);
+    model = cluster.model!;
   });
-  after(async () => {
-    await killAll();
-    await fake?.close();
-    await model?.close();
-    await nats?.stop();
-  });
-
-  const online = (): Name[] => (['a', 'b', 'c'] as const).filter((n) => accountStates(gw[n]).at(-1) === 'online');
+  after(() => cluster?.close());
 
   /** Sends `text` from user `chat` and expects the fake model's answer, `re: <text>`, in the chat; the turns the model was sent. */
   async function dmTurn(chat: number, text: string): Promise<string[]> {

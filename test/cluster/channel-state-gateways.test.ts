@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { assertBuilt, killAll } from '../helpers/cli.js';
 import type { CliGateway } from '../helpers/cli-gateway.js';
-import { accountStates, startClusterGateways, telegramConfig } from '../helpers/cluster-gateways.js';
-import { type FakeTelegram, startFakeTelegram } from '../helpers/fake-telegram.js';
-import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
+import { startTelegramCluster, type Name, type TelegramCluster } from '../helpers/telegram-cluster.js';
+import type { FakeTelegram } from '../helpers/fake-telegram.js';
 import { PAIRING_APPROVED_TEXT } from '../../src/surfaces/channels/replies.js';
 import { dm, groupMessage, sentTexts } from '../helpers/telegram-gateway.js';
 import { until } from '../helpers/wait.js';
@@ -22,30 +20,22 @@ const OWNER = 999; // in allow-from: the bot's owner, who may set /activation
 const STRANGER = 4242;
 const MEMBER = 555;
 const GROUP = -100777;
-type Name = 'a' | 'b' | 'c';
 
 describe('pairing and group activation across three gateways', () => {
-  let nats: NatsServer;
+  let cluster: TelegramCluster;
   let fake: FakeTelegram;
   let gw: Record<Name, CliGateway>;
+  let live: () => Name[];
+  let online: () => Name[];
 
   before(async () => {
-    assertBuilt();
-    nats = await startNatsServer();
-    fake = await startFakeTelegram({ username: 't_bot' });
-    const config = telegramConfig(fake, 'clawgate-chan-state-', [
-      'dm-policy: pairing', `allow-from: ["${OWNER}"]`, `group-allow-from: ["${OWNER}", "${MEMBER}"]`, `groups: { "${GROUP}": { require-mention: true } }`, 'streaming: off',
-    ]);
-    gw = await startClusterGateways(nats.url, TTL_MS, 0, ['--config', config, '--log-level', 'info']);
+    cluster = await startTelegramCluster({
+      prefix: 'clawgate-chan-state-', ttlMs: TTL_MS,
+      account: ['dm-policy: pairing', `allow-from: ["${OWNER}"]`, `group-allow-from: ["${OWNER}", "${MEMBER}"]`, `groups: { "${GROUP}": { require-mention: true } }`, 'streaming: off'],
+    });
+    ({ fake, gw, live, online } = cluster);
   });
-  after(async () => {
-    await killAll();
-    await fake?.close();
-    await nats?.stop();
-  });
-
-  const live = (): Name[] => (['a', 'b', 'c'] as const).filter((n) => gw[n].proc.running);
-  const online = (): Name[] => live().filter((n) => accountStates(gw[n]).at(-1) === 'online');
+  after(() => cluster?.close());
 
   test('a sender approved through a standby instance talks through the holder, and through the next holder after a SIGKILL; /activation survives it', async () => {
     await until(() => online().length === 1, 'one instance online', 20_000, 20);

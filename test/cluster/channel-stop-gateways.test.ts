@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { NOTHING_TO_STOP_TEXT, STOPPED_TEXT } from '../../src/surfaces/channels/replies.js';
-import { assertBuilt, killAll } from '../helpers/cli.js';
 import type { CliGateway } from '../helpers/cli-gateway.js';
-import { accountStates, runStatus, sendMessage, startClusterGateways, telegramConfig } from '../helpers/cluster-gateways.js';
-import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai.js';
-import { type FakeTelegram, startFakeTelegram } from '../helpers/fake-telegram.js';
+import { runStatus, sendMessage } from '../helpers/cluster-gateways.js';
+import { startTelegramCluster, type Name, type TelegramCluster } from '../helpers/telegram-cluster.js';
+import type { FakeOpenAI } from '../helpers/fake-openai.js';
+import type { FakeTelegram } from '../helpers/fake-telegram.js';
 import { uniq } from '../helpers/ids.js';
-import { startNatsServer, type NatsServer } from '../helpers/nats-server.js';
 import { dm, sentTexts } from '../helpers/telegram-gateway.js';
 import { until, within } from '../helpers/wait.js';
 
@@ -17,32 +16,22 @@ import { until, within } from '../helpers/wait.js';
 // first): its runs run there, so /status and /stop through the holder must ask the owner.
 
 const TTL_MS = 2_000;
-type Name = 'a' | 'b' | 'c';
 
 describe('a channel\'s /status and /stop in cluster mode', () => {
-  let nats: NatsServer;
+  let cluster: TelegramCluster;
   let fake: FakeTelegram;
   let model: FakeOpenAI;
   let gw: Record<Name, CliGateway>;
+  let online: () => Name[];
 
   before(async () => {
-    assertBuilt();
-    nats = await startNatsServer();
-    fake = await startFakeTelegram({ username: 't_bot' });
-    model = await startFakeOpenAI();
-    const config = telegramConfig(fake, 'clawgate-chan-stop-', [
-      'dm-policy: allowlist', 'allow-from: ["111"]', 'streaming: off',
-    ]);
-    gw = await startClusterGateways(nats.url, TTL_MS, 0, ['--config', config, '--log-level', 'info', '--model', 'openai', '--openai-base-url', model.url]);
+    cluster = await startTelegramCluster({
+      prefix: 'clawgate-chan-stop-', account: ['dm-policy: allowlist', 'allow-from: ["111"]', 'streaming: off'], ttlMs: TTL_MS, model: true,
+    });
+    ({ fake, gw, online } = cluster);
+    model = cluster.model!;
   });
-  after(async () => {
-    await killAll();
-    await fake?.close();
-    await model?.close();
-    await nats?.stop();
-  });
-
-  const online = (): Name[] => (['a', 'b', 'c'] as const).filter((n) => accountStates(gw[n]).at(-1) === 'online');
+  after(() => cluster?.close());
 
   /** Sends a command from user 111; the bot's reply. */
   async function command(text: string): Promise<string | undefined> {
