@@ -25,8 +25,8 @@
 //                 socket per event instead (one write per frame, the baseline before 2026-12-07)
 //      Measured: server CPU per broadcast (CPU delta ÷ broadcasts that reached every socket in the window,
 //      a gateway `tick`/`health` included), the publish call (bare: its own publish/loop timing; gateway: wall time
-//      of ConnectionHub.broadcast, measured in the gateway process by a preload that wraps that one method
-//      and answers over an IPC channel; --no-probe turns it off and the CPU estimate remains), and the
+//      of ConnectionHub.broadcast, published on a diagnostics channel to a preload in the gateway process that
+//      answers over an IPC channel; --no-probe turns it off and the CPU estimate remains), and the
 //      delivery latency of an event to all sockets: trigger (just before the HTTP call) → the moment the
 //      LAST client had it (clients take performance.timeOrigin + performance.now() on receipt; one
 //      machine, one clock). Reported for the first event of a trigger and for all events.
@@ -75,9 +75,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import { BROADCAST_TIMING_CHANNEL } from '../src/actors/broadcast-timing.js';
 import { CLI, gatewayArgv } from './lib/gateway-command.js';
 import { runBench, startWatchdog } from './lib/lifecycle.js';
 import { HOST, startOnFreePort, waitHealthy } from './lib/local-server.js';
@@ -88,7 +89,6 @@ import { makeTempDir, removeTempDirs } from './lib/temp-dirs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
-const HUB = join(ROOT, 'dist/src/actors/connection-hub.js');
 const BARE = join(ROOT, 'bench/bare-ws.mjs');
 const WORKER_ENV = 'CLAWGATE_BENCH_WS_WORKER';
 
@@ -387,30 +387,23 @@ interface Server {
 }
 
 /**
- * Preloaded into the gateway (`--import data:…`): wraps ConnectionHub.prototype.broadcast to time every call
- * (two performance.now() per broadcast, nothing per socket) and answers over the IPC channel. It also stops
+ * Preloaded into the gateway (`--import data:…`): subscribes to the hub's broadcast timings (a diagnostics channel:
+ * two performance.now() per broadcast, nothing per socket) and answers over the IPC channel. It also stops
  * the gateway when that channel closes, so a dead bench cannot leave it running. On request it runs a full
  * GC and reports memory, takes CPU profiles through the inspector, or writes heap snapshots.
  */
 function probeSource(): string {
   return `
-import { ConnectionHub } from ${JSON.stringify(pathToFileURL(HUB).href)};
-import { performance } from 'node:perf_hooks';
+import { subscribe } from 'node:diagnostics_channel';
 import { Session } from 'node:inspector';
 import { writeFileSync } from 'node:fs';
 import { writeHeapSnapshot, getHeapSpaceStatistics } from 'node:v8';
 const rec = [];
 let session;
-const orig = ConnectionHub.prototype.broadcast;
-ConnectionHub.prototype.broadcast = function (event, ...rest) {
-  // the event may be encoded, or a builder the hub calls only when some socket takes it
-  let name = typeof event === 'function' ? 'not built: no socket took it' : event?.event;
-  const arg = typeof event === 'function' ? () => { const e = event(); name = e?.event; return e; } : event;
-  const t = performance.now();
-  const r = orig.call(this, arg, ...rest);
-  if (rec.length < 300000) rec.push(String(name), performance.now() - t, this.authenticatedCount);
-  return r;
-};
+// the hub publishes each broadcast's wall time here while someone listens (src/actors/broadcast-timing.ts)
+subscribe(${JSON.stringify(BROADCAST_TIMING_CHANNEL)}, (t) => {
+  if (rec.length < 300000) rec.push(t.event, t.ms, t.sockets);
+});
 process.on('message', (m) => {
   if (m === 'probe:reset') { rec.length = 0; process.send({ probe: m, body: null }); }
   else if (m === 'probe:get') process.send({ probe: m, body: rec });

@@ -4,6 +4,7 @@ import type { RunRegistry } from '../../actors/run-registry.js';
 import type { SessionRegistry } from '../../actors/session-registry.js';
 import type { Inbound } from '../../inbound/submit.js';
 import { ConnectionHub, type Connection } from '../../actors/connection-hub.js';
+import { timeBroadcasts } from '../../actors/broadcast-timing.js';
 import { NodeRegistry } from '../../actors/node-registry.js';
 import type { AdmitInput, Request } from '../../machines/connection.js';
 import type { ErrorShape } from '../../policy/authorize.js';
@@ -179,6 +180,7 @@ export function createWsPlane(o: WsPlaneOptions): WsPlane {
       o.canvasCaps?.connectionClosed(conn.id);
     },
   });
+  timeBroadcasts(hub);
   nodes = new NodeRegistry({ hub, store: o.nodes.store, devices: o.devices, policy: o.nodes, log: o.log });
   services = {
     bus: o.bus, sessions: o.sessions, inbound: o.inbound, runs: o.runs, transcripts: o.transcripts, presence, health,
