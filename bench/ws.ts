@@ -55,7 +55,8 @@
 //                     the heap may still hold ~50 MiB of it, or may not, so the settled reading swings between
 //                     about 3 and 6 KB per connection from run to run; the held one does not
 //   --only WHICH      bare | gateway | both (default both)
-//   --no-probe        do not wrap ConnectionHub.broadcast in the gateway
+//   --no-probe        do not preload the probe into the gateway: no broadcast timing, no profiles, and no full GC
+//                     before the baseline (see connectPhase)
 //   --gw-node-arg X   extra node flag for the gateway process (repeatable; e.g. --cpu-prof)
 //   --profile-dir D   diagnostics, not for numbers: the gateway writes a CPU profile (inspector, 250 µs
 //                     sampling) of each phase to D: gateway-connect.cpuprofile, gateway-broadcast-<N>.cpuprofile
