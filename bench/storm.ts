@@ -16,9 +16,11 @@
 // The settle decides the verdict. With the default 3 s, both readings come before V8's memory reducer has given
 // pages back (it waits 8 s or more after a full GC), and the ratio read 1.085–1.15 (2026-12-07, 3 runs). With
 // --settle-ms 30000 or 40000 the baseline shrank to about 66 MiB, but RSS after the storm stayed at about 88 MiB:
-// 1.33–1.35 (4 runs, NOT MET). The live heap was the same both times (0.99–1.01), so no JS state leaks; the
-// excess is V8's committed heap (heap total +5–6 MiB) and memory outside V8's heap (glibc's per-thread arenas
-// hold some: with MALLOC_ARENA_MAX=2 it read 1.12 and 1.135, and 1.35 in a third run).
+// 1.33–1.35 (4 runs, NOT MET). The live heap was the same both times (0.99–1.01), so no JS state leaks. smaps put
+// all the growth in V8's 256 KiB heap pages (37 → 127), most of them not in its heap total (young generation and
+// pooled pages). A GC log showed no GC at all in the 40 s after the storm: V8's memory reducer, which gave the
+// warm-up's pages back, did not run again. What would give them back is a memory-reducing GC once the burst is
+// over, which Node 20 does not expose to JavaScript.
 import { existsSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
