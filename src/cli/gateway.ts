@@ -24,15 +24,17 @@ export async function gateway(args: string[]): Promise<void> {
     throw err;
   }
   // loaded after the config is known good, so a bad flag answers fast
-  const [{ createLogger }, { startGateway }, { describeStartupFailure }] = await Promise.all([
-    import('../core/log.js'), import('../main.js'), import('./startup-errors.js'),
+  const [{ createLogger }, { startGateway }, { describeStartupFailure }, { exposedGc, startHeapSettle }] = await Promise.all([
+    import('../core/log.js'), import('../main.js'), import('./startup-errors.js'), import('../core/heap-settle.js'),
   ]);
   const log = createLogger(config.logLevel);
   // Signal handlers go in before startup: `gateway ready` is logged while the gateway starts, and a
   // supervisor that stops us right after seeing it must get a graceful stop (exit 0), not a kill.
   let gw: Awaited<ReturnType<typeof startGateway>> | undefined;
   let stopping = false;
+  let stopSettle: (() => void) | undefined;
   const close = (g: NonNullable<typeof gw>) => g.close().then(() => {
+    stopSettle?.();
     log.flush();
     process.exit(0);
   });
@@ -52,5 +54,15 @@ export async function gateway(args: string[]): Promise<void> {
     log.flush();
     fail(message, code);
   }
+  // with --expose-gc (npm start and the service units pass it: ./node-flags.ts) a burst's memory is given back
+  // once it is over; without it V8 keeps it until its next full collection
+  const gc = exposedGc();
+  if (gc) {
+    stopSettle = startHeapSettle({
+      gc, onCollect: ({ before, after }) => log.debug({ heapCommittedMiB: { before: mib(before), after: mib(after) } }, 'heap grew in a burst that is over: one full collection'),
+    });
+  }
   if (stopping) await close(gw);
 }
+
+const mib = (bytes: number) => Math.round(bytes / 104_857.6) / 10;

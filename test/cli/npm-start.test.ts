@@ -99,7 +99,7 @@ test('npm start: the banner names the URLs once both planes are ready; Ctrl-C ex
   assert.equal(stdout.split('\n').filter((l) => l.includes('"msg":"gateway ready"')).length, 1, 'one banner line');
   if (process.platform === 'linux') {
     // the gateway process runs with its Node flags (src/cli/node-flags.ts)
-    assert.deepEqual(gatewayNodeFlags(stateDir), ['--max-semi-space-size=8', '--gc-memory-reducer-start-delay-ms=1000']);
+    assert.deepEqual(gatewayNodeFlags(stateDir), ['--max-semi-space-size=8', '--gc-memory-reducer-start-delay-ms=1000', '--expose-gc']);
   }
 
   process.kill(-child.pid!, 'SIGINT'); // Ctrl-C: the whole foreground process group

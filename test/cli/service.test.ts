@@ -19,7 +19,7 @@ describe('clawgate service print', () => {
     assert.equal(r.stderr, '');
     const lines = r.stdout.split('\n');
     const exec = lines.find((l) => l.startsWith('ExecStart='));
-    assert.equal(exec, `ExecStart="${process.execPath}" "--max-semi-space-size=8" "--gc-memory-reducer-start-delay-ms=1000" "${realpathSync(CLI)}" "gateway" "--state-dir" "${dir}" "--config" "${join(process.cwd(), 'clawgate.yaml')}"`);
+    assert.equal(exec, `ExecStart="${process.execPath}" "--max-semi-space-size=8" "--gc-memory-reducer-start-delay-ms=1000" "--expose-gc" "${realpathSync(CLI)}" "gateway" "--state-dir" "${dir}" "--config" "${join(process.cwd(), 'clawgate.yaml')}"`);
     for (const line of ['[Unit]', '[Service]', '[Install]', 'Restart=on-failure', 'RestartPreventExitStatus=78', 'WantedBy=default.target']) {
       assert.ok(lines.includes(line), `missing line ${line}:\n${r.stdout}`);
     }
@@ -30,7 +30,7 @@ describe('clawgate service print', () => {
     const dir = tempDir();
     const r = await runCli(['service', 'print', 'launchd', '--state-dir', dir]);
     exits(r, 0);
-    const args = [process.execPath, '--max-semi-space-size=8', '--gc-memory-reducer-start-delay-ms=1000', realpathSync(CLI), 'gateway', '--state-dir', dir].map((a) => `    <string>${a}</string>`).join('\n');
+    const args = [process.execPath, '--max-semi-space-size=8', '--gc-memory-reducer-start-delay-ms=1000', '--expose-gc', realpathSync(CLI), 'gateway', '--state-dir', dir].map((a) => `    <string>${a}</string>`).join('\n');
     assert.ok(r.stdout.includes(`<key>ProgramArguments</key>\n  <array>\n${args}\n  </array>`), r.stdout);
     assert.match(r.stdout, /<key>KeepAlive<\/key>\s*<dict>\s*<key>SuccessfulExit<\/key>\s*<false\/>\s*<\/dict>/);
     assert.match(r.stdout, /^<\?xml version="1.0"/);
