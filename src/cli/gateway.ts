@@ -59,7 +59,8 @@ export async function gateway(args: string[]): Promise<void> {
   const gc = exposedGc();
   if (gc) {
     stopSettle = startHeapSettle({
-      gc, onCollect: ({ before, after }) => log.debug({ heapCommittedMiB: { before: mib(before), after: mib(after) } }, 'heap grew in a burst that is over: one full collection'),
+      gc, onCollect: ({ before, after, ms }) => log.debug({ heapCommittedMiB: { before: mib(before), after: mib(after) }, ms: Math.round(ms * 10) / 10 },
+        'heap grew in a burst that is over: one full collection'),
     });
   }
   if (stopping) await close(gw);

@@ -34,8 +34,8 @@ export interface HeapSettleOptions {
   productiveBytes?: number;
   /** Time between checks (default 2 000 ms). */
   intervalMs?: number;
-  /** Told of each collection: the committed heap before and right after it. */
-  onCollect?: (committed: { before: number; after: number }) => void;
+  /** Told of each collection: the committed heap before and right after it, and how long it took. */
+  onCollect?: (collection: { before: number; after: number; ms: number }) => void;
   readings?: HeapSettleReadings;
   /** Node's timers by default (they never keep the process alive); XState's SimulatedClock in tests. */
   timers?: { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(handle: unknown): void };
@@ -84,11 +84,13 @@ export class HeapSettle {
     const before = this.readings.committed();
     if (before < this.low) this.low = before;
     if (this.quiet < this.quietNeeded || before - this.low < this.growth) return false;
+    const t0 = performance.now();
     this.opts.gc();
+    const ms = performance.now() - t0;
     const after = this.readings.committed();
     // a collection that freed little ends the round: the growth left is live, or V8's to shrink later
     if (before - after < this.productive) this.low = after;
-    this.opts.onCollect?.({ before, after });
+    this.opts.onCollect?.({ before, after, ms });
     return true;
   }
 }
