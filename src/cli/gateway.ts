@@ -1,5 +1,6 @@
 import { ConfigError, parseGatewayArgs, type GatewayConfig } from '../config.js';
 import { gatewayUsage } from './help.js';
+import { missingNodeFlags } from './node-flags.js';
 
 // `clawgate gateway`: run the gateway in the foreground. `npm run build` also bundles this command with everything
 // it loads into dist/gateway/ (scripts/build-gateway.mjs), which ./main.ts loads when it is there: a few files
@@ -56,6 +57,10 @@ export async function gateway(args: string[]): Promise<void> {
   }
   // with --expose-gc (npm start and the service units pass it: ./node-flags.ts) a burst's memory is given back
   // once it is over; without it V8 keeps it until its next full collection
+  const missing = missingNodeFlags(process.execArgv, process.env.NODE_OPTIONS);
+  if (missing.length > 0) {
+    log.info({ missing }, 'node runs without some of the flags the gateway is meant to run with: memory after a burst of connections stays higher (npm start and the service units pass them)');
+  }
   const gc = exposedGc();
   if (gc) {
     stopSettle = startHeapSettle({

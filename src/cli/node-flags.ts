@@ -22,3 +22,12 @@
 
 /** Node flags for the gateway process; see the file comment. */
 export const GATEWAY_NODE_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-size=8', '--gc-memory-reducer-start-delay-ms=1000', '--expose-gc']);
+
+/**
+ * Which of {@link GATEWAY_NODE_FLAGS} this process runs without: looked for in its node arguments and in
+ * NODE_OPTIONS (by name: `--max-semi-space-size=16` counts as given, the choice is the user's).
+ */
+export function missingNodeFlags(execArgv: readonly string[], nodeOptions = ''): string[] {
+  const given = [...execArgv, ...nodeOptions.split(/\s+/)].map((a) => a.split('=')[0]);
+  return GATEWAY_NODE_FLAGS.filter((f) => !given.includes(f.split('=')[0]));
+}

@@ -333,6 +333,9 @@ describe('clawgate gateway: running', () => {
     assert.equal(ready.port, port);
     assert.equal(ready.bind, '127.0.0.1');
     assert.ok(lines.some((l) => JSON.parse(l).msg === 'gateway stopping'));
+    // started as the bin is, without the gateway's node flags (src/cli/node-flags.ts): it says so, once
+    const flags = lines.map((l) => JSON.parse(l)).filter((l) => Array.isArray(l.missing));
+    assert.deepEqual(flags.map((l) => l.missing), [['--max-semi-space-size=8', '--gc-memory-reducer-start-delay-ms=1000', '--expose-gc']]);
     assert.ok(!out.stdout.includes(TOKEN), 'stdout never carries the token');
     assert.ok(!out.stderr.includes(TOKEN), 'stderr never carries the token');
     // across every process started in this file

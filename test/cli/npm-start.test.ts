@@ -101,6 +101,7 @@ test('npm start: the banner names the URLs once both planes are ready; Ctrl-C ex
     // the gateway process runs with its Node flags (src/cli/node-flags.ts)
     assert.deepEqual(gatewayNodeFlags(stateDir), ['--max-semi-space-size=8', '--gc-memory-reducer-start-delay-ms=1000', '--expose-gc']);
   }
+  assert.ok(!stdout.includes('"missing":['), 'with its flags, the gateway does not say any is missing');
 
   process.kill(-child.pid!, 'SIGINT'); // Ctrl-C: the whole foreground process group
   let timer: NodeJS.Timeout | undefined;
