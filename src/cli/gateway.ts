@@ -55,12 +55,13 @@ export async function gateway(args: string[]): Promise<void> {
     log.flush();
     fail(message, code);
   }
-  // with --expose-gc (npm start and the service units pass it: ./node-flags.ts) a burst's memory is given back
-  // once it is over; without it V8 keeps it until its next full collection
+  // the bin cannot carry node flags (a shebang takes one argument): say which ones this process lacks
   const missing = missingNodeFlags(process.execArgv, process.env.NODE_OPTIONS);
   if (missing.length > 0) {
     log.info({ missing }, 'node runs without some of the flags the gateway is meant to run with: memory after a burst of connections stays higher (npm start and the service units pass them)');
   }
+  // with --expose-gc a burst's memory is given back once it is over; without it V8 keeps it until its next
+  // full collection
   const gc = exposedGc();
   if (gc) {
     stopSettle = startHeapSettle({
