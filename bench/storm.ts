@@ -19,8 +19,8 @@
 // 1.085–1.15 at 3 s (2026-12-07, 3 runs, before the settle was built). Without it the memory stayed: at 30–40 s,
 // 1.33–1.35 (4 runs), all of the growth in V8's 256 KiB heap pages (smaps: 37 → 127) and no GC at all in the
 // 40 s after the storm, since the reducer runs again only after the old generation grew by 10 MB. With it:
-// 1.024 and 1.008 at 15 s, 1.036 at 30 s, 1.041 at 40 s (2026-12-08). The live heap is flat either way
-// (0.99–1.04): no JS state leaks.
+// 1.008–1.024 at 15 s (4 runs), 1.036 at 30 s, 1.030 and 1.041 at 40 s (2026-12-08). The live heap is flat
+// either way (0.98–1.04): no JS state leaks.
 import { existsSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
